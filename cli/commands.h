@@ -1,0 +1,7 @@
+/* The subcommands of samc, one per cli/cmd_NAME.c (see cli/cli.h for the conventions). */
+#ifndef SAMC_CLI_COMMANDS_H
+#define SAMC_CLI_COMMANDS_H
+
+int cmd_version(int argc, char **argv);
+
+#endif

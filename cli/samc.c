@@ -1,0 +1,66 @@
+/* samc: the command-line program. Each subcommand lives in cli/cmd_NAME.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "nn/blas.h"
+
+#define SAMC_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} k_commands[] = {
+    {"version", cmd_version, "print the version and the BLAS kernel in use"},
+};
+
+static void usage(FILE *fp) {
+    fprintf(fp, "usage: samc COMMAND [options]   (samc COMMAND -h for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        fprintf(fp, "  %-12s %s\n", k_commands[i].name, k_commands[i].help);
+    fprintf(fp, "\nevery command takes --threads N (default: all cores)\n");
+}
+
+int cmd_version(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    printf("samc %s\n", SAMC_VERSION);
+    printf("openblas core: %s\n", blas_core_name());
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    printf("openblas coretype: %s\n", env ? env : "(auto)");
+    printf("threads: %d\n", blas_get_threads());
+    return 0;
+}
+
+/* OpenBLAS picks its kernel when the library loads, before main(). If it fell back to a
+ * slow generic kernel on a CPU it does not recognise, set OPENBLAS_CORETYPE to the right
+ * one and start this program again; a user's own OPENBLAS_CORETYPE is always respected. */
+static void fix_blas_kernel(char **argv) {
+    if (getenv("OPENBLAS_CORETYPE") || getenv("SAMC_NO_REEXEC")) return;
+    const char *better = blas_better_core();
+    if (!better) return;
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    setenv("SAMC_NO_REEXEC", "1", 1); /* never loop, even if the kernel is refused */
+    execv("/proc/self/exe", argv);
+    /* exec failed (no /proc): carry on with the slow kernel rather than fail */
+    unsetenv("OPENBLAS_CORETYPE");
+}
+
+int main(int argc, char **argv) {
+    fix_blas_kernel(argv);
+    unsetenv("SAMC_NO_REEXEC"); /* children (e.g. tests spawning samc) decide afresh */
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
+        if (!strcmp(argv[1], k_commands[i].name)) return k_commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "samc: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,202 @@
+#include "io/npy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+static const struct {
+    npy_dtype t;
+    const char *descr;
+    size_t size;
+} k_types[] = {
+    {NPY_BOOL, "|b1", 1}, {NPY_U8, "|u1", 1}, {NPY_I16, "<i2", 2}, {NPY_U16, "<u2", 2},
+    {NPY_I32, "<i4", 4},  {NPY_I64, "<i8", 8}, {NPY_F32, "<f4", 4}, {NPY_F64, "<f8", 8},
+};
+#define N_TYPES (sizeof k_types / sizeof k_types[0])
+
+size_t npy_itemsize(npy_dtype t) {
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (k_types[i].t == t) return k_types[i].size;
+    return 0;
+}
+
+/* Finds the value text after 'key': in the header dict; NULL if absent. */
+static const char *dict_value(const char *hdr, const char *key) {
+    const char *p = strstr(hdr, key);
+    if (!p) return NULL;
+    p = strchr(p + strlen(key), ':');
+    if (!p) return NULL;
+    p++;
+    while (*p == ' ') p++;
+    return p;
+}
+
+int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
+    memset(a, 0, sizeof *a);
+    if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0) return samc_err("not a .npy file (bad magic)");
+    int major = buf[6];
+    size_t hlen, hoff;
+    if (major == 1) {
+        hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
+        hoff = 10;
+    } else if (major == 2 || major == 3) {
+        if (len < 12) return samc_err("truncated .npy header");
+        hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
+        hoff = 12;
+    } else {
+        return samc_err("unsupported .npy version %d", major);
+    }
+    if (hlen > len - hoff || hlen > 65536) return samc_err("truncated .npy header");
+    char *hdr = malloc(hlen + 1);
+    if (!hdr) return samc_err("out of memory");
+    memcpy(hdr, buf + hoff, hlen);
+    hdr[hlen] = 0;
+
+    int rc = -1;
+    const char *d = dict_value(hdr, "'descr'");
+    const char *f = dict_value(hdr, "'fortran_order'");
+    const char *s = dict_value(hdr, "'shape'");
+    if (!d || !f || !s || *d != '\'' || *s != '(') {
+        samc_err("malformed .npy header");
+        goto out;
+    }
+    int found = 0;
+    for (size_t i = 0; i < N_TYPES; i++) {
+        const char *want = k_types[i].descr;
+        size_t n = strlen(want);
+        /* '|u1' may also be written '<u1'/'=u1'; compare the type letters only for 1-byte types */
+        if ((strncmp(d + 1, want, n) == 0 || (k_types[i].size == 1 && strncmp(d + 2, want + 1, n - 1) == 0 &&
+                                              (d[1] == '<' || d[1] == '=' || d[1] == '|'))) &&
+            d[1 + n] == '\'') {
+            a->dtype = k_types[i].t;
+            found = 1;
+            break;
+        }
+    }
+    if (!found) {
+        samc_err("unsupported .npy dtype (need little-endian bool/u1/i2/u2/i4/i8/f4/f8)");
+        goto out;
+    }
+    if (strncmp(f, "False", 5) != 0) {
+        samc_err("Fortran-order .npy files are not supported");
+        goto out;
+    }
+    const char *p = s + 1;
+    a->ndim = 0;
+    for (;;) {
+        while (*p == ' ' || *p == ',') p++;
+        if (*p == ')') break;
+        if (*p < '0' || *p > '9') {
+            samc_err("malformed .npy shape");
+            goto out;
+        }
+        if (a->ndim == NPY_MAX_DIMS) {
+            samc_err(".npy has more than %d dimensions", NPY_MAX_DIMS);
+            goto out;
+        }
+        char *end;
+        long long v = strtoll(p, &end, 10);
+        if (v < 0 || end == p || v > (1LL << 40)) {
+            samc_err("bad .npy dimension");
+            goto out;
+        }
+        a->shape[a->ndim++] = v;
+        p = end;
+    }
+    size_t count = 0, bytes = 0;
+    if (size_prod(a->shape, a->ndim, &count) || size_mul(count, npy_itemsize(a->dtype), &bytes)) goto out;
+    if (bytes > len - hoff - hlen) {
+        samc_err("truncated .npy data (need %zu bytes, have %zu)", bytes, len - hoff - hlen);
+        goto out;
+    }
+    a->count = count;
+    a->data = xmalloc_array(bytes ? bytes : 1, 1);
+    if (!a->data) goto out;
+    memcpy(a->data, buf + hoff + hlen, bytes);
+    rc = 0;
+out:
+    free(hdr);
+    return rc;
+}
+
+int npy_read(const char *path, npy_array *a) {
+    unsigned char *buf;
+    size_t len;
+    memset(a, 0, sizeof *a);
+    if (read_whole_file(path, (size_t)1 << 36, &buf, &len)) return -1;
+    int rc = npy_parse(buf, len, a);
+    free(buf);
+    if (rc) samc_err_context("%s", path);
+    return rc;
+}
+
+int npy_read_f32(const char *path, npy_array *a) {
+    npy_array raw;
+    if (npy_read(path, &raw)) return -1;
+    if (raw.dtype == NPY_F32) {
+        *a = raw;
+        return 0;
+    }
+    float *out = xmalloc_array(raw.count ? raw.count : 1, sizeof(float));
+    if (!out) {
+        npy_free(&raw);
+        return -1;
+    }
+    for (size_t i = 0; i < raw.count; i++) {
+        switch (raw.dtype) {
+        case NPY_BOOL:
+        case NPY_U8: out[i] = ((const uint8_t *)raw.data)[i]; break;
+        case NPY_I16: out[i] = ((const int16_t *)raw.data)[i]; break;
+        case NPY_U16: out[i] = ((const uint16_t *)raw.data)[i]; break;
+        case NPY_I32: out[i] = (float)((const int32_t *)raw.data)[i]; break;
+        case NPY_I64: out[i] = (float)((const int64_t *)raw.data)[i]; break;
+        case NPY_F64: out[i] = (float)((const double *)raw.data)[i]; break;
+        case NPY_F32: break;
+        }
+    }
+    free(raw.data);
+    *a = raw;
+    a->dtype = NPY_F32;
+    a->data = out;
+    return 0;
+}
+
+void npy_free(npy_array *a) {
+    free(a->data);
+    a->data = NULL;
+}
+
+int npy_write(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data) {
+    const char *descr = NULL;
+    for (size_t i = 0; i < N_TYPES; i++)
+        if (k_types[i].t == dtype) descr = k_types[i].descr;
+    if (!descr || ndim < 0 || ndim > NPY_MAX_DIMS) return samc_err("npy_write: bad dtype or rank");
+    char dims[256] = "";
+    size_t off = 0;
+    for (int i = 0; i < ndim; i++)
+        off += (size_t)snprintf(dims + off, sizeof dims - off, "%lld,%s", (long long)shape[i],
+                                (ndim > 1 && i == ndim - 1) ? "" : (i < ndim - 1 ? " " : ""));
+    if (ndim > 1) dims[off - 1] = 0; /* (a, b) not (a, b,) */
+    char hdr[512];
+    int n = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, dims);
+    /* pad with spaces so that magic+len+header+'\n' is a multiple of 64 */
+    size_t total = 10 + (size_t)n + 1;
+    size_t pad = (64 - total % 64) % 64;
+    memset(hdr + n, ' ', pad);
+    hdr[n + pad] = '\n';
+    size_t hlen = (size_t)n + pad + 1;
+    size_t count = 0, bytes = 0;
+    if (size_prod(shape, ndim, &count) || size_mul(count, npy_itemsize(dtype), &bytes)) return -1;
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
+                             (unsigned char)(hlen >> 8)};
+    atomic_file af;
+    if (atomic_file_open(&af, path)) return -1;
+    atomic_file_write(&af, pre, sizeof pre);
+    atomic_file_write(&af, hdr, hlen);
+    atomic_file_write(&af, data, bytes);
+    return atomic_file_commit(&af);
+}

@@ -1,0 +1,19 @@
+/* The BLAS underneath nn/: which OpenBLAS kernel is running, which one this CPU should run,
+ * and thread control. */
+#ifndef SAMC_NN_BLAS_H
+#define SAMC_NN_BLAS_H
+
+/* OpenBLAS's name for the kernel it loaded ("SkylakeX", "Haswell", "Prescott", ...). */
+const char *blas_core_name(void);
+
+/* The OPENBLAS_CORETYPE this CPU should use when the loaded kernel is a slow fallback
+ * (OpenBLAS builds older than the CPU do not recognise it and pick "Prescott"); NULL when
+ * the loaded kernel is already right or nothing better is known. OpenBLAS reads the
+ * variable only when it loads, so the caller must set it and re-execute the program. */
+const char *blas_better_core(void);
+
+/* Threads for BLAS and for samc's own OpenMP loops (n >= 1). */
+void blas_set_threads(int n);
+int blas_get_threads(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* Whole-file reads and crash-safe writes.
+ *
+ * Outputs are never half-written: an atomic_file writes to "PATH.tmp.PID" and only
+ * atomic_file_commit() renames it over PATH (after fsync), so a crash or an error leaves
+ * either the old file or none. */
+#ifndef SAMC_UTIL_FILE_H
+#define SAMC_UTIL_FILE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Reads the whole file into a malloc'd buffer (plus one zero byte past the end, not counted).
+ * Refuses files larger than max_bytes. Returns 0 or -1 with an error message. */
+int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len);
+
+typedef struct {
+    FILE *fp;
+    char *path;
+    char *tmp_path;
+    int failed;
+} atomic_file;
+
+/* Opens a temporary file beside path. Returns 0 or -1. */
+int atomic_file_open(atomic_file *af, const char *path);
+/* fwrite that remembers failure; returns 0 or -1. */
+int atomic_file_write(atomic_file *af, const void *data, size_t len);
+/* Flushes, fsyncs and renames onto the final path. On any earlier failure it discards the
+ * temp file instead and returns -1. Always releases af. */
+int atomic_file_commit(atomic_file *af);
+/* Discards the temp file; safe on an unopened or already-finished af. */
+void atomic_file_abort(atomic_file *af);
+
+/* Writes len bytes to path atomically. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
+/* mkdir -p; returns 0 or -1. */
+int make_dirs(const char *path);
+
+#endif
