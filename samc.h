@@ -1,0 +1,74 @@
+/* libsamc: Segment Anything (SAM v1) in C — the public API.
+ *
+ *   sam_model *m = sam_model_load("sam_vit_h.samw");          // mmap, no copy
+ *   sam_predictor *p = sam_predictor_new(m);
+ *   sam_predictor_set_image(p, rgb, h, w);                       // runs the image encoder
+ *   sam_prompt pr = {.n_points = 1, .points = xy, .labels = lab, .multimask = 1};
+ *   sam_prediction out;
+ *   sam_predict(p, &pr, &out);                                    // masks, scores, logits
+ *   sam_prediction_free(&out); sam_predictor_free(p); sam_model_free(m);
+ *
+ * Every function that can fail returns NULL or -1 and leaves a message for samc_errmsg().
+ * Results are the same bits at any thread count. */
+#ifndef SAMC_H
+#define SAMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+const char *samc_errmsg(void);
+
+typedef struct sam_model sam_model;
+typedef struct sam_predictor sam_predictor;
+
+/* Loads a .samw file written by `samc convert`. */
+sam_model *sam_model_load(const char *samw_path);
+void sam_model_free(sam_model *m);
+/* img_size (1024 for SAM), embedding channels (256) and embedding grid (64). */
+int sam_model_img_size(const sam_model *m);
+int sam_model_embed_channels(const sam_model *m);
+int sam_model_embed_grid(const sam_model *m);
+
+sam_predictor *sam_predictor_new(const sam_model *m);
+void sam_predictor_free(sam_predictor *p);
+
+/* SamPredictor.set_image: resize (Pillow-exact), normalise, pad, encode.
+ * rgb is h*w*3 uint8, row-major. */
+int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w);
+/* Uses a cached embedding (C*G*G floats, from sam_predictor_embedding) for an image of
+ * size h x w instead of encoding. */
+int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h, int w);
+/* The current image embedding, 1 x C x G x G; NULL before set_image. */
+const float *sam_predictor_embedding(const sam_predictor *p);
+
+typedef struct {
+    int n_points;
+    const double *points;    /* n_points x 2: (x, y) in original-image pixels */
+    const int *labels;       /* n_points: 1 foreground, 0 background */
+    const double *box;       /* x0, y0, x1, y1 in original-image pixels, or NULL */
+    const float *mask_input; /* 1 x 4G x 4G low-res logits of an earlier call, or NULL */
+    int multimask;           /* 1: three masks (outputs 1..3), 0: one (output 0) */
+} sam_prompt;
+
+typedef struct {
+    int k;               /* masks returned: 3 or 1 */
+    int h, w;            /* original image size */
+    int low_res;         /* 4G: 256 for SAM */
+    uint8_t *masks;      /* k x h x w, 1 where logits > 0 */
+    float *iou;          /* k predicted IoUs */
+    float *low_res_logits; /* k x low_res x low_res */
+    float *logits;       /* k x h x w upscaled logits */
+} sam_prediction;
+
+/* SamPredictor.predict. */
+int sam_predict(sam_predictor *p, const sam_prompt *prompt, sam_prediction *out);
+void sam_prediction_free(sam_prediction *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
