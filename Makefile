@@ -3,7 +3,6 @@
 #   make demo        the main job on the embedded default model (sam-demo)
 #   make bench       benchmarks (bench/)
 #   make install     PREFIX=/usr/local
-#   make deps        installs the Debian packages samc needs (apt-get)
 #   make SAN=1       sanitizer build into build-san/
 
 CC      ?= cc
@@ -32,7 +31,7 @@ TEST_BIN = $(TEST_SRC:test/%.c=$(BUILD)/test/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test test-fast test-san fuzz-smoke demo bench install clean deps
+.PHONY: all test test-fast demo bench install clean
 all: $(BUILD)/libsamc.a $(BUILD)/samc
 
 $(BUILD)/obj/%.o: %.c
@@ -72,9 +71,6 @@ install: $(BUILD)/libsamc.a $(BUILD)/samc
 	install -m 755 $(BUILD)/samc $(DESTDIR)$(PREFIX)/bin/samc
 	install -m 644 $(BUILD)/libsamc.a $(DESTDIR)$(PREFIX)/lib/libsamc.a
 	install -m 644 samc.h $(DESTDIR)$(PREFIX)/include/samc.h
-
-deps:
-	@bash .ci/install-deps
 
 clean:
 	rm -rf build build-san build-fuzz

@@ -9,24 +9,36 @@ void openblas_set_num_threads(int n);
 
 const char *blas_core_name(void) { return openblas_get_corename(); }
 
-const char *blas_better_core(void) {
-    const char *now = blas_core_name();
+const char *blas_core_for(const char *loaded, int cpu_features) {
     /* Kernels OpenBLAS falls back to on CPUs it does not know. */
-    int fallback = !strcmp(now, "Prescott") || !strcmp(now, "Core2") || !strcmp(now, "Nehalem") ||
-                   !strcmp(now, "Katmai") || !strcmp(now, "Penryn") || !strcmp(now, "Dunnington") ||
-                   !strcmp(now, "Atom") || !strcmp(now, "Barcelona") || !strcmp(now, "Opteron");
+    static const char *const fallbacks[] = {"Prescott", "Core2",     "Nehalem", "Katmai",  "Penryn",
+                                            "Dunnington", "Atom",    "Barcelona", "Opteron"};
+    int fallback = 0;
+    for (size_t i = 0; i < sizeof fallbacks / sizeof fallbacks[0]; i++)
+        if (!strcmp(loaded, fallbacks[i])) fallback = 1;
     if (!fallback) return NULL;
+    if (cpu_features & BLAS_CPU_AVX512) return "SkylakeX";
+    if (cpu_features & BLAS_CPU_AVX2) return "Haswell";
+    if (cpu_features & BLAS_CPU_AVX) return "SandyBridge";
+    return NULL;
+}
+
+static int cpu_features(void) {
+    int f = 0;
 #if defined(__x86_64__)
     __builtin_cpu_init();
+    /* OpenBLAS's SkylakeX kernels use AVX-512 F, BW, VL, DQ and CD */
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512cd"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
-    if (__builtin_cpu_supports("avx")) return "SandyBridge";
+        f |= BLAS_CPU_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f |= BLAS_CPU_AVX2;
+    if (__builtin_cpu_supports("avx")) f |= BLAS_CPU_AVX;
 #endif
-    return NULL;
+    return f;
 }
+
+const char *blas_better_core(void) { return blas_core_for(blas_core_name(), cpu_features()); }
 
 static int g_threads = 0;
 

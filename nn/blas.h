@@ -12,6 +12,10 @@ const char *blas_core_name(void);
  * variable only when it loads, so the caller must set it and re-execute the program. */
 const char *blas_better_core(void);
 
+/* The decision behind blas_better_core, for a loaded kernel name and CPU feature bits. */
+enum { BLAS_CPU_AVX = 1, BLAS_CPU_AVX2 = 2, BLAS_CPU_AVX512 = 4 };
+const char *blas_core_for(const char *loaded, int cpu_features);
+
 /* Threads for BLAS and for samc's own OpenMP loops (n >= 1). */
 void blas_set_threads(int n);
 int blas_get_threads(void);
