@@ -10,7 +10,7 @@ PREFIX  ?= /usr/local
 SAN     ?= 0
 BUILD   ?= $(if $(filter 1,$(SAN)),build-san,build)
 
-CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -fopenmp -pthread
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror -ffp-contract=off -fopenmp -pthread
 OPT     ?= -O2 -g
 CFLAGS  ?=
 ifeq ($(SAN),1)

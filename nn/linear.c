@@ -1,5 +1,4 @@
-#include <cblas.h>
-
+#include "nn/gemm.h"
 #include "nn/nn.h"
 
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC, int OC) {
@@ -11,5 +10,5 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
             for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] = bias[o];
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, weight, IC, beta, out, OC);
+    nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, beta, out, OC);
 }

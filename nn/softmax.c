@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 
 void softmax_rows_inplace(float *x, size_t rows, int cols) {
@@ -10,7 +11,7 @@ void softmax_rows_inplace(float *x, size_t rows, int cols) {
         for (int c = 0; c < cols; c++) mx = row[c] > mx ? row[c] : mx;
         double sum = 0.0;
         for (int c = 0; c < cols; c++) {
-            row[c] = expf(row[c] - mx);
+            row[c] = nn_expf(row[c] - mx);
             sum += row[c];
         }
         float inv = (float)(1.0 / sum);
