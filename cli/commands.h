@@ -3,5 +3,6 @@
 #define SAMC_CLI_COMMANDS_H
 
 int cmd_version(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

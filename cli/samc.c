@@ -16,6 +16,7 @@ static const struct {
     const char *help;
 } k_commands[] = {
     {"version", cmd_version, "print the version and the BLAS kernel in use"},
+    {"diff", cmd_diff, "compare two traces tensor by tensor"},
 };
 
 static void usage(FILE *fp) {
