@@ -21,8 +21,18 @@ int samc_err_context(const char *fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(g_msg, sizeof g_msg, fmt, ap);
     va_end(ap);
-    if (n >= 0 && (size_t)n < sizeof g_msg && prev[0])
-        snprintf(g_msg + n, sizeof g_msg - (size_t)n, ": %s", prev);
+    /* append ": prev", truncated to fit (done by hand: snprintf would warn of truncation) */
+    if (n >= 0 && prev[0]) {
+        size_t at = (size_t)n, room = sizeof g_msg - 1;
+        if (at + 2 < room) {
+            g_msg[at++] = ':';
+            g_msg[at++] = ' ';
+            size_t len = strlen(prev);
+            if (len > room - at) len = room - at;
+            memcpy(g_msg + at, prev, len);
+            g_msg[at + len] = 0;
+        }
+    }
     return -1;
 }
 
