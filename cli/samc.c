@@ -17,6 +17,7 @@ static const struct {
 } k_commands[] = {
     {"version", cmd_version, "print the version and the BLAS kernel in use"},
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
+    {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
 };
 
 static void usage(FILE *fp) {

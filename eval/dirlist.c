@@ -1,0 +1,96 @@
+#include "eval/dirlist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+int is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *path_base(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+char *path_join(const char *a, const char *b) {
+    size_t la = strlen(a);
+    while (la > 1 && a[la - 1] == '/') la--;
+    size_t n = la + strlen(b) + 2;
+    char *p = xmalloc_array(n, 1);
+    if (p) snprintf(p, n, "%.*s/%s", (int)la, a, b);
+    return p;
+}
+
+int path_list_add(path_list *l, const char *path) {
+    /* grow by doubling: capacity is the next power of two >= n */
+    if ((l->n & (l->n - 1)) == 0) {
+        size_t cap = l->n ? l->n * 2 : 16;
+        if (l->n && cap <= l->n) return samc_err("too many files");
+        char **p = realloc(l->paths, cap * sizeof *p);
+        if (!p) return samc_err("out of memory listing files");
+        l->paths = p;
+    }
+    char *s = strdup(path);
+    if (!s) return samc_err("out of memory listing files");
+    l->paths[l->n++] = s;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+void path_list_sort(path_list *l) {
+    if (l->n) qsort(l->paths, l->n, sizeof *l->paths, cmp_str);
+}
+
+void path_list_free(path_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->paths[i]);
+    free(l->paths);
+    l->paths = NULL;
+    l->n = 0;
+}
+
+static int list_into(const char *dir, int recursive, int depth, path_list *out) {
+    if (depth > 64) return samc_err("%s: folders nested too deeply", dir);
+    DIR *d = opendir(dir);
+    if (!d) return samc_err("%s: %s", dir, strerror(errno));
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp.")) continue;
+        char *p = path_join(dir, e->d_name);
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        struct stat st;
+        if (stat(p, &st) != 0) {
+            rc = samc_err("%s: %s", p, strerror(errno));
+        } else if (S_ISREG(st.st_mode)) {
+            rc = path_list_add(out, p);
+        } else if (S_ISDIR(st.st_mode) && recursive) {
+            rc = list_into(p, recursive, depth + 1, out);
+        }
+        free(p);
+    }
+    closedir(d);
+    return rc;
+}
+
+int dir_list_files(const char *dir, int recursive, path_list *out) {
+    out->paths = NULL;
+    out->n = 0;
+    if (list_into(dir, recursive, 0, out)) {
+        path_list_free(out);
+        return -1;
+    }
+    path_list_sort(out);
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* Sorted listings of the files in a folder (data sets, run folders). */
+#ifndef SAMC_EVAL_DIRLIST_H
+#define SAMC_EVAL_DIRLIST_H
+
+#include <stddef.h>
+
+typedef struct {
+    char **paths; /* malloc'd strings, sorted by strcmp */
+    size_t n;
+} path_list;
+
+/* Regular files directly in dir (recursive = 0) or anywhere below it (1), skipping names
+ * that start with '.' and unfinished temporary files ("*.tmp.*"). Paths are "dir/rel".
+ * Returns 0 or -1 with a message. */
+int dir_list_files(const char *dir, int recursive, path_list *out);
+/* Appends a copy of path. 0 or -1. */
+int path_list_add(path_list *l, const char *path);
+void path_list_sort(path_list *l);
+void path_list_free(path_list *l);
+
+/* 1 if path is an existing directory, else 0. */
+int is_dir(const char *path);
+/* The last component of a path, without a directory ("a/b/c.png" -> "c.png"). */
+const char *path_base(const char *path);
+/* malloc'd "a/b" (one slash between); NULL on out of memory (with a message). */
+char *path_join(const char *a, const char *b);
+
+#endif
