@@ -5,7 +5,17 @@
 #include <string.h>
 
 #include "check.h"
+#include "eval/dataset.h"
+#include "eval/dirlist.h"
+#include "eval/embedding_cache.h"
+#include "eval/results.h"
 #include "eval/sha256.h"
+#include "util/err.h"
+#include "util/file.h"
+
+#include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int hex_of(const void *data, size_t len, const char *want) {
     uint8_t d[32];
@@ -43,7 +53,217 @@ TEST(sha256_vectors) {
     free(a);
 }
 
+
+/* The key changes with the model, the pixels and the shape, and only with them. */
+TEST(cache_keying) {
+    uint8_t m1[32] = {1}, m2[32] = {2};
+    uint8_t img[2 * 3 * 3];
+    for (int i = 0; i < 18; i++) img[i] = (uint8_t)(i * 7);
+    char a[65], b[65];
+    embedding_cache_key(m1, img, 2, 3, a);
+    embedding_cache_key(m1, img, 2, 3, b);
+    CHECK(strcmp(a, b) == 0);
+    embedding_cache_key(m2, img, 2, 3, b);
+    CHECK(strcmp(a, b) != 0);
+    embedding_cache_key(m1, img, 3, 2, b); /* same bytes, transposed shape */
+    CHECK(strcmp(a, b) != 0);
+    img[17] ^= 1;
+    embedding_cache_key(m1, img, 2, 3, b);
+    CHECK(strcmp(a, b) != 0);
+}
+
+TEST(cache_store_and_validate) {
+    const char *dir = "build/test_eval_cache";
+    float e[2 * 3 * 3], got[18];
+    for (int i = 0; i < 18; i++) e[i] = (float)i * 0.5f - 3.0f;
+    char hex[65];
+    uint8_t m[32] = {9};
+    uint8_t img[3] = {1, 2, 3};
+    embedding_cache_key(m, img, 1, 1, hex);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0); /* miss */
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e) == 0);
+    memset(got, 0, sizeof got);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 1);
+    CHECK(memcmp(got, e, sizeof e) == 0);
+    /* another model's shape: unusable, dropped, reported as a miss */
+    CHECK(embedding_cache_get(dir, hex, 3, 2, got) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0);
+    /* a truncated entry is a miss too */
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e) == 0);
+    char path[200];
+    snprintf(path, sizeof path, "%s/%s.npy", dir, hex);
+    CHECK(truncate(path, 100) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0);
+    rmdir(dir);
+}
+
+static void three_rows(result_set *s, const char *image) {
+    result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "index0", 0.25, 0.4);
+    result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "oracle", 1.0 / 3.0, 0.5);
+    result_set_add(s, "Odd, \"name\"", image, "1,2", "iterative", "9", "index0", NAN, NAN);
+}
+
+TEST(results_roundtrip_and_checksum) {
+    result_set s = {0}, back = {0};
+    three_rows(&s, "img, 1");
+    size_t len;
+    char *text = results_format(&s, &len);
+    CHECK(text != NULL);
+    char *copy = malloc(len + 1);
+    memcpy(copy, text, len + 1);
+    CHECK(results_parse(copy, len, "t", &back) == 0);
+    CHECK(back.n == 3);
+    if (back.n == 3) {
+        CHECK(strcmp(back.rows[2].task, "Odd, \"name\"") == 0 && strcmp(back.rows[2].image, "img, 1") == 0);
+        CHECK(strcmp(back.rows[2].cls, "1,2") == 0 && isnan(back.rows[2].iou));
+        CHECK(back.rows[1].iou == 1.0 / 3.0); /* the exact double comes back */
+    }
+    result_set_free(&back);
+    /* torn: the last bytes (checksum line) missing -> refused */
+    for (size_t cut = 1; cut < 80; cut += 13) {
+        memcpy(copy, text, len + 1);
+        result_set t = {0};
+        CHECK(results_parse(copy, len - cut, "t", &t) == -1);
+        result_set_free(&t);
+    }
+    /* one flipped digit -> checksum mismatch */
+    memcpy(copy, text, len + 1);
+    char *d = strstr(copy, "0.25");
+    d[3] = '6';
+    result_set t = {0};
+    CHECK(results_parse(copy, len, "t", &t) == -1);
+    CHECK(strstr(samc_errmsg(), "checksum") != NULL);
+    result_set_free(&t);
+    free(copy);
+    free(text);
+    result_set_free(&s);
+}
+
+/* Resume logic: an item counts as done only with an intact file; a damaged one is removed. */
+TEST(results_store_resume) {
+    const char *out = "build/test_eval_run";
+    char *p = results_item_path(out, "a/b c");
+    CHECK(p && strncmp(p, "build/test_eval_run/results/a_b_c-", 34) == 0);
+    char *q = results_item_path(out, "a_b_c");
+    CHECK(q && strcmp(q, "build/test_eval_run/results/a_b_c.csv") == 0);
+    CHECK(results_item_done(out, "x1") == 0);
+    result_set s = {0};
+    three_rows(&s, "x1");
+    CHECK(results_item_write(out, "x1", &s) == 0);
+    CHECK(results_item_done(out, "x1") == 1);
+    result_set_free(&s);
+    three_rows(&s, "x2");
+    CHECK(results_item_write(out, "x2", &s) == 0);
+    result_set_free(&s);
+    /* a leftover temp file of a killed writer is neither read nor counted */
+    CHECK(write_file_atomic("build/test_eval_run/results/x3.csv.tmp.99999", "junk", 4) == 0);
+    result_set all = {0};
+    CHECK(results_read_all(out, &all) == 0);
+    CHECK(all.n == 6);
+    result_set_free(&all);
+    results_clean_temps(out);
+    CHECK(access("build/test_eval_run/results/x3.csv.tmp.99999", F_OK) != 0);
+    /* torn x2 (last line cut): read_all refuses it, done() says no and deletes it */
+    CHECK(truncate("build/test_eval_run/results/x2.csv", 60) == 0);
+    CHECK(results_read_all(out, &all) == -1);
+    result_set_free(&all);
+    CHECK(results_item_done(out, "x2") == 0);
+    CHECK(access("build/test_eval_run/results/x2.csv", F_OK) != 0);
+    CHECK(results_read_all(out, &all) == 0 && all.n == 3);
+    result_set_free(&all);
+    unlink("build/test_eval_run/results/x1.csv");
+    rmdir("build/test_eval_run/results");
+    rmdir(out);
+    free(p);
+    free(q);
+}
+
+/* Every id lands in exactly one shard, the assignment is a pure function of the id, and the
+ * shards are roughly balanced. */
+TEST(shard_assignment) {
+    int count[4] = {0};
+    for (int i = 0; i < 400; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "phantom_%03d", i);
+        int s = shard_of(id, 4);
+        CHECK(s >= 0 && s < 4);
+        CHECK(shard_of(id, 4) == s);
+        CHECK(shard_of(id, 1) == 0);
+        count[s]++;
+    }
+    for (int s = 0; s < 4; s++) CHECK(count[s] > 60 && count[s] < 140);
+    /* by hand: SHA-256("abc") starts ba7816bf8f01cfea, which is 13436180830806888426;
+     * mod 7 = 3 */
+    CHECK(shard_of("abc", 7) == (int)(0xba7816bf8f01cfeaull % 7));
+}
+
+TEST(dataset_config_parsing) {
+    dataset_config c;
+    const char *good = "# BraTS\nname = MRI-Brain\nlayout = nifti\nvolumes = */*_flair.nii.gz\n"
+                       "labels = _flair.nii.gz -> _seg.nii.gz\nremap = 4 -> 3\n\n"
+                       "class.1 = MRI-Brain: Core   # necrotic\nclass.1,2,3 = MRI-Brain: Whole\n";
+    CHECK(dataset_config_parse(good, "g", "/data", NULL, &c) == 0);
+    CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && c.axis == 2);
+    CHECK(strcmp(c.root, "/data/.") == 0);
+    CHECK(strcmp(c.label_from, "_flair.nii.gz") == 0 && strcmp(c.label_to, "_seg.nii.gz") == 0);
+    CHECK(dataset_remap(&c, 4) == 3 && dataset_remap(&c, 2) == 2);
+    CHECK(c.classes[1].n_values == 3 && strcmp(c.classes[1].cls, "1,2,3") == 0);
+    CHECK(dataset_in_class(&c, 1, 3) && !dataset_in_class(&c, 0, 3) && dataset_in_class(&c, 0, 1));
+    CHECK(strcmp(c.intensity, "paper") == 0);
+    dataset_config_free(&c);
+    /* each bad rule names the line */
+    const char *bad[] = {
+        "name = a\nlayout = png\ntask = x\nbogus = 1\n",          /* unknown key */
+        "name = a\nlayout = dicom\ntask = x\n",                    /* layout */
+        "name = a\ntask = x\nclass.2 = y\n",                       /* task mixed with class */
+        "name = a\nclass.1 = x\nclass.1 = y\n",                    /* class twice */
+        "name = a\nclass.0 = x\n",                                  /* value 0 */
+        "name = a\nlayout = png\n",                                 /* no task */
+        "layout = png\ntask = x\n",                                 /* no name */
+        "name = a\nlayout = nifti\ntask = x\n",                    /* no volumes */
+        "name = a\nlayout = nifti\nvolumes = *.nii\ntask = x\n",  /* no labels rule */
+        "name = a\nlayout = nifti\nvolumes = *\nlabels = a\ntask = x\n", /* no arrow */
+        "name = a\ntask = x\naxis = 3\n",
+        "name = a\ntask = x\nintensity = window 40\n",
+        "name = a\ntask = x\nlayout = png\nintensity = minmax\n", /* PNG is always paper */
+        "name = a\ntask = x\nremap = 4 -> \n",
+        "name = a\ntask = x\njust words\n",
+        "name = a\nname = b\ntask = x\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = dataset_config_parse(bad[i], "bad.conf", ".", NULL, &c);
+        CHECK_MSG(rc == -1, "case %zu accepted", i);
+        CHECK_MSG(strstr(samc_errmsg(), "bad.conf") != NULL, "case %zu: %s", i, samc_errmsg());
+    }
+}
+
+/* Every shipped config parses, and together they name the paper's 28 tasks. */
+TEST(shipped_configs) {
+    path_list l;
+    CHECK(dir_list_files("eval/datasets", 0, &l) == 0);
+    int n_sets = 0, n_tasks = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        dataset_config c;
+        int rc = dataset_config_load(l.paths[i], NULL, &c);
+        CHECK_MSG(rc == 0, "%s", samc_errmsg());
+        if (rc) continue;
+        n_sets++;
+        n_tasks += c.n_classes;
+        dataset_config_free(&c);
+    }
+    CHECK(n_sets == 19);
+    CHECK(n_tasks == 28);
+    path_list_free(&l);
+}
+
 int main(void) {
     RUN(sha256_vectors);
+    RUN(cache_keying);
+    RUN(cache_store_and_validate);
+    RUN(results_roundtrip_and_checksum);
+    RUN(results_store_resume);
+    RUN(shard_assignment);
+    RUN(dataset_config_parsing);
+    RUN(shipped_configs);
     return check_summary();
 }

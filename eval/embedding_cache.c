@@ -1,0 +1,74 @@
+#include "eval/embedding_cache.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "eval/dirlist.h"
+#include "eval/sha256.h"
+#include "io/npy.h"
+#include "util/err.h"
+#include "util/file.h"
+
+static void put_u32le(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void embedding_cache_key(const uint8_t model_sha256[32], const uint8_t *rgb, int h, int w, char hex[65]) {
+    static const char tag[] = "samc-embedding-v1";
+    uint8_t dims[8];
+    put_u32le(dims, (uint32_t)h);
+    put_u32le(dims + 4, (uint32_t)w);
+    sha256_ctx c;
+    sha256_init(&c);
+    sha256_update(&c, tag, sizeof tag);
+    sha256_update(&c, model_sha256, 32);
+    sha256_update(&c, dims, sizeof dims);
+    sha256_update(&c, rgb, (size_t)h * (size_t)w * 3);
+    uint8_t d[32];
+    sha256_final(&c, d);
+    sha256_hex(d, hex);
+}
+
+static char *entry_path(const char *dir, const char *hex) {
+    char name[80];
+    snprintf(name, sizeof name, "%s.npy", hex);
+    return path_join(dir, name);
+}
+
+int embedding_cache_get(const char *dir, const char *hex, int c, int g, float *out) {
+    char *path = entry_path(dir, hex);
+    if (!path) return -1;
+    if (access(path, F_OK) != 0) {
+        free(path);
+        return errno == ENOENT ? 0 : samc_err("%s: %s", dir, strerror(errno));
+    }
+    npy_array a;
+    int ok = npy_read(path, &a) == 0;
+    if (ok) {
+        ok = a.dtype == NPY_F32 && a.ndim == 4 && a.shape[0] == 1 && a.shape[1] == c && a.shape[2] == g &&
+             a.shape[3] == g;
+        if (ok) memcpy(out, a.data, (size_t)c * g * g * sizeof(float));
+        npy_free(&a);
+    }
+    if (!ok) {
+        /* a stale entry (another model's shape, damaged file): drop it and recompute */
+        fprintf(stderr, "samc: warning: embedding cache entry %s is unusable; recomputing\n", path);
+        unlink(path);
+    }
+    free(path);
+    samc_err_clear();
+    return ok;
+}
+
+int embedding_cache_put(const char *dir, const char *hex, int c, int g, const float *emb) {
+    if (make_dirs(dir)) return -1;
+    char *path = entry_path(dir, hex);
+    if (!path) return -1;
+    int64_t shape[4] = {1, c, g, g};
+    int rc = npy_write(path, NPY_F32, 4, shape, emb);
+    free(path);
+    return rc;
+}
