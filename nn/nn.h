@@ -31,4 +31,29 @@ void relu_inplace(float *x, size_t n);
 /* softmax over each row of x[rows][cols], in place. */
 void softmax_rows_inplace(float *x, size_t rows, int cols);
 
+/* nn.ConvTranspose2d(IC, OC, kernel_size=2, stride=2) on a channel-first map, the kernels
+ * never overlapping: out[o][2y+i][2x+j] = bias[o] + sum_c inp[c][y][x] * weight[c][o][i][j].
+ * inp[IC][H][W] -> out[OC][2H][2W]; weight[IC][OC][2][2] (PyTorch's layout); bias may be NULL.
+ * scratch holds OC*4*H*W floats. */
+void conv_transpose2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias,
+                                   int IC, int OC, int H, int W, float *scratch);
+
+/* nn.Conv2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W] -> out[OC][H/2][W/2] (H, W even);
+ * weight[OC][IC][2][2], bias[OC] (may be NULL). */
+void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
+                         int H, int W);
+
+/* nn.Conv2d(IC, OC, kernel_size=1): out[OC][HW] = weight[OC][IC] @ inp[IC][HW] + bias[OC]
+ * (bias may be NULL). */
+void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
+                        int HW);
+
+/* F.interpolate(mode="bilinear", align_corners=False) from IH x IW to OH x OW, computing only
+ * the top-left KH x KW corner of the result (KH <= OH, KW <= OW; the same values as the full
+ * resize followed by a crop). inp: C planes, plane c at inp + c*in_cstride, rows in_ld floats
+ * apart. out[C][KH][KW]. Source indices follow PyTorch 1.13 on the CPU: the scale IN/OUT in
+ * float32, the source coordinate in double, the weights in float32. 0, or -1 if out of memory. */
+int bilinear_resize_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
+                            int OH, int OW, int KH, int KW);
+
 #endif
