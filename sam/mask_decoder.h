@@ -1,0 +1,48 @@
+/* MaskDecoder (segment_anything/modeling/mask_decoder.py): the two-way transformer over
+ * [iou token, mask tokens, prompt tokens] and the image, then upscaling of the image tokens
+ * to 4G x 4G and one hypernetwork MLP per mask token; the IoU head scores each mask.
+ * Tensors are borrowed from the weight file; every dim comes from its config. */
+#ifndef SAMC_SAM_MASK_DECODER_H
+#define SAMC_SAM_MASK_DECODER_H
+
+#include "sam/two_way_transformer.h"
+#include "weights/samw.h"
+
+#define MLP_MAX_LAYERS 8
+
+/* mask_decoder.MLP: Linear layers with ReLU between them (not after the last). */
+typedef struct {
+    int n_layers;
+    int dims[MLP_MAX_LAYERS + 1];
+    const float *w[MLP_MAX_LAYERS], *b[MLP_MAX_LAYERS];
+} mlp_head;
+
+#define MD_MAX_MASK_TOKENS 16
+
+typedef struct {
+    int dim;             /* C: transformer_dim */
+    int grid;            /* G: the image embedding is C x G x G */
+    int num_mask_tokens; /* 4: one single-mask output plus 3 multimask outputs */
+    two_way_transformer transformer;
+    const float *iou_token;   /* [C] */
+    const float *mask_tokens; /* [num_mask_tokens][C] */
+    /* output_upscaling: ConvT 2x2 s2 (C -> C/4), LN2d, GELU, ConvT 2x2 s2 (C/4 -> C/8), GELU */
+    const float *up0_w, *up0_b, *up1_w, *up1_b, *up3_w, *up3_b;
+    mlp_head hyper[MD_MAX_MASK_TOKENS]; /* C -> C -> C -> C/8 */
+    mlp_head iou_head;                  /* C -> iou_hidden ... -> num_mask_tokens */
+} mask_decoder;
+
+int mask_decoder_load(mask_decoder *md, const samw *w);
+
+/* MaskDecoder.predict_masks for one prompt:
+ *   image[C][G][G]      the image embedding
+ *   dense[C][G][G]      the dense prompt embedding (no_mask_embed or the downscaled mask)
+ *   image_pe[C][G][G]   the prompt encoder's dense PE
+ *   sparse[n_sparse][C] the sparse prompt tokens
+ * -> masks[num_mask_tokens][4G][4G] low-res logits and iou[num_mask_tokens], all mask tokens
+ * (the caller slices [1:] for multimask output, [0:1] otherwise).
+ * Returns 0, or -1 if out of memory. */
+int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *image_pe,
+                         const float *sparse, int n_sparse, float *masks, float *iou);
+
+#endif
