@@ -1,7 +1,7 @@
 /* The small convolutions of SAM's prompt encoder and mask decoder: 2x2 stride-2 kernels
  * (mask downscaling, output upscaling) and 1x1. The image encoder's general conv2d lives
  * in nn/conv2d.c. */
-#include <cblas.h>
+#include "nn/gemm.h"
 
 #include "nn/nn.h"
 
@@ -9,7 +9,7 @@ void conv_transpose2d_k2s2_forward(float *out, const float *inp, const float *we
                                    int IC, int OC, int H, int W, float *scratch) {
     int HW = H * W, K = OC * 4;
     /* scratch[(o,i,j)][HW] = weight viewed as [IC][(o,i,j)], transposed, @ inp[IC][HW] */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, K, HW, IC, 1.0f, weight, K, inp, HW, 0.0f, scratch, HW);
+    nn_sgemm(1, 0, K, HW, IC, 1.0f, weight, K, inp, HW, 0.0f, scratch, HW);
     /* scatter each kernel tap to its place in the 2x larger map and add the bias */
     int OW = 2 * W;
     #pragma omp parallel for schedule(static)
@@ -53,5 +53,5 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
             for (int p = 0; p < HW; p++) out[(size_t)o * HW + p] = bias[o];
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, HW, IC, 1.0f, weight, IC, inp, HW, beta, out, HW);
+    nn_sgemm(0, 0, OC, HW, IC, 1.0f, weight, IC, inp, HW, beta, out, HW);
 }

@@ -1,6 +1,6 @@
 #include "sam/mask_decoder.h"
 
-#include <cblas.h>
+#include "nn/gemm.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +110,7 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
 
     /* one hypernetwork MLP per mask token, then masks[T][4G*4G] = hyper[T][C/8] @ up2 */
     for (int m = 0; m < T; m++) mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
+    nn_sgemm(0, 0, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
                 masks, (int)up_hw);
     mlp_forward(&md->iou_head, queries, iou);
     rc = 0;

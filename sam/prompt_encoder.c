@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -58,8 +59,8 @@ static void pe_encode(const prompt_encoder *pe, float x, float y, float *out, si
         /* the 2-term dot product rounded once (torch's matmul, up to the last bit) */
         float v = (float)((double)cx * pe->gauss[k] + (double)cy * pe->gauss[F + k]);
         v = two_pi * v;
-        out[(size_t)k * out_stride] = sinf(v);
-        out[(size_t)(F + k) * out_stride] = cosf(v);
+        out[(size_t)k * out_stride] = nn_sinf(v);
+        out[(size_t)(F + k) * out_stride] = nn_cosf(v);
     }
 }
 

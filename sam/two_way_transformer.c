@@ -1,6 +1,6 @@
 #include "sam/two_way_transformer.h"
 
-#include <cblas.h>
+#include "nn/gemm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,14 +96,14 @@ static int attention_forward(const tw_attention *a, float *out, const float *q_i
     float scale = (float)sqrt((double)d);
     for (int h = 0; h < a->heads; h++) {
         /* s[Nq][Nk] = q_h @ k_h^T; the head's d columns sit at h*d in rows of D */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
+        nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
                     Nk);
         size_t n = (size_t)Nq * Nk;
         #pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++) s[i] /= scale;
         softmax_rows_inplace(s, (size_t)Nq, Nk);
         /* o_h[Nq][d] = s @ v_h */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Nq, d, Nk, 1.0f, s, Nk, v + h * d, D, 0.0f, o + h * d,
+        nn_sgemm(0, 0, Nq, d, Nk, 1.0f, s, Nk, v + h * d, D, 0.0f, o + h * d,
                     D);
     }
     linear_forward(out, o, a->out_w, a->out_b, Nq, D, C);
