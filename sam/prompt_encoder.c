@@ -119,8 +119,8 @@ int prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input
         return 0;
     }
     /* 1 x 4G x 4G -> m/4 x 2G x 2G -> m x G x G -> C x G x G */
-    float *a = xmalloc_array((size_t)(m / 4) * 4, GG);
-    float *b = xmalloc_array((size_t)m, GG);
+    float *a = xmalloc_array((size_t)(m / 4) * 4 * GG, sizeof(float));
+    float *b = xmalloc_array((size_t)m * GG, sizeof(float));
     if (!a || !b) {
         free(a);
         free(b);
