@@ -18,6 +18,7 @@ static const struct {
     {"version", cmd_version, "print the version and the BLAS kernel in use"},
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
     {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
+    {"convert", cmd_convert, "convert a SAM checkpoint (.pth / .safetensors) to .samw"},
 };
 
 static void usage(FILE *fp) {

@@ -1,0 +1,234 @@
+#include "weights/ckpt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+size_t ck_itemsize(ck_dtype t) {
+    switch (t) {
+    case CK_F64: case CK_I64: return 8;
+    case CK_F32: case CK_I32: return 4;
+    case CK_F16: case CK_BF16: case CK_I16: return 2;
+    case CK_I8: case CK_U8: case CK_BOOL: return 1;
+    }
+    return 1;
+}
+
+const char *ck_dtype_name(ck_dtype t) {
+    static const char *names[] = {"float32", "float16", "bfloat16", "float64", "int64",
+                                  "int32",   "int16",   "int8",     "uint8",   "bool"};
+    return names[t];
+}
+
+int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key) {
+    if (c->n_storages == c->cap_storages) {
+        int cap = c->cap_storages ? c->cap_storages * 2 : 64;
+        ck_storage *s = realloc(c->storages, (size_t)cap * sizeof *s);
+        if (!s) return samc_err("out of memory");
+        c->storages = s;
+        c->cap_storages = cap;
+    }
+    ck_storage *s = &c->storages[c->n_storages];
+    memset(s, 0, sizeof *s);
+    s->dtype = dtype;
+    s->numel = numel;
+    s->key = strdup(key ? key : "");
+    if (!s->key) return samc_err("out of memory");
+    return c->n_storages++;
+}
+
+int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
+                    const int64_t *stride) {
+    if (ndim < 0 || ndim > CK_MAX_DIMS) return samc_err("%s: tensor '%s' has %d dims", c->label, name, ndim);
+    if (ckpt_find(c, name)) return samc_err("%s: tensor '%s' appears twice", c->label, name);
+    if (c->n_tensors == c->cap_tensors) {
+        int cap = c->cap_tensors ? c->cap_tensors * 2 : 256;
+        ck_tensor *t = realloc(c->tensors, (size_t)cap * sizeof *t);
+        if (!t) return samc_err("out of memory");
+        c->tensors = t;
+        c->cap_tensors = cap;
+    }
+    ck_tensor *t = &c->tensors[c->n_tensors];
+    memset(t, 0, sizeof *t);
+    t->name = strdup(name);
+    if (!t->name) return samc_err("out of memory");
+    t->storage = storage;
+    t->offset = offset;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->stride[i] = stride[i];
+    }
+    return c->n_tensors++;
+}
+
+const ck_tensor *ckpt_find(const ckpt *c, const char *name) {
+    for (int i = 0; i < c->n_tensors; i++)
+        if (!strcmp(c->tensors[i].name, name)) return &c->tensors[i];
+    return NULL;
+}
+
+/* Each tensor's last element must lie inside its storage, each storage inside its bytes. */
+int ckpt_validate(const ckpt *c) {
+    for (int i = 0; i < c->n_storages; i++) {
+        const ck_storage *s = &c->storages[i];
+        size_t bytes = 0;
+        if (size_mul(s->numel, ck_itemsize(s->dtype), &bytes))
+            return samc_err_context("%s: storage '%s'", c->label, s->key);
+        uint64_t have = s->zent ? s->zent->size : bytes;
+        if (have != bytes)
+            return samc_err("%s: storage '%s' declares %llu %s elements (%zu bytes) but its record holds %llu bytes",
+                            c->label, s->key, (unsigned long long)s->numel, ck_dtype_name(s->dtype), bytes,
+                            (unsigned long long)have);
+    }
+    for (int i = 0; i < c->n_tensors; i++) {
+        const ck_tensor *t = &c->tensors[i];
+        if (t->storage < 0 || t->storage >= c->n_storages) return samc_err("%s: tensor '%s' has no storage", c->label, t->name);
+        size_t numel = 0;
+        if (size_prod(t->shape, t->ndim, &numel)) return samc_err_context("%s: tensor '%s'", c->label, t->name);
+        if (numel == 0) continue;
+        /* last element = offset + sum (shape-1)*stride, every step overflow-checked */
+        uint64_t last = (uint64_t)t->offset;
+        for (int k = 0; k < t->ndim; k++) {
+            size_t step = 0;
+            if (t->stride[k] < 0 || size_mul((size_t)(t->shape[k] - 1), (size_t)t->stride[k], &step) ||
+                step > UINT64_MAX - last)
+                return samc_err("%s: tensor '%s' has an impossible stride", c->label, t->name);
+            last += step;
+        }
+        const ck_storage *s = &c->storages[t->storage];
+        if (last >= s->numel)
+            return samc_err("%s: tensor '%s' runs past its storage '%s' (needs element %llu, storage holds %llu)",
+                            c->label, t->name, s->key, (unsigned long long)last, (unsigned long long)s->numel);
+    }
+    return 0;
+}
+
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31, man = h & 1023, bits;
+    if (exp == 31) {
+        bits = sign | 0x7f800000u | man << 13; /* inf / nan */
+    } else if (exp) {
+        bits = sign | (exp + 112) << 23 | man << 13;
+    } else if (man) { /* subnormal: renormalise */
+        int e = -1;
+        do { man <<= 1; e++; } while (!(man & 1024));
+        bits = sign | (uint32_t)(112 - e) << 23 | (man & 1023) << 13;
+    } else {
+        bits = sign;
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+/* Element idx of a storage as float32 (little-endian unless swap). */
+static float load_elem(const uint8_t *base, ck_dtype dt, uint64_t idx, int swap) {
+    size_t n = ck_itemsize(dt);
+    uint8_t b[8];
+    memcpy(b, base + idx * n, n);
+    if (swap)
+        for (size_t i = 0; i < n / 2; i++) {
+            uint8_t x = b[i];
+            b[i] = b[n - 1 - i];
+            b[n - 1 - i] = x;
+        }
+    switch (dt) {
+    case CK_F32: { float f; memcpy(&f, b, 4); return f; }
+    case CK_F64: { double d; memcpy(&d, b, 8); return (float)d; }
+    case CK_F16: return half_to_float((uint16_t)(b[0] | b[1] << 8));
+    case CK_BF16: { uint32_t u = (uint32_t)(b[0] | b[1] << 8) << 16; float f; memcpy(&f, &u, 4); return f; }
+    default: return 0.0f;
+    }
+}
+
+int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
+    const ck_storage *s = &c->storages[t->storage];
+    if (s->dtype != CK_F32 && s->dtype != CK_F16 && s->dtype != CK_BF16 && s->dtype != CK_F64)
+        return samc_err("%s: tensor '%s' has dtype %s; SAM weights must be floating point", c->label, t->name,
+                        ck_dtype_name(s->dtype));
+    const uint8_t *base = s->bytes;
+    uint8_t *owned = NULL;
+    if (s->zent && zip_entry_data(&c->zip, s->zent, &base, &owned))
+        return samc_err_context("%s: tensor '%s'", c->label, t->name);
+    size_t numel = 0;
+    if (size_prod(t->shape, t->ndim, &numel)) {
+        free(owned);
+        return -1;
+    }
+    /* walk the elements in row-major order with an odometer over the dims */
+    int64_t idx[CK_MAX_DIMS] = {0};
+    uint64_t pos = (uint64_t)t->offset;
+    for (size_t e = 0; e < numel; e++) {
+        out[e] = load_elem(base, s->dtype, pos, c->big_endian);
+        for (int k = t->ndim - 1; k >= 0; k--) {
+            pos += (uint64_t)t->stride[k];
+            if (++idx[k] < t->shape[k]) break;
+            pos -= (uint64_t)t->stride[k] * (uint64_t)t->shape[k];
+            idx[k] = 0;
+        }
+    }
+    free(owned);
+    return 0;
+}
+
+static int detect_and_read(ckpt *c) {
+    const uint8_t *b = c->buf;
+    if (c->len >= 4 && !memcmp(b, "PK\x03\x04", 4)) return torch_pth_read(c);
+    if (c->len >= 4 && b[0] == 0x80 && b[1] == 0x02 && b[2] == 0x8a && b[3] == 0x0a) return torch_legacy_read(c);
+    if (c->len >= 9 && b[8] == '{' && !b[7] && !b[6]) return safetensors_read(c);
+    return samc_err("%s: not a PyTorch .pth (zip or legacy) or safetensors file", c->label);
+}
+
+int ckpt_open_mem(ckpt *c, const uint8_t *buf, size_t len, const char *label) {
+    memset(c, 0, sizeof *c);
+    c->label = label;
+    c->buf = buf;
+    c->len = len;
+    if (detect_and_read(c) || ckpt_validate(c)) {
+        ckpt_close(c);
+        return -1;
+    }
+    return 0;
+}
+
+int ckpt_open(ckpt *c, const char *path) {
+    memset(c, 0, sizeof *c);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return samc_err("%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return samc_err("%s: not a regular file", path);
+    }
+    if (st.st_size == 0) {
+        close(fd);
+        return samc_err("%s: empty file", path);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return samc_err("%s: cannot map: %s", path, strerror(errno));
+    if (ckpt_open_mem(c, map, (size_t)st.st_size, path)) {
+        munmap(map, (size_t)st.st_size);
+        return -1;
+    }
+    c->map = map;
+    return 0;
+}
+
+void ckpt_close(ckpt *c) {
+    for (int i = 0; i < c->n_storages; i++) free(c->storages[i].key);
+    for (int i = 0; i < c->n_tensors; i++) free(c->tensors[i].name);
+    free(c->storages);
+    free(c->tensors);
+    if (c->has_zip) zip_close(&c->zip);
+    if (c->map) munmap(c->map, c->len);
+    memset(c, 0, sizeof *c);
+}
