@@ -5,16 +5,9 @@
 
 #include "prompts/components.h"
 #include "prompts/distance_transform.h"
+#include "metrics/stats.h"
 #include "util/err.h"
 #include "util/mem.h"
-
-double quantile_sorted(const double *v, size_t n, double q) {
-    double pos = q * (double)(n - 1);
-    size_t lo = (size_t)floor(pos);
-    if (lo >= n - 1) return v[n - 1];
-    double frac = pos - (double)lo;
-    return v[lo] + frac * (v[lo + 1] - v[lo]);
-}
 
 static int cmp_double(const void *pa, const void *pb) {
     double a = *(const double *)pa, b = *(const double *)pb;

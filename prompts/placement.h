@@ -4,8 +4,7 @@
  * placement_point: a point drawn uniformly among the region's pixels whose distance value
  *   (region_distance, the protocol's padded map) is >= the q-quantile of the values over
  *   the region's pixels. q = 0 allows any region pixel, q -> 1 only the deepest ones.
- *   Quantile = numpy's default ("linear", Hyndman-Fan type 7): sorted values v[0..n-1],
- *   position q (n - 1), interpolated between its neighbours.
+ *   Quantile: quantile_sorted of metrics/stats.h (numpy's default, type 7).
  *   dx, dy, displacement: offset and Euclidean distance from the protocol center (the first
  *   maximum in row-major order).
  *
@@ -37,9 +36,6 @@ int placement_point(const uint8_t *mask, int h, int w, double q, samc_rng *rng, 
 /* jitter in [0, 1]; box and out are {x0, y0, x1, y1}, out may alias box. */
 int placement_box(const double box[4], int h, int w, double jitter, samc_rng *rng, double out[4],
                   double offset[4]);
-
-/* Type-7 quantile of n >= 1 values sorted ascending. */
-double quantile_sorted(const double *v, size_t n, double q);
 
 typedef struct {
     size_t area;          /* foreground pixels */

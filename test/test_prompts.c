@@ -22,8 +22,8 @@ static void parse_mask(const char *const *rows, int h, int w, uint8_t *m) {
 /* ---- rng ---- */
 
 TEST(rng_matches_published_splitmix64) {
-    /* Vigna's reference splitmix64.c seeded with 1234567 (also the values of the
-     * xoshiro authors' test vectors) */
+    /* the outputs of Vigna's reference splitmix64.c for seed 1234567 and seed 0 (checked
+     * once against a separate Python transcription of the published algorithm) */
     samc_rng r;
     rng_seed(&r, 1234567);
     CHECK(rng_next(&r) == 6457827717110365317ull);
@@ -455,17 +455,6 @@ TEST(click_label_rule_on_a_miss_and_bad_input) {
 
 /* ---- placement ---- */
 
-TEST(quantile_type7_hand_values) {
-    const double v[5] = {1, 2, 4, 8, 16};
-    CHECK(quantile_sorted(v, 5, 0) == 1);
-    CHECK(quantile_sorted(v, 5, 1) == 16);
-    CHECK(quantile_sorted(v, 5, 0.5) == 4);
-    CHECK_NEAR(quantile_sorted(v, 5, 0.1), 1.4, 1e-12); /* pos 0.4 */
-    CHECK_NEAR(quantile_sorted(v, 5, 0.9), 12.8, 1e-12); /* pos 3.6: 8 + 0.6 * 8 */
-    const double one[1] = {3};
-    CHECK(quantile_sorted(one, 1, 0.7) == 3);
-}
-
 TEST(placement_point_candidates_and_displacement) {
     /* 5x5 block padded: distances 1 (16 ring pixels), 2 (8), 3 (centre) */
     uint8_t m[49] = {0};
@@ -571,7 +560,6 @@ int main(void) {
     RUN(masks_or_per_multimask_index);
     RUN(click_sequence_of_a_scripted_prediction);
     RUN(click_label_rule_on_a_miss_and_bad_input);
-    RUN(quantile_type7_hand_values);
     RUN(placement_point_candidates_and_displacement);
     RUN(placement_box_jitter_bounds_and_clipping);
     RUN(object_size_counts);
