@@ -6,5 +6,7 @@ int cmd_version(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 
 #endif

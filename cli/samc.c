@@ -19,6 +19,8 @@ static const struct {
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
     {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
     {"convert", cmd_convert, "convert a SAM checkpoint (.pth / .safetensors) to .samw"},
+    {"dump", cmd_dump, "write an image file's decoded samples as .npy"},
+    {"info", cmd_info, "print an image file's header facts"},
 };
 
 static void usage(FILE *fp) {

@@ -381,6 +381,7 @@ static void expand_pixel(const png_meta *m, const unsigned char *row, size_t x, 
         for (int k = 0; k < h->channels; k++) put_sample(out, o + (size_t)k, 8, e[k]);
         break;
     }
+    /* tRNS keys are compared in the low bit_depth bits only, as libpng does */
     case 0:
         put_sample(out, o, od, bd < 8 ? s[0] * 255 / maxv : s[0]);
         if (h->has_trns) put_sample(out, o + 1, od, s[0] == (m->trns_key[0] & maxv) ? 0 : out_max);
@@ -388,7 +389,8 @@ static void expand_pixel(const png_meta *m, const unsigned char *row, size_t x, 
     case 2:
         for (int k = 0; k < 3; k++) put_sample(out, o + (size_t)k, od, s[k]);
         if (h->has_trns) {
-            int key = s[0] == m->trns_key[0] && s[1] == m->trns_key[1] && s[2] == m->trns_key[2];
+            int key = s[0] == (m->trns_key[0] & maxv) && s[1] == (m->trns_key[1] & maxv) &&
+                      s[2] == (m->trns_key[2] & maxv);
             put_sample(out, o + 3, od, key ? 0 : out_max);
         }
         break;

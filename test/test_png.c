@@ -219,6 +219,29 @@ TEST(misfit_trns_is_ignored) {
     free(file);
 }
 
+TEST(trns_key_compares_low_bits) {
+    /* libpng compares only the low bit_depth bits of a tRNS key: an 8-bit grey key of 300
+     * (0x012c) makes grey 44 (0x2c) transparent, and an RGB key (257, 2, 3) hides (1, 2, 3) */
+    const uint16_t g[2] = {44, 45}, rgb[6] = {1, 2, 3, 4, 5, 6};
+    const uint8_t key_g[2] = {1, 44}, key_rgb[6] = {1, 1, 0, 2, 0, 3};
+    corpus_png p = {2, 1, 8, 0, 0, 0, g, NULL, 0, key_g, 2, 0, 0};
+    size_t len;
+    unsigned char *file = corpus_build(&p, &len);
+    png_image img;
+    CHECK(png_decode(file, len, &img) == 0 && img.channels == 2);
+    const uint8_t *px = img.pixels;
+    CHECK(px && px[0] == 44 && px[1] == 0 && px[2] == 45 && px[3] == 255);
+    png_free(&img);
+    free(file);
+    corpus_png q = {2, 1, 8, 2, 0, 0, rgb, NULL, 0, key_rgb, 6, 0, 0};
+    file = corpus_build(&q, &len);
+    CHECK(png_decode(file, len, &img) == 0 && img.channels == 4);
+    px = img.pixels;
+    CHECK(px && px[3] == 0 && px[7] == 255);
+    png_free(&img);
+    free(file);
+}
+
 TEST(read_header_facts) {
     const uint8_t pal[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, trns[1] = {7};
     uint16_t s[15] = {0};
@@ -589,13 +612,71 @@ TEST(read_reports_path) {
     remove(path);
 }
 
+/* With PNG_SEED_DIR set, the test also writes the fuzz seed corpus (fuzz/corpus/png) there:
+ * small files of each colour type, the libpng corner cases above, and encoder output. */
+static void write_fuzz_seeds(const char *dir) {
+    static const struct {
+        const char *name;
+        int w, h, bd, ct, il, filt, trns;
+    } seeds[] = {{"grey1_adam7", 9, 7, 1, 0, 1, -1, 0}, {"grey2_trns", 8, 4, 2, 0, 0, 4, 1},
+                 {"grey16_trns", 5, 5, 16, 0, 1, -1, 1}, {"rgb8_filters", 10, 6, 8, 2, 0, -1, 0},
+                 {"rgb16_trns_adam7", 6, 6, 16, 2, 1, -1, 1}, {"pal4_trns", 8, 8, 4, 3, 1, -1, 1},
+                 {"pal8", 7, 3, 8, 3, 0, 3, 0}, {"ga8_adam7", 9, 9, 8, 4, 1, -1, 0},
+                 {"rgba16", 4, 3, 16, 6, 0, -1, 0}};
+    char path[1024];
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        corpus_png p = {seeds[i].w, seeds[i].h, seeds[i].bd, seeds[i].ct, seeds[i].il, seeds[i].filt,
+                        NULL, NULL, 0, NULL, 0, 0, i % 2};
+        uint8_t *pal = NULL, trns[16];
+        if (p.color_type == 3) {
+            p.palette_size = p.bit_depth == 8 ? 40 : 1 << p.bit_depth;
+            p.palette = pal = random_palette(p.palette_size);
+        }
+        uint16_t *smp = random_samples(&p);
+        p.samples = smp;
+        if (seeds[i].trns) {
+            p.trns_len = p.color_type == 3 ? 5 : p.color_type == 0 ? 2 : 6;
+            for (int k = 0; k < p.trns_len; k++) trns[k] = p.color_type == 3 ? (uint8_t)(k * 50) : 0;
+            for (int k = 0; p.color_type != 3 && k < p.trns_len / 2; k++)
+                trns[2 * k] = (uint8_t)(smp[k] >> 8), trns[2 * k + 1] = (uint8_t)smp[k];
+            p.trns = trns;
+        }
+        snprintf(path, sizeof path, "%s/%s.png", dir, seeds[i].name);
+        write_corpus_file(path, &p);
+        free(smp);
+        free(pal);
+    }
+    /* libpng's corner cases: out-of-range tRNS keys, a palette index past the PLTE */
+    const uint16_t g[2] = {44, 45}, rgb[6] = {1, 2, 3, 4, 5, 6}, idx[4] = {0, 1, 2, 3};
+    const uint8_t key_g[2] = {1, 44}, key_rgb[6] = {1, 1, 0, 2, 0, 3}, pal2[6] = {10, 20, 30, 40, 50, 60};
+    corpus_png a = {2, 1, 8, 0, 0, 0, g, NULL, 0, key_g, 2, 0, 0}, b = {2, 1, 8, 2, 0, 0, rgb, NULL, 0, key_rgb, 6, 0, 0},
+               c = {4, 1, 2, 3, 0, 0, idx, pal2, 2, NULL, 0, 0, 0};
+    snprintf(path, sizeof path, "%s/grey8_key_out_of_range.png", dir);
+    write_corpus_file(path, &a);
+    snprintf(path, sizeof path, "%s/rgb8_key_out_of_range.png", dir);
+    write_corpus_file(path, &b);
+    snprintf(path, sizeof path, "%s/pal2_index_past_plte.png", dir);
+    write_corpus_file(path, &c);
+    /* samc's own encoder */
+    uint8_t px[6 * 5 * 4], mask[11 * 4];
+    for (size_t i = 0; i < sizeof px; i++) px[i] = (uint8_t)(i * 13);
+    for (size_t i = 0; i < sizeof mask; i++) mask[i] = (uint8_t)(i % 3 == 0);
+    png_image img = {6, 5, 4, 8, px};
+    snprintf(path, sizeof path, "%s/encoder_rgba8.png", dir);
+    png_write(path, &img);
+    snprintf(path, sizeof path, "%s/encoder_mask1.png", dir);
+    png_write_mask1(path, mask, 11, 4);
+}
+
 int main(void) {
+    if (getenv("PNG_SEED_DIR")) write_fuzz_seeds(getenv("PNG_SEED_DIR"));
     RUN(corpus_every_type_depth_interlace_filter);
     RUN(corpus_trns_adds_alpha);
     RUN(corpus_split_idat_and_ancillary_chunks);
     RUN(decode_known_pixels_by_hand);
     RUN(palette_index_past_plte_is_black);
     RUN(misfit_trns_is_ignored);
+    RUN(trns_key_compares_low_bits);
     RUN(read_header_facts);
     RUN(encoder_roundtrip_every_format);
     RUN(encoder_mask1_roundtrip);
