@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A short libFuzzer run of every harness fuzz/fuzz_NAME.c (`make test` calls this).
+#
+# The library sources are compiled with clang, ASan, UBSan and fuzzer instrumentation into
+# build-fuzz/ (only when changed), each harness is linked against that archive with
+# -fsanitize=fuzzer and run for FUZZ_SECONDS (default 20) seconds starting from its seeds in
+# fuzz/corpus/NAME/ (new inputs go to build-fuzz/corpus/NAME/, crash inputs to
+# build-fuzz/artifacts/). A harness passes if libFuzzer finds nothing. Prints "ok NAME" or
+# "FAIL NAME" per harness and closes with "N passed, N failed". Without clang the run is
+# skipped ("0 passed, 0 failed"), except under CI=true where that is a failure.
+set -u
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-20}
+out=build-fuzz
+CLANG=${FUZZ_CC:-clang}
+passed=0
+failed=0
+if ! command -v "$CLANG" >/dev/null 2>&1; then
+    if [ "${CI:-}" = true ]; then echo "FAIL fuzz: $CLANG not found"; echo "0 passed, 1 failed"; exit 1; fi
+    echo "$CLANG not found: fuzz smoke run skipped"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+cflags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fopenmp -pthread -fno-omit-frame-pointer
+        -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
+libs="-lopenblas -lz -lm"
+mkdir -p "$out/obj" "$out/artifacts"
+
+# the library, as one archive (a harness pulls in only the objects it needs)
+build_ok=1
+objs=""
+for src in $(ls util/*.c nn/*.c io/*.c weights/*.c sam/*.c prompts/*.c metrics/*.c eval/*.c 2>/dev/null); do
+    obj="$out/obj/${src%.c}.o"
+    mkdir -p "$(dirname "$obj")"
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find $(dirname "$src") -name '*.h' -newer "$obj" 2>/dev/null)" ] ||
+        [ -n "$(find util io nn -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+        if ! $CLANG $cflags -c "$src" -o "$obj" 2>"$out/build.log"; then
+            echo "FAIL build $src"; head -n 20 "$out/build.log"; build_ok=0; rm -f "$obj"; continue
+        fi
+    fi
+    objs="$objs $obj"
+done
+[ "$build_ok" -eq 1 ] || failed=$((failed + 1))
+rm -f "$out/libsamc-fuzz.a"
+ar rcs "$out/libsamc-fuzz.a" $objs
+
+for harness in fuzz/fuzz_*.c; do
+    [ -f "$harness" ] || continue
+    name=$(basename "$harness" .c); name=${name#fuzz_}
+    bin="$out/fuzz_$name"
+    if ! $CLANG $cflags -fsanitize=fuzzer "$harness" "$out/libsamc-fuzz.a" $libs -o "$bin" 2>"$out/build.log"; then
+        echo "FAIL $name: does not build"; head -n 20 "$out/build.log"; failed=$((failed + 1)); continue
+    fi
+    mkdir -p "$out/corpus/$name" "fuzz/corpus/$name"
+    log="$out/fuzz_$name.log"
+    if "$bin" "$out/corpus/$name" "fuzz/corpus/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+        -artifact_prefix="$out/artifacts/$name-" >"$log" 2>&1; then
+        echo "ok   $name ($(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n 1 || true) in ${secs}s)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name: libFuzzer found a problem (log $log, input in $out/artifacts/)"
+        grep -E 'ERROR|SUMMARY|runtime error' "$log" | head -n 10
+        failed=$((failed + 1))
+    fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
