@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sam/amg.h"
+#include "samc.h"
 
 /* The constructor arguments of SamAutomaticMaskGenerator (output_mode is the caller's). */
 typedef struct {
@@ -72,6 +73,11 @@ typedef struct {
     int (*upscale)(void *ctx, const float *low, float *out, float *scratch);
     size_t (*upscale_scratch)(void *ctx);
 } amg_model;
+
+/* Binds m to a predictor (which must outlive it); sam_amg_model_free releases the binding.
+ * Returns 0 or -1. */
+int sam_amg_model_init(amg_model *m, sam_predictor *p);
+void sam_amg_model_free(amg_model *m);
 
 /* SamAutomaticMaskGenerator.generate on rgb[h][w][3]: fills out (records in output order).
  * Returns 0, or -1 with a message. */
