@@ -56,4 +56,58 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
 int bilinear_resize_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                             int OH, int OW, int KH, int KW);
 
+/* x += y on n values (a residual connection). */
+void residual_forward(float *x, const float *y, size_t n);
+
+/* nn.Conv2d on a channel-first map via im2col + sgemm: inp[IC][H][W], weight[OC][IC][K][K],
+ * bias[OC] or NULL -> out[OC][OH][OW], OH = (H + 2*pad - K)/stride + 1 (likewise OW).
+ * cols: scratch of IC*K*K*OH*OW floats; not used (may be NULL) for a 1x1, stride 1,
+ * unpadded conv. */
+void conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H, int W, int OC,
+                    int K, int stride, int pad, float *cols);
+
+/* nn.Conv2d with kernel = stride = P and no padding (ViT patch embedding), returning
+ * channels-last tokens as PatchEmbed's permute(0, 2, 3, 1) does: inp[IC][H][W],
+ * weight[OC][IC][P][P], bias[OC] -> out[(H/P)*(W/P)][OC]. cols: scratch of
+ * (H/P)*(W/P)*IC*P*P floats. */
+void conv2d_patchify_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+                             int W, int OC, int P, float *cols);
+
+/* nn.Conv2d 1x1 without bias applied to channels-last tokens (x.permute(0, 3, 1, 2) then
+ * the conv): inp[HW][IC], weight[OC][IC] -> channel-first out[OC][HW]. */
+void conv2d_1x1_tokens_forward(float *out, const float *inp, const float *weight, int HW, int IC, int OC);
+
+/* get_rel_pos (image_encoder.py): relative-position embeddings out[q_size][k_size][C] from
+ * a table[L][C]. If L != 2*max(q_size, k_size) - 1 the table is first resized to that
+ * length (into `resized`, that many x C floats) as F.interpolate(mode="linear",
+ * align_corners=False) does. idx: scratch of q_size*k_size ints (see rel_pos_index). */
+void get_rel_pos(float *out, int q_size, int k_size, const float *table, int L, int C, float *resized, int *idx);
+/* The two halves of get_rel_pos. Resize table[L][C] to out[out_len][C] along its length
+ * (F.interpolate linear, align_corners=False; a copy when L == out_len). */
+void rel_pos_resize(float *out, int out_len, const float *table, int L, int C);
+/* idx[q_size][k_size]: the table row of each (query, key) pair, from the official scaled
+ * coordinates: (i*max(k/q, 1) - j*max(q/k, 1)) + (k-1)*max(q/k, 1), truncated. */
+void rel_pos_index(int *idx, int q_size, int k_size);
+
+/* window_partition: x[H][W][C] -> windows[nh*nw][ws*ws][C] with nh = ceil(H/ws),
+ * nw = ceil(W/ws); windows row-major over the grid, tokens row-major in a window; the
+ * grid is padded with zeros at the bottom and right. */
+void window_partition(float *windows, const float *x, int H, int W, int C, int ws);
+/* window_unpartition: windows[nh*nw][ws*ws][C] -> x[H][W][C], dropping the padding. */
+void window_unpartition(float *x, const float *windows, int H, int W, int C, int ws);
+
+/* Attention of image_encoder.py (multi-head, decomposed relative position, before the
+ * output projection) on B independent grids of h x w tokens:
+ *   qkv[B][h*w][3*C]   the qkv Linear's output, channel which*C + head*hd + d (q, k, v), C = heads*hd
+ *   rel_h[Lh][hd], rel_w[Lw][hd]   rel_pos_h / rel_pos_w (resized as get_rel_pos does if
+ *                      Lh != 2h-1 or Lw != 2w-1)
+ *   out[B][h*w][C]     per head softmax((q*hd^-0.5) @ k^T + rel_h + rel_w) @ v at channels [head*hd, +hd)
+ * The relative terms use the unscaled q. Runs on `threads` OpenMP threads; the result is
+ * the same bits for any thread count. scratch: attention_scratch_size floats. */
+void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw, int B,
+                       int h, int w, int heads, int hd, int threads, float *scratch);
+/* *out = floats of scratch attention_forward needs for h x w grids at `threads` threads.
+ * 0, or -1 on size overflow. */
+int attention_scratch_size(size_t *out, int h, int w, int hd, int threads);
+
 #endif

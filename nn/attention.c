@@ -1,0 +1,100 @@
+/* Attention of segment_anything/modeling/image_encoder.py: multi-head self-attention with
+ * decomposed relative position, over B independent h x w grids (the windows of a windowed
+ * block, or the one grid of a global block).
+ *
+ * Work is split into tasks (grid, head, block of query rows), each independent, run in
+ * parallel with OpenMP; every task does its own small sgemms with OpenBLAS held at one
+ * thread, so the bits never depend on the thread count. A task holds at most
+ * ATTN_QUERY_BLOCK x (h*w) logits: a global block on the 64x64 grid needs 4 MB per thread
+ * instead of heads x 4096 x 4096 floats. */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+
+#include "nn/nn.h"
+#include "util/mem.h"
+
+#define ATTN_QUERY_BLOCK 256
+
+/* Query rows of the grid per task: whole rows, about ATTN_QUERY_BLOCK queries. */
+static int block_rows(int h, int w) {
+    int rows = ATTN_QUERY_BLOCK / w;
+    if (rows < 1) rows = 1;
+    return rows < h ? rows : h;
+}
+
+int attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
+    size_t N = (size_t)h * w, Rh = 2 * (size_t)h - 1, Rw = 2 * (size_t)w - 1;
+    size_t Qb = (size_t)block_rows(h, w) * w;
+    size_t tables = 0, per_task = 0, all_tasks = 0;
+    /* resized tables th[Rh][hd], tw[Rw][hd]; per thread attn[Qb][N], ph[Qb][Rh], pw[Qb][Rw], qs[Qb][hd] */
+    if (size_mul(Rh + Rw, (size_t)hd, &tables) || size_mul(Qb, N + Rh + Rw + (size_t)hd, &per_task) ||
+        size_mul(per_task, (size_t)threads, &all_tasks) || size_add(tables, all_tasks, out))
+        return -1;
+    return 0;
+}
+
+/* One task: queries of grid rows [i0, i0+nr) of one grid, one head. */
+static void attention_task(float *out, const float *qkv, const float *th, const float *tw, int h, int w, int C, int hd,
+                           int head, int i0, int nr, float scale, float *s) {
+    int N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1, nq = nr * w, ld = 3 * C;
+    const float *q = qkv + (size_t)i0 * w * ld + (size_t)head * hd; /* q[nq][hd], row stride ld */
+    const float *k = qkv + C + (size_t)head * hd;                     /* k[N][hd] */
+    const float *v = qkv + 2 * C + (size_t)head * hd;                 /* v[N][hd] */
+    float *attn = s;                             /* [nq][N] */
+    float *ph = attn + (size_t)nq * N;           /* [nq][Rh]: q . rel_pos_h[r] for every table row r */
+    float *pw = ph + (size_t)nq * Rh;            /* [nq][Rw] */
+    float *qs = pw + (size_t)nq * Rw;            /* [nq][hd]: q * scale */
+
+    for (int n = 0; n < nq; n++)
+        for (int d = 0; d < hd; d++) qs[(size_t)n * hd + d] = q[(size_t)n * ld + d] * scale;
+    /* attn = (q * scale) @ k^T */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
+
+    /* add_decomposed_rel_pos with the unscaled q. get_rel_pos for q_size == k_size gives
+     * Rh[i][kk] = rel_pos_h[i - kk + h - 1], so rel_h[(i,j)][kk] = q(i,j) . rel_pos_h[i - kk + h - 1]:
+     * one sgemm against the whole table, then a gather. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, Rh, hd, 1.0f, q, ld, th, hd, 0.0f, ph, Rh);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, Rw, hd, 1.0f, q, ld, tw, hd, 0.0f, pw, Rw);
+    for (int n = 0; n < nq; n++) {
+        int i = i0 + n / w, j = n % w;
+        float *row = attn + (size_t)n * N;
+        const float *rh = ph + (size_t)n * Rh + i + h - 1; /* rh[-kk] = rel_h[(i,j)][kk] */
+        const float *rw = pw + (size_t)n * Rw + j + w - 1; /* rw[-l]  = rel_w[(i,j)][l] */
+        for (int kk = 0; kk < h; kk++)
+            for (int l = 0; l < w; l++) row[kk * w + l] = row[kk * w + l] + rh[-kk] + rw[-l];
+    }
+
+    softmax_rows_inplace(attn, (size_t)nq, N);
+    /* out[nq][hd] (columns of this head) = attn @ v */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f,
+                out + (size_t)i0 * w * C + (size_t)head * hd, C);
+}
+
+void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw, int B,
+                       int h, int w, int heads, int hd, int threads, float *scratch) {
+    int C = heads * hd, N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
+    int rows = block_rows(h, w), nblk = (h + rows - 1) / rows;
+    size_t per_task = (size_t)rows * w * ((size_t)N + Rh + Rw + hd);
+    /* Python's head_dim**-0.5, applied in float32 */
+    float scale = (float)pow((double)hd, -0.5);
+
+    /* get_rel_pos resizes a table whose length is not 2*size-1 */
+    float *th = scratch, *tw = th + (size_t)Rh * hd, *task_scratch = tw + (size_t)Rw * hd;
+    rel_pos_resize(th, Rh, rel_h, Lh, hd);
+    rel_pos_resize(tw, Rw, rel_w, Lw, hd);
+
+    /* OpenBLAS's pthread build does not notice it is called from an OpenMP region and would
+     * run every small sgemm on all its threads at once; hold it at one thread meanwhile. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    int tasks = B * heads * nblk;
+    #pragma omp parallel for schedule(static) num_threads(threads)
+    for (int t = 0; t < tasks; t++) {
+        int b = t / (heads * nblk), head = t / nblk % heads, i0 = t % nblk * rows;
+        int nr = h - i0 < rows ? h - i0 : rows;
+        attention_task(out + (size_t)b * N * C, qkv + (size_t)b * N * 3 * C, th, tw, h, w, C, hd, head, i0, nr, scale,
+                       task_scratch + (size_t)omp_get_thread_num() * per_task);
+    }
+    openblas_set_num_threads(blas_threads);
+}

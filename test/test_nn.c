@@ -1,0 +1,287 @@
+/* nn/: the ops of the image encoder on tiny cases, against hand-computed values or a naive
+ * loop written straight from the PyTorch formulas. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "nn/blas.h"
+#include "nn/nn.h"
+#include "util/mem.h"
+
+static float frand(uint32_t *s) { /* uniform in [-1, 1) */
+    *s = *s * 1664525u + 1013904223u;
+    return (float)(*s >> 8) / (float)(1 << 23) - 1.0f;
+}
+
+static void fill(float *x, size_t n, uint32_t seed) {
+    for (size_t i = 0; i < n; i++) x[i] = frand(&seed);
+}
+
+TEST(layernorm_hand_values) {
+    /* mean 2.5, biased variance 1.25: y = (x - 2.5) / sqrt(1.25 + 1e-6) * w + b */
+    float x[4] = {1, 2, 3, 4}, w[4] = {1, 1, 2, 1}, b[4] = {0, 0, 0, 0.5f}, y[4];
+    layernorm_forward(y, x, w, b, 1, 4, 1e-6f);
+    double r = 1.0 / sqrt(1.25 + 1e-6);
+    CHECK_NEAR(y[0], -1.5 * r, 1e-6);
+    CHECK_NEAR(y[1], -0.5 * r, 1e-6);
+    CHECK_NEAR(y[2], 2 * 0.5 * r, 1e-6);
+    CHECK_NEAR(y[3], 1.5 * r + 0.5, 1e-6);
+    CHECK_NEAR(-1.5 * r, -1.3416402, 1e-6); /* the hand value itself */
+}
+
+TEST(gelu_known_erf_values) {
+    /* 0.5 x (1 + erf(x / sqrt 2)) with erf(1/sqrt2) = 0.682689492137086, erf(sqrt2) = 0.954499736103642 */
+    float x[5] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
+    gelu_inplace(x, 5);
+    CHECK_NEAR(x[0], 0.0, 0);
+    CHECK_NEAR(x[1], 0.841344746068543, 1e-6);
+    CHECK_NEAR(x[2], -0.158655253931457, 1e-6);
+    CHECK_NEAR(x[3], 1.954499736103642, 1e-6);
+    CHECK_NEAR(x[4], -0.045500263896358, 1e-6);
+}
+
+TEST(residual_adds) {
+    float x[3] = {1, 2, 3}, y[3] = {0.5f, -2, 10};
+    residual_forward(x, y, 3);
+    CHECK(x[0] == 1.5f && x[1] == 0.0f && x[2] == 13.0f);
+}
+
+TEST(conv2d_patchify_hand_values) {
+    /* 2 channels of 4x4, patch 2, 2 output channels -> 4 tokens x 2 */
+    float inp[32], w[16], b[2] = {0.5f, -1.0f}, cols[32], out[8];
+    for (int i = 0; i < 32; i++) inp[i] = (float)i;     /* channel 0: 0..15, channel 1: 16..31 */
+    for (int i = 0; i < 8; i++) w[i] = (float)(i + 1);  /* out 0: ch0 taps 1,2,3,4; ch1 taps 5,6,7,8 */
+    for (int i = 8; i < 16; i++) w[i] = (i % 2) ? 1.0f : 0.0f; /* out 1: picks the right column of each patch row */
+    conv2d_patchify_forward(out, inp, w, b, 2, 4, 4, 2, 2, cols);
+    /* token 0 (rows 0-1, cols 0-1): ch0 {0,1,4,5}, ch1 {16,17,20,21} */
+    CHECK_NEAR(out[0], 0 * 1 + 1 * 2 + 4 * 3 + 5 * 4 + 16 * 5 + 17 * 6 + 20 * 7 + 21 * 8 + 0.5, 1e-4);
+    CHECK_NEAR(out[1], 1 + 5 + 17 + 21 - 1.0, 1e-4);
+    /* token 3 (rows 2-3, cols 2-3): ch0 {10,11,14,15}, ch1 {26,27,30,31} */
+    CHECK_NEAR(out[6], 10 * 1 + 11 * 2 + 14 * 3 + 15 * 4 + 26 * 5 + 27 * 6 + 30 * 7 + 31 * 8 + 0.5, 1e-4);
+    CHECK_NEAR(out[7], 11 + 15 + 27 + 31 - 1.0, 1e-4);
+    /* token 1 is the top-right patch: ch0 {2,3,6,7} */
+    CHECK_NEAR(out[3], 3 + 7 + 19 + 23 - 1.0, 1e-4);
+}
+
+TEST(conv2d_3x3_pad1_hand_values) {
+    /* all-ones 3x3 input and kernel: each output counts the taps inside the image */
+    float inp[9], w[9], cols[81], out[9];
+    for (int i = 0; i < 9; i++) inp[i] = w[i] = 1.0f;
+    conv2d_forward(out, inp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
+    const float want[9] = {4, 6, 4, 6, 9, 6, 4, 6, 4};
+    for (int i = 0; i < 9; i++) CHECK_NEAR(out[i], want[i], 0);
+    /* a kernel with a single tap at (ky, kx) = (0, 2) shifts the image: out[y][x] = inp[y-1][x+1] */
+    float ramp[9];
+    for (int i = 0; i < 9; i++) ramp[i] = (float)(i + 1), w[i] = i == 2 ? 1.0f : 0.0f;
+    conv2d_forward(out, ramp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
+    const float shifted[9] = {0, 0, 0, 2, 3, 0, 5, 6, 0};
+    for (int i = 0; i < 9; i++) CHECK_NEAR(out[i], shifted[i], 0);
+}
+
+/* conv2d_forward against the direct definition, with channels, stride, padding and bias */
+TEST(conv2d_matches_direct_loop) {
+    enum { IC = 3, H = 7, W = 6, OC = 4, K = 3, S = 2, PAD = 1, OH = 4, OW = 3 };
+    float inp[IC * H * W], w[OC * IC * K * K], b[OC], cols[IC * K * K * OH * OW], out[OC * OH * OW];
+    fill(inp, IC * H * W, 1);
+    fill(w, OC * IC * K * K, 2);
+    fill(b, OC, 3);
+    conv2d_forward(out, inp, w, b, IC, H, W, OC, K, S, PAD, cols);
+    double maxerr = 0;
+    for (int o = 0; o < OC; o++)
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++) {
+                double acc = b[o];
+                for (int c = 0; c < IC; c++)
+                    for (int ky = 0; ky < K; ky++)
+                        for (int kx = 0; kx < K; kx++) {
+                            int y = oy * S + ky - PAD, x = ox * S + kx - PAD;
+                            if (y >= 0 && y < H && x >= 0 && x < W)
+                                acc += (double)w[((o * IC + c) * K + ky) * K + kx] * inp[(c * H + y) * W + x];
+                        }
+                double e = fabs(acc - out[(o * OH + oy) * OW + ox]);
+                if (e > maxerr) maxerr = e;
+            }
+    CHECK(maxerr < 1e-5);
+    /* a 1x1 conv reads the input directly */
+    float out1[OC * H * W];
+    conv2d_forward(out1, inp, w, NULL, IC, H, W, OC, 1, 1, 0, NULL);
+    CHECK_NEAR(out1[1 * H * W + 5], w[3] * inp[5] + w[4] * inp[H * W + 5] + w[5] * inp[2 * H * W + 5], 1e-6);
+}
+
+TEST(conv2d_1x1_tokens_hand_values) {
+    /* tokens [2][3] -> channel-first [2][2] */
+    float inp[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, out[4];
+    conv2d_1x1_tokens_forward(out, inp, w, 2, 3, 2);
+    CHECK_NEAR(out[0], 1 - 3, 0);   /* channel 0, token 0 */
+    CHECK_NEAR(out[1], 4 - 6, 0);   /* channel 0, token 1 */
+    CHECK_NEAR(out[2], 3.0, 1e-6);  /* channel 1, token 0 */
+    CHECK_NEAR(out[3], 7.5, 1e-6);
+}
+
+TEST(window_partition_pads_bottom_right) {
+    /* 3x3 grid of 1..9, window 2 -> padded to 4x4, 4 windows of 4 tokens */
+    float x[9], win[16], back[9];
+    for (int i = 0; i < 9; i++) x[i] = (float)(i + 1);
+    for (int i = 0; i < 16; i++) win[i] = -1.0f;
+    window_partition(win, x, 3, 3, 1, 2);
+    const float want[16] = {1, 2, 4, 5, /**/ 3, 0, 6, 0, /**/ 7, 8, 0, 0, /**/ 9, 0, 0, 0};
+    for (int i = 0; i < 16; i++) CHECK_NEAR(win[i], want[i], 0);
+    window_unpartition(back, win, 3, 3, 1, 2);
+    CHECK(memcmp(back, x, sizeof x) == 0);
+}
+
+TEST(window_partition_channels_and_rectangles) {
+    /* 2x5 grid, 2 channels, window 3 -> 1x2 windows of 9 tokens; token (1, 4) is window 1, row 1, col 1 */
+    float x[20], win[36], back[20];
+    for (int i = 0; i < 20; i++) x[i] = (float)(i + 1);
+    window_partition(win, x, 2, 5, 2, 3);
+    CHECK(win[(9 + 4) * 2] == x[(1 * 5 + 4) * 2] && win[(9 + 4) * 2 + 1] == x[(1 * 5 + 4) * 2 + 1]);
+    CHECK(win[(9 + 2) * 2] == 0.0f && win[(6) * 2 + 1] == 0.0f); /* padded column 5, padded row 2 */
+    CHECK(win[(0 + 2) * 2 + 1] == x[2 * 2 + 1]);
+    window_unpartition(back, win, 2, 5, 2, 3);
+    CHECK(memcmp(back, x, sizeof x) == 0);
+}
+
+TEST(get_rel_pos_equal_sizes) {
+    /* q = k = 3, table of 5 rows: R[i][j] = table[i - j + 2] */
+    float table[10] = {10, 110, 11, 111, 12, 112, 13, 113, 14, 114}, out[18];
+    int idx[9];
+    get_rel_pos(out, 3, 3, table, 5, 2, NULL, idx);
+    CHECK(out[(0 * 3 + 0) * 2] == 12 && out[(0 * 3 + 0) * 2 + 1] == 112);
+    CHECK(out[(0 * 3 + 2) * 2] == 10);
+    CHECK(out[(2 * 3 + 0) * 2] == 14 && out[(2 * 3 + 0) * 2 + 1] == 114);
+    CHECK(out[(2 * 3 + 1) * 2] == 13);
+}
+
+TEST(get_rel_pos_interpolates_short_table) {
+    /* q = k = 3 needs 5 rows; a 3-row table [0, 2, 4] is linearly resized (align_corners=False):
+     * scale 3/5, src = 0.6*(o+0.5) - 0.5 clamped at 0 -> 0, 0.4, 1.0, 1.6, 2.2 (clamped to row 2)
+     * -> 0, 0.8, 2, 3.2, 4 */
+    float table[3] = {0, 2, 4}, resized[5], out[9];
+    int idx[9];
+    get_rel_pos(out, 3, 3, table, 3, 1, resized, idx);
+    const float want[5] = {0, 0.8f, 2, 3.2f, 4};
+    for (int i = 0; i < 5; i++) CHECK_NEAR(resized[i], want[i], 1e-6);
+    CHECK_NEAR(out[0 * 3 + 1], 0.8, 1e-6); /* R[0][1] = resized[1] */
+    CHECK_NEAR(out[2 * 3 + 0], 4.0, 1e-6);
+    CHECK_NEAR(out[1 * 3 + 0], 3.2, 1e-6);
+    /* a longer table is shrunk: 4 rows [0,1,2,3] -> 3 rows, scale 4/3: src 0.1667, 1.5, 2.8333 */
+    float t4[4] = {0, 1, 2, 3}, r3[3];
+    rel_pos_resize(r3, 3, t4, 4, 1);
+    CHECK_NEAR(r3[0], 1.0 / 6.0, 1e-6);
+    CHECK_NEAR(r3[1], 1.5, 1e-6);
+    CHECK_NEAR(r3[2], 2.0 + 5.0 / 6.0, 1e-6);
+}
+
+TEST(get_rel_pos_unequal_sizes) {
+    int idx[12];
+    /* q=2, k=4: q_coords 2i, k_coords j, offset 3 -> 2i - j + 3 */
+    rel_pos_index(idx, 2, 4);
+    CHECK(idx[0 * 4 + 0] == 3 && idx[0 * 4 + 3] == 0 && idx[1 * 4 + 0] == 5 && idx[1 * 4 + 3] == 2);
+    /* q=4, k=2: q_coords i, k_coords 2j, offset (2-1)*2 -> i - 2j + 2 */
+    rel_pos_index(idx, 4, 2);
+    CHECK(idx[3 * 2 + 0] == 5 && idx[0 * 2 + 1] == 0 && idx[2 * 2 + 1] == 2);
+    /* q=3, k=2: k_coords 1.5j, offset 1.5 -> trunc(i - 1.5j + 1.5) */
+    rel_pos_index(idx, 3, 2);
+    CHECK(idx[0 * 2 + 0] == 1 && idx[2 * 2 + 0] == 3 && idx[1 * 2 + 1] == 1 && idx[0 * 2 + 1] == 0);
+    /* through get_rel_pos: 7-row table for q=2, k=4 */
+    float table[7] = {0, 1, 2, 3, 4, 5, 6}, out[8];
+    get_rel_pos(out, 2, 4, table, 7, 1, NULL, idx);
+    CHECK(out[1 * 4 + 0] == 5 && out[0 * 4 + 3] == 0);
+}
+
+/* Attention.forward written out directly: logits per (query, key) with Rh/Rw from get_rel_pos,
+ * softmax and the weighted sum in double. */
+static void naive_attention(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
+                            int B, int h, int w, int heads, int hd) {
+    int C = heads * hd, N = h * w;
+    float *Rh = malloc(sizeof(float) * h * h * hd), *Rw = malloc(sizeof(float) * w * w * hd);
+    float *rs = malloc(sizeof(float) * (2 * (h > w ? h : w)) * hd);
+    int *idx = malloc(sizeof(int) * (h > w ? h * h : w * w));
+    double *p = malloc(sizeof(double) * N);
+    float scale = (float)pow(hd, -0.5);
+    get_rel_pos(Rh, h, h, rel_h, Lh, hd, rs, idx);
+    get_rel_pos(Rw, w, w, rel_w, Lw, hd, rs, idx);
+    for (int b = 0; b < B; b++)
+        for (int hh = 0; hh < heads; hh++)
+            for (int n = 0; n < N; n++) {
+                const float *q = qkv + ((size_t)b * N + n) * 3 * C + hh * hd;
+                int i = n / w, j = n % w;
+                double mx = -1e300, sum = 0;
+                for (int m = 0; m < N; m++) {
+                    const float *k = qkv + ((size_t)b * N + m) * 3 * C + C + hh * hd;
+                    int kk = m / w, l = m % w;
+                    double a = 0;
+                    for (int d = 0; d < hd; d++)
+                        a += (double)(q[d] * scale) * k[d] + (double)q[d] * Rh[(i * h + kk) * hd + d] +
+                             (double)q[d] * Rw[(j * w + l) * hd + d];
+                    p[m] = a;
+                    if (a > mx) mx = a;
+                }
+                for (int m = 0; m < N; m++) sum += (p[m] = exp(p[m] - mx));
+                for (int d = 0; d < hd; d++) {
+                    double acc = 0;
+                    for (int m = 0; m < N; m++) acc += p[m] / sum * qkv[((size_t)b * N + m) * 3 * C + 2 * C + hh * hd + d];
+                    out[((size_t)b * N + n) * C + hh * hd + d] = (float)acc;
+                }
+            }
+    free(Rh), free(Rw), free(rs), free(idx), free(p);
+}
+
+/* attention_forward vs the naive loop, and the same bits at 1 and 2 threads */
+static void check_attention(int B, int h, int w, int heads, int hd, int Lh, int Lw, uint32_t seed) {
+    int C = heads * hd, N = h * w;
+    size_t nqkv = (size_t)B * N * 3 * C, nout = (size_t)B * N * C, s1 = 0, s2 = 0;
+    float *qkv = malloc(sizeof(float) * nqkv), *rh = malloc(sizeof(float) * Lh * hd), *rw = malloc(sizeof(float) * Lw * hd);
+    float *want = malloc(sizeof(float) * nout), *got1 = malloc(sizeof(float) * nout), *got2 = malloc(sizeof(float) * nout);
+    CHECK(attention_scratch_size(&s1, h, w, hd, 1) == 0 && attention_scratch_size(&s2, h, w, hd, 2) == 0);
+    float *scratch = malloc(sizeof(float) * s2);
+    fill(qkv, nqkv, seed);
+    for (size_t i = 0; i < nqkv; i++) qkv[i] *= 2.0f; /* logits of a few units: a peaked softmax */
+    fill(rh, (size_t)Lh * hd, seed + 1);
+    fill(rw, (size_t)Lw * hd, seed + 2);
+    naive_attention(want, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd);
+    attention_forward(got1, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 1, scratch);
+    attention_forward(got2, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 2, scratch);
+    double maxerr = 0;
+    for (size_t i = 0; i < nout; i++) {
+        double e = fabs((double)got1[i] - want[i]);
+        if (e > maxerr) maxerr = e;
+    }
+    CHECK_MSG(maxerr < 2e-5, "B=%d h=%d w=%d: max error %g", B, h, w, maxerr);
+    CHECK(memcmp(got1, got2, sizeof(float) * nout) == 0);
+    free(qkv), free(rh), free(rw), free(want), free(got1), free(got2), free(scratch);
+}
+
+TEST(attention_windows_match_naive) {
+    check_attention(3, 3, 4, 2, 5, 5, 7, 10); /* 3 windows of 3x4, 2 heads of 5 */
+}
+
+TEST(attention_query_blocks_match_naive) {
+    /* 70x4 grid: 64 query rows per block, so a full and a partial block */
+    check_attention(1, 70, 4, 2, 4, 139, 7, 20);
+}
+
+TEST(attention_resized_tables_match_naive) {
+    /* tables of the wrong length go through get_rel_pos's interpolation */
+    check_attention(2, 4, 4, 1, 3, 5, 9, 30);
+}
+
+int main(void) {
+    RUN(layernorm_hand_values);
+    RUN(gelu_known_erf_values);
+    RUN(residual_adds);
+    RUN(conv2d_patchify_hand_values);
+    RUN(conv2d_3x3_pad1_hand_values);
+    RUN(conv2d_matches_direct_loop);
+    RUN(conv2d_1x1_tokens_hand_values);
+    RUN(window_partition_pads_bottom_right);
+    RUN(window_partition_channels_and_rectangles);
+    RUN(get_rel_pos_equal_sizes);
+    RUN(get_rel_pos_interpolates_short_table);
+    RUN(get_rel_pos_unequal_sizes);
+    RUN(attention_windows_match_naive);
+    RUN(attention_query_blocks_match_naive);
+    RUN(attention_resized_tables_match_naive);
+    return check_summary();
+}
