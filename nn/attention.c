@@ -3,14 +3,15 @@
  * block, or the one grid of a global block).
  *
  * Work is split into tasks (grid, head, block of query rows), each independent, run in
- * parallel with OpenMP; every task does its own small sgemms with OpenBLAS held at one
- * thread, so the bits never depend on the thread count. A task holds at most
+ * parallel with OpenMP; every task does its own small matrix products with OpenBLAS held at
+ * one thread, so the bits never depend on the thread count. A task holds at most
  * ATTN_QUERY_BLOCK x (h*w) logits: a global block on the 64x64 grid needs 4 MB per thread
  * instead of heads x 4096 x 4096 floats. */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
 
+#include "nn/gemm.h"
 #include "nn/nn.h"
 #include "util/mem.h"
 
@@ -49,13 +50,13 @@ static void attention_task(float *out, const float *qkv, const float *th, const 
     for (int n = 0; n < nq; n++)
         for (int d = 0; d < hd; d++) qs[(size_t)n * hd + d] = q[(size_t)n * ld + d] * scale;
     /* attn = (q * scale) @ k^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
+    nn_sgemm(0, 1, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
 
     /* add_decomposed_rel_pos with the unscaled q. get_rel_pos for q_size == k_size gives
      * Rh[i][kk] = rel_pos_h[i - kk + h - 1], so rel_h[(i,j)][kk] = q(i,j) . rel_pos_h[i - kk + h - 1]:
      * one sgemm against the whole table, then a gather. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, Rh, hd, 1.0f, q, ld, th, hd, 0.0f, ph, Rh);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, Rw, hd, 1.0f, q, ld, tw, hd, 0.0f, pw, Rw);
+    nn_sgemm(0, 1, nq, Rh, hd, 1.0f, q, ld, th, hd, 0.0f, ph, Rh);
+    nn_sgemm(0, 1, nq, Rw, hd, 1.0f, q, ld, tw, hd, 0.0f, pw, Rw);
     for (int n = 0; n < nq; n++) {
         int i = i0 + n / w, j = n % w;
         float *row = attn + (size_t)n * N;
@@ -67,7 +68,7 @@ static void attention_task(float *out, const float *qkv, const float *th, const 
 
     softmax_rows_inplace(attn, (size_t)nq, N);
     /* out[nq][hd] (columns of this head) = attn @ v */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f,
+    nn_sgemm(0, 0, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f,
                 out + (size_t)i0 * w * C + (size_t)head * hd, C);
 }
 
@@ -76,8 +77,9 @@ void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh,
     int C = heads * hd, N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
     int rows = block_rows(h, w), nblk = (h + rows - 1) / rows;
     size_t per_task = (size_t)rows * w * ((size_t)N + Rh + Rw + hd);
-    /* Python's head_dim**-0.5, applied in float32 */
-    float scale = (float)pow((double)hd, -0.5);
+    /* Python's head_dim**-0.5 rounded to float32 (1/sqrt gives the same float for every
+     * hd up to 4096, and sqrt is exact IEEE everywhere) */
+    float scale = (float)(1.0 / sqrt((double)hd));
 
     /* get_rel_pos resizes a table whose length is not 2*size-1 */
     float *th = scratch, *tw = th + (size_t)Rh * hd, *task_scratch = tw + (size_t)Rw * hd;

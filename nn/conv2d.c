@@ -1,7 +1,7 @@
 /* nn.Conv2d in its three uses in the image encoder, each as im2col + one sgemm. */
-#include <cblas.h>
 #include <string.h>
 
+#include "nn/gemm.h"
 #include "nn/nn.h"
 
 /* cols[IC*K*K][OH*OW]: row (c, ky, kx) holds, for every output pixel, the input value its
@@ -40,7 +40,7 @@ void conv2d_forward(float *out, const float *inp, const float *weight, const flo
         beta = 1.0f;
     }
     /* out[OC][P] = weight[OC][KK] @ cols[KK][P] (+ out holding the bias) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, OC, P, KK, 1.0f, weight, KK, b, P, beta, out, P);
+    nn_sgemm(0, 0, OC, P, KK, 1.0f, weight, KK, b, P, beta, out, P);
 }
 
 void conv2d_patchify_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
@@ -61,5 +61,5 @@ void conv2d_patchify_forward(float *out, const float *inp, const float *weight, 
 
 void conv2d_1x1_tokens_forward(float *out, const float *inp, const float *weight, int HW, int IC, int OC) {
     /* out[OC][HW] = weight[OC][IC] @ inp[HW][IC]^T */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, OC, HW, IC, 1.0f, weight, IC, inp, IC, 0.0f, out, HW);
+    nn_sgemm(0, 1, OC, HW, IC, 1.0f, weight, IC, inp, IC, 0.0f, out, HW);
 }

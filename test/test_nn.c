@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "nn/blas.h"
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "util/mem.h"
 
@@ -199,7 +199,7 @@ static void naive_attention(float *out, const float *qkv, const float *rel_h, in
     float *rs = malloc(sizeof(float) * (2 * (h > w ? h : w)) * hd);
     int *idx = malloc(sizeof(int) * (h > w ? h * h : w * w));
     double *p = malloc(sizeof(double) * N);
-    float scale = (float)pow(hd, -0.5);
+    float scale = (float)(1.0 / sqrt(hd));
     get_rel_pos(Rh, h, h, rel_h, Lh, hd, rs, idx);
     get_rel_pos(Rw, w, w, rel_w, Lw, hd, rs, idx);
     for (int b = 0; b < B; b++)
@@ -267,6 +267,12 @@ TEST(attention_resized_tables_match_naive) {
     check_attention(2, 4, 4, 1, 3, 5, 9, 30);
 }
 
+TEST(attention_reference_mode_matches_naive) {
+    nn_set_reference_mode(1);
+    check_attention(2, 5, 3, 2, 4, 9, 5, 40);
+    nn_set_reference_mode(0);
+}
+
 int main(void) {
     RUN(layernorm_hand_values);
     RUN(gelu_known_erf_values);
@@ -283,5 +289,6 @@ int main(void) {
     RUN(attention_windows_match_naive);
     RUN(attention_query_blocks_match_naive);
     RUN(attention_resized_tables_match_naive);
+    RUN(attention_reference_mode_matches_naive);
     return check_summary();
 }
