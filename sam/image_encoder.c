@@ -1,0 +1,184 @@
+/* ImageEncoderViT forward: patch_embed -> + pos_embed -> blocks -> neck.
+ * Activations are channels-last tokens x[G*G][E], as in the official code after
+ * PatchEmbed's permute; the neck turns them into the channel-first embedding. */
+#include "sam/image_encoder.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "nn/blas.h"
+#include "nn/nn.h"
+#include "nn/trace.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define LN_EPS 1e-6f /* norm_layer = partial(nn.LayerNorm, eps=1e-6); LayerNorm2d's default */
+
+int image_encoder_is_global(const image_encoder *enc, int i) {
+    return enc->window_size == 0 || ((enc->global_attn >> i) & 1);
+}
+
+int image_encoder_check(const image_encoder *e) {
+    /* bounds far above any SAM model keep every int product in the ops exact */
+    if (e->patch_size < 1 || e->img_size < e->patch_size || e->img_size > 16384 || e->img_size % e->patch_size)
+        return samc_err("image encoder: img_size %d is not a positive multiple of patch_size %d (max 16384)",
+                        e->img_size, e->patch_size);
+    if (e->grid != e->img_size / e->patch_size)
+        return samc_err("image encoder: grid %d != img_size / patch_size", e->grid);
+    if (e->embed_dim < 1 || e->embed_dim > 16384 || e->num_heads < 1 || e->head_dim < 1 ||
+        e->num_heads * e->head_dim != e->embed_dim)
+        return samc_err("image encoder: embed_dim %d is not num_heads %d x head_dim %d (max 16384)", e->embed_dim,
+                        e->num_heads, e->head_dim);
+    if (e->depth < 1 || e->depth > IMAGE_ENCODER_MAX_DEPTH)
+        return samc_err("image encoder: depth %d not in 1..%d", e->depth, IMAGE_ENCODER_MAX_DEPTH);
+    if (e->mlp_dim < 1 || e->mlp_dim > 65536) return samc_err("image encoder: mlp_dim %d not in 1..65536", e->mlp_dim);
+    if (e->out_chans < 1 || e->out_chans > 16384)
+        return samc_err("image encoder: out_chans %d not in 1..16384", e->out_chans);
+    if (e->window_size < 0 || e->window_size > e->grid)
+        return samc_err("image encoder: window_size %d not in 0..%d", e->window_size, e->grid);
+    return 0;
+}
+
+/* Activation buffers of one forward pass, sized from the configuration. */
+typedef struct {
+    int threads;
+    float *x;        /* [T][E]   the residual stream, T = G*G tokens */
+    float *xn;       /* [T][E]   LayerNorm output; later the unpartitioned attention output */
+    float *win;      /* [Tw][E]  windows of xn, Tw = windows * ws*ws >= T (zero-padded) */
+    float *qkv;      /* [Tq][3E] Tq = max(T, Tw) */
+    float *att;      /* [Tq][E]  attention output before proj */
+    float *y;        /* [T][E]   proj / lin2 output, added to x */
+    float *hid;      /* [T][mlp] */
+    float *neck;     /* [out][T] */
+    float *cols;     /* im2col of the patch embedding and of the neck's 3x3 conv */
+    float *attn_scratch;
+} scratch;
+
+static void scratch_free(scratch *s) {
+    float **p[] = {&s->x, &s->xn, &s->win, &s->qkv, &s->att, &s->y, &s->hid, &s->neck, &s->cols, &s->attn_scratch};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
+        free(*p[i]);
+        *p[i] = NULL;
+    }
+}
+
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* n1 * n2 floats, 64-byte aligned; NULL (with a message) on overflow or out of memory */
+static float *alloc2(size_t n1, size_t n2) {
+    size_t n = 0;
+    return size_mul(n1, n2, &n) ? NULL : xaligned_array(n, sizeof(float));
+}
+
+static int scratch_alloc(scratch *s, const image_encoder *e) {
+    *s = (scratch){.threads = blas_get_threads()};
+    size_t G = e->grid, T = G * G, E = e->embed_dim, ws = e->window_size, OC = e->out_chans, P = e->patch_size;
+    int any_window = 0, any_global = 0;
+    for (int i = 0; i < e->depth; i++) {
+        if (image_encoder_is_global(e, i))
+            any_global = 1;
+        else
+            any_window = 1;
+    }
+    size_t nwin = any_window ? (G + ws - 1) / ws : 0, Tw = nwin * nwin * ws * ws, Tq = max_size(T, Tw);
+    size_t cols = 0, cols_patch = 0, cols_neck = 0, attn = 0, attn_win = 0, attn_glob = 0;
+    if (size_mul(T, 3 * P * P, &cols_patch) || size_mul(T, 9 * OC, &cols_neck)) return -1;
+    cols = max_size(cols_patch, cols_neck);
+    if (any_window && attention_scratch_size(&attn_win, e->window_size, e->window_size, e->head_dim, s->threads))
+        return -1;
+    if (any_global && attention_scratch_size(&attn_glob, e->grid, e->grid, e->head_dim, s->threads)) return -1;
+    attn = max_size(attn_win, attn_glob);
+    s->x = alloc2(T, E);
+    s->xn = alloc2(T, E);
+    s->win = any_window ? alloc2(Tw, E) : NULL;
+    s->qkv = alloc2(Tq, 3 * E);
+    s->att = alloc2(Tq, E);
+    s->y = alloc2(T, E);
+    s->hid = alloc2(T, e->mlp_dim);
+    s->neck = alloc2(OC, T);
+    s->cols = alloc2(cols, 1);
+    s->attn_scratch = alloc2(attn, 1);
+    if (!s->x || !s->xn || (any_window && !s->win) || !s->qkv || !s->att || !s->y || !s->hid || !s->neck ||
+        !s->cols || !s->attn_scratch) {
+        scratch_free(s);
+        return samc_err_context("image encoder activations");
+    }
+    return 0;
+}
+
+/* PatchEmbed (conv P x P, stride P, permuted to tokens), then x + pos_embed: img[3][S][S] -> x[T][E] */
+static void patch_embed_forward(const image_encoder *e, const float *img, scratch *s) {
+    int G = e->grid, E = e->embed_dim;
+    conv2d_patchify_forward(s->x, img, e->patch_w, e->patch_b, 3, e->img_size, e->img_size, E, e->patch_size,
+                            s->cols);
+    nn_trace("image_encoder.patch_embed", s->x, 1, G, G, E);
+    residual_forward(s->x, e->pos_embed, (size_t)G * G * E);
+}
+
+/* Block.forward: x = x + attn(norm1(x)) (windowed: partition before, unpartition after);
+ *                x = x + mlp(norm2(x)) */
+static void block_forward(const image_encoder *e, int i, scratch *s) {
+    const image_encoder_block *b = &e->blocks[i];
+    int G = e->grid, T = G * G, E = e->embed_dim, ws = e->window_size;
+    int global = image_encoder_is_global(e, i);
+
+    /* attention branch, on B grids of h x w tokens */
+    layernorm_forward(s->xn, s->x, b->norm1_w, b->norm1_b, T, E, LN_EPS);
+    const float *tokens = s->xn;
+    int B = 1, h = G, w = G;
+    if (!global) {
+        window_partition(s->win, s->xn, G, G, E, ws); /* pads after norm1, as the official code */
+        tokens = s->win;
+        int n = (G + ws - 1) / ws;
+        B = n * n, h = w = ws;
+    }
+    int N = B * h * w;
+    linear_forward(s->qkv, tokens, b->qkv_w, b->qkv_b, N, E, 3 * E); /* qkv [N][3E] */
+    attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w, e->num_heads,
+                      e->head_dim, s->threads, s->attn_scratch); /* att [N][E] */
+    const float *heads = s->att;
+    if (!global) {
+        /* proj acts on each token alone, so dropping the padded tokens before it instead of
+         * after (window_unpartition follows proj in the official code) changes nothing */
+        window_unpartition(s->xn, s->att, G, G, E, ws);
+        heads = s->xn;
+    }
+    linear_forward(s->y, heads, b->proj_w, b->proj_b, T, E, E);
+    residual_forward(s->x, s->y, (size_t)T * E);
+
+    /* MLP branch: lin2(GELU(lin1(norm2(x)))) */
+    layernorm_forward(s->xn, s->x, b->norm2_w, b->norm2_b, T, E, LN_EPS);
+    linear_forward(s->hid, s->xn, b->lin1_w, b->lin1_b, T, E, e->mlp_dim);
+    gelu_inplace(s->hid, (size_t)T * e->mlp_dim);
+    linear_forward(s->y, s->hid, b->lin2_w, b->lin2_b, T, e->mlp_dim, E);
+    residual_forward(s->x, s->y, (size_t)T * E);
+}
+
+/* neck: 1x1 conv -> LayerNorm2d -> 3x3 conv (pad 1) -> LayerNorm2d: x[T][E] -> out[out][G][G] */
+static void neck_forward(const image_encoder *e, scratch *s, float *out) {
+    int G = e->grid, T = G * G, OC = e->out_chans;
+    conv2d_1x1_tokens_forward(s->neck, s->x, e->neck_conv1, T, e->embed_dim, OC);
+    layernorm2d_forward(s->neck, s->neck, e->neck_ln1_w, e->neck_ln1_b, OC, T, LN_EPS);
+    conv2d_forward(out, s->neck, e->neck_conv2, NULL, OC, G, G, OC, 3, 1, 1, s->cols);
+    layernorm2d_forward(out, out, e->neck_ln2_w, e->neck_ln2_b, OC, T, LN_EPS);
+}
+
+int image_encoder_forward(const image_encoder *e, const float *x, float *out) {
+    if (image_encoder_check(e)) return -1;
+    scratch s;
+    if (scratch_alloc(&s, e)) return -1;
+    int G = e->grid;
+    patch_embed_forward(e, x, &s);
+    for (int i = 0; i < e->depth; i++) {
+        block_forward(e, i, &s);
+        if (nn_trace_enabled()) {
+            char name[64];
+            snprintf(name, sizeof name, "image_encoder.blocks.%d", i);
+            nn_trace(name, s.x, 1, G, G, e->embed_dim);
+        }
+    }
+    neck_forward(e, &s, out);
+    nn_trace("image_encoder.neck", out, 1, e->out_chans, G, G);
+    scratch_free(&s);
+    return 0;
+}

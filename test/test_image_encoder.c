@@ -1,0 +1,158 @@
+/* sam/image_encoder: configuration checks, and a ViT-B-shaped model with random weights
+ * (runs, finite, the same bits at 1 and 2 threads). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "nn/blas.h"
+#include "sam/image_encoder.h"
+#include "util/err.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifndef UNDER_ASAN
+#define UNDER_ASAN 0
+#endif
+
+static uint32_t g_seed = 12345;
+static float frand(void) { /* uniform in [-1, 1) */
+    g_seed = g_seed * 1664525u + 1013904223u;
+    return (float)(g_seed >> 8) / (float)(1 << 23) - 1.0f;
+}
+
+/* Random weights for every tensor of enc, carved from one arena (returned; free it). */
+typedef struct {
+    float *arena;
+    size_t used, cap;
+} carver;
+
+static const float *take(carver *c, size_t n, float scale, float offset) {
+    float *p = c->arena + c->used;
+    c->used += n;
+    if (c->used > c->cap) abort();
+    for (size_t i = 0; i < n; i++) p[i] = offset + scale * frand();
+    return p;
+}
+
+static float *random_encoder(image_encoder *e, int img, int patch, int E, int depth, int heads, int ws,
+                             uint64_t global, int out_chans) {
+    *e = (image_encoder){.img_size = img, .patch_size = patch, .grid = img / patch, .embed_dim = E, .depth = depth,
+                         .num_heads = heads, .head_dim = E / heads, .mlp_dim = 4 * E, .window_size = ws,
+                         .global_attn = global, .out_chans = out_chans};
+    size_t G = e->grid, hd = e->head_dim, M = e->mlp_dim, O = out_chans;
+    size_t per_block = 4 * E + 2 * (2 * G - 1) * hd + 3 * E * E + 3 * E + E * E + E + 2 * M * E + M + E;
+    carver c = {.cap = G * G * E + E * 3 * patch * patch + E + depth * per_block + O * E + O * O * 9 + 4 * O};
+    c.arena = malloc(c.cap * sizeof(float));
+    if (!c.arena) return NULL;
+    float lin = 1.0f / sqrtf((float)E), lin_m = 1.0f / sqrtf((float)M);
+    e->pos_embed = take(&c, G * G * E, 0.1f, 0);
+    e->patch_w = take(&c, (size_t)E * 3 * patch * patch, 1.0f / sqrtf(3.0f * patch * patch), 0);
+    e->patch_b = take(&c, E, 0.1f, 0);
+    for (int i = 0; i < depth; i++) {
+        image_encoder_block *b = &e->blocks[i];
+        size_t rel = 2 * (size_t)(image_encoder_is_global(e, i) ? G : (size_t)ws) - 1;
+        b->norm1_w = take(&c, E, 0.1f, 1), b->norm1_b = take(&c, E, 0.1f, 0);
+        b->rel_pos_h = take(&c, rel * hd, 0.1f, 0), b->rel_pos_w = take(&c, rel * hd, 0.1f, 0);
+        b->qkv_w = take(&c, 3 * (size_t)E * E, lin, 0), b->qkv_b = take(&c, 3 * (size_t)E, 0.1f, 0);
+        b->proj_w = take(&c, (size_t)E * E, lin, 0), b->proj_b = take(&c, E, 0.1f, 0);
+        b->norm2_w = take(&c, E, 0.1f, 1), b->norm2_b = take(&c, E, 0.1f, 0);
+        b->lin1_w = take(&c, M * E, lin, 0), b->lin1_b = take(&c, M, 0.1f, 0);
+        b->lin2_w = take(&c, E * M, lin_m, 0), b->lin2_b = take(&c, E, 0.1f, 0);
+    }
+    e->neck_conv1 = take(&c, O * E, lin, 0);
+    e->neck_ln1_w = take(&c, O, 0.1f, 1), e->neck_ln1_b = take(&c, O, 0.1f, 0);
+    e->neck_conv2 = take(&c, O * O * 9, 1.0f / sqrtf(9.0f * O), 0);
+    e->neck_ln2_w = take(&c, O, 0.1f, 1), e->neck_ln2_b = take(&c, O, 0.1f, 0);
+    return c.arena;
+}
+
+/* Runs enc on a random image at 1 and at 2 threads: both succeed, are finite, same bits. */
+static void check_runs_deterministic(const image_encoder *e) {
+    size_t S = e->img_size, n_out = (size_t)e->out_chans * e->grid * e->grid;
+    float *img = malloc(3 * S * S * sizeof(float)), *out1 = malloc(n_out * sizeof(float)),
+          *out2 = malloc(n_out * sizeof(float));
+    CHECK(img && out1 && out2);
+    if (!img || !out1 || !out2) goto done;
+    for (size_t i = 0; i < 3 * S * S; i++) img[i] = 2.0f * frand();
+    int threads = blas_get_threads();
+    blas_set_threads(1);
+    CHECK_MSG(image_encoder_forward(e, img, out1) == 0, "%s", samc_errmsg());
+    blas_set_threads(2);
+    CHECK_MSG(image_encoder_forward(e, img, out2) == 0, "%s", samc_errmsg());
+    blas_set_threads(threads);
+    int finite = 1;
+    double mx = 0;
+    for (size_t i = 0; i < n_out; i++) {
+        finite &= isfinite(out1[i]) != 0;
+        if (fabs(out1[i]) > mx) mx = fabs(out1[i]);
+    }
+    CHECK(finite);
+    CHECK(mx > 0.1); /* LayerNorm2d output: not all zero */
+    CHECK(memcmp(out1, out2, n_out * sizeof(float)) == 0);
+done:
+    free(img), free(out1), free(out2);
+}
+
+TEST(small_random_encoder_deterministic) {
+    /* 8x8 tokens, window 3 (padded to 9x9), global blocks 1 and 2 */
+    image_encoder e;
+    float *w = random_encoder(&e, 64, 8, 48, 3, 3, 3, 0x6, 16);
+    CHECK(w != NULL);
+    if (w) check_runs_deterministic(&e);
+    free(w);
+}
+
+TEST(vit_b_random_encoder_runs) {
+    if (UNDER_ASAN) {
+        printf("    skipped under AddressSanitizer (too slow there)\n");
+        return;
+    }
+    /* ViT-B (E 768, depth 12, 12 heads, global [2, 5, 8, 11], window 14) on a 384 image
+     * instead of 1024 to keep the test short: 24x24 tokens, windows padded to 28x28, global
+     * attention in query blocks of 10 + 10 + 4 rows. bench/bench_image_encoder runs 1024. */
+    image_encoder e;
+    float *w = random_encoder(&e, 384, 16, 768, 12, 12, 14, (1u << 2) | (1u << 5) | (1u << 8) | (1u << 11), 256);
+    CHECK(w != NULL);
+    if (w) check_runs_deterministic(&e);
+    free(w);
+}
+
+TEST(check_rejects_bad_configs) {
+    image_encoder ok = {.img_size = 64, .patch_size = 8, .grid = 8, .embed_dim = 48, .depth = 3, .num_heads = 3,
+                        .head_dim = 16, .mlp_dim = 192, .window_size = 3, .global_attn = 2, .out_chans = 16};
+    CHECK(image_encoder_check(&ok) == 0);
+    image_encoder e = ok;
+    e.img_size = 60; /* not a multiple of the patch */
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "img_size"));
+    e = ok, e.grid = 7;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
+    e = ok, e.head_dim = 15; /* heads x head_dim != embed_dim */
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "embed_dim"));
+    e = ok, e.depth = 0;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
+    e = ok, e.depth = 65;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
+    e = ok, e.mlp_dim = 0;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "mlp_dim"));
+    e = ok, e.out_chans = -1;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "out_chans"));
+    e = ok, e.window_size = 9; /* larger than the token grid */
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "window_size"));
+    e = ok, e.patch_size = 0;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "patch_size"));
+    /* forward refuses too, before touching any pointer */
+    e = ok, e.depth = 0;
+    CHECK(image_encoder_forward(&e, NULL, NULL) == -1);
+}
+
+int main(void) {
+    RUN(check_rejects_bad_configs);
+    RUN(small_random_encoder_deterministic);
+    RUN(vit_b_random_encoder_runs);
+    return check_summary();
+}
