@@ -24,7 +24,7 @@ static int block_rows(int h, int w) {
     return rows < h ? rows : h;
 }
 
-int attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
+int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
     size_t N = (size_t)h * w, Rh = 2 * (size_t)h - 1, Rw = 2 * (size_t)w - 1;
     size_t Qb = (size_t)block_rows(h, w) * w;
     size_t tables = 0, per_task = 0, all_tasks = 0;
@@ -36,8 +36,8 @@ int attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
 }
 
 /* One task: queries of grid rows [i0, i0+nr) of one grid, one head. */
-static void attention_task(float *out, const float *qkv, const float *th, const float *tw, int h, int w, int C, int hd,
-                           int head, int i0, int nr, float scale, float *s) {
+static void rel_pos_attention_task(float *out, const float *qkv, const float *th, const float *tw, int h, int w,
+                                   int C, int hd, int head, int i0, int nr, float scale, float *s) {
     int N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1, nq = nr * w, ld = 3 * C;
     const float *q = qkv + (size_t)i0 * w * ld + (size_t)head * hd; /* q[nq][hd], row stride ld */
     const float *k = qkv + C + (size_t)head * hd;                     /* k[N][hd] */
@@ -72,8 +72,8 @@ static void attention_task(float *out, const float *qkv, const float *th, const 
                 out + (size_t)i0 * w * C + (size_t)head * hd, C);
 }
 
-void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw, int B,
-                       int h, int w, int heads, int hd, int threads, float *scratch) {
+void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
+                               int B, int h, int w, int heads, int hd, int threads, float *scratch) {
     int C = heads * hd, N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
     int rows = block_rows(h, w), nblk = (h + rows - 1) / rows;
     size_t per_task = (size_t)rows * w * ((size_t)N + Rh + Rw + hd);
@@ -95,8 +95,8 @@ void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh,
     for (int t = 0; t < tasks; t++) {
         int b = t / (heads * nblk), head = t / nblk % heads, i0 = t % nblk * rows;
         int nr = h - i0 < rows ? h - i0 : rows;
-        attention_task(out + (size_t)b * N * C, qkv + (size_t)b * N * 3 * C, th, tw, h, w, C, hd, head, i0, nr, scale,
-                       task_scratch + (size_t)omp_get_thread_num() * per_task);
+        rel_pos_attention_task(out + (size_t)b * N * C, qkv + (size_t)b * N * 3 * C, th, tw, h, w, C, hd, head, i0,
+                               nr, scale, task_scratch + (size_t)omp_get_thread_num() * per_task);
     }
     openblas_set_num_threads(blas_threads);
 }

@@ -103,11 +103,11 @@ void window_unpartition(float *x, const float *windows, int H, int W, int C, int
  *                      Lh != 2h-1 or Lw != 2w-1)
  *   out[B][h*w][C]     per head softmax((q*hd^-0.5) @ k^T + rel_h + rel_w) @ v at channels [head*hd, +hd)
  * The relative terms use the unscaled q. Runs on `threads` OpenMP threads; the result is
- * the same bits for any thread count. scratch: attention_scratch_size floats. */
-void attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw, int B,
-                       int h, int w, int heads, int hd, int threads, float *scratch);
-/* *out = floats of scratch attention_forward needs for h x w grids at `threads` threads.
+ * the same bits for any thread count. scratch: rel_pos_attention_scratch_size floats. */
+void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
+                               int B, int h, int w, int heads, int hd, int threads, float *scratch);
+/* *out = floats of scratch rel_pos_attention_forward needs for h x w grids at `threads` threads.
  * 0, or -1 on size overflow. */
-int attention_scratch_size(size_t *out, int h, int w, int hd, int threads);
+int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads);
 
 #endif

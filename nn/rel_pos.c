@@ -23,7 +23,8 @@ void rel_pos_resize(float *out, int out_len, const float *table, int L, int C) {
         float l1 = (float)(src - i0);
         l1 = l1 < 0.0f ? 0.0f : l1 > 1.0f ? 1.0f : l1;
         float l0 = 1.0f - l1;
-        for (int c = 0; c < C; c++) out[(size_t)o * C + c] = l0 * table[(size_t)i0 * C + c] + l1 * table[(size_t)i1 * C + c];
+        const float *t0 = table + (size_t)i0 * C, *t1 = table + (size_t)i1 * C;
+        for (int c = 0; c < C; c++) out[(size_t)o * C + c] = l0 * t0[c] + l1 * t1[c];
     }
 }
 
@@ -46,5 +47,6 @@ void get_rel_pos(float *out, int q_size, int k_size, const float *table, int L, 
         t = resized;
     }
     rel_pos_index(idx, q_size, k_size);
-    for (size_t p = 0; p < (size_t)q_size * k_size; p++) memcpy(out + p * C, t + (size_t)idx[p] * C, (size_t)C * sizeof(float));
+    for (size_t p = 0; p < (size_t)q_size * k_size; p++)
+        memcpy(out + p * C, t + (size_t)idx[p] * C, (size_t)C * sizeof(float));
 }

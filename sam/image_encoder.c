@@ -84,9 +84,8 @@ static int scratch_alloc(scratch *s, const image_encoder *e) {
     size_t cols = 0, cols_patch = 0, cols_neck = 0, attn = 0, attn_win = 0, attn_glob = 0;
     if (size_mul(T, 3 * P * P, &cols_patch) || size_mul(T, 9 * OC, &cols_neck)) return -1;
     cols = max_size(cols_patch, cols_neck);
-    if (any_window && attention_scratch_size(&attn_win, e->window_size, e->window_size, e->head_dim, s->threads))
-        return -1;
-    if (any_global && attention_scratch_size(&attn_glob, e->grid, e->grid, e->head_dim, s->threads)) return -1;
+    if (any_window && rel_pos_attention_scratch_size(&attn_win, (int)ws, (int)ws, e->head_dim, s->threads)) return -1;
+    if (any_global && rel_pos_attention_scratch_size(&attn_glob, (int)G, (int)G, e->head_dim, s->threads)) return -1;
     attn = max_size(attn_win, attn_glob);
     s->x = alloc2(T, E);
     s->xn = alloc2(T, E);
@@ -134,7 +133,7 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
     }
     int N = B * h * w;
     linear_forward(s->qkv, tokens, b->qkv_w, b->qkv_b, N, E, 3 * E); /* qkv [N][3E] */
-    attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w, e->num_heads,
+    rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w, e->num_heads,
                       e->head_dim, s->threads, s->attn_scratch); /* att [N][E] */
     const float *heads = s->att;
     if (!global) {

@@ -221,28 +221,31 @@ static void naive_attention(float *out, const float *qkv, const float *rel_h, in
                 for (int m = 0; m < N; m++) sum += (p[m] = exp(p[m] - mx));
                 for (int d = 0; d < hd; d++) {
                     double acc = 0;
-                    for (int m = 0; m < N; m++) acc += p[m] / sum * qkv[((size_t)b * N + m) * 3 * C + 2 * C + hh * hd + d];
+                    for (int m = 0; m < N; m++)
+                        acc += p[m] / sum * qkv[((size_t)b * N + m) * 3 * C + 2 * C + hh * hd + d];
                     out[((size_t)b * N + n) * C + hh * hd + d] = (float)acc;
                 }
             }
     free(Rh), free(Rw), free(rs), free(idx), free(p);
 }
 
-/* attention_forward vs the naive loop, and the same bits at 1 and 2 threads */
+/* rel_pos_attention_forward vs the naive loop, and the same bits at 1 and 2 threads */
 static void check_attention(int B, int h, int w, int heads, int hd, int Lh, int Lw, uint32_t seed) {
     int C = heads * hd, N = h * w;
     size_t nqkv = (size_t)B * N * 3 * C, nout = (size_t)B * N * C, s1 = 0, s2 = 0;
-    float *qkv = malloc(sizeof(float) * nqkv), *rh = malloc(sizeof(float) * Lh * hd), *rw = malloc(sizeof(float) * Lw * hd);
-    float *want = malloc(sizeof(float) * nout), *got1 = malloc(sizeof(float) * nout), *got2 = malloc(sizeof(float) * nout);
-    CHECK(attention_scratch_size(&s1, h, w, hd, 1) == 0 && attention_scratch_size(&s2, h, w, hd, 2) == 0);
+    float *qkv = malloc(sizeof(float) * nqkv), *rh = malloc(sizeof(float) * Lh * hd);
+    float *rw = malloc(sizeof(float) * Lw * hd), *want = malloc(sizeof(float) * nout);
+    float *got1 = malloc(sizeof(float) * nout), *got2 = malloc(sizeof(float) * nout);
+    CHECK(rel_pos_attention_scratch_size(&s1, h, w, hd, 1) == 0);
+    CHECK(rel_pos_attention_scratch_size(&s2, h, w, hd, 2) == 0);
     float *scratch = malloc(sizeof(float) * s2);
     fill(qkv, nqkv, seed);
     for (size_t i = 0; i < nqkv; i++) qkv[i] *= 2.0f; /* logits of a few units: a peaked softmax */
     fill(rh, (size_t)Lh * hd, seed + 1);
     fill(rw, (size_t)Lw * hd, seed + 2);
     naive_attention(want, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd);
-    attention_forward(got1, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 1, scratch);
-    attention_forward(got2, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 2, scratch);
+    rel_pos_attention_forward(got1, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 1, scratch);
+    rel_pos_attention_forward(got2, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 2, scratch);
     double maxerr = 0;
     for (size_t i = 0; i < nout; i++) {
         double e = fabs((double)got1[i] - want[i]);
