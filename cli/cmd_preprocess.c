@@ -1,0 +1,90 @@
+/* samc preprocess IMAGE -o DIR: SamPredictor.set_image up to the encoder input —
+ * ResizeLongestSide (Pillow-exact) and Sam.preprocess — written as .npy for inspection and
+ * comparison with the reference. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "io/image.h"
+#include "io/npy.h"
+#include "sam/transforms.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+static const char *k_usage =
+    "usage: samc preprocess IMAGE [--img-size S] -o DIR\n"
+    "  Resizes IMAGE so its long side is S (default 1024) exactly as Pillow's BILINEAR resize,\n"
+    "  then normalises and zero-pads it to S x S like Sam.preprocess. Writes\n"
+    "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S).\n";
+
+int cmd_preprocess(int argc, char **argv) {
+    const char *image = NULL, *dir = NULL;
+    long img_size = 1024;
+    for (int i = 1; i < argc; i++) {
+        int c = cli_common_option("preprocess", argc, argv, &i);
+        if (c < 0) return 2;
+        if (c) continue;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(k_usage, stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--img-size")) {
+            const char *v = cli_value("preprocess", argc, argv, &i);
+            if (!v || cli_int("preprocess", "--img-size", v, 16, 8192, &img_size)) return 2;
+        } else if (!strcmp(argv[i], "-o")) {
+            if (!(dir = cli_value("preprocess", argc, argv, &i))) return 2;
+        } else if (argv[i][0] == '-') {
+            return cli_usage_error("preprocess", "unknown option %s", argv[i]);
+        } else if (!image) {
+            image = argv[i];
+        } else {
+            return cli_usage_error("preprocess", "too many arguments");
+        }
+    }
+    if (!image) return cli_usage_error("preprocess", "no input image");
+    if (!dir) return cli_usage_error("preprocess", "no output folder (-o DIR)");
+    if (strlen(dir) > 4000) return cli_usage_error("preprocess", "output folder name too long");
+
+    uint8_t *rgb = NULL, *resized = NULL;
+    float *x = NULL;
+    int h, w, nh, nw, S = (int)img_size, rc = 1;
+    if (image_read_rgb8(image, &rgb, &h, &w)) {
+        cli_lib_error("preprocess");
+        goto done;
+    }
+    resize_longest_side_shape(h, w, S, &nh, &nw);
+    if (nh < 1 || nw < 1) {
+        cli_error("preprocess", "%s: %d x %d is too elongated to resize to a long side of %d", image, h, w, S);
+        goto done;
+    }
+    resized = xmalloc_array((size_t)nh * nw, 3);
+    x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
+    if (!resized || !x || pillow_resize_bilinear_rgb8(rgb, h, w, resized, nh, nw)) {
+        cli_lib_error("preprocess");
+        goto done;
+    }
+    sam_preprocess(x, resized, nh, nw, S);
+    char path[4096];
+    int64_t rs_shape[3] = {nh, nw, 3}, pp_shape[4] = {1, 3, S, S};
+    if (make_dirs(dir)) {
+        cli_lib_error("preprocess");
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/resized.npy", dir);
+    if (npy_write(path, NPY_U8, 3, rs_shape, resized)) {
+        cli_lib_error("preprocess");
+        goto done;
+    }
+    snprintf(path, sizeof path, "%s/preprocessed.npy", dir);
+    if (npy_write(path, NPY_F32, 4, pp_shape, x)) {
+        cli_lib_error("preprocess");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(rgb);
+    free(resized);
+    free(x);
+    return rc;
+}

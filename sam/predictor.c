@@ -1,0 +1,232 @@
+/* SamPredictor (segment_anything/predictor.py): set_image and predict. */
+#include "sam/predictor.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn.h"
+#include "sam/sam_model.h"
+#include "sam/transforms.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+sam_predictor *sam_predictor_new(const sam_model *m) {
+    sam_predictor *p = xcalloc_array(1, sizeof *p);
+    if (!p) return NULL;
+    p->m = m;
+    p->embedding = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float));
+    if (!p->embedding) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sam_predictor_free(sam_predictor *p) {
+    if (!p) return;
+    free(p->embedding);
+    free(p);
+}
+
+/* original_size and input_size of an h x w image; fails for sizes the model cannot take */
+static int set_sizes(sam_predictor *p, int h, int w) {
+    if (h < 1 || w < 1) return samc_err("image size %d x %d: must be at least 1 x 1", h, w);
+    int nh, nw;
+    resize_longest_side_shape(h, w, p->m->img_size, &nh, &nw);
+    if (nh < 1 || nw < 1)
+        return samc_err("image size %d x %d: too elongated, its short side would resize to 0 pixels", h, w);
+    p->orig_h = h;
+    p->orig_w = w;
+    p->input_h = nh;
+    p->input_w = nw;
+    return 0;
+}
+
+int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) {
+    p->has_image = 0;
+    if (set_sizes(p, h, w)) return -1;
+    int S = p->m->img_size;
+    uint8_t *resized = xmalloc_array((size_t)p->input_h * p->input_w, 3);
+    float *x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
+    int rc = -1;
+    if (!resized || !x) goto done;
+    if (pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
+    sam_preprocess(x, resized, p->input_h, p->input_w, S);
+    if (1) { /* the image encoder lands separately */
+        samc_err("set_image: the image encoder is not built yet (use a cached embedding)");
+        goto done;
+    }
+    p->has_image = 1;
+    rc = 0;
+done:
+    free(resized);
+    free(x);
+    return rc;
+}
+
+int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h, int w) {
+    p->has_image = 0;
+    if (set_sizes(p, h, w)) return -1;
+    memcpy(p->embedding, embedding, (size_t)p->m->channels * p->m->grid * p->m->grid * sizeof(float));
+    p->has_image = 1;
+    return 0;
+}
+
+const float *sam_predictor_embedding(const sam_predictor *p) { return p->has_image ? p->embedding : NULL; }
+
+void sam_predictor_sizes(const sam_predictor *p, int *orig_h, int *orig_w, int *input_h, int *input_w) {
+    *orig_h = p->orig_h;
+    *orig_w = p->orig_w;
+    *input_h = p->input_h;
+    *input_w = p->input_w;
+}
+
+int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *labels, int n,
+                          const float *mask_input, float *low_res, float *iou) {
+    const sam_model *m = p->m;
+    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    size_t GG = (size_t)m->grid * m->grid;
+    float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
+    float *dense = xmalloc_array((size_t)m->channels, GG * sizeof(float));
+    int rc = -1;
+    if (!sparse || !dense) goto done;
+    prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
+    if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
+    rc = mask_decoder_predict(&m->decoder, p->embedding, dense, m->dense_pe, sparse, n, low_res, iou);
+done:
+    free(sparse);
+    free(dense);
+    return rc;
+}
+
+int sam_postprocess_logits(const sam_predictor *p, const float *low_res, int k, float *out) {
+    int S = p->m->img_size, L = 4 * p->m->grid;
+    size_t LL = (size_t)L * L;
+    /* upscale to S x S, computing only the crop [:input_h, :input_w] that is kept */
+    float *mid = xmalloc_array((size_t)k * p->input_h, (size_t)p->input_w * sizeof(float));
+    if (!mid) return -1;
+    int rc = bilinear_resize_forward(mid, low_res, k, L, L, L, LL, S, S, p->input_h, p->input_w);
+    if (!rc)
+        rc = bilinear_resize_forward(out, mid, k, p->input_h, p->input_w, p->input_w,
+                                     (size_t)p->input_h * p->input_w, p->orig_h, p->orig_w, p->orig_h, p->orig_w);
+    free(mid);
+    return rc;
+}
+
+/* which decoder outputs a call returns: [1, T) with multimask, [0, 1) without */
+static void output_range(const sam_model *m, int multimask, int *first, int *k) {
+    *first = multimask ? 1 : 0;
+    *k = multimask ? m->decoder.num_mask_tokens - 1 : 1;
+}
+
+int sam_predict_points_batch(const sam_predictor *p, const double *points, int n, int multimask, float *low_res,
+                             float *iou) {
+    const sam_model *m = p->m;
+    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    int T = m->decoder.num_mask_tokens, first, k;
+    output_range(m, multimask, &first, &k);
+    size_t LL = (size_t)16 * m->grid * m->grid;
+    float *all = xmalloc_array((size_t)T, LL * sizeof(float));
+    if (!all) return -1;
+    double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = m->img_size;
+    int labels[2] = {1, -1};
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        /* apply_coords, + 0.5 and / S all in float64 (the points stay float64 in this path) */
+        float xy[4] = {(float)((points[2 * i] * sx + 0.5) / S), (float)((points[2 * i + 1] * sy + 0.5) / S), 0, 0};
+        float all_iou[MD_MAX_MASK_TOKENS];
+        rc = sam_decode_normalised(p, xy, labels, 2, NULL, all, all_iou);
+        if (rc) break;
+        memcpy(low_res + (size_t)i * k * LL, all + first * LL, (size_t)k * LL * sizeof(float));
+        memcpy(iou + (size_t)i * k, all_iou + first, (size_t)k * sizeof(float));
+    }
+    free(all);
+    return rc;
+}
+
+void sam_prediction_free(sam_prediction *out) {
+    if (!out) return;
+    free(out->masks);
+    free(out->iou);
+    free(out->low_res_logits);
+    free(out->logits);
+    memset(out, 0, sizeof *out);
+}
+
+/* checks a prompt against what SamPredictor.predict accepts */
+static int check_prompt(const sam_prompt *pr) {
+    if (pr->n_points < 0 || pr->n_points > 1 << 20) return samc_err("predict: bad number of points %d", pr->n_points);
+    if (pr->n_points > 0 && (!pr->points || !pr->labels)) return samc_err("predict: points given without coordinates or labels");
+    for (int i = 0; i < pr->n_points; i++) {
+        if (!isfinite(pr->points[2 * i]) || !isfinite(pr->points[2 * i + 1]))
+            return samc_err("predict: point %d has a non-finite coordinate", i);
+        if (pr->labels[i] < -1 || pr->labels[i] > 1)
+            return samc_err("predict: point %d has label %d (expected 1 foreground, 0 background)", i, pr->labels[i]);
+    }
+    if (pr->box)
+        for (int i = 0; i < 4; i++)
+            if (!isfinite(pr->box[i])) return samc_err("predict: the box has a non-finite coordinate");
+    return 0;
+}
+
+int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
+    memset(out, 0, sizeof *out);
+    const sam_model *m = p->m;
+    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    if (check_prompt(pr)) return -1;
+    int n = pr->n_points, S = m->img_size, L = 4 * m->grid, T = m->decoder.num_mask_tokens;
+    int ntok = prompt_sparse_count(n, pr->box != NULL);
+    size_t LL = (size_t)L * L, HW = (size_t)p->orig_h * p->orig_w;
+    int first, k;
+    output_range(m, pr->multimask, &first, &k);
+    float *xy = xmalloc_array((size_t)ntok + 1, 2 * sizeof(float));
+    int *labels = xmalloc_array((size_t)ntok + 1, sizeof(int));
+    float *all = xmalloc_array((size_t)T, LL * sizeof(float));
+    float all_iou[MD_MAX_MASK_TOKENS];
+    int rc = -1;
+    if (!xy || !labels || !all) goto done;
+
+    /* predict(): apply_coords / apply_boxes in float64, then torch.float; _embed_points /
+     * _embed_boxes then add 0.5 and divide by S in float32 */
+    double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h;
+    float fS = (float)S;
+    for (int i = 0; i < n; i++) {
+        xy[2 * i] = ((float)(pr->points[2 * i] * sx) + 0.5f) / fS;
+        xy[2 * i + 1] = ((float)(pr->points[2 * i + 1] * sy) + 0.5f) / fS;
+        labels[i] = pr->labels[i];
+    }
+    if (pr->box) {
+        for (int c = 0; c < 2; c++) {
+            xy[2 * (n + c)] = ((float)(pr->box[2 * c] * sx) + 0.5f) / fS;
+            xy[2 * (n + c) + 1] = ((float)(pr->box[2 * c + 1] * sy) + 0.5f) / fS;
+            labels[n + c] = PROMPT_BOX_TOPLEFT + c;
+        }
+    } else if (n > 0) { /* the padding point of _embed_points(pad=True) */
+        xy[2 * n] = xy[2 * n + 1] = 0.0f;
+        labels[n] = PROMPT_PAD;
+    }
+    if (sam_decode_normalised(p, xy, labels, ntok, pr->mask_input, all, all_iou)) goto done;
+
+    out->k = k;
+    out->h = p->orig_h;
+    out->w = p->orig_w;
+    out->low_res = L;
+    out->iou = xmalloc_array((size_t)k, sizeof(float));
+    out->low_res_logits = xmalloc_array((size_t)k, LL * sizeof(float));
+    out->logits = xmalloc_array((size_t)k, HW * sizeof(float));
+    out->masks = xmalloc_array((size_t)k, HW);
+    if (!out->iou || !out->low_res_logits || !out->logits || !out->masks) goto done;
+    memcpy(out->iou, all_iou + first, (size_t)k * sizeof(float));
+    memcpy(out->low_res_logits, all + first * LL, (size_t)k * LL * sizeof(float));
+    if (sam_postprocess_logits(p, out->low_res_logits, k, out->logits)) goto done;
+    /* masks = logits > mask_threshold (0.0) */
+    for (size_t i = 0; i < (size_t)k * HW; i++) out->masks[i] = out->logits[i] > 0.0f;
+    rc = 0;
+done:
+    free(xy);
+    free(labels);
+    free(all);
+    if (rc) sam_prediction_free(out);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/* sam_model: the weight file and the three modules of Sam (segment_anything/modeling/sam.py). */
+#include "sam/sam_model.h"
+
+#include <stdlib.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+sam_model *sam_model_load(const char *samw_path) {
+    sam_model *m = xcalloc_array(1, sizeof *m);
+    if (!m) return NULL;
+    if (!(m->w = samw_open(samw_path))) goto fail;
+    m->cfg = samw_config(m->w);
+    const sam_config *c = m->cfg;
+    if (c->patch_size <= 0 || c->img_size <= 0 || c->img_size % c->patch_size || c->out_chans != c->prompt_dim) {
+        samc_err("%s: inconsistent config (img_size %d, patch %d, out_chans %d, prompt_dim %d)", samw_path,
+                 c->img_size, c->patch_size, c->out_chans, c->prompt_dim);
+        goto fail;
+    }
+    m->img_size = c->img_size;
+    m->grid = c->img_size / c->patch_size;
+    m->channels = c->prompt_dim;
+    if (prompt_encoder_load(&m->prompt, m->w) ||
+        mask_decoder_load(&m->decoder, m->w)) {
+        samc_err_context("%s", samw_path);
+        goto fail;
+    }
+    if (!(m->dense_pe = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float)))) goto fail;
+    prompt_encoder_dense_pe(&m->prompt, m->dense_pe);
+    return m;
+fail:
+    sam_model_free(m);
+    return NULL;
+}
+
+void sam_model_free(sam_model *m) {
+    if (!m) return;
+    free(m->dense_pe);
+    samw_close(m->w);
+    free(m);
+}
+
+int sam_model_img_size(const sam_model *m) { return m->img_size; }
+int sam_model_embed_channels(const sam_model *m) { return m->channels; }
+int sam_model_embed_grid(const sam_model *m) { return m->grid; }

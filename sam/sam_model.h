@@ -1,0 +1,30 @@
+/* The insides of the public sam_model and sam_predictor (samc.h), for the rest of samc
+ * (everything mode, evaluation) that needs more than the public API. */
+#ifndef SAMC_SAM_SAM_MODEL_H
+#define SAMC_SAM_SAM_MODEL_H
+
+#include "samc.h"
+#include "sam/mask_decoder.h"
+#include "sam/prompt_encoder.h"
+#include "weights/samw.h"
+
+struct sam_model {
+    samw *w;
+    const sam_config *cfg;
+    int img_size; /* S: the square model input */
+    int channels; /* C: embedding channels (out_chans == prompt_dim) */
+    int grid;     /* G: embedding grid; low-res masks are 4G x 4G */
+    prompt_encoder prompt;
+    mask_decoder decoder;
+    float *dense_pe; /* C x G x G: prompt_encoder.get_dense_pe(), computed once */
+};
+
+struct sam_predictor {
+    const sam_model *m;
+    float *embedding; /* C x G x G */
+    int has_image;
+    int orig_h, orig_w;   /* original_size */
+    int input_h, input_w; /* input_size: the image resized into the S frame */
+};
+
+#endif

@@ -1,0 +1,73 @@
+# samc predict and samc preprocess: outputs against the official fixtures, bad input.
+. test/cli/lib.sh
+F=test/fixtures/sam-tiny
+C=$F/cases
+"$SAMC" convert --decoder-heads 4 $F/model.pth "$T_TMP/tiny.samw" >/dev/null 2>&1 || t_fail "convert sam-tiny"
+
+# t_matches NAME OUT CASE: every tensor samc wrote is within 1e-3 x max|reference| of the case's
+t_matches() {
+    if "$SAMC" diff "$2" "$3" --threshold 1e-3 >"$T_TMP/diff" 2>&1; then t_ok "$1"
+    else t_fail "$1" "$(grep -E 'over|differ|not in|error' "$T_TMP/diff" | head -5)"; fi
+}
+
+# box + clicks, single mask, from the cached embedding
+BP="--point 294.99067328585267,156.92197053453592,1 --point 94.681046993481942,141.06674091789074,0"
+BOX="--box 86.045162726266611,120.62963001031237,261.0747611910254,155.50681658403576"
+t_run "predict box_points" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy \
+    $BP $BOX -o "$T_TMP/bp"
+t_matches "box_points matches the reference" "$T_TMP/bp" $C/box_points
+if [ -f "$T_TMP/bp/mask_0.png" ] && [ ! -e "$T_TMP/bp/mask_1.png" ]; then t_ok "one mask png"; else t_fail "one mask png"; fi
+
+# multimask on the image's first and last pixels
+t_run "predict point_corner" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy \
+    --point 0,0,1 --point 299,199,0 --multimask --threads 2 -o "$T_TMP/pc"
+t_matches "point_corner matches the reference" "$T_TMP/pc" $C/point_corner
+if [ -f "$T_TMP/pc/mask_2.png" ]; then t_ok "three mask pngs"; else t_fail "three mask pngs"; fi
+
+# mask input fed back, at one thread: the same bits as at two
+IM="--point 214.82238888106957,183.0760240981015,1 --point 89.754321959474012,148.14969657514973,0"
+t_run "predict iterative_mask_input" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
+    --embedding $F/embedding.npy $IM --mask-input $C/iterative_mask_input/mask_input.npy --threads 1 -o "$T_TMP/im1"
+t_matches "iterative_mask_input matches the reference" "$T_TMP/im1" $C/iterative_mask_input
+"$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy $IM \
+    --mask-input $C/iterative_mask_input/mask_input.npy --threads 2 -o "$T_TMP/im2" >/dev/null 2>&1
+if cmp -s "$T_TMP/im1/logits.npy" "$T_TMP/im2/logits.npy" && cmp -s "$T_TMP/im1/masks.npy" "$T_TMP/im2/masks.npy"
+then t_ok "same bits at 1 and 2 threads"; else t_fail "same bits at 1 and 2 threads"; fi
+
+# preprocess: Pillow-exact resize and normalisation
+t_run "preprocess" "$SAMC" preprocess $F/image.png --img-size 256 -o "$T_TMP/pre"
+if cmp -s <(tail -c 131328 "$T_TMP/pre/resized.npy") <(tail -c 131328 $F/resized.npy); then t_ok "resized bit-exact"
+else t_fail "resized bit-exact"; fi
+if "$SAMC" diff "$T_TMP/pre" $F --threshold 1e-6 >"$T_TMP/diff" 2>&1; then t_ok "preprocessed matches"
+else t_fail "preprocessed matches" "$(tail -3 "$T_TMP/diff")"; fi
+
+# bad input: a clear message, exit 1 (bad data) or 2 (usage), and no output folder
+t_no_output() { if [ ! -e "$T_TMP/bad" ]; then t_ok "$1: no output"; else t_fail "$1: no output"; rm -rf "$T_TMP/bad"; fi; }
+t_rejects "missing model" "no-such.samw" "$SAMC" predict -m "$T_TMP/no-such.samw" -i $F/image.png \
+    --point 10,10,1 -o "$T_TMP/bad"
+t_no_output "missing model"
+t_rejects "bad --point syntax" "--point" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10 \
+    -o "$T_TMP/bad"
+t_no_output "bad --point syntax"
+t_rejects "point label not 0/1" "label must be 1" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
+    --point 10,10,2 -o "$T_TMP/bad"
+t_no_output "point label not 0/1"
+t_rejects "mask input of the wrong shape" "mask input .*shape" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png --embedding $F/embedding.npy --point 10,10,1 --mask-input $F/embedding.npy -o "$T_TMP/bad"
+t_no_output "mask input of the wrong shape"
+t_rejects "embedding of the wrong shape" "embedding .*shape" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png --embedding $C/iterative_mask_input/mask_input.npy --point 10,10,1 -o "$T_TMP/bad"
+t_no_output "embedding of the wrong shape"
+t_rejects "missing image" "no-such.png" "$SAMC" predict -m "$T_TMP/tiny.samw" -i "$T_TMP/no-such.png" \
+    --point 10,10,1 -o "$T_TMP/bad"
+t_no_output "missing image"
+t_rejects "no output folder" "-o DIR" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 1,1,1
+t_rejects "preprocess: missing image" "no-such.png" "$SAMC" preprocess "$T_TMP/no-such.png" -o "$T_TMP/bad"
+t_no_output "preprocess: missing image"
+"$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10,3 -o "$T_TMP/bad" >/dev/null 2>&1
+if [ $? -eq 2 ]; then t_ok "usage errors exit 2"; else t_fail "usage errors exit 2"; fi
+"$SAMC" predict -m "$T_TMP/no-such.samw" -i $F/image.png --point 10,10,1 -o "$T_TMP/bad" >/dev/null 2>&1
+if [ $? -eq 1 ]; then t_ok "bad input exits 1"; else t_fail "bad input exits 1"; fi
+t_run "predict -h" "$SAMC" predict -h
+t_run "preprocess -h" "$SAMC" preprocess -h
+t_summary
