@@ -8,5 +8,7 @@ int cmd_hash(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_preprocess(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const struct {
     {"convert", cmd_convert, "convert a SAM checkpoint (.pth / .safetensors) to .samw"},
     {"dump", cmd_dump, "write an image file's decoded samples as .npy"},
     {"info", cmd_info, "print an image file's header facts"},
+    {"preprocess", cmd_preprocess, "resize, normalise and pad an image like SamPredictor.set_image"},
+    {"predict", cmd_predict, "segment an image from points, a box or a mask (SamPredictor.predict)"},
 };
 
 static void usage(FILE *fp) {

@@ -1,9 +1,11 @@
 /* sam/transforms: ResizeLongestSide (sizes, coordinates, Pillow-exact BILINEAR resize) and
  * Sam.preprocess, against the official fixtures and hand-computed values. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
+#include "io/image.h"
 #include "io/npy.h"
 #include "sam/transforms.h"
 
@@ -97,7 +99,38 @@ TEST(preprocess_matches_fixture) {
     npy_free(&pp);
 }
 
+TEST(resize_matches_fixtures_bit_for_bit) {
+    /* ResizeLongestSide.apply_image of each fixture image (200x300 -> 171x256 down,
+     * 256x256 unchanged, 480x640 -> 768x1024 up): identical bytes */
+    static const struct {
+        const char *model;
+        int target;
+    } fx[] = {{"sam-tiny", 256}, {"sam-demo", 256}, {"sam-small", 1024}};
+    for (size_t i = 0; i < sizeof fx / sizeof fx[0]; i++) {
+        char path[256];
+        uint8_t *rgb = NULL;
+        int h, w, nh, nw;
+        npy_array ref;
+        snprintf(path, sizeof path, "test/fixtures/%s/image.png", fx[i].model);
+        CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+        snprintf(path, sizeof path, "test/fixtures/%s/resized.npy", fx[i].model);
+        CHECK(npy_read(path, &ref) == 0 && ref.dtype == NPY_U8 && ref.ndim == 3);
+        if (check_failures_in_test) return;
+        resize_longest_side_shape(h, w, fx[i].target, &nh, &nw);
+        CHECK(nh == ref.shape[0] && nw == ref.shape[1]);
+        uint8_t *out = malloc((size_t)nh * nw * 3);
+        CHECK(pillow_resize_bilinear_rgb8(rgb, h, w, out, nh, nw) == 0);
+        size_t diff = 0;
+        for (size_t k = 0; k < ref.count && k < (size_t)nh * nw * 3; k++) diff += out[k] != ((uint8_t *)ref.data)[k];
+        CHECK_MSG(diff == 0, "%s: %zu bytes differ", fx[i].model, diff);
+        free(out);
+        free(rgb);
+        npy_free(&ref);
+    }
+}
+
 int main(void) {
+    RUN(resize_matches_fixtures_bit_for_bit);
     RUN(preprocess_shape_rounds_half_up);
     RUN(apply_coords_scales_each_axis);
     RUN(pillow_resize_hand_example);

@@ -46,7 +46,7 @@ t_no_output() { if [ ! -e "$T_TMP/bad" ]; then t_ok "$1: no output"; else t_fail
 t_rejects "missing model" "no-such.samw" "$SAMC" predict -m "$T_TMP/no-such.samw" -i $F/image.png \
     --point 10,10,1 -o "$T_TMP/bad"
 t_no_output "missing model"
-t_rejects "bad --point syntax" "--point" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10 \
+t_rejects "bad --point syntax" "expected 3 comma-separated numbers" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10 \
     -o "$T_TMP/bad"
 t_no_output "bad --point syntax"
 t_rejects "point label not 0/1" "label must be 1" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
@@ -61,7 +61,7 @@ t_no_output "embedding of the wrong shape"
 t_rejects "missing image" "no-such.png" "$SAMC" predict -m "$T_TMP/tiny.samw" -i "$T_TMP/no-such.png" \
     --point 10,10,1 -o "$T_TMP/bad"
 t_no_output "missing image"
-t_rejects "no output folder" "-o DIR" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 1,1,1
+t_rejects "no output folder" "no output folder" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 1,1,1
 t_rejects "preprocess: missing image" "no-such.png" "$SAMC" preprocess "$T_TMP/no-such.png" -o "$T_TMP/bad"
 t_no_output "preprocess: missing image"
 "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10,3 -o "$T_TMP/bad" >/dev/null 2>&1
