@@ -1,0 +1,46 @@
+/* Small charts for `samc report`: bar charts with confidence whiskers and line plots, drawn
+ * into an RGB canvas with a built-in 5x7 bitmap font (eval/plot_font.h), saved as PNG. */
+#ifndef SAMC_EVAL_PLOT_H
+#define SAMC_EVAL_PLOT_H
+
+#include <stdint.h>
+
+typedef struct {
+    int w, h;
+    uint8_t *rgb; /* h x w x 3 */
+} canvas;
+
+#define PLOT_MAX_SERIES 8
+
+/* One series: n values (NaN = missing); lo/hi (may be NULL) give a whisker per value. */
+typedef struct {
+    const char *name;
+    const double *v, *lo, *hi;
+    int dashed; /* line plots: a dashed line (e.g. published numbers) */
+} plot_series;
+
+typedef struct {
+    const char *title, *x_label, *y_label;
+    int n_x;                   /* categories (bars) or x positions (lines) */
+    const char *const *x_tick; /* n_x labels */
+    double y_min, y_max;       /* the value axis (ticks every 0.1 or 0.2) */
+    int n_series;
+    plot_series series[PLOT_MAX_SERIES];
+} plot_spec;
+
+/* A white canvas. 0 or -1. */
+int canvas_new(canvas *c, int w, int h);
+void canvas_free(canvas *c);
+/* Text with its top-left corner at (x, y), each font pixel scale x scale. */
+void canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_t color[3]);
+int text_width(const char *s, int scale);
+
+/* Grouped bars: one group per x, one bar per series, whiskers from lo/hi. */
+int plot_bars(canvas *c, const plot_spec *p);
+/* Lines with markers through the n_x positions, whiskers from lo/hi. */
+int plot_lines(canvas *c, const plot_spec *p);
+
+/* Saves the canvas as an 8-bit RGB PNG, atomically. */
+int canvas_save_png(const canvas *c, const char *path);
+
+#endif
