@@ -58,7 +58,7 @@ static int valid_intensity(const char *s) {
         if (!strcmp(s, k_names[i])) return 1;
     double l, w;
     char tail;
-    return sscanf(s, "window %lf,%lf %c", &l, &w, &tail) == 2 && w > 0;
+    return sscanf(s, "window:%lf,%lf %c", &l, &w, &tail) == 2 && w >= 1;
 }
 
 static int parse_line(dataset_config *c, char *key, char *v, const char *what, int line) {
@@ -90,13 +90,10 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
         if (set_str(&c->label_from, from, what, line, key)) return -1;
         return set_str(&c->label_to, to, what, line, key);
     }
-    if (!strcmp(key, "axis")) {
-        if (parse_int(v, 0, 2, &c->axis)) return samc_err("%s:%d: axis must be 0, 1 or 2", what, line);
-        return 0;
-    }
-    if (!strcmp(key, "channel")) {
-        if (parse_int(v, 0, 1023, &c->channel)) return samc_err("%s:%d: channel must be 0..1023", what, line);
-        return 0;
+    if (!strcmp(key, "plane")) {
+        if (strcmp(v, "axial") && strcmp(v, "coronal") && strcmp(v, "sagittal"))
+            return samc_err("%s:%d: plane must be axial, coronal or sagittal", what, line);
+        return set_str(&c->plane, v, what, line, key);
     }
     if (!strcmp(key, "slices")) {
         if (!strcmp(v, "target")) c->all_slices = 0;
@@ -106,7 +103,7 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
     }
     if (!strcmp(key, "intensity")) {
         if (!valid_intensity(v))
-            return samc_err("%s:%d: intensity must be paper, minmax, 'window LEVEL,WIDTH' or a CT preset "
+            return samc_err("%s:%d: intensity must be paper, minmax, 'window:LEVEL,WIDTH' or a CT preset "
                             "(abdomen, liver, lung, bone, brain, mediastinum), not '%s'", what, line, v);
         return set_str(&c->intensity, v, what, line, key);
     }
@@ -175,13 +172,14 @@ static int finish(dataset_config *c, const char *what) {
     if (!c->intensity && !(c->intensity = strdup("paper"))) return samc_err("out of memory");
     if (c->layout == DS_LAYOUT_PNG) {
         if (!c->mask_suffix && !(c->mask_suffix = strdup(""))) return samc_err("out of memory");
-        if (c->volumes || c->list || c->label_from)
-            return samc_err("%s: volumes/list/labels belong to layout = nifti", what);
+        if (c->volumes || c->list || c->label_from || c->plane)
+            return samc_err("%s: volumes/list/labels/plane belong to layout = nifti", what);
         if (!c->images && !(c->images = strdup("images"))) return samc_err("out of memory");
         if (!c->masks && !(c->masks = strdup("masks"))) return samc_err("out of memory");
         if (strcmp(c->intensity, "paper"))
             return samc_err("%s: PNG images are always normalised as the paper did (intensity = paper)", what);
     } else {
+        if (!c->plane && !(c->plane = strdup("axial"))) return samc_err("out of memory");
         if (c->images || c->masks || c->mask_suffix) return samc_err("%s: images/masks belong to layout = png", what);
         if (!c->volumes == !c->list) return samc_err("%s: give either 'volumes' (a glob) or 'list'", what);
         if (c->volumes && !c->label_from) return samc_err("%s: 'volumes' needs 'labels = FROM -> TO'", what);
@@ -192,7 +190,6 @@ static int finish(dataset_config *c, const char *what) {
 int dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
                          dataset_config *c) {
     memset(c, 0, sizeof *c);
-    c->axis = 2;
     char *copy = strdup(text);
     if (!copy) return samc_err("out of memory");
     int rc = 0, lineno = 0;
@@ -250,7 +247,6 @@ int dataset_config_png_dirs(const char *images, const char *masks, const char *t
     memset(c, 0, sizeof *c);
     c->layout = DS_LAYOUT_PNG;
     c->binary = 1;
-    c->axis = 2;
     c->n_classes = 1;
     c->classes[0].values[0] = 1;
     c->classes[0].n_values = 1;
@@ -271,7 +267,7 @@ int dataset_config_png_dirs(const char *images, const char *masks, const char *t
 
 void dataset_config_free(dataset_config *c) {
     free(c->name), free(c->root), free(c->images), free(c->masks), free(c->volumes);
-    free(c->label_from), free(c->label_to), free(c->list), free(c->intensity), free(c->mask_suffix);
+    free(c->label_from), free(c->label_to), free(c->list), free(c->intensity), free(c->mask_suffix), free(c->plane);
     for (int i = 0; i < c->n_classes; i++) free(c->classes[i].task), free(c->classes[i].cls);
     memset(c, 0, sizeof *c);
 }

@@ -35,10 +35,9 @@ typedef struct {
     char *volumes;
     char *label_from, *label_to;
     char *list;
-    int axis;          /* voxel axis cut into slices: 0, 1 or 2 (default 2) */
-    int channel;       /* 4D volumes: which volume of the 4th dimension (default 0) */
+    char *plane;       /* axial (default), coronal or sagittal */
     int all_slices;    /* 0: keep only slices where a target class is present (default) */
-    char *intensity;   /* "paper", "minmax", "window L,W" or a CT preset name */
+    char *intensity;   /* "paper", "minmax", "window:L,W" or a CT preset name */
     int binary;        /* 1: one task, target = label > 0 */
     ds_class classes[DS_MAX_CLASSES];
     int n_classes;

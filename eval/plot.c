@@ -90,6 +90,12 @@ static int y_of(const frame *f, double v) {
     return f->y1 - (int)lround(t * (f->y1 - f->y0));
 }
 
+static int series_empty(const plot_series *s, int n) {
+    for (int i = 0; i < n; i++)
+        if (!isnan(s->v[i])) return 0;
+    return 1;
+}
+
 /* Title, axes, value ticks with grid lines, x tick labels under positions xs[], legend. */
 static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, int legend_as_lines) {
     canvas_text(c, (c->w - text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
@@ -114,7 +120,8 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
                 k_axis_grey);
     /* legend: right of the plot area, one line per series */
     int lx = f->x1 + 20, ly = f->y0;
-    for (int s = 0; s < p->n_series; s++, ly += LINE_H + 4) {
+    for (int s = 0; s < p->n_series; s++) {
+        if (series_empty(&p->series[s], p->n_x)) continue; /* nothing drawn, nothing to name */
         const uint8_t *col = k_palette[s % PLOT_MAX_SERIES];
         if (legend_as_lines) {
             line(c, lx, ly + 6, lx + 28, ly + 6, 3, p->series[s].dashed, col);
@@ -123,6 +130,7 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
             fill_rect(c, lx, ly, lx + 24, ly + 13, col);
         }
         canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
+        ly += LINE_H + 4;
     }
 }
 

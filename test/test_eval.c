@@ -203,7 +203,7 @@ TEST(dataset_config_parsing) {
                        "labels = _flair.nii.gz -> _seg.nii.gz\nremap = 4 -> 3\n\n"
                        "class.1 = MRI-Brain: Core   # necrotic\nclass.1,2,3 = MRI-Brain: Whole\n";
     CHECK(dataset_config_parse(good, "g", "/data", NULL, &c) == 0);
-    CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && c.axis == 2);
+    CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && strcmp(c.plane, "axial") == 0);
     CHECK(strcmp(c.root, "/data/.") == 0);
     CHECK(strcmp(c.label_from, "_flair.nii.gz") == 0 && strcmp(c.label_to, "_seg.nii.gz") == 0);
     CHECK(dataset_remap(&c, 4) == 3 && dataset_remap(&c, 2) == 2);
@@ -223,8 +223,8 @@ TEST(dataset_config_parsing) {
         "name = a\nlayout = nifti\ntask = x\n",                    /* no volumes */
         "name = a\nlayout = nifti\nvolumes = *.nii\ntask = x\n",  /* no labels rule */
         "name = a\nlayout = nifti\nvolumes = *\nlabels = a\ntask = x\n", /* no arrow */
-        "name = a\ntask = x\naxis = 3\n",
-        "name = a\ntask = x\nintensity = window 40\n",
+        "name = a\nlayout = nifti\nvolumes = *\nlabels = a -> b\ntask = x\nplane = oblique\n",
+        "name = a\ntask = x\nintensity = window:40\n",
         "name = a\ntask = x\nlayout = png\nintensity = minmax\n", /* PNG is always paper */
         "name = a\ntask = x\nremap = 4 -> \n",
         "name = a\ntask = x\njust words\n",

@@ -1,0 +1,638 @@
+#include "eval/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/csv.h"
+#include "eval/dirlist.h"
+#include "eval/paper.h"
+#include "eval/plot.h"
+#include "eval/results.h"
+#include "eval/stats.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+/* ---- ordering ----------------------------------------------------------------------- */
+
+static const char *const k_experiments[] = {"modes", "iterative", "placement", "size", "everything"};
+static const char *const k_selections[] = {"index0", "oracle", "best_predicted"};
+
+static int rank_in(const char *s, const char *const *list, int n) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(s, list[i])) return i;
+    return n;
+}
+
+/* Tasks in the paper's order (fig34 columns), then others by name. */
+static int cmp_task(const char *a, const char *b) {
+    int ia = paper_task_index(a), ib = paper_task_index(b);
+    if (ia < 0) ia = PAPER_TASKS;
+    if (ib < 0) ib = PAPER_TASKS;
+    return ia != ib ? ia - ib : strcmp(a, b);
+}
+
+static int cmp_measure(const result_row *x, const result_row *y) {
+    int c = rank_in(x->experiment, k_experiments, 5) - rank_in(y->experiment, k_experiments, 5);
+    if (c) return c;
+    if ((c = strcmp(x->experiment, y->experiment))) return c;
+    if ((c = strverscmp(x->setting, y->setting))) return c;
+    if ((c = rank_in(x->selection, k_selections, 3) - rank_in(y->selection, k_selections, 3))) return c;
+    return strcmp(x->selection, y->selection);
+}
+
+static int cmp_item(const result_row *x, const result_row *y) {
+    int c = strverscmp(x->image, y->image);
+    return c ? c : strverscmp(x->cls, y->cls);
+}
+
+/* per_image.csv order: task, image, class, then the measurement. */
+static int cmp_row_by_image(const void *a, const void *b) {
+    const result_row *x = a, *y = b;
+    int c = cmp_task(x->task, y->task);
+    if (c) return c;
+    if ((c = cmp_item(x, y))) return c;
+    return cmp_measure(x, y);
+}
+
+/* Groups order: task, measurement, then image and class (so pairs line up). */
+static int cmp_row_by_measure(const void *a, const void *b) {
+    const result_row *x = *(result_row *const *)a, *y = *(result_row *const *)b;
+    int c = cmp_task(x->task, y->task);
+    if (c) return c;
+    if ((c = cmp_measure(x, y))) return c;
+    return cmp_item(x, y);
+}
+
+/* ---- groups: all rows of one (task, experiment, setting, selection) ---------------------- */
+
+typedef struct {
+    const char *task, *experiment, *setting, *selection;
+    result_row **rows; /* n rows, sorted by image, class */
+    size_t n;
+    double mean_iou, mean_dice, lo, hi;
+    size_t n_iou;
+} group;
+
+typedef struct {
+    result_set all;
+    result_row **order;
+    group *groups;
+    size_t n_groups;
+    char **tasks; /* distinct tasks in order (pointers into rows) */
+    int n_tasks;
+    const report_options *opt;
+    const char *out;
+} report;
+
+static group *find_group(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
+    for (size_t i = 0; i < r->n_groups; i++) {
+        group *g = &r->groups[i];
+        if (!strcmp(g->task, task) && !strcmp(g->experiment, exp) && !strcmp(g->setting, setting) &&
+            !strcmp(g->selection, sel))
+            return g;
+    }
+    return NULL;
+}
+
+/* The non-NaN IoUs (or Dice) of a group into v; returns the count. */
+static size_t group_values(const group *g, int dice, double *v) {
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        double x = dice ? g->rows[i]->dice : g->rows[i]->iou;
+        if (!isnan(x)) v[k++] = x;
+    }
+    return k;
+}
+
+static int build_groups(report *r) {
+    size_t n = r->all.n;
+    r->order = xmalloc_array(n ? n : 1, sizeof *r->order);
+    r->groups = xmalloc_array(n ? n : 1, sizeof *r->groups);
+    r->tasks = xmalloc_array(n ? n : 1, sizeof *r->tasks);
+    double *v = xmalloc_array(n ? n : 1, sizeof *v);
+    if (!r->order || !r->groups || !r->tasks || !v) {
+        free(v);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) r->order[i] = &r->all.rows[i];
+    qsort(r->order, n, sizeof *r->order, cmp_row_by_measure);
+    for (size_t i = 0; i < n;) {
+        result_row *a = r->order[i];
+        size_t j = i + 1;
+        while (j < n && !strcmp(r->order[j]->task, a->task) && !cmp_measure(r->order[j], a)) j++;
+        group *g = &r->groups[r->n_groups++];
+        memset(g, 0, sizeof *g);
+        g->task = a->task, g->experiment = a->experiment, g->setting = a->setting, g->selection = a->selection;
+        g->rows = r->order + i;
+        g->n = j - i;
+        for (size_t k = i + 1; k < j; k++)
+            if (!cmp_item(r->order[k - 1], r->order[k])) {
+                free(v);
+                return samc_err("%s: image %s class %s measured twice for %s %s %s", a->task, r->order[k]->image,
+                                r->order[k]->cls, a->experiment, a->setting, a->selection);
+            }
+        g->n_iou = group_values(g, 0, v);
+        g->mean_iou = mean_nan(v, g->n_iou, NULL);
+        size_t st[2] = {0, g->n_iou};
+        bootstrap_ci(v, st, 1, r->opt->n_boot, r->opt->seed, &g->lo, &g->hi);
+        size_t nd = group_values(g, 1, v);
+        g->mean_dice = mean_nan(v, nd, NULL);
+        if (!r->n_tasks || strcmp(r->tasks[r->n_tasks - 1], a->task)) r->tasks[r->n_tasks++] = a->task;
+        i = j;
+    }
+    free(v);
+    return 0;
+}
+
+/* Published IoU for a group, or NaN. */
+static double paper_value(const group *g) {
+    int oracle = !strcmp(g->selection, "oracle");
+    if (!oracle && strcmp(g->selection, "index0")) return NAN;
+    char *end;
+    long k = strtol(g->setting, &end, 10);
+    if (*end) return NAN;
+    if (!strcmp(g->experiment, "modes")) return paper_mode_iou(g->task, (int)k, oracle);
+    if (!strcmp(g->experiment, "iterative")) return paper_click_iou(g->task, oracle, (int)k);
+    return NAN;
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+static void put_num(strbuf *b, double v) {
+    if (isnan(v)) sb_puts(b, "");
+    else sb_printf(b, "%.6f", v);
+}
+
+static int save(const report *r, const char *rel, strbuf *b) {
+    char *path = path_join(r->out, rel);
+    int rc = path && !b->failed ? write_file_atomic(path, b->s ? b->s : "", b->n) : -1;
+    free(path);
+    sb_free(b);
+    return rc;
+}
+
+static int write_per_image(report *r) {
+    qsort(r->all.rows, r->all.n, sizeof *r->all.rows, cmp_row_by_image);
+    size_t len;
+    char *text = results_format(&r->all, &len);
+    if (!text) return -1;
+    /* per_image.csv is the results format without the checksum line */
+    char *last = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
+    size_t keep = last ? (size_t)(last - text) + 1 : len;
+    char *path = path_join(r->out, "per_image.csv");
+    int rc = path ? write_file_atomic(path, text, keep) : -1;
+    free(path);
+    free(text);
+    return rc;
+}
+
+static int write_summary(const report *r) {
+    strbuf b = {0};
+    sb_puts(&b, "task,experiment,setting,selection,n,mean_iou,ci95_low,ci95_high,mean_dice,paper_iou,difference\n");
+    for (size_t i = 0; i < r->n_groups; i++) {
+        const group *g = &r->groups[i];
+        const char *f[4] = {g->task, g->experiment, g->setting, g->selection};
+        for (int k = 0; k < 4; k++) csv_field(&b, f[k]), sb_puts(&b, ",");
+        sb_printf(&b, "%zu,", g->n_iou);
+        double pv = paper_value(g);
+        double vals[6] = {g->mean_iou, g->lo, g->hi, g->mean_dice, pv, g->mean_iou - pv};
+        for (int k = 0; k < 6; k++) {
+            put_num(&b, vals[k]);
+            sb_puts(&b, k < 5 ? "," : "\n");
+        }
+    }
+    return save(r, "tables/summary.csv", &b);
+}
+
+static double task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
+    const group *g = find_group(r, task, exp, setting, sel);
+    return g ? g->mean_iou : NAN;
+}
+
+/* Tasks in the Fig2 file's row order, then the others. */
+static int fig2_order(const report *r, const char **out) {
+    int n = 0;
+    for (int i = 0; i < PAPER_MODES_ROWS; i++) {
+        const char *t = paper_task_canonical(k_paper_modes[i].task);
+        for (int k = 0; k < r->n_tasks; k++)
+            if (!strcmp(paper_task_canonical(r->tasks[k]), t)) out[n++] = r->tasks[k];
+    }
+    for (int k = 0; k < r->n_tasks; k++)
+        if (paper_task_index(r->tasks[k]) < 0) out[n++] = r->tasks[k];
+    return n;
+}
+
+static int write_fig2(const report *r) {
+    const char **tasks = xmalloc_array((size_t)r->n_tasks + 1, sizeof *tasks);
+    if (!tasks) return -1;
+    int nt = fig2_order(r, tasks);
+    strbuf ours = {0}, cmp = {0}, best = {0};
+    sb_puts(&ours, ",Dataset_names");
+    sb_puts(&cmp, ",Dataset_names");
+    sb_puts(&best, ",Dataset_names");
+    for (int c = 0; c < 10; c++) {
+        sb_puts(&ours, ","), csv_field(&ours, k_paper_mode_headers[c]);
+        sb_puts(&cmp, ","), csv_field(&cmp, k_paper_mode_headers[c]);
+        sb_printf(&cmp, ",%s (paper),%s (difference)", k_paper_mode_headers[c], k_paper_mode_headers[c]);
+    }
+    for (int m = 1; m <= 5; m++) {
+        char h[80];
+        snprintf(h, sizeof h, "Mode %d (best predicted IoU)", m);
+        sb_puts(&best, ","), sb_puts(&best, h);
+    }
+    sb_puts(&ours, "\n"), sb_puts(&cmp, "\n"), sb_puts(&best, "\n");
+    for (int t = 0; t < nt; t++) {
+        sb_printf(&ours, "%d,", t), csv_field(&ours, tasks[t]);
+        sb_printf(&cmp, "%d,", t), csv_field(&cmp, tasks[t]);
+        sb_printf(&best, "%d,", t), csv_field(&best, tasks[t]);
+        for (int c = 0; c < 10; c++) {
+            char setting[4];
+            snprintf(setting, sizeof setting, "%d", c / 2 + 1);
+            double v = task_mean(r, tasks[t], "modes", setting, c % 2 ? "oracle" : "index0");
+            double p = paper_mode_iou(tasks[t], c / 2 + 1, c % 2);
+            sb_puts(&ours, ","), put_num(&ours, v);
+            sb_puts(&cmp, ","), put_num(&cmp, v), sb_puts(&cmp, ","), put_num(&cmp, p), sb_puts(&cmp, ","),
+                put_num(&cmp, v - p);
+            if (c % 2 == 0)
+                sb_puts(&best, ","), put_num(&best, task_mean(r, tasks[t], "modes", setting, "best_predicted"));
+        }
+        sb_puts(&ours, "\n"), sb_puts(&cmp, "\n"), sb_puts(&best, "\n");
+    }
+    free(tasks);
+    int rc = save(r, "tables/fig2_modes.csv", &ours);
+    rc |= save(r, "tables/fig2_modes_vs_paper.csv", &cmp);
+    rc |= save(r, "tables/fig2_modes_best_predicted.csv", &best);
+    return rc ? -1 : 0;
+}
+
+static int has_experiment(const report *r, const char *exp) {
+    for (size_t i = 0; i < r->n_groups; i++)
+        if (!strcmp(r->groups[i].experiment, exp)) return 1;
+    return 0;
+}
+
+/* Mean over the tasks that have a value (unweighted, as the paper's cross-task figure). */
+static double cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
+                         int paper_mode) {
+    double s = 0;
+    int k = 0;
+    for (int t = 0; t < r->n_tasks; t++) {
+        double v;
+        if (paper_method >= 0) v = paper_click_iou(r->tasks[t], paper_method, atoi(setting));
+        else if (paper_mode >= 0) v = paper_mode_iou(r->tasks[t], atoi(setting), paper_mode);
+        else v = task_mean(r, r->tasks[t], exp, setting, sel);
+        if (!isnan(v)) s += v, k++;
+    }
+    return k ? s / k : NAN;
+}
+
+/* The stratified bootstrap CI of the cross-task mean (images resampled within tasks). */
+static int cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
+                         double *hi) {
+    size_t total = 0;
+    for (int t = 0; t < r->n_tasks; t++) {
+        const group *g = find_group(r, r->tasks[t], exp, setting, sel);
+        if (g) total += g->n;
+    }
+    double *v = xmalloc_array(total ? total : 1, sizeof *v);
+    size_t *start = xmalloc_array((size_t)r->n_tasks + 1, sizeof *start);
+    int rc = -1;
+    if (v && start) {
+        size_t k = 0;
+        for (int t = 0; t < r->n_tasks; t++) {
+            start[t] = k;
+            const group *g = find_group(r, r->tasks[t], exp, setting, sel);
+            if (g) k += group_values(g, 0, v + k);
+        }
+        start[r->n_tasks] = k;
+        rc = bootstrap_ci(v, start, r->n_tasks, r->opt->n_boot, r->opt->seed, lo, hi);
+    }
+    free(v);
+    free(start);
+    return rc;
+}
+
+static int write_fig34(const report *r) {
+    static const char *const sels[3] = {"index0", "oracle", "best_predicted"};
+    static const char *const files[3] = {"tables/fig34_sam.csv", "tables/fig34_sam_oracle.csv",
+                                         "tables/fig34_sam_best_predicted.csv"};
+    int rc = 0;
+    for (int s = 0; s < 3; s++) {
+        strbuf b = {0};
+        sb_puts(&b, "Num of points");
+        for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), csv_field(&b, r->tasks[t]);
+        sb_puts(&b, "\n");
+        for (int k = 1; k <= PAPER_CLICKS; k++) {
+            char setting[4];
+            snprintf(setting, sizeof setting, "%d", k);
+            sb_printf(&b, "%d", k);
+            for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), put_num(&b, task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
+            sb_puts(&b, "\n");
+        }
+        rc |= save(r, files[s], &b);
+    }
+    /* ours beside theirs, per task */
+    strbuf b = {0};
+    sb_puts(&b, "Num of points");
+    for (int t = 0; t < r->n_tasks; t++)
+        for (int s = 0; s < 2; s++) {
+            const char *m = s ? " (oracle)" : "";
+            sb_printf(&b, ",%s%s,%s%s (paper),%s%s (difference)", r->tasks[t], m, r->tasks[t], m, r->tasks[t], m);
+        }
+    sb_puts(&b, "\n");
+    for (int k = 1; k <= PAPER_CLICKS; k++) {
+        char setting[4];
+        snprintf(setting, sizeof setting, "%d", k);
+        sb_printf(&b, "%d", k);
+        for (int t = 0; t < r->n_tasks; t++)
+            for (int s = 0; s < 2; s++) {
+                double v = task_mean(r, r->tasks[t], "iterative", setting, sels[s]);
+                double p = paper_click_iou(r->tasks[t], s, k);
+                sb_puts(&b, ","), put_num(&b, v), sb_puts(&b, ","), put_num(&b, p), sb_puts(&b, ","), put_num(&b, v - p);
+            }
+        sb_puts(&b, "\n");
+    }
+    rc |= save(r, "tables/fig34_sam_vs_paper.csv", &b);
+    /* fig4: the cross-task means, ours and the paper's over the same tasks */
+    sb_puts(&b, "Num of points,SAM,SAM (oracle),SAM (best predicted)");
+    for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_printf(&b, ",%s (paper)", k_paper_clicks[m].method);
+    sb_puts(&b, "\n");
+    for (int k = 1; k <= PAPER_CLICKS; k++) {
+        char setting[4];
+        snprintf(setting, sizeof setting, "%d", k);
+        sb_printf(&b, "%d", k);
+        for (int s = 0; s < 3; s++) sb_puts(&b, ","), put_num(&b, cross_task(r, "iterative", setting, sels[s], -1, -1));
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_puts(&b, ","), put_num(&b, cross_task(r, "", setting, "", m, -1));
+        sb_puts(&b, "\n");
+    }
+    rc |= save(r, "tables/fig4_average.csv", &b);
+    return rc ? -1 : 0;
+}
+
+/* Pairs two groups' rows by (image, class): both are sorted that way. */
+static size_t pair_up(const group *a, const group *b, double *x, double *y) {
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->n && j < b->n) {
+        int c = cmp_item(a->rows[i], b->rows[j]);
+        if (c < 0) i++;
+        else if (c > 0) j++;
+        else {
+            x[n] = a->rows[i++]->iou;
+            y[n++] = b->rows[j++]->iou;
+        }
+    }
+    return n;
+}
+
+static int write_wilcoxon(const report *r) {
+    strbuf b = {0};
+    sb_puts(&b, "task,selection,mode_a,mode_b,n_pairs,n_nonzero,mean_iou_a,mean_iou_b,w,p\n");
+    size_t cap = r->all.n ? r->all.n : 1;
+    double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y);
+    if (!x || !y) {
+        free(x), free(y), sb_free(&b);
+        return -1;
+    }
+    for (int t = 0; t < r->n_tasks; t++)
+        for (int s = 0; s < 3; s++)
+            for (int ma = 1; ma <= 5; ma++)
+                for (int mb = ma + 1; mb <= 5; mb++) {
+                    char sa[4], sb_[4];
+                    snprintf(sa, sizeof sa, "%d", ma);
+                    snprintf(sb_, sizeof sb_, "%d", mb);
+                    const group *ga = find_group(r, r->tasks[t], "modes", sa, k_selections[s]);
+                    const group *gb = find_group(r, r->tasks[t], "modes", sb_, k_selections[s]);
+                    if (!ga || !gb) continue;
+                    size_t n = pair_up(ga, gb, x, y), used = 0;
+                    double w = NAN, p = NAN;
+                    wilcoxon_signed_rank(x, y, n, &w, &p, &used);
+                    csv_field(&b, r->tasks[t]);
+                    sb_printf(&b, ",%s,%d,%d,%zu,%zu,", k_selections[s], ma, mb, n, used);
+                    put_num(&b, mean_nan(x, n, NULL)), sb_puts(&b, ",");
+                    put_num(&b, mean_nan(y, n, NULL)), sb_puts(&b, ",");
+                    put_num(&b, w), sb_puts(&b, ",");
+                    if (isnan(p)) sb_puts(&b, "");
+                    else sb_printf(&b, "%.4g", p);
+                    sb_puts(&b, "\n");
+                }
+    free(x), free(y);
+    return save(r, "tables/wilcoxon_modes.csv", &b);
+}
+
+/* Spearman correlation of IoU with the object's area fraction (experiment "size" rows). */
+static int write_size(const report *r) {
+    strbuf b = {0};
+    sb_puts(&b, "task,experiment,setting,selection,n,spearman_rho,p_approx\n");
+    size_t cap = r->all.n ? r->all.n : 1;
+    double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y);
+    double *px = xmalloc_array(cap, sizeof *px), *py = xmalloc_array(cap, sizeof *py);
+    int rc = -1;
+    if (x && y && px && py) {
+        for (int s = 0; s < 3; s++)
+            for (int m = 1; m <= 5; m++) {
+                char setting[4];
+                snprintf(setting, sizeof setting, "%d", m);
+                size_t pooled = 0;
+                for (int t = 0; t <= r->n_tasks; t++) {
+                    double rho, p;
+                    size_t n;
+                    const char *task = t < r->n_tasks ? r->tasks[t] : "all tasks";
+                    if (t < r->n_tasks) {
+                        const group *gs = find_group(r, r->tasks[t], "size", "area_fraction", "gt");
+                        const group *gm = find_group(r, r->tasks[t], "modes", setting, k_selections[s]);
+                        if (!gs || !gm) continue;
+                        n = pair_up(gm, gs, x, y);
+                        memcpy(px + pooled, x, n * sizeof *x);
+                        memcpy(py + pooled, y, n * sizeof *y);
+                        pooled += n;
+                    } else {
+                        n = pooled;
+                        memcpy(x, px, n * sizeof *x);
+                        memcpy(y, py, n * sizeof *y);
+                    }
+                    if (!n) continue;
+                    spearman(x, y, n, &rho, &p);
+                    csv_field(&b, task);
+                    sb_printf(&b, ",modes,%s,%s,%zu,", setting, k_selections[s], n);
+                    put_num(&b, rho), sb_puts(&b, ",");
+                    if (isnan(p)) sb_puts(&b, "\n");
+                    else sb_printf(&b, "%.4g\n", p);
+                }
+            }
+        rc = save(r, "tables/size_correlation.csv", &b);
+    } else {
+        sb_free(&b);
+    }
+    free(x), free(y), free(px), free(py);
+    return rc;
+}
+
+/* ---- figures ----------------------------------------------------------------------------- */
+
+static int save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h) {
+    canvas c;
+    if (canvas_new(&c, w, h)) return -1;
+    int rc = bars ? plot_bars(&c, p) : plot_lines(&c, p);
+    char rel[128];
+    snprintf(rel, sizeof rel, "figures/%s", name);
+    char *path = path_join(r->out, rel);
+    if (rc == 0) rc = path ? canvas_save_png(&c, path) : -1;
+    free(path);
+    canvas_free(&c);
+    return rc;
+}
+
+static int figure_modes(const report *r) {
+    static const char *const ticks[5] = {"Mode 1", "Mode 2", "Mode 3", "Mode 4", "Mode 5"};
+    double v[5][5], lo[3][5], hi[3][5];
+    for (int m = 0; m < 5; m++) {
+        char setting[4];
+        snprintf(setting, sizeof setting, "%d", m + 1);
+        for (int s = 0; s < 3; s++) {
+            v[s][m] = cross_task(r, "modes", setting, k_selections[s], -1, -1);
+            cross_task_ci(r, "modes", setting, k_selections[s], &lo[s][m], &hi[s][m]);
+        }
+        v[3][m] = cross_task(r, "", setting, "", -1, 0);
+        v[4][m] = cross_task(r, "", setting, "", -1, 1);
+    }
+    char title[160];
+    snprintf(title, sizeof title, "SAM, five modes of use: mean IoU over %d task%s (95%% CI)", r->n_tasks,
+             r->n_tasks == 1 ? "" : "s");
+    plot_spec p = {.title = title, .x_label = "prompt mode", .y_label = "IoU", .n_x = 5, .x_tick = ticks,
+                   .y_min = 0, .y_max = 1, .n_series = 5};
+    const char *names[5] = {"ours, output 0", "ours, oracle", "ours, best predicted", "paper, output 0", "paper, oracle"};
+    for (int s = 0; s < 5; s++)
+        p.series[s] = (plot_series){.name = names[s], .v = v[s], .lo = s < 3 ? lo[s] : NULL, .hi = s < 3 ? hi[s] : NULL};
+    return save_figure(r, "modes.png", &p, 1, 1100, 560);
+}
+
+static int figure_iterative(const report *r) {
+    static const char *const ticks[9] = {"1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    double v[8][9], lo[2][9], hi[2][9];
+    for (int k = 0; k < 9; k++) {
+        for (int s = 0; s < 2; s++) {
+            v[s][k] = cross_task(r, "iterative", ticks[k], k_selections[s], -1, -1);
+            cross_task_ci(r, "iterative", ticks[k], k_selections[s], &lo[s][k], &hi[s][k]);
+        }
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) v[2 + m][k] = cross_task(r, "", ticks[k], "", m, -1);
+    }
+    char title[160];
+    snprintf(title, sizeof title, "Iterative clicks: mean IoU over %d task%s (95%% CI)", r->n_tasks,
+             r->n_tasks == 1 ? "" : "s");
+    plot_spec p = {.title = title, .x_label = "number of clicks", .y_label = "IoU", .n_x = 9, .x_tick = ticks,
+                   .y_min = 0, .y_max = 1, .n_series = 7};
+    p.series[0] = (plot_series){.name = "SAM (ours)", .v = v[0], .lo = lo[0], .hi = hi[0]};
+    p.series[1] = (plot_series){.name = "SAM oracle (ours)", .v = v[1], .lo = lo[1], .hi = hi[1]};
+    static const char *const pn[5] = {"SAM (paper)", "SAM oracle (paper)", "RITM (paper)", "SimpleClick (paper)",
+                                      "FocalClick (paper)"};
+    for (int m = 0; m < 5; m++) p.series[2 + m] = (plot_series){.name = pn[m], .v = v[2 + m], .dashed = 1};
+    return save_figure(r, "iterative.png", &p, 0, 1100, 560);
+}
+
+/* Placement: the settings "<prefix><value>" present, as one line per selection. */
+static int figure_placement(const report *r, const char *prefix, const char *file, const char *title,
+                            const char *x_label) {
+    /* collect the distinct settings with this prefix, in order */
+    const char *settings[32];
+    int ns = 0;
+    for (size_t i = 0; i < r->n_groups && ns < 32; i++) {
+        const group *g = &r->groups[i];
+        if (strcmp(g->experiment, "placement") || strncmp(g->setting, prefix, strlen(prefix))) continue;
+        int seen = 0;
+        for (int k = 0; k < ns; k++) seen |= !strcmp(settings[k], g->setting);
+        if (!seen) settings[ns++] = g->setting;
+    }
+    if (!ns) return 0;
+    for (int a = 1; a < ns; a++) /* insertion sort, version order */
+        for (int b = a; b > 0 && strverscmp(settings[b - 1], settings[b]) > 0; b--) {
+            const char *t = settings[b];
+            settings[b] = settings[b - 1];
+            settings[b - 1] = t;
+        }
+    double v[3][32], lo[3][32], hi[3][32];
+    const char *ticks[32];
+    for (int k = 0; k < ns; k++) {
+        ticks[k] = settings[k] + strlen(prefix);
+        for (int s = 0; s < 3; s++) {
+            v[s][k] = cross_task(r, "placement", settings[k], k_selections[s], -1, -1);
+            cross_task_ci(r, "placement", settings[k], k_selections[s], &lo[s][k], &hi[s][k]);
+        }
+    }
+    plot_spec p = {.title = title, .x_label = x_label, .y_label = "IoU", .n_x = ns, .x_tick = ticks,
+                   .y_min = 0, .y_max = 1, .n_series = 3};
+    static const char *const names[3] = {"output 0", "oracle", "best predicted"};
+    for (int s = 0; s < 3; s++) p.series[s] = (plot_series){.name = names[s], .v = v[s], .lo = lo[s], .hi = hi[s]};
+    return save_figure(r, file, &p, 0, 1000, 520);
+}
+
+static int figure_everything(const report *r) {
+    static const char *const ticks[2] = {"best single mask", "union of masks inside"};
+    static const char *const settings[2] = {"best_mask", "union"};
+    double v[2], lo[2], hi[2];
+    for (int k = 0; k < 2; k++) {
+        v[k] = cross_task(r, "everything", settings[k], "oracle", -1, -1);
+        cross_task_ci(r, "everything", settings[k], "oracle", &lo[k], &hi[k]);
+    }
+    plot_spec p = {.title = "Segment-everything mode: mean IoU per object (95% CI)", .x_label = "scoring",
+                   .y_label = "IoU", .n_x = 2, .x_tick = ticks, .y_min = 0, .y_max = 1, .n_series = 1};
+    p.series[0] = (plot_series){.name = "ours", .v = v, .lo = lo, .hi = hi};
+    return save_figure(r, "everything.png", &p, 1, 900, 520);
+}
+
+static int write_figures(const report *r) {
+    char *dir = path_join(r->out, "figures");
+    int rc = dir ? make_dirs(dir) : -1;
+    free(dir);
+    if (rc) return -1;
+    if (has_experiment(r, "modes") && figure_modes(r)) return -1;
+    if (has_experiment(r, "iterative") && figure_iterative(r)) return -1;
+    if (figure_placement(r, "point_q", "placement_points.png", "Point placement: mean IoU vs depth quantile (95% CI)",
+                         "quantile q of the distance to the border (0 = anywhere inside)"))
+        return -1;
+    if (figure_placement(r, "box_j", "placement_boxes.png", "Box jitter: mean IoU vs jitter (95% CI)",
+                         "jitter, % of the box size"))
+        return -1;
+    if (has_experiment(r, "everything") && figure_everything(r)) return -1;
+    return 0;
+}
+
+static void print_summary(const report *r) {
+    printf("%d task%s, %zu measurements\n", r->n_tasks, r->n_tasks == 1 ? "" : "s", r->all.n);
+    if (!has_experiment(r, "modes")) return;
+    printf("%-28s %8s %8s %8s %8s %8s\n", "mean IoU (output 0)", "mode 1", "mode 2", "mode 3", "mode 4", "mode 5");
+    for (int pass = 0; pass < 2; pass++) {
+        printf("%-28s", pass ? "paper, same tasks" : "ours");
+        for (int m = 1; m <= 5; m++) {
+            char s[4];
+            snprintf(s, sizeof s, "%d", m);
+            printf(" %8.4f", cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1));
+        }
+        printf("\n");
+    }
+}
+
+int report_write(const char *out, const report_options *opt) {
+    report r = {.opt = opt, .out = out};
+    int rc = results_read_all(out, &r.all);
+    if (rc == 0 && r.all.n == 0) rc = samc_err("%s: no results yet", out);
+    char *tables = rc == 0 ? path_join(out, "tables") : NULL;
+    if (rc == 0) rc = tables ? make_dirs(tables) : -1;
+    free(tables);
+    if (rc == 0) rc = write_per_image(&r);
+    if (rc == 0) rc = build_groups(&r);
+    if (rc == 0) rc = write_summary(&r);
+    if (rc == 0 && has_experiment(&r, "modes")) rc = write_fig2(&r);
+    if (rc == 0 && has_experiment(&r, "iterative")) rc = write_fig34(&r);
+    if (rc == 0 && has_experiment(&r, "modes")) rc = write_wilcoxon(&r);
+    if (rc == 0 && has_experiment(&r, "size")) rc = write_size(&r);
+    if (rc == 0 && opt->figures) rc = write_figures(&r);
+    if (rc == 0) print_summary(&r);
+    free(r.order);
+    free(r.groups);
+    free(r.tasks);
+    result_set_free(&r.all);
+    return rc;
+}

@@ -1,0 +1,28 @@
+/* `samc report OUT`: the tables and figures of a run folder.
+ *
+ *   OUT/per_image.csv      every measurement: task,image,class,experiment,setting,selection,iou,dice
+ *   OUT/tables/summary.csv per (task, experiment, setting, selection): n, mean IoU with a 95%
+ *                          bootstrap CI (images resampled), mean Dice, the published IoU and the
+ *                          difference
+ *   OUT/tables/fig2_modes.csv, fig34_sam.csv, fig4_average.csv (and variants)
+ *                          the layouts of the authors' released tables, ours and beside theirs
+ *   OUT/tables/wilcoxon_modes.csv   paired Wilcoxon signed-rank tests between modes, per task
+ *   OUT/tables/size_correlation.csv Spearman correlation of IoU with object area fraction
+ *   OUT/figures/NAME.png   modes (bars), iterative (IoU vs clicks), placement (IoU vs quantile,
+ *                          vs box jitter), everything mode
+ * Deterministic: the bootstrap draws from a seeded stream. */
+#ifndef SAMC_EVAL_REPORT_H
+#define SAMC_EVAL_REPORT_H
+
+#include <stdint.h>
+
+typedef struct {
+    int n_boot;     /* bootstrap resamples (default 2000) */
+    uint64_t seed;  /* bootstrap seed */
+    int figures;    /* 1: write the PNG figures */
+} report_options;
+
+/* Writes the report of a run folder. Prints a short summary to stdout. 0 or -1. */
+int report_write(const char *out, const report_options *opt);
+
+#endif
