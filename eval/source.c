@@ -1,0 +1,258 @@
+#include "eval/source.h"
+
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "eval/dirlist.h"
+#include "io/image.h"
+#include "io/png.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static char *data_path(const dataset_config *c, const char *rel) {
+    if (rel[0] == '/' || !c->root[0]) {
+        char *p = strdup(rel);
+        if (!p) samc_err("out of memory");
+        return p;
+    }
+    return path_join(c->root, rel);
+}
+
+static int has_suffix(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcasecmp(s + a - b, suffix);
+}
+
+static int add_source(source_list *l, const char *id, char *image, char *label) {
+    eval_source *v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v) return samc_err("out of memory");
+    l->v = v;
+    char *idc = strdup(id);
+    if (!idc) return samc_err("out of memory");
+    l->v[l->n++] = (eval_source){idc, image, label};
+    return 0;
+}
+
+/* png layout: images/NAME.png with masks/NAME<suffix>.png. */
+static int png_sources(const dataset_config *c, source_list *out) {
+    char *idir = data_path(c, c->images), *mdir = data_path(c, c->masks);
+    path_list files = {0};
+    int rc = idir && mdir ? dir_list_files(idir, 0, &files) : -1;
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        const char *base = path_base(files.paths[i]);
+        if (!has_suffix(base, ".png")) continue;
+        size_t stem = strlen(base) - 4;
+        /* a mask kept beside its image (same folder, suffix) is not an image */
+        if (c->mask_suffix[0] && stem >= strlen(c->mask_suffix) && !strcmp(idir, mdir) &&
+            !strncmp(base + stem - strlen(c->mask_suffix), c->mask_suffix, strlen(c->mask_suffix)))
+            continue;
+        char id[4096], name[4200];
+        snprintf(id, sizeof id, "%.*s", (int)stem, base);
+        snprintf(name, sizeof name, "%s%s.png", id, c->mask_suffix);
+        char *mask = path_join(mdir, name), *image = strdup(files.paths[i]);
+        if (!mask || !image) {
+            free(mask), free(image);
+            rc = samc_err("out of memory");
+        } else if (access(mask, R_OK) != 0) {
+            rc = samc_err("%s: no mask for this image (expected %s)", files.paths[i], mask);
+            free(mask), free(image);
+        } else {
+            rc = add_source(out, id, image, mask);
+            if (rc) free(mask), free(image);
+        }
+    }
+    if (rc == 0 && out->n == 0) rc = samc_err("%s: no .png images", idir ? idir : c->images);
+    path_list_free(&files);
+    free(idir), free(mdir);
+    return rc;
+}
+
+/* The id of a volume: its path under root without .nii / .nii.gz. */
+static void volume_id(const char *root, const char *path, char *id, size_t cap) {
+    size_t rl = strlen(root);
+    const char *rel = rl && !strncmp(path, root, rl) && path[rl] == '/' ? path + rl + 1 : path;
+    snprintf(id, cap, "%s", rel);
+    size_t n = strlen(id);
+    if (n > 7 && !strcmp(id + n - 7, ".nii.gz")) id[n - 7] = 0;
+    else if (n > 4 && !strcmp(id + n - 4, ".nii")) id[n - 4] = 0;
+}
+
+static int nifti_sources(const dataset_config *c, source_list *out) {
+    int rc = 0;
+    if (c->volumes) {
+        char *pattern = data_path(c, c->volumes);
+        if (!pattern) return -1;
+        glob_t g;
+        int gr = glob(pattern, 0, NULL, &g);
+        if (gr == GLOB_NOMATCH) {
+            rc = samc_err("%s: no volume matches", pattern);
+        } else if (gr != 0) {
+            rc = samc_err("%s: cannot list the volumes", pattern);
+        } else {
+            for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
+                const char *img = g.gl_pathv[i];
+                const char *at = strstr(img, c->label_from);
+                if (!at) {
+                    rc = samc_err("%s: does not contain '%s' (the labels rule)", img, c->label_from);
+                    break;
+                }
+                size_t n = strlen(img) - strlen(c->label_from) + strlen(c->label_to) + 1;
+                char *lab = xmalloc_array(n, 1), *image = strdup(img);
+                if (!lab || !image) {
+                    free(lab), free(image);
+                    rc = samc_err("out of memory");
+                    break;
+                }
+                snprintf(lab, n, "%.*s%s%s", (int)(at - img), img, c->label_to, at + strlen(c->label_from));
+                if (access(lab, R_OK) != 0) {
+                    rc = samc_err("%s: no label volume (expected %s)", img, lab);
+                    free(lab), free(image);
+                    break;
+                }
+                char id[4096];
+                volume_id(c->root, img, id, sizeof id);
+                rc = add_source(out, id, image, lab);
+                if (rc) free(lab), free(image);
+            }
+            globfree(&g);
+        }
+        free(pattern);
+        return rc;
+    }
+    /* list = FILE: "IMAGE LABEL" per line, paths under root */
+    char *list = data_path(c, c->list);
+    FILE *fp = list ? fopen(list, "r") : NULL;
+    if (!fp) {
+        rc = list ? samc_err("%s: cannot open the list", list) : -1;
+        free(list);
+        return rc;
+    }
+    char line[8192];
+    int lineno = 0;
+    while (rc == 0 && fgets(line, sizeof line, fp)) {
+        lineno++;
+        char a[4096], b[4096], extra;
+        int k = sscanf(line, "%4095s %4095s %c", a, b, &extra);
+        if (k <= 0 || a[0] == '#') continue;
+        if (k != 2) {
+            rc = samc_err("%s:%d: expected 'IMAGE LABEL'", list, lineno);
+            break;
+        }
+        char *image = data_path(c, a), *lab = data_path(c, b);
+        char id[4096];
+        if (image) volume_id(c->root, image, id, sizeof id);
+        if (!image || !lab) rc = -1;
+        else rc = add_source(out, id, image, lab);
+        if (rc) free(image), free(lab);
+    }
+    fclose(fp);
+    if (rc == 0 && out->n == 0) rc = samc_err("%s: empty list", list);
+    free(list);
+    return rc;
+}
+
+static int cmp_source(const void *a, const void *b) {
+    return strcmp(((const eval_source *)a)->id, ((const eval_source *)b)->id);
+}
+
+int dataset_sources(const dataset_config *c, source_list *out) {
+    out->v = NULL;
+    out->n = 0;
+    int rc = c->layout == DS_LAYOUT_PNG ? png_sources(c, out) : nifti_sources(c, out);
+    if (rc == 0) {
+        qsort(out->v, out->n, sizeof *out->v, cmp_source);
+        for (size_t i = 1; i < out->n && rc == 0; i++)
+            if (!strcmp(out->v[i - 1].id, out->v[i].id)) rc = samc_err("two images named %s", out->v[i].id);
+    }
+    if (rc) source_list_free(out);
+    return rc;
+}
+
+void source_list_free(source_list *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i].id), free(l->v[i].image), free(l->v[i].label);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+void normalize_paper_u8(uint8_t *px, size_t n) {
+    uint8_t max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (px[i] > max) max = px[i];
+    if (!max) return;
+    for (size_t i = 0; i < n; i++) px[i] = (uint8_t)((double)px[i] / (double)max * 255.0);
+}
+
+int item_has_class(const dataset_config *c, const eval_item *it, int k) {
+    size_t n = (size_t)it->h * it->w;
+    for (size_t i = 0; i < n; i++)
+        if (dataset_in_class(c, k, it->label[i])) return 1;
+    return 0;
+}
+
+void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask) {
+    size_t n = (size_t)it->h * it->w;
+    for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)dataset_in_class(c, k, it->label[i]);
+}
+
+/* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255; then remapped. */
+static int read_mask(const dataset_config *c, const char *path, int h, int w, uint16_t **out) {
+    png_image m;
+    if (png_read(path, &m)) return -1;
+    int rc = 0;
+    if (m.width != w || m.height != h) {
+        rc = samc_err("%s: mask is %dx%d but its image is %dx%d", path, m.width, m.height, w, h);
+    } else if (m.bit_depth != 8) {
+        rc = samc_err("%s: masks must be 8-bit (this one is %d-bit)", path, m.bit_depth);
+    }
+    size_t n = (size_t)h * w;
+    uint16_t *lab = rc ? NULL : xmalloc_array(n, sizeof *lab);
+    if (!rc && !lab) rc = -1;
+    const uint8_t *px = m.pixels;
+    int ch = m.channels, grey_ch = ch <= 2 ? 1 : 3;
+    uint8_t max = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const uint8_t *p = px + i * ch;
+        for (int k = 1; k < grey_ch; k++)
+            if (p[k] != p[0]) {
+                rc = samc_err("%s: a colour mask (pixel %zu); label maps must be grey", path, i);
+                break;
+            }
+        if (p[0] > max) max = p[0];
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int v = px[i * ch];
+        if (max == 255) v /= 255; /* 0/255 binary masks: the authors divided by 255 */
+        lab[i] = (uint16_t)dataset_remap(c, v);
+    }
+    png_free(&m);
+    if (rc) {
+        free(lab);
+        return -1;
+    }
+    *out = lab;
+    return 0;
+}
+
+static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
+    eval_item it = {0};
+    if (image_read_rgb8(s->image, &it.rgb, &it.h, &it.w)) return -1;
+    normalize_paper_u8(it.rgb, (size_t)it.h * it.w * 3);
+    int rc = read_mask(c, s->label, it.h, it.w, &it.label);
+    if (rc == 0) {
+        it.id = s->id;
+        rc = fn(ctx, &it);
+    }
+    free(it.rgb);
+    free(it.label);
+    return rc;
+}
+
+int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
+    if (c->layout == DS_LAYOUT_PNG) return png_items(c, s, fn, ctx);
+    return samc_err("%s: NIfTI volumes are not supported in this build", s->image);
+}

@@ -1,0 +1,48 @@
+/* The 2D images of a data set: which files it has (sources) and the items (image + label map
+ * pairs) each yields: one per PNG pair, one per kept slice of a volume pair. */
+#ifndef SAMC_EVAL_SOURCE_H
+#define SAMC_EVAL_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eval/dataset.h"
+
+typedef struct {
+    char *id;    /* stable name: the image file's path under its folder, without extension */
+    char *image; /* image file (PNG) or volume */
+    char *label; /* mask file or label volume */
+} eval_source;
+
+typedef struct {
+    eval_source *v;
+    size_t n;
+} source_list;
+
+/* Every source of the data set, sorted by id. Fails (naming the file) if an image has no
+ * mask / label volume. 0 or -1. */
+int dataset_sources(const dataset_config *c, source_list *out);
+void source_list_free(source_list *l);
+
+typedef struct {
+    char *id;        /* item id: the source id, plus "_<plane><slice>" for a volume slice */
+    int h, w;
+    uint8_t *rgb;    /* h x w x 3, as SAM gets it */
+    uint16_t *label; /* h x w, label values after the data set's remaps */
+} eval_item;
+
+/* Calls fn(ctx, item) for each item of a source, in order (the item is freed after the
+ * call). Stops at the first non-zero return and passes it on; -1 on a load error. */
+typedef int (*eval_item_fn)(void *ctx, const eval_item *item);
+int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx);
+
+/* The paper's image rule: uint8(img / img.max() * 255), one maximum over all channels, in
+ * double, truncated; an all-zero image stays zero. In place on n bytes. */
+void normalize_paper_u8(uint8_t *px, size_t n);
+
+/* 1 if class k of the data set has a pixel in the label map. */
+int item_has_class(const dataset_config *c, const eval_item *it, int k);
+/* mask[i] = 1 where the label is in class k's target, else 0. */
+void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask);
+
+#endif
