@@ -5,6 +5,8 @@
 int cmd_version(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);

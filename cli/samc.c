@@ -18,6 +18,8 @@ static const struct {
     {"version", cmd_version, "print the version and the BLAS kernel in use"},
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
     {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
+    {"merge", cmd_merge, "combine the run folders of eval shards"},
+    {"report", cmd_report, "tables and figures of an eval run folder"},
     {"convert", cmd_convert, "convert a SAM checkpoint (.pth / .safetensors) to .samw"},
     {"dump", cmd_dump, "write an image file's decoded samples as .npy"},
     {"info", cmd_info, "print an image file's header facts"},
