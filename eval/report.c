@@ -10,7 +10,9 @@
 #include "eval/paper.h"
 #include "eval/plot.h"
 #include "eval/results.h"
-#include "eval/stats.h"
+#include "metrics/metrics.h"
+#include "metrics/stats.h"
+#include "prompts/rng.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
@@ -64,6 +66,46 @@ static int cmp_row_by_measure(const void *a, const void *b) {
     if (c) return c;
     if ((c = cmp_measure(x, y))) return c;
     return cmp_item(x, y);
+}
+
+/* ---- statistics ------------------------------------------------------------------------ */
+
+/* 95% percentile bootstrap CI of the unweighted mean over strata (tasks) of per-stratum means
+ * (images): each resample draws every stratum's images with replacement, in stratum order,
+ * from one SplitMix64 stream; the interval is the type-7 2.5 and 97.5 % quantiles of the
+ * resample means. Stratum s holds v[start[s] .. start[s+1]), no NaN. One stratum is the plain
+ * bootstrap of a mean (metrics/stats.h bootstrap_mean_ci draws the same way). 0 or -1. */
+static int stratified_bootstrap_ci(const double *v, const size_t *start, int n_strata, int b, uint64_t seed,
+                                   double *lo, double *hi) {
+    *lo = *hi = NAN;
+    int used = 0;
+    for (int s = 0; s < n_strata; s++) used += start[s + 1] > start[s];
+    if (!used || b < 1) return -1;
+    double *means = xmalloc_array((size_t)b, sizeof *means);
+    if (!means) return -1;
+    samc_rng r;
+    rng_seed(&r, seed);
+    for (int k = 0; k < b; k++) {
+        double total = 0;
+        for (int s = 0; s < n_strata; s++) {
+            size_t n = start[s + 1] - start[s];
+            if (!n) continue;
+            double sum = 0;
+            for (size_t i = 0; i < n; i++) sum += v[start[s] + rng_below(&r, n)];
+            total += sum / (double)n;
+        }
+        means[k] = total / used;
+    }
+    for (int a = 1; a < b; a++) /* insertion sort: b is a few thousand, once per figure point */
+        for (int c = a; c > 0 && means[c - 1] > means[c]; c--) {
+            double t = means[c];
+            means[c] = means[c - 1];
+            means[c - 1] = t;
+        }
+    *lo = quantile_sorted(means, (size_t)b, 0.025);
+    *hi = quantile_sorted(means, (size_t)b, 0.975);
+    free(means);
+    return 0;
 }
 
 /* ---- groups: all rows of one (task, experiment, setting, selection) ---------------------- */
@@ -135,11 +177,14 @@ static int build_groups(report *r) {
                                 r->order[k]->cls, a->experiment, a->setting, a->selection);
             }
         g->n_iou = group_values(g, 0, v);
-        g->mean_iou = mean_nan(v, g->n_iou, NULL);
-        size_t st[2] = {0, g->n_iou};
-        bootstrap_ci(v, st, 1, r->opt->n_boot, r->opt->seed, &g->lo, &g->hi);
+        bootstrap_ci ci;
+        if (bootstrap_mean_ci(v, g->n_iou, r->opt->n_boot, 0.95, r->opt->seed, &ci)) {
+            free(v);
+            return -1;
+        }
+        g->mean_iou = ci.mean, g->lo = ci.lo, g->hi = ci.hi;
         size_t nd = group_values(g, 1, v);
-        g->mean_dice = mean_nan(v, nd, NULL);
+        g->mean_dice = nanmean(v, nd);
         if (!r->n_tasks || strcmp(r->tasks[r->n_tasks - 1], a->task)) r->tasks[r->n_tasks++] = a->task;
         i = j;
     }
@@ -308,7 +353,7 @@ static int cross_task_ci(const report *r, const char *exp, const char *setting, 
             if (g) k += group_values(g, 0, v + k);
         }
         start[r->n_tasks] = k;
-        rc = bootstrap_ci(v, start, r->n_tasks, r->opt->n_boot, r->opt->seed, lo, hi);
+        rc = stratified_bootstrap_ci(v, start, r->n_tasks, r->opt->n_boot, r->opt->seed, lo, hi);
     }
     free(v);
     free(start);
@@ -389,7 +434,7 @@ static size_t pair_up(const group *a, const group *b, double *x, double *y) {
 
 static int write_wilcoxon(const report *r) {
     strbuf b = {0};
-    sb_puts(&b, "task,selection,mode_a,mode_b,n_pairs,n_nonzero,mean_iou_a,mean_iou_b,w,p\n");
+    sb_puts(&b, "task,selection,mode_a,mode_b,n_pairs,n_nonzero,mean_iou_a,mean_iou_b,statistic,exact,p\n");
     size_t cap = r->all.n ? r->all.n : 1;
     double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y);
     if (!x || !y) {
@@ -406,16 +451,20 @@ static int write_wilcoxon(const report *r) {
                     const group *ga = find_group(r, r->tasks[t], "modes", sa, k_selections[s]);
                     const group *gb = find_group(r, r->tasks[t], "modes", sb_, k_selections[s]);
                     if (!ga || !gb) continue;
-                    size_t n = pair_up(ga, gb, x, y), used = 0;
-                    double w = NAN, p = NAN;
-                    wilcoxon_signed_rank(x, y, n, &w, &p, &used);
+                    size_t n = pair_up(ga, gb, x, y);
+                    wilcoxon_result wr;
+                    if (wilcoxon_signed_rank(x, y, n, &wr)) {
+                        free(x), free(y), sb_free(&b);
+                        return -1;
+                    }
                     csv_field(&b, r->tasks[t]);
-                    sb_printf(&b, ",%s,%d,%d,%zu,%zu,", k_selections[s], ma, mb, n, used);
-                    put_num(&b, mean_nan(x, n, NULL)), sb_puts(&b, ",");
-                    put_num(&b, mean_nan(y, n, NULL)), sb_puts(&b, ",");
-                    put_num(&b, w), sb_puts(&b, ",");
-                    if (isnan(p)) sb_puts(&b, "");
-                    else sb_printf(&b, "%.4g", p);
+                    sb_printf(&b, ",%s,%d,%d,%zu,%zu,", k_selections[s], ma, mb, n, wr.n);
+                    put_num(&b, nanmean(x, n)), sb_puts(&b, ",");
+                    put_num(&b, nanmean(y, n)), sb_puts(&b, ",");
+                    put_num(&b, wr.n ? wr.statistic : NAN);
+                    sb_printf(&b, ",%d,", wr.exact);
+                    if (isnan(wr.p)) sb_puts(&b, "");
+                    else sb_printf(&b, "%.4g", wr.p);
                     sb_puts(&b, "\n");
                 }
     free(x), free(y);
@@ -425,7 +474,7 @@ static int write_wilcoxon(const report *r) {
 /* Spearman correlation of IoU with the object's area fraction (experiment "size" rows). */
 static int write_size(const report *r) {
     strbuf b = {0};
-    sb_puts(&b, "task,experiment,setting,selection,n,spearman_rho,p_approx\n");
+    sb_puts(&b, "task,experiment,setting,selection,n,spearman_rho,p\n");
     size_t cap = r->all.n ? r->all.n : 1;
     double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y);
     double *px = xmalloc_array(cap, sizeof *px), *py = xmalloc_array(cap, sizeof *py);
@@ -437,7 +486,6 @@ static int write_size(const report *r) {
                 snprintf(setting, sizeof setting, "%d", m);
                 size_t pooled = 0;
                 for (int t = 0; t <= r->n_tasks; t++) {
-                    double rho, p;
                     size_t n;
                     const char *task = t < r->n_tasks ? r->tasks[t] : "all tasks";
                     if (t < r->n_tasks) {
@@ -454,12 +502,16 @@ static int write_size(const report *r) {
                         memcpy(y, py, n * sizeof *y);
                     }
                     if (!n) continue;
-                    spearman(x, y, n, &rho, &p);
+                    correlation cr;
+                    if (spearman(x, y, n, &cr)) {
+                        cr.r = cr.p = NAN;
+                        cr.n = n;
+                    }
                     csv_field(&b, task);
-                    sb_printf(&b, ",modes,%s,%s,%zu,", setting, k_selections[s], n);
-                    put_num(&b, rho), sb_puts(&b, ",");
-                    if (isnan(p)) sb_puts(&b, "\n");
-                    else sb_printf(&b, "%.4g\n", p);
+                    sb_printf(&b, ",modes,%s,%s,%zu,", setting, k_selections[s], cr.n);
+                    put_num(&b, cr.r), sb_puts(&b, ",");
+                    if (isnan(cr.p)) sb_puts(&b, "\n");
+                    else sb_printf(&b, "%.4g\n", cr.p);
                 }
             }
         rc = save(r, "tables/size_correlation.csv", &b);
