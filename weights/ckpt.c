@@ -47,6 +47,8 @@ int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key) {
 int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
                     const int64_t *stride) {
     if (ndim < 0 || ndim > CK_MAX_DIMS) return samc_err("%s: tensor '%s' has %d dims", c->label, name, ndim);
+    if (c->n_tensors >= CK_MAX_TENSORS)
+        return samc_err("%s: more than %d tensors (not a SAM checkpoint)", c->label, CK_MAX_TENSORS);
     if (ckpt_find(c, name)) return samc_err("%s: tensor '%s' appears twice", c->label, name);
     if (c->n_tensors == c->cap_tensors) {
         int cap = c->cap_tensors ? c->cap_tensors * 2 : 256;

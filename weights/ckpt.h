@@ -10,6 +10,8 @@
 #include "weights/zip.h"
 
 #define CK_MAX_DIMS 8
+/* ViT-H has 594 tensors; the cap keeps name lookups cheap on hostile files */
+#define CK_MAX_TENSORS 4096
 
 typedef enum { CK_F32, CK_F16, CK_BF16, CK_F64, CK_I64, CK_I32, CK_I16, CK_I8, CK_U8, CK_BOOL } ck_dtype;
 

@@ -184,13 +184,9 @@ static int seq_append(pk_value *l, pk_value *x) {
     l->u.seq.items[l->u.seq.n++] = x;
     return 0;
 }
+/* Appends without looking for an existing key (that would be quadratic on hostile input); a
+ * state dict never repeats a key, and ckpt_add_tensor refuses repeats. */
 static int dict_set(pk_value *d, pk_value *k, pk_value *v) {
-    if (k->type == PK_STR)
-        for (size_t i = 0; i < d->u.dict.n; i++)
-            if (d->u.dict.keys[i]->type == PK_STR && !strcmp(d->u.dict.keys[i]->u.str.s, k->u.str.s)) {
-                d->u.dict.vals[i] = v;
-                return 0;
-            }
     if (d->u.dict.n == d->u.dict.cap) {
         size_t cap = d->u.dict.cap ? d->u.dict.cap * 2 : 8;
         pk_value **ks = realloc(d->u.dict.keys, cap * sizeof *ks);

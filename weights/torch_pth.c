@@ -17,7 +17,6 @@ static int pth_add_storage(void *vctx, ckpt *c, const pk_value *s) {
     const pth_ctx *ctx = vctx;
     char name[600];
     if (strlen(s->u.storage.key) > 256) return samc_err("storage key too long");
-    if (s->u.storage.view) return samc_err("storage views are not supported in zip checkpoints");
     snprintf(name, sizeof name, "%s/data/%s", ctx->prefix, s->u.storage.key);
     const zip_entry *e = zip_find(&c->zip, name);
     if (!e) return samc_err("storage record '%s' is missing", name);
