@@ -185,7 +185,7 @@ static int detect_and_read(ckpt *c) {
     const uint8_t *b = c->buf;
     if (c->len >= 4 && !memcmp(b, "PK\x03\x04", 4)) return torch_pth_read(c);
     if (c->len >= 4 && b[0] == 0x80 && b[1] == 0x02 && b[2] == 0x8a && b[3] == 0x0a) return torch_legacy_read(c);
-    if (c->len >= 9 && b[8] == '{' && !b[7] && !b[6]) return safetensors_read(c);
+    if (c->len >= 9 && b[8] == '{') return safetensors_read(c); /* u64 header length, then JSON */
     return samc_err("%s: not a PyTorch .pth (zip or legacy) or safetensors file", c->label);
 }
 

@@ -195,15 +195,22 @@ static int hidden_layers(void *ctx, const char *prefix) {
     }
 }
 
-/* A storage for entry e's bytes [begin, end) of the data, checked against its dtype and shape. */
-static int add_storage(ckpt *c, const st_entry *e, const uint8_t *data, uint64_t data_len) {
-    size_t numel = 0, bytes = 0;
-    if (size_prod(e->shape, e->ndim, &numel) || size_mul(numel, ck_itemsize(e->dtype), &bytes))
+/* Entry e's bytes [begin, end) must lie in the data and be exactly its dtype and shape's size. */
+static int check_range(const ckpt *c, const st_entry *e, uint64_t data_len, size_t *numel) {
+    size_t bytes = 0;
+    if (size_prod(e->shape, e->ndim, numel) || size_mul(*numel, ck_itemsize(e->dtype), &bytes))
         return samc_err_context("%s: tensor '%s'", c->label, e->name);
     if (e->begin > e->end || e->end > data_len || e->end - e->begin != bytes)
         return samc_err("%s: tensor '%s': data_offsets [%llu, %llu] do not hold its %zu bytes inside the %llu-byte data",
                         c->label, e->name, (unsigned long long)e->begin, (unsigned long long)e->end, bytes,
                         (unsigned long long)data_len);
+    return 0;
+}
+
+/* A storage for entry e's bytes. */
+static int add_storage(ckpt *c, const st_entry *e, const uint8_t *data, uint64_t data_len) {
+    size_t numel = 0;
+    if (check_range(c, e, data_len, &numel)) return -1;
     int si = ckpt_add_storage(c, e->dtype, numel, e->name);
     if (si >= 0) c->storages[si].bytes = data + e->begin;
     return si;
@@ -237,8 +244,10 @@ static int add_fused_point_embed(ckpt *c, const st_entry *e, const uint8_t *data
 }
 
 /* transformers keeps two tied copies of the random-Fourier matrix; either may be missing. */
-static int same_as_existing(ckpt *c, const ck_tensor *have, const st_entry *e, const uint8_t *data) {
+static int same_as_existing(ckpt *c, const ck_tensor *have, const st_entry *e, const uint8_t *data, uint64_t data_len) {
     const ck_storage *s = &c->storages[have->storage];
+    size_t numel = 0;
+    if (check_range(c, e, data_len, &numel)) return -1;
     size_t bytes = (size_t)(e->end - e->begin);
     int same = have->ndim == e->ndim && s->dtype == e->dtype && s->numel * ck_itemsize(s->dtype) == bytes;
     for (int d = 0; same && d < e->ndim; d++) same = have->shape[d] == e->shape[d];
@@ -297,7 +306,7 @@ int safetensors_read(ckpt *c) {
             break;
         }
         const ck_tensor *have = !strcmp(name, PE_NAME) ? ckpt_find(c, name) : NULL;
-        rc = have ? same_as_existing(c, have, e, data) : add_tensor(c, e, name, data, data_len);
+        rc = have ? same_as_existing(c, have, e, data, data_len) : add_tensor(c, e, name, data, data_len);
     }
     free(l.e);
     return rc;
