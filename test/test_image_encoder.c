@@ -1,12 +1,17 @@
-/* sam/image_encoder: configuration checks, and a ViT-B-shaped model with random weights
- * (runs, finite, the same bits at 1 and 2 threads). */
+/* sam/image_encoder: parity with the official embeddings of the fixtures, configuration
+ * checks, and a ViT-B-shaped model with random weights (runs, finite, the same bits at 1
+ * and 2 threads). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "io/npy.h"
 #include "nn/blas.h"
 #include "sam/image_encoder.h"
+#include "sam/transforms.h"
 #include "util/err.h"
+#include "weights/convert.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -69,6 +74,85 @@ static float *random_encoder(image_encoder *e, int img, int patch, int E, int de
     e->neck_conv2 = take(&c, O * O * 9, 1.0f / sqrtf(9.0f * O), 0);
     e->neck_ln2_w = take(&c, O, 0.1f, 1), e->neck_ln2_b = take(&c, O, 0.1f, 0);
     return c.arena;
+}
+
+/* Converts test/fixtures/NAME/model.pth, encodes `img` (3 x S x S) at 1 and at 2 threads and
+ * compares with the official embedding.npy: max abs diff <= 1e-4 x max abs value (the
+ * fixtures' parity rule), and the same bits at both thread counts. */
+static void check_parity(const char *name, int dec_heads, const float *img) {
+    char pth[256], ref_path[256], samw_path[256];
+    snprintf(pth, sizeof pth, "test/fixtures/%s/model.pth", name);
+    snprintf(ref_path, sizeof ref_path, "test/fixtures/%s/embedding.npy", name);
+    snprintf(samw_path, sizeof samw_path, "/tmp/samc_test_encoder_%ld_%s.samw", (long)getpid(), name);
+    samw *w = NULL;
+    npy_array ref = {0};
+    float *out1 = NULL, *out2 = NULL;
+    image_encoder enc;
+    CHECK_MSG(samc_convert(pth, samw_path, dec_heads, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG((w = samw_open(samw_path)) != NULL, "%s", samc_errmsg());
+    CHECK_MSG(npy_read_f32(ref_path, &ref) == 0, "%s", samc_errmsg());
+    if (!w || !ref.data) goto done;
+    CHECK_MSG(image_encoder_load(&enc, w) == 0, "%s", samc_errmsg());
+    size_t n = (size_t)enc.out_chans * enc.grid * enc.grid;
+    CHECK(ref.count == n && ref.ndim == 4 && ref.shape[1] == enc.out_chans && ref.shape[2] == enc.grid);
+    if (ref.count != n) goto done;
+    out1 = malloc(n * sizeof(float)), out2 = malloc(n * sizeof(float));
+    int threads = blas_get_threads();
+    blas_set_threads(1);
+    CHECK_MSG(image_encoder_forward(&enc, img, out1) == 0, "%s", samc_errmsg());
+    blas_set_threads(2);
+    CHECK_MSG(image_encoder_forward(&enc, img, out2) == 0, "%s", samc_errmsg());
+    blas_set_threads(threads);
+    const float *r = ref.data;
+    double max_diff = 0, max_ref = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)out1[i] - r[i]);
+        max_diff = d > max_diff || isnan(d) ? d : max_diff;
+        max_ref = fabs(r[i]) > max_ref ? fabs(r[i]) : max_ref;
+    }
+    printf("    %s: max abs diff %.3g = %.3g x max abs value %.3g (tolerance 1e-4 x)\n", name, max_diff,
+           max_diff / max_ref, max_ref);
+    CHECK(max_diff <= 1e-4 * max_ref);
+    CHECK(memcmp(out1, out2, n * sizeof(float)) == 0);
+done:
+    free(out1), free(out2);
+    npy_free(&ref);
+    samw_close(w);
+    remove(samw_path);
+}
+
+static void check_parity_preprocessed(const char *name, int dec_heads) {
+    char path[256];
+    snprintf(path, sizeof path, "test/fixtures/%s/preprocessed.npy", name);
+    npy_array img = {0};
+    CHECK_MSG(npy_read_f32(path, &img) == 0, "%s", samc_errmsg());
+    if (img.data) check_parity(name, dec_heads, img.data);
+    npy_free(&img);
+}
+
+TEST(sam_tiny_matches_official_embedding) {
+    /* 16x16 tokens, window 5 padded to 20, global blocks 1 and 3 */
+    check_parity_preprocessed("sam-tiny", 4);
+}
+
+TEST(sam_demo_matches_official_embedding) {
+    /* 3 heads of 32, window 4 (no padding) */
+    check_parity_preprocessed("sam-demo", 4);
+}
+
+TEST(sam_small_matches_official_embedding) {
+    /* the real 64x64 grid: 70x70 window padding, global attention in query blocks; its input
+     * is the fixture's resized image, normalised and padded by sam_preprocess */
+    npy_array rs = {0};
+    CHECK_MSG(npy_read("test/fixtures/sam-small/resized.npy", &rs) == 0, "%s", samc_errmsg());
+    CHECK(rs.dtype == NPY_U8 && rs.ndim == 3 && rs.shape[2] == 3 && rs.shape[0] <= 1024 && rs.shape[1] <= 1024);
+    float *img = malloc(3 * 1024 * 1024 * sizeof(float));
+    if (img && rs.dtype == NPY_U8 && rs.ndim == 3 && rs.shape[2] == 3 && rs.shape[0] <= 1024 && rs.shape[1] <= 1024) {
+        sam_preprocess(img, rs.data, (int)rs.shape[0], (int)rs.shape[1], 1024);
+        check_parity("sam-small", 0, img);
+    }
+    free(img);
+    npy_free(&rs);
 }
 
 /* Runs enc on a random image at 1 and at 2 threads: both succeed, are finite, same bits. */
@@ -151,6 +235,9 @@ TEST(check_rejects_bad_configs) {
 }
 
 int main(void) {
+    RUN(sam_tiny_matches_official_embedding);
+    RUN(sam_demo_matches_official_embedding);
+    RUN(sam_small_matches_official_embedding);
     RUN(check_rejects_bad_configs);
     RUN(small_random_encoder_deterministic);
     RUN(vit_b_random_encoder_runs);
