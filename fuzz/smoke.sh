@@ -30,11 +30,12 @@ mkdir -p "$out/obj" "$out/artifacts"
 # the library, as one archive (a harness pulls in only the objects it needs)
 build_ok=1
 objs=""
-for src in $(ls util/*.c nn/*.c io/*.c weights/*.c sam/*.c prompts/*.c metrics/*.c eval/*.c 2>/dev/null); do
+lib_dirs=$(ls -d util nn io weights sam prompts metrics eval 2>/dev/null)
+for src in $(ls $(for d in $lib_dirs; do echo "$d/*.c"; done) 2>/dev/null); do
     obj="$out/obj/${src%.c}.o"
     mkdir -p "$(dirname "$obj")"
-    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find $(dirname "$src") -name '*.h' -newer "$obj" 2>/dev/null)" ] ||
-        [ -n "$(find util io nn -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
+    # rebuilt when it or any header of the tree is newer than the object
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find samc.h $lib_dirs -name '*.h' -newer "$obj" 2>/dev/null | head -n 1)" ]; then
         if ! $CLANG $cflags -c "$src" -o "$obj" 2>"$out/build.log"; then
             echo "FAIL build $src"; head -n 20 "$out/build.log"; build_ok=0; rm -f "$obj"; continue
         fi
