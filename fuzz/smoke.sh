@@ -30,7 +30,7 @@ mkdir -p "$out/obj" "$out/artifacts"
 # the library, as one archive (a harness pulls in only the objects it needs)
 build_ok=1
 objs=""
-lib_dirs=$(ls -d util nn io weights sam prompts metrics eval 2>/dev/null)
+lib_dirs=$(sed -n 's/^LIB_DIRS *= *//p' Makefile)
 for src in $(ls $(for d in $lib_dirs; do echo "$d/*.c"; done) 2>/dev/null); do
     obj="$out/obj/${src%.c}.o"
     mkdir -p "$(dirname "$obj")"
