@@ -400,7 +400,7 @@ static void expand_pixel(const png_meta *m, const unsigned char *row, size_t x, 
     }
 }
 
-/* Unfilters every pass of f->raw and scatters its pixels into out (h x w x channels). */
+/* Unfilters every pass of raw (in place) and scatters its pixels into out (h x w x channels). */
 static int unfilter_and_expand(const png_meta *m, unsigned char *raw, void *out) {
     const png_header *h = &m->h;
     size_t bpp = ((size_t)stored_channels(h->color_type) * (size_t)h->bit_depth + 7) / 8;
