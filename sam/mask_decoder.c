@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/trace.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -96,6 +97,8 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < (size_t)C * HW; i++) src[i] = image[i] + dense[i];
     if (two_way_transformer_forward(&md->transformer, src, image_pe, HW, tokens, N, queries, keys)) goto done;
+    nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
+    nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 
     /* keys[HW][C] back to channel-first src[C][G][G] */
     #pragma omp parallel for schedule(static)
@@ -107,12 +110,15 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     gelu_inplace(up1, (size_t)C4 * 4 * HW);
     conv_transpose2d_k2s2_forward(up2, up1, md->up3_w, md->up3_b, C4, C8, 2 * G, 2 * G, scratch);
     gelu_inplace(up2, (size_t)C8 * up_hw);
+    nn_trace("mask_decoder.output_upscaling", up2, 1, C8, 4 * G, 4 * G);
 
     /* one hypernetwork MLP per mask token, then masks[T][4G*4G] = hyper[T][C/8] @ up2 */
     for (int m = 0; m < T; m++) mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8);
     nn_sgemm(0, 0, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
                 masks, (int)up_hw);
     mlp_forward(&md->iou_head, queries, iou);
+    nn_trace("mask_decoder.masks", masks, 1, T, 4 * G, 4 * G);
+    nn_trace("mask_decoder.iou_pred", iou, 1, T, 0, 0);
     rc = 0;
 done:
     free(tokens);

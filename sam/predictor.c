@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/trace.h"
 #include "sam/sam_model.h"
 #include "sam/transforms.h"
 #include "util/err.h"
@@ -53,10 +54,7 @@ int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) 
     if (!resized || !x) goto done;
     if (pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
     sam_preprocess(x, resized, p->input_h, p->input_w, S);
-    if (1) { /* the image encoder lands separately */
-        samc_err("set_image: the image encoder is not built yet (use a cached embedding)");
-        goto done;
-    }
+    if (image_encoder_forward(&p->m->encoder, x, p->embedding)) goto done;
     p->has_image = 1;
     rc = 0;
 done:
@@ -93,6 +91,8 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     if (!sparse || !dense) goto done;
     prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
     if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
+    nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
+    nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);
     rc = mask_decoder_predict(&m->decoder, p->embedding, dense, m->dense_pe, sparse, n, low_res, iou);
 done:
     free(sparse);

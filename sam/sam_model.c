@@ -20,7 +20,7 @@ sam_model *sam_model_load(const char *samw_path) {
     m->img_size = c->img_size;
     m->grid = c->img_size / c->patch_size;
     m->channels = c->prompt_dim;
-    if (prompt_encoder_load(&m->prompt, m->w) ||
+    if (image_encoder_load(&m->encoder, m->w) || prompt_encoder_load(&m->prompt, m->w) ||
         mask_decoder_load(&m->decoder, m->w)) {
         samc_err_context("%s", samw_path);
         goto fail;

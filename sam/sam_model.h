@@ -4,6 +4,7 @@
 #define SAMC_SAM_SAM_MODEL_H
 
 #include "samc.h"
+#include "sam/image_encoder.h"
 #include "sam/mask_decoder.h"
 #include "sam/prompt_encoder.h"
 #include "weights/samw.h"
@@ -14,6 +15,7 @@ struct sam_model {
     int img_size; /* S: the square model input */
     int channels; /* C: embedding channels (out_chans == prompt_dim) */
     int grid;     /* G: embedding grid; low-res masks are 4G x 4G */
+    image_encoder encoder;
     prompt_encoder prompt;
     mask_decoder decoder;
     float *dense_pe; /* C x G x G: prompt_encoder.get_dense_pe(), computed once */

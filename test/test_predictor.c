@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "io/image.h"
 #include "io/npy.h"
 #include "nn/blas.h"
 #include "nn/mode.h"
@@ -15,8 +16,9 @@
 #include "samc.h"
 #include "test_models.h"
 
-static const char *k_cases[] = {"point1_single", "point1_multi", "points3_mixed", "box", "box_multi",
-                                "box_points", "point_corner", "iterative_mask_input"};
+static const char *k_cases[] = {"iterative_mask_input", "box_points", "point1_single", "point1_multi",
+                                "points3_mixed", "box", "box_multi", "point_corner"};
+#define ALL_CASES 8
 
 static int file_exists(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -87,15 +89,14 @@ static void free_case(fixture_case *fc) {
     if (fc->has_mask) npy_free(&fc->mask);
 }
 
-/* Runs one case and compares it with the reference outputs. */
-static void check_case(sam_model *m, const char *model, const char *name) {
+/* Runs one case on predictor p (image or embedding already set) and compares it with the
+ * reference outputs. */
+static void check_case(const sam_model *m, sam_predictor *p, const char *model, const char *name) {
     char dir[256], path[512];
     snprintf(dir, sizeof dir, "test/fixtures/%s/cases/%s", model, name);
     fixture_case fc;
-    npy_array emb, ref_low, ref_iou, ref_masks, ref_logits;
+    npy_array ref_low, ref_iou, ref_masks, ref_logits;
     CHECK(read_case(dir, &fc) == 0);
-    snprintf(path, sizeof path, "test/fixtures/%s/embedding.npy", model);
-    CHECK(npy_read(path, &emb) == 0);
     snprintf(path, sizeof path, "%s/low_res_logits.npy", dir);
     CHECK(npy_read(path, &ref_low) == 0);
     snprintf(path, sizeof path, "%s/iou_predictions.npy", dir);
@@ -107,9 +108,6 @@ static void check_case(sam_model *m, const char *model, const char *name) {
     if (check_failures_in_test) return;
 
     int K = (int)ref_masks.shape[0], H = (int)ref_masks.shape[1], W = (int)ref_masks.shape[2];
-    CHECK(emb.count == (size_t)sam_model_embed_channels(m) * sam_model_embed_grid(m) * sam_model_embed_grid(m));
-    sam_predictor *p = sam_predictor_new(m);
-    CHECK(p && sam_predictor_set_embedding(p, emb.data, H, W) == 0);
     sam_prediction out;
     CHECK(sam_predict(p, &fc.prompt, &out) == 0);
     if (!check_failures_in_test) {
@@ -137,34 +135,65 @@ static void check_case(sam_model *m, const char *model, const char *name) {
         printf("    %s/%s: low_res %.3g/%.3g iou %.3g logits %.3g/%.3g\n", model, name, ld, lm, id, gd, gm);
         sam_prediction_free(&out);
     }
-    sam_predictor_free(p);
     free_case(&fc);
-    npy_free(&emb);
     npy_free(&ref_low);
     npy_free(&ref_iou);
     npy_free(&ref_masks);
     if (has_logits) npy_free(&ref_logits);
 }
 
-static void check_model(const char *name) {
+/* All cases of a model: from the fixture embedding, or (from_image) end to end from
+ * image.png through set_image (resize, preprocess, image encoder). */
+static void check_model(const char *name, int from_image, int n_cases) {
+    char path[256];
+    npy_array emb;
     sam_model *m = test_model_load(name);
     CHECK_MSG(m != NULL, "%s: %s", name, samc_errmsg());
-    if (!m) return;
-    for (size_t c = 0; c < sizeof k_cases / sizeof k_cases[0]; c++) check_case(m, name, k_cases[c]);
+    snprintf(path, sizeof path, "test/fixtures/%s/embedding.npy", name);
+    CHECK(npy_read(path, &emb) == 0);
+    if (check_failures_in_test) return;
+    CHECK(emb.count == (size_t)sam_model_embed_channels(m) * sam_model_embed_grid(m) * sam_model_embed_grid(m));
+    sam_predictor *p = sam_predictor_new(m);
+    uint8_t *rgb = NULL;
+    int h = 0, w = 0;
+    snprintf(path, sizeof path, "test/fixtures/%s/image.png", name);
+    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+    if (from_image) {
+        CHECK(p && sam_predictor_set_image(p, rgb, h, w) == 0);
+        if (!check_failures_in_test) { /* within the encoder's own tolerance */
+            double em = max_abs(emb.data, emb.count), ed = max_diff(sam_predictor_embedding(p), emb.data, emb.count);
+            CHECK_MSG(ed <= 1e-4 * em, "%s embedding max diff %g (max abs %g)", name, ed, em);
+        }
+    } else {
+        CHECK(p && sam_predictor_set_embedding(p, emb.data, h, w) == 0);
+    }
+    if (!check_failures_in_test)
+        for (int c = 0; c < n_cases; c++) check_case(m, p, name, k_cases[c]);
+    free(rgb);
+    sam_predictor_free(p);
+    npy_free(&emb);
     sam_model_free(m);
 }
 
 TEST(predictor_matches_fixture_cases) {
-    check_model("sam-tiny");
-    check_model("sam-small");
-    check_model("sam-demo");
+    check_model("sam-tiny", 0, ALL_CASES);
+    check_model("sam-small", 0, ALL_CASES);
+    check_model("sam-demo", 0, ALL_CASES);
+}
+
+/* end to end: image.png -> set_image (resize, preprocess, image encoder) -> predict */
+TEST(predictor_from_image_matches_fixture_cases) {
+    check_model("sam-tiny", 1, ALL_CASES);
+    check_model("sam-demo", 1, ALL_CASES);
+    check_model("sam-small", 1, ALL_CASES);
 }
 
 /* nn's portable reference mode (fixed-order sums, own elementary functions) is within the
- * parity tolerances too; sam-tiny only, as the portable matrix products are slow */
+ * parity tolerances too; sam-tiny's first two cases (mask input; box and clicks) only, as
+ * the portable matrix products are slow */
 TEST(reference_mode_matches_fixture_cases) {
     nn_set_reference_mode(1);
-    check_model("sam-tiny");
+    check_model("sam-tiny", 0, 2);
     nn_set_reference_mode(0);
 }
 
@@ -260,6 +289,7 @@ TEST(predictor_rejects_bad_input) {
 
 int main(void) {
     RUN(predictor_matches_fixture_cases);
+    RUN(predictor_from_image_matches_fixture_cases);
     g_tiny = test_model_load("sam-tiny");
     if (!g_tiny || npy_read("test/fixtures/sam-tiny/embedding.npy", &g_emb)) {
         printf("cannot load sam-tiny: %s\n", samc_errmsg());

@@ -34,6 +34,10 @@ t_matches "iterative_mask_input matches the reference" "$T_TMP/im1" $C/iterative
 if cmp -s "$T_TMP/im1/logits.npy" "$T_TMP/im2/logits.npy" && cmp -s "$T_TMP/im1/masks.npy" "$T_TMP/im2/masks.npy"
 then t_ok "same bits at 1 and 2 threads"; else t_fail "same bits at 1 and 2 threads"; fi
 
+# end to end from the image (resize, preprocess, image encoder), a box, one mask
+t_run "predict box from the image" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $BOX -o "$T_TMP/box"
+t_matches "box from the image matches the reference" "$T_TMP/box" $C/box
+
 # preprocess: Pillow-exact resize and normalisation
 t_run "preprocess" "$SAMC" preprocess $F/image.png --img-size 256 -o "$T_TMP/pre"
 if cmp -s <(tail -c 131328 "$T_TMP/pre/resized.npy") <(tail -c 131328 $F/resized.npy); then t_ok "resized bit-exact"
