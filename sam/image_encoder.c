@@ -39,27 +39,27 @@ int image_encoder_check(const image_encoder *e) {
     return 0;
 }
 
-/* Activation buffers of one forward pass, sized from the configuration. */
+/* Activation buffers of one forward pass, sized from the configuration. Buffers that are
+ * never live at the same time share memory: the windows are consumed by the qkv Linear
+ * before attention writes att; qkv is consumed by attention before the MLP writes hid; the
+ * im2col columns are used only before the first block and after the last. */
 typedef struct {
     int threads;
-    float *x;        /* [T][E]   the residual stream, T = G*G tokens */
-    float *xn;       /* [T][E]   LayerNorm output; later the unpartitioned attention output */
-    float *win;      /* [Tw][E]  windows of xn, Tw = windows * ws*ws >= T (zero-padded) */
-    float *qkv;      /* [Tq][3E] Tq = max(T, Tw) */
-    float *att;      /* [Tq][E]  attention output before proj */
-    float *y;        /* [T][E]   proj / lin2 output, added to x */
-    float *hid;      /* [T][mlp] */
-    float *neck;     /* [out][T] */
-    float *cols;     /* im2col of the patch embedding and of the neck's 3x3 conv */
+    float *x;    /* [T][E]   the residual stream, T = G*G tokens */
+    float *xn;   /* [T][E]   LayerNorm output; later the unpartitioned attention output */
+    float *win;  /* [Tw][E]  windows of xn, Tw = windows * ws*ws >= T (zero-padded) */
+    float *att;  /* [Tq][E]  attention output before proj, Tq = max(T, Tw); shares win's memory */
+    float *qkv;  /* [Tq][3E] */
+    float *hid;  /* [T][mlp] MLP hidden layer; shares qkv's memory */
+    float *cols; /* im2col of the patch embedding and of the neck's 3x3 conv; shares qkv's memory */
+    float *y;    /* [T][E]   proj / lin2 output, added to x */
+    float *neck; /* [out][T] */
     float *attn_scratch;
 } scratch;
 
 static void scratch_free(scratch *s) {
-    float **p[] = {&s->x, &s->xn, &s->win, &s->qkv, &s->att, &s->y, &s->hid, &s->neck, &s->cols, &s->attn_scratch};
-    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
-        free(*p[i]);
-        *p[i] = NULL;
-    }
+    free(s->x), free(s->xn), free(s->att), free(s->qkv), free(s->y), free(s->neck), free(s->attn_scratch);
+    *s = (scratch){0};
 }
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
@@ -81,24 +81,20 @@ static int scratch_alloc(scratch *s, const image_encoder *e) {
             any_window = 1;
     }
     size_t nwin = any_window ? (G + ws - 1) / ws : 0, Tw = nwin * nwin * ws * ws, Tq = max_size(T, Tw);
-    size_t cols = 0, cols_patch = 0, cols_neck = 0, attn = 0, attn_win = 0, attn_glob = 0;
-    if (size_mul(T, 3 * P * P, &cols_patch) || size_mul(T, 9 * OC, &cols_neck)) return -1;
-    cols = max_size(cols_patch, cols_neck);
+    size_t qkv = 0, hid = 0, cols_patch = 0, cols_neck = 0, attn_win = 0, attn_glob = 0;
+    if (size_mul(Tq, 3 * E, &qkv) || size_mul(T, (size_t)e->mlp_dim, &hid) || size_mul(T, 3 * P * P, &cols_patch) ||
+        size_mul(T, 9 * OC, &cols_neck))
+        return -1;
     if (any_window && rel_pos_attention_scratch_size(&attn_win, (int)ws, (int)ws, e->head_dim, s->threads)) return -1;
     if (any_global && rel_pos_attention_scratch_size(&attn_glob, (int)G, (int)G, e->head_dim, s->threads)) return -1;
-    attn = max_size(attn_win, attn_glob);
     s->x = alloc2(T, E);
     s->xn = alloc2(T, E);
-    s->win = any_window ? alloc2(Tw, E) : NULL;
-    s->qkv = alloc2(Tq, 3 * E);
-    s->att = alloc2(Tq, E);
+    s->att = s->win = alloc2(Tq, E);
+    s->qkv = s->hid = s->cols = alloc2(max_size(max_size(qkv, hid), max_size(cols_patch, cols_neck)), 1);
     s->y = alloc2(T, E);
-    s->hid = alloc2(T, e->mlp_dim);
     s->neck = alloc2(OC, T);
-    s->cols = alloc2(cols, 1);
-    s->attn_scratch = alloc2(attn, 1);
-    if (!s->x || !s->xn || (any_window && !s->win) || !s->qkv || !s->att || !s->y || !s->hid || !s->neck ||
-        !s->cols || !s->attn_scratch) {
+    s->attn_scratch = alloc2(max_size(attn_win, attn_glob), 1);
+    if (!s->x || !s->xn || !s->att || !s->qkv || !s->y || !s->neck || !s->attn_scratch) {
         scratch_free(s);
         return samc_err_context("image encoder activations");
     }
