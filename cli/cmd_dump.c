@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "io/nifti.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "util/err.h"
@@ -18,7 +19,10 @@ static void usage(FILE *fp) {
                 "Writes the decoded samples of FILE as a NumPy array.\n"
                 "  PNG: uint8 or uint16, shape (H, W) for grey, (H, W, C) otherwise, after libpng's\n"
                 "       'expand' rules (palette -> RGB or RGBA, grey below 8 bits scaled to 0..255,\n"
-                "       tRNS -> an alpha channel, 16-bit samples kept).\n");
+                "       tRNS -> an alpha channel, 16-bit samples kept).\n"
+                "  NIfTI (.nii, .nii.gz, .hdr/.img): float32 of the scaled values (raw * scl_slope +\n"
+                "       scl_inter, which nibabel's get_fdata() computes in float64), shape\n"
+                "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n");
 }
 
 /* PNG: (H, W) or (H, W, C) of uint8 / uint16. */
@@ -29,6 +33,22 @@ static int dump_png(const char *path, const unsigned char *buf, size_t len, cons
     int ndim = img.channels == 1 ? 2 : 3;
     int rc = npy_write(out, img.bit_depth == 16 ? NPY_U16 : NPY_U8, ndim, shape, img.pixels);
     png_free(&img);
+    return rc ? cli_lib_error("dump") : 0;
+}
+
+/* NIfTI: read by name, as a .hdr/.img pair needs its partner file. */
+static int dump_nifti(const char *path, const char *out) {
+    nifti_image img;
+    float *v;
+    int ndim;
+    int64_t shape[8];
+    if (nifti_read(path, &img)) return cli_lib_error("dump");
+    int rc = nifti_to_f32(&img, &v, &ndim, shape);
+    nifti_free(&img);
+    if (rc == 0) {
+        rc = npy_write(out, NPY_F32, ndim, shape, v);
+        free(v);
+    }
     return rc ? cli_lib_error("dump") : 0;
 }
 
@@ -59,7 +79,8 @@ int cmd_dump(int argc, char **argv) {
     if (read_whole_file(in, DUMP_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
     int rc;
     if (png_is_png(buf, len)) rc = dump_png(in, buf, len, out);
-    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG)", in);
+    else if (nifti_is_nifti(in, buf, len)) rc = dump_nifti(in, out);
+    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);
     free(buf);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "io/nifti.h"
 #include "io/png.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -35,6 +36,15 @@ static int info_png(const char *path, const unsigned char *buf, size_t len) {
     return 0;
 }
 
+static int info_nifti(const char *path) {
+    nifti_image img;
+    if (nifti_read(path, &img)) return cli_lib_error("info");
+    printf("file: %s\n", path);
+    nifti_print_info(stdout, &img);
+    nifti_free(&img);
+    return 0;
+}
+
 int cmd_info(int argc, char **argv) {
     const char *cmd = "info", *in = NULL;
     for (int i = 1; i < argc; i++) {
@@ -59,7 +69,8 @@ int cmd_info(int argc, char **argv) {
     if (read_whole_file(in, INFO_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
     int rc;
     if (png_is_png(buf, len)) rc = info_png(in, buf, len);
-    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG)", in);
+    else if (nifti_is_nifti(in, buf, len)) rc = info_nifti(in);
+    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);
     free(buf);
     return rc;
 }

@@ -79,6 +79,9 @@ typedef enum { NIFTI_AXIAL, NIFTI_CORONAL, NIFTI_SAGITTAL } nifti_plane;
 /* Reads PATH: NIfTI-1 or -2, .nii or .nii.gz (detected by content), or a .hdr/.img pair given
  * by either name (each part optionally gzipped: X.hdr[.gz] + X.img[.gz]). 0 or -1. */
 int nifti_read(const char *path, nifti_image *img);
+/* 1 when a file named path that starts with the len bytes at buf is one for nifti_read: a
+ * .hdr/.img(.gz) name, gzip data, or a NIfTI-1/2 sizeof_hdr in either byte order. */
+int nifti_is_nifti(const char *path, const unsigned char *buf, size_t len);
 /* Parses a single-file NIfTI (.nii, gzipped or not) already in memory. */
 int nifti_parse(const unsigned char *buf, size_t len, nifti_image *img);
 /* Parses a .hdr/.img pair already in memory (each gzipped or not). */

@@ -21,6 +21,8 @@ static const char *space_unit(int u) {
 }
 
 void nifti_print_info(FILE *fp, const nifti_image *img) {
+    /* NIfTI-1 stores floats: 7 digits show them as written (0.8, not 0.800000012) */
+    int g = img->version == 1 ? 7 : 15;
     fprintf(fp, "format: NIfTI-%d %s%s, %s-endian\n", img->version, img->pair ? ".hdr/.img pair" : "single file",
             img->gzipped ? ", gzip" : "", img->swapped ? "big" : "little");
     fprintf(fp, "dims:");
@@ -28,10 +30,10 @@ void nifti_print_info(FILE *fp, const nifti_image *img) {
     fprintf(fp, "\ndatatype: %s (code %d, bitpix %d)\n", nifti_datatype_name(img->datatype), img->datatype,
             img->bitpix);
     fprintf(fp, "pixdim:");
-    for (int i = 1; i <= img->ndim; i++) fprintf(fp, "%s%.9g", i > 1 ? " x " : " ", img->pixdim[i]);
-    fprintf(fp, " (%s)\n", space_unit(img->xyzt_units));
+    for (int i = 1; i <= img->ndim; i++) fprintf(fp, "%s%.*g", i > 1 ? " x " : " ", g, img->pixdim[i]);
+    fprintf(fp, " (spatial unit: %s)\n", space_unit(img->xyzt_units));
     if (img->scaled)
-        fprintf(fp, "scaling: scl_slope %.9g, scl_inter %.9g\n", img->scl_slope, img->scl_inter);
+        fprintf(fp, "scaling: scl_slope %.*g, scl_inter %.*g\n", g, img->scl_slope, g, img->scl_inter);
     else
         fprintf(fp, "scaling: none\n");
     fprintf(fp, "vox_offset: %lld\n", (long long)img->vox_offset);
@@ -39,7 +41,7 @@ void nifti_print_info(FILE *fp, const nifti_image *img) {
     fprintf(fp, "sform_code: %d (%s)\n", img->sform_code, xform_name(img->sform_code));
     fprintf(fp, "affine (%s):\n", img->affine_source);
     for (int i = 0; i < 3; i++)
-        fprintf(fp, "  %.9g %.9g %.9g %.9g\n", img->affine[i][0], img->affine[i][1], img->affine[i][2],
+        fprintf(fp, "  %.*g %.*g %.*g %.*g\n", g, img->affine[i][0], g, img->affine[i][1], g, img->affine[i][2], g,
                 img->affine[i][3]);
     fprintf(fp, "orientation: %s\n", img->axcodes);
     for (int p = 0; p < 3; p++) {

@@ -342,11 +342,21 @@ static char *pair_partner(const char *path) {
     return NULL;
 }
 
+static int is_pair_name(const char *path) {
+    return ends_with(path, ".hdr") || ends_with(path, ".img") || ends_with(path, ".hdr.gz") || ends_with(path, ".img.gz");
+}
+
+int nifti_is_nifti(const char *path, const unsigned char *buf, size_t len) {
+    if (is_pair_name(path) || gz_is_gzip(buf, len)) return 1;
+    if (len < 4) return 0;
+    uint64_t le = rd_u(buf, 4, 0), be = rd_u(buf, 4, 1);
+    return le == N1_HDR || le == N2_HDR || be == N1_HDR || be == N2_HDR;
+}
+
 int nifti_read(const char *path, nifti_image *img) {
     memset(img, 0, sizeof *img);
     const size_t limit = NIFTI_MAX_BYTES + ((size_t)1 << 20);
-    int is_pair = ends_with(path, ".hdr") || ends_with(path, ".img") || ends_with(path, ".hdr.gz") ||
-                  ends_with(path, ".img.gz");
+    int is_pair = is_pair_name(path);
     unsigned char *a = NULL, *b = NULL;
     size_t alen = 0, blen = 0;
     int rc;
