@@ -127,6 +127,14 @@ TEST(pickle_bounds) {
     CHECK(PICKLE_FAILS("\x80\x02\x8a\xff" "abc.", "truncated"));
     CHECK(PICKLE_FAILS("\x80\x02N", "truncated"));
     CHECK(PICKLE_FAILS("\x80\x02NQ.", "persistent id"));
+    /* an empty tuple on an empty stack (found by fuzzing: pointer arithmetic on a NULL stack) */
+    {
+        pk_heap h = {0};
+        pk_value *v = NULL;
+        CHECK(pickle_load(&h, (const uint8_t *)"\x80\x02).", 4, NULL, &v) == 0 && v && v->type == PK_TUPLE);
+        CHECK(pickle_load(&h, (const uint8_t *)"(t.", 3, NULL, &v) == 0 && v && v->u.seq.n == 0);
+        pk_heap_free(&h);
+    }
     /* 70000 nested MARKs: refused, not a huge allocation */
     size_t n = 70000 + 3;
     char *deep = malloc(n);

@@ -385,13 +385,13 @@ static int op_binfloat(pk_vm *vm) {
 static int op_tuple_n(pk_vm *vm, size_t n) {
     if (vm->sp < n || (vm->nmarks && vm->sp - n < vm->marks[vm->nmarks - 1])) return vm_err(vm, "stack underflow");
     vm->sp -= n;
-    return push(vm, new_seq(vm, PK_TUPLE, vm->stack + vm->sp, n));
+    return push(vm, new_seq(vm, PK_TUPLE, n ? vm->stack + vm->sp : NULL, n));
 }
 
 static int op_tuple_mark(pk_vm *vm) {
     size_t first = 0, n = 0;
     if (pop_mark(vm, &first, &n)) return -1;
-    return push(vm, new_seq(vm, PK_TUPLE, vm->stack + first, n));
+    return push(vm, new_seq(vm, PK_TUPLE, n ? vm->stack + first : NULL, n));
 }
 
 static int op_setitems(pk_vm *vm, int from_mark) {
