@@ -12,5 +12,6 @@ int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_preprocess(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
 
 #endif

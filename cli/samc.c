@@ -24,6 +24,7 @@ static const struct {
     {"dump", cmd_dump, "write an image file's decoded samples as .npy"},
     {"info", cmd_info, "print an image file's header facts"},
     {"preprocess", cmd_preprocess, "resize, normalise and pad an image like SamPredictor.set_image"},
+    {"encode", cmd_encode, "the image embedding of an image (SamPredictor.set_image), as .npy"},
     {"predict", cmd_predict, "segment an image from points, a box or a mask (SamPredictor.predict)"},
 };
 

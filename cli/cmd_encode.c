@@ -1,0 +1,64 @@
+/* samc encode: the image embedding of one image (SamPredictor.set_image, then .features). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "io/image.h"
+#include "io/npy.h"
+#include "samc.h"
+
+static const char *k_usage =
+    "usage: samc encode -m MODEL.samw -i IMAGE -o EMBEDDING.npy [--threads N]\n"
+    "  Resizes, normalises and pads IMAGE like SamPredictor.set_image, runs the image encoder\n"
+    "  and writes its embedding as float32 1 x C x G x G (C = 256, G = 64 for SAM), the input\n"
+    "  `samc predict --embedding` takes. The output is written only when every step succeeds.\n";
+
+#define CMD "encode"
+
+int cmd_encode(int argc, char **argv) {
+    const char *model = NULL, *image = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        int c = cli_common_option(CMD, argc, argv, &i);
+        if (c < 0) return 2;
+        if (c) continue;
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(k_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "-m")) {
+            if (!(model = cli_value(CMD, argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "-i")) {
+            if (!(image = cli_value(CMD, argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "-o")) {
+            if (!(out = cli_value(CMD, argc, argv, &i))) return 2;
+        } else {
+            return cli_usage_error(CMD, "unknown option %s", a);
+        }
+    }
+    if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
+    if (!image) return cli_usage_error(CMD, "no image (-i IMAGE)");
+    if (!out) return cli_usage_error(CMD, "no output file (-o EMBEDDING.npy)");
+
+    sam_model *m = NULL;
+    sam_predictor *p = NULL;
+    uint8_t *rgb = NULL;
+    int h, w, rc = 1;
+    if (!(m = sam_model_load(model)) || !(p = sam_predictor_new(m)) || image_read_rgb8(image, &rgb, &h, &w) ||
+        sam_predictor_set_image(p, rgb, h, w)) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    int64_t shape[4] = {1, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
+    if (npy_write(out, NPY_F32, 4, shape, sam_predictor_embedding(p))) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    rc = 0;
+done:
+    free(rgb);
+    sam_predictor_free(p);
+    sam_model_free(m);
+    return rc;
+}
