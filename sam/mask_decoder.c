@@ -58,11 +58,14 @@ int mask_decoder_load(mask_decoder *md, const samw *w) {
     return load_mlp(&md->iou_head, w, MD_PREFIX "iou_prediction_head.", depth, iou_dims);
 }
 
-/* MLP.forward of one vector x[dims[0]] -> y[dims[n]] */
-static void mlp_forward(const mlp_head *m, const float *x, float *y) {
+static int mlp_widest(const mlp_head *m) {
     int widest = 0;
     for (int i = 0; i <= m->n_layers; i++) widest = m->dims[i] > widest ? m->dims[i] : widest;
-    float a[widest], b[widest];
+    return widest;
+}
+
+/* MLP.forward of one vector x[dims[0]] -> y[dims[n]]; a and b hold mlp_widest(m) floats each */
+static void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b) {
     memcpy(a, x, (size_t)m->dims[0] * sizeof(float));
     for (int i = 0; i < m->n_layers; i++) {
         linear_forward(b, a, m->w[i], m->b[i], 1, m->dims[i], m->dims[i + 1]);
@@ -86,8 +89,11 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     /* scratch of the transposed convolutions: the larger of C4*4*HW and C8*4*(4HW) */
     float *scratch = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
     float *hyper = xmalloc_array((size_t)T * C8, sizeof(float));
+    int widest = mlp_widest(&md->iou_head);
+    for (int m = 0; m < T; m++) widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
+    float *mlp_a = xmalloc_array((size_t)widest, sizeof(float)), *mlp_b = xmalloc_array((size_t)widest, sizeof(float));
     int rc = -1;
-    if (!tokens || !queries || !src || !keys || !up1 || !up2 || !scratch || !hyper) goto done;
+    if (!tokens || !queries || !src || !keys || !up1 || !up2 || !scratch || !hyper || !mlp_a || !mlp_b) goto done;
 
     /* tokens = [iou_token, mask_tokens, sparse] */
     memcpy(tokens, md->iou_token, (size_t)C * sizeof(float));
@@ -113,10 +119,11 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     nn_trace("mask_decoder.output_upscaling", up2, 1, C8, 4 * G, 4 * G);
 
     /* one hypernetwork MLP per mask token, then masks[T][4G*4G] = hyper[T][C/8] @ up2 */
-    for (int m = 0; m < T; m++) mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8);
+    for (int m = 0; m < T; m++)
+        mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
     nn_sgemm(0, 0, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
                 masks, (int)up_hw);
-    mlp_forward(&md->iou_head, queries, iou);
+    mlp_forward(&md->iou_head, queries, iou, mlp_a, mlp_b);
     nn_trace("mask_decoder.masks", masks, 1, T, 4 * G, 4 * G);
     nn_trace("mask_decoder.iou_pred", iou, 1, T, 0, 0);
     rc = 0;
@@ -129,5 +136,7 @@ done:
     free(up2);
     free(scratch);
     free(hyper);
+    free(mlp_a);
+    free(mlp_b);
     return rc;
 }

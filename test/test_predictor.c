@@ -287,6 +287,34 @@ TEST(predictor_rejects_bad_input) {
     sam_predictor_free(p);
 }
 
+TEST(predictor_takes_extreme_image_sizes) {
+    /* 1 x 1 (upscaled 256x), 3 x 700 and 700 x 3 (short side resized to 1 pixel): set_image
+     * and predict run, the outputs have the image's size, the logits are finite and the
+     * masks are exactly logits > 0 */
+    static const int sizes[][2] = {{1, 1}, {3, 700}, {700, 3}};
+    sam_predictor *p = sam_predictor_new(g_tiny);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        int h = sizes[i][0], w = sizes[i][1];
+        uint8_t *rgb = malloc((size_t)h * w * 3);
+        for (size_t k = 0; k < (size_t)h * w * 3; k++) rgb[k] = (uint8_t)(k * 37);
+        CHECK(sam_predictor_set_image(p, rgb, h, w) == 0);
+        double pt[2] = {w - 1, h - 1}, box[4] = {0, 0, w, h};
+        int lab = 1;
+        sam_prompt pr = {.n_points = 1, .points = pt, .labels = &lab, .box = box, .multimask = 1};
+        sam_prediction r;
+        CHECK(sam_predict(p, &pr, &r) == 0);
+        if (!check_failures_in_test) {
+            CHECK(r.k == 3 && r.h == h && r.w == w);
+            int finite = 1;
+            for (size_t k = 0; k < 3 * (size_t)h * w; k++) finite &= isfinite(r.logits[k]) && r.masks[k] == (r.logits[k] > 0);
+            CHECK(finite);
+            sam_prediction_free(&r);
+        }
+        free(rgb);
+    }
+    sam_predictor_free(p);
+}
+
 int main(void) {
     RUN(predictor_matches_fixture_cases);
     RUN(predictor_from_image_matches_fixture_cases);
@@ -298,6 +326,7 @@ int main(void) {
     RUN(predictor_same_bits_any_threads_and_runs);
     RUN(points_batch_agrees_with_predict);
     RUN(predictor_rejects_bad_input);
+    RUN(predictor_takes_extreme_image_sizes);
     RUN(reference_mode_matches_fixture_cases);
     npy_free(&g_emb);
     sam_model_free(g_tiny);
