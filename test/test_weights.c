@@ -14,6 +14,7 @@
 #include "test/check.h"
 #include "util/err.h"
 #include "weights/convert.h"
+#include "weights/sam_config.h"
 #include "weights/samw.h"
 
 static char g_out[256];
@@ -181,11 +182,51 @@ TEST(samw_get_errors_name_the_tensor) {
     unlink(out);
 }
 
+/* The official models' tensor lists: counts, parameter totals and the prompt encoder's first
+ * ordinal are the numbers of sam-reference.md §6.1-6.2 (verified there against state_dict()). */
+TEST(official_key_tables) {
+    const struct {
+        int E, depth, heads;
+        uint64_t global;
+        int keys, pe_start;
+        uint64_t params;
+    } m[] = {
+        {768, 12, 12, (1u << 2) | (1u << 5) | (1u << 8) | (1u << 11), 314, 177, 93735728ull},
+        {1024, 24, 16, (1u << 5) | (1u << 11) | (1u << 17) | (1u << 23), 482, 345, 312343088ull},
+        {1280, 32, 16, (1u << 7) | (1u << 15) | (1u << 23) | (1u << 31), 594, 457, 641090864ull},
+    };
+    for (int v = 0; v < 3; v++) {
+        sam_config cfg = {.img_size = 1024, .patch_size = 16, .embed_dim = m[v].E, .depth = m[v].depth,
+                          .num_heads = m[v].heads, .head_dim = m[v].E / m[v].heads, .mlp_dim = 4 * m[v].E,
+                          .window_size = 14, .global_attn = m[v].global, .out_chans = 256, .prompt_dim = 256,
+                          .mask_in_chans = 16, .dec_depth = 2, .dec_heads = 8, .dec_mlp_dim = 2048,
+                          .num_mask_tokens = 4, .iou_hidden = 256, .iou_head_depth = 3};
+        CHECK(sam_config_check(&cfg) == 0);
+        sam_key *keys = NULL;
+        int n = 0;
+        CHECK(sam_config_keys(&cfg, &keys, &n) == 0);
+        if (!keys) continue;
+        uint64_t params = 0;
+        for (int i = 0; i < n; i++) {
+            uint64_t p = 1;
+            for (int d = 0; d < keys[i].ndim; d++) p *= (uint64_t)keys[i].shape[d];
+            params += p;
+        }
+        CHECK(n == m[v].keys);
+        CHECK(params == m[v].params);
+        CHECK(!strcmp(keys[m[v].pe_start].name, "prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"));
+        CHECK(!strcmp(keys[m[v].pe_start - 1].name, "image_encoder.neck.3.bias"));
+        CHECK(!strcmp(keys[n - 1].name, "mask_decoder.iou_prediction_head.layers.2.bias"));
+        free(keys);
+    }
+}
+
 int main(void) {
     RUN(convert_sam_tiny);
     RUN(convert_sam_small);
     RUN(convert_sam_demo);
     RUN(decoder_heads_required);
     RUN(samw_get_errors_name_the_tensor);
+    RUN(official_key_tables);
     return check_summary();
 }

@@ -268,6 +268,42 @@ TEST(safetensors_prompt_encoder_pe_only) { safetensors_variant(1); }
 TEST(safetensors_shared_image_pe_only) { safetensors_variant(2); }
 TEST(safetensors_fused_point_embed) { safetensors_variant(3); }
 
+/* A training checkpoint {"epoch": 3, "model": state_dict, "optimizer": {"lr": 1e-4, "params": [0, 1]}}
+ * gives the model's tensors only. */
+TEST(wrapped_training_checkpoint) {
+    const float f32[4] = {1, 2, 3, 4};
+    const pb_tensor t[] = {{"x", "FloatStorage", "0", 4, 0, 1, {4}, {1}}};
+    bbuf p = {0};
+    bb_put(&p, "\x80\x02}(", 4);
+    pb_unicode(&p, "epoch");
+    bb_put(&p, "K\x03", 2);
+    pb_unicode(&p, "model");
+    pb_ordered_dict_mark(&p);
+    pb_tensor_items(&p, t, 1);
+    bb_u8(&p, 'u');
+    pb_unicode(&p, "optimizer");
+    bb_put(&p, "}(", 2);
+    pb_unicode(&p, "lr");
+    bb_put(&p, "G\x3f\x1a\x36\xe2\xeb\x1c\x43\x2d", 9); /* 1e-4, big-endian double */
+    pb_unicode(&p, "params");
+    bb_put(&p, "](K\x00K\x01" "e", 7);
+    bb_put(&p, "uu.", 3);
+    zb_entry e[] = {{"m/data.pkl", p.p, p.n, 0}, {"m/data/0", (const uint8_t *)f32, 16, 0}};
+    size_t zlen = 0;
+    uint8_t *z = zb_build(e, 2, 0, &zlen);
+    ckpt c;
+    int rc = ckpt_open_mem(&c, z, zlen, "wrapped.pth");
+    CHECK_MSG(rc == 0, "%s", samc_errmsg());
+    if (rc == 0) {
+        CHECK(c.n_tensors == 1 && !strcmp(c.tensors[0].name, "x"));
+        float out[4];
+        CHECK(ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1 && out[3] == 4);
+        ckpt_close(&c);
+    }
+    free(z);
+    free(p.p);
+}
+
 int main(void) {
     snprintf(g_dir, sizeof g_dir, "/tmp/samc_test_wfmt_%ld", (long)getpid());
     mkdir(g_dir, 0700);
@@ -275,6 +311,7 @@ int main(void) {
     RUN(deflated_zip_matches);
     RUN(zip64_matches);
     RUN(half_bfloat16_double_and_strides);
+    RUN(wrapped_training_checkpoint);
     RUN(safetensors_both_pe_copies);
     RUN(safetensors_prompt_encoder_pe_only);
     RUN(safetensors_shared_image_pe_only);

@@ -99,7 +99,7 @@ static int pickle_fails(const char *bytes, size_t n, const char *want) {
 
 TEST(pickle_refuses_foreign_globals) {
     CHECK(PICKLE_FAILS("\x80\x02" "cos\nsystem\n" "X\x02\x00\x00\x00ls\x85R.", "os.system"));
-    CHECK(PICKLE_FAILS("\x80\x02" "cbuiltins\neval\n" "X\x01\x00\x00\x001\x85R.", "builtins.eval"));
+    CHECK(PICKLE_FAILS("\x80\x02" "cbuiltins\neval\n" "X\x01\x00\x00\x00" "1\x85R.", "builtins.eval"));
     CHECK(PICKLE_FAILS("\x80\x04\x8c\x08" "builtins\x8c\x04" "exec\x93.", "builtins.exec"));
     CHECK(PICKLE_FAILS("\x80\x02" "ctorch._utils\n_rebuild_tensor\n.", "refusing"));
     CHECK(PICKLE_FAILS("\x80\x02" "ctorch\nStorage\n.", "refusing"));

@@ -199,14 +199,16 @@ typedef struct {
     uint32_t shape[4], stride[4];
 } pb_tensor;
 
-/* OrderedDict of _rebuild_tensor_v2(persid(('storage', torch.<T>, key, 'cpu', numel)), ...). */
-static inline void pb_state_dict(bbuf *b, const pb_tensor *t, int n) {
-    bb_u8(b, 0x80);
-    bb_u8(b, 2);
+/* OrderedDict() followed by MARK: the items of a state dict come next. */
+static inline void pb_ordered_dict_mark(bbuf *b) {
     pb_global(b, "collections", "OrderedDict");
     bb_u8(b, ')');
     bb_u8(b, 'R');
     bb_u8(b, '(');
+}
+
+/* key, _rebuild_tensor_v2(persid(('storage', torch.<T>, key, 'cpu', numel)), offset, size, stride, False, OrderedDict()) */
+static inline void pb_tensor_items(bbuf *b, const pb_tensor *t, int n) {
     for (int i = 0; i < n; i++) {
         pb_unicode(b, t[i].name);
         pb_global(b, "torch._utils", "_rebuild_tensor_v2");
@@ -233,6 +235,14 @@ static inline void pb_state_dict(bbuf *b, const pb_tensor *t, int n) {
         bb_u8(b, 't');
         bb_u8(b, 'R');
     }
+}
+
+/* A whole pickle: PROTO 2, the OrderedDict of the tensors, SETITEMS, STOP. */
+static inline void pb_state_dict(bbuf *b, const pb_tensor *t, int n) {
+    bb_u8(b, 0x80);
+    bb_u8(b, 2);
+    pb_ordered_dict_mark(b);
+    pb_tensor_items(b, t, n);
     bb_u8(b, 'u');
     bb_u8(b, '.');
 }

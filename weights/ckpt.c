@@ -151,6 +151,16 @@ static float load_elem(const uint8_t *base, ck_dtype dt, uint64_t idx, int swap)
     }
 }
 
+/* A converter reads each storage once: let the kernel drop its mapped pages again, so that
+ * converting a 2.5 GB checkpoint does not keep 2.5 GB resident. Pages are re-read on demand,
+ * so a storage shared by several tensors stays correct. */
+static void release_pages(const ckpt *c, const ck_storage *s, const uint8_t *base) {
+    if (!c->map || base < c->buf || base >= c->buf + c->len) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = (size_t)s->numel * ck_itemsize(s->dtype);
+    uintptr_t lo = (uintptr_t)base & ~(uintptr_t)(page - 1), hi = (uintptr_t)base + bytes;
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
     const ck_storage *s = &c->storages[t->storage];
     if (s->dtype != CK_F32 && s->dtype != CK_F16 && s->dtype != CK_BF16 && s->dtype != CK_F64)
@@ -165,7 +175,20 @@ int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
         free(owned);
         return -1;
     }
-    /* walk the elements in row-major order with an odometer over the dims */
+    /* the common case, a contiguous little-endian float32 view: one copy */
+    int contiguous = 1;
+    int64_t expect = 1;
+    for (int k = t->ndim - 1; k >= 0; k--) {
+        if (t->shape[k] != 1 && t->stride[k] != expect) contiguous = 0;
+        expect *= t->shape[k];
+    }
+    if (contiguous && s->dtype == CK_F32 && !c->big_endian) {
+        memcpy(out, base + (size_t)t->offset * 4, numel * 4);
+        release_pages(c, s, base);
+        free(owned);
+        return 0;
+    }
+    /* otherwise walk the elements in row-major order with an odometer over the dims */
     int64_t idx[CK_MAX_DIMS] = {0};
     uint64_t pos = (uint64_t)t->offset;
     for (size_t e = 0; e < numel; e++) {
@@ -177,6 +200,7 @@ int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
             idx[k] = 0;
         }
     }
+    release_pages(c, s, base);
     free(owned);
     return 0;
 }

@@ -22,6 +22,11 @@ typedef struct {
     uint64_t offset, nbytes;
 } samw_entry;
 
+/* samw_get hands out pointers to the file's little-endian floats without conversion */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "samc's .samw reader needs a little-endian host"
+#endif
+
 struct samw {
     char *path;
     const uint8_t *map;

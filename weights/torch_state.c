@@ -12,9 +12,22 @@ static int find_storage(const ckpt *c, const pk_value *sv) {
     return -1;
 }
 
+/* Training checkpoints wrap the weights, e.g. {"model": state_dict, "optimizer": ..., "epoch": n}:
+ * a dict holding anything but tensors is looked into under "state_dict" or "model". */
+static const pk_value *unwrap(const pk_value *dict) {
+    for (size_t i = 0; i < dict->u.dict.n; i++)
+        if (dict->u.dict.vals[i]->type != PK_TENSOR) {
+            const pk_value *inner = pk_dict_get(dict, "state_dict");
+            if (!inner || inner->type != PK_DICT) inner = pk_dict_get(dict, "model");
+            return inner && inner->type == PK_DICT ? inner : dict;
+        }
+    return dict;
+}
+
 int torch_state_dict(ckpt *c, const pk_value *dict, int (*add_storage)(void *ctx, ckpt *c, const pk_value *storage),
                      void *ctx) {
     if (!dict || dict->type != PK_DICT) return samc_err("%s: the pickle does not hold a state dict", c->label);
+    dict = unwrap(dict);
     for (size_t i = 0; i < dict->u.dict.n; i++) {
         const pk_value *k = dict->u.dict.keys[i], *v = dict->u.dict.vals[i];
         if (k->type != PK_STR) return samc_err("%s: state dict key %zu is not a string", c->label, i);

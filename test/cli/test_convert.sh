@@ -13,6 +13,13 @@ else
 fi
 if [ "$(head -c 4 "$T_TMP/tiny.samw")" = "SAMW" ]; then t_ok "output starts with SAMW"; else t_fail "output starts with SAMW"; fi
 
+t_run "converts the legacy sam-tiny" "$SAMC" convert --decoder-heads 4 $F/sam-tiny/model_legacy.pth "$T_TMP/legacy.samw"
+t_run "converts the safetensors sam-tiny" "$SAMC" convert --decoder-heads 4 $F/sam-tiny/model.safetensors "$T_TMP/st.samw"
+if cmp -s "$T_TMP/tiny.samw" "$T_TMP/legacy.samw" && cmp -s "$T_TMP/tiny.samw" "$T_TMP/st.samw"; then
+    t_ok "all three formats give the same .samw"
+else
+    t_fail "all three formats give the same .samw"
+fi
 t_rejects "sam-tiny without --decoder-heads" "give it with .-decoder-heads" "$SAMC" convert $F/sam-tiny/model.pth "$T_TMP/x.samw"
 [ -e "$T_TMP/x.samw" ] && t_fail "no output after an error" || t_ok "no output after an error"
 t_rejects "missing input" "no-such-file" "$SAMC" convert "$T_TMP/no-such-file.pth" "$T_TMP/x.samw"
