@@ -14,7 +14,7 @@
 
 static const char *k_usage =
     "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy] [--point X,Y,LABEL]...\n"
-    "                    [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy] [--multimask] -o DIR\n"
+    "                    [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy] [--multimask] [--threads N] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
     "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses a cached image\n"
     "  embedding (float32 1 x C x G x G) instead of running the image encoder; --mask-input\n"

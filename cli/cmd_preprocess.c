@@ -14,7 +14,7 @@
 #include "util/mem.h"
 
 static const char *k_usage =
-    "usage: samc preprocess IMAGE [--img-size S] -o DIR\n"
+    "usage: samc preprocess IMAGE [--img-size S] [--threads N] -o DIR\n"
     "  Resizes IMAGE so its long side is S (default 1024) exactly as Pillow's BILINEAR resize,\n"
     "  then normalises and zero-pads it to S x S like Sam.preprocess. Writes\n"
     "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S).\n";
