@@ -8,6 +8,7 @@
 #include "check.h"
 #include "io/npy.h"
 #include "nn/blas.h"
+#include "nn/mode.h"
 #include "sam/image_encoder.h"
 #include "sam/transforms.h"
 #include "util/err.h"
@@ -82,6 +83,13 @@ static void check_parity_preprocessed(const char *name, int dec_heads) {
 TEST(sam_tiny_matches_official_embedding) {
     /* 16x16 tokens, window 5 padded to 20, global blocks 1 and 3 */
     check_parity_preprocessed("sam-tiny", 4);
+}
+
+TEST(sam_tiny_reference_mode_matches_official_embedding) {
+    /* the portable fixed-order matrix products and elementary functions of nn/mode.h */
+    nn_set_reference_mode(1);
+    check_parity_preprocessed("sam-tiny", 4);
+    nn_set_reference_mode(0);
 }
 
 TEST(sam_demo_matches_official_embedding) {
@@ -185,6 +193,7 @@ TEST(check_rejects_bad_configs) {
 
 int main(void) {
     RUN(sam_tiny_matches_official_embedding);
+    RUN(sam_tiny_reference_mode_matches_official_embedding);
     RUN(sam_demo_matches_official_embedding);
     RUN(sam_small_matches_official_embedding);
     RUN(check_rejects_bad_configs);
