@@ -10,8 +10,11 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "nn/gemm.h"
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "util/mem.h"
 
@@ -28,11 +31,84 @@ int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int thread
     size_t N = (size_t)h * w, Rh = 2 * (size_t)h - 1, Rw = 2 * (size_t)w - 1;
     size_t Qb = (size_t)block_rows(h, w) * w;
     size_t tables = 0, per_task = 0, all_tasks = 0;
-    /* resized tables th[Rh][hd], tw[Rw][hd]; per thread attn[Qb][N], ph[Qb][Rh], pw[Qb][Rw], qs[Qb][hd] */
+    /* resized tables th[Rh][hd], tw[Rw][hd]; per thread attn[Qb][N], ph[Qb][Rh], pw[Qb][Rw], qs[Qb][hd],
+     * rel_h[h], rel_w[w] */
     if (size_mul(Rh + Rw, (size_t)hd, &tables) || size_mul(Qb, N + Rh + Rw + (size_t)hd, &per_task) ||
+        size_add(per_task, (size_t)h + w, &per_task) ||
         size_mul(per_task, (size_t)threads, &all_tasks) || size_add(tables, all_tasks, out))
         return -1;
     return 0;
+}
+
+/* exp(x) for the softmax in fast mode, written so that the loop around it vectorises (the
+ * C library's expf costs a call per value, and the logits are most of the attention's
+ * values): x = n*ln2 + r with n = round(x/ln2) (by the 1.5*2^23 trick) and ln2 split in two
+ * so n*LN2_HI is exact; exp(r) on |r| <= ln2/2 by Cephes' degree-6 minimax polynomial; 2^n
+ * from its bit pattern. Within 2 ulp of exp. Below -87 (and for NaN) it returns 0: there
+ * exp(x) < 2^-125 adds nothing next to the row's maximum, exp(0) = 1. The clamp is a bit
+ * select rather than a ?: because gcc does not if-convert a float compare-and-select under
+ * -ftrapping-math. Only elementwise IEEE operations: the bits do not depend on the vector
+ * width. */
+static inline float softmax_expf(float x) {
+    const float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, ROUND = 12582912.0f;
+    const float LO = -87.0f;
+    int keep = x >= LO;
+    uint32_t xb, lob, mask = 0u - (uint32_t)keep, cb;
+    memcpy(&xb, &x, sizeof xb);
+    memcpy(&lob, &LO, sizeof lob);
+    cb = (xb & mask) | (lob & ~mask);
+    float xc; /* max(x, -87) */
+    memcpy(&xc, &cb, sizeof xc);
+    float n = (xc * LOG2E + ROUND) - ROUND;
+    float r = (xc - n * LN2_HI) - n * LN2_LO;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = (p * r * r + r) + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale * (float)keep;
+}
+
+float attention_expf(float x) { return softmax_expf(x); }
+
+/* add_decomposed_rel_pos and softmax on one query's logits row[h][w], in place:
+ * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as softmax_rows_inplace
+ * (max, exp, sum in double, times 1/sum). Both in one sweep keep the row in L1; the
+ * maximum is the same whatever order the vectorised loop takes. Reference mode keeps the
+ * portable nn_expf and a sequential sum; fast mode vectorises exp and the sum (a fixed
+ * order for a given build, whatever the thread count). */
+static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
+    int N = h * w;
+    float mx = -INFINITY;
+    for (int kk = 0; kk < h; kk++) {
+        float *r = row + (size_t)kk * w, bh = rel_h[kk];
+        #pragma omp simd reduction(max : mx)
+        for (int l = 0; l < w; l++) {
+            r[l] = r[l] + bh + rel_w[l];
+            mx = r[l] > mx ? r[l] : mx;
+        }
+    }
+    double sum = 0.0;
+    if (nn_reference_mode()) {
+        for (int c = 0; c < N; c++) {
+            row[c] = nn_expf(row[c] - mx);
+            sum += row[c];
+        }
+    } else {
+        #pragma omp simd reduction(+ : sum)
+        for (int c = 0; c < N; c++) {
+            row[c] = softmax_expf(row[c] - mx);
+            sum += row[c];
+        }
+    }
+    float inv = (float)(1.0 / sum);
+    #pragma omp simd
+    for (int c = 0; c < N; c++) row[c] *= inv;
 }
 
 /* One task: queries of grid rows [i0, i0+nr) of one grid, one head. */
@@ -46,6 +122,8 @@ static void rel_pos_attention_task(float *out, const float *qkv, const float *th
     float *ph = attn + (size_t)nq * N;           /* [nq][Rh]: q . rel_pos_h[r] for every table row r */
     float *pw = ph + (size_t)nq * Rh;            /* [nq][Rw] */
     float *qs = pw + (size_t)nq * Rw;            /* [nq][hd]: q * scale */
+    float *rel_h = qs + (size_t)nq * hd;         /* [h]: one query's rel_h terms */
+    float *rel_w = rel_h + h;                    /* [w] */
 
     for (int n = 0; n < nq; n++)
         for (int d = 0; d < hd; d++) qs[(size_t)n * hd + d] = q[(size_t)n * ld + d] * scale;
@@ -59,24 +137,20 @@ static void rel_pos_attention_task(float *out, const float *qkv, const float *th
     nn_sgemm(0, 1, nq, Rw, hd, 1.0f, q, ld, tw, hd, 0.0f, pw, Rw);
     for (int n = 0; n < nq; n++) {
         int i = i0 + n / w, j = n % w;
-        float *row = attn + (size_t)n * N;
-        const float *rh = ph + (size_t)n * Rh + i + h - 1; /* rh[-kk] = rel_h[(i,j)][kk] */
-        const float *rw = pw + (size_t)n * Rw + j + w - 1; /* rw[-l]  = rel_w[(i,j)][l] */
-        for (int kk = 0; kk < h; kk++)
-            for (int l = 0; l < w; l++) row[kk * w + l] = row[kk * w + l] + rh[-kk] + rw[-l];
+        for (int kk = 0; kk < h; kk++) rel_h[kk] = ph[(size_t)n * Rh + i - kk + h - 1];
+        for (int l = 0; l < w; l++) rel_w[l] = pw[(size_t)n * Rw + j - l + w - 1];
+        rel_pos_softmax_row(attn + (size_t)n * N, rel_h, rel_w, h, w);
     }
 
-    softmax_rows_inplace(attn, (size_t)nq, N);
     /* out[nq][hd] (columns of this head) = attn @ v */
-    nn_sgemm(0, 0, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f,
-                out + (size_t)i0 * w * C + (size_t)head * hd, C);
+    nn_sgemm(0, 0, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f, out + (size_t)i0 * w * C + (size_t)head * hd, C);
 }
 
 void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
                                int B, int h, int w, int heads, int hd, int threads, float *scratch) {
     int C = heads * hd, N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
     int rows = block_rows(h, w), nblk = (h + rows - 1) / rows;
-    size_t per_task = (size_t)rows * w * ((size_t)N + Rh + Rw + hd);
+    size_t per_task = (size_t)rows * w * ((size_t)N + Rh + Rw + hd) + h + w;
     /* Python's head_dim**-0.5 rounded to float32 (1/sqrt gives the same float for every
      * hd up to 4096, and sqrt is exact IEEE everywhere) */
     float scale = (float)(1.0 / sqrt((double)hd));

@@ -106,6 +106,9 @@ void window_unpartition(float *x, const float *windows, int H, int W, int C, int
  * the same bits for any thread count. scratch: rel_pos_attention_scratch_size floats. */
 void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
                                int B, int h, int w, int heads, int hd, int threads, float *scratch);
+/* exp(x) for x <= 0 as rel_pos_attention_forward's softmax computes it in fast mode (a
+ * vectorisable polynomial within 2 ulp of exp; 0 below -87 and for NaN). */
+float attention_expf(float x);
 /* *out = floats of scratch rel_pos_attention_forward needs for h x w grids at `threads` threads.
  * 0, or -1 on size overflow. */
 int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads);

@@ -276,6 +276,21 @@ TEST(attention_reference_mode_matches_naive) {
     nn_set_reference_mode(0);
 }
 
+TEST(attention_expf_within_2_ulp) {
+    /* against exp in double over the whole range the softmax feeds it, x in [-87, 0] */
+    double max_rel = 0;
+    for (int i = 0; i <= 1000000; i++) {
+        float x = (float)(-87.0 * i / 1000000.0);
+        double want = exp((double)x), rel = fabs(attention_expf(x) - want) / want;
+        if (rel > max_rel) max_rel = rel;
+    }
+    CHECK_MSG(max_rel < 2.4e-7, "max relative error %g", max_rel); /* 2 ulp = 2^-22 relative */
+    CHECK(attention_expf(0.0f) == 1.0f);
+    CHECK_NEAR(attention_expf(-1.0f), 0.36787944117144233, 1e-7);
+    CHECK(attention_expf(-87.5f) == 0.0f && attention_expf(-1e30f) == 0.0f && attention_expf(-INFINITY) == 0.0f);
+    CHECK(attention_expf(NAN) == 0.0f);
+}
+
 int main(void) {
     RUN(layernorm_hand_values);
     RUN(gelu_known_erf_values);
@@ -293,5 +308,6 @@ int main(void) {
     RUN(attention_query_blocks_match_naive);
     RUN(attention_resized_tables_match_naive);
     RUN(attention_reference_mode_matches_naive);
+    RUN(attention_expf_within_2_ulp);
     return check_summary();
 }
