@@ -14,6 +14,7 @@
 #include "weights/ckpt.h"
 #include "weights/convert.h"
 #include "weights/pickle.h"
+#include "weights/sam_config.h"
 #include "weights/samw.h"
 
 #define TINY "test/fixtures/sam-tiny/"
@@ -260,6 +261,49 @@ TEST(missing_tensor_named) {
     free(p);
 }
 
+/* Broadcast views (stride 0) could claim any size from a tiny storage: refused, so neither the
+ * reader nor config inference ever sees absurd shapes backed by nothing. */
+TEST(broadcast_views_refused) {
+    const pb_tensor t[] = {{"image_encoder.pos_embed", "FloatStorage", "0", 1, 0, 4, {1, 1u << 20, 1u << 20, 1}, {0, 0, 0, 0}}};
+    bbuf pkl = {0};
+    pb_state_dict(&pkl, t, 1);
+    const float one = 1;
+    zb_entry e[] = {{"archive/data.pkl", pkl.p, pkl.n, 0}, {"archive/data/0", (const uint8_t *)&one, 4, 0}};
+    size_t zlen = 0;
+    uint8_t *z = zb_build(e, 2, 0, &zlen);
+    CHECK(open_fails(z, zlen, "'image_encoder.pos_embed' has 1099511627776 elements but its storage '0' only 1"));
+    free(z);
+    free(pkl.p);
+}
+
+/* Shapes that pass the view checks but describe an impossible model are refused by inference. */
+TEST(absurd_config_refused) {
+    /* a 4096-token grid of 32-pixel patches: 131072-pixel images */
+    const pb_tensor t[] = {
+        {"image_encoder.pos_embed", "FloatStorage", "0", 4096, 0, 4, {1, 4096, 1, 1}, {4096, 1, 1, 1}},
+        {"image_encoder.patch_embed.proj.weight", "FloatStorage", "1", 1024, 0, 4, {1, 1, 32, 32}, {1024, 1024, 32, 1}},
+        {"image_encoder.neck.0.weight", "FloatStorage", "2", 1, 0, 4, {1, 1, 1, 1}, {1, 1, 1, 1}},
+    };
+    bbuf pkl = {0};
+    pb_state_dict(&pkl, t, 3);
+    float *blob = calloc(8192, 4);
+    zb_entry e[] = {{"archive/data.pkl", pkl.p, pkl.n, 0},
+                    {"archive/data/0", (const uint8_t *)blob, 4096 * 4, 0},
+                    {"archive/data/1", (const uint8_t *)blob, 1024 * 4, 0},
+                    {"archive/data/2", (const uint8_t *)blob, 4, 0}};
+    size_t zlen = 0;
+    uint8_t *z = zb_build(e, 4, 0, &zlen);
+    ckpt c;
+    CHECK(ckpt_open_mem(&c, z, zlen, "absurd.pth") == 0);
+    sam_config cfg;
+    CHECK(sam_config_infer(&c, 0, &cfg) == -1);
+    CHECK(strstr(samc_errmsg(), "too large an image") != NULL);
+    ckpt_close(&c);
+    free(z);
+    free(blob);
+    free(pkl.p);
+}
+
 /* ---- zip structure ---- */
 
 static uint8_t *tiny_pth(size_t *len, size_t *eocd) {
@@ -344,6 +388,9 @@ TEST(corrupt_and_lying_deflate) {
     /* a huge declared uncompressed size: refused before allocating */
     memcpy(q, z, zlen);
     wr_le_n(q + cd + 24, 0xFFFFFFF0u, 4);
+    CHECK(open_fails(q, zlen, "implausibly large"));
+    memcpy(q, z, zlen);
+    wr_le_n(q + cd + 24, 100u << 20, 4); /* more than 1032 times the compressed size */
     CHECK(open_fails(q, zlen, "impossible"));
     /* a slightly wrong declared size */
     memcpy(q, z, zlen);
@@ -484,6 +531,8 @@ int main(void) {
     RUN(pth_with_foreign_global);
     RUN(tensor_past_its_storage);
     RUN(integer_storage_refused_at_conversion);
+    RUN(broadcast_views_refused);
+    RUN(absurd_config_refused);
     RUN(shape_mismatch_names_the_tensor);
     RUN(missing_tensor_named);
     RUN(bad_zip_offsets_and_sizes);

@@ -109,6 +109,11 @@ int ckpt_validate(const ckpt *c) {
         if (last >= s->numel)
             return samc_err("%s: tensor '%s' runs past its storage '%s' (needs element %llu, storage holds %llu)",
                             c->label, t->name, s->key, (unsigned long long)last, (unsigned long long)s->numel);
+        /* torch.save writes whole storages, so a state-dict tensor never has more elements than
+         * its storage; refusing broadcast (stride 0) views keeps output sizes bounded by the input */
+        if (numel > s->numel)
+            return samc_err("%s: tensor '%s' has %zu elements but its storage '%s' only %llu", c->label, t->name, numel,
+                            s->key, (unsigned long long)s->numel);
     }
     return 0;
 }

@@ -56,6 +56,8 @@ static int infer_encoder(const ckpt *c, sam_config *cfg) {
     int grid = (int)pos->shape[1];
     cfg->embed_dim = (int)pos->shape[3];
     cfg->patch_size = (int)patch->shape[2];
+    if ((int64_t)grid * cfg->patch_size > (1 << 16))
+        return samc_err("%s: a %d-token grid of %d-pixel patches is too large an image", c->label, grid, cfg->patch_size);
     cfg->img_size = grid * cfg->patch_size;
     cfg->out_chans = (int)neck->shape[0];
     cfg->depth = count_indexed(c, "image_encoder.blocks.%d.norm1.weight");

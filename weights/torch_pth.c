@@ -58,6 +58,8 @@ int torch_pth_read(ckpt *c) {
     const zip_entry *pkl = zip_find(&c->zip, name);
     if (!pkl) return samc_err("%s: no %s record (not a torch checkpoint)", c->label, name);
     if (read_byteorder(c, ctx.prefix)) return -1;
+    /* ViT-H's is about 100 KB; a huge one can only be hostile */
+    if (pkl->size > (256u << 20)) return samc_err("%s: %s is implausibly large (%llu bytes)", c->label, name, (unsigned long long)pkl->size);
     const uint8_t *d = NULL;
     uint8_t *owned = NULL;
     if (zip_entry_data(&c->zip, pkl, &d, &owned)) return samc_err_context("%s", c->label);
