@@ -22,6 +22,15 @@ extern "C" {
 
 const char *samc_errmsg(void);
 
+/* Reference mode (off by default), for the whole process: every op in portable C with a
+ * fixed summation order and samc's own exp/erf/sin/cos, so results are the same bits on any
+ * IEEE-754 machine and compiler, at any thread count, whichever OpenBLAS is installed. It is
+ * several times slower. Set it before sam_model_load (a model loaded in the other mode
+ * recomputes its dense positional encoding at every decode) and never while a call runs.
+ * The default fast mode uses OpenBLAS and libm: the same bits at any thread count and run
+ * to run on one machine, not across machines. */
+void samc_set_reference_mode(int on);
+
 typedef struct sam_model sam_model;
 typedef struct sam_predictor sam_predictor;
 

@@ -5,11 +5,15 @@
 
 #include <stdio.h>
 
-/* Starts recording nn_trace() tensors into dir: dir/NNN_name.npy (float32) plus
- * dir/manifest.tsv ("index<TAB>name<TAB>file<TAB>shape" per line, in forward order).
- * Returns 0 or -1. audit_trace_stop() removes the sink and reports the first write error. */
+/* Starts recording nn_trace() tensors into dir: dir/NNN_name.npy (float32, each written
+ * atomically) plus dir/manifest.tsv ("index<TAB>name<TAB>file<TAB>shape" per line, in
+ * forward order), which appears last, when audit_trace_stop() succeeds; an older manifest in
+ * dir is removed at the start. Returns 0 or -1. audit_trace_stop() removes the sink and
+ * reports the first write error (then, like audit_trace_abort(), it removes every file of
+ * the unfinished trace). */
 int audit_trace_start(const char *dir);
 int audit_trace_stop(void);
+void audit_trace_abort(void);
 
 /* Per-tensor comparison of two float arrays of n values. */
 typedef struct {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/blas.h"
+#include "samc.h"
 #include "util/err.h"
 
 int cli_error(const char *cmd, const char *fmt, ...) {
@@ -85,6 +86,10 @@ int cli_common_option(const char *cmd, int argc, char **argv, int *i) {
         long n;
         if (!v || cli_int(cmd, "--threads", v, 1, 1024, &n)) return -1;
         blas_set_threads((int)n);
+        return 1;
+    }
+    if (!strcmp(argv[*i], "--reference")) {
+        samc_set_reference_mode(1);
         return 1;
     }
     return 0;

@@ -24,8 +24,9 @@ int cli_double(const char *cmd, const char *opt, const char *s, double *out);
 /* Parses exactly n comma-separated finite doubles ("x,y,label"); 0 or -1. */
 int cli_doubles(const char *cmd, const char *opt, const char *s, int n, double *out);
 
-/* Handles the options every subcommand takes (--threads N). Returns 1 if argv[*i] was one
- * of them (and consumed it), 0 if not, -1 on a bad value. */
+/* Handles the options every subcommand takes (--threads N; --reference, the portable
+ * reference mode of samc.h). Returns 1 if argv[*i] was one of them (and consumed it), 0 if
+ * not, -1 on a bad value. */
 int cli_common_option(const char *cmd, int argc, char **argv, int *i);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
     const char *help;
 } k_commands[] = {
     {"version", cmd_version, "print the version and the BLAS kernel in use"},
+    {"trace", cmd_trace, "write every intermediate tensor of one prediction as .npy"},
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
     {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
     {"merge", cmd_merge, "combine the run folders of eval shards"},
@@ -32,7 +33,8 @@ static void usage(FILE *fp) {
     fprintf(fp, "usage: samc COMMAND [options]   (samc COMMAND -h for its options)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", k_commands[i].name, k_commands[i].help);
-    fprintf(fp, "\nevery command takes --threads N (default: all cores)\n");
+    fprintf(fp, "\nevery command takes --threads N (default: all cores) and --reference (portable\n"
+                "reference mode: the same bits on any machine and compiler, slower)\n");
 }
 
 int cmd_version(int argc, char **argv) {

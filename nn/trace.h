@@ -16,5 +16,7 @@ int nn_trace_enabled(void);
 
 /* Reports one tensor of up to 4 dims (unused trailing dims are 0). */
 void nn_trace(const char *name, const float *data, int64_t d0, int64_t d1, int64_t d2, int64_t d3);
+/* The same, named by fmt with one %d filled with i ("image_encoder.blocks.%d"). */
+void nn_trace_at(const char *fmt, int i, const float *data, int64_t d0, int64_t d1, int64_t d2, int64_t d3);
 
 #endif

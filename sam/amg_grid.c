@@ -25,7 +25,8 @@ void amg_point_grid(int n, double *out) {
 
 int amg_layer_points_per_side(int n_per_side, int layer, int scale_per_layer) {
     /* int(n_per_side / (scale_per_layer ** layer)), a Python float division */
-    double scale = pow((double)scale_per_layer, (double)layer);
+    double scale = 1.0; /* exact integer powers, without relying on libm's pow */
+    for (int i = 0; i < layer; i++) scale *= scale_per_layer;
     return (int)((double)n_per_side / scale);
 }
 

@@ -121,11 +121,12 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     /* one hypernetwork MLP per mask token, then masks[T][4G*4G] = hyper[T][C/8] @ up2 */
     for (int m = 0; m < T; m++)
         mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
+    nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
     nn_sgemm(0, 0, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
                 masks, (int)up_hw);
     mlp_forward(&md->iou_head, queries, iou, mlp_a, mlp_b);
     nn_trace("mask_decoder.masks", masks, 1, T, 4 * G, 4 * G);
-    nn_trace("mask_decoder.iou_pred", iou, 1, T, 0, 0);
+    nn_trace("mask_decoder.iou_prediction_head", iou, 1, T, 0, 0);
     rc = 0;
 done:
     free(tokens);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "sam/sam_model.h"
@@ -87,16 +88,21 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     size_t GG = (size_t)m->grid * m->grid;
     float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
     float *dense = xmalloc_array((size_t)m->channels, GG * sizeof(float));
+    /* a model loaded in the other mode (nn/mode.h) has the other mode's sin/cos in its dense PE */
+    int pe_stale = m->dense_pe_reference != nn_reference_mode();
+    float *pe = pe_stale ? xmalloc_array((size_t)m->channels, GG * sizeof(float)) : m->dense_pe;
     int rc = -1;
-    if (!sparse || !dense) goto done;
+    if (!sparse || !dense || !pe) goto done;
+    if (pe_stale) prompt_encoder_dense_pe(&m->prompt, pe);
     prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
     if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
-    nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
+    if (n > 0) nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
     nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);
-    rc = mask_decoder_predict(&m->decoder, p->embedding, dense, m->dense_pe, sparse, n, low_res, iou);
+    rc = mask_decoder_predict(&m->decoder, p->embedding, dense, pe, sparse, n, low_res, iou);
 done:
     free(sparse);
     free(dense);
+    if (pe_stale) free(pe);
     return rc;
 }
 
@@ -220,6 +226,10 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     memcpy(out->iou, all_iou + first, (size_t)k * sizeof(float));
     memcpy(out->low_res_logits, all + first * LL, (size_t)k * LL * sizeof(float));
     if (sam_postprocess_logits(p, out->low_res_logits, k, out->logits)) goto done;
+    /* predict_torch's low_res_masks, iou_predictions and (return_logits) masks */
+    nn_trace("low_res_masks", out->low_res_logits, 1, k, L, L);
+    nn_trace("iou_predictions", out->iou, 1, k, 0, 0);
+    nn_trace("masks", out->logits, 1, k, out->h, out->w);
     /* masks = logits > mask_threshold (0.0) */
     for (size_t i = 0; i < (size_t)k * HW; i++) out->masks[i] = out->logits[i] > 0.0f;
     rc = 0;

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "nn/mode.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -27,6 +28,7 @@ sam_model *sam_model_load(const char *samw_path) {
     }
     if (!(m->dense_pe = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float)))) goto fail;
     prompt_encoder_dense_pe(&m->prompt, m->dense_pe);
+    m->dense_pe_reference = nn_reference_mode();
     return m;
 fail:
     sam_model_free(m);

@@ -19,6 +19,7 @@ struct sam_model {
     prompt_encoder prompt;
     mask_decoder decoder;
     float *dense_pe; /* C x G x G: prompt_encoder.get_dense_pe(), computed once */
+    int dense_pe_reference; /* the nn mode it was computed in (nn/mode.h) */
 };
 
 struct sam_predictor {

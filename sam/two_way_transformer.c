@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
+#include "nn/trace.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -182,14 +183,19 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
             key_pe[(size_t)p * C + c] = image_pe[(size_t)c * HW + p];
         }
     memcpy(queries, tokens, nq * sizeof(float));
-    for (int l = 0; l < t->depth; l++)
+    for (int l = 0; l < t->depth; l++) {
         if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta)) goto done;
+        nn_trace_at("mask_decoder.transformer.layers.%d.queries", l, queries, 1, N, C, 0);
+        nn_trace_at("mask_decoder.transformer.layers.%d.keys", l, keys, 1, HW, C, 0);
+    }
     /* final attention of the tokens to the image */
     add(tq, queries, tokens, nq);
     add(tk, keys, key_pe, nk);
     if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
+    nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
+    nn_trace("mask_decoder.transformer.norm_final_attn", queries, 1, N, C, 0);
     rc = 0;
 done:
     free(key_pe);

@@ -27,6 +27,9 @@ else
     echo "sanitizer build failed"; total_f=$((total_f + 1))
 fi
 
+echo "== reference mode across compilers"
+bash test/reference_builds.sh | tee "$log"; add "$log"
+
 if [ -x fuzz/smoke.sh ]; then
     echo "== fuzz smoke run"
     bash fuzz/smoke.sh | tee "$log"; add "$log"

@@ -43,8 +43,43 @@ TEST(trace_then_diff_identical_and_changed) {
     npy_free(&a);
 }
 
+/* an unfinished trace leaves nothing behind: no manifest, no tensor files, no folder */
+TEST(trace_abort_removes_everything) {
+    const char *dir = "build/test_audit_abort";
+    float x[2] = {1, 2};
+    CHECK(audit_trace_start(dir) == 0);
+    nn_trace("image_encoder.patch_embed", x, 2, 0, 0, 0);
+    FILE *f = fopen("build/test_audit_abort/000_image_encoder.patch_embed.npy", "rb");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    audit_trace_abort();
+    CHECK(fopen("build/test_audit_abort/000_image_encoder.patch_embed.npy", "rb") == NULL);
+    CHECK(fopen("build/test_audit_abort/manifest.tsv", "rb") == NULL);
+    CHECK(fopen("build/test_audit_abort/manifest.tsv.tmp", "rb") == NULL);
+    CHECK(fopen(dir, "rb") == NULL);
+    CHECK(!nn_trace_enabled());
+}
+
+/* a new trace into an old trace's folder removes the old manifest first, so a crash
+ * half-way cannot leave it describing a mix of old and new files */
+TEST(trace_start_drops_an_old_manifest) {
+    const char *dir = "build/test_audit_again";
+    float x[1] = {1};
+    CHECK(audit_trace_start(dir) == 0);
+    nn_trace("a", x, 1, 0, 0, 0);
+    CHECK(audit_trace_stop() == 0);
+    FILE *f = fopen("build/test_audit_again/manifest.tsv", "rb");
+    CHECK(f != NULL);
+    if (f) fclose(f);
+    CHECK(audit_trace_start(dir) == 0);
+    CHECK(fopen("build/test_audit_again/manifest.tsv", "rb") == NULL);
+    audit_trace_abort();
+}
+
 int main(void) {
     RUN(compare_counts_ulps_by_hand);
     RUN(trace_then_diff_identical_and_changed);
+    RUN(trace_abort_removes_everything);
+    RUN(trace_start_drops_an_old_manifest);
     return check_summary();
 }
