@@ -20,6 +20,15 @@
 
 #define ATTN_QUERY_BLOCK 256
 
+/* The softmax row kernel is most of the attention's work outside sgemm. On x86-64 Linux,
+ * GCC and Clang also build AVX2 and AVX-512 versions of it and the loader picks the one the
+ * CPU runs (an ifunc), as the binary itself targets plain x86-64. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define ROW_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ROW_KERNEL_CLONES
+#endif
+
 /* Query rows of the grid per task: whole rows, about ATTN_QUERY_BLOCK queries. */
 static int block_rows(int h, int w) {
     int rows = ATTN_QUERY_BLOCK / w;
@@ -78,21 +87,20 @@ float attention_expf(float x) { return softmax_expf(x); }
 
 /* add_decomposed_rel_pos and softmax on one query's logits row[h][w], in place:
  * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as softmax_rows_inplace
- * (max, exp, sum in double, times 1/sum). Both in one sweep keep the row in L1; the
+ * (max, exp, sum in double, times 1/sum), one row at a time so that it stays in L1. The
  * maximum is the same whatever order the vectorised loop takes. Reference mode keeps the
  * portable nn_expf and a sequential sum; fast mode vectorises exp and the sum (a fixed
  * order for a given build, whatever the thread count). */
-static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
+ROW_KERNEL_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
     int N = h * w;
-    float mx = -INFINITY;
     for (int kk = 0; kk < h; kk++) {
         float *r = row + (size_t)kk * w, bh = rel_h[kk];
-        #pragma omp simd reduction(max : mx)
-        for (int l = 0; l < w; l++) {
-            r[l] = r[l] + bh + rel_w[l];
-            mx = r[l] > mx ? r[l] : mx;
-        }
+        #pragma omp simd
+        for (int l = 0; l < w; l++) r[l] = r[l] + bh + rel_w[l];
     }
+    float mx = -INFINITY;
+    #pragma omp simd reduction(max : mx)
+    for (int c = 0; c < N; c++) mx = row[c] > mx ? row[c] : mx;
     double sum = 0.0;
     if (nn_reference_mode()) {
         for (int c = 0; c < N; c++) {
