@@ -129,12 +129,12 @@ int audit_diff_dirs(const char *a, const char *b, double threshold, FILE *out) {
         return -1;
     }
     int over = 0, first_reported = 0, compared = 0;
-    fprintf(out, "%-48s %-16s %12s %12s %10s\n", "tensor", "shape", "max_abs", "max_rel", "max_ulp");
+    fprintf(out, "%-52s %-16s %12s %12s %10s\n", "tensor", "shape", "max_abs", "max_rel", "max_ulp");
     for (int i = 0; i < la.n; i++) {
         int j = 0;
         while (j < lb.n && strcmp(la.names[i], lb.names[j]) != 0) j++;
         if (j == lb.n) {
-            fprintf(out, "%-48s (not in %s)\n", la.names[i], b);
+            fprintf(out, "%-52s (not in %s)\n", la.names[i], b);
             continue;
         }
         char pa[4200], pb[4200];
@@ -151,13 +151,13 @@ int audit_diff_dirs(const char *a, const char *b, double threshold, FILE *out) {
         for (int k = 0; k < xa.ndim && off < sizeof shp; k++)
             off += (size_t)snprintf(shp + off, sizeof shp - off, k ? "x%lld" : "%lld", (long long)xa.shape[k]);
         if (xa.count != xb.count) {
-            fprintf(out, "%-48s %-16s sizes differ (%zu vs %zu values)\n", la.names[i], shp, xa.count, xb.count);
+            fprintf(out, "%-52s %-16s sizes differ (%zu vs %zu values)\n", la.names[i], shp, xa.count, xb.count);
             over++;
         } else {
             audit_diff d;
             audit_compare(xa.data, xb.data, xa.count, &d);
             int bad = d.max_rel > threshold || d.nan_mismatch;
-            fprintf(out, "%-48s %-16s %12.4g %12.4g %10lld%s%s\n", la.names[i], shp, d.max_abs, d.max_rel, d.max_ulp,
+            fprintf(out, "%-52s %-16s %12.4g %12.4g %10lld%s%s\n", la.names[i], shp, d.max_abs, d.max_rel, d.max_ulp,
                     d.nan_mismatch ? "  NaN mismatch" : "", bad && !first_reported ? "  <- first over threshold" : "");
             if (bad) {
                 over++;
