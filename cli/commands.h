@@ -14,5 +14,6 @@ int cmd_info(int argc, char **argv);
 int cmd_preprocess(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
+int cmd_everything(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const struct {
     {"preprocess", cmd_preprocess, "resize, normalise and pad an image like SamPredictor.set_image"},
     {"encode", cmd_encode, "the image embedding of an image (SamPredictor.set_image), as .npy"},
     {"predict", cmd_predict, "segment an image from points, a box or a mask (SamPredictor.predict)"},
+    {"everything", cmd_everything, "segment everything: masks from a grid of point prompts (SamAutomaticMaskGenerator)"},
 };
 
 static void usage(FILE *fp) {

@@ -1,0 +1,283 @@
+/* MaskDecoder.predict_masks for the automatic mask generator's single-point prompts, with the
+ * image-only work shared (see sam/amg_decoder.h). Every op follows the order of operations of
+ * sam/two_way_transformer.c and sam/mask_decoder.c, so the results are those of the
+ * one-prompt decoder. */
+#include "sam/amg_decoder.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/blas.h"
+#include "nn/gemm.h"
+#include "nn/nn.h"
+#include "sam/prompt_encoder.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+#define TW_LN_EPS 1e-5f /* nn.LayerNorm default in the two-way transformer */
+#define N_SPARSE 2      /* the point and the padding point */
+
+static void add(float *out, const float *a, const float *b, size_t n) {
+    #pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+/* Scratch of one attention call, sized for the largest (HW queries or keys). */
+typedef struct {
+    float *q, *k, *v, *o, *s;
+} attn_buf;
+
+/* Attention.forward: out[Nq][C]. Projections given in q_pre / k_pre / v_pre ([N][D], already
+ * projected) are used instead of projecting q_in / k_in / v_in. */
+static void attention(const tw_attention *a, float *out, const float *q_in, int Nq, const float *k_in,
+                      const float *v_in, int Nk, const float *q_pre, const float *k_pre, const float *v_pre,
+                      const attn_buf *b) {
+    int C = a->dim, D = a->internal, d = D / a->heads;
+    const float *q = q_pre, *k = k_pre, *v = v_pre;
+    if (!q) linear_forward(b->q, q_in, a->q_w, a->q_b, Nq, C, D), q = b->q;
+    if (!k) linear_forward(b->k, k_in, a->k_w, a->k_b, Nk, C, D), k = b->k;
+    if (!v) linear_forward(b->v, v_in, a->v_w, a->v_b, Nk, C, D), v = b->v;
+    float scale = (float)sqrt((double)d);
+    for (int h = 0; h < a->heads; h++) {
+        nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
+        size_t n = (size_t)Nq * Nk;
+        #pragma omp parallel for schedule(static) if (n > 65536)
+        for (size_t i = 0; i < n; i++) b->s[i] /= scale;
+        softmax_rows_inplace(b->s, (size_t)Nq, Nk);
+        nn_sgemm(0, 0, Nq, d, Nk, 1.0f, b->s, Nk, v + h * d, D, 0.0f, b->o + h * d, D);
+    }
+    linear_forward(out, b->o, a->out_w, a->out_b, Nq, D, C);
+}
+
+/* mask_decoder.MLP on one vector */
+static void mlp(const mlp_head *m, const float *x, float *y, float *t0, float *t1) {
+    memcpy(t0, x, (size_t)m->dims[0] * sizeof(float));
+    for (int i = 0; i < m->n_layers; i++) {
+        linear_forward(t1, t0, m->w[i], m->b[i], 1, m->dims[i], m->dims[i + 1]);
+        if (i < m->n_layers - 1) relu_inplace(t1, (size_t)m->dims[i + 1]);
+        memcpy(t0, t1, (size_t)m->dims[i + 1] * sizeof(float));
+    }
+    memcpy(y, t0, (size_t)m->dims[m->n_layers] * sizeof(float));
+}
+
+void amg_decoder_free(amg_decoder *d) {
+    free(d->keys);
+    free(d->key_pe);
+    free(d->t2i_k);
+    free(d->t2i_v);
+    free(d->i2t_q);
+    memset(d, 0, sizeof *d);
+}
+
+int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding) {
+    memset(d, 0, sizeof *d);
+    const two_way_transformer *t = &m->decoder.transformer;
+    const tw_block *b0 = &t->layers[0];
+    int C = m->channels, HW = m->grid * m->grid, D0 = b0->cross_t2i.internal;
+    if (b0->cross_i2t.internal != D0 || !b0->skip_first_layer_pe)
+        return samc_err("everything decoder: unexpected first two-way layer");
+    d->m = m, d->C = C, d->HW = HW, d->D0 = D0;
+    d->keys = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    d->key_pe = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    d->t2i_k = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+    d->t2i_v = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+    d->i2t_q = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+    float *tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    if (!d->keys || !d->key_pe || !d->t2i_k || !d->t2i_v || !d->i2t_q || !tk) {
+        free(tk);
+        amg_decoder_free(d);
+        return -1;
+    }
+    /* src = image_embedding + no_mask_embed, flattened to tokens [HW][C]; likewise the PE */
+    const float *no_mask = m->prompt.no_mask;
+    #pragma omp parallel for schedule(static)
+    for (int p = 0; p < HW; p++)
+        for (int c = 0; c < C; c++) {
+            d->keys[(size_t)p * C + c] = embedding[(size_t)c * HW + p] + no_mask[c];
+            d->key_pe[(size_t)p * C + c] = m->dense_pe[(size_t)c * HW + p];
+        }
+    /* layer 0 sees the same image tokens for every prompt */
+    add(tk, d->keys, d->key_pe, (size_t)HW * C);
+    linear_forward(d->t2i_k, tk, b0->cross_t2i.k_w, b0->cross_t2i.k_b, HW, C, D0);
+    linear_forward(d->t2i_v, d->keys, b0->cross_t2i.v_w, b0->cross_t2i.v_b, HW, C, D0);
+    linear_forward(d->i2t_q, tk, b0->cross_i2t.q_w, b0->cross_i2t.q_b, HW, C, D0);
+    free(tk);
+    return 0;
+}
+
+/* Per-prompt buffers. */
+typedef struct {
+    float *tokens, *queries, *tq, *ta, *hid; /* token side: [N][C], hid [N][mlp] */
+    float *keys, *tk, *ti;                   /* image side: [HW][C] */
+    attn_buf ab;
+    float *src, *up1, *up2, *scratch, *hyper, *v0, *v1; /* mask head */
+} prompt_buf;
+
+static void prompt_buf_free(prompt_buf *b) {
+    float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
+                    b->ab.v, b->ab.o, b->ab.s, b->src, b->up1, b->up2, b->scratch, b->hyper, b->v0, b->v1};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+}
+
+static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
+    const mask_decoder *md = &m->decoder;
+    int C = m->channels, HW = m->grid * m->grid, C4 = C / 4, C8 = C / 8, mlp_dim = md->transformer.mlp_dim;
+    size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    int widest = C; /* of the MLP activations: hypernetworks are C wide, the IoU head its own */
+    for (int i = 0; i <= md->iou_head.n_layers; i++)
+        widest = md->iou_head.dims[i] > widest ? md->iou_head.dims[i] : widest;
+    memset(b, 0, sizeof *b);
+    b->tokens = xmalloc_array(nq, sizeof(float));
+    b->queries = xmalloc_array(nq, sizeof(float));
+    b->tq = xmalloc_array(nq, sizeof(float));
+    b->ta = xmalloc_array(nq, sizeof(float));
+    b->hid = xmalloc_array((size_t)N * mlp_dim, sizeof(float));
+    b->keys = xmalloc_array(nk, sizeof(float));
+    b->tk = xmalloc_array(nk, sizeof(float));
+    b->ti = xmalloc_array(nk, sizeof(float));
+    b->ab.q = xmalloc_array(nk, sizeof(float)); /* attention internal dims are <= C */
+    b->ab.k = xmalloc_array(nk, sizeof(float));
+    b->ab.v = xmalloc_array(nk, sizeof(float));
+    b->ab.o = xmalloc_array(nk, sizeof(float));
+    b->ab.s = xmalloc_array((size_t)HW * N, sizeof(float));
+    b->src = xmalloc_array(nk, sizeof(float));
+    b->up1 = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
+    b->up2 = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
+    b->scratch = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
+    b->hyper = xmalloc_array((size_t)md->num_mask_tokens, (size_t)C8 * sizeof(float));
+    b->v0 = xmalloc_array((size_t)widest, sizeof(float));
+    b->v1 = xmalloc_array((size_t)widest, sizeof(float));
+    float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
+                    b->ab.v, b->ab.o, b->ab.s, b->src, b->up1, b->up2, b->scratch, b->hyper, b->v0, b->v1};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!all[i]) {
+            prompt_buf_free(b);
+            return -1;
+        }
+    return 0;
+}
+
+/* TwoWayAttentionBlock.forward on b->queries [N][C] and b->keys [HW][C]; layer 0 starts from
+ * the shared image tokens and uses the shared projections. */
+static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
+    const two_way_transformer *t = &d->m->decoder.transformer;
+    const tw_block *k = &t->layers[l];
+    int C = d->C, HW = d->HW, first = l == 0;
+    size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    const float *query_pe = b->tokens;
+    /* self-attention of the tokens; layer 0 replaces the queries (no PE, no residual) */
+    if (first) {
+        attention(&k->self_attn, b->ta, b->queries, N, b->queries, b->queries, N, NULL, NULL, NULL, &b->ab);
+        memcpy(b->queries, b->ta, nq * sizeof(float));
+    } else {
+        add(b->tq, b->queries, query_pe, nq);
+        attention(&k->self_attn, b->ta, b->tq, N, b->tq, b->queries, N, NULL, NULL, NULL, &b->ab);
+        add(b->queries, b->queries, b->ta, nq);
+    }
+    layernorm_forward(b->queries, b->queries, k->norm_w[0], k->norm_b[0], N, C, TW_LN_EPS);
+    /* tokens attend to the image */
+    add(b->tq, b->queries, query_pe, nq);
+    if (first) {
+        attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, NULL, d->t2i_k, d->t2i_v, &b->ab);
+    } else {
+        add(b->tk, b->keys, d->key_pe, nk);
+        attention(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, NULL, NULL, NULL, &b->ab);
+    }
+    add(b->queries, b->queries, b->ta, nq);
+    layernorm_forward(b->queries, b->queries, k->norm_w[1], k->norm_b[1], N, C, TW_LN_EPS);
+    /* MLP (ReLU) */
+    linear_forward(b->hid, b->queries, k->mlp1_w, k->mlp1_b, N, C, t->mlp_dim);
+    relu_inplace(b->hid, (size_t)N * t->mlp_dim);
+    linear_forward(b->ta, b->hid, k->mlp2_w, k->mlp2_b, N, t->mlp_dim, C);
+    add(b->queries, b->queries, b->ta, nq);
+    layernorm_forward(b->queries, b->queries, k->norm_w[2], k->norm_b[2], N, C, TW_LN_EPS);
+    /* the image attends to the tokens */
+    add(b->tq, b->queries, query_pe, nq);
+    if (first) {
+        attention(&k->cross_i2t, b->ti, NULL, HW, b->tq, b->queries, N, d->i2t_q, NULL, NULL, &b->ab);
+        add(b->keys, d->keys, b->ti, nk);
+    } else {
+        attention(&k->cross_i2t, b->ti, b->tk, HW, b->tq, b->queries, N, NULL, NULL, NULL, &b->ab);
+        add(b->keys, b->keys, b->ti, nk);
+    }
+    layernorm_forward(b->keys, b->keys, k->norm_w[3], k->norm_b[3], HW, C, TW_LN_EPS);
+}
+
+/* The three multimask outputs' low-res logits out[3][4G][4G] from the transformer's outputs. */
+static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
+    const mask_decoder *md = &d->m->decoder;
+    int C = d->C, HW = d->HW, G = d->m->grid, C4 = C / 4, C8 = C / 8;
+    size_t up_hw = (size_t)16 * HW;
+    /* keys [HW][C] back to channel-first [C][G][G] */
+    #pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++)
+        for (int p = 0; p < HW; p++) b->src[(size_t)c * HW + p] = b->keys[(size_t)p * C + c];
+    conv_transpose2d_k2s2_forward(b->up1, b->src, md->up0_w, md->up0_b, C, C4, G, G, b->scratch);
+    layernorm2d_forward(b->up1, b->up1, md->up1_w, md->up1_b, C4, 4 * HW, 1e-6f);
+    gelu_inplace(b->up1, (size_t)C4 * 4 * HW);
+    conv_transpose2d_k2s2_forward(b->up2, b->up1, md->up3_w, md->up3_b, C4, C8, 2 * G, 2 * G, b->scratch);
+    gelu_inplace(b->up2, (size_t)C8 * up_hw);
+    /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
+    for (int m = 1; m <= 3; m++)
+        mlp(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->v0, b->v1);
+    nn_sgemm(0, 0, 3, (int)up_hw, C8, 1.0f, b->hyper, C8, b->up2, (int)up_hw, 0.0f, out, (int)up_hw);
+}
+
+/* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the
+ * IoU filter would drop all three masks. */
+static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, float keep_iou_above, float *iou,
+                       float *low) {
+    const sam_model *m = d->m;
+    const mask_decoder *md = &m->decoder;
+    const two_way_transformer *t = &md->transformer;
+    int C = d->C, HW = d->HW, T = md->num_mask_tokens, N = 1 + T + N_SPARSE;
+    size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    /* tokens = [iou_token, mask_tokens, point (label 1), padding point (label -1)] */
+    const int labels[N_SPARSE] = {PROMPT_POSITIVE, PROMPT_PAD};
+    const float xy[2 * N_SPARSE] = {xy01[0], xy01[1], 0.0f, 0.0f};
+    memcpy(b->tokens, md->iou_token, (size_t)C * sizeof(float));
+    memcpy(b->tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
+    prompt_encoder_embed_sparse(&m->prompt, xy, labels, N_SPARSE, b->tokens + (size_t)(1 + T) * C);
+    memcpy(b->queries, b->tokens, nq * sizeof(float));
+    for (int l = 0; l < t->depth; l++) block(d, l, b, N);
+    /* final attention of the tokens to the image */
+    add(b->tq, b->queries, b->tokens, nq);
+    add(b->tk, b->keys, d->key_pe, nk);
+    attention(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, HW, NULL, NULL, NULL, &b->ab);
+    add(b->queries, b->queries, b->ta, nq);
+    layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
+    float all_iou[MD_MAX_MASK_TOKENS];
+    mlp(&md->iou_head, b->queries, all_iou, b->v0, b->v1);
+    memcpy(iou, all_iou + 1, 3 * sizeof(float));
+    if (!isnan(keep_iou_above) && !(iou[0] > keep_iou_above) && !(iou[1] > keep_iou_above) &&
+        !(iou[2] > keep_iou_above))
+        return; /* every mask of this prompt fails the IoU filter */
+    masks(d, b, low);
+}
+
+int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low) {
+    const sam_model *m = d->m;
+    int T = m->decoder.num_mask_tokens, N = 1 + T + N_SPARSE, failed = 0;
+    size_t LL = (size_t)16 * d->HW;
+    if (T != 4) return samc_err("everything decoder: %d mask tokens (multimask output needs 4)", T);
+    /* one prompt per thread, each prompt's ops single-threaded (BLAS included): the prompts
+     * are independent, and per-op threading of such small ops costs more than it gains */
+    int threads = blas_get_threads();
+    blas_set_threads(1);
+    #pragma omp parallel num_threads(threads)
+    {
+        prompt_buf b;
+        int ok = prompt_buf_alloc(&b, m, N) == 0;
+        if (!ok) {
+            #pragma omp atomic write
+            failed = 1;
+        }
+        #pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++)
+            if (ok) decode_one(d, &b, xy01 + 2 * (size_t)i, keep_iou_above, iou + 3 * (size_t)i, low + (size_t)i * 3 * LL);
+        if (ok) prompt_buf_free(&b);
+    }
+    blas_set_threads(threads);
+    return failed ? samc_err("everything decoder: out of memory") : 0;
+}

@@ -1,0 +1,34 @@
+/* The prompt encoder + mask decoder for the automatic mask generator's grid points: many
+ * single-point prompts on one image embedding. It computes what MaskDecoder.predict_masks
+ * computes for each prompt (multimask outputs 1..3), but
+ *  - the work that depends only on the image is done once per image: the image tokens
+ *    (embedding + no_mask_embed) and their positional terms, and in the first two-way layer
+ *    the token-to-image keys and values and the image-to-token queries, whose inputs are
+ *    the unchanged image tokens for every prompt;
+ *  - the masks (output upscaling and hypernetworks) of a prompt are skipped when all three
+ *    of its predicted IoUs fail the generator's IoU filter, which would drop them anyway. */
+#ifndef SAMC_SAM_AMG_DECODER_H
+#define SAMC_SAM_AMG_DECODER_H
+
+#include "sam/sam_model.h"
+
+typedef struct {
+    const sam_model *m;
+    int C, HW, D0;      /* channels, image tokens, layer-0 cross-attention internal dim */
+    float *keys;        /* [HW][C] image embedding + no_mask_embed, token-major */
+    float *key_pe;      /* [HW][C] dense PE, token-major */
+    float *t2i_k, *t2i_v; /* [HW][D0] layer 0: k_proj(keys + key_pe), v_proj(keys) */
+    float *i2t_q;       /* [HW][D0] layer 0: q_proj(keys + key_pe) of the image-to-token attention */
+} amg_decoder;
+
+/* Precomputes the image terms for embedding[C][G][G]. Returns 0 or -1. */
+int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding);
+void amg_decoder_free(amg_decoder *d);
+
+/* n prompts, each one positive point at xy01[i] (normalised as the prompt encoder takes it)
+ * plus the padding point: iou[n][3] and low[n][3][4G][4G] (multimask outputs 1..3). If
+ * keep_iou_above is not NaN, a prompt whose three IoUs are all <= it gets no masks (its low
+ * entries are left unwritten). Returns 0 or -1. */
+int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low);
+
+#endif

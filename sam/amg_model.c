@@ -1,0 +1,93 @@
+/* The automatic mask generator's model interface (amg_model) on a SAM predictor: set_image
+ * on each crop, predict_torch on batches of grid points, postprocess_masks per mask. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn.h"
+#include "sam/amg_decoder.h"
+#include "sam/automatic_mask_generator.h"
+#include "sam/sam_model.h"
+#include "util/mem.h"
+
+typedef struct {
+    sam_predictor *p;
+    uint8_t *crop;     /* a contiguous copy of the current crop (NULL for the whole image) */
+    amg_decoder dec;   /* the current crop's shared image terms */
+    float *xy01;       /* normalised points of a batch */
+    int xy01_cap;
+} sam_binding;
+
+static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int stride) {
+    sam_binding *b = ctx;
+    free(b->crop);
+    b->crop = NULL;
+    if (stride != w) { /* image[y0:y1, x0:x1, :] as the contiguous array set_image takes */
+        b->crop = xmalloc_array((size_t)h * w, 3);
+        if (!b->crop) return -1;
+        for (int y = 0; y < h; y++)
+            memcpy(b->crop + (size_t)y * w * 3, rgb + (size_t)y * stride * 3, (size_t)w * 3);
+        rgb = b->crop;
+    }
+    amg_decoder_free(&b->dec);
+    if (sam_predictor_set_image(b->p, rgb, h, w)) return -1;
+    return amg_decoder_init(&b->dec, b->p->m, b->p->embedding);
+}
+
+static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low) {
+    sam_binding *b = ctx;
+    if (n > b->xy01_cap) {
+        free(b->xy01);
+        if (!(b->xy01 = xmalloc_array((size_t)n, 2 * sizeof(float)))) return b->xy01_cap = 0, -1;
+        b->xy01_cap = n;
+    }
+    /* _process_batch: apply_coords, then the prompt encoder's + 0.5 and / S, all in float64
+     * (the points stay float64 on this path), cast to float32 last */
+    const sam_predictor *p = b->p;
+    double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = p->m->img_size;
+    for (int i = 0; i < n; i++) {
+        b->xy01[2 * i] = (float)((xy[2 * i] * sx + 0.5) / S);
+        b->xy01[2 * i + 1] = (float)((xy[2 * i + 1] * sy + 0.5) / S);
+    }
+    return amg_decoder_run(&b->dec, b->xy01, n, keep_iou_above, iou, low);
+}
+
+/* Sam.postprocess_masks, as sam_postprocess_logits does it but in the caller's scratch (one
+ * input_h x input_w plane): bilinear to S x S keeping only [:input_h, :input_w], then
+ * bilinear to the crop's size. */
+static int bind_upscale(void *ctx, const float *low, float *out, float *scratch) {
+    const sam_predictor *p = ((sam_binding *)ctx)->p;
+    int S = p->m->img_size, L = 4 * p->m->grid;
+    if (bilinear_resize_forward(scratch, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w)) return -1;
+    return bilinear_resize_forward(out, scratch, 1, p->input_h, p->input_w, p->input_w,
+                                   (size_t)p->input_h * p->input_w, p->orig_h, p->orig_w, p->orig_h, p->orig_w);
+}
+
+static size_t bind_scratch(void *ctx) {
+    const sam_predictor *p = ((sam_binding *)ctx)->p;
+    return (size_t)p->input_h * p->input_w;
+}
+
+int sam_amg_model_init(amg_model *m, sam_predictor *p) {
+    sam_binding *b = xcalloc_array(1, sizeof *b);
+    if (!b) return -1;
+    b->p = p;
+    memset(m, 0, sizeof *m);
+    m->ctx = b;
+    m->low_res = 4 * p->m->grid;
+    m->set_image = bind_set_image;
+    m->decode = bind_decode;
+    m->upscale = bind_upscale;
+    m->upscale_scratch = bind_scratch;
+    return 0;
+}
+
+void sam_amg_model_free(amg_model *m) {
+    sam_binding *b = m->ctx;
+    if (b) {
+        free(b->crop);
+        free(b->xy01);
+        amg_decoder_free(&b->dec);
+    }
+    free(b);
+    m->ctx = NULL;
+}
