@@ -9,6 +9,7 @@
 #include "eval/dirlist.h"
 #include "eval/sha256.h"
 #include "io/npy.h"
+#include "nn/mode.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -17,13 +18,14 @@ static void put_u32le(uint8_t *p, uint32_t v) {
 }
 
 void embedding_cache_key(const uint8_t model_sha256[32], const uint8_t *rgb, int h, int w, char hex[65]) {
-    static const char tag[] = "samc-embedding-v1";
+    /* reference-mode embeddings (nn/mode.h) have other bits: another key */
+    const char *tag = nn_reference_mode() ? "samc-embedding-v1-reference" : "samc-embedding-v1";
     uint8_t dims[8];
     put_u32le(dims, (uint32_t)h);
     put_u32le(dims + 4, (uint32_t)w);
     sha256_ctx c;
     sha256_init(&c);
-    sha256_update(&c, tag, sizeof tag);
+    sha256_update(&c, tag, strlen(tag) + 1);
     sha256_update(&c, model_sha256, 32);
     sha256_update(&c, dims, sizeof dims);
     sha256_update(&c, rgb, (size_t)h * (size_t)w * 3);

@@ -3,7 +3,7 @@
  *
  * Key = SHA-256 of (tag, SHA-256 of the whole .samw file, h, w, the RGB bytes): the same
  * model and the same pixels give the same key on any machine, and anything else a
- * different one. Entries are DIR/<hex>.npy (float32 1 x C x G x G), written atomically. */
+ * different one. The tag tells the reference mode (samc_set_reference_mode) from the fast. Entries are DIR/<hex>.npy (float32 1 x C x G x G), written atomically. */
 #ifndef SAMC_EVAL_EMBEDDING_CACHE_H
 #define SAMC_EVAL_EMBEDDING_CACHE_H
 

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "check.h"
+#include "eval/embedding_cache.h"
 #include "reference_run.h"
 
 static sam_model *g_tiny;
@@ -156,6 +157,19 @@ TEST(float_hash_is_of_little_endian_bytes) {
     CHECK(memcmp(want, got, 32) == 0);
 }
 
+/* an embedding cache never hands a fast-mode embedding to a reference-mode run */
+TEST(embedding_cache_keys_differ_by_mode) {
+    uint8_t model[32] = {1}, img[6] = {1, 2, 3, 4, 5, 6};
+    char fast[65], fast2[65], ref[65];
+    embedding_cache_key(model, img, 1, 2, fast);
+    samc_set_reference_mode(1);
+    embedding_cache_key(model, img, 1, 2, ref);
+    samc_set_reference_mode(0);
+    embedding_cache_key(model, img, 1, 2, fast2);
+    CHECK(strcmp(fast, ref) != 0);
+    CHECK(strcmp(fast, fast2) == 0);
+}
+
 int main(void) {
     g_tiny = test_model_load("sam-tiny");
     if (!g_tiny) {
@@ -167,6 +181,7 @@ int main(void) {
     RUN(reference_mode_meets_fixture_tolerances);
     RUN(reference_mode_hashes_are_pinned);
     RUN(float_hash_is_of_little_endian_bytes);
+    RUN(embedding_cache_keys_differ_by_mode);
     sam_model_free(g_tiny);
     return check_summary();
 }
