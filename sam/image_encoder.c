@@ -19,16 +19,17 @@ int image_encoder_is_global(const image_encoder *enc, int i) {
 }
 
 int image_encoder_check(const image_encoder *e) {
-    /* bounds far above any SAM model keep every int product in the ops exact */
-    if (e->patch_size < 1 || e->img_size < e->patch_size || e->img_size > 16384 || e->img_size % e->patch_size)
-        return samc_err("image encoder: img_size %d is not a positive multiple of patch_size %d (max 16384)",
+    /* bounds far above any SAM model (grid 64, 16 heads) keep every int product in the ops,
+     * e.g. windows x heads x query blocks, exact */
+    if (e->patch_size < 1 || e->patch_size > 1024 || e->img_size < e->patch_size || e->img_size % e->patch_size)
+        return samc_err("image encoder: img_size %d is not a positive multiple of patch_size %d (max 1024)",
                         e->img_size, e->patch_size);
-    if (e->grid != e->img_size / e->patch_size)
-        return samc_err("image encoder: grid %d != img_size / patch_size", e->grid);
-    if (e->embed_dim < 1 || e->embed_dim > 16384 || e->num_heads < 1 || e->head_dim < 1 ||
+    if (e->grid != e->img_size / e->patch_size || e->grid > 512)
+        return samc_err("image encoder: grid %d is not img_size / patch_size or above 512", e->grid);
+    if (e->embed_dim < 1 || e->embed_dim > 16384 || e->num_heads < 1 || e->num_heads > 1024 || e->head_dim < 1 ||
         e->num_heads * e->head_dim != e->embed_dim)
-        return samc_err("image encoder: embed_dim %d is not num_heads %d x head_dim %d (max 16384)", e->embed_dim,
-                        e->num_heads, e->head_dim);
+        return samc_err("image encoder: embed_dim %d is not num_heads %d x head_dim %d (max 16384, 1024 heads)",
+                        e->embed_dim, e->num_heads, e->head_dim);
     if (e->depth < 1 || e->depth > IMAGE_ENCODER_MAX_DEPTH)
         return samc_err("image encoder: depth %d not in 1..%d", e->depth, IMAGE_ENCODER_MAX_DEPTH);
     if (e->mlp_dim < 1 || e->mlp_dim > 65536) return samc_err("image encoder: mlp_dim %d not in 1..65536", e->mlp_dim);
@@ -129,8 +130,8 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
     }
     int N = B * h * w;
     linear_forward(s->qkv, tokens, b->qkv_w, b->qkv_b, N, E, 3 * E); /* qkv [N][3E] */
-    rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w, e->num_heads,
-                      e->head_dim, s->threads, s->attn_scratch); /* att [N][E] */
+    rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w,
+                              e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* att [N][E] */
     const float *heads = s->att;
     if (!global) {
         /* proj acts on each token alone, so dropping the padded tokens before it instead of

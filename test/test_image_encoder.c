@@ -186,6 +186,10 @@ TEST(check_rejects_bad_configs) {
     CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "window_size"));
     e = ok, e.patch_size = 0;
     CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "patch_size"));
+    e = ok, e.img_size = 8192, e.grid = 1024; /* 1M tokens: beyond the int bounds of the ops */
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
+    e = ok, e.num_heads = 2048, e.embed_dim = 2048, e.head_dim = 1;
+    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "heads"));
     /* forward refuses too, before touching any pointer */
     e = ok, e.depth = 0;
     CHECK(image_encoder_forward(&e, NULL, NULL) == -1);
