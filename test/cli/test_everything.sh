@@ -41,4 +41,14 @@ if cmp -s "$O/masks.npy" "$O/t1/masks.npy" && cmp -s "$O/annotations.json" "$O/t
     t_ok "thread count does not change the output"; else t_fail "thread count does not change the output"; fi
 if "$SAMC" everything -m "$M" -i "$FIX/image.png" -o "$O/v" $TINY --verbose 2>&1 | grep -Eq 'encoder [0-9.]+ s, decoder [0-9.]+ s, post-processing [0-9.]+ s'; then
     t_ok "verbose time split"; else t_fail "verbose time split"; fi
+# one crop layer, on the trained sam-demo model: every crop contributes, and every record
+# comes from the image or one of the four layer-1 crops of a 256 x 256 image (overlap
+# int(512/1500 * 256) = 87, crops 172 wide at 0 and 85)
+D="$T_TMP/demo.samw"
+"$SAMC" convert --decoder-heads 4 test/fixtures/sam-demo/model.pth "$D" >/dev/null 2>&1 || t_fail "convert the sam-demo model"
+t_run "crop layer run" "$SAMC" everything -m "$D" -i test/fixtures/sam-demo/image.png -o "$O/crop" --points-per-side 8 \
+    --pred-iou-thresh 0 --stability-score-thresh 0 --crop-n-layers 1 --min-mask-region-area 50
+crops=$(grep -o '"crop_box": \[[0-9, ]*\]' "$O/crop/annotations.json" | sort -u | tr -d '\n')
+want='"crop_box": [0, 0, 172, 172]"crop_box": [0, 0, 256, 256]"crop_box": [0, 85, 172, 171]"crop_box": [85, 0, 171, 172]"crop_box": [85, 85, 171, 171]'
+if [ "$crops" = "$want" ]; then t_ok "crop boxes of layer 1"; else t_fail "crop boxes of layer 1" "$crops"; fi
 t_summary
