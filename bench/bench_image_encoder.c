@@ -1,6 +1,8 @@
 /* The image encoder at the official ViT shapes with random weights: time, GFLOP/s (to set
  * against bench_sgemm's peak) and peak memory of one forward pass on a 1024 x 1024 input.
- * usage: bench_image_encoder [b|l|h] [threads] [img_size]   (default: b, all cores, 1024) */
+ * usage: bench_image_encoder [b|l|h] [threads] [img_size] [depth]
+ *   defaults: b, all cores, 1024, the model's depth. A smaller depth (its last block made
+ *   global) measures the activation memory of a big model without its full weights. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ static double forward_flop(const image_encoder *e) {
 int main(int argc, char **argv) {
     const char *shape = argc > 1 ? argv[1] : "b";
     int threads = argc > 2 ? atoi(argv[2]) : 0, img = argc > 3 ? atoi(argv[3]) : 1024;
+    int depth_arg = argc > 4 ? atoi(argv[4]) : 0;
     if (threads > 0) blas_set_threads(threads);
     int E, depth, heads;
     uint64_t global;
@@ -47,8 +50,12 @@ int main(int argc, char **argv) {
     else if (!strcmp(shape, "h"))
         E = 1280, depth = 32, heads = 16, global = (1u << 7) | (1u << 15) | (1u << 23) | (1u << 31);
     else {
-        fprintf(stderr, "usage: bench_image_encoder [b|l|h] [threads] [img_size]\n");
+        fprintf(stderr, "usage: bench_image_encoder [b|l|h] [threads] [img_size] [depth]\n");
         return 2;
+    }
+    if (depth_arg > 0 && depth_arg < depth) {
+        depth = depth_arg;
+        global = (global & ((1ull << depth) - 1)) | (1ull << (depth - 1));
     }
     image_encoder e;
     float *w = random_encoder(&e, img, 16, E, depth, heads, 14, global, 256);
@@ -68,7 +75,7 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double flop = forward_flop(&e);
-    printf("vit_%s img %d, %d threads, core %s\n", shape, img, blas_get_threads(), blas_core_name());
+    printf("vit_%s img %d, depth %d, %d threads, core %s\n", shape, img, depth, blas_get_threads(), blas_core_name());
     printf("forward %.2f s, %.0f GFLOP, %.1f GFLOPS, peak RSS %.0f MB\n", t, flop * 1e-9, flop / t * 1e-9,
            ru.ru_maxrss / 1024.0);
     free(w), free(x), free(out);

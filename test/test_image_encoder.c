@@ -146,6 +146,11 @@ TEST(small_random_encoder_deterministic) {
     CHECK(w != NULL);
     if (w) check_runs_deterministic(&e);
     free(w);
+    /* window_size 0: every block global */
+    w = random_encoder(&e, 64, 8, 48, 2, 2, 0, 0, 16);
+    CHECK(w != NULL);
+    if (w) check_runs_deterministic(&e);
+    free(w);
 }
 
 TEST(vit_b_random_encoder_runs) {
