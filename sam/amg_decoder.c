@@ -83,9 +83,11 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
     d->t2i_k = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
     d->t2i_v = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
     d->i2t_q = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
-    float *tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-    if (!d->keys || !d->key_pe || !d->t2i_k || !d->t2i_v || !d->i2t_q || !tk) {
+    float *tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float)), *pe_tmp;
+    const float *dense_pe = sam_model_dense_pe(m, &pe_tmp);
+    if (!d->keys || !d->key_pe || !d->t2i_k || !d->t2i_v || !d->i2t_q || !tk || !dense_pe) {
         free(tk);
+        free(pe_tmp);
         amg_decoder_free(d);
         return -1;
     }
@@ -95,8 +97,9 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
     for (int p = 0; p < HW; p++)
         for (int c = 0; c < C; c++) {
             d->keys[(size_t)p * C + c] = embedding[(size_t)c * HW + p] + no_mask[c];
-            d->key_pe[(size_t)p * C + c] = m->dense_pe[(size_t)c * HW + p];
+            d->key_pe[(size_t)p * C + c] = dense_pe[(size_t)c * HW + p];
         }
+    free(pe_tmp);
     /* layer 0 sees the same image tokens for every prompt */
     add(tk, d->keys, d->key_pe, (size_t)HW * C);
     linear_forward(d->t2i_k, tk, b0->cross_t2i.k_w, b0->cross_t2i.k_b, HW, C, D0);

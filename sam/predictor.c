@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "sam/sam_model.h"
@@ -88,12 +87,10 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     size_t GG = (size_t)m->grid * m->grid;
     float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
     float *dense = xmalloc_array((size_t)m->channels, GG * sizeof(float));
-    /* a model loaded in the other mode (nn/mode.h) has the other mode's sin/cos in its dense PE */
-    int pe_stale = m->dense_pe_reference != nn_reference_mode();
-    float *pe = pe_stale ? xmalloc_array((size_t)m->channels, GG * sizeof(float)) : m->dense_pe;
+    float *pe_tmp;
+    const float *pe = sam_model_dense_pe(m, &pe_tmp);
     int rc = -1;
     if (!sparse || !dense || !pe) goto done;
-    if (pe_stale) prompt_encoder_dense_pe(&m->prompt, pe);
     prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
     if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
     if (n > 0) nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
@@ -102,7 +99,7 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
 done:
     free(sparse);
     free(dense);
-    if (pe_stale) free(pe);
+    free(pe_tmp);
     return rc;
 }
 

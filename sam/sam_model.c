@@ -42,6 +42,14 @@ void sam_model_free(sam_model *m) {
     free(m);
 }
 
+const float *sam_model_dense_pe(const sam_model *m, float **tmp) {
+    *tmp = NULL;
+    if (m->dense_pe_reference == nn_reference_mode()) return m->dense_pe;
+    if (!(*tmp = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float)))) return NULL;
+    prompt_encoder_dense_pe(&m->prompt, *tmp);
+    return *tmp;
+}
+
 int sam_model_img_size(const sam_model *m) { return m->img_size; }
 int sam_model_embed_channels(const sam_model *m) { return m->channels; }
 int sam_model_embed_grid(const sam_model *m) { return m->grid; }

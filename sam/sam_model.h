@@ -22,6 +22,11 @@ struct sam_model {
     int dense_pe_reference; /* the nn mode it was computed in (nn/mode.h) */
 };
 
+/* The dense positional encoding in the current nn mode (nn/mode.h): m->dense_pe, or, for a
+ * model loaded in the other mode, a fresh one in *tmp (the caller frees *tmp; NULL when
+ * m->dense_pe is returned). NULL on out of memory. */
+const float *sam_model_dense_pe(const sam_model *m, float **tmp);
+
 struct sam_predictor {
     const sam_model *m;
     float *embedding; /* C x G x G */

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "eval/embedding_cache.h"
+#include "sam/amg_decoder.h"
 #include "reference_run.h"
 
 static sam_model *g_tiny;
@@ -157,6 +158,40 @@ TEST(float_hash_is_of_little_endian_bytes) {
     CHECK(memcmp(want, got, 32) == 0);
 }
 
+/* the everything-mode decoder in reference mode: the same bits from a model loaded in
+ * either mode (its dense positional encoding follows the mode in use) */
+static int amg_reference_run(const sam_model *m, const float *emb, float *iou, float *low) {
+    const float xy[4] = {0.3f, 0.6f, 0.9f, 0.1f};
+    amg_decoder d;
+    samc_set_reference_mode(1);
+    int rc = amg_decoder_init(&d, m, emb);
+    if (!rc) rc = amg_decoder_run(&d, xy, 2, NAN, iou, low);
+    if (!rc) amg_decoder_free(&d);
+    samc_set_reference_mode(0);
+    return rc;
+}
+
+TEST(everything_decoder_reference_mode_whatever_the_load_mode) {
+    npy_array emb;
+    CHECK(npy_read_f32("test/fixtures/sam-tiny/embedding.npy", &emb) == 0);
+    if (check_failures_in_test) return;
+    size_t LL = (size_t)16 * sam_model_embed_grid(g_tiny) * sam_model_embed_grid(g_tiny);
+    float iou1[6], iou2[6], *low1 = malloc(6 * LL * sizeof(float)), *low2 = malloc(6 * LL * sizeof(float));
+    samc_set_reference_mode(1);
+    sam_model *m = test_model_load("sam-tiny");
+    samc_set_reference_mode(0);
+    CHECK(m && low1 && low2);
+    if (!check_failures_in_test) {
+        CHECK(amg_reference_run(g_tiny, emb.data, iou1, low1) == 0);
+        CHECK(amg_reference_run(m, emb.data, iou2, low2) == 0);
+        CHECK(memcmp(iou1, iou2, sizeof iou1) == 0 && memcmp(low1, low2, 6 * LL * sizeof(float)) == 0);
+    }
+    sam_model_free(m);
+    free(low1);
+    free(low2);
+    npy_free(&emb);
+}
+
 /* an embedding cache never hands a fast-mode embedding to a reference-mode run */
 TEST(embedding_cache_keys_differ_by_mode) {
     uint8_t model[32] = {1}, img[6] = {1, 2, 3, 4, 5, 6};
@@ -182,6 +217,7 @@ int main(void) {
     RUN(reference_mode_hashes_are_pinned);
     RUN(float_hash_is_of_little_endian_bytes);
     RUN(embedding_cache_keys_differ_by_mode);
+    RUN(everything_decoder_reference_mode_whatever_the_load_mode);
     sam_model_free(g_tiny);
     return check_summary();
 }
