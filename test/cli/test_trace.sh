@@ -59,6 +59,15 @@ then t_ok "trace vs official embedding: within 1e-4, not zero ($max_abs)"; else 
 if [ $rc -eq 3 ] && grep -q 'image_encoder.neck.*first over threshold' "$T_TMP/dof"; then t_ok "a tighter threshold is exceeded (exit 3)"
 else t_fail "a tighter threshold is exceeded (exit 3)" "rc $rc"; fi
 
+# the outputs of a trace with a mask input against the official outputs of that case
+C=$F/cases/iterative_mask_input
+IM="--point 214.82238888106957,183.0760240981015,1 --point 89.754321959474012,148.14969657514973,0"
+t_run "trace with a mask input" "$SAMC" trace -m "$T_TMP/tiny.samw" -i $F/image.png $IM --mask-input $C/mask_input.npy \
+    -o "$T_TMP/im"
+mkdir -p "$T_TMP/im_ref" && cp $C/low_res_logits.npy "$T_TMP/im_ref/low_res_masks.npy" && cp $C/logits.npy "$T_TMP/im_ref/masks.npy"
+if "$SAMC" diff "$T_TMP/im" "$T_TMP/im_ref" --threshold 1e-3 >"$T_TMP/dim" 2>&1 && grep -q '2 tensors compared, 0 over' "$T_TMP/dim"
+then t_ok "mask-input trace outputs match the official case"; else t_fail "mask-input trace outputs match the official case" "$(tail -4 "$T_TMP/dim")"; fi
+
 # a second trace into the same folder replaces the first
 t_run "trace again into the same folder" "$SAMC" trace -m "$T_TMP/tiny.samw" -i $F/image.png --point 10,10,1 -o "$T_TMP/f1"
 if grep -q 'masks	.*1x1x200x300' "$T_TMP/f1/manifest.tsv"; then t_ok "new manifest"; else t_fail "new manifest"; fi
