@@ -14,6 +14,7 @@
 #include "check.h"
 #include "io/image.h"
 #include "io/npy.h"
+#include "nn/blas.h"
 #include "samc.h"
 #include "sam/amg_decoder.h"
 #include "sam/automatic_mask_generator.h"
@@ -261,6 +262,9 @@ TEST(everything_sam_tiny) { check_everything("sam-tiny", "build/test_everything_
 TEST(everything_sam_demo) { check_everything("sam-demo", "build/test_everything_demo.samw"); }
 
 int main(void) {
+    /* one thread: the suite also runs under ASan, where threads cost far more than they give;
+     * results at other thread counts are compared by test/cli/test_everything.sh */
+    blas_set_threads(1);
     RUN(decoder_sam_tiny);
     RUN(decoder_sam_small);
     RUN(everything_sam_tiny);
