@@ -54,7 +54,7 @@ int cmd_everything(int argc, char **argv) {
     seg_mode mode = SEG_BINARY_MASK;
     const num_option opts[] = {
         {"--points-per-side", &p.points_per_side, NULL, 1, 1024},
-        {"--points-per-batch", &p.points_per_batch, NULL, 1, 4096},
+        {"--points-per-batch", &p.points_per_batch, NULL, 1, 1024},
         {"--pred-iou-thresh", NULL, &p.pred_iou_thresh, 0, 0},
         {"--stability-score-thresh", NULL, &p.stability_score_thresh, 0, 0},
         {"--stability-score-offset", NULL, &p.stability_score_offset, 0, 0},

@@ -30,8 +30,8 @@ void sam_amg_params_default(sam_amg_params *p) {
 int sam_amg_params_check(const sam_amg_params *p) {
     if (p->points_per_side < 1 || p->points_per_side > 1024)
         return samc_err("points_per_side %d is outside [1, 1024]", p->points_per_side);
-    if (p->points_per_batch < 1 || p->points_per_batch > 4096)
-        return samc_err("points_per_batch %d is outside [1, 4096]", p->points_per_batch);
+    if (p->points_per_batch < 1 || p->points_per_batch > 1024)
+        return samc_err("points_per_batch %d is outside [1, 1024]", p->points_per_batch);
     if (p->crop_n_layers < 0 || p->crop_n_layers > 6)
         return samc_err("crop_n_layers %d is outside [0, 6]", p->crop_n_layers);
     if (p->crop_n_points_downscale_factor < 1 || p->crop_n_points_downscale_factor > 1024)
