@@ -4,7 +4,14 @@
  * official code does (see /work/shared/docs/sam-reference.md §5).
  *
  * The generator talks to the model through amg_model, so the pipeline can be tested with a
- * synthetic model; sam_amg_model_init (sam/amg_model.c) binds it to a loaded SAM. */
+ * synthetic model; sam_amg_model_init (sam/amg_model.c) binds it to a loaded SAM.
+ *
+ * Known corners where the official code is not reproduced bit for bit:
+ *  - torchvision's batched_nms takes another path above 1000 boxes, which re-sorts the kept
+ *    boxes with a sort not documented as stable; here ties always keep index order (what
+ *    the path below 1000 boxes does), so only exactly tied scores could come out reordered;
+ *  - the official stability counts sum each row in int16 and would wrap on rows wider than
+ *    32767 pixels; here they never wrap. */
 #ifndef SAMC_SAM_AUTOMATIC_MASK_GENERATOR_H
 #define SAMC_SAM_AUTOMATIC_MASK_GENERATOR_H
 
