@@ -45,11 +45,11 @@ $(BUILD)/libsamc.a: $(LIB_OBJ)
 $(BUILD)/samc: $(CLI_OBJ) $(BUILD)/libsamc.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/test/%: test/%.c test/check.h $(BUILD)/libsamc.a
+$(BUILD)/test/%: test/%.c $(wildcard test/*.h) $(BUILD)/libsamc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsamc.a $(LDLIBS)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libsamc.a
+$(BUILD)/bench/%: bench/%.c $(wildcard test/*.h) $(BUILD)/libsamc.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libsamc.a $(LDLIBS)
 
@@ -73,6 +73,6 @@ install: $(BUILD)/libsamc.a $(BUILD)/samc
 	install -m 644 samc.h $(DESTDIR)$(PREFIX)/include/samc.h
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-ref-*
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -115,7 +115,7 @@ static int find_plane_axes(const nifti_image *img, nifti_plane plane, plane_axes
 }
 
 int nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slices, int *h, int *w) {
-    plane_axes pa;
+    plane_axes pa = {0};
     if (find_plane_axes(img, plane, &pa)) return -1;
     *n_slices = img->dim[pa.normal + 1];
     *h = (int)img->dim[pa.row + 1];
@@ -133,7 +133,7 @@ typedef struct {
 } slice_walk;
 
 static int slice_setup(const nifti_image *img, nifti_plane plane, int64_t index, slice_walk *sw) {
-    plane_axes pa;
+    plane_axes pa = {0};
     if (find_plane_axes(img, plane, &pa)) return -1;
     if (index < 0 || index >= img->dim[pa.normal + 1])
         return samc_err("%s slice %lld is out of range (0..%lld)", nifti_plane_name(plane), (long long)index,
