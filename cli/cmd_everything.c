@@ -90,7 +90,9 @@ int cmd_everything(int argc, char **argv) {
             if (!strcmp(v, "binary_mask")) mode = SEG_BINARY_MASK;
             else if (!strcmp(v, "uncompressed_rle")) mode = SEG_UNCOMPRESSED_RLE;
             else if (!strcmp(v, "coco_rle")) mode = SEG_COCO_RLE;
-            else return cli_usage_error(cmd, "--output-mode: expected binary_mask, uncompressed_rle or coco_rle, got '%s'", v);
+            else
+                return cli_usage_error(cmd, "--output-mode: expected binary_mask, uncompressed_rle or coco_rle, got '%s'",
+                                       v);
             continue;
         }
         size_t k = 0;

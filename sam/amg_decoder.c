@@ -278,7 +278,9 @@ int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_i
         }
         #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < n; i++)
-            if (ok) decode_one(d, &b, xy01 + 2 * (size_t)i, keep_iou_above, iou + 3 * (size_t)i, low + (size_t)i * 3 * LL);
+            if (ok)
+                decode_one(d, &b, xy01 + 2 * (size_t)i, keep_iou_above, iou + 3 * (size_t)i,
+                           low + (size_t)i * 3 * LL);
         if (ok) prompt_buf_free(&b);
     }
     blas_set_threads(threads);

@@ -28,7 +28,8 @@ void amg_decoder_free(amg_decoder *d);
 /* n prompts, each one positive point at xy01[i] (normalised as the prompt encoder takes it)
  * plus the padding point: iou[n][3] and low[n][3][4G][4G] (multimask outputs 1..3). If
  * keep_iou_above is not NaN, a prompt whose three IoUs are all <= it gets no masks (its low
- * entries are left unwritten). Returns 0 or -1. */
+ * entries are left unwritten). The prompts are spread over the blas_get_threads() threads,
+ * with BLAS set to one thread for the duration of the call. Returns 0 or -1. */
 int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low);
 
 #endif
