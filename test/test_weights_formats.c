@@ -205,7 +205,7 @@ static uint8_t *build_safetensors(const st_tensor *t, int n, size_t *len) {
 }
 
 /* variant: 0 both PE copies, 1 only the prompt encoder's, 2 only shared_image_embedding's,
- * 3 fused [4,D] point_embed */
+ * 3 fused [4,D] point_embed, 4 official names */
 static void safetensors_variant(int variant) {
     ckpt c;
     CHECK(ckpt_open(&c, TINY "model.pth") == 0);
@@ -220,7 +220,8 @@ static void safetensors_variant(int variant) {
         for (int d = 0; d < s->ndim; d++) o->n *= (size_t)(o->shape[d] = s->shape[d]);
         o->data = malloc(o->n * 4);
         CHECK(ckpt_read_f32(&c, s, o->data) == 0);
-        official_to_hf(s->name, o->name, sizeof o->name);
+        if (variant == 4) snprintf(o->name, sizeof o->name, "%s", s->name);
+        else official_to_hf(s->name, o->name, sizeof o->name);
         int pe = !strcmp(o->name, "prompt_encoder.shared_embedding.positional_embedding");
         if (pe && variant == 2) snprintf(o->name, sizeof o->name, "shared_image_embedding.positional_embedding");
         if (pe && variant == 0) { /* add the duplicate */
@@ -267,6 +268,7 @@ TEST(safetensors_both_pe_copies) { safetensors_variant(0); }
 TEST(safetensors_prompt_encoder_pe_only) { safetensors_variant(1); }
 TEST(safetensors_shared_image_pe_only) { safetensors_variant(2); }
 TEST(safetensors_fused_point_embed) { safetensors_variant(3); }
+TEST(safetensors_official_names) { safetensors_variant(4); }
 
 /* A training checkpoint {"epoch": 3, "model": state_dict, "optimizer": {"lr": 1e-4, "params": [0, 1]}}
  * gives the model's tensors only. */
@@ -316,6 +318,7 @@ int main(void) {
     RUN(safetensors_prompt_encoder_pe_only);
     RUN(safetensors_shared_image_pe_only);
     RUN(safetensors_fused_point_embed);
+    RUN(safetensors_official_names);
     rmdir(g_dir);
     return check_summary();
 }

@@ -449,6 +449,43 @@ TEST(legacy_record_count_lies) {
     free(p);
 }
 
+/* A handmade legacy file: one 4-float tensor under storage key '123', then a key list. */
+static size_t small_legacy(uint8_t *out, const char *key_list, size_t key_list_len) {
+    static const char head[] =
+        "\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19."   /* magic */
+        "\x80\x02M\xe9\x03."                                                  /* 1001 */
+        "\x80\x02}(X\x0d\x00\x00\x00little_endian\x88u."                   /* sys_info */
+        "\x80\x02" "ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00w"
+        "ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storage" "ctorch\nFloatStorage\n"
+        "X\x03\x00\x00\x00" "123X\x03\x00\x00\x00" "cpuK\x04NtQK\x00K\x04\x85K\x01\x85\x89"
+        "ccollections\nOrderedDict\n)RtRu.";
+    size_t n = sizeof head - 1;
+    memcpy(out, head, n);
+    memcpy(out + n, key_list, key_list_len);
+    n += key_list_len;
+    const uint8_t rec[8 + 16] = {4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x3f};
+    memcpy(out + n, rec, sizeof rec);
+    return n + sizeof rec;
+}
+
+TEST(legacy_key_list_lies) {
+    uint8_t buf[1024];
+    size_t n = small_legacy(buf, "\x80\x02](X\x03\x00\x00\x00" "123e.", 14);
+    ckpt c;
+    CHECK_MSG(ckpt_open_mem(&c, buf, n, "ok.pth") == 0, "%s", samc_errmsg());
+    if (c.n_tensors == 1) {
+        float out[4];
+        CHECK(ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1.0f && out[1] == 0); /* bytes 00 00 80 3f */
+        ckpt_close(&c);
+    }
+    n = small_legacy(buf, "\x80\x02](X\x03\x00\x00\x00" "123X\x03\x00\x00\x00" "124e.", 22);
+    CHECK(open_fails(buf, n, "2 storage records listed for 1 storages"));
+    n = small_legacy(buf, "\x80\x02](X\x03\x00\x00\x00" "999e.", 14);
+    CHECK(open_fails(buf, n, "storage '999' is listed but used by no tensor"));
+    n = small_legacy(buf, "\x80\x02}.", 4);
+    CHECK(open_fails(buf, n, "storage key list is not a list"));
+}
+
 /* ---- corrupt .samw ---- */
 
 static int samw_open_fails(const uint8_t *p, size_t n, const char *want) {
@@ -539,6 +576,7 @@ int main(void) {
     RUN(corrupt_and_lying_deflate);
     RUN(safetensors_lies);
     RUN(legacy_record_count_lies);
+    RUN(legacy_key_list_lies);
     RUN(corrupt_samw);
     rmdir(g_dir);
     return check_summary();

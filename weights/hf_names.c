@@ -52,12 +52,14 @@ static int map_mlp(char *s, size_t n, int (*hidden_layers)(void *, const char *)
         return 0;
     }
     snprintf(prefix, sizeof prefix, "%.*s", (int)(p - s), s);
+    int hidden = hidden_layers(ctx, prefix);
+    if (hidden < 0) return 0; /* no proj_in: the file already uses official layers.0..d-1 */
     char rest[256], param[64];
     int layer = -1;
     if (sscanf(p, "proj_in.%63s", param) == 1) {
         layer = 0;
     } else if (sscanf(p, "proj_out.%63s", param) == 1) {
-        layer = hidden_layers(ctx, prefix) + 1;
+        layer = hidden + 1;
     } else if (sscanf(p, "layers.%d.%63s", &layer, param) == 2 && layer >= 0 && layer < 1000) {
         layer += 1;
     } else {

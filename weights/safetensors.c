@@ -181,18 +181,32 @@ typedef struct {
     int n;
 } st_list;
 
-/* How many "<prefix>layers.N.weight" the file has, for HF MLP renaming. */
+static int has_name(const st_list *l, const char *name) {
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->e[i].name, name)) return 1;
+    return 0;
+}
+
+/* How many "<prefix>layers.N.weight" (N = 0, 1, ...) the file has, for HF MLP renaming; -1 if
+ * the MLP has no HF-style "<prefix>proj_in.weight". One pass over the names, so hostile files
+ * with thousands of layers stay cheap. */
 static int hidden_layers(void *ctx, const char *prefix) {
     const st_list *l = ctx;
-    int count = 0;
-    for (;;) {
-        char want[ST_NAME_MAX + 32];
-        snprintf(want, sizeof want, "%slayers.%d.weight", prefix, count);
-        int found = 0;
-        for (int i = 0; i < l->n && !found; i++) found = !strcmp(l->e[i].name, want);
-        if (!found) return count;
-        count++;
+    char want[ST_NAME_MAX + 32];
+    snprintf(want, sizeof want, "%sproj_in.weight", prefix);
+    if (!has_name(l, want)) return -1;
+    unsigned char seen[1024] = {0};
+    size_t plen = strlen(prefix);
+    for (int i = 0; i < l->n; i++) {
+        int k = -1, end = 0;
+        if (!strncmp(l->e[i].name, prefix, plen) &&
+            sscanf(l->e[i].name + plen, "layers.%4d.weight%n", &k, &end) == 1 && end &&
+            !l->e[i].name[plen + (size_t)end] && k >= 0 && k < 1024)
+            seen[k] = 1;
     }
+    int count = 0;
+    while (count < 1024 && seen[count]) count++;
+    return count;
 }
 
 /* Entry e's bytes [begin, end) must lie in the data and be exactly its dtype and shape's size. */

@@ -29,6 +29,9 @@ static int next_pickle(ckpt *c, pk_heap *h, size_t *pos, pk_value **out, const c
 /* Walks the storage records that follow the key list, pointing each storage at its bytes. */
 static int read_records(ckpt *c, const pk_value *keys, size_t pos) {
     if (keys->type != PK_LIST) return samc_err("%s: storage key list is not a list", c->label);
+    /* each listed key names a distinct storage, so a longer list is wrong (and would be slow) */
+    if (keys->u.seq.n != (size_t)c->n_storages)
+        return samc_err("%s: %zu storage records listed for %d storages", c->label, keys->u.seq.n, c->n_storages);
     for (size_t i = 0; i < keys->u.seq.n; i++) {
         const pk_value *k = keys->u.seq.items[i];
         if (k->type != PK_STR) return samc_err("%s: storage key %zu is not a string", c->label, i);
