@@ -258,6 +258,51 @@ done:
 TEST(decoder_sam_tiny) { check_decoder("sam-tiny", "build/test_everything_dtiny.samw"); }
 TEST(decoder_sam_small) { check_decoder("sam-small", "build/test_everything_dsmall.samw"); }
 
+/* The IoU filter applied inside the decoder (no masks for prompts it drops entirely) changes
+ * nothing: the same records as decoding every mask. */
+static const amg_model *full_decode_inner;
+static int decode_everything(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low) {
+    (void)keep_iou_above;
+    return full_decode_inner->decode(ctx, xy, n, NAN, iou, low);
+}
+
+TEST(iou_prefilter_changes_nothing) {
+    const char *samw_path = "build/test_everything_prefilter.samw";
+    CHECK(samc_convert("test/fixtures/sam-demo/model.pth", samw_path, 4, NULL) == 0);
+    uint8_t *rgb = NULL;
+    int h = 0, w = 0;
+    CHECK(image_read_rgb8("test/fixtures/sam-demo/image.png", &rgb, &h, &w) == 0);
+    sam_model *m = sam_model_load(samw_path);
+    sam_predictor *pred = m ? sam_predictor_new(m) : NULL;
+    amg_model am = {0};
+    CHECK(pred && sam_amg_model_init(&am, pred) == 0);
+    if (am.ctx && rgb) {
+        sam_amg_params p;
+        sam_amg_params_default(&p);
+        p.points_per_side = 12, p.pred_iou_thresh = 0.7, p.stability_score_thresh = 0.6;
+        amg_model full = am;
+        full.decode = decode_everything;
+        full_decode_inner = &am;
+        sam_amg_result a = {0}, b = {0};
+        CHECK(sam_amg_generate(&am, rgb, h, w, &p, &a) == 0);
+        CHECK(sam_amg_generate(&full, rgb, h, w, &p, &b) == 0);
+        CHECK(a.n == b.n && a.n > 0 && a.boxes_are_float == b.boxes_are_float);
+        for (int i = 0; i < a.n && i < b.n; i++) {
+            const sam_amg_mask *x = &a.masks[i], *y = &b.masks[i];
+            CHECK(x->predicted_iou == y->predicted_iou && x->stability_score == y->stability_score);
+            CHECK(!memcmp(x->box, y->box, sizeof x->box));
+            CHECK(x->rle.n == y->rle.n && !memcmp(x->rle.counts, y->rle.counts, x->rle.n * sizeof *x->rle.counts));
+        }
+        sam_amg_result_free(&a);
+        sam_amg_result_free(&b);
+        sam_amg_model_free(&am);
+    }
+    sam_predictor_free(pred);
+    sam_model_free(m);
+    free(rgb);
+    remove(samw_path);
+}
+
 TEST(everything_sam_tiny) { check_everything("sam-tiny", "build/test_everything_tiny.samw"); }
 TEST(everything_sam_demo) { check_everything("sam-demo", "build/test_everything_demo.samw"); }
 
@@ -267,6 +312,7 @@ int main(void) {
     blas_set_threads(1);
     RUN(decoder_sam_tiny);
     RUN(decoder_sam_small);
+    RUN(iou_prefilter_changes_nothing);
     RUN(everything_sam_tiny);
     RUN(everything_sam_demo);
     return check_summary();
