@@ -24,6 +24,10 @@ t_rejects "sam-tiny without --decoder-heads" "give it with .-decoder-heads" "$SA
 [ -e "$T_TMP/x.samw" ] && t_fail "no output after an error" || t_ok "no output after an error"
 t_rejects "missing input" "no-such-file" "$SAMC" convert "$T_TMP/no-such-file.pth" "$T_TMP/x.samw"
 t_rejects "not a checkpoint" "not a PyTorch" "$SAMC" convert $F/sam-tiny/image.png "$T_TMP/x.samw"
+head -c 100000 $F/sam-tiny/model.pth > "$T_TMP/trunc.pth"
+t_rejects "truncated checkpoint" "end-of-central-directory" "$SAMC" convert --decoder-heads 4 "$T_TMP/trunc.pth" "$T_TMP/x.samw"
+head -c 30000 $F/sam-tiny/model_legacy.pth > "$T_TMP/trunc_legacy.pth"
+t_rejects "truncated legacy checkpoint" "truncated" "$SAMC" convert --decoder-heads 4 "$T_TMP/trunc_legacy.pth" "$T_TMP/x.samw"
 t_rejects "bad --decoder-heads" "decoder-heads" "$SAMC" convert --decoder-heads 0 $F/sam-tiny/model.pth "$T_TMP/x.samw"
 t_rejects "missing output argument" "needs an input" "$SAMC" convert $F/sam-tiny/model.pth
 
