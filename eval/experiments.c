@@ -1,0 +1,244 @@
+#include "eval/experiments.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/sha256.h"
+#include "metrics/metrics.h"
+#include "prompts/components.h"
+#include "prompts/modes.h"
+#include "prompts/placement.h"
+#include "prompts/rng.h"
+#include "util/err.h"
+#include "util/mem.h"
+
+static const char *const k_exp_names[] = {"modes", "iterative", "placement", "size", "everything"};
+#define N_EXP 5
+
+int experiments_parse(const char *list, unsigned *bits) {
+    *bits = 0;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        int found = 0;
+        for (int i = 0; i < N_EXP; i++)
+            if (strlen(k_exp_names[i]) == n && !strncmp(p, k_exp_names[i], n)) *bits |= 1u << i, found = 1;
+        if (!found) return samc_err("unknown experiment '%.*s' (modes, iterative, placement, size, everything)", (int)n, p);
+        p += n;
+        if (*p == ',') p++;
+    }
+    return *bits ? 0 : samc_err("no experiment given");
+}
+
+void experiments_format(unsigned bits, char *buf, size_t cap) {
+    buf[0] = 0;
+    for (int i = 0; i < N_EXP; i++)
+        if (bits & (1u << i)) {
+            size_t l = strlen(buf);
+            snprintf(buf + l, cap - l, "%s%s", l ? "," : "", k_exp_names[i]);
+        }
+}
+
+/* The three selection rules, in the order of the results' selection column. */
+static const mask_choice k_choices[3] = {MASK_CHOICE_FIRST, MASK_CHOICE_ORACLE, MASK_CHOICE_PREDICTED_IOU};
+static const char *const k_choice_names[3] = {"index0", "oracle", "best_predicted"};
+
+/* What one class of one image needs. */
+typedef struct {
+    sam_predictor *p;
+    const eval_item *it;
+    const char *task, *cls;
+    const uint8_t *gt;       /* class mask */
+    const uint8_t *labels;   /* full label map != 0 (the paper's click label rule) */
+    size_t n;                /* h * w */
+    const experiment_options *o;
+    result_set *rows;
+} ctx;
+
+static int add_row(ctx *c, const char *exp, const char *setting, int sel, const uint8_t *mask) {
+    double iou = mask_iou(mask, c->gt, c->n), dice = mask_dice(mask, c->gt, c->n);
+    return result_set_add(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice);
+}
+
+/* Scores the three outputs (masks 3 x n, predicted IoUs) under every selection rule. */
+static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t *masks, int k, const float *pred_iou) {
+    for (int s = 0; s < 3; s++) {
+        int idx = choose_mask(k_choices[s], masks, k, c->n, c->gt, pred_iou);
+        if (idx < 0 || add_row(c, exp, setting, s, masks + (size_t)idx * c->n)) return -1;
+    }
+    return 0;
+}
+
+static int predict(ctx *c, const sam_prompt *pr, sam_prediction *out) {
+    if (sam_predict(c->p, pr, out)) return samc_err_context("%s (%s)", c->it->id, c->task);
+    if (out->k < 1 || out->h != c->it->h || out->w != c->it->w) {
+        sam_prediction_free(out);
+        return samc_err("%s: prediction has the wrong shape", c->it->id);
+    }
+    return 0;
+}
+
+static int run_modes(ctx *c) {
+    int rc = 0;
+    uint8_t *acc = xmalloc_array(c->n, 3);
+    if (!acc) return -1;
+    for (int m = 1; m <= 5 && rc == 0; m++) {
+        mode_prompt mp;
+        if ((rc = mode_prompt_make(m, c->gt, c->it->h, c->it->w, NULL, &mp))) break;
+        memset(acc, 0, c->n * 3);
+        float sum_iou[3] = {0, 0, 0};
+        int k = 3;
+        for (int call = 0; call < mode_prompt_calls(&mp) && rc == 0; call++) {
+            sam_prompt pr;
+            mode_prompt_call(&mp, call, &pr);
+            sam_prediction out;
+            if ((rc = predict(c, &pr, &out))) break;
+            k = out.k < 3 ? out.k : 3;
+            masks_or(acc, out.masks, (size_t)k * c->n);
+            for (int i = 0; i < k; i++) sum_iou[i] += out.iou[i];
+            sam_prediction_free(&out);
+        }
+        char setting[4];
+        snprintf(setting, sizeof setting, "%d", m);
+        if (rc == 0) rc = add_rows3(c, "modes", setting, acc, k, sum_iou);
+    }
+    free(acc);
+    return rc;
+}
+
+/* One click sequence scored with one selection rule; feedback: mask_input from the chosen
+ * output of the previous call. */
+static int run_clicks(ctx *c, int sel, int feedback) {
+    int K = c->o->clicks, rc = 0;
+    double *xy = xmalloc_array((size_t)K, 2 * sizeof(double));
+    int *lab = xmalloc_array((size_t)K, sizeof(int));
+    float *prev = NULL;
+    if (!xy || !lab) {
+        free(xy), free(lab);
+        return -1;
+    }
+    click ck;
+    rc = click_first(c->gt, c->it->h, c->it->w, NULL, &ck);
+    for (int k = 0; k < K && rc == 0; k++) {
+        xy[2 * k] = ck.x, xy[2 * k + 1] = ck.y, lab[k] = ck.label;
+        sam_prompt pr = {.n_points = k + 1, .points = xy, .labels = lab, .mask_input = prev, .multimask = 1};
+        sam_prediction out;
+        if ((rc = predict(c, &pr, &out))) break;
+        int idx = choose_mask(k_choices[sel], out.masks, out.k, c->n, c->gt, out.iou);
+        char setting[16];
+        snprintf(setting, sizeof setting, "%s%d", feedback ? "fb" : "", k + 1);
+        const uint8_t *chosen = idx >= 0 ? out.masks + (size_t)idx * c->n : NULL;
+        rc = chosen ? add_row(c, "iterative", setting, sel, chosen) : -1;
+        if (rc == 0 && k + 1 < K)
+            rc = click_next(c->gt, c->labels, chosen, c->it->h, c->it->w, c->o->click_rule, NULL, &ck);
+        if (rc == 0 && feedback) {
+            size_t l2 = (size_t)out.low_res * out.low_res;
+            if (!prev) prev = xmalloc_array(l2, sizeof *prev);
+            if (!prev) rc = -1;
+            else memcpy(prev, out.low_res_logits + (size_t)idx * l2, l2 * sizeof *prev);
+        }
+        sam_prediction_free(&out);
+    }
+    free(xy), free(lab), free(prev);
+    return rc;
+}
+
+static int run_iterative(ctx *c) {
+    for (int s = 0; s < 3; s++) {
+        if (run_clicks(c, s, 0)) return -1;
+        if (c->o->feedback_logits && run_clicks(c, s, 1)) return -1;
+    }
+    return 0;
+}
+
+/* A stream for one (image, class, setting): the same draws in any shard or order. */
+static void seed_stream(const ctx *c, const char *setting, samc_rng *r) {
+    sha256_ctx h;
+    uint8_t d[32], seed[8];
+    for (int i = 0; i < 8; i++) seed[i] = (uint8_t)(c->o->seed >> (8 * i));
+    sha256_init(&h);
+    sha256_update(&h, seed, 8);
+    sha256_update(&h, c->it->id, strlen(c->it->id) + 1);
+    sha256_update(&h, c->cls, strlen(c->cls) + 1);
+    sha256_update(&h, setting, strlen(setting) + 1);
+    sha256_final(&h, d);
+    uint64_t s = 0;
+    for (int i = 0; i < 8; i++) s = s << 8 | d[i];
+    rng_seed(r, s);
+}
+
+static int run_placement(ctx *c) {
+    int h = c->it->h, w = c->it->w, n_comp = 0, rc = 0;
+    int32_t *lab = xmalloc_array(c->n, sizeof *lab);
+    uint8_t *largest = xmalloc_array(c->n, 1);
+    mask_component *comps = NULL;
+    if (!lab || !largest || components_find(c->gt, h, w, lab, &comps, &n_comp) || n_comp < 1) {
+        free(lab), free(largest), free(comps);
+        return samc_err_context("%s: components", c->it->id);
+    }
+    component_mask(lab, c->n, 1, largest);
+    for (int q = 0; q <= 9 && rc == 0; q++) {
+        char setting[24];
+        snprintf(setting, sizeof setting, "point_q0.%d", q);
+        samc_rng r;
+        seed_stream(c, setting, &r);
+        placed_point pp;
+        if ((rc = placement_point(largest, h, w, q / 10.0, &r, &pp))) break;
+        double xy[2] = {pp.x, pp.y};
+        int one = 1;
+        sam_prompt pr = {.n_points = 1, .points = xy, .labels = &one, .multimask = 1};
+        sam_prediction out;
+        if ((rc = predict(c, &pr, &out))) break;
+        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou);
+        sam_prediction_free(&out);
+    }
+    double box[4] = {comps[0].x0, comps[0].y0, comps[0].x1, comps[0].y1};
+    for (int j = 0; j <= 20 && rc == 0; j += 5) {
+        char setting[24];
+        snprintf(setting, sizeof setting, "box_j%d", j);
+        samc_rng r;
+        seed_stream(c, setting, &r);
+        double jb[4], off[4];
+        if ((rc = placement_box(box, h, w, j / 100.0, &r, jb, off))) break;
+        sam_prompt pr = {.box = jb, .multimask = 1};
+        sam_prediction out;
+        if ((rc = predict(c, &pr, &out))) break;
+        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou);
+        sam_prediction_free(&out);
+    }
+    free(lab), free(largest), free(comps);
+    return rc;
+}
+
+static int run_size(ctx *c) {
+    object_size sz;
+    if (object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
+    if (result_set_add(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction, NAN))
+        return -1;
+    return result_set_add(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components, NAN);
+}
+
+int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_item *it,
+                         const experiment_options *o, result_set *rows) {
+    size_t n = (size_t)it->h * it->w;
+    uint8_t *gt = xmalloc_array(n, 1), *labels = xmalloc_array(n, 1);
+    if (!gt || !labels) {
+        free(gt), free(labels);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) labels[i] = it->label[i] != 0;
+    int rc = 0;
+    for (int k = 0; k < dc->n_classes && rc == 0; k++) {
+        if (!item_has_class(dc, it, k)) continue; /* absent: the authors' NaN, no row */
+        item_class_mask(dc, it, k, gt);
+        ctx c = {p, it, dc->classes[k].task, dc->classes[k].cls, gt, labels, n, o, rows};
+        if (rc == 0 && (o->experiments & EXP_MODES)) rc = run_modes(&c);
+        if (rc == 0 && (o->experiments & EXP_ITERATIVE)) rc = run_iterative(&c);
+        if (rc == 0 && (o->experiments & EXP_PLACEMENT)) rc = run_placement(&c);
+        if (rc == 0 && (o->experiments & EXP_SIZE)) rc = run_size(&c);
+    }
+    free(gt), free(labels);
+    return rc;
+}

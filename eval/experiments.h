@@ -1,0 +1,55 @@
+/* The experiments of the study on one 2D image whose embedding is already set in the
+ * predictor: every class present gets rows for each enabled experiment (eval/results.h).
+ *
+ *   modes       modes 1-5 (prompts/modes.h); the three outputs are scored from the same calls
+ *               as index0 (the authors' default), oracle and best_predicted. In mode 4 the
+ *               boxes' masks are OR-ed per output index; best_predicted takes the index with
+ *               the highest summed predicted IoU over the boxes.
+ *   iterative   clicks 1..K (prompts/clicks.h), one click sequence per selection rule, each
+ *               call fresh with all clicks so far (setting "k"); with feedback_logits also a
+ *               sequence that feeds the chosen output's low-res logits back as mask_input
+ *               (setting "fbk", an extension: the authors never did).
+ *   placement   one positive point drawn at depth quantile q = 0, 0.1 .. 0.9 of the largest
+ *               component (setting "point_qQ"); the box of the largest component with every
+ *               side jittered by up to 0, 5, 10, 15, 20 % of its size (setting "box_jJ").
+ *               Draws come from a stream seeded by (seed, image, class, setting), so any
+ *               shard or order gives the same prompts.
+ *   size        the class mask's area fraction and component count (settings area_fraction,
+ *               components; selection "gt"; the value in the iou column, dice NaN). */
+#ifndef SAMC_EVAL_EXPERIMENTS_H
+#define SAMC_EVAL_EXPERIMENTS_H
+
+#include <stdint.h>
+
+#include "eval/dataset.h"
+#include "eval/results.h"
+#include "eval/source.h"
+#include "prompts/clicks.h"
+#include "samc.h"
+
+enum {
+    EXP_MODES = 1,
+    EXP_ITERATIVE = 2,
+    EXP_PLACEMENT = 4,
+    EXP_SIZE = 8,
+    EXP_EVERYTHING = 16,
+};
+
+typedef struct {
+    unsigned experiments;       /* EXP_* bits */
+    int clicks;                 /* iterative: clicks per sequence (9) */
+    uint64_t seed;              /* placement draws */
+    click_label_rule click_rule;
+    int feedback_logits;        /* iterative: also the mask_input feedback sequences */
+} experiment_options;
+
+/* Parses "modes,iterative,..." into EXP_* bits; 0 or -1. */
+int experiments_parse(const char *list, unsigned *bits);
+/* The canonical text of the bits ("modes,iterative"), into buf. */
+void experiments_format(unsigned bits, char *buf, size_t cap);
+
+/* Runs the enabled experiments on an item whose image is set in p; appends rows. 0 or -1. */
+int run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_item *it,
+                         const experiment_options *o, result_set *rows);
+
+#endif

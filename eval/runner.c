@@ -1,0 +1,212 @@
+#include "eval/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "eval/csv.h"
+#include "eval/dirlist.h"
+#include "eval/embedding_cache.h"
+#include "eval/results.h"
+#include "eval/sha256.h"
+#include "eval/source.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o) {
+    strbuf b = {0};
+    char hex[65], exps[128];
+    sha256_hex(model_sha256, hex);
+    experiments_format(o->exp.experiments, exps, sizeof exps);
+    sb_puts(&b, "# samc eval: what these results depend on (a resumed run or merged shard must match)\n");
+    sb_printf(&b, "model_sha256 = %s\n", hex);
+    sb_printf(&b, "dataset = %s\n", c->name);
+    if (o->config_text) {
+        uint8_t d[32];
+        sha256(o->config_text, strlen(o->config_text), d);
+        sha256_hex(d, hex);
+        sb_printf(&b, "dataset_config_sha256 = %s\n", hex);
+    } else {
+        sb_printf(&b, "dataset_config_sha256 = none (--images/--masks, task %s)\n", c->classes[0].task);
+    }
+    sb_printf(&b, "experiments = %s\n", exps);
+    sb_printf(&b, "clicks = %d\n", o->exp.clicks);
+    sb_printf(&b, "click_label = %s\n", o->exp.click_rule == CLICK_LABEL_CLASS_MASK ? "class" : "paper");
+    sb_printf(&b, "feedback_logits = %d\n", o->exp.feedback_logits);
+    sb_printf(&b, "seed = %llu\n", (unsigned long long)o->exp.seed);
+    if (b.failed) {
+        sb_free(&b);
+        samc_err("out of memory");
+        return NULL;
+    }
+    return b.s;
+}
+
+/* Writes OUT/run.conf, or checks that an existing one says the same. */
+static int check_manifest(const char *out, const char *text) {
+    char *path = path_join(out, "run.conf");
+    if (!path) return -1;
+    unsigned char *old;
+    size_t len;
+    int rc;
+    if (access(path, F_OK) != 0) {
+        rc = write_file_atomic(path, text, strlen(text));
+    } else if ((rc = read_whole_file(path, 1 << 20, &old, &len)) == 0) {
+        if (len != strlen(text) || memcmp(old, text, len))
+            rc = samc_err("%s was made with other settings (model, data set or options differ); "
+                          "use another -o folder, or the same settings to resume", path);
+        free(old);
+    }
+    free(path);
+    return rc;
+}
+
+/* One writer per run folder: an advisory lock held until the process ends. */
+static int lock_folder(const char *out) {
+    char *path = path_join(out, "lock");
+    if (!path) return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    free(path);
+    if (fd < 0) return samc_err("%s: cannot create the lock file: %s", out, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return samc_err("%s: another samc eval is writing to this folder", out);
+    }
+    return 0; /* fd stays open (and locked) for the life of the process */
+}
+
+typedef struct {
+    const char *model_path;
+    const dataset_config *c;
+    const runner_options *o;
+    uint8_t model_sha[32];
+    char *cache_dir;
+    sam_model *model; /* loaded on the first image that needs work */
+    sam_predictor *pred;
+    float *emb;
+    int emb_c, emb_g;
+    size_t done, skipped, computed;
+    double t0;
+    size_t src_i, n_src;
+} run_state;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int ensure_model(run_state *s) {
+    if (s->pred) return 0;
+    s->model = sam_model_load(s->model_path);
+    if (!s->model) return -1;
+    s->pred = sam_predictor_new(s->model);
+    if (!s->pred) return -1;
+    s->emb_c = sam_model_embed_channels(s->model);
+    s->emb_g = sam_model_embed_grid(s->model);
+    s->emb = xmalloc_array((size_t)s->emb_c * s->emb_g, (size_t)s->emb_g * sizeof(float));
+    return s->emb ? 0 : -1;
+}
+
+/* The embedding: from the cache, else encoded (and stored). */
+static int set_image(run_state *s, const eval_item *it) {
+    char key[65];
+    int hit = 0;
+    if (s->cache_dir) {
+        embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
+        hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, s->emb);
+        if (hit < 0) return -1;
+    }
+    if (hit) return sam_predictor_set_embedding(s->pred, s->emb, it->h, it->w);
+    if (sam_predictor_set_image(s->pred, it->rgb, it->h, it->w)) return -1;
+    if (s->cache_dir)
+        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred));
+    return 0;
+}
+
+static void progress(run_state *s) {
+    if (!s->o->progress) return;
+    double el = now() - s->t0;
+    double rate = el > 0 ? s->computed / el : 0;
+    fprintf(stderr, "\rsamc eval: file %zu/%zu, %zu images done (%zu resumed)", s->src_i + 1, s->n_src, s->done,
+            s->skipped);
+    if (s->computed && s->src_i > 0) {
+        double eta = el / (double)s->src_i * (double)(s->n_src - s->src_i);
+        fprintf(stderr, ", %.2f img/s, ETA %dm%02ds   ", rate, (int)(eta / 60), (int)eta % 60);
+    } else {
+        fprintf(stderr, "   ");
+    }
+    fflush(stderr);
+}
+
+static int on_item(void *ctx, const eval_item *it) {
+    run_state *s = ctx;
+    int done = results_item_done(s->o->out, it->id);
+    if (done < 0) return -1;
+    if (done) {
+        s->done++, s->skipped++;
+        progress(s);
+        return 0;
+    }
+    result_set rows = {0};
+    int present = 0;
+    for (int k = 0; k < s->c->n_classes; k++) present |= item_has_class(s->c, it, k);
+    int rc = 0;
+    /* an image without any target (the authors skipped all-zero masks) gets an empty file,
+     * so a resumed run does not look at it again */
+    if (present) {
+        rc = ensure_model(s);
+        if (rc == 0) rc = set_image(s, it);
+        if (rc == 0) rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, &rows);
+    }
+    if (rc == 0) rc = results_item_write(s->o->out, it->id, &rows);
+    result_set_free(&rows);
+    if (rc) return samc_err_context("%s", it->id);
+    s->done++, s->computed++;
+    progress(s);
+    return 0;
+}
+
+int eval_run(const char *model_path, const dataset_config *c, const runner_options *o) {
+    run_state s = {.model_path = model_path, .c = c, .o = o};
+    source_list src = {0};
+    char *manifest = NULL;
+    int rc = make_dirs(o->out);
+    if (rc == 0) rc = lock_folder(o->out);
+    if (rc == 0) rc = sha256_file(model_path, s.model_sha);
+    if (rc == 0) rc = (manifest = run_manifest(s.model_sha, c, o)) ? 0 : -1;
+    if (rc == 0) rc = check_manifest(o->out, manifest);
+    if (rc == 0) {
+        results_clean_temps(o->out);
+        if (!o->cache_dir) s.cache_dir = path_join(o->out, "cache");
+        else if (o->cache_dir[0]) s.cache_dir = strdup(o->cache_dir);
+        if ((!o->cache_dir || o->cache_dir[0]) && !s.cache_dir) rc = samc_err("out of memory");
+    }
+    if (rc == 0) rc = dataset_sources(c, &src);
+    s.t0 = now();
+    for (size_t i = 0; i < src.n && rc == 0; i++) {
+        if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
+        s.n_src++;
+    }
+    for (size_t i = 0; i < src.n && rc == 0; i++) {
+        if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
+        rc = source_items(c, &src.v[i], on_item, &s);
+        s.src_i++;
+    }
+    if (o->progress && s.n_src) fprintf(stderr, "\n");
+    if (rc == 0)
+        printf("samc eval: %zu images (%zu computed, %zu already done) in %s\n", s.done, s.computed, s.skipped, o->out);
+    source_list_free(&src);
+    free(manifest);
+    free(s.cache_dir);
+    free(s.emb);
+    if (s.pred) sam_predictor_free(s.pred);
+    if (s.model) sam_model_free(s.model);
+    return rc;
+}

@@ -1,0 +1,33 @@
+/* `samc eval`: runs the study's experiments over a data set into a run folder.
+ *
+ *   OUT/run.conf      what the results depend on (model and data set digests, options);
+ *                     a resumed run must match it, `samc merge` checks shards agree
+ *   OUT/results/      one crash-safe file per image (eval/results.h)
+ *   OUT/cache/        image embeddings (eval/embedding_cache.h), unless another folder is given
+ *   OUT/lock          held while a run writes, so two runs never share a folder
+ *
+ * Each image is encoded once (or taken from the cache) and every experiment reuses the
+ * embedding. Images already in OUT/results are skipped, so a killed run continues where it
+ * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I. */
+#ifndef SAMC_EVAL_RUNNER_H
+#define SAMC_EVAL_RUNNER_H
+
+#include "eval/dataset.h"
+#include "eval/experiments.h"
+
+typedef struct {
+    const char *out;
+    const char *cache_dir;  /* NULL: OUT/cache; "" : no cache */
+    int shard_i, shard_n;   /* 0 <= shard_i < shard_n */
+    const char *config_text; /* the data set config as given (NULL for --images/--masks) */
+    experiment_options exp;
+    int progress;           /* 1: a progress line on stderr */
+} runner_options;
+
+/* 0 or -1 with a message. */
+int eval_run(const char *model_path, const dataset_config *c, const runner_options *o);
+
+/* The run.conf text of these options (used by eval_run and by tests). malloc'd. */
+char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o);
+
+#endif
