@@ -19,6 +19,7 @@ static const struct {
     {"trace", cmd_trace, "write every intermediate tensor of one prediction as .npy"},
     {"diff", cmd_diff, "compare two traces tensor by tensor"},
     {"hash", cmd_hash, "SHA-256 of files or of every file in a run folder"},
+    {"eval", cmd_eval, "run the Mazurowski et al. 2023 experiments over a data set"},
     {"merge", cmd_merge, "combine the run folders of eval shards"},
     {"report", cmd_report, "tables and figures of an eval run folder"},
     {"convert", cmd_convert, "convert a SAM checkpoint (.pth / .safetensors) to .samw"},

@@ -9,6 +9,8 @@
 
 #include "eval/dirlist.h"
 #include "io/image.h"
+#include "io/intensity.h"
+#include "io/nifti.h"
 #include "io/png.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -252,7 +254,68 @@ static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn
     return rc;
 }
 
+/* A label slice (floats from nifti_slice) as remapped label values. */
+static int label_slice(const dataset_config *c, const char *path, const float *v, size_t n, uint16_t *out) {
+    for (size_t i = 0; i < n; i++) {
+        float x = v[i];
+        if (!(x >= 0 && x <= 65535) || x != (float)(int)x)
+            return samc_err("%s: label value %g is not an integer in 0..65535", path, (double)x);
+        out[i] = (uint16_t)dataset_remap(c, (int)x);
+    }
+    return 0;
+}
+
+/* Volume pairs: every slice along the plane (or those with a target), mapped to 8-bit grey by
+ * the data set's intensity rule and replicated to RGB. */
+static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
+    nifti_image img = {0}, lab = {0};
+    nifti_plane plane;
+    intensity_map im;
+    int64_t ns = 0, nl = 0;
+    int h = 0, w = 0, lh = 0, lw = 0;
+    float *fimg = NULL, *flab = NULL;
+    uint8_t *grey = NULL;
+    eval_item it = {0};
+    char *id = NULL;
+    int rc = nifti_plane_parse(c->plane, &plane);
+    if (rc == 0) rc = intensity_parse(c->intensity, &im);
+    if (rc == 0 && (rc = nifti_read(s->image, &img)) != 0) samc_err_context("%s", s->image);
+    if (rc == 0 && (rc = nifti_read(s->label, &lab)) != 0) samc_err_context("%s", s->label);
+    if (rc == 0) rc = nifti_slice_shape(&img, plane, &ns, &h, &w);
+    if (rc == 0) rc = nifti_slice_shape(&lab, plane, &nl, &lh, &lw);
+    if (rc == 0 && (ns != nl || h != lh || w != lw))
+        rc = samc_err("%s: %lld slices of %dx%d, but its labels %s have %lld of %dx%d", s->image, (long long)ns, w, h,
+                      s->label, (long long)nl, lw, lh);
+    size_t n = (size_t)h * (size_t)w;
+    if (rc == 0) {
+        fimg = xmalloc_array(n, sizeof *fimg);
+        flab = xmalloc_array(n, sizeof *flab);
+        grey = xmalloc_array(n, 1);
+        it.rgb = xmalloc_array(n, 3);
+        it.label = xmalloc_array(n, sizeof *it.label);
+        id = xmalloc_array(strlen(s->id) + 40, 1);
+        if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
+    }
+    it.h = h, it.w = w, it.id = id;
+    for (int64_t k = 0; k < ns && rc == 0; k++) {
+        int sh, sw;
+        if ((rc = nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;
+        if ((rc = label_slice(c, s->label, flab, n, it.label))) break;
+        int keep = c->all_slices;
+        for (int j = 0; j < c->n_classes && !keep; j++) keep = item_has_class(c, &it, j);
+        if (!keep) continue;
+        if ((rc = nifti_slice(&img, plane, k, fimg, &sh, &sw))) break;
+        if ((rc = intensity_to_u8(fimg, n, &im, grey))) break;
+        for (size_t i = 0; i < n; i++) it.rgb[3 * i] = it.rgb[3 * i + 1] = it.rgb[3 * i + 2] = grey[i];
+        snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, nifti_plane_name(plane), (long long)k);
+        rc = fn(ctx, &it);
+    }
+    free(fimg), free(flab), free(grey), free(it.rgb), free(it.label), free(id);
+    nifti_free(&img);
+    nifti_free(&lab);
+    return rc;
+}
+
 int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
-    if (c->layout == DS_LAYOUT_PNG) return png_items(c, s, fn, ctx);
-    return samc_err("%s: NIfTI volumes are not supported in this build", s->image);
+    return c->layout == DS_LAYOUT_PNG ? png_items(c, s, fn, ctx) : nifti_items(c, s, fn, ctx);
 }
