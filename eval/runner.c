@@ -177,10 +177,12 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     run_state s = {.model_path = model_path, .c = c, .o = o};
     source_list src = {0};
     char *manifest = NULL;
-    int rc = make_dirs(o->out);
-    if (rc == 0) rc = lock_folder(o->out);
-    if (rc == 0) rc = sha256_file(model_path, s.model_sha);
+    /* everything that can be refused is checked before OUT is created */
+    int rc = sha256_file(model_path, s.model_sha);
     if (rc == 0) rc = (manifest = run_manifest(s.model_sha, c, o)) ? 0 : -1;
+    if (rc == 0) rc = dataset_sources(c, &src);
+    if (rc == 0) rc = make_dirs(o->out);
+    if (rc == 0) rc = lock_folder(o->out);
     if (rc == 0) rc = check_manifest(o->out, manifest);
     if (rc == 0) {
         results_clean_temps(o->out);
@@ -188,7 +190,6 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
         else if (o->cache_dir[0]) s.cache_dir = strdup(o->cache_dir);
         if ((!o->cache_dir || o->cache_dir[0]) && !s.cache_dir) rc = samc_err("out of memory");
     }
-    if (rc == 0) rc = dataset_sources(c, &src);
     s.t0 = now();
     for (size_t i = 0; i < src.n && rc == 0; i++) {
         if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;

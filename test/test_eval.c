@@ -10,6 +10,7 @@
 #include "eval/embedding_cache.h"
 #include "eval/results.h"
 #include "eval/sha256.h"
+#include "eval/source.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -256,6 +257,89 @@ TEST(shipped_configs) {
     path_list_free(&l);
 }
 
+/* uint8(img / img.max() * 255), truncated, by hand */
+TEST(paper_normalisation) {
+    uint8_t px[6] = {0, 50, 100, 200, 199, 1};
+    normalize_paper_u8(px, 6);
+    CHECK(px[0] == 0 && px[1] == 63 && px[2] == 127 && px[3] == 255 && px[4] == 253 && px[5] == 1);
+    uint8_t z[3] = {0, 0, 0};
+    normalize_paper_u8(z, 3);
+    CHECK(z[0] == 0 && z[1] == 0 && z[2] == 0);
+}
+
+typedef struct {
+    int n, bad;
+    char last[256];
+    int classes[3];
+} item_count;
+
+static int count_item(void *ctx, const eval_item *it) {
+    item_count *c = ctx;
+    c->n++;
+    if (strcmp(it->id, c->last) <= 0 || it->h < 1 || it->w < 1) c->bad++;
+    snprintf(c->last, sizeof c->last, "%s", it->id);
+    size_t n = (size_t)it->h * it->w;
+    for (size_t i = 0; i < n; i++)
+        if (it->label[i] < 3) c->classes[it->label[i]]++;
+        else c->bad++;
+    return 0;
+}
+
+TEST(sources_png_layout) {
+    dataset_config c;
+    CHECK(dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images", "test/fixtures/sam-demo/data/binary/masks",
+                                  "Phantom", &c) == 0);
+    source_list l;
+    CHECK(dataset_sources(&c, &l) == 0);
+    CHECK(l.n == 12);
+    if (l.n == 12) {
+        CHECK(strcmp(l.v[0].id, "phantom_000") == 0 && strcmp(l.v[11].id, "phantom_011") == 0);
+        item_count ic = {0};
+        CHECK(source_items(&c, &l.v[0], count_item, &ic) == 0);
+        /* 0/255 masks become 0/1 labels (the authors' division by 255) */
+        CHECK(ic.n == 1 && ic.bad == 0 && ic.classes[1] > 0 && ic.classes[2] == 0);
+    }
+    source_list_free(&l);
+    dataset_config_free(&c);
+    /* a mask missing for an image is an error naming it */
+    CHECK(dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images", "test/fixtures/sam-demo/data/volume",
+                                  "x", &c) == 0);
+    CHECK(dataset_sources(&c, &l) == -1);
+    CHECK(strstr(samc_errmsg(), "no mask") != NULL);
+    dataset_config_free(&c);
+}
+
+TEST(sources_multiclass_and_volume) {
+    dataset_config c;
+    CHECK(dataset_config_load("eval/demo/phantom_multiclass.conf", NULL, &c) == 0);
+    source_list l;
+    CHECK(dataset_sources(&c, &l) == 0 && l.n == 12);
+    item_count ic = {0};
+    for (size_t i = 0; i < l.n; i++) CHECK(source_items(&c, &l.v[i], count_item, &ic) == 0);
+    CHECK(ic.n == 12 && ic.bad == 0 && ic.classes[1] > 0 && ic.classes[2] > 0);
+    source_list_free(&l);
+    dataset_config_free(&c);
+
+    CHECK(dataset_config_load("eval/demo/ct_phantom.conf", NULL, &c) == 0);
+    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
+    if (l.n == 1) {
+        CHECK(strcmp(l.v[0].id, "ct_phantom") == 0);
+        CHECK(strstr(l.v[0].label, "ct_phantom_labels.nii.gz") != NULL);
+        memset(&ic, 0, sizeof ic);
+        CHECK(source_items(&c, &l.v[0], count_item, &ic) == 0);
+        /* 24 axial slices; only those with organ or lesion are kept, each has a target */
+        CHECK(ic.n > 0 && ic.n <= 24 && ic.bad == 0 && ic.classes[1] > 0);
+        CHECK(strncmp(ic.last, "ct_phantom_axial0", 17) == 0);
+        /* with slices = all, all 24 */
+        c.all_slices = 1;
+        item_count all = {0};
+        CHECK(source_items(&c, &l.v[0], count_item, &all) == 0 && all.n == 24);
+        CHECK(all.n >= ic.n);
+    }
+    source_list_free(&l);
+    dataset_config_free(&c);
+}
+
 int main(void) {
     RUN(sha256_vectors);
     RUN(cache_keying);
@@ -265,5 +349,8 @@ int main(void) {
     RUN(shard_assignment);
     RUN(dataset_config_parsing);
     RUN(shipped_configs);
+    RUN(paper_normalisation);
+    RUN(sources_png_layout);
+    RUN(sources_multiclass_and_volume);
     return check_summary();
 }

@@ -1,0 +1,93 @@
+# samc eval / merge / report / hash on the sam-demo phantoms: the report's columns, resume after
+# a real kill -9, shards merged equal one run, refusals.
+. test/cli/lib.sh
+
+FIX=test/fixtures/sam-demo
+MODEL=$T_TMP/demo.samw
+DATA=$T_TMP/data
+"$SAMC" convert --decoder-heads 4 "$FIX/model.pth" "$MODEL" >/dev/null 2>&1 || t_fail "convert the demo model"
+mkdir -p "$DATA/images" "$DATA/masks"
+for i in 000 001 002 003 004 005; do
+    cp "$FIX/data/binary/images/phantom_$i.png" "$DATA/images/"
+    cp "$FIX/data/binary/masks/phantom_$i.png" "$DATA/masks/"
+done
+EXP=modes,iterative,placement,size
+run() { "$SAMC" eval -m "$MODEL" --images "$DATA/images" --masks "$DATA/masks" --task Phantom --experiments $EXP --threads 1 "$@"; }
+
+# --- one uninterrupted run ---------------------------------------------------------------
+t_run "eval runs" run -o "$T_TMP/a"
+t_run "report runs" "$SAMC" report "$T_TMP/a"
+if [ "$(head -n 1 "$T_TMP/a/per_image.csv")" = "task,image,class,experiment,setting,selection,iou,dice" ]; then
+    t_ok "per_image.csv has exactly the specified columns"
+else t_fail "per_image.csv has exactly the specified columns" "$(head -n 1 "$T_TMP/a/per_image.csv")"; fi
+# per image: modes 5 x 3 selections, iterative 9 x 3, placement (10 + 5) x 3, size 2 = 89 rows
+rows=$(($(wc -l < "$T_TMP/a/per_image.csv") - 1))
+if [ "$rows" -eq $((6 * 89)) ]; then t_ok "one row per measurement"; else t_fail "one row per measurement" "$rows rows"; fi
+bad=$(awk -F, 'NR > 1 && ($4 == "modes" || $4 == "iterative" || $4 == "placement") && !($7 >= 0 && $7 <= 1 && $8 >= 0 && $8 <= 1 && $6 ~ /^(index0|oracle|best_predicted)$/)' "$T_TMP/a/per_image.csv" | wc -l)
+if [ "$bad" -eq 0 ]; then t_ok "IoU and Dice in [0, 1], known selections"; else t_fail "IoU and Dice in [0, 1], known selections" "$bad bad rows"; fi
+# the demo model segments its phantoms: box prompts (mode 3) well above chance
+m3=$(awk -F, '$4 == "modes" && $5 == 3 && $6 == "oracle" { s += $7; n++ } END { printf "%d", 100 * s / n }' "$T_TMP/a/per_image.csv")
+if [ "$m3" -ge 50 ]; then t_ok "mode 3 oracle IoU is meaningful ($m3%)"; else t_fail "mode 3 oracle IoU is meaningful" "$m3%"; fi
+for f in tables/summary.csv tables/fig2_modes.csv tables/fig34_sam.csv tables/fig4_average.csv tables/wilcoxon_modes.csv \
+         figures/modes.png figures/iterative.png figures/placement_points.png figures/placement_boxes.png; do
+    if [ -s "$T_TMP/a/$f" ]; then t_ok "report wrote $f"; else t_fail "report wrote $f"; fi
+done
+
+# --- same bits again; a finished run resumes instantly ------------------------------------
+t_run "eval again (nothing to do)" run -o "$T_TMP/a"
+if grep -q "0 computed, 6 already done" "$T_TMP/out"; then t_ok "finished images are not recomputed"; else t_fail "finished images are not recomputed" "$(cat "$T_TMP/out")"; fi
+rm -rf "$T_TMP/a2"
+run -o "$T_TMP/a2" --no-cache >/dev/null 2>&1 && "$SAMC" report "$T_TMP/a2" >/dev/null 2>&1
+if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a2/per_image.csv"; then t_ok "a second run gives the same bits"; else t_fail "a second run gives the same bits"; fi
+
+# --- kill -9 in the middle, then resume ------------------------------------------------------
+rm -rf "$T_TMP/k"
+EXP=modes,iterative,placement,size run -o "$T_TMP/k" --feedback-logits >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 3000); do
+    n=$(ls "$T_TMP/k/results" 2>/dev/null | grep -c '\.csv$' || true)
+    [ "$n" -ge 1 ] && break
+    sleep 0.01
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+n=$(ls "$T_TMP/k/results" 2>/dev/null | grep -c '\.csv$' || true)
+if [ "$n" -ge 1 ] && [ "$n" -lt 6 ]; then t_ok "killed mid-run with $n of 6 images written"; else t_fail "killed mid-run" "$n of 6 images written"; fi
+t_run "resume after kill -9" run -o "$T_TMP/k" --feedback-logits
+if grep -Eq "\($n already done\)|, $n already done" "$T_TMP/out"; then t_ok "resume skips the $n finished images"; else t_fail "resume skips the finished images" "$(cat "$T_TMP/out")"; fi
+rm -rf "$T_TMP/full"
+run -o "$T_TMP/full" --feedback-logits >/dev/null 2>&1
+"$SAMC" report "$T_TMP/k" >/dev/null 2>&1; "$SAMC" report "$T_TMP/full" >/dev/null 2>&1
+if [ -s "$T_TMP/k/per_image.csv" ] && cmp -s "$T_TMP/k/per_image.csv" "$T_TMP/full/per_image.csv"; then
+    t_ok "resumed run equals an uninterrupted run"
+else t_fail "resumed run equals an uninterrupted run"; fi
+if grep -q ',iterative,fb9,' "$T_TMP/full/per_image.csv"; then t_ok "feedback-logits rows recorded"; else t_fail "feedback-logits rows recorded"; fi
+
+# --- shards ---------------------------------------------------------------------------------
+for i in 0 1 2; do run -o "$T_TMP/s$i" --shard $i/3 >/dev/null 2>&1 || t_fail "shard $i/3"; done
+t_run "merge shards" "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/m"
+"$SAMC" report "$T_TMP/m" >/dev/null 2>&1
+if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/m/per_image.csv"; then t_ok "merged shards equal a single run"; else t_fail "merged shards equal a single run"; fi
+(cd "$T_TMP/a" && "$SAMC" hash results) > "$T_TMP/ha"; (cd "$T_TMP/m" && "$SAMC" hash results) > "$T_TMP/hm"
+if [ -s "$T_TMP/ha" ] && cmp -s "$T_TMP/ha" "$T_TMP/hm"; then t_ok "samc hash: merged results files identical"; else t_fail "samc hash: merged results files identical"; fi
+total=0; for i in 0 1 2; do total=$((total + $(ls "$T_TMP/s$i/results" | grep -c '\.csv$'))); done
+if [ "$total" -eq 6 ]; then t_ok "each image in exactly one shard"; else t_fail "each image in exactly one shard" "$total files"; fi
+
+# --- refusals ---------------------------------------------------------------------------------
+t_rejects "resume with other options" "other settings" run -o "$T_TMP/a" --clicks 5
+run -o "$T_TMP/c5" --clicks 5 >/dev/null 2>&1
+t_rejects "merge of runs with other options" "differs" "$SAMC" merge "$T_TMP/a" "$T_TMP/c5" -o "$T_TMP/bad"
+t_rejects "missing model" "nope.samw" run -o "$T_TMP/nomodel" -m "$T_TMP/nope.samw"
+if [ ! -e "$T_TMP/nomodel" ]; then t_ok "no output folder after a refusal"; else t_fail "no output folder after a refusal"; fi
+t_rejects "bad shard" "shard" run -o "$T_TMP/x" --shard 3/3
+t_rejects "unknown experiment" "unknown experiment" run -o "$T_TMP/x" --experiments modes,nope
+t_rejects "images without masks" "together|either" "$SAMC" eval -m "$MODEL" --images "$DATA/images" -o "$T_TMP/x"
+t_rejects "report of a non-run" "no results folder" "$SAMC" report "$T_TMP/data"
+cp "$T_TMP/a/results/phantom_000.csv" "$T_TMP/dmg.csv"; truncate -s 100 "$T_TMP/a/results/phantom_000.csv"
+t_rejects "report refuses a damaged results file" "phantom_000.csv" "$SAMC" report "$T_TMP/a"
+t_run "eval recomputes the damaged file" run -o "$T_TMP/a"
+if cmp -s "$T_TMP/dmg.csv" "$T_TMP/a/results/phantom_000.csv"; then t_ok "recomputed file identical"; else t_fail "recomputed file identical"; fi
+t_run "hash -h" "$SAMC" hash -h
+t_run "eval -h" "$SAMC" eval -h
+t_run "merge -h" "$SAMC" merge -h
+t_run "report -h" "$SAMC" report -h
+t_summary
