@@ -100,7 +100,7 @@ static int run_modes(ctx *c) {
             for (int i = 0; i < k; i++) sum_iou[i] += out.iou[i];
             sam_prediction_free(&out);
         }
-        char setting[4];
+        char setting[16];
         snprintf(setting, sizeof setting, "%d", m);
         if (rc == 0) rc = add_rows3(c, "modes", setting, acc, k, sum_iou);
     }

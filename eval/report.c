@@ -294,7 +294,7 @@ static int write_fig2(const report *r) {
         sb_printf(&cmp, "%d,", t), csv_field(&cmp, tasks[t]);
         sb_printf(&best, "%d,", t), csv_field(&best, tasks[t]);
         for (int c = 0; c < 10; c++) {
-            char setting[4];
+            char setting[16];
             snprintf(setting, sizeof setting, "%d", c / 2 + 1);
             double v = task_mean(r, tasks[t], "modes", setting, c % 2 ? "oracle" : "index0");
             double p = paper_mode_iou(tasks[t], c / 2 + 1, c % 2);
@@ -371,7 +371,7 @@ static int write_fig34(const report *r) {
         for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), csv_field(&b, r->tasks[t]);
         sb_puts(&b, "\n");
         for (int k = 1; k <= PAPER_CLICKS; k++) {
-            char setting[4];
+            char setting[16];
             snprintf(setting, sizeof setting, "%d", k);
             sb_printf(&b, "%d", k);
             for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), put_num(&b, task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
@@ -389,7 +389,7 @@ static int write_fig34(const report *r) {
         }
     sb_puts(&b, "\n");
     for (int k = 1; k <= PAPER_CLICKS; k++) {
-        char setting[4];
+        char setting[16];
         snprintf(setting, sizeof setting, "%d", k);
         sb_printf(&b, "%d", k);
         for (int t = 0; t < r->n_tasks; t++)
@@ -406,7 +406,7 @@ static int write_fig34(const report *r) {
     for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_printf(&b, ",%s (paper)", k_paper_clicks[m].method);
     sb_puts(&b, "\n");
     for (int k = 1; k <= PAPER_CLICKS; k++) {
-        char setting[4];
+        char setting[16];
         snprintf(setting, sizeof setting, "%d", k);
         sb_printf(&b, "%d", k);
         for (int s = 0; s < 3; s++) sb_puts(&b, ","), put_num(&b, cross_task(r, "iterative", setting, sels[s], -1, -1));
@@ -445,7 +445,7 @@ static int write_wilcoxon(const report *r) {
         for (int s = 0; s < 3; s++)
             for (int ma = 1; ma <= 5; ma++)
                 for (int mb = ma + 1; mb <= 5; mb++) {
-                    char sa[4], sb_[4];
+                    char sa[16], sb_[16];
                     snprintf(sa, sizeof sa, "%d", ma);
                     snprintf(sb_, sizeof sb_, "%d", mb);
                     const group *ga = find_group(r, r->tasks[t], "modes", sa, k_selections[s]);
@@ -482,7 +482,7 @@ static int write_size(const report *r) {
     if (x && y && px && py) {
         for (int s = 0; s < 3; s++)
             for (int m = 1; m <= 5; m++) {
-                char setting[4];
+                char setting[16];
                 snprintf(setting, sizeof setting, "%d", m);
                 size_t pooled = 0;
                 for (int t = 0; t <= r->n_tasks; t++) {
@@ -541,7 +541,7 @@ static int figure_modes(const report *r) {
     static const char *const ticks[5] = {"Mode 1", "Mode 2", "Mode 3", "Mode 4", "Mode 5"};
     double v[5][5], lo[3][5], hi[3][5];
     for (int m = 0; m < 5; m++) {
-        char setting[4];
+        char setting[16];
         snprintf(setting, sizeof setting, "%d", m + 1);
         for (int s = 0; s < 3; s++) {
             v[s][m] = cross_task(r, "modes", setting, k_selections[s], -1, -1);
@@ -658,7 +658,7 @@ static void print_summary(const report *r) {
     for (int pass = 0; pass < 2; pass++) {
         printf("%-28s", pass ? "paper, same tasks" : "ours");
         for (int m = 1; m <= 5; m++) {
-            char s[4];
+            char s[16];
             snprintf(s, sizeof s, "%d", m);
             printf(" %8.4f", cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1));
         }

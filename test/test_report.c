@@ -48,14 +48,14 @@ static void make_run(void) {
     for (int i = 0; i < 2; i++) {
         result_set s = {0};
         for (int m = 1; m <= 5; m++) {
-            char st[4];
+            char st[16];
             snprintf(st, sizeof st, "%d", m);
             result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "index0", i ? 0.7 : 0.5, 0.6);
             result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "oracle", 0.9, 0.9);
             result_set_add(&s, "MRI-Spine: SC", imgs[i], "1,2", "modes", st, "index0", 0.25, 0.4);
         }
         for (int k = 1; k <= 9; k++) {
-            char st[4];
+            char st[16];
             snprintf(st, sizeof st, "%d", k);
             result_set_add(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "index0", 0.1 * k, NAN);
         }
