@@ -156,12 +156,12 @@ static int check_spec(const canvas *c, const plot_spec *p, frame *f) {
     return 0;
 }
 
-static void whisker(canvas *c, const frame *f, int x, double lo, double hi, int half) {
+static void whisker(canvas *c, const frame *f, int x, double lo, double hi, int half, const uint8_t col[3]) {
     if (isnan(lo) || isnan(hi)) return;
     int ylo = y_of(f, lo), yhi = y_of(f, hi);
-    line(c, x, ylo, x, yhi, 2, 0, k_black);
-    line(c, x - half, ylo, x + half, ylo, 2, 0, k_black);
-    line(c, x - half, yhi, x + half, yhi, 2, 0, k_black);
+    line(c, x, ylo, x, yhi, 2, 0, col);
+    line(c, x - half, ylo, x + half, ylo, 2, 0, col);
+    line(c, x - half, yhi, x + half, yhi, 2, 0, col);
 }
 
 int plot_bars(canvas *c, const plot_spec *p) {
@@ -182,7 +182,7 @@ int plot_bars(canvas *c, const plot_spec *p) {
             if (isnan(v)) continue;
             int bx = left + s * bar;
             fill_rect(c, bx + 1, y_of(&f, v), bx + bar - 2, f.y1 - 1, k_palette[s % PLOT_MAX_SERIES]);
-            if (ps->lo && ps->hi) whisker(c, &f, bx + bar / 2, ps->lo[i], ps->hi[i], bar / 4 > 2 ? bar / 4 : 2);
+            if (ps->lo && ps->hi) whisker(c, &f, bx + bar / 2, ps->lo[i], ps->hi[i], bar / 4 > 2 ? bar / 4 : 2, k_black);
         }
     }
     free(xs);
@@ -209,7 +209,9 @@ int plot_lines(canvas *c, const plot_spec *p) {
             }
             int y = y_of(&f, ps->v[i]);
             if (px >= 0) line(c, px, py, xs[i], y, 3, ps->dashed, col);
-            if (ps->lo && ps->hi) whisker(c, &f, xs[i], ps->lo[i], ps->hi[i], 5);
+            /* whiskers in the series' colour, side by side so overlapping intervals stay legible */
+            int wx = xs[i] + (2 * s - (p->n_series - 1)) * 3;
+            if (ps->lo && ps->hi) whisker(c, &f, wx, ps->lo[i], ps->hi[i], 4, col);
             fill_rect(c, xs[i] - 3, y - 3, xs[i] + 3, y + 3, col);
             px = xs[i];
             py = y;

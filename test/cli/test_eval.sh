@@ -2,6 +2,7 @@
 # a real kill -9, shards merged equal one run, refusals.
 . test/cli/lib.sh
 
+case $SAMC in /*) ;; *) SAMC="$PWD/$SAMC" ;; esac
 FIX=test/fixtures/sam-demo
 MODEL=$T_TMP/demo.samw
 DATA=$T_TMP/data
@@ -42,7 +43,9 @@ if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a2/per_image.csv"; then t_ok "a secon
 
 # --- kill -9 in the middle, then resume ------------------------------------------------------
 rm -rf "$T_TMP/k"
-EXP=modes,iterative,placement,size run -o "$T_TMP/k" --feedback-logits >/dev/null 2>&1 &
+# samc itself in the background (not a shell function: $! must be samc's pid)
+"$SAMC" eval -m "$MODEL" --images "$DATA/images" --masks "$DATA/masks" --task Phantom --experiments $EXP --threads 1 \
+    -o "$T_TMP/k" --feedback-logits >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 3000); do
     n=$(ls "$T_TMP/k/results" 2>/dev/null | grep -c '\.csv$' || true)
