@@ -26,7 +26,7 @@ static void usage(void) {
            "  --shard I/N         only the images whose id hashes to shard I of N (0 <= I < N);\n"
            "                      combine the shards' folders with samc merge\n"
            "  --cache DIR         embedding cache folder (default OUT/cache); --no-cache: none\n"
-           "  --threads N         threads (default: all cores)\n"
+           "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
            "Then: samc report OUT\n");
 }
 

@@ -15,6 +15,7 @@
 #include "eval/results.h"
 #include "eval/sha256.h"
 #include "eval/source.h"
+#include "nn/mode.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
@@ -40,6 +41,8 @@ char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, cons
     sb_printf(&b, "click_label = %s\n", o->exp.click_rule == CLICK_LABEL_CLASS_MASK ? "class" : "paper");
     sb_printf(&b, "feedback_logits = %d\n", o->exp.feedback_logits);
     sb_printf(&b, "seed = %llu\n", (unsigned long long)o->exp.seed);
+    /* reference mode (--reference) gives other bits: never mix the two in one run */
+    sb_printf(&b, "arithmetic = %s\n", nn_reference_mode() ? "reference" : "fast");
     if (b.failed) {
         sb_free(&b);
         samc_err("out of memory");
