@@ -35,6 +35,28 @@ static const char *dict_value(const char *hdr, const char *key) {
     return p;
 }
 
+/* Fortran order stores the first index fastest: walk the C-order output with a running
+ * multi-index and find each element's Fortran offset from it. */
+static void fortran_to_c(unsigned char *dst, const unsigned char *src, const int64_t *shape, int ndim, size_t item,
+                         size_t count) {
+    int64_t idx[NPY_MAX_DIMS] = {0};
+    size_t fstride[NPY_MAX_DIMS];
+    size_t st = 1;
+    for (int k = 0; k < ndim; k++) {
+        fstride[k] = st;
+        st *= (size_t)shape[k];
+    }
+    for (size_t i = 0; i < count; i++) {
+        size_t off = 0;
+        for (int k = 0; k < ndim; k++) off += (size_t)idx[k] * fstride[k];
+        memcpy(dst + i * item, src + off * item, item);
+        for (int k = ndim - 1; k >= 0; k--) { /* next C-order multi-index */
+            if (++idx[k] < shape[k]) break;
+            idx[k] = 0;
+        }
+    }
+}
+
 int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
     memset(a, 0, sizeof *a);
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0) return samc_err("not a .npy file (bad magic)");
@@ -81,8 +103,9 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
         samc_err("unsupported .npy dtype (need little-endian bool/u1/i2/u2/i4/i8/f4/f8)");
         goto out;
     }
-    if (strncmp(f, "False", 5) != 0) {
-        samc_err("Fortran-order .npy files are not supported");
+    int fortran = strncmp(f, "True", 4) == 0;
+    if (!fortran && strncmp(f, "False", 5) != 0) {
+        samc_err("malformed .npy fortran_order");
         goto out;
     }
     const char *p = s + 1;
@@ -116,7 +139,10 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
     a->count = count;
     a->data = xmalloc_array(bytes ? bytes : 1, 1);
     if (!a->data) goto out;
-    memcpy(a->data, buf + hoff + hlen, bytes);
+    if (fortran)
+        fortran_to_c(a->data, buf + hoff + hlen, a->shape, a->ndim, npy_itemsize(a->dtype), count);
+    else
+        memcpy(a->data, buf + hoff + hlen, bytes);
     rc = 0;
 out:
     free(hdr);

@@ -29,7 +29,8 @@ typedef struct {
 
 size_t npy_itemsize(npy_dtype t);
 
-/* Reads a .npy file. Fortran order, big-endian and other dtypes are refused with an error. */
+/* Reads a .npy file (Fortran-order data is returned in C order). Big-endian and other
+ * dtypes are refused with an error. */
 int npy_read(const char *path, npy_array *a);
 /* Parses a .npy image already in memory (copies the data out). */
 int npy_parse(const unsigned char *buf, size_t len, npy_array *a);

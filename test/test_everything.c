@@ -90,32 +90,17 @@ static int read_fixture(const char *path, fixture_anns *a, sam_amg_params *p) {
     return 0;
 }
 
-/* The fixture masks as n x h x w bytes in C order (sam-tiny's file is in Fortran order,
- * which io/npy refuses: its header is patched and the data transposed here). */
+/* The fixture masks as n x h x w bytes (sam-tiny's file is in Fortran order; npy_read
+ * returns C order). */
 static uint8_t *read_fixture_masks(const char *path, int *n, int *h, int *w) {
-    unsigned char *buf;
-    size_t len;
-    if (read_whole_file(path, 1 << 28, &buf, &len)) return NULL;
-    const char *key = "'fortran_order': True, ";
-    char *f = memmem(buf, len < 256 ? len : 256, key, strlen(key)); /* the header has NUL bytes */
-    int fortran = f != NULL;
-    if (f) memcpy(f, "'fortran_order': False,", 23); /* same length */
     npy_array a;
-    int rc = npy_parse(buf, len, &a);
-    free(buf);
-    if (rc || a.ndim != 3 || a.dtype != NPY_BOOL) return NULL;
-    *n = (int)a.shape[0], *h = (int)a.shape[1], *w = (int)a.shape[2];
-    uint8_t *m = a.data;
-    if (fortran) {
-        m = malloc(a.count ? a.count : 1);
-        const uint8_t *src = a.data;
-        for (int k = 0; k < *n; k++)
-            for (int y = 0; y < *h; y++)
-                for (int x = 0; x < *w; x++)
-                    m[((size_t)k * *h + y) * *w + x] = src[k + (size_t)*n * (y + (size_t)*h * x)];
-        free(a.data);
+    if (npy_read(path, &a)) return NULL;
+    if (a.ndim != 3 || a.dtype != NPY_BOOL) {
+        npy_free(&a);
+        return NULL;
     }
-    return m;
+    *n = (int)a.shape[0], *h = (int)a.shape[1], *w = (int)a.shape[2];
+    return a.data;
 }
 
 /* ---- parity ---- */

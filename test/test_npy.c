@@ -35,7 +35,31 @@ TEST(npy_rejects_truncated) {
     CHECK(npy_parse(buf, 5, &a) == -1);
 }
 
+/* A 2x3 int32 array [[0,1,2],[3,4,5]] stored in Fortran order is the bytes 0,3,1,4,2,5. */
+TEST(npy_reads_fortran_order_as_c_order) {
+    const char hdr[] = "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }";
+    unsigned char buf[256] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(sizeof hdr - 1), 0};
+    memcpy(buf + 10, hdr, sizeof hdr - 1);
+    int32_t fdata[6] = {0, 3, 1, 4, 2, 5};
+    memcpy(buf + 10 + sizeof hdr - 1, fdata, sizeof fdata);
+    npy_array a;
+    CHECK(npy_parse(buf, 10 + sizeof hdr - 1 + sizeof fdata, &a) == 0);
+    const int32_t *v = a.data;
+    for (int i = 0; i < 6; i++) CHECK(v[i] == i);
+    npy_free(&a);
+}
+
+/* The official everything fixture of sam-tiny is a Fortran-order bool array. */
+TEST(npy_reads_fortran_fixture) {
+    npy_array a;
+    CHECK(npy_read("test/fixtures/sam-tiny/everything/masks.npy", &a) == 0);
+    CHECK(a.dtype == NPY_BOOL && a.ndim == 3 && a.shape[1] == 200 && a.shape[2] == 300);
+    npy_free(&a);
+}
+
 int main(void) {
+    RUN(npy_reads_fortran_order_as_c_order);
+    RUN(npy_reads_fortran_fixture);
     RUN(npy_roundtrip_f32);
     RUN(npy_reads_fixture_embedding);
     RUN(npy_rejects_truncated);
