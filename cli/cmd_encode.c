@@ -5,7 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "io/image.h"
+#include "cli/prompt_options.h"
 #include "io/npy.h"
 #include "samc.h"
 
@@ -45,8 +45,8 @@ int cmd_encode(int argc, char **argv) {
     sam_predictor *p = NULL;
     uint8_t *rgb = NULL;
     int h, w, rc = 1;
-    if (!(m = sam_model_load(model)) || !(p = sam_predictor_new(m)) || image_read_rgb8(image, &rgb, &h, &w) ||
-        sam_predictor_set_image(p, rgb, h, w)) {
+    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
+    if (sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);
         goto done;
     }

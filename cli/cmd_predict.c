@@ -1,12 +1,11 @@
 /* samc predict: SamPredictor.predict on one image with points, a box and/or a mask input. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "io/image.h"
+#include "cli/prompt_options.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "samc.h"
@@ -23,27 +22,7 @@ static const char *k_usage =
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
     "  mask_0.png ... (1-bit); nothing is written unless every step succeeds.\n";
 
-#define MAX_POINTS 256
 #define CMD "predict"
-
-/* an .npy of float32 values with the shape [1,]*dims (leading 1s optional) */
-static int read_f32_shaped(const char *path, const char *what, const int64_t *dims, int nd, npy_array *a) {
-    if (npy_read_f32(path, a)) return cli_lib_error(CMD);
-    int ok = a->ndim >= nd;
-    for (int i = 0; ok && i < a->ndim - nd; i++) ok = a->shape[i] == 1;
-    for (int i = 0; ok && i < nd; i++) ok = a->shape[a->ndim - nd + i] == dims[i];
-    if (!ok) {
-        char got[128] = "", *p = got;
-        for (int i = 0; i < a->ndim && p < got + sizeof got - 24; i++) p += sprintf(p, i ? " x %lld" : "%lld", (long long)a->shape[i]);
-        npy_free(a);
-        if (nd == 3)
-            return cli_error(CMD, "%s %s: shape %s, expected 1 x %lld x %lld x %lld", what, path, got, (long long)dims[0],
-                             (long long)dims[1], (long long)dims[2]);
-        return cli_error(CMD, "%s %s: shape %s, expected 1 x %lld x %lld", what, path, got, (long long)dims[0],
-                         (long long)dims[1]);
-    }
-    return 0;
-}
 
 static int write_outputs(const char *dir, const sam_prediction *r) {
     char path[4096];
@@ -66,14 +45,14 @@ static int write_outputs(const char *dir, const sam_prediction *r) {
 }
 
 int cmd_predict(int argc, char **argv) {
-    const char *model = NULL, *image = NULL, *emb_path = NULL, *mask_path = NULL, *dir = NULL;
-    double points[2 * MAX_POINTS], box[4];
-    int labels[MAX_POINTS], n_points = 0, has_box = 0, multimask = 0;
+    const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
+    cli_prompt cp = {0};
     for (int i = 1; i < argc; i++) {
         int c = cli_common_option(CMD, argc, argv, &i);
+        if (!c) c = cli_prompt_option(CMD, argc, argv, &i, &cp);
         if (c < 0) return 2;
         if (c) continue;
-        const char *a = argv[i], *v;
+        const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             fputs(k_usage, stdout);
             return 0;
@@ -85,22 +64,6 @@ int cmd_predict(int argc, char **argv) {
             if (!(dir = cli_value(CMD, argc, argv, &i))) return 2;
         } else if (!strcmp(a, "--embedding")) {
             if (!(emb_path = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "--mask-input")) {
-            if (!(mask_path = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "--point")) {
-            double p[3];
-            if (!(v = cli_value(CMD, argc, argv, &i)) || cli_doubles(CMD, "--point", v, 3, p)) return 2;
-            if (n_points == MAX_POINTS) return cli_usage_error(CMD, "at most %d points", MAX_POINTS);
-            if (p[2] != 0.0 && p[2] != 1.0)
-                return cli_usage_error(CMD, "--point %s: the label must be 1 (foreground) or 0 (background)", v);
-            points[2 * n_points] = p[0];
-            points[2 * n_points + 1] = p[1];
-            labels[n_points++] = (int)p[2];
-        } else if (!strcmp(a, "--box")) {
-            if (!(v = cli_value(CMD, argc, argv, &i)) || cli_doubles(CMD, "--box", v, 4, box)) return 2;
-            has_box = 1;
-        } else if (!strcmp(a, "--multimask")) {
-            multimask = 1;
         } else {
             return cli_usage_error(CMD, "unknown option %s", a);
         }
@@ -113,23 +76,18 @@ int cmd_predict(int argc, char **argv) {
     sam_model *m = NULL;
     sam_predictor *p = NULL;
     uint8_t *rgb = NULL;
-    npy_array emb = {0}, mask = {0};
+    npy_array emb = {0};
     sam_prediction r = {0};
+    sam_prompt pr;
     int h, w, rc = 1;
-    if (!(m = sam_model_load(model)) || !(p = sam_predictor_new(m)) || image_read_rgb8(image, &rgb, &h, &w)) {
-        cli_lib_error(CMD);
-        goto done;
-    }
-    int C = sam_model_embed_channels(m), G = sam_model_embed_grid(m);
-    int64_t emb_dims[3] = {C, G, G}, mask_dims[2] = {4 * G, 4 * G};
-    if (emb_path && read_f32_shaped(emb_path, "embedding", emb_dims, 3, &emb)) goto done;
-    if (mask_path && read_f32_shaped(mask_path, "mask input", mask_dims, 2, &mask)) goto done;
+    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
+    int64_t emb_dims[3] = {sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
+    if (emb_path && cli_read_f32_shaped(CMD, emb_path, "embedding", emb_dims, 3, &emb)) goto done;
+    if (cli_prompt_load(CMD, &cp, m, &pr)) goto done;
     if (emb_path ? sam_predictor_set_embedding(p, emb.data, h, w) : sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);
         goto done;
     }
-    sam_prompt pr = {.n_points = n_points, .points = points, .labels = labels, .box = has_box ? box : NULL,
-                     .mask_input = mask_path ? mask.data : NULL, .multimask = multimask};
     if (sam_predict(p, &pr, &r) || write_outputs(dir, &r)) {
         cli_lib_error(CMD);
         goto done;
@@ -138,7 +96,7 @@ int cmd_predict(int argc, char **argv) {
 done:
     sam_prediction_free(&r);
     npy_free(&emb);
-    npy_free(&mask);
+    cli_prompt_free(&cp);
     free(rgb);
     sam_predictor_free(p);
     sam_model_free(m);

@@ -1,0 +1,84 @@
+#include "cli/prompt_options.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "io/image.h"
+
+int cli_prompt_option(const char *cmd, int argc, char **argv, int *i, cli_prompt *p) {
+    const char *a = argv[*i], *v;
+    if (!strcmp(a, "--point")) {
+        double pt[3];
+        if (!(v = cli_value(cmd, argc, argv, i)) || cli_doubles(cmd, "--point", v, 3, pt)) return -1;
+        if (p->n_points == CLI_MAX_POINTS) {
+            cli_usage_error(cmd, "at most %d points", CLI_MAX_POINTS);
+            return -1;
+        }
+        if (pt[2] != 0.0 && pt[2] != 1.0) {
+            cli_usage_error(cmd, "--point %s: the label must be 1 (foreground) or 0 (background)", v);
+            return -1;
+        }
+        p->points[2 * p->n_points] = pt[0];
+        p->points[2 * p->n_points + 1] = pt[1];
+        p->labels[p->n_points++] = (int)pt[2];
+        return 1;
+    }
+    if (!strcmp(a, "--box")) {
+        if (!(v = cli_value(cmd, argc, argv, i)) || cli_doubles(cmd, "--box", v, 4, p->box)) return -1;
+        p->has_box = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--mask-input")) {
+        if (!(p->mask_path = cli_value(cmd, argc, argv, i))) return -1;
+        return 1;
+    }
+    if (!strcmp(a, "--multimask")) {
+        p->multimask = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, const int64_t *dims, int nd,
+                        npy_array *a) {
+    if (npy_read_f32(path, a)) return cli_lib_error(cmd);
+    int ok = a->ndim >= nd;
+    for (int i = 0; ok && i < a->ndim - nd; i++) ok = a->shape[i] == 1;
+    for (int i = 0; ok && i < nd; i++) ok = a->shape[a->ndim - nd + i] == dims[i];
+    if (ok) return 0;
+    char got[128] = "", want[128] = "1";
+    size_t g = 0, w = 1;
+    for (int i = 0; i < a->ndim && g < sizeof got; i++)
+        g += (size_t)snprintf(got + g, sizeof got - g, i ? " x %lld" : "%lld", (long long)a->shape[i]);
+    for (int i = 0; i < nd && w < sizeof want; i++)
+        w += (size_t)snprintf(want + w, sizeof want - w, " x %lld", (long long)dims[i]);
+    npy_free(a);
+    return cli_error(cmd, "%s %s: shape %s, expected %s", what, path, got, want);
+}
+
+int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, sam_prompt *out) {
+    if (p->mask_path) {
+        int64_t L = 4 * (int64_t)sam_model_embed_grid(m), dims[2] = {L, L};
+        if (cli_read_f32_shaped(cmd, p->mask_path, "mask input", dims, 2, &p->mask)) return 1;
+    }
+    *out = (sam_prompt){.n_points = p->n_points,
+                        .points = p->points,
+                        .labels = p->labels,
+                        .box = p->has_box ? p->box : NULL,
+                        .mask_input = p->mask_path ? p->mask.data : NULL,
+                        .multimask = p->multimask};
+    return 0;
+}
+
+void cli_prompt_free(cli_prompt *p) { npy_free(&p->mask); }
+
+int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, sam_model **m,
+                         sam_predictor **p, uint8_t **rgb, int *h, int *w) {
+    *m = NULL;
+    *p = NULL;
+    *rgb = NULL;
+    if (!(*m = sam_model_load(model_path)) || !(*p = sam_predictor_new(*m)) || image_read_rgb8(image_path, rgb, h, w))
+        return cli_lib_error(cmd);
+    return 0;
+}

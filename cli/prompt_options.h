@@ -1,0 +1,41 @@
+/* The prompt options shared by `samc predict` and `samc trace`:
+ *   --point X,Y,LABEL (repeatable)  --box X0,Y0,X1,Y1  --mask-input LOWRES.npy  --multimask */
+#ifndef SAMC_CLI_PROMPT_OPTIONS_H
+#define SAMC_CLI_PROMPT_OPTIONS_H
+
+#include "io/npy.h"
+#include "samc.h"
+
+#define CLI_MAX_POINTS 256
+
+typedef struct {
+    double points[2 * CLI_MAX_POINTS];
+    int labels[CLI_MAX_POINTS];
+    int n_points;
+    double box[4];
+    int has_box;
+    int multimask;
+    const char *mask_path;
+    npy_array mask; /* loaded by cli_prompt_load */
+} cli_prompt;
+
+/* If argv[*i] is a prompt option, consumes it (and its value) and returns 1; 0 if it is not
+ * one; -1 after printing a usage error. */
+int cli_prompt_option(const char *cmd, int argc, char **argv, int *i, cli_prompt *p);
+
+/* Reads the mask input (checked to be 1 x 4G x 4G for model m) and fills out, which points
+ * into p. Returns 0, or 1 after printing the error. */
+int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, sam_prompt *out);
+
+void cli_prompt_free(cli_prompt *p);
+
+/* Reads a float32 .npy of shape [1,]*dims (leading 1s optional) into a. Returns 0, or 1 after
+ * printing an error naming what, the file and both shapes. */
+int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, const int64_t *dims, int nd,
+                        npy_array *a);
+
+/* Loads the model, a predictor and the image (as RGB); returns 0, or 1 after printing the error. */
+int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, sam_model **m,
+                         sam_predictor **p, uint8_t **rgb, int *h, int *w);
+
+#endif
