@@ -19,6 +19,7 @@
 #include "util/mem.h"
 
 #define ATTN_QUERY_BLOCK 256
+#define MAX_LANES 16 /* one AVX-512 register of floats */
 
 /* The softmax row kernel is most of the attention's work outside sgemm. On x86-64 Linux,
  * GCC and Clang also build AVX2 and AVX-512 versions of it and the loader picks the one the
@@ -98,9 +99,18 @@ ROW_KERNEL_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h
         #pragma omp simd
         for (int l = 0; l < w; l++) r[l] = r[l] + bh + rel_w[l];
     }
-    float mx = -INFINITY;
-    #pragma omp simd reduction(max : mx)
-    for (int c = 0; c < N; c++) mx = row[c] > mx ? row[c] : mx;
+    /* the maximum in MAX_LANES independent running maxima, elementwise so that it vectorises
+     * (clang does not take a compare-and-select as a reduction without -ffast-math) */
+    float lane[MAX_LANES];
+    for (int i = 0; i < MAX_LANES; i++) lane[i] = -INFINITY;
+    int c0 = 0;
+    for (; c0 + MAX_LANES <= N; c0 += MAX_LANES) {
+        #pragma omp simd
+        for (int i = 0; i < MAX_LANES; i++) lane[i] = row[c0 + i] > lane[i] ? row[c0 + i] : lane[i];
+    }
+    for (int c = c0; c < N; c++) lane[0] = row[c] > lane[0] ? row[c] : lane[0];
+    float mx = lane[0];
+    for (int i = 1; i < MAX_LANES; i++) mx = lane[i] > mx ? lane[i] : mx;
     double sum = 0.0;
     if (nn_reference_mode()) {
         for (int c = 0; c < N; c++) {
