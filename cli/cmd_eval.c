@@ -18,7 +18,11 @@ static void usage(void) {
            "  --root DIR          the data folder (overrides the config's root)\n"
            "  --images DIR --masks DIR   the authors' layout without a config: a binary task\n"
            "  --task NAME         the task name of --images/--masks (default: binary)\n"
-           "  --experiments LIST  modes,iterative,placement,size (default: all of them)\n"
+           "  --experiments LIST  modes,iterative,placement,size,everything (default: all but\n"
+           "                      everything, which runs the automatic mask generator per image)\n"
+           "  --amg-points-per-side N, --amg-pred-iou-thresh X, --amg-stability-thresh X\n"
+           "                      the everything experiment's generator (official defaults 32,\n"
+           "                      0.88, 0.95; small models need lower thresholds)\n"
            "  --clicks N          clicks per iterative sequence (default 9)\n"
            "  --click-label RULE  paper (positive iff the full label map is set; default) or class\n"
            "  --feedback-logits   iterative: also feed the previous low-res logits back (extension)\n"
@@ -36,6 +40,7 @@ int cmd_eval(int argc, char **argv) {
     runner_options o = {.shard_i = 0, .shard_n = 1};
     o.exp = (experiment_options){.experiments = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE,
                                  .clicks = 9, .seed = 1, .click_rule = CLICK_LABEL_FULL_MAP};
+    sam_amg_params_default(&o.exp.amg);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         long n;
@@ -64,7 +69,16 @@ int cmd_eval(int argc, char **argv) {
         else if (!strcmp(a, "--masks")) masks = v;
         else if (!strcmp(a, "--task")) task = v;
         else if (!strcmp(a, "--cache")) o.cache_dir = v;
-        else if (!strcmp(a, "--experiments")) {
+        else if (!strcmp(a, "--amg-points-per-side")) {
+            if (cli_int(cmd, a, v, 1, 1024, &n)) return 2;
+            o.exp.amg.points_per_side = (int)n;
+        } else if (!strcmp(a, "--amg-pred-iou-thresh") || !strcmp(a, "--amg-stability-thresh")) {
+            double d;
+            if (cli_double(cmd, a, v, &d)) return 2;
+            if (d < 0 || d > 1) return cli_usage_error(cmd, "%s: a threshold in [0, 1], not %s", a, v);
+            if (a[6] == 'p') o.exp.amg.pred_iou_thresh = d;
+            else o.exp.amg.stability_score_thresh = d;
+        } else if (!strcmp(a, "--experiments")) {
             if (!strcmp(v, "all")) o.exp.experiments = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
             else if (experiments_parse(v, &o.exp.experiments)) return cli_usage_error(cmd, "--experiments: %s", samc_errmsg());
         } else if (!strcmp(a, "--clicks")) {
@@ -90,7 +104,7 @@ int cmd_eval(int argc, char **argv) {
     if (!o.out) return cli_usage_error(cmd, "no output folder (-o OUT)");
     if (!data == !(images || masks)) return cli_usage_error(cmd, "give either --data CONFIG or --images DIR --masks DIR");
     if (!data && !(images && masks)) return cli_usage_error(cmd, "--images and --masks go together");
-    if (o.exp.experiments & EXP_EVERYTHING) return cli_error(cmd, "the everything experiment is not available in this build");
+    if (sam_amg_params_check(&o.exp.amg)) return cli_usage_error(cmd, "%s", samc_errmsg());
     o.progress = isatty(STDERR_FILENO);
     dataset_config c;
     unsigned char *text = NULL;

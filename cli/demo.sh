@@ -28,7 +28,10 @@ step "2. segment $FIX/image.png from a box and from a point"
 "$SAMC" predict -m "$MODEL" -i "$FIX/image.png" --point 223,100,1 --multimask -o "$OUT/predict_point" --threads "$THREADS"
 
 step "3. the study's experiments on 12 binary phantoms (authors' layout: images/ + masks/)"
+# everything mode with the thresholds this small model's scores reach (fixture README)
 "$SAMC" eval -m "$MODEL" --images "$FIX/data/binary/images" --masks "$FIX/data/binary/masks" --task Phantom \
+    --experiments modes,iterative,placement,size,everything \
+    --amg-points-per-side 16 --amg-pred-iou-thresh 0.7 --amg-stability-thresh 0.6 \
     -o "$OUT/binary" --threads "$THREADS"
 "$SAMC" report "$OUT/binary"
 

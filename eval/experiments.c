@@ -8,6 +8,7 @@
 #include "eval/sha256.h"
 #include "metrics/metrics.h"
 #include "prompts/components.h"
+#include "sam/amg.h"
 #include "prompts/modes.h"
 #include "prompts/placement.h"
 #include "prompts/rng.h"
@@ -220,8 +221,28 @@ static int run_size(ctx *c) {
     return result_set_add(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components, NAN);
 }
 
+/* Best single generated mask and the union of those mostly inside the class mask. */
+static int run_everything(ctx *c, const sam_amg_result *ev) {
+    uint8_t *m = xmalloc_array(c->n, 1), *uni = xcalloc_array(c->n, 1), *best = xcalloc_array(c->n, 1);
+    int rc = m && uni && best ? 0 : -1;
+    double best_iou = -1;
+    for (int i = 0; i < ev->n && rc == 0; i++) {
+        if ((rc = amg_rle_decode(&ev->masks[i].rle, m))) break;
+        double iou = mask_iou(m, c->gt, c->n);
+        if (iou > best_iou) best_iou = iou, memcpy(best, m, c->n);
+        size_t area = 0, inside = 0;
+        for (size_t k = 0; k < c->n; k++) area += m[k] != 0, inside += m[k] && c->gt[k];
+        if (area && 2 * inside > area) masks_or(uni, m, c->n);
+    }
+    /* no generated mask: the empty masks best and uni score IoU 0 */
+    if (rc == 0) rc = add_row(c, "everything", "best_mask", 1, best);
+    if (rc == 0) rc = add_row(c, "everything", "union", 1, uni);
+    free(m), free(uni), free(best);
+    return rc;
+}
+
 int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_item *it,
-                         const experiment_options *o, result_set *rows) {
+                         const experiment_options *o, const sam_amg_result *everything, result_set *rows) {
     size_t n = (size_t)it->h * it->w;
     uint8_t *gt = xmalloc_array(n, 1), *labels = xmalloc_array(n, 1);
     if (!gt || !labels) {
@@ -238,6 +259,7 @@ int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_
         if (rc == 0 && (o->experiments & EXP_ITERATIVE)) rc = run_iterative(&c);
         if (rc == 0 && (o->experiments & EXP_PLACEMENT)) rc = run_placement(&c);
         if (rc == 0 && (o->experiments & EXP_SIZE)) rc = run_size(&c);
+        if (rc == 0 && everything) rc = run_everything(&c, everything);
     }
     free(gt), free(labels);
     return rc;

@@ -15,7 +15,12 @@
  *               Draws come from a stream seeded by (seed, image, class, setting), so any
  *               shard or order gives the same prompts.
  *   size        the class mask's area fraction and component count (settings area_fraction,
- *               components; selection "gt"; the value in the iou column, dice NaN). */
+ *               components; selection "gt"; the value in the iou column, dice NaN).
+ *   everything  the automatic mask generator's masks of the image (sam/automatic_mask_generator.h),
+ *               scored per class against the ground truth (selection "oracle": both use it):
+ *               setting best_mask = the best IoU of any one generated mask; setting union = the
+ *               IoU of the union of the generated masks lying mostly (> 50 % of their area)
+ *               inside the class mask. How the paper scored this mode is not released. */
 #ifndef SAMC_EVAL_EXPERIMENTS_H
 #define SAMC_EVAL_EXPERIMENTS_H
 
@@ -25,6 +30,7 @@
 #include "eval/results.h"
 #include "eval/source.h"
 #include "prompts/clicks.h"
+#include "sam/automatic_mask_generator.h"
 #include "samc.h"
 
 enum {
@@ -41,6 +47,7 @@ typedef struct {
     uint64_t seed;              /* placement draws */
     click_label_rule click_rule;
     int feedback_logits;        /* iterative: also the mask_input feedback sequences */
+    sam_amg_params amg;         /* everything: the generator's parameters */
 } experiment_options;
 
 /* Parses "modes,iterative,..." into EXP_* bits; 0 or -1. */
@@ -48,8 +55,9 @@ int experiments_parse(const char *list, unsigned *bits);
 /* The canonical text of the bits ("modes,iterative"), into buf. */
 void experiments_format(unsigned bits, char *buf, size_t cap);
 
-/* Runs the enabled experiments on an item whose image is set in p; appends rows. 0 or -1. */
+/* Runs the enabled experiments on an item whose image is set in p; appends rows. everything:
+ * the generator's result on the item (NULL unless EXP_EVERYTHING). 0 or -1. */
 int run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_item *it,
-                         const experiment_options *o, result_set *rows);
+                         const experiment_options *o, const sam_amg_result *everything, result_set *rows);
 
 #endif

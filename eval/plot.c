@@ -173,6 +173,7 @@ int plot_bars(canvas *c, const plot_spec *p) {
     for (int i = 0; i < p->n_x; i++) xs[i] = f.x0 + (int)lround(group * (i + 0.5));
     draw_frame(c, p, &f, xs, 0);
     int bar = (int)(group * 0.8 / p->n_series);
+    if (bar > 90) bar = 90; /* few bars: keep them bars, not walls */
     if (bar < 2) bar = 2;
     for (int i = 0; i < p->n_x; i++) {
         int left = xs[i] - bar * p->n_series / 2;

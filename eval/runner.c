@@ -41,6 +41,13 @@ char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, cons
     sb_printf(&b, "click_label = %s\n", o->exp.click_rule == CLICK_LABEL_CLASS_MASK ? "class" : "paper");
     sb_printf(&b, "feedback_logits = %d\n", o->exp.feedback_logits);
     sb_printf(&b, "seed = %llu\n", (unsigned long long)o->exp.seed);
+    if (o->exp.experiments & EXP_EVERYTHING) {
+        const sam_amg_params *a = &o->exp.amg;
+        sb_printf(&b, "everything = points_per_side %d, pred_iou_thresh %.17g, stability_score_thresh %.17g, "
+                      "box_nms_thresh %.17g, crop_n_layers %d, min_mask_region_area %lld\n",
+                  a->points_per_side, a->pred_iou_thresh, a->stability_score_thresh, a->box_nms_thresh,
+                  a->crop_n_layers, (long long)a->min_mask_region_area);
+    }
     /* reference mode (--reference) gives other bits: never mix the two in one run */
     sb_printf(&b, "arithmetic = %s\n", nn_reference_mode() ? "reference" : "fast");
     if (b.failed) {
@@ -117,10 +124,17 @@ static int ensure_model(run_state *s) {
     return s->emb ? 0 : -1;
 }
 
-/* The embedding: from the cache, else encoded (and stored). */
-static int set_image(run_state *s, const eval_item *it) {
+/* The embedding: from the cache, else encoded (and stored). With the everything experiment
+ * the generator encodes the whole image itself (amg_model's set_image), so when its only crop
+ * is the whole image the predictor already holds this image's embedding afterwards. */
+static int set_image(run_state *s, const eval_item *it, int already_set) {
     char key[65];
     int hit = 0;
+    if (already_set) {
+        if (!s->cache_dir) return 0;
+        embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
+        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred));
+    }
     if (s->cache_dir) {
         embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
         hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, s->emb);
@@ -163,11 +177,22 @@ static int on_item(void *ctx, const eval_item *it) {
     int rc = 0;
     /* an image without any target (the authors skipped all-zero masks) gets an empty file,
      * so a resumed run does not look at it again */
+    sam_amg_result ev = {0};
+    int with_ev = present && (s->o->exp.experiments & EXP_EVERYTHING);
     if (present) {
         rc = ensure_model(s);
-        if (rc == 0) rc = set_image(s, it);
-        if (rc == 0) rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, &rows);
+        if (rc == 0 && with_ev) {
+            amg_model am;
+            rc = sam_amg_model_init(&am, s->pred);
+            if (rc == 0) {
+                rc = sam_amg_generate(&am, it->rgb, it->h, it->w, &s->o->exp.amg, &ev);
+                sam_amg_model_free(&am);
+            }
+        }
+        if (rc == 0) rc = set_image(s, it, with_ev && s->o->exp.amg.crop_n_layers == 0);
+        if (rc == 0) rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, &rows);
     }
+    if (with_ev) sam_amg_result_free(&ev);
     if (rc == 0) rc = results_item_write(s->o->out, it->id, &rows);
     result_set_free(&rows);
     if (rc) return samc_err_context("%s", it->id);

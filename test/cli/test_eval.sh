@@ -75,6 +75,17 @@ if [ -s "$T_TMP/ha" ] && cmp -s "$T_TMP/ha" "$T_TMP/hm"; then t_ok "samc hash: m
 total=0; for i in 0 1 2; do total=$((total + $(ls "$T_TMP/s$i/results" | grep -c '\.csv$'))); done
 if [ "$total" -eq 6 ]; then t_ok "each image in exactly one shard"; else t_fail "each image in exactly one shard" "$total files"; fi
 
+# --- everything mode: two rows per image, and the other experiments' bits unchanged ---------
+t_run "eval with everything" "$SAMC" eval -m "$MODEL" --images "$DATA/images" --masks "$DATA/masks" --task Phantom \
+    --experiments modes,everything --amg-points-per-side 8 --amg-pred-iou-thresh 0.7 --amg-stability-thresh 0.6 \
+    --threads 1 -o "$T_TMP/ev"
+"$SAMC" report "$T_TMP/ev" >/dev/null 2>&1
+nev=$(awk -F, '$4 == "everything" && $6 == "oracle" && $7 >= 0 && $7 <= 1' "$T_TMP/ev/per_image.csv" | wc -l)
+if [ "$nev" -eq 12 ]; then t_ok "everything: best_mask and union per image"; else t_fail "everything: best_mask and union per image" "$nev rows"; fi
+if [ "$(grep -c ',modes,' "$T_TMP/ev/per_image.csv")" -eq 90 ] && cmp -s <(grep ',modes,' "$T_TMP/ev/per_image.csv") <(grep ',modes,' "$T_TMP/a/per_image.csv"); then
+    t_ok "modes rows identical with everything on"
+else t_fail "modes rows identical with everything on"; fi
+
 # --- refusals ---------------------------------------------------------------------------------
 t_rejects "resume with other options" "other settings" run -o "$T_TMP/a" --clicks 5
 run -o "$T_TMP/c5" --clicks 5 >/dev/null 2>&1
@@ -83,6 +94,7 @@ t_rejects "missing model" "nope.samw" run -o "$T_TMP/nomodel" -m "$T_TMP/nope.sa
 if [ ! -e "$T_TMP/nomodel" ]; then t_ok "no output folder after a refusal"; else t_fail "no output folder after a refusal"; fi
 t_rejects "bad shard" "shard" run -o "$T_TMP/x" --shard 3/3
 t_rejects "unknown experiment" "unknown experiment" run -o "$T_TMP/x" --experiments modes,nope
+t_rejects "bad generator threshold" "thresh" run -o "$T_TMP/x" --amg-pred-iou-thresh 1.5
 t_rejects "images without masks" "together|either" "$SAMC" eval -m "$MODEL" --images "$DATA/images" -o "$T_TMP/x"
 t_rejects "report of a non-run" "no results folder" "$SAMC" report "$T_TMP/data"
 cp "$T_TMP/a/results/phantom_000.csv" "$T_TMP/dmg.csv"; truncate -s 100 "$T_TMP/a/results/phantom_000.csv"
