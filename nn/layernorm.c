@@ -23,21 +23,39 @@ void layernorm_forward(float *out, const float *inp, const float *weight, const 
     }
 }
 
+/* Pixels go in tiles of LN2D_TILE so that every channel's read is a contiguous run; each
+ * pixel's sums still go over the channels in order, as one pixel at a time would. */
+#define LN2D_TILE 64
+
 void layernorm2d_forward(float *out, const float *inp, const float *weight, const float *bias, int C, int HW,
                          float eps) {
+    int tiles = (HW + LN2D_TILE - 1) / LN2D_TILE;
     #pragma omp parallel for schedule(static)
-    for (int p = 0; p < HW; p++) {
-        double s = 0.0;
-        for (int c = 0; c < C; c++) s += inp[(size_t)c * HW + p];
-        double mean = s / C;
-        double v = 0.0;
+    for (int t = 0; t < tiles; t++) {
+        int p0 = t * LN2D_TILE, n = HW - p0 < LN2D_TILE ? HW - p0 : LN2D_TILE;
+        double mean[LN2D_TILE], v[LN2D_TILE];
+        float m[LN2D_TILE], rstd[LN2D_TILE];
+        for (int p = 0; p < n; p++) mean[p] = v[p] = 0.0;
         for (int c = 0; c < C; c++) {
-            double d = inp[(size_t)c * HW + p] - mean;
-            v += d * d;
+            const float *x = inp + (size_t)c * HW + p0;
+            for (int p = 0; p < n; p++) mean[p] += x[p];
         }
-        float m = (float)mean;
-        float rstd = (float)(1.0 / sqrt(v / C + eps));
-        for (int c = 0; c < C; c++)
-            out[(size_t)c * HW + p] = (inp[(size_t)c * HW + p] - m) * rstd * weight[c] + bias[c];
+        for (int p = 0; p < n; p++) mean[p] /= C;
+        for (int c = 0; c < C; c++) {
+            const float *x = inp + (size_t)c * HW + p0;
+            for (int p = 0; p < n; p++) {
+                double d = x[p] - mean[p];
+                v[p] += d * d;
+            }
+        }
+        for (int p = 0; p < n; p++) {
+            m[p] = (float)mean[p];
+            rstd[p] = (float)(1.0 / sqrt(v[p] / C + eps));
+        }
+        for (int c = 0; c < C; c++) {
+            const float *x = inp + (size_t)c * HW + p0;
+            float *y = out + (size_t)c * HW + p0;
+            for (int p = 0; p < n; p++) y[p] = (x[p] - m[p]) * rstd[p] * weight[c] + bias[c];
+        }
     }
 }

@@ -40,6 +40,31 @@ TEST(gelu_known_erf_values) {
     CHECK_NEAR(x[4], -0.045500263896358, 1e-6);
 }
 
+/* the fast GELU against 0.5 x erfc(-x/sqrt2) in double, at the bounds nn.h states */
+TEST(gelu_fast_relative_error) {
+    double worst3 = 0, worst = 0;
+    for (double x = -13; x <= 13; x += 1e-3) {
+        float xf = (float)x;
+        double want = 0.5 * xf * erfc(-(double)xf / sqrt(2.0));
+        if (want == 0) continue;
+        double rel = fabs(gelu_fast_value(xf) - want) / fabs(want);
+        if (fabs(x) <= 3 && rel > worst3) worst3 = rel;
+        if (fabs(want) >= 1.2e-38 && rel > worst) worst = rel;
+    }
+    CHECK(worst3 <= 1.5e-6);
+    CHECK(worst <= 2e-5);
+    CHECK(gelu_fast_value(0.0f) == 0.0f);
+    CHECK(gelu_fast_value(-20.0f) == 0.0f);
+    CHECK(gelu_fast_value(30.0f) == 30.0f);
+    /* gelu_inplace in fast mode computes exactly these values, vector loop or not */
+    float x[37], y[37];
+    for (int i = 0; i < 37; i++) x[i] = y[i] = -6.0f + 0.33f * i;
+    gelu_inplace(x, 37);
+    int same = 1;
+    for (int i = 0; i < 37; i++) same &= x[i] == gelu_fast_value(y[i]);
+    CHECK(same);
+}
+
 TEST(residual_adds) {
     float x[3] = {1, 2, 3}, y[3] = {0.5f, -2, 10};
     residual_forward(x, y, 3);
@@ -294,6 +319,7 @@ TEST(attention_expf_within_2_ulp) {
 int main(void) {
     RUN(layernorm_hand_values);
     RUN(gelu_known_erf_values);
+    RUN(gelu_fast_relative_error);
     RUN(residual_adds);
     RUN(conv2d_patchify_hand_values);
     RUN(conv2d_3x3_pad1_hand_values);

@@ -1,0 +1,182 @@
+/* The prompt side of SAM at the real decoder sizes (prompt dim 256, 8 heads, MLP 2048,
+ * mask_in 16, 64 x 64 embedding) with random weights: milliseconds per prompt of
+ *  - sam_predict for one click on a cached embedding of a 640 x 480 image (multimask, the
+ *    three masks upscaled to 640 x 480), median of reps calls;
+ *  - sam_predict_points_batch (low-res masks) per prompt, alone and with the same upscaling;
+ * and, given a path, the warm load time of a ViT-H-sized .samw (written there with random
+ * weights if missing; 2.5 GB): samw_open + sam_model_load of an already cached file.
+ * usage: bench_decoder [threads] [reps] [vit_h.samw]
+ * Prints "key value" lines that bench/run.sh collects. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "nn/blas.h"
+#include "samc.h"
+#include "sam/predictor.h"
+#include "util/err.h"
+#include "weights/sam_config.h"
+#include "weights/samw_write.h"
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static uint32_t g_seed = 2024;
+static float frand(void) { /* uniform in [-1, 1) */
+    g_seed = g_seed * 1664525u + 1013904223u;
+    return (float)(g_seed >> 8) / (float)(1 << 23) - 1.0f;
+}
+
+/* Random tensors of plausible scale: norm weights near 1, small biases and embeddings,
+ * matrices U(-1,1)/sqrt(fan_in). */
+static int fill_random(void *ctx, int i, float *out) {
+    const sam_key *k = (const sam_key *)ctx + i;
+    size_t n = 1, fan_in = 1;
+    for (int d = 0; d < k->ndim; d++) n *= (size_t)k->shape[d];
+    for (int d = 1; d < k->ndim; d++) fan_in *= (size_t)k->shape[d];
+    const char *dot = strrchr(k->name, '.');
+    int is_norm = strstr(k->name, "norm") || strstr(k->name, "neck.1") || strstr(k->name, "neck.3") ||
+                  strstr(k->name, "upscaling.1") || strstr(k->name, "downscaling.1") || strstr(k->name, "downscaling.4");
+    float scale = 0.1f, offset = 0.0f;
+    if (k->ndim == 1 && is_norm && dot && !strcmp(dot, ".weight")) offset = 1.0f;
+    else if (k->ndim > 1 && !strstr(k->name, "embed") && !strstr(k->name, "token") && !strstr(k->name, "gaussian"))
+        scale = 1.0f / sqrtf((float)fan_in);
+    if (strstr(k->name, "gaussian")) scale = 1.0f;
+    for (size_t j = 0; j < n; j++) out[j] = offset + scale * frand();
+    return 0;
+}
+
+static int write_random_samw(const char *path, const sam_config *cfg) {
+    sam_key *keys = NULL;
+    int n = 0;
+    if (sam_config_check(cfg) || sam_config_keys(cfg, &keys, &n)) return -1;
+    int rc = samw_write(path, cfg, keys, n, fill_random, keys);
+    free(keys);
+    return rc;
+}
+
+/* ViT-H's encoder, or a one-block 64-wide one when only the decoder matters; the official
+ * prompt encoder and mask decoder either way. */
+static sam_config config(int vit_h) {
+    sam_config c = {.img_size = 1024, .patch_size = 16, .embed_dim = 64, .depth = 1, .num_heads = 1,
+                    .head_dim = 64, .mlp_dim = 256, .window_size = 14, .global_attn = 1, .out_chans = 256,
+                    .prompt_dim = 256, .mask_in_chans = 16, .dec_depth = 2, .dec_heads = 8, .dec_mlp_dim = 2048,
+                    .num_mask_tokens = 4, .iou_hidden = 256, .iou_head_depth = 3};
+    if (vit_h) {
+        c.embed_dim = 1280, c.depth = 32, c.num_heads = 16, c.head_dim = 80, c.mlp_dim = 5120;
+        c.global_attn = (1u << 7) | (1u << 15) | (1u << 23) | (1u << 31);
+    }
+    return c;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *t, int n) {
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+static void die(const char *what) {
+    fprintf(stderr, "bench_decoder: %s: %s\n", what, samc_errmsg());
+    exit(1);
+}
+
+/* ms of the load of a warm (page-cached) ViT-H .samw: best of 3 after one untimed open */
+static double load_ms(const char *path) {
+    struct stat st;
+    if (stat(path, &st)) {
+        sam_config c = config(1);
+        fprintf(stderr, "bench_decoder: writing a random ViT-H model to %s (2.5 GB, once)\n", path);
+        if (write_random_samw(path, &c)) die("writing the ViT-H model");
+    }
+    double best = 1e30;
+    for (int r = 0; r < 4; r++) {
+        double t = now();
+        sam_model *m = sam_model_load(path);
+        if (!m) die(path);
+        t = now() - t;
+        sam_model_free(m);
+        if (r > 0 && t < best) best = t;
+    }
+    return best * 1e3;
+}
+
+int main(int argc, char **argv) {
+    int threads = argc > 1 ? atoi(argv[1]) : 0, reps = argc > 2 ? atoi(argv[2]) : 21;
+    const char *vit_h = argc > 3 ? argv[3] : NULL;
+    if (reps < 1) reps = 1;
+    if (threads > 0) blas_set_threads(threads);
+    const char *path = "build/bench_decoder.samw";
+    sam_config cfg = config(0);
+    if (write_random_samw(path, &cfg)) die(path);
+    sam_model *m = sam_model_load(path);
+    if (!m) die(path);
+    remove(path); /* the mapping stays valid */
+    sam_predictor *p = sam_predictor_new(m);
+    int C = sam_model_embed_channels(m), G = sam_model_embed_grid(m), H = 480, W = 640;
+    size_t n_emb = (size_t)C * G * G;
+    float *emb = malloc(n_emb * sizeof(float));
+    if (!p || !emb) die("out of memory");
+    for (size_t i = 0; i < n_emb; i++) emb[i] = 0.5f * frand();
+    if (sam_predictor_set_embedding(p, emb, H, W)) die("set_embedding");
+
+    /* one click, multimask (SamPredictor.predict's default): 3 masks at 640 x 480 */
+    double *t = malloc((size_t)reps * sizeof(double));
+    if (!t) die("out of memory");
+    for (int r = 0; r <= reps; r++) {
+        double xy[2] = {40.0 + 17.0 * r, 300.0 - 9.0 * r};
+        int label = 1;
+        sam_prompt pr = {.n_points = 1, .points = xy, .labels = &label, .multimask = 1};
+        sam_prediction out;
+        double t0 = now();
+        if (sam_predict(p, &pr, &out)) die("predict");
+        if (r > 0) t[r - 1] = now() - t0; /* the first call warms up */
+        sam_prediction_free(&out);
+    }
+    double single_ms = median(t, reps) * 1e3;
+
+    /* a batch of B points: low-res masks, then the same upscaling as predict */
+    enum { B = 16 };
+    int L = 4 * G;
+    double pts[2 * B];
+    for (int i = 0; i < B; i++) pts[2 * i] = 20.0 + 37.0 * i, pts[2 * i + 1] = 450.0 - 27.0 * i;
+    float *low = malloc((size_t)B * 3 * L * L * sizeof(float)), *iou = malloc((size_t)B * 3 * sizeof(float));
+    float *logits = malloc((size_t)3 * H * W * sizeof(float));
+    if (!low || !iou || !logits) die("out of memory");
+    int batch_reps = reps / 4 > 3 ? reps / 4 : 3;
+    double *tb = malloc((size_t)batch_reps * sizeof(double)), *tu = malloc((size_t)batch_reps * sizeof(double));
+    if (!tb || !tu) die("out of memory");
+    for (int r = 0; r < batch_reps; r++) {
+        double t0 = now();
+        if (sam_predict_points_batch(p, pts, B, 1, low, iou)) die("batch");
+        double t1 = now();
+        for (int i = 0; i < B; i++)
+            if (sam_postprocess_logits(p, low + (size_t)i * 3 * L * L, 3, logits)) die("postprocess");
+        tb[r] = (t1 - t0) / B;
+        tu[r] = (now() - t0) / B;
+    }
+    double batch_ms = median(tb, batch_reps) * 1e3, batch_up_ms = median(tu, batch_reps) * 1e3;
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("threads %d\n", blas_get_threads());
+    printf("decoder_single_ms %.2f\n", single_ms);
+    printf("decoder_batch%d_ms_per_prompt %.2f\n", B, batch_ms);
+    printf("decoder_batch%d_upscaled_ms_per_prompt %.2f\n", B, batch_up_ms);
+    printf("decoder_peak_rss_mb %.0f\n", ru.ru_maxrss / 1024.0);
+    if (vit_h) printf("load_vit_h_warm_ms %.1f\n", load_ms(vit_h));
+    free(t), free(tb), free(tu), free(low), free(iou), free(logits), free(emb);
+    sam_predictor_free(p);
+    sam_model_free(m);
+    return 0;
+}
