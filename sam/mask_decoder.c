@@ -75,25 +75,69 @@ static void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, f
     memcpy(y, a, (size_t)m->dims[m->n_layers] * sizeof(float));
 }
 
+/* output_upscaling on the transformer's image tokens, channels-last throughout (no
+ * transposes; LayerNorm2d then normalises contiguous rows):
+ *   keys[G*G][C] -> ConvT 2x2 s2 -> u[2G*2G][C/4] -> LN2d, GELU -> ConvT 2x2 s2, GELU
+ *   -> v[2G*2G][4][C/8]: the C/8 channels of output pixel (2Y+i, 2X+j) sit at v[Y*2G+X][2i+j].
+ * a holds G*G*C floats, u 4*G*G*C/4, v 16*G*G*C/8, w2 C/4*C/2 (the second kernel reordered). */
+static void output_upscaling(const mask_decoder *md, const float *keys, float *a, float *u, float *v, float *w2) {
+    int C = md->dim, G = md->grid, C4 = C / 4, C8 = C / 8, HW = G * G, G2 = 2 * G;
+    /* a[p][(o,i,j)] = keys[p] @ up0_w[C][C4*4] (PyTorch's [in][out][kh][kw]) */
+    nn_sgemm(0, 0, HW, 4 * C4, C, 1.0f, keys, C, md->up0_w, 4 * C4, 0.0f, a, 4 * C4);
+    /* scatter each tap to its output pixel, adding the bias */
+    #pragma omp parallel for schedule(static)
+    for (int p = 0; p < HW; p++) {
+        int y = p / G, x = p % G;
+        for (int t = 0; t < 4; t++) {
+            float *dst = u + ((size_t)(2 * y + (t >> 1)) * G2 + 2 * x + (t & 1)) * C4;
+            for (int o = 0; o < C4; o++) dst[o] = a[(size_t)p * 4 * C4 + o * 4 + t] + md->up0_b[o];
+        }
+    }
+    layernorm_forward(u, u, md->up1_w, md->up1_b, 4 * HW, C4, 1e-6f); /* LayerNorm2d, eps 1e-6 */
+    gelu_inplace(u, (size_t)4 * HW * C4);
+    /* w2[c][t][o] = up3_w[c][o][t], so that v holds each tap's channels contiguously */
+    for (int c = 0; c < C4; c++)
+        for (int o = 0; o < C8; o++)
+            for (int t = 0; t < 4; t++) w2[((size_t)c * 4 + t) * C8 + o] = md->up3_w[((size_t)c * C8 + o) * 4 + t];
+    /* v = u @ w2 + bias, GELU */
+    #pragma omp parallel for schedule(static)
+    for (int p = 0; p < 4 * HW; p++)
+        for (int t = 0; t < 4; t++) memcpy(v + ((size_t)p * 4 + t) * C8, md->up3_b, (size_t)C8 * sizeof(float));
+    nn_sgemm(0, 0, 4 * HW, 4 * C8, C4, 1.0f, u, C4, w2, 4 * C8, 1.0f, v, 4 * C8);
+    gelu_inplace(v, (size_t)16 * HW * C8);
+}
+
+/* The trace point output_upscaling: v (see above) as the official channel-first
+ * [C/8][4G][4G] into out. */
+static void trace_upscaling(const float *v, int G, int C8, float *out) {
+    int G2 = 2 * G, L = 4 * G;
+    for (int P = 0; P < G2 * G2; P++)
+        for (int t = 0; t < 4; t++)
+            for (int o = 0; o < C8; o++)
+                out[(size_t)o * L * L + (size_t)(2 * (P / G2) + (t >> 1)) * L + 2 * (P % G2) + (t & 1)] =
+                    v[((size_t)P * 4 + t) * C8 + o];
+    nn_trace("mask_decoder.output_upscaling", out, 1, C8, L, L);
+}
+
 int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *image_pe,
                          const float *sparse, int n_sparse, float *masks, float *iou) {
     int C = md->dim, G = md->grid, T = md->num_mask_tokens, N = 1 + T + n_sparse;
-    int HW = G * G, C4 = C / 4, C8 = C / 8;
+    int HW = G * G, C4 = C / 4, C8 = C / 8, G2 = 2 * G, L = 4 * G;
     size_t up_hw = (size_t)16 * HW; /* (4G)^2 */
     float *tokens = xmalloc_array((size_t)N * C, sizeof(float));
     float *queries = xmalloc_array((size_t)N * C, sizeof(float));
-    float *src = xmalloc_array((size_t)HW * C, sizeof(float));
+    float *src = xmalloc_array((size_t)HW * C, sizeof(float)); /* also the upscaling's first product */
     float *keys = xmalloc_array((size_t)HW * C, sizeof(float));
-    float *up1 = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
-    float *up2 = xmalloc_array((size_t)C8, up_hw * sizeof(float));
-    /* scratch of the transposed convolutions: the larger of C4*4*HW and C8*4*(4HW) */
-    float *scratch = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
+    float *u = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
+    float *v = xmalloc_array((size_t)C8, up_hw * sizeof(float));
+    float *w2 = xmalloc_array((size_t)C4 * 4, (size_t)C8 * sizeof(float));
+    float *tap = xmalloc_array((size_t)T * 4, (size_t)4 * HW * sizeof(float));
     float *hyper = xmalloc_array((size_t)T * C8, sizeof(float));
     int widest = mlp_widest(&md->iou_head);
     for (int m = 0; m < T; m++) widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
     float *mlp_a = xmalloc_array((size_t)widest, sizeof(float)), *mlp_b = xmalloc_array((size_t)widest, sizeof(float));
     int rc = -1;
-    if (!tokens || !queries || !src || !keys || !up1 || !up2 || !scratch || !hyper || !mlp_a || !mlp_b) goto done;
+    if (!tokens || !queries || !src || !keys || !u || !v || !w2 || !tap || !hyper || !mlp_a || !mlp_b) goto done;
 
     /* tokens = [iou_token, mask_tokens, sparse] */
     memcpy(tokens, md->iou_token, (size_t)C * sizeof(float));
@@ -106,24 +150,28 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 
-    /* keys[HW][C] back to channel-first src[C][G][G] */
-    #pragma omp parallel for schedule(static)
-    for (int c = 0; c < C; c++)
-        for (int p = 0; p < HW; p++) src[(size_t)c * HW + p] = keys[(size_t)p * C + c];
-    /* output_upscaling: C x G x G -> C/4 x 2G x 2G -> C/8 x 4G x 4G */
-    conv_transpose2d_k2s2_forward(up1, src, md->up0_w, md->up0_b, C, C4, G, G, scratch);
-    layernorm2d_forward(up1, up1, md->up1_w, md->up1_b, C4, 4 * HW, 1e-6f);
-    gelu_inplace(up1, (size_t)C4 * 4 * HW);
-    conv_transpose2d_k2s2_forward(up2, up1, md->up3_w, md->up3_b, C4, C8, 2 * G, 2 * G, scratch);
-    gelu_inplace(up2, (size_t)C8 * up_hw);
-    nn_trace("mask_decoder.output_upscaling", up2, 1, C8, 4 * G, 4 * G);
+    output_upscaling(md, keys, src, u, v, w2);
+    if (nn_trace_enabled()) trace_upscaling(v, G, C8, tap);
 
-    /* one hypernetwork MLP per mask token, then masks[T][4G*4G] = hyper[T][C/8] @ up2 */
+    /* one hypernetwork MLP per mask token, then per tap tap[t][T][2G*2G] = hyper[T][C/8] @
+     * v[.][t]^T, each tap's pixels scattered to masks[T][4G][4G] */
     for (int m = 0; m < T; m++)
         mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
     nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
-    nn_sgemm(0, 0, T, (int)up_hw, C8, 1.0f, hyper, C8, up2, (int)up_hw, 0.0f,
-                masks, (int)up_hw);
+    for (int t = 0; t < 4; t++)
+        nn_sgemm(0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f, tap + (size_t)t * T * 4 * HW,
+                 4 * HW);
+    #pragma omp parallel for schedule(static)
+    for (int my = 0; my < T * L; my++) {
+        int m = my / L, y = my % L, i = y & 1;
+        float *dst = masks + (size_t)m * up_hw + (size_t)y * L;
+        const float *t0 = tap + ((size_t)(2 * i) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+        const float *t1 = tap + ((size_t)(2 * i + 1) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+        for (int x = 0; x < G2; x++) {
+            dst[2 * x] = t0[x];
+            dst[2 * x + 1] = t1[x];
+        }
+    }
     mlp_forward(&md->iou_head, queries, iou, mlp_a, mlp_b);
     nn_trace("mask_decoder.masks", masks, 1, T, 4 * G, 4 * G);
     nn_trace("mask_decoder.iou_prediction_head", iou, 1, T, 0, 0);
@@ -133,9 +181,10 @@ done:
     free(queries);
     free(src);
     free(keys);
-    free(up1);
-    free(up2);
-    free(scratch);
+    free(u);
+    free(v);
+    free(w2);
+    free(tap);
     free(hyper);
     free(mlp_a);
     free(mlp_b);

@@ -123,9 +123,88 @@ static void add(float *out, const float *a, const float *b, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
+/* out[rows][n] = each row a copy of v[n] (a bias that sgemm then accumulates onto) */
+static void fill_rows(float *out, const float *v, int rows, int n) {
+    #pragma omp parallel for schedule(static) if (rows > 256)
+    for (int r = 0; r < rows; r++) memcpy(out + (size_t)r * n, v, (size_t)n * sizeof(float));
+}
+
+/* Scratch of the cross attentions: hN = heads * N rows of scores and projected tokens. */
+typedef struct {
+    float *q, *k, *v, *o; /* [N][D] token projections */
+    float *qk;            /* [hN][C] */
+    float *kq;            /* [C][hN] */
+    float *bqk;           /* [hN] */
+    float *s;             /* [hN][HW] or [HW][hN] */
+    float *ti;            /* [HW][C] the image-to-token attention's output */
+    float *hid;           /* [N][mlp_dim] */
+} tw_scratch;
+
+/* Attention.forward of the tokens attending to the image, q_in[N][C] against the HW image
+ * tokens k_in (keys + PE) and v_in (keys). The keys and values are never projected; per head
+ * the projections move to the token side:
+ *   q_h . (Wk_h x + bk_h) = (Wk_h^T q_h) . x + q_h . bk_h, and the last term is the same for
+ *   every key of a softmax row, which softmax ignores;
+ *   sum_p a_p (Wv_h x_p + bv_h) = Wv_h (sum_p a_p x_p) + bv_h, the weights summing to 1.
+ * That is two [hN][C] x [C][HW] products instead of two [HW][C] x [C][D] projections
+ * (hN = 56 against D = 128 for SAM), the same function up to float rounding. */
+static void attend_tokens_to_image(const tw_attention *a, float *out, const float *q_in, int N, const float *k_in,
+                                   const float *v_in, int HW, const tw_scratch *w) {
+    int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
+    float scale = (float)sqrt((double)d); /* torch divides by the float32 math.sqrt(d) */
+    linear_forward(w->q, q_in, a->q_w, a->q_b, N, C, D);
+    for (int h = 0; h < H; h++) /* qk[h][N][C] = q_h @ Wk_h */
+        nn_sgemm(0, 0, N, C, d, 1.0f, w->q + h * d, D, a->k_w + (size_t)h * d * C, C, 0.0f, w->qk + (size_t)h * N * C,
+                 C);
+    for (size_t i = 0; i < (size_t)hN * C; i++) w->qk[i] /= scale;
+    /* s[hN][HW] = qk @ k_in^T, softmax over the image tokens */
+    nn_sgemm(0, 1, hN, HW, C, 1.0f, w->qk, C, k_in, C, 0.0f, w->s, HW);
+    softmax_rows_inplace(w->s, (size_t)hN, HW);
+    /* qk <- s @ v_in: each row's weighted mean image token, then o_h = Wv_h mean + bv_h */
+    nn_sgemm(0, 0, hN, C, HW, 1.0f, w->s, HW, v_in, C, 0.0f, w->qk, C);
+    fill_rows(w->o, a->v_b, N, D);
+    for (int h = 0; h < H; h++)
+        nn_sgemm(0, 1, N, d, C, 1.0f, w->qk + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 1.0f, w->o + h * d,
+                 D);
+    linear_forward(out, w->o, a->out_w, a->out_b, N, D, C);
+}
+
+/* Attention.forward of the image attending to the tokens: the HW queries q_in (keys + PE)
+ * against k_in[N][C] (tokens + PE) and v_in[N][C]. The image side is never projected either:
+ *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h    (scores: [HW][C] x [C][hN])
+ *   Wo (sum_j a_j v_j) + bo = sum_j a_j (Wo_h v_j) + bo      (output: [HW][hN] x [hN][C])
+ * against [HW][C] x [C][D] for each of q_proj and out_proj. */
+static void attend_image_to_tokens(const tw_attention *a, float *out, const float *q_in, int HW, const float *k_in,
+                                   const float *v_in, int N, const tw_scratch *w) {
+    int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
+    float scale = (float)sqrt((double)d);
+    linear_forward(w->k, k_in, a->k_w, a->k_b, N, C, D);
+    linear_forward(w->v, v_in, a->v_w, a->v_b, N, C, D);
+    for (int h = 0; h < H; h++) { /* kq[C][h*N + j] = Wq_h^T k_h[j], bqk[h*N + j] = bq_h . k_h[j] */
+        nn_sgemm(1, 1, C, N, d, 1.0f, a->q_w + (size_t)h * d * C, C, w->k + h * d, D, 0.0f, w->kq + h * N, hN);
+        for (int j = 0; j < N; j++) {
+            float dot = 0.0f;
+            for (int e = 0; e < d; e++) dot += a->q_b[h * d + e] * w->k[(size_t)j * D + h * d + e];
+            w->bqk[h * N + j] = dot;
+        }
+    }
+    for (size_t i = 0; i < (size_t)C * hN; i++) w->kq[i] /= scale;
+    for (int i = 0; i < hN; i++) w->bqk[i] /= scale;
+    /* s[HW][H][N] = q_in @ kq + bqk, softmax over each head's N tokens */
+    fill_rows(w->s, w->bqk, HW, hN);
+    nn_sgemm(0, 0, HW, hN, C, 1.0f, q_in, C, w->kq, hN, 1.0f, w->s, hN);
+    softmax_rows_inplace(w->s, (size_t)HW * H, N);
+    /* qk[h][N][C] = v_h @ Wo_h^T, then out = s @ qk + bo */
+    for (int h = 0; h < H; h++)
+        nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 0.0f, w->qk + (size_t)h * N * C, C);
+    fill_rows(out, a->out_b, HW, C);
+    nn_sgemm(0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, out, C);
+}
+
 /* TwoWayAttentionBlock.forward on queries[N][C] and keys[HW][C], in place. */
 static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, float *keys, int N,
-                         const float *query_pe, const float *key_pe, int HW, float *tq, float *tk, float *ta) {
+                         const float *query_pe, const float *key_pe, int HW, float *tq, float *tk, float *ta,
+                         const tw_scratch *w) {
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
     /* self-attention of the tokens; layer 0 replaces the queries (no PE, no residual) */
     if (b->skip_first_layer_pe) {
@@ -140,58 +219,69 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     /* tokens attend to the image */
     add(tq, queries, query_pe, nq);
     add(tk, keys, key_pe, nk);
-    if (attention_forward(&b->cross_t2i, ta, tq, N, tk, keys, HW)) return -1;
+    attend_tokens_to_image(&b->cross_t2i, ta, tq, N, tk, keys, HW, w);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, TW_LN_EPS);
     /* MLP (ReLU) */
-    float *hid = xmalloc_array((size_t)N * mlp_dim, sizeof(float));
-    if (!hid) return -1;
-    linear_forward(hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
-    relu_inplace(hid, (size_t)N * mlp_dim);
-    linear_forward(ta, hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
-    free(hid);
+    linear_forward(w->hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
+    relu_inplace(w->hid, (size_t)N * mlp_dim);
+    linear_forward(ta, w->hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
     add(tq, queries, query_pe, nq);
-    float *ti = xmalloc_array((size_t)HW * C, sizeof(float));
-    if (!ti) return -1;
-    int rc = attention_forward(&b->cross_i2t, ti, tk, HW, tq, queries, N);
-    if (!rc) {
-        add(keys, keys, ti, nk);
-        layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
+    attend_image_to_tokens(&b->cross_i2t, w->ti, tk, HW, tq, queries, N, w);
+    add(keys, keys, w->ti, nk);
+    layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
+    return 0;
+}
+
+/* out[HW][C] = in[C][HW] transposed, in 32 x 32 tiles */
+static void to_tokens(float *out, const float *in, int C, int HW) {
+    int tc = (C + 31) / 32, tp = (HW + 31) / 32;
+    #pragma omp parallel for schedule(static)
+    for (int t = 0; t < tc * tp; t++) {
+        int c0 = t / tp * 32, p0 = t % tp * 32;
+        int c1 = c0 + 32 < C ? c0 + 32 : C, p1 = p0 + 32 < HW ? p0 + 32 : HW;
+        for (int p = p0; p < p1; p++)
+            for (int c = c0; c < c1; c++) out[(size_t)p * C + c] = in[(size_t)c * HW + p];
     }
-    free(ti);
-    return rc;
 }
 
 int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *image_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys) {
-    int C = t->dim;
+    int C = t->dim, hN = t->heads * N;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
     float *key_pe = xmalloc_array(nk, sizeof(float));
     float *tk = xmalloc_array(nk, sizeof(float));
     float *tq = xmalloc_array(nq, sizeof(float));
     float *ta = xmalloc_array(nq, sizeof(float));
+    tw_scratch w = {
+        .q = xmalloc_array(nq, sizeof(float)), .k = xmalloc_array(nq, sizeof(float)),
+        .v = xmalloc_array(nq, sizeof(float)), .o = xmalloc_array(nq, sizeof(float)),
+        .qk = xmalloc_array((size_t)hN, (size_t)C * sizeof(float)),
+        .kq = xmalloc_array((size_t)hN, (size_t)C * sizeof(float)), .bqk = xmalloc_array((size_t)hN, sizeof(float)),
+        .s = xmalloc_array((size_t)hN, (size_t)HW * sizeof(float)), .ti = xmalloc_array(nk, sizeof(float)),
+        .hid = xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float)),
+    };
     int rc = -1;
-    if (!key_pe || !tk || !tq || !ta) goto done;
+    if (!key_pe || !tk || !tq || !ta || !w.q || !w.k || !w.v || !w.o || !w.qk || !w.kq || !w.bqk || !w.s || !w.ti ||
+        !w.hid)
+        goto done;
     /* flatten(2).permute(0, 2, 1): [C][HW] -> [HW][C] */
-    #pragma omp parallel for schedule(static)
-    for (int p = 0; p < HW; p++)
-        for (int c = 0; c < C; c++) {
-            keys[(size_t)p * C + c] = image[(size_t)c * HW + p];
-            key_pe[(size_t)p * C + c] = image_pe[(size_t)c * HW + p];
-        }
+    to_tokens(keys, image, C, HW);
+    to_tokens(key_pe, image_pe, C, HW);
     memcpy(queries, tokens, nq * sizeof(float));
     for (int l = 0; l < t->depth; l++) {
-        if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta)) goto done;
+        if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta, &w))
+            goto done;
         nn_trace_at("mask_decoder.transformer.layers.%d.queries", l, queries, 1, N, C, 0);
         nn_trace_at("mask_decoder.transformer.layers.%d.keys", l, keys, 1, HW, C, 0);
     }
     /* final attention of the tokens to the image */
     add(tq, queries, tokens, nq);
     add(tk, keys, key_pe, nk);
-    if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
+    attend_tokens_to_image(&t->final_attn, ta, tq, N, tk, keys, HW, &w);
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
@@ -202,5 +292,7 @@ done:
     free(tk);
     free(tq);
     free(ta);
+    float *all[] = {w.q, w.k, w.v, w.o, w.qk, w.kq, w.bqk, w.s, w.ti, w.hid};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
     return rc;
 }

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# `make bench`: the performance targets of samc measured side by side in one run, each
+# figure printed beside its goal, and build/bench/results.json for machines.
+#   bench_sgemm          the sgemm peak of this machine on the encoder's shapes
+#   bench_image_encoder  ViT-B/L/H shapes with random weights (ViT-B also on one thread)
+#   bench_decoder        one click on a cached embedding, a batch per prompt, ViT-H warm load
+#   the official PyTorch SamPredictor, when python3 can import torch and segment_anything
+# usage: bench/run.sh [build dir]   (ViT-H runs take a few minutes; SAMC_BENCH_QUICK=1 skips
+# ViT-L and ViT-H). The random ViT-H .samw for the load test is written once to
+# ${SAMC_BENCH_TMP:-/tmp}/samc_bench_vit_h.samw (2.6 GB) when the disk has room.
+set -u
+bindir=${1:-build}
+out=$bindir/bench
+mkdir -p "$out"
+threads=$(nproc)
+quick=${SAMC_BENCH_QUICK:-0}
+tmpdir=${SAMC_BENCH_TMP:-/tmp}
+log=$out/run.log
+: >"$log"
+
+# value KEY FILE: the number after "KEY " on its line of FILE (empty if absent)
+value() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
+# calc EXPR: awk arithmetic, printed with up to 4 significant digits
+calc() { awk "BEGIN { v = $1; printf \"%.4g\", v }"; }
+ok() { awk "BEGIN { exit !($1) }" && echo yes || echo NO; }
+
+step() { # name, command...: runs it, keeps its output in $out/name.txt and the log
+    local name=$1
+    shift
+    echo "  running $name ..." >&2
+    if ! "$@" >"$out/$name.txt" 2>&1; then
+        echo "bench: $name failed:" >&2
+        tail -n 5 "$out/$name.txt" >&2
+        return 1
+    fi
+    cat "$out/$name.txt" >>"$log"
+}
+
+echo "samc bench: $threads threads, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" >&2
+step sgemm "$bindir/bench/bench_sgemm" "$threads" || exit 1
+peak=$(value peak_gflops "$out/sgemm.txt")
+
+# bench_image_encoder prints "forward T s, F GFLOP, R GFLOPS, peak RSS M MB"
+encoder() { # shape threads -> $out/enc_SHAPE_THREADS.txt
+    step "enc_$1_$2" "$bindir/bench/bench_image_encoder" "$1" "$2"
+}
+enc_field() { # file, field index in the "forward" line (2 time, 4 GFLOP, 6 GFLOPS, 10 RSS MB)
+    awk -v f="$2" '$1 == "forward" { gsub(",", ""); print $f; exit }' "$1"
+}
+shapes="b"
+[ "$quick" = 1 ] || shapes="b l h"
+for s in $shapes; do encoder "$s" "$threads"; done
+[ "$threads" -gt 1 ] && encoder b 1
+
+# the decoder, with the ViT-H load test if the disk has room for the file
+vith="$tmpdir/samc_bench_vit_h.samw"
+free_kb=$(df -Pk "$tmpdir" 2>/dev/null | awk 'NR == 2 { print $4 }')
+[ -f "$vith" ] || [ "${free_kb:-0}" -gt 4000000 ] || vith=""
+step dec "$bindir/bench/bench_decoder" "$threads" 21 $vith
+[ "$threads" -gt 1 ] && step dec_1 "$bindir/bench/bench_decoder" 1 11
+
+# the official implementation, if present
+official="not available (python3 cannot import torch and segment_anything)"
+off_click="" off_enc=""
+if python3 -c 'import torch, segment_anything' >/dev/null 2>&1; then
+    if step official python3 - "$threads" <<'EOF'; then
+import sys, time, statistics, numpy as np, torch
+from segment_anything import sam_model_registry, SamPredictor
+torch.set_num_threads(int(sys.argv[1]))
+sam = sam_model_registry["vit_b"]().eval()   # random weights: only the time matters
+p = SamPredictor(sam)
+img = (np.random.rand(480, 640, 3) * 255).astype(np.uint8)
+with torch.no_grad():
+    t = time.time(); p.set_image(img); enc = time.time() - t
+    ts = []
+    for r in range(11):
+        t = time.time()
+        p.predict(point_coords=np.array([[40.0 + 17 * r, 300.0 - 9 * r]]), point_labels=np.array([1]))
+        ts.append(time.time() - t)
+print("official_encoder_vit_b_s %.3f" % enc)
+print("official_click_ms %.2f" % (1e3 * statistics.median(ts[1:])))
+EOF
+        off_click=$(value official_click_ms "$out/official.txt")
+        off_enc=$(value official_encoder_vit_b_s "$out/official.txt")
+        official="official ViT-B encoder ${off_enc} s, click ${off_click} ms"
+    else
+        official="failed (see $out/official.txt)"
+    fi
+fi
+
+# ---- the table ----
+row() { printf '%-44s %14s   %-30s %s\n' "$1" "$2" "$3" "$4"; }
+json=""
+add_json() { json="$json${json:+,}
+  \"$1\": $2"; }
+echo
+row "target" "measured" "goal" "met"
+row "sgemm peak ($threads threads, encoder shapes)" "$peak GFLOPS" "(reference)" ""
+add_json sgemm_peak_gflops "$peak"
+for s in $shapes; do
+    f="$out/enc_${s}_${threads}.txt" S=$(echo "$s" | tr a-z A-Z)
+    t=$(enc_field "$f" 2) fl=$(enc_field "$f" 4) rate=$(enc_field "$f" 6) rss=$(enc_field "$f" 10)
+    frac=$(calc "100 * $rate / $peak")
+    floor=$(calc "$fl / $peak")
+    row "encoder ViT-$S time" "$t s" "<= 2 x floor = $(calc "2 * $floor") s" "$(ok "$t <= 2 * $floor")"
+    row "encoder ViT-$S fraction of sgemm peak" "$frac %" ">= 85 %" "$(ok "$frac >= 85")"
+    add_json "encoder_vit_${s}_s" "$t"
+    add_json "encoder_vit_${s}_gflop" "$fl"
+    add_json "encoder_vit_${s}_fraction_of_peak" "$(calc "$frac / 100")"
+    add_json "encoder_vit_${s}_peak_rss_mb" "$rss"
+    if [ "$s" = h ]; then
+        gb=$(calc "$rss * 1048576 / 1e9")
+        row "encoder ViT-H peak RSS" "$gb GB" "<= 3.2 GB" "$(ok "$gb <= 3.2")"
+    fi
+done
+d=$out/dec.txt
+single=$(value decoder_single_ms "$d")
+batch=$(value decoder_batch16_ms_per_prompt "$d")
+batch_up=$(value decoder_batch16_upscaled_ms_per_prompt "$d")
+row "decoder, one click + upscale to 640x480" "$single ms" "<= 15 ms" "$(ok "$single <= 15")"
+row "decoder, batch of 16, per prompt (low-res)" "$batch ms" "< single ($single ms)" "$(ok "$batch < $single")"
+row "decoder, batch of 16 + upscale, per prompt" "$batch_up ms" "< single ($single ms)" "$(ok "$batch_up < $single")"
+add_json decoder_single_ms "$single"
+add_json decoder_batch16_ms_per_prompt "$batch"
+add_json decoder_batch16_upscaled_ms_per_prompt "$batch_up"
+load=$(value load_vit_h_warm_ms "$d")
+if [ -n "$load" ]; then
+    row "load ViT-H .samw, warm" "$(calc "$load / 1000") s" "< 2 s" "$(ok "$load < 2000")"
+    add_json load_vit_h_warm_s "$(calc "$load / 1000")"
+else
+    row "load ViT-H .samw, warm" "skipped" "< 2 s" "(no room in $tmpdir)"
+fi
+if [ "$threads" -gt 1 ]; then
+    t1=$(enc_field "$out/enc_b_1.txt" 2) tn=$(enc_field "$out/enc_b_${threads}.txt" 2)
+    es=$(calc "$t1 / $tn")
+    row "thread scaling, encoder ViT-B 1 -> $threads" "${es}x" "near ${threads}x (>= $(calc "0.85 * $threads")x)" "$(ok "$es >= 0.85 * $threads")"
+    s1=$(value decoder_single_ms "$out/dec_1.txt")
+    ds=$(calc "$s1 / $single")
+    row "thread scaling, decoder click 1 -> $threads" "${ds}x" "> 1x" "$(ok "$ds > 1")"
+    add_json encoder_vit_b_1thread_s "$t1"
+    add_json encoder_thread_scaling "$es"
+    add_json decoder_single_1thread_ms "$s1"
+    add_json decoder_thread_scaling "$ds"
+fi
+row "official PyTorch" "" "" ""
+echo "  $official"
+if [ -n "$off_click" ]; then
+    echo "  samc / official: click $(calc "$single / $off_click"), ViT-B encoder $(calc "$(enc_field "$out/enc_b_${threads}.txt" 2) / $off_enc")"
+    add_json official_click_ms "$off_click"
+    add_json official_encoder_vit_b_s "$off_enc"
+fi
+rss=$(value decoder_peak_rss_mb "$d")
+add_json decoder_peak_rss_mb "$rss"
+add_json threads "$threads"
+printf '{%s\n}\n' "$json" >"$out/results.json.tmp" && mv "$out/results.json.tmp" "$out/results.json"
+echo
+echo "results: $out/results.json (raw outputs in $out/)"
