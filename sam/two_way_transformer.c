@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "util/err.h"
@@ -147,9 +148,11 @@ typedef struct {
  *   every key of a softmax row, which softmax ignores;
  *   sum_p a_p (Wv_h x_p + bv_h) = Wv_h (sum_p a_p x_p) + bv_h, the weights summing to 1.
  * That is two [hN][C] x [C][HW] products instead of two [HW][C] x [C][D] projections
- * (hN = 56 against D = 128 for SAM), the same function up to float rounding. */
-static void attend_tokens_to_image(const tw_attention *a, float *out, const float *q_in, int N, const float *k_in,
-                                   const float *v_in, int HW, const tw_scratch *w) {
+ * (hN = 56 against D = 128 for SAM), the same function up to float rounding. Reference mode
+ * (nn/mode.h) keeps the official order of operations. */
+static int attend_tokens_to_image(const tw_attention *a, float *out, const float *q_in, int N, const float *k_in,
+                                  const float *v_in, int HW, const tw_scratch *w) {
+    if (nn_reference_mode()) return attention_forward(a, out, q_in, N, k_in, v_in, HW);
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
     float scale = (float)sqrt((double)d); /* torch divides by the float32 math.sqrt(d) */
     linear_forward(w->q, q_in, a->q_w, a->q_b, N, C, D);
@@ -167,6 +170,7 @@ static void attend_tokens_to_image(const tw_attention *a, float *out, const floa
         nn_sgemm(0, 1, N, d, C, 1.0f, w->qk + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 1.0f, w->o + h * d,
                  D);
     linear_forward(out, w->o, a->out_w, a->out_b, N, D, C);
+    return 0;
 }
 
 /* Attention.forward of the image attending to the tokens: the HW queries q_in (keys + PE)
@@ -174,8 +178,9 @@ static void attend_tokens_to_image(const tw_attention *a, float *out, const floa
  *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h    (scores: [HW][C] x [C][hN])
  *   Wo (sum_j a_j v_j) + bo = sum_j a_j (Wo_h v_j) + bo      (output: [HW][hN] x [hN][C])
  * against [HW][C] x [C][D] for each of q_proj and out_proj. */
-static void attend_image_to_tokens(const tw_attention *a, float *out, const float *q_in, int HW, const float *k_in,
-                                   const float *v_in, int N, const tw_scratch *w) {
+static int attend_image_to_tokens(const tw_attention *a, float *out, const float *q_in, int HW, const float *k_in,
+                                  const float *v_in, int N, const tw_scratch *w) {
+    if (nn_reference_mode()) return attention_forward(a, out, q_in, HW, k_in, v_in, N);
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
     float scale = (float)sqrt((double)d);
     linear_forward(w->k, k_in, a->k_w, a->k_b, N, C, D);
@@ -199,6 +204,7 @@ static void attend_image_to_tokens(const tw_attention *a, float *out, const floa
         nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 0.0f, w->qk + (size_t)h * N * C, C);
     fill_rows(out, a->out_b, HW, C);
     nn_sgemm(0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, out, C);
+    return 0;
 }
 
 /* TwoWayAttentionBlock.forward on queries[N][C] and keys[HW][C], in place. */
@@ -219,7 +225,7 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     /* tokens attend to the image */
     add(tq, queries, query_pe, nq);
     add(tk, keys, key_pe, nk);
-    attend_tokens_to_image(&b->cross_t2i, ta, tq, N, tk, keys, HW, w);
+    if (attend_tokens_to_image(&b->cross_t2i, ta, tq, N, tk, keys, HW, w)) return -1;
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, TW_LN_EPS);
     /* MLP (ReLU) */
@@ -230,7 +236,7 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
     add(tq, queries, query_pe, nq);
-    attend_image_to_tokens(&b->cross_i2t, w->ti, tk, HW, tq, queries, N, w);
+    if (attend_image_to_tokens(&b->cross_i2t, w->ti, tk, HW, tq, queries, N, w)) return -1;
     add(keys, keys, w->ti, nk);
     layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
     return 0;
@@ -281,7 +287,7 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
     /* final attention of the tokens to the image */
     add(tq, queries, tokens, nq);
     add(tk, keys, key_pe, nk);
-    attend_tokens_to_image(&t->final_attn, ta, tq, N, tk, keys, HW, &w);
+    if (attend_tokens_to_image(&t->final_attn, ta, tq, N, tk, keys, HW, &w)) goto done;
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
