@@ -1,24 +1,40 @@
 #include <math.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 
 /* Mean and biased variance are accumulated in double: the result is then the correctly
  * rounded float32 statistic whatever the row length, which is at least as close to
  * PyTorch's float32 result as any other summation order. */
 
+/* The row statistics. Fast mode lets the sums vectorise (partial sums in a fixed order for a
+ * given build, whatever the thread count); reference mode (nn/mode.h) sums in index order. */
+static void row_stats(const float *x, int C, float eps, int sequential, float *mean_out, float *rstd_out) {
+    double s = 0.0, v = 0.0, mean;
+    if (sequential) {
+        for (int c = 0; c < C; c++) s += x[c];
+        mean = s / C;
+        for (int c = 0; c < C; c++) v += (x[c] - mean) * (x[c] - mean);
+    } else {
+        #pragma omp simd reduction(+ : s)
+        for (int c = 0; c < C; c++) s += x[c];
+        mean = s / C;
+        #pragma omp simd reduction(+ : v)
+        for (int c = 0; c < C; c++) v += (x[c] - mean) * (x[c] - mean);
+    }
+    *mean_out = (float)mean;
+    *rstd_out = (float)(1.0 / sqrt(v / C + eps));
+}
+
 void layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
                        float eps) {
+    int sequential = nn_reference_mode();
     #pragma omp parallel for schedule(static)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C;
         float *y = out + (size_t)n * C;
-        double s = 0.0;
-        for (int c = 0; c < C; c++) s += x[c];
-        double mean = s / C;
-        double v = 0.0;
-        for (int c = 0; c < C; c++) v += (x[c] - mean) * (x[c] - mean);
-        float m = (float)mean;
-        float rstd = (float)(1.0 / sqrt(v / C + eps));
+        float m, rstd;
+        row_stats(x, C, eps, sequential, &m, &rstd);
         for (int c = 0; c < C; c++) y[c] = (x[c] - m) * rstd * weight[c] + bias[c];
     }
 }
