@@ -23,31 +23,109 @@ static void add(float *out, const float *a, const float *b, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-/* Scratch of one attention call, sized for the largest (HW queries or keys). */
+/* Scratch of the attention calls. The token side is N rows; the image side is folded into
+ * R = heads * N rows (see attention_t2i / attention_i2t). */
 typedef struct {
-    float *q, *k, *v, *o, *s;
+    float *q, *k, *v, *o; /* [N][D] */
+    float *s;             /* scores: [HW][R] or [R][HW] */
+    float *f, *z;         /* [R][C] folded weights, weighted sums of the image tokens */
+    float *fb;            /* [R] folded bias terms */
 } attn_buf;
 
-/* Attention.forward: out[Nq][C]. Projections given in q_pre / k_pre / v_pre ([N][D], already
- * projected) are used instead of projecting q_in / k_in / v_in. */
+/* Attention.forward among a few tokens (self-attention), or of tokens over image keys and
+ * values already projected (k_pre, v_pre [Nk][D], layer 0): out[Nq][C]. */
 static void attention(const tw_attention *a, float *out, const float *q_in, int Nq, const float *k_in,
-                      const float *v_in, int Nk, const float *q_pre, const float *k_pre, const float *v_pre,
-                      const attn_buf *b) {
+                      const float *v_in, int Nk, const float *k_pre, const float *v_pre, const attn_buf *b) {
     int C = a->dim, D = a->internal, d = D / a->heads;
-    const float *q = q_pre, *k = k_pre, *v = v_pre;
-    if (!q) linear_forward(b->q, q_in, a->q_w, a->q_b, Nq, C, D), q = b->q;
+    const float *k = k_pre, *v = v_pre;
+    linear_forward(b->q, q_in, a->q_w, a->q_b, Nq, C, D);
     if (!k) linear_forward(b->k, k_in, a->k_w, a->k_b, Nk, C, D), k = b->k;
     if (!v) linear_forward(b->v, v_in, a->v_w, a->v_b, Nk, C, D), v = b->v;
     float scale = (float)sqrt((double)d);
     for (int h = 0; h < a->heads; h++) {
-        nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
+        nn_sgemm(0, 1, Nq, Nk, d, 1.0f, b->q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
         size_t n = (size_t)Nq * Nk;
-        #pragma omp parallel for schedule(static) if (n > 65536)
         for (size_t i = 0; i < n; i++) b->s[i] /= scale;
         softmax_rows_inplace(b->s, (size_t)Nq, Nk);
         nn_sgemm(0, 0, Nq, d, Nk, 1.0f, b->s, Nk, v + h * d, D, 0.0f, b->o + h * d, D);
     }
     linear_forward(out, b->o, a->out_w, a->out_b, Nq, D, C);
+}
+
+/* Attention.forward of N token queries q_in[N][C] over HW image tokens (keys k_in, values
+ * v_in, [HW][C]) without projecting the image, by associativity: for head h,
+ *   q_h . (Wk_h x + bk_h) = (Wk_h^T q_h) . x + q_h . bk_h
+ *   sum_p P_p (Wv_h x_p + bv_h) = Wv_h (sum_p P_p x_p) + bv_h   (the weights P sum to 1),
+ * so the image is touched by two [R][C] x [C][HW] products (R = heads * N) instead of two
+ * [HW][C] x [C][D] projections. The same value in real arithmetic; the float rounding
+ * differs from the projected form by a few ulps of the terms. out[N][C]. */
+static void attention_t2i(const tw_attention *a, float *out, const float *q_in, int N, const float *k_in,
+                          const float *v_in, int HW, const attn_buf *b) {
+    int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
+    linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
+    for (int h = 0; h < H; h++) {
+        /* f[h][j] = Wk_h^T q_hj, fb[h][j] = q_hj . bk_h */
+        nn_sgemm(0, 0, N, C, d, 1.0f, b->q + h * d, D, a->k_w + (size_t)h * d * C, C, 0.0f, b->f + (size_t)h * N * C,
+                 C);
+        for (int j = 0; j < N; j++) {
+            float s = 0.0f;
+            for (int e = 0; e < d; e++) s += b->q[(size_t)j * D + h * d + e] * a->k_b[h * d + e];
+            b->fb[h * N + j] = s;
+        }
+    }
+    nn_sgemm(0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW); /* s[R][HW] */
+    float scale = (float)sqrt((double)d);
+    for (int r = 0; r < R; r++) {
+        float *row = b->s + (size_t)r * HW;
+        for (int p = 0; p < HW; p++) row[p] = (row[p] + b->fb[r]) / scale;
+    }
+    softmax_rows_inplace(b->s, (size_t)R, HW);
+    nn_sgemm(0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
+    for (int h = 0; h < H; h++) /* o[j][h] = Wv_h z[h][j] + bv_h */
+        nn_sgemm(0, 1, N, d, C, 1.0f, b->z + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 0.0f, b->o + h * d,
+                 D);
+    for (int j = 0; j < N; j++)
+        for (int e = 0; e < D; e++) b->o[(size_t)j * D + e] += a->v_b[e];
+    linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
+}
+
+/* Attention.forward of HW image queries (q_in[HW][C], or their projections q_pre[HW][D])
+ * over N tokens (keys k_in, values v_in, [N][C]), without projecting the image: for head h,
+ *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h
+ *   Wo (concat_h sum_j P_hj v_hj) + bo = sum_h sum_j P_hj (Wo_h v_hj) + bo,
+ * so the image side is two [HW][C] x [C][R] products. out[HW][C]. */
+static void attention_i2t(const tw_attention *a, float *out, const float *q_in, const float *q_pre, int HW,
+                          const float *k_in, const float *v_in, int N, const attn_buf *b) {
+    int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
+    linear_forward(b->k, k_in, a->k_w, a->k_b, N, C, D);
+    linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
+    if (q_pre) { /* s[HW][R] = q_h k_h^T */
+        for (int h = 0; h < H; h++)
+            nn_sgemm(0, 1, HW, N, d, 1.0f, q_pre + h * d, D, b->k + h * d, D, 0.0f, b->s + h * N, R);
+        for (int r = 0; r < R; r++) b->fb[r] = 0.0f;
+    } else {
+        for (int h = 0; h < H; h++) {
+            /* f[h][j] = Wq_h^T k_hj, fb[h][j] = bq_h . k_hj */
+            nn_sgemm(0, 0, N, C, d, 1.0f, b->k + h * d, D, a->q_w + (size_t)h * d * C, C, 0.0f,
+                     b->f + (size_t)h * N * C, C);
+            for (int j = 0; j < N; j++) {
+                float s = 0.0f;
+                for (int e = 0; e < d; e++) s += b->k[(size_t)j * D + h * d + e] * a->q_b[h * d + e];
+                b->fb[h * N + j] = s;
+            }
+        }
+        nn_sgemm(0, 1, HW, R, C, 1.0f, q_in, C, b->f, C, 0.0f, b->s, R);
+    }
+    float scale = (float)sqrt((double)d);
+    for (int p = 0; p < HW; p++) {
+        float *row = b->s + (size_t)p * R;
+        for (int r = 0; r < R; r++) row[r] = (row[r] + b->fb[r]) / scale;
+    }
+    softmax_rows_inplace(b->s, (size_t)HW * H, N);
+    for (int h = 0; h < H; h++) /* f[h][j] = Wo_h v_hj */
+        nn_sgemm(0, 1, N, C, d, 1.0f, b->v + h * d, D, a->out_w + h * d, D, 0.0f, b->f + (size_t)h * N * C, C);
+    for (int p = 0; p < HW; p++) memcpy(out + (size_t)p * C, a->out_b, (size_t)C * sizeof(float));
+    nn_sgemm(0, 0, HW, C, R, 1.0f, b->s, R, b->f, C, 1.0f, out, C);
 }
 
 /* mask_decoder.MLP on one vector */
@@ -119,7 +197,8 @@ typedef struct {
 
 static void prompt_buf_free(prompt_buf *b) {
     float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
-                    b->ab.v, b->ab.o, b->ab.s, b->src, b->up1, b->up2, b->scratch, b->hyper, b->v0, b->v1};
+                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->src, b->up1, b->up2, b->scratch,
+                    b->hyper, b->v0, b->v1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
@@ -127,6 +206,13 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     const mask_decoder *md = &m->decoder;
     int C = m->channels, HW = m->grid * m->grid, C4 = C / 4, C8 = C / 8, mlp_dim = md->transformer.mlp_dim;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    int heads = md->transformer.final_attn.heads; /* R = heads * N rows of the folded attentions */
+    for (int l = 0; l < md->transformer.depth; l++) {
+        const tw_block *k = &md->transformer.layers[l];
+        heads = k->cross_t2i.heads > heads ? k->cross_t2i.heads : heads;
+        heads = k->cross_i2t.heads > heads ? k->cross_i2t.heads : heads;
+    }
+    int R = heads * N;
     int widest = C; /* of the MLP activations: hypernetworks are C wide, the IoU head its own */
     for (int i = 0; i <= md->iou_head.n_layers; i++)
         widest = md->iou_head.dims[i] > widest ? md->iou_head.dims[i] : widest;
@@ -139,11 +225,14 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     b->keys = xmalloc_array(nk, sizeof(float));
     b->tk = xmalloc_array(nk, sizeof(float));
     b->ti = xmalloc_array(nk, sizeof(float));
-    b->ab.q = xmalloc_array(nk, sizeof(float)); /* attention internal dims are <= C */
-    b->ab.k = xmalloc_array(nk, sizeof(float));
-    b->ab.v = xmalloc_array(nk, sizeof(float));
-    b->ab.o = xmalloc_array(nk, sizeof(float));
-    b->ab.s = xmalloc_array((size_t)HW * N, sizeof(float));
+    b->ab.q = xmalloc_array(nq, sizeof(float)); /* attention internal dims are <= C */
+    b->ab.k = xmalloc_array(nq, sizeof(float));
+    b->ab.v = xmalloc_array(nq, sizeof(float));
+    b->ab.o = xmalloc_array(nq, sizeof(float));
+    b->ab.s = xmalloc_array((size_t)HW * R, sizeof(float));
+    b->ab.f = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
+    b->ab.z = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
+    b->ab.fb = xmalloc_array((size_t)R, sizeof(float));
     b->src = xmalloc_array(nk, sizeof(float));
     b->up1 = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
     b->up2 = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
@@ -152,7 +241,8 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     b->v0 = xmalloc_array((size_t)widest, sizeof(float));
     b->v1 = xmalloc_array((size_t)widest, sizeof(float));
     float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
-                    b->ab.v, b->ab.o, b->ab.s, b->src, b->up1, b->up2, b->scratch, b->hyper, b->v0, b->v1};
+                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->src, b->up1, b->up2, b->scratch,
+                    b->hyper, b->v0, b->v1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i]) {
             prompt_buf_free(b);
@@ -171,21 +261,21 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     const float *query_pe = b->tokens;
     /* self-attention of the tokens; layer 0 replaces the queries (no PE, no residual) */
     if (first) {
-        attention(&k->self_attn, b->ta, b->queries, N, b->queries, b->queries, N, NULL, NULL, NULL, &b->ab);
+        attention(&k->self_attn, b->ta, b->queries, N, b->queries, b->queries, N, NULL, NULL, &b->ab);
         memcpy(b->queries, b->ta, nq * sizeof(float));
     } else {
         add(b->tq, b->queries, query_pe, nq);
-        attention(&k->self_attn, b->ta, b->tq, N, b->tq, b->queries, N, NULL, NULL, NULL, &b->ab);
+        attention(&k->self_attn, b->ta, b->tq, N, b->tq, b->queries, N, NULL, NULL, &b->ab);
         add(b->queries, b->queries, b->ta, nq);
     }
     layernorm_forward(b->queries, b->queries, k->norm_w[0], k->norm_b[0], N, C, TW_LN_EPS);
     /* tokens attend to the image */
     add(b->tq, b->queries, query_pe, nq);
     if (first) {
-        attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, NULL, d->t2i_k, d->t2i_v, &b->ab);
+        attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, d->t2i_k, d->t2i_v, &b->ab);
     } else {
         add(b->tk, b->keys, d->key_pe, nk);
-        attention(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, NULL, NULL, NULL, &b->ab);
+        attention_t2i(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
     }
     add(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, k->norm_w[1], k->norm_b[1], N, C, TW_LN_EPS);
@@ -198,10 +288,10 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     /* the image attends to the tokens */
     add(b->tq, b->queries, query_pe, nq);
     if (first) {
-        attention(&k->cross_i2t, b->ti, NULL, HW, b->tq, b->queries, N, d->i2t_q, NULL, NULL, &b->ab);
+        attention_i2t(&k->cross_i2t, b->ti, NULL, d->i2t_q, HW, b->tq, b->queries, N, &b->ab);
         add(b->keys, d->keys, b->ti, nk);
     } else {
-        attention(&k->cross_i2t, b->ti, b->tk, HW, b->tq, b->queries, N, NULL, NULL, NULL, &b->ab);
+        attention_i2t(&k->cross_i2t, b->ti, b->tk, NULL, HW, b->tq, b->queries, N, &b->ab);
         add(b->keys, b->keys, b->ti, nk);
     }
     layernorm_forward(b->keys, b->keys, k->norm_w[3], k->norm_b[3], HW, C, TW_LN_EPS);
@@ -247,7 +337,7 @@ static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, f
     /* final attention of the tokens to the image */
     add(b->tq, b->queries, b->tokens, nq);
     add(b->tk, b->keys, d->key_pe, nk);
-    attention(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, HW, NULL, NULL, NULL, &b->ab);
+    attention_t2i(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
     add(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
     float all_iou[MD_MAX_MASK_TOKENS];

@@ -221,8 +221,9 @@ static void check_decoder(const char *dir, const char *samw_path) {
     }
     for (int i = 0; i < 12; i++) ioudiff = fmaxf(ioudiff, fabsf(ref_iou[i] - got_iou[i]));
     printf("    %s: low-res max |diff| %g (max |logit| %g), IoU max |diff| %g\n", dir, maxdiff, maxabs, ioudiff);
-    /* the predictor's fast path computes the cross attentions in another order (projections
-     * moved to the token side, sam/two_way_transformer.c): equal up to float rounding */
+    /* both paths compute the cross attentions in another order than the official one (the
+     * image-side products reassociated, sam/two_way_transformer.c and sam/amg_decoder.c):
+     * equal up to float rounding */
     CHECK(maxdiff <= 1e-5f * maxabs && ioudiff <= 1e-5f);
     /* with an IoU bar above every prediction, no masks are computed: low stays untouched */
     float top = 0;
