@@ -11,6 +11,7 @@
 #include "nn/blas.h"
 #include "nn/gemm.h"
 #include "nn/nn.h"
+#include "sam/amg_mask_head.h"
 #include "sam/prompt_encoder.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -192,19 +193,18 @@ typedef struct {
     float *tokens, *queries, *tq, *ta, *hid; /* token side: [N][C], hid [N][mlp] */
     float *keys, *tk, *ti;                   /* image side: [HW][C] */
     attn_buf ab;
-    float *src, *up1, *up2, *scratch, *hyper, *v0, *v1; /* mask head */
+    float *head, *hyper, *v0, *v1; /* mask head */
 } prompt_buf;
 
 static void prompt_buf_free(prompt_buf *b) {
     float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
-                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->src, b->up1, b->up2, b->scratch,
-                    b->hyper, b->v0, b->v1};
+                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->head, b->hyper, b->v0, b->v1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
 }
 
 static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     const mask_decoder *md = &m->decoder;
-    int C = m->channels, HW = m->grid * m->grid, C4 = C / 4, C8 = C / 8, mlp_dim = md->transformer.mlp_dim;
+    int C = m->channels, HW = m->grid * m->grid, C8 = C / 8, mlp_dim = md->transformer.mlp_dim;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
     int heads = md->transformer.final_attn.heads; /* R = heads * N rows of the folded attentions */
     for (int l = 0; l < md->transformer.depth; l++) {
@@ -233,16 +233,12 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     b->ab.f = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
     b->ab.z = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
     b->ab.fb = xmalloc_array((size_t)R, sizeof(float));
-    b->src = xmalloc_array(nk, sizeof(float));
-    b->up1 = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
-    b->up2 = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
-    b->scratch = xmalloc_array((size_t)C8 * 16, (size_t)HW * sizeof(float));
+    b->head = xmalloc_array(amg_mask_head_scratch(C, m->grid), sizeof(float));
     b->hyper = xmalloc_array((size_t)md->num_mask_tokens, (size_t)C8 * sizeof(float));
     b->v0 = xmalloc_array((size_t)widest, sizeof(float));
     b->v1 = xmalloc_array((size_t)widest, sizeof(float));
     float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ti, b->ab.q, b->ab.k,
-                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->src, b->up1, b->up2, b->scratch,
-                    b->hyper, b->v0, b->v1};
+                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->head, b->hyper, b->v0, b->v1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i]) {
             prompt_buf_free(b);
@@ -300,21 +296,11 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
 /* The three multimask outputs' low-res logits out[3][4G][4G] from the transformer's outputs. */
 static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
     const mask_decoder *md = &d->m->decoder;
-    int C = d->C, HW = d->HW, G = d->m->grid, C4 = C / 4, C8 = C / 8;
-    size_t up_hw = (size_t)16 * HW;
-    /* keys [HW][C] back to channel-first [C][G][G] */
-    #pragma omp parallel for schedule(static)
-    for (int c = 0; c < C; c++)
-        for (int p = 0; p < HW; p++) b->src[(size_t)c * HW + p] = b->keys[(size_t)p * C + c];
-    conv_transpose2d_k2s2_forward(b->up1, b->src, md->up0_w, md->up0_b, C, C4, G, G, b->scratch);
-    layernorm2d_forward(b->up1, b->up1, md->up1_w, md->up1_b, C4, 4 * HW, 1e-6f);
-    gelu_inplace(b->up1, (size_t)C4 * 4 * HW);
-    conv_transpose2d_k2s2_forward(b->up2, b->up1, md->up3_w, md->up3_b, C4, C8, 2 * G, 2 * G, b->scratch);
-    gelu_inplace(b->up2, (size_t)C8 * up_hw);
+    int C = d->C, C8 = C / 8;
     /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
     for (int m = 1; m <= 3; m++)
         mlp(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->v0, b->v1);
-    nn_sgemm(0, 0, 3, (int)up_hw, C8, 1.0f, b->hyper, C8, b->up2, (int)up_hw, 0.0f, out, (int)up_hw);
+    amg_mask_head(md, C, d->m->grid, b->keys, b->hyper, 3, out, b->head);
 }
 
 /* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the
