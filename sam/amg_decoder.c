@@ -188,6 +188,35 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
     return 0;
 }
 
+/* keys = LayerNorm(src + delta) over each image token's C channels, and tk = keys + pe,
+ * in one pass over the [HW][C] maps instead of three. The mean and variance are summed in
+ * double over 8 fixed lanes (independent chains; a fixed order, so the same bits at any
+ * thread count and in reference mode on any machine). */
+static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
+                        const float *w, const float *bias, int HW, int C) {
+    for (int p = 0; p < HW; p++) {
+        size_t o = (size_t)p * C;
+        float *x = keys + o;
+        double s[8] = {0}, v[8] = {0};
+        for (int c = 0; c < C; c++) x[c] = src[o + c] + delta[o + c];
+        int c8 = C & ~7;
+        for (int c = 0; c < c8; c += 8)
+            for (int l = 0; l < 8; l++) s[l] += x[c + l];
+        double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (int c = c8; c < C; c++) sum += x[c];
+        double mean = sum / C;
+        for (int c = 0; c < c8; c += 8)
+            for (int l = 0; l < 8; l++) v[l] += (x[c + l] - mean) * (x[c + l] - mean);
+        double var = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+        for (int c = c8; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
+        float m = (float)mean, rstd = (float)(1.0 / sqrt(var / C + TW_LN_EPS));
+        for (int c = 0; c < C; c++) {
+            x[c] = (x[c] - m) * rstd * w[c] + bias[c];
+            tk[o + c] = x[c] + pe[o + c];
+        }
+    }
+}
+
 /* Per-prompt buffers. */
 typedef struct {
     float *tokens, *queries, *tq, *ta, *hid; /* token side: [N][C], hid [N][mlp] */
@@ -253,7 +282,7 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     const two_way_transformer *t = &d->m->decoder.transformer;
     const tw_block *k = &t->layers[l];
     int C = d->C, HW = d->HW, first = l == 0;
-    size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    size_t nq = (size_t)N * C;
     const float *query_pe = b->tokens;
     /* self-attention of the tokens; layer 0 replaces the queries (no PE, no residual) */
     if (first) {
@@ -270,7 +299,6 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     if (first) {
         attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, d->t2i_k, d->t2i_v, &b->ab);
     } else {
-        add(b->tk, b->keys, d->key_pe, nk);
         attention_t2i(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
     }
     add(b->queries, b->queries, b->ta, nq);
@@ -285,12 +313,11 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     add(b->tq, b->queries, query_pe, nq);
     if (first) {
         attention_i2t(&k->cross_i2t, b->ti, NULL, d->i2t_q, HW, b->tq, b->queries, N, &b->ab);
-        add(b->keys, d->keys, b->ti, nk);
     } else {
         attention_i2t(&k->cross_i2t, b->ti, b->tk, NULL, HW, b->tq, b->queries, N, &b->ab);
-        add(b->keys, b->keys, b->ti, nk);
     }
-    layernorm_forward(b->keys, b->keys, k->norm_w[3], k->norm_b[3], HW, C, TW_LN_EPS);
+    /* keys = norm4(keys + attn_out), and keys + key_pe for the next attention to the image */
+    keys_update(b->keys, b->tk, first ? d->keys : b->keys, b->ti, d->key_pe, k->norm_w[3], k->norm_b[3], HW, C);
 }
 
 /* The three multimask outputs' low-res logits out[3][4G][4G] from the transformer's outputs. */
@@ -311,7 +338,7 @@ static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, f
     const mask_decoder *md = &m->decoder;
     const two_way_transformer *t = &md->transformer;
     int C = d->C, HW = d->HW, T = md->num_mask_tokens, N = 1 + T + N_SPARSE;
-    size_t nq = (size_t)N * C, nk = (size_t)HW * C;
+    size_t nq = (size_t)N * C;
     /* tokens = [iou_token, mask_tokens, point (label 1), padding point (label -1)] */
     const int labels[N_SPARSE] = {PROMPT_POSITIVE, PROMPT_PAD};
     const float xy[2 * N_SPARSE] = {xy01[0], xy01[1], 0.0f, 0.0f};
@@ -322,7 +349,6 @@ static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, f
     for (int l = 0; l < t->depth; l++) block(d, l, b, N);
     /* final attention of the tokens to the image */
     add(b->tq, b->queries, b->tokens, nq);
-    add(b->tk, b->keys, d->key_pe, nk);
     attention_t2i(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
     add(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
