@@ -21,7 +21,7 @@ static const uint8_t k_axis_grey[3] = {90, 90, 90};
 
 #define SCALE 2       /* font pixels -> canvas pixels */
 #define CHAR_W ((FONT_W + 1) * SCALE)
-#define LINE_H ((FONT_H + 4) * SCALE)
+#define LINE_H ((FONT_H + 2) * SCALE)
 
 int canvas_new(canvas *c, int w, int h) {
     c->w = w;
@@ -69,7 +69,7 @@ void canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_
     for (; *s; s++, x += (FONT_W + 1) * scale) {
         unsigned ch = (unsigned char)*s;
         if (ch < 32 || ch > 126) ch = '?';
-        const uint8_t *g = k_font5x7[ch - 32];
+        const uint8_t *g = k_font5x9[ch - 32];
         for (int r = 0; r < FONT_H; r++)
             for (int k = 0; k < FONT_W; k++)
                 if (g[r] >> (FONT_W - 1 - k) & 1)
@@ -105,7 +105,7 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
         line(c, f->x0, y, f->x1, y, 1, 0, k_grid);
         char lab[16];
         snprintf(lab, sizeof lab, "%.1f", v);
-        canvas_text(c, f->x0 - 8 - text_width(lab, SCALE), y - FONT_H * SCALE / 2, lab, SCALE, k_black);
+        canvas_text(c, f->x0 - 8 - text_width(lab, SCALE), y - FONT_ASCENT * SCALE / 2, lab, SCALE, k_black);
         line(c, f->x0 - 5, y, f->x0, y, 2, 0, k_black);
     }
     line(c, f->x0, f->y0, f->x0, f->y1, 2, 0, k_black);
