@@ -90,6 +90,6 @@ void gelu_inplace(float *x, size_t n) {
 }
 
 void relu_inplace(float *x, size_t n) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }

@@ -29,7 +29,7 @@ static void row_stats(const float *x, int C, float eps, int sequential, float *m
 void layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
                        float eps) {
     int sequential = nn_reference_mode();
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((size_t)N * C > 65536)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C;
         float *y = out + (size_t)n * C;

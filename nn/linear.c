@@ -5,7 +5,7 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     float beta = 0.0f;
     if (bias) {
         /* start from the bias and let sgemm accumulate onto it: out = 1*inp@W^T + 1*out */
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if ((size_t)N * OC > 65536)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < OC; o++) out[(size_t)n * OC + o] = bias[o];
         beta = 1.0f;

@@ -4,7 +4,7 @@
 #include "nn/nn.h"
 
 void softmax_rows_inplace(float *x, size_t rows, int cols) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (rows * (size_t)cols > 65536)
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * (size_t)cols;
         float mx = -INFINITY;

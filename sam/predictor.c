@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/blas.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "sam/sam_model.h"
@@ -123,29 +124,54 @@ static void output_range(const sam_model *m, int multimask, int *first, int *k) 
     *k = multimask ? m->decoder.num_mask_tokens - 1 : 1;
 }
 
+/* One prompt of sam_predict_points_batch: its k outputs into low_res[k][LL] and iou[k]. */
+static int decode_point(const sam_predictor *p, const double *point, int first, int k, float *low_res, float *iou) {
+    const sam_model *m = p->m;
+    size_t LL = (size_t)16 * m->grid * m->grid;
+    float *all = xmalloc_array((size_t)m->decoder.num_mask_tokens, LL * sizeof(float));
+    if (!all) return -1;
+    double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = m->img_size;
+    /* apply_coords, + 0.5 and / S all in float64 (the points stay float64 in this path) */
+    float xy[4] = {(float)((point[0] * sx + 0.5) / S), (float)((point[1] * sy + 0.5) / S), 0, 0};
+    int labels[2] = {1, -1};
+    float all_iou[MD_MAX_MASK_TOKENS];
+    int rc = sam_decode_normalised(p, xy, labels, 2, NULL, all, all_iou);
+    if (!rc) {
+        memcpy(low_res, all + first * LL, (size_t)k * LL * sizeof(float));
+        memcpy(iou, all_iou + first, (size_t)k * sizeof(float));
+    }
+    free(all);
+    return rc;
+}
+
 int sam_predict_points_batch(const sam_predictor *p, const double *points, int n, int multimask, float *low_res,
                              float *iou) {
     const sam_model *m = p->m;
     if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
-    int T = m->decoder.num_mask_tokens, first, k;
+    int first, k;
     output_range(m, multimask, &first, &k);
     size_t LL = (size_t)16 * m->grid * m->grid;
-    float *all = xmalloc_array((size_t)T, LL * sizeof(float));
-    if (!all) return -1;
-    double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = m->img_size;
-    int labels[2] = {1, -1};
-    int rc = 0;
-    for (int i = 0; i < n && !rc; i++) {
-        /* apply_coords, + 0.5 and / S all in float64 (the points stay float64 in this path) */
-        float xy[4] = {(float)((points[2 * i] * sx + 0.5) / S), (float)((points[2 * i + 1] * sy + 0.5) / S), 0, 0};
-        float all_iou[MD_MAX_MASK_TOKENS];
-        rc = sam_decode_normalised(p, xy, labels, 2, NULL, all, all_iou);
-        if (rc) break;
-        memcpy(low_res + (size_t)i * k * LL, all + first * LL, (size_t)k * LL * sizeof(float));
-        memcpy(iou + (size_t)i * k, all_iou + first, (size_t)k * sizeof(float));
+    int threads = blas_get_threads();
+    if (n < 2 || threads < 2) {
+        for (int i = 0; i < n; i++)
+            if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) return -1;
+        return 0;
     }
-    free(all);
-    return rc;
+    /* Prompts are independent: each thread decodes whole prompts with one-thread sgemm, which
+     * scales better than splitting each prompt's small products (and gives the same bits:
+     * every op is thread-count independent). OpenBLAS's pthread build does not notice the
+     * OpenMP region, so it is held at one thread meanwhile. */
+    int failed = -1;
+    blas_set_threads(1);
+    #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int i = 0; i < n; i++)
+        if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) {
+            #pragma omp critical
+            failed = i;
+        }
+    blas_set_threads(threads);
+    if (failed >= 0) return samc_err("predict: prompt %d of the batch failed (out of memory)", failed);
+    return 0;
 }
 
 void sam_prediction_free(sam_prediction *out) {

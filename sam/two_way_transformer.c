@@ -101,7 +101,7 @@ static int attention_forward(const tw_attention *a, float *out, const float *q_i
         nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
                     Nk);
         size_t n = (size_t)Nq * Nk;
-        #pragma omp parallel for schedule(static)
+        #pragma omp parallel for schedule(static) if (n > 65536)
         for (size_t i = 0; i < n; i++) s[i] /= scale;
         softmax_rows_inplace(s, (size_t)Nq, Nk);
         /* o_h[Nq][d] = s @ v_h */
@@ -120,7 +120,7 @@ done:
 }
 
 static void add(float *out, const float *a, const float *b, size_t n) {
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
@@ -242,15 +242,17 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     return 0;
 }
 
-/* out[HW][C] = in[C][HW] transposed, in 32 x 32 tiles */
+/* out[HW][C] = in[C][HW] transposed, in tiles of 64 tokens x 8 channels: 8 read streams
+ * (rows HW floats apart alias in the L1 cache, so few at a time) and short contiguous writes */
 static void to_tokens(float *out, const float *in, int C, int HW) {
-    int tc = (C + 31) / 32, tp = (HW + 31) / 32;
     #pragma omp parallel for schedule(static)
-    for (int t = 0; t < tc * tp; t++) {
-        int c0 = t / tp * 32, p0 = t % tp * 32;
-        int c1 = c0 + 32 < C ? c0 + 32 : C, p1 = p0 + 32 < HW ? p0 + 32 : HW;
-        for (int p = p0; p < p1; p++)
-            for (int c = c0; c < c1; c++) out[(size_t)p * C + c] = in[(size_t)c * HW + p];
+    for (int p0 = 0; p0 < HW; p0 += 64) {
+        int p1 = p0 + 64 < HW ? p0 + 64 : HW;
+        for (int c0 = 0; c0 < C; c0 += 8) {
+            int c1 = c0 + 8 < C ? c0 + 8 : C;
+            for (int p = p0; p < p1; p++)
+                for (int c = c0; c < c1; c++) out[(size_t)p * C + c] = in[(size_t)c * HW + p];
+        }
     }
 }
 
