@@ -18,127 +18,163 @@ static void usage(void) {
            "Copies the per-image results of several run folders (e.g. the shards of a SLURM job\n"
            "array) into OUT, after checking that they were made with the same model, data set\n"
            "and options (run.conf) and that every results file is intact. An image present in\n"
-           "two inputs must have identical results. Then: samc report OUT\n");
+           "two inputs (or already in OUT) must have identical results. Nothing is written\n"
+           "unless every check passes. Then: samc report OUT\n");
 }
 
-static int read_file(const char *dir, const char *name, unsigned char **buf, size_t *len) {
-    char *p = path_join(dir, name);
-    int rc = p ? read_whole_file(p, MAX_RESULTS_FILE, buf, len) : -1;
+/* The bytes of a file, or of DIR/NAME; NULL (with a message) if it cannot be read. */
+static unsigned char *slurp(const char *dir, const char *name, size_t *len) {
+    char *p = name ? path_join(dir, name) : strdup(dir);
+    unsigned char *buf = NULL;
+    if (!p || read_whole_file(p, MAX_RESULTS_FILE, &buf, len)) buf = NULL;
     free(p);
-    return rc;
+    return buf;
 }
 
-/* Copies one results file after checking it; identical duplicates are fine. */
-static int merge_file(const char *src, const char *dst_dir) {
-    unsigned char *buf, *old;
-    size_t len, old_len;
-    if (read_whole_file(src, MAX_RESULTS_FILE, &buf, &len)) return -1;
-    unsigned char *copy = malloc(len + 1);
-    int rc = copy ? 0 : samc_err("out of memory");
-    if (rc == 0) {
-        memcpy(copy, buf, len + 1);
-        result_set s = {0};
-        rc = results_parse((char *)copy, len, src, &s);
-        result_set_free(&s);
-    }
-    free(copy);
-    char *dst = rc == 0 ? path_join(dst_dir, path_base(src)) : NULL;
-    if (rc == 0 && !dst) rc = -1;
-    if (rc == 0 && access(dst, F_OK) == 0) {
-        if ((rc = read_whole_file(dst, MAX_RESULTS_FILE, &old, &old_len)) == 0) {
-            if (old_len != len || memcmp(old, buf, len))
-                rc = samc_err("%s: the same image has different results in another input", src);
-            free(old);
-        }
-    } else if (rc == 0) {
-        rc = write_file_atomic(dst, buf, len);
-    }
-    free(dst);
+/* 0 if the results file at path is intact (checksum, rows). */
+static int check_results_file(const char *path) {
+    size_t len;
+    unsigned char *buf = slurp(path, NULL, &len);
+    if (!buf) return -1;
+    result_set s = {0};
+    int rc = results_parse((char *)buf, len, path, &s);
+    result_set_free(&s);
     free(buf);
     return rc;
 }
 
-int cmd_merge(int argc, char **argv) {
-    const char *cmd = "merge", *out = NULL;
-    const char **in = calloc((size_t)argc, sizeof *in);
-    int n_in = 0;
-    if (!in) return cli_error(cmd, "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int c = cli_common_option(cmd, argc, argv, &i);
-        if (c < 0) return free(in), 2;
-        if (c) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
-            free(in);
-            return 0;
-        }
-        if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-            if (!(out = cli_value(cmd, argc, argv, &i))) return free(in), 2;
-        } else if (a[0] == '-') {
-            free(in);
-            return cli_usage_error(cmd, "unknown option %s", a);
-        } else {
-            in[n_in++] = a;
-        }
-    }
-    if (!out || n_in < 1) {
-        free(in);
-        return cli_usage_error(cmd, "give the run folders to merge and -o OUT");
-    }
+/* 1 if the two files have the same bytes, 0 if not, -1 on a read error. */
+static int same_bytes(const char *a, const char *b) {
+    size_t la, lb;
+    unsigned char *x = slurp(a, NULL, &la), *y = x ? slurp(b, NULL, &lb) : NULL;
+    int r = !x || !y ? -1 : la == lb && !memcmp(x, y, la);
+    free(x), free(y);
+    return r;
+}
+
+static int cmp_base(const void *a, const void *b) {
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    int c = strcmp(path_base(x), path_base(y));
+    return c ? c : strcmp(x, y);
+}
+
+/* Checks every input (same run.conf, intact files, no conflicting duplicates, nothing
+ * conflicting already in OUT), then copies. Returns 0 or -1. */
+static int merge(const char *const *in, int n_in, const char *out, size_t *n_copied) {
     unsigned char *manifest = NULL;
     size_t mlen = 0;
+    path_list all = {0};
     int rc = 0;
     for (int k = 0; k < n_in && rc == 0; k++) {
         if (!strcmp(in[k], out)) {
             rc = samc_err("%s: the output cannot be one of the inputs", out);
             break;
         }
-        unsigned char *m;
         size_t len;
-        if ((rc = read_file(in[k], "run.conf", &m, &len))) {
-            samc_err_context("%s is not a samc eval folder", in[k]);
+        unsigned char *m = slurp(in[k], "run.conf", &len);
+        if (!m) {
+            rc = samc_err_context("%s is not a samc eval folder", in[k]);
             break;
         }
         if (!manifest) {
             manifest = m, mlen = len;
         } else {
             if (len != mlen || memcmp(m, manifest, len))
-                rc = samc_err("%s/run.conf differs from %s/run.conf: different model, data set or options", in[k], in[0]);
+                rc = samc_err("%s/run.conf differs from %s/run.conf: another model, data set or options", in[k], in[0]);
             free(m);
         }
-    }
-    char *dst = rc == 0 ? path_join(out, "results") : NULL;
-    if (rc == 0 && (!dst || make_dirs(dst))) rc = -1;
-    if (rc == 0) {
-        /* an existing OUT must come from the same settings too */
-        unsigned char *m;
-        size_t len;
-        char *p = path_join(out, "run.conf");
-        if (p && access(p, F_OK) == 0 && read_whole_file(p, 1 << 20, &m, &len) == 0) {
-            if (len != mlen || memcmp(m, manifest, len)) rc = samc_err("%s: already holds a run with other settings", out);
-            free(m);
-        } else if (p) {
-            rc = write_file_atomic(p, manifest, mlen);
-        }
-        free(p);
-    }
-    size_t n_files = 0;
-    for (int k = 0; k < n_in && rc == 0; k++) {
-        char *dir = path_join(in[k], "results");
+        char *dir = rc ? NULL : path_join(in[k], "results");
         path_list files = {0};
-        if (!dir || dir_list_files(dir, 0, &files)) rc = -1;
+        if (rc == 0 && (!dir || dir_list_files(dir, 0, &files))) rc = -1;
         for (size_t i = 0; i < files.n && rc == 0; i++) {
-            rc = merge_file(files.paths[i], dst);
-            n_files++;
+            rc = check_results_file(files.paths[i]);
+            if (rc == 0) rc = path_list_add(&all, files.paths[i]);
         }
         path_list_free(&files);
         free(dir);
     }
+    /* the same image in two inputs: fine only with the same bytes */
+    if (rc == 0 && all.n) qsort(all.paths, all.n, sizeof *all.paths, cmp_base);
+    for (size_t i = 1; i < all.n && rc == 0; i++)
+        if (!strcmp(path_base(all.paths[i - 1]), path_base(all.paths[i]))) {
+            int same = same_bytes(all.paths[i - 1], all.paths[i]);
+            if (same < 0) rc = -1;
+            else if (!same) rc = samc_err("%s and %s: the same image with different results", all.paths[i - 1], all.paths[i]);
+        }
+    char *dst = rc == 0 ? path_join(out, "results") : NULL;
+    if (rc == 0 && !dst) rc = -1;
+    /* an existing OUT must hold the same run */
+    if (rc == 0) {
+        size_t len;
+        char *p = path_join(out, "run.conf");
+        if (!p) rc = -1;
+        else if (access(p, F_OK) == 0) {
+            unsigned char *m = slurp(p, NULL, &len);
+            if (!m) rc = -1;
+            else if (len != mlen || memcmp(m, manifest, len)) rc = samc_err("%s: already holds a run with other settings", out);
+            free(m);
+        }
+        free(p);
+    }
+    for (size_t i = 0; i < all.n && rc == 0; i++) {
+        char *d = path_join(dst, path_base(all.paths[i]));
+        if (!d) rc = -1;
+        else if (access(d, F_OK) == 0) {
+            int same = same_bytes(d, all.paths[i]);
+            if (same < 0) rc = -1;
+            else if (!same) rc = samc_err("%s: OUT already has other results for this image", all.paths[i]);
+        }
+        free(d);
+    }
+    /* everything checked: write */
+    if (rc == 0) rc = make_dirs(dst);
+    if (rc == 0) {
+        char *p = path_join(out, "run.conf");
+        rc = p ? write_file_atomic(p, manifest, mlen) : -1;
+        free(p);
+    }
+    *n_copied = 0;
+    for (size_t i = 0; i < all.n && rc == 0; i++) {
+        if (i && !strcmp(path_base(all.paths[i - 1]), path_base(all.paths[i]))) continue;
+        size_t len;
+        unsigned char *buf = slurp(all.paths[i], NULL, &len);
+        char *d = buf ? path_join(dst, path_base(all.paths[i])) : NULL;
+        rc = d ? write_file_atomic(d, buf, len) : -1;
+        free(buf), free(d);
+        (*n_copied)++;
+    }
     free(dst);
     free(manifest);
+    path_list_free(&all);
+    return rc;
+}
+
+int cmd_merge(int argc, char **argv) {
+    const char *cmd = "merge", *out = NULL;
+    const char **in = calloc((size_t)argc, sizeof *in);
+    int n_in = 0, rc = 0;
+    if (!in) return cli_error(cmd, "out of memory");
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        int c = cli_common_option(cmd, argc, argv, &i);
+        if (c < 0) rc = 2;
+        else if (c) continue;
+        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            free(in);
+            return 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+            if (!(out = cli_value(cmd, argc, argv, &i))) rc = 2;
+        } else if (a[0] == '-') {
+            rc = cli_usage_error(cmd, "unknown option %s", a);
+        } else {
+            in[n_in++] = a;
+        }
+    }
+    if (rc == 0 && (!out || n_in < 1)) rc = cli_usage_error(cmd, "give the run folders to merge and -o OUT");
+    size_t n = 0;
+    if (rc == 0 && merge(in, n_in, out, &n)) rc = cli_lib_error(cmd);
+    if (rc == 0) printf("samc merge: %zu results files from %d folders into %s\n", n, n_in, out);
     free(in);
-    if (rc) return cli_lib_error(cmd);
-    printf("samc merge: %zu results files from %d folders into %s\n", n_files, n_in, out);
-    return 0;
+    return rc;
 }

@@ -90,6 +90,13 @@ else t_fail "modes rows identical with everything on"; fi
 t_rejects "resume with other options" "other settings" run -o "$T_TMP/a" --clicks 5
 run -o "$T_TMP/c5" --clicks 5 >/dev/null 2>&1
 t_rejects "merge of runs with other options" "differs" "$SAMC" merge "$T_TMP/a" "$T_TMP/c5" -o "$T_TMP/bad"
+if [ ! -e "$T_TMP/bad" ]; then t_ok "a refused merge writes nothing"; else t_fail "a refused merge writes nothing"; fi
+# a damaged results file in one input: refused before anything is written
+cp -r "$T_TMP/s0" "$T_TMP/s0bad"; f=$(ls "$T_TMP/s0bad/results" | head -n 1); printf 'x' >> "$T_TMP/s0bad/results/$f"
+t_rejects "merge refuses a damaged shard" "$f" "$SAMC" merge "$T_TMP/s1" "$T_TMP/s0bad" -o "$T_TMP/bad2"
+if [ ! -e "$T_TMP/bad2" ]; then t_ok "nothing written after the refusal"; else t_fail "nothing written after the refusal"; fi
+t_run "merging the same shard twice is harmless" "$SAMC" merge "$T_TMP/s0" "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/m2"
+t_run "merging again into the same OUT is harmless" "$SAMC" merge "$T_TMP/s0" -o "$T_TMP/m2"
 t_rejects "missing model" "nope.samw" run -o "$T_TMP/nomodel" -m "$T_TMP/nope.samw"
 if [ ! -e "$T_TMP/nomodel" ]; then t_ok "no output folder after a refusal"; else t_fail "no output folder after a refusal"; fi
 t_rejects "bad shard" "shard" run -o "$T_TMP/x" --shard 3/3
