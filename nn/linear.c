@@ -12,3 +12,32 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
     }
     nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, beta, out, OC);
 }
+
+/* Rows per step of the epilogues below: a few rows of the product, read once, stay in L1/L2
+ * between adding the bias and what follows. */
+#define EPILOGUE_ROWS 8
+
+void linear_gelu_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC,
+                         int OC) {
+    nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, 0.0f, out, OC);
+    int steps = (N + EPILOGUE_ROWS - 1) / EPILOGUE_ROWS;
+    #pragma omp parallel for schedule(static)
+    for (int s = 0; s < steps; s++) {
+        int n0 = s * EPILOGUE_ROWS, nr = N - n0 < EPILOGUE_ROWS ? N - n0 : EPILOGUE_ROWS;
+        float *o = out + (size_t)n0 * OC;
+        for (int n = 0; n < nr; n++)
+            for (int c = 0; c < OC; c++) o[(size_t)n * OC + c] += bias[c];
+        gelu_inplace(o, (size_t)nr * OC); /* a nested region: runs on this thread */
+    }
+}
+
+void linear_residual_forward(float *x, float *y, const float *inp, const float *weight, const float *bias, int N,
+                             int IC, int OC) {
+    nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, 0.0f, y, OC);
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        float *xr = x + (size_t)n * OC;
+        const float *yr = y + (size_t)n * OC;
+        for (int c = 0; c < OC; c++) xr[c] += yr[c] + bias[c];
+    }
+}

@@ -13,6 +13,17 @@
 /* nn.Linear: out[N][OC] = inp[N][IC] @ weight[OC][IC]^T + bias[OC] (bias may be NULL). */
 void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC, int OC);
 
+/* The Linears of a transformer block with what follows them fused into one pass over the
+ * product (bias added after the whole product, where linear_forward starts from it: in fast
+ * mode the last bits can differ from linear_forward's; in reference mode they are the same):
+ *   linear_gelu_forward:     out[N][OC] = GELU(inp[N][IC] @ weight[OC][IC]^T + bias[OC])
+ *   linear_residual_forward: x[N][OC] += inp[N][IC] @ weight[OC][IC]^T + bias[OC]
+ *                            (y[N][OC] scratch; the bias joins the product before the sum) */
+void linear_gelu_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC,
+                         int OC);
+void linear_residual_forward(float *x, float *y, const float *inp, const float *weight, const float *bias, int N,
+                             int IC, int OC);
+
 /* nn.LayerNorm over the last dim: inp[N][C] -> out[N][C]; biased variance. In place allowed. */
 void layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
                        float eps);

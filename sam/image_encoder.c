@@ -139,15 +139,12 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
         window_unpartition(s->xn, s->att, G, G, E, ws);
         heads = s->xn;
     }
-    linear_forward(s->y, heads, b->proj_w, b->proj_b, T, E, E);
-    residual_forward(s->x, s->y, (size_t)T * E);
+    linear_residual_forward(s->x, s->y, heads, b->proj_w, b->proj_b, T, E, E); /* x += proj(heads) */
 
-    /* MLP branch: lin2(GELU(lin1(norm2(x)))) */
+    /* MLP branch: x += lin2(GELU(lin1(norm2(x)))) */
     layernorm_forward(s->xn, s->x, b->norm2_w, b->norm2_b, T, E, LN_EPS);
-    linear_forward(s->hid, s->xn, b->lin1_w, b->lin1_b, T, E, e->mlp_dim);
-    gelu_inplace(s->hid, (size_t)T * e->mlp_dim);
-    linear_forward(s->y, s->hid, b->lin2_w, b->lin2_b, T, e->mlp_dim, E);
-    residual_forward(s->x, s->y, (size_t)T * E);
+    linear_gelu_forward(s->hid, s->xn, b->lin1_w, b->lin1_b, T, E, e->mlp_dim);
+    linear_residual_forward(s->x, s->y, s->hid, b->lin2_w, b->lin2_b, T, e->mlp_dim, E);
 }
 
 /* neck: 1x1 conv -> LayerNorm2d -> 3x3 conv (pad 1) -> LayerNorm2d: x[T][E] -> out[out][G][G] */
