@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nn/blas.h"
 #include "nn/gemm.h"
@@ -72,6 +73,11 @@ static double forward_flop(const image_encoder *e) {
 }
 
 int main(int argc, char **argv) {
+    /* the thread runtimes' spin settings samc itself runs with (cli/samc.c) */
+    if (!getenv("SAMC_NO_REEXEC") && blas_set_runtime_env()) {
+        setenv("SAMC_NO_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv);
+    }
     const char *shape = argc > 1 ? argv[1] : "b";
     int threads = argc > 2 ? atoi(argv[2]) : 0, img = argc > 3 ? atoi(argv[3]) : 1024;
     int depth_arg = argc > 4 ? atoi(argv[4]) : 0;
