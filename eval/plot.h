@@ -40,6 +40,23 @@ int plot_bars(canvas *c, const plot_spec *p);
 /* Lines with markers through the n_x positions, whiskers from lo/hi. */
 int plot_lines(canvas *c, const plot_spec *p);
 
+/* Points (x[i], y[i]) per series over a log10 x axis from x_min to x_max (> 0; decade ticks);
+ * the value axis as in plot_spec (n_x and x_tick unused). */
+typedef struct {
+    const char *name;
+    const double *x, *y;
+    int n;
+} scatter_series;
+
+typedef struct {
+    const char *title, *x_label, *y_label;
+    double x_min, x_max, y_min, y_max;
+    int n_series;
+    scatter_series series[PLOT_MAX_SERIES];
+} scatter_spec;
+
+int plot_scatter_logx(canvas *c, const scatter_spec *p);
+
 /* Saves the canvas as an 8-bit RGB PNG, atomically. */
 int canvas_save_png(const canvas *c, const char *path);
 

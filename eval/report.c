@@ -634,6 +634,48 @@ static int figure_everything(const report *r) {
     return save_figure(r, "everything.png", &p, 1, 900, 520);
 }
 
+/* IoU against object size, pooled over tasks: one point per image and class. */
+static int figure_size(const report *r) {
+    size_t cap = r->all.n ? r->all.n : 1;
+    double *x[2] = {xmalloc_array(cap, sizeof(double)), xmalloc_array(cap, sizeof(double))};
+    double *y[2] = {xmalloc_array(cap, sizeof(double)), xmalloc_array(cap, sizeof(double))};
+    int rc = x[0] && x[1] && y[0] && y[1] ? 0 : -1;
+    static const char *const modes[2] = {"1", "3"};
+    size_t n[2] = {0, 0};
+    double lo = INFINITY, hi = 0;
+    for (int m = 0; m < 2 && rc == 0; m++)
+        for (int t = 0; t < r->n_tasks; t++) {
+            const group *gs = find_group(r, r->tasks[t], "size", "area_fraction", "gt");
+            const group *gm = find_group(r, r->tasks[t], "modes", modes[m], "index0");
+            if (gs && gm) n[m] += pair_up(gm, gs, y[m] + n[m], x[m] + n[m]);
+        }
+    for (int m = 0; m < 2; m++)
+        for (size_t i = 0; i < n[m]; i++)
+            if (x[m][i] > 0) lo = fmin(lo, x[m][i]), hi = fmax(hi, x[m][i]);
+    char title[160], names[2][64];
+    if (rc == 0 && n[0] + n[1] > 0 && hi > 0) {
+        correlation cr[2];
+        for (int m = 0; m < 2; m++)
+            if (spearman(y[m], x[m], n[m], &cr[m])) cr[m].r = NAN;
+        snprintf(title, sizeof title, "IoU vs object size (%d task%s, output 0)", r->n_tasks, r->n_tasks == 1 ? "" : "s");
+        snprintf(names[0], sizeof names[0], "mode 1, point (rho %.2f)", cr[0].r);
+        snprintf(names[1], sizeof names[1], "mode 3, box (rho %.2f)", cr[1].r);
+        scatter_spec sp = {.title = title, .x_label = "object area, fraction of the image (log scale)",
+                           .y_label = "IoU", .x_min = lo, .x_max = hi > lo ? hi : lo * 10, .y_min = 0, .y_max = 1,
+                           .n_series = 2};
+        for (int m = 0; m < 2; m++) sp.series[m] = (scatter_series){names[m], x[m], y[m], (int)n[m]};
+        canvas c;
+        rc = canvas_new(&c, 1000, 560);
+        if (rc == 0) rc = plot_scatter_logx(&c, &sp);
+        char *path = rc == 0 ? path_join(r->out, "figures/size.png") : NULL;
+        if (rc == 0) rc = path ? canvas_save_png(&c, path) : -1;
+        free(path);
+        canvas_free(&c);
+    }
+    free(x[0]), free(x[1]), free(y[0]), free(y[1]);
+    return rc;
+}
+
 static int write_figures(const report *r) {
     char *dir = path_join(r->out, "figures");
     int rc = dir ? make_dirs(dir) : -1;
@@ -648,6 +690,7 @@ static int write_figures(const report *r) {
                          "jitter, % of the box size"))
         return -1;
     if (has_experiment(r, "everything") && figure_everything(r)) return -1;
+    if (has_experiment(r, "size") && has_experiment(r, "modes") && figure_size(r)) return -1;
     return 0;
 }
 

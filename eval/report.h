@@ -9,7 +9,7 @@
  *   OUT/tables/wilcoxon_modes.csv   paired Wilcoxon signed-rank tests between modes, per task
  *   OUT/tables/size_correlation.csv Spearman correlation of IoU with object area fraction
  *   OUT/figures/NAME.png   modes (bars), iterative (IoU vs clicks), placement (IoU vs quantile,
- *                          vs box jitter), everything mode
+ *                          vs box jitter), everything mode, IoU vs object size
  * Deterministic: the bootstrap draws from a seeded stream. */
 #ifndef SAMC_EVAL_REPORT_H
 #define SAMC_EVAL_REPORT_H

@@ -30,7 +30,7 @@ if [ "$bad" -eq 0 ]; then t_ok "IoU and Dice in [0, 1], known selections"; else 
 m3=$(awk -F, '$4 == "modes" && $5 == 3 && $6 == "oracle" { s += $7; n++ } END { printf "%d", 100 * s / n }' "$T_TMP/a/per_image.csv")
 if [ "$m3" -ge 50 ]; then t_ok "mode 3 oracle IoU is meaningful ($m3%)"; else t_fail "mode 3 oracle IoU is meaningful" "$m3%"; fi
 for f in tables/summary.csv tables/fig2_modes.csv tables/fig34_sam.csv tables/fig4_average.csv tables/wilcoxon_modes.csv \
-         figures/modes.png figures/iterative.png figures/placement_points.png figures/placement_boxes.png; do
+         figures/modes.png figures/iterative.png figures/placement_points.png figures/placement_boxes.png figures/size.png; do
     if [ -s "$T_TMP/a/$f" ]; then t_ok "report wrote $f"; else t_fail "report wrote $f"; fi
 done
 
