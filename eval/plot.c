@@ -222,6 +222,51 @@ int plot_lines(canvas *c, const plot_spec *p) {
     return 0;
 }
 
+int plot_hbars(canvas *c, const plot_spec *p) {
+    if (p->n_x < 1 || p->n_series < 1 || p->n_series > PLOT_MAX_SERIES || !(p->y_max > p->y_min))
+        return samc_err("plot '%s': nothing to draw", p->title);
+    int label_w = 0;
+    for (int i = 0; i < p->n_x; i++)
+        if (text_width(p->x_tick[i], SCALE) > label_w) label_w = text_width(p->x_tick[i], SCALE);
+    int x0 = label_w + 24, x1 = c->w - legend_width(p) - 30, y0 = 20 + 2 * LINE_H, y1 = c->h - 20 - 2 * LINE_H;
+    double row = (double)(y1 - y0) / p->n_x;
+    int bar = (int)(row * 0.8 / p->n_series);
+    if (x1 - x0 < 100 || bar < 1) return samc_err("plot '%s': canvas too small", p->title);
+    canvas_text(c, (c->w - text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
+    /* value axis along the bottom, grid lines up the plot */
+    double step = p->y_max - p->y_min > 0.6 ? 0.2 : 0.1;
+    for (double v = p->y_min; v <= p->y_max + 1e-9; v += step) {
+        int x = x0 + (int)lround((v - p->y_min) / (p->y_max - p->y_min) * (x1 - x0));
+        line(c, x, y0, x, y1, 1, 0, k_grid);
+        char lab[16];
+        snprintf(lab, sizeof lab, "%.1f", v);
+        canvas_text(c, x - text_width(lab, SCALE) / 2, y1 + 10, lab, SCALE, k_black);
+        line(c, x, y1, x, y1 + 5, 2, 0, k_black);
+    }
+    canvas_text(c, (x0 + x1 - text_width(p->y_label, SCALE)) / 2, y1 + 10 + LINE_H, p->y_label, SCALE, k_axis_grey);
+    for (int i = 0; i < p->n_x; i++) {
+        int top = y0 + (int)lround(row * i + row * 0.1), mid = y0 + (int)lround(row * (i + 0.5));
+        canvas_text(c, x0 - 10 - text_width(p->x_tick[i], SCALE), mid - FONT_ASCENT * SCALE / 2, p->x_tick[i], SCALE,
+                    k_black);
+        for (int s = 0; s < p->n_series; s++) {
+            double v = p->series[s].v[i];
+            if (isnan(v)) continue;
+            double t = (v - p->y_min) / (p->y_max - p->y_min);
+            int xe = x0 + (int)lround((t < 0 ? 0 : t > 1 ? 1 : t) * (x1 - x0));
+            fill_rect(c, x0 + 1, top + s * bar, xe, top + (s + 1) * bar - 2, k_palette[s % PLOT_MAX_SERIES]);
+        }
+    }
+    line(c, x0, y0, x0, y1, 2, 0, k_black);
+    line(c, x0, y1, x1, y1, 2, 0, k_black);
+    int lx = x1 + 20, ly = y0;
+    for (int s = 0; s < p->n_series; s++, ly += LINE_H + 4) {
+        fill_rect(c, lx, ly, lx + 24, ly + 13, k_palette[s % PLOT_MAX_SERIES]);
+        canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
+    }
+    canvas_text(c, 10, y0 - LINE_H - 4, p->x_label, SCALE, k_axis_grey);
+    return 0;
+}
+
 int plot_scatter_logx(canvas *c, const scatter_spec *sp) {
     if (!(sp->x_min > 0) || !(sp->x_max > sp->x_min)) return samc_err("plot '%s': bad x range", sp->title);
     int d0 = (int)floor(log10(sp->x_min) + 1e-9), d1 = (int)ceil(log10(sp->x_max) - 1e-9);

@@ -40,6 +40,11 @@ int plot_bars(canvas *c, const plot_spec *p);
 /* Lines with markers through the n_x positions, whiskers from lo/hi. */
 int plot_lines(canvas *c, const plot_spec *p);
 
+/* Horizontal grouped bars: one row per category (x_tick holds the row labels, e.g. task
+ * names), one bar per series, the value axis running left to right from y_min to y_max.
+ * The canvas height should allow about (10 n_series + 12) pixels per row plus 120. */
+int plot_hbars(canvas *c, const plot_spec *p);
+
 /* Points (x[i], y[i]) per series over a log10 x axis from x_min to x_max (> 0; decade ticks);
  * the value axis as in plot_spec (n_x and x_tick unused). */
 typedef struct {

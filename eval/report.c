@@ -676,12 +676,38 @@ static int figure_size(const report *r) {
     return rc;
 }
 
+/* Each task's mean IoU per mode (output 0), rows in the paper's order. */
+static int figure_modes_per_task(const report *r) {
+    int nt = r->n_tasks;
+    double *v = xmalloc_array((size_t)nt * 5, sizeof *v);
+    if (!v) return -1;
+    static const char *const names[5] = {"mode 1: point", "mode 2: points", "mode 3: box", "mode 4: boxes",
+                                         "mode 5: box over all"};
+    plot_spec p = {.title = "Mean IoU per task and mode (output 0)", .x_label = "task", .y_label = "IoU",
+                   .n_x = nt, .x_tick = (const char *const *)r->tasks, .y_min = 0, .y_max = 1, .n_series = 5};
+    for (int m = 0; m < 5; m++) {
+        char setting[16];
+        snprintf(setting, sizeof setting, "%d", m + 1);
+        for (int t = 0; t < nt; t++) v[(size_t)m * nt + t] = task_mean(r, r->tasks[t], "modes", setting, "index0");
+        p.series[m] = (plot_series){.name = names[m], .v = v + (size_t)m * nt};
+    }
+    canvas c;
+    int rc = canvas_new(&c, 1200, 140 + nt * 62);
+    if (rc == 0) rc = plot_hbars(&c, &p);
+    char *path = rc == 0 ? path_join(r->out, "figures/modes_per_task.png") : NULL;
+    if (rc == 0) rc = path ? canvas_save_png(&c, path) : -1;
+    free(path);
+    canvas_free(&c);
+    free(v);
+    return rc;
+}
+
 static int write_figures(const report *r) {
     char *dir = path_join(r->out, "figures");
     int rc = dir ? make_dirs(dir) : -1;
     free(dir);
     if (rc) return -1;
-    if (has_experiment(r, "modes") && figure_modes(r)) return -1;
+    if (has_experiment(r, "modes") && (figure_modes(r) || figure_modes_per_task(r))) return -1;
     if (has_experiment(r, "iterative") && figure_iterative(r)) return -1;
     if (figure_placement(r, "point_q", "placement_points.png", "Point placement: mean IoU vs depth quantile (95% CI)",
                          "quantile q of the distance to the border (0 = anywhere inside)"))

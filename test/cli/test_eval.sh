@@ -30,7 +30,7 @@ if [ "$bad" -eq 0 ]; then t_ok "IoU and Dice in [0, 1], known selections"; else 
 m3=$(awk -F, '$4 == "modes" && $5 == 3 && $6 == "oracle" { s += $7; n++ } END { printf "%d", 100 * s / n }' "$T_TMP/a/per_image.csv")
 if [ "$m3" -ge 50 ]; then t_ok "mode 3 oracle IoU is meaningful ($m3%)"; else t_fail "mode 3 oracle IoU is meaningful" "$m3%"; fi
 for f in tables/summary.csv tables/fig2_modes.csv tables/fig34_sam.csv tables/fig4_average.csv tables/wilcoxon_modes.csv \
-         figures/modes.png figures/iterative.png figures/placement_points.png figures/placement_boxes.png figures/size.png; do
+         figures/modes.png figures/iterative.png figures/placement_points.png figures/placement_boxes.png figures/size.png figures/modes_per_task.png; do
     if [ -s "$T_TMP/a/$f" ]; then t_ok "report wrote $f"; else t_fail "report wrote $f"; fi
 done
 
@@ -108,6 +108,13 @@ cp "$T_TMP/a/results/phantom_000.csv" "$T_TMP/dmg.csv"; truncate -s 100 "$T_TMP/
 t_rejects "report refuses a damaged results file" "phantom_000.csv" "$SAMC" report "$T_TMP/a"
 t_run "eval recomputes the damaged file" run -o "$T_TMP/a"
 if cmp -s "$T_TMP/dmg.csv" "$T_TMP/a/results/phantom_000.csv"; then t_ok "recomputed file identical"; else t_fail "recomputed file identical"; fi
+# samc hash prints what sha256sum prints (an independent implementation)
+if command -v sha256sum >/dev/null; then
+    if [ "$("$SAMC" hash "$FIX/image.png" "$MODEL")" = "$(sha256sum "$FIX/image.png" "$MODEL" | sort -k 2)" ]; then
+        t_ok "samc hash agrees with sha256sum"
+    else t_fail "samc hash agrees with sha256sum"; fi
+fi
+t_rejects "hash of a missing file" "nope" "$SAMC" hash "$T_TMP/nope"
 t_run "hash -h" "$SAMC" hash -h
 t_run "eval -h" "$SAMC" eval -h
 t_run "merge -h" "$SAMC" merge -h
