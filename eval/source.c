@@ -201,6 +201,8 @@ void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_
     for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)dataset_in_class(c, k, it->label[i]);
 }
 
+#define MASK_FRACTION 65535
+
 /* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255; then remapped. */
 static int read_mask(const dataset_config *c, const char *path, int h, int w, uint16_t **out) {
     png_image m;
@@ -228,7 +230,10 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         int v = px[i * ch];
-        if (max == 255) v /= 255; /* 0/255 binary masks: the authors divided by 255 */
+        /* The authors divided a mask whose maximum is 255 by 255 (as floats): 255 becomes 1 and
+         * any other non-zero value a fraction that is non-zero (binary tasks, the click rule)
+         * but equal to no class value; MASK_FRACTION stands for those. */
+        if (max == 255) v = v == 255 ? 1 : v ? MASK_FRACTION : 0;
         lab[i] = (uint16_t)dataset_remap(c, v);
     }
     png_free(&m);

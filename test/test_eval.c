@@ -11,6 +11,7 @@
 #include "eval/results.h"
 #include "eval/sha256.h"
 #include "eval/source.h"
+#include "io/png.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -309,6 +310,38 @@ TEST(sources_png_layout) {
     dataset_config_free(&c);
 }
 
+/* A 0/128/255 mask as the authors read it: / 255 makes 128 a non-zero fraction, so a binary
+ * task (label > 0) keeps it and a class (label == 1) does not. */
+static int check_binary_target(void *ctx, const eval_item *it) {
+    const dataset_config *c = ctx;
+    uint8_t m[4];
+    item_class_mask(c, it, 0, m);
+    return m[0] == 0 && m[1] == 1 && m[2] == 1 && m[3] == 1 ? 0 : 7;
+}
+
+TEST(mask_division_targets) {
+    const char *dir = "build/test_eval_masks2";
+    CHECK(make_dirs("build/test_eval_masks2/images") == 0 && make_dirs("build/test_eval_masks2/masks") == 0);
+    uint8_t rgb[12] = {0}, m[4] = {0, 128, 255, 255};
+    png_image im = {.width = 2, .height = 2, .channels = 3, .bit_depth = 8, .pixels = rgb};
+    png_image mk = {.width = 2, .height = 2, .channels = 1, .bit_depth = 8, .pixels = m};
+    CHECK(png_write("build/test_eval_masks2/images/x.png", &im) == 0);
+    CHECK(png_write("build/test_eval_masks2/masks/x.png", &mk) == 0);
+    dataset_config c;
+    CHECK(dataset_config_png_dirs("build/test_eval_masks2/images", "build/test_eval_masks2/masks", "t", &c) == 0);
+    source_list l;
+    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
+    if (l.n == 1) CHECK(source_items(&c, &l.v[0], check_binary_target, &c) == 0);
+    /* as a class (label == 1), 128 is not the target */
+    c.binary = 0;
+    if (l.n == 1) CHECK(source_items(&c, &l.v[0], check_binary_target, &c) == 7);
+    source_list_free(&l);
+    dataset_config_free(&c);
+    unlink("build/test_eval_masks2/images/x.png");
+    unlink("build/test_eval_masks2/masks/x.png");
+    rmdir("build/test_eval_masks2/images"), rmdir("build/test_eval_masks2/masks"), rmdir(dir);
+}
+
 TEST(sources_multiclass_and_volume) {
     dataset_config c;
     CHECK(dataset_config_load("eval/demo/phantom_multiclass.conf", NULL, &c) == 0);
@@ -352,5 +385,6 @@ int main(void) {
     RUN(paper_normalisation);
     RUN(sources_png_layout);
     RUN(sources_multiclass_and_volume);
+    RUN(mask_division_targets);
     return check_summary();
 }
