@@ -192,7 +192,15 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
  * in one pass over the [HW][C] maps instead of three. The mean and variance are summed in
  * double over 8 fixed lanes (independent chains; a fixed order, so the same bits at any
  * thread count and in reference mode on any machine). */
-static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+/* AVX2 and AVX-512 builds of the elementwise loops, picked at load time; the same bits as
+ * the plain x86-64 one (no contraction, the same operation order in every lane) */
+#define AMG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define AMG_CLONES
+#endif
+
+AMG_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
                         const float *w, const float *bias, int HW, int C) {
     for (int p = 0; p < HW; p++) {
         size_t o = (size_t)p * C;
