@@ -10,6 +10,7 @@
 
 #include "nn/blas.h"
 #include "nn/gemm.h"
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "sam/amg_mask_head.h"
 #include "sam/prompt_encoder.h"
@@ -22,6 +23,39 @@
 static void add(float *out, const float *a, const float *b, size_t n) {
     #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+}
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+/* AVX2 and AVX-512 builds of the elementwise loops, picked at load time; the same bits as
+ * the plain x86-64 one (no contraction, the same operation order in every lane) */
+#define AMG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define AMG_CLONES
+#endif
+
+/* softmax((x + bias) / scale) over each row of x[rows][cols] in place, the bias of column c
+ * in row r being bias[(r % bias_period) * cols + c] when col_bias, else bias[r] (NULL: none):
+ * the score scaling and softmax_rows_inplace's softmax (max, exp, double sum, one
+ * reciprocal) in one pass over the scores. */
+AMG_CLONES static void scaled_softmax(float *x, size_t rows, int cols, const float *bias, int col_bias, int bias_period,
+                           float scale) {
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x + r * (size_t)cols, mx = -INFINITY;
+        const float *bc = col_bias ? bias + (r % (size_t)bias_period) * cols : NULL;
+        float br = bias && !col_bias ? bias[r] : 0.0f;
+        for (int c = 0; c < cols; c++) {
+            float v = (row[c] + (bc ? bc[c] : br)) / scale;
+            row[c] = v;
+            mx = v > mx ? v : mx;
+        }
+        double sum = 0.0;
+        for (int c = 0; c < cols; c++) {
+            row[c] = nn_expf(row[c] - mx);
+            sum += row[c];
+        }
+        float inv = (float)(1.0 / sum);
+        for (int c = 0; c < cols; c++) row[c] *= inv;
+    }
 }
 
 /* Scratch of the attention calls. The token side is N rows; the image side is folded into
@@ -45,9 +79,7 @@ static void attention(const tw_attention *a, float *out, const float *q_in, int 
     float scale = (float)sqrt((double)d);
     for (int h = 0; h < a->heads; h++) {
         nn_sgemm(0, 1, Nq, Nk, d, 1.0f, b->q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
-        size_t n = (size_t)Nq * Nk;
-        for (size_t i = 0; i < n; i++) b->s[i] /= scale;
-        softmax_rows_inplace(b->s, (size_t)Nq, Nk);
+        scaled_softmax(b->s, (size_t)Nq, Nk, NULL, 0, 1, scale);
         nn_sgemm(0, 0, Nq, d, Nk, 1.0f, b->s, Nk, v + h * d, D, 0.0f, b->o + h * d, D);
     }
     linear_forward(out, b->o, a->out_w, a->out_b, Nq, D, C);
@@ -76,11 +108,7 @@ static void attention_t2i(const tw_attention *a, float *out, const float *q_in, 
     }
     nn_sgemm(0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW); /* s[R][HW] */
     float scale = (float)sqrt((double)d);
-    for (int r = 0; r < R; r++) {
-        float *row = b->s + (size_t)r * HW;
-        for (int p = 0; p < HW; p++) row[p] = (row[p] + b->fb[r]) / scale;
-    }
-    softmax_rows_inplace(b->s, (size_t)R, HW);
+    scaled_softmax(b->s, (size_t)R, HW, b->fb, 0, 1, scale);
     nn_sgemm(0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
     for (int h = 0; h < H; h++) /* o[j][h] = Wv_h z[h][j] + bv_h */
         nn_sgemm(0, 1, N, d, C, 1.0f, b->z + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 0.0f, b->o + h * d,
@@ -118,11 +146,7 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
         nn_sgemm(0, 1, HW, R, C, 1.0f, q_in, C, b->f, C, 0.0f, b->s, R);
     }
     float scale = (float)sqrt((double)d);
-    for (int p = 0; p < HW; p++) {
-        float *row = b->s + (size_t)p * R;
-        for (int r = 0; r < R; r++) row[r] = (row[r] + b->fb[r]) / scale;
-    }
-    softmax_rows_inplace(b->s, (size_t)HW * H, N);
+    scaled_softmax(b->s, (size_t)HW * H, N, b->fb, 1, H, scale); /* rows (p, h), columns j */
     for (int h = 0; h < H; h++) /* f[h][j] = Wo_h v_hj */
         nn_sgemm(0, 1, N, C, d, 1.0f, b->v + h * d, D, a->out_w + h * d, D, 0.0f, b->f + (size_t)h * N * C, C);
     for (int p = 0; p < HW; p++) memcpy(out + (size_t)p * C, a->out_b, (size_t)C * sizeof(float));
@@ -192,14 +216,6 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
  * in one pass over the [HW][C] maps instead of three. The mean and variance are summed in
  * double over 8 fixed lanes (independent chains; a fixed order, so the same bits at any
  * thread count and in reference mode on any machine). */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-/* AVX2 and AVX-512 builds of the elementwise loops, picked at load time; the same bits as
- * the plain x86-64 one (no contraction, the same operation order in every lane) */
-#define AMG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define AMG_CLONES
-#endif
-
 AMG_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
                         const float *w, const float *bias, int HW, int C) {
     for (int p = 0; p < HW; p++) {
