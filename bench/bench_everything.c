@@ -120,7 +120,7 @@ static int run(sam_predictor *pred, const uint8_t *rgb, int h, int w, const sam_
     return 0;
 }
 
-static void report(const char *tag, const run_times *t, int n_prompts, double official) {
+static void report(const char *tag, const run_times *t, int n_prompts, double official, int threads) {
     double dp = t->dec + t->post;
     printf("%s_masks %d\n", tag, t->masks);
     printf("%s_encoder_s %.3f\n", tag, t->enc);
@@ -130,6 +130,9 @@ static void report(const char *tag, const run_times *t, int n_prompts, double of
     printf("%s_whole_s %.3f\n", tag, t->whole);
     printf("%s_whole_cpu_s %.3f\n", tag, t->cpu);
     printf("%s_speedup_vs_official %.2f\n", tag, official / dp);
+    /* what the run would take with the threads to itself (encoder included) */
+    printf("%s_idle_estimate_s %.3f\n", tag, t->cpu / threads);
+    printf("%s_idle_estimate_speedup %.2f\n", tag, official / (t->cpu / threads));
 }
 
 int main(int argc, char **argv) {
@@ -170,8 +173,8 @@ int main(int argc, char **argv) {
     double scale = n / 1024.0;
     printf("image %dx%d\npoints_per_side %d\nthreads %d\nencoder_width %d\n", W, H, side, blas_get_threads(),
            enc_width);
-    report("default", &def, n, OFFICIAL_DEFAULT_S * scale);
-    report("zero", &zero, n, OFFICIAL_ZERO_S * scale);
+    report("default", &def, n, OFFICIAL_DEFAULT_S * scale, blas_get_threads());
+    report("zero", &zero, n, OFFICIAL_ZERO_S * scale, blas_get_threads());
     printf("\nsamc everything, 640x480, %dx%d grid, %d threads (random weights, encoder width %d):\n", side, side,
            blas_get_threads(), enc_width);
     printf("  official thresholds: decoder %.2f s (%.1f ms/prompt) + post-processing %.2f s = %.2f s, "
@@ -182,6 +185,11 @@ int main(int argc, char **argv) {
            "%.1fx faster than the official %.0f s\n",
            zero.dec, 1e3 * zero.dec / n, zero.post, zero.dec + zero.post, OFFICIAL_ZERO_S * scale / (zero.dec + zero.post),
            OFFICIAL_ZERO_S * scale);
+    int th = blas_get_threads();
+    printf("  CPU time / threads (the wall time with the cores to itself, encoder included): %.2f s (%.1fx) and "
+           "%.2f s (%.1fx)\n",
+           def.cpu / th, OFFICIAL_DEFAULT_S * scale / (def.cpu / th), zero.cpu / th,
+           OFFICIAL_ZERO_S * scale / (zero.cpu / th));
     sam_predictor_free(pred);
     sam_model_free(m);
     free(rgb);
