@@ -108,15 +108,19 @@ static void output_upscaling(const mask_decoder *md, const float *keys, float *a
 }
 
 /* The trace point output_upscaling: v (see above) as the official channel-first
- * [C/8][4G][4G] into out. */
-static void trace_upscaling(const float *v, int G, int C8, float *out) {
+ * [C/8][4G][4G]. 0, or -1 if out of memory. */
+static int trace_upscaling(const float *v, int G, int C8) {
     int G2 = 2 * G, L = 4 * G;
+    float *out = xmalloc_array((size_t)C8 * L, (size_t)L * sizeof(float));
+    if (!out) return -1;
     for (int P = 0; P < G2 * G2; P++)
         for (int t = 0; t < 4; t++)
             for (int o = 0; o < C8; o++)
                 out[(size_t)o * L * L + (size_t)(2 * (P / G2) + (t >> 1)) * L + 2 * (P % G2) + (t & 1)] =
                     v[((size_t)P * 4 + t) * C8 + o];
     nn_trace("mask_decoder.output_upscaling", out, 1, C8, L, L);
+    free(out);
+    return 0;
 }
 
 int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *image_pe,
@@ -151,7 +155,7 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 
     output_upscaling(md, keys, src, u, v, w2);
-    if (nn_trace_enabled()) trace_upscaling(v, G, C8, tap);
+    if (nn_trace_enabled() && trace_upscaling(v, G, C8)) goto done;
 
     /* one hypernetwork MLP per mask token, then per tap tap[t][T][2G*2G] = hyper[T][C/8] @
      * v[.][t]^T, each tap's pixels scattered to masks[T][4G][4G] */
