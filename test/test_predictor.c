@@ -268,6 +268,30 @@ TEST(points_batch_agrees_with_predict) {
     sam_predictor_free(p);
 }
 
+/* the batch splits its prompts over threads (one-thread sgemm each): the same bits at 1 and
+ * 2 threads, and each prompt's outputs those of a batch of that prompt alone */
+TEST(points_batch_same_bits_any_threads) {
+    double pts[6] = {150, 100, 0, 199, 299, 3};
+    sam_predictor *p = sam_predictor_new(g_tiny);
+    CHECK(p && sam_predictor_set_embedding(p, g_emb.data, 200, 300) == 0);
+    int L = 4 * sam_model_embed_grid(g_tiny);
+    size_t n = 3 * 3 * (size_t)L * L;
+    float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float)), *c = malloc(n * sizeof(float));
+    float ia[9], ib[9], ic[9];
+    blas_set_threads(1);
+    CHECK(sam_predict_points_batch(p, pts, 3, 1, a, ia) == 0);
+    blas_set_threads(2);
+    CHECK(sam_predict_points_batch(p, pts, 3, 1, b, ib) == 0);
+    for (int i = 0; i < 3; i++)
+        CHECK(sam_predict_points_batch(p, pts + 2 * i, 1, 1, c + (size_t)i * 3 * L * L, ic + 3 * i) == 0);
+    CHECK(!memcmp(a, b, n * sizeof(float)) && !memcmp(ia, ib, sizeof ia));
+    CHECK(!memcmp(b, c, n * sizeof(float)) && !memcmp(ib, ic, sizeof ib));
+    free(a);
+    free(b);
+    free(c);
+    sam_predictor_free(p);
+}
+
 TEST(predictor_rejects_bad_input) {
     sam_predictor *p = sam_predictor_new(g_tiny);
     double pts[2] = {10, 10}, nan_pts[2] = {NAN, 3};
@@ -328,6 +352,7 @@ int main(void) {
     }
     RUN(predictor_same_bits_any_threads_and_runs);
     RUN(points_batch_agrees_with_predict);
+    RUN(points_batch_same_bits_any_threads);
     RUN(predictor_rejects_bad_input);
     RUN(predictor_takes_extreme_image_sizes);
     RUN(reference_mode_matches_fixture_cases);
