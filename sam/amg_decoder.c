@@ -1,7 +1,8 @@
 /* MaskDecoder.predict_masks for the automatic mask generator's single-point prompts, with the
- * image-only work shared (see sam/amg_decoder.h). Every op follows the order of operations of
- * sam/two_way_transformer.c and sam/mask_decoder.c, so the results are those of the
- * one-prompt decoder. */
+ * image-only work shared (see sam/amg_decoder.h). The ops are those of the official
+ * TwoWayTransformer and MaskDecoder; the cross attentions never project the 4096 image
+ * tokens (attention_t2i, attention_i2t: the projections are moved to the token side by
+ * associativity), so the results equal the one-prompt decoder's up to float rounding. */
 #include "sam/amg_decoder.h"
 
 #include <math.h>

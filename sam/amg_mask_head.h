@@ -1,8 +1,9 @@
 /* MaskDecoder's output upscaling and hypernetwork product for the everything decoder, done
  * in tiles of the embedding grid's rows so that every intermediate of a tile stays in cache
  * (the whole-map form streams a [C/4][2G][2G] map through memory several times and reads it
- * channel-strided for LayerNorm2d). Same ops and order per element as sam/mask_decoder.c,
- * with the upscaled maps held pixel-major instead of channel-first. */
+ * channel-strided for LayerNorm2d). The ops of MaskDecoder.output_upscaling, with the
+ * upscaled maps held pixel-major instead of channel-first; the LayerNorm2d statistics are
+ * summed over 8 fixed lanes, so the logits equal the predictor's up to float rounding. */
 #ifndef SAMC_SAM_AMG_MASK_HEAD_H
 #define SAMC_SAM_AMG_MASK_HEAD_H
 
