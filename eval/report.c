@@ -417,6 +417,43 @@ static int write_fig34(const report *r) {
     return rc ? -1 : 0;
 }
 
+/* Paper's cross-task mean of a measurement over our tasks (modes and iterative only), or NaN. */
+static double paper_cross_task(const report *r, const char *exp, const char *setting, const char *sel) {
+    int oracle = !strcmp(sel, "oracle");
+    if (!oracle && strcmp(sel, "index0")) return NAN;
+    char *end;
+    long k = strtol(setting, &end, 10);
+    if (*end || k < 1) return NAN;
+    if (!strcmp(exp, "modes")) return cross_task(r, "", setting, "", -1, oracle);
+    if (!strcmp(exp, "iterative")) return cross_task(r, "", setting, "", oracle, -1);
+    return NAN;
+}
+
+/* One row per measurement: the unweighted mean over tasks with a stratified bootstrap CI (the
+ * numbers the figures draw), beside the paper's mean over the same tasks. */
+static int write_overview(const report *r) {
+    strbuf b = {0};
+    sb_puts(&b, "experiment,setting,selection,n_tasks,mean_iou,ci95_low,ci95_high,paper_iou,difference\n");
+    for (size_t i = 0; i < r->n_groups; i++) {
+        const group *g = &r->groups[i];
+        int seen = 0; /* the first group of each measurement stands for all tasks */
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = !cmp_measure(r->groups[k].rows[0], g->rows[0]);
+        if (seen || !strcmp(g->experiment, "size")) continue;
+        int n_tasks = 0;
+        for (int t = 0; t < r->n_tasks; t++) n_tasks += find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
+        double m = cross_task(r, g->experiment, g->setting, g->selection, -1, -1), lo = NAN, hi = NAN;
+        cross_task_ci(r, g->experiment, g->setting, g->selection, &lo, &hi);
+        double pv = paper_cross_task(r, g->experiment, g->setting, g->selection);
+        csv_field(&b, g->experiment), sb_puts(&b, ","), csv_field(&b, g->setting), sb_puts(&b, ",");
+        csv_field(&b, g->selection);
+        sb_printf(&b, ",%d,", n_tasks);
+        double vals[5] = {m, lo, hi, pv, m - pv};
+        for (int k = 0; k < 5; k++) put_num(&b, vals[k]), sb_puts(&b, k < 4 ? "," : "\n");
+    }
+    return save(r, "tables/overview.csv", &b);
+}
+
 /* Pairs two groups' rows by (image, class): both are sorted that way. */
 static size_t pair_up(const group *a, const group *b, double *x, double *y) {
     size_t i = 0, j = 0, n = 0;
@@ -745,6 +782,7 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0) rc = write_per_image(&r);
     if (rc == 0) rc = build_groups(&r);
     if (rc == 0) rc = write_summary(&r);
+    if (rc == 0) rc = write_overview(&r);
     if (rc == 0 && has_experiment(&r, "modes")) rc = write_fig2(&r);
     if (rc == 0 && has_experiment(&r, "iterative")) rc = write_fig34(&r);
     if (rc == 0 && has_experiment(&r, "modes")) rc = write_wilcoxon(&r);

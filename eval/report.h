@@ -1,6 +1,7 @@
 /* `samc report OUT`: the tables and figures of a run folder.
  *
  *   OUT/per_image.csv      every measurement: task,image,class,experiment,setting,selection,iou,dice
+ *   OUT/tables/overview.csv  per measurement: the mean over tasks, its CI, the paper's mean
  *   OUT/tables/summary.csv per (task, experiment, setting, selection): n, mean IoU with a 95%
  *                          bootstrap CI (images resampled), mean Dice, the published IoU and the
  *                          difference

@@ -127,6 +127,19 @@ TEST(report_tables) {
     /* a constant group's bootstrap CI is the value itself */
     CHECK(t && strstr(t, "CT-Spleen,modes,1,oracle,2,0.900000,0.900000,0.900000,0.900000,0.877248,") != NULL);
     free(t);
+    t = slurp("tables/overview.csv");
+    if (t) {
+        char *r1 = line_of(t, 1);
+        /* ours: (0.25 + mean(0.5, 0.7)) / 2 = 0.425; the paper's mode 1 over the same two tasks:
+         * (0.7073228746669389 + 0.8691847407254183) / 2 = 0.788254; the stratified CI lies
+         * between the extreme resamples (0.25 + 0.5) / 2 and (0.25 + 0.7) / 2 */
+        CHECK(strncmp(r1, "modes,1,index0,2,0.425000,", 26) == 0);
+        CHECK(strstr(r1, ",0.788254,-0.363254") != NULL);
+        double lo = 0, hi = 0;
+        CHECK(sscanf(r1 + 26, "%lf,%lf", &lo, &hi) == 2 && lo >= 0.375 && hi <= 0.475 && lo <= 0.425 && hi >= 0.425);
+        free(r1);
+    }
+    free(t);
     t = slurp("tables/size_correlation.csv");
     /* two images, IoU 0.5 / 0.7 at area 0.1 / 0.2: rho = 1, too few pairs for a p-value */
     CHECK_MSG(t && strstr(t, "CT-Spleen,modes,1,index0,2,1.000000,\n") != NULL, "%s", t ? t : "(none)");
