@@ -35,3 +35,23 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }
+
+void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    int len = split_n ? N : M, nblk = (len + block - 1) / block;
+    if (M <= 0 || N <= 0) return;
+    /* OpenBLAS's pthread build does not notice the OpenMP region: hold it at one thread */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    #pragma omp parallel for schedule(static)
+    for (int b = 0; b < nblk; b++) {
+        int i0 = b * block, n = len - i0 < block ? len - i0 : block;
+        if (split_n) /* columns [i0, i0+n) of C: columns of op(B) */
+            nn_sgemm(trans_a, trans_b, M, n, K, alpha, A, lda, trans_b ? B + (size_t)i0 * ldb : B + i0, ldb, beta,
+                     C + i0, ldc);
+        else /* rows [i0, i0+n) of C: rows of op(A) */
+            nn_sgemm(trans_a, trans_b, n, N, K, alpha, trans_a ? A + i0 : A + (size_t)i0 * lda, lda, B, ldb, beta,
+                     C + (size_t)i0 * ldc, ldc);
+    }
+    openblas_set_num_threads(blas_threads);
+}

@@ -9,4 +9,12 @@
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
 
+/* nn_sgemm with C cut into fixed blocks of `block` rows (split_n 0) or columns (split_n 1),
+ * the blocks shared among the OpenMP threads, each one single-threaded sgemm (OpenBLAS held
+ * at one thread meanwhile, a process-wide setting restored on return). For products too
+ * narrow for OpenBLAS's own threading to pay, and so that OpenBLAS's threads do not compete
+ * with OpenMP's. The blocks do not depend on the thread count: neither do the bits. */
+void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
 #endif

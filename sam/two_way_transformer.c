@@ -14,6 +14,8 @@
 
 #define TW_PREFIX "mask_decoder.transformer."
 #define TW_LN_EPS 1e-5f /* nn.LayerNorm default, unlike the 1e-6 elsewhere in SAM */
+/* image tokens per block of the image-side products, shared among threads (nn_sgemm_blocks) */
+#define TW_BLOCK 512
 
 static int load_attention(tw_attention *a, const samw *w, const char *prefix, int C, int D, int heads) {
     char name[160];
@@ -161,10 +163,10 @@ static int attend_tokens_to_image(const tw_attention *a, float *out, const float
                  C);
     for (size_t i = 0; i < (size_t)hN * C; i++) w->qk[i] /= scale;
     /* s[hN][HW] = qk @ k_in^T, softmax over the image tokens */
-    nn_sgemm(0, 1, hN, HW, C, 1.0f, w->qk, C, k_in, C, 0.0f, w->s, HW);
+    nn_sgemm_blocks(1, TW_BLOCK, 0, 1, hN, HW, C, 1.0f, w->qk, C, k_in, C, 0.0f, w->s, HW);
     softmax_rows_inplace(w->s, (size_t)hN, HW);
     /* qk <- s @ v_in: each row's weighted mean image token, then o_h = Wv_h mean + bv_h */
-    nn_sgemm(0, 0, hN, C, HW, 1.0f, w->s, HW, v_in, C, 0.0f, w->qk, C);
+    nn_sgemm_blocks(1, 64, 0, 0, hN, C, HW, 1.0f, w->s, HW, v_in, C, 0.0f, w->qk, C);
     fill_rows(w->o, a->v_b, N, D);
     for (int h = 0; h < H; h++)
         nn_sgemm(0, 1, N, d, C, 1.0f, w->qk + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 1.0f, w->o + h * d,
@@ -197,13 +199,13 @@ static int attend_image_to_tokens(const tw_attention *a, float *out, const float
     for (int i = 0; i < hN; i++) w->bqk[i] /= scale;
     /* s[HW][H][N] = q_in @ kq + bqk, softmax over each head's N tokens */
     fill_rows(w->s, w->bqk, HW, hN);
-    nn_sgemm(0, 0, HW, hN, C, 1.0f, q_in, C, w->kq, hN, 1.0f, w->s, hN);
+    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, hN, C, 1.0f, q_in, C, w->kq, hN, 1.0f, w->s, hN);
     softmax_rows_inplace(w->s, (size_t)HW * H, N);
     /* qk[h][N][C] = v_h @ Wo_h^T, then out = s @ qk + bo */
     for (int h = 0; h < H; h++)
         nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 0.0f, w->qk + (size_t)h * N * C, C);
     fill_rows(out, a->out_b, HW, C);
-    nn_sgemm(0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, out, C);
+    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, out, C);
     return 0;
 }
 
