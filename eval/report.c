@@ -129,12 +129,19 @@ typedef struct {
     const char *out;
 } report;
 
+/* Binary search: the groups are sorted by task (cmp_task), then measurement (cmp_measure). */
 static group *find_group(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
-    for (size_t i = 0; i < r->n_groups; i++) {
-        group *g = &r->groups[i];
-        if (!strcmp(g->task, task) && !strcmp(g->experiment, exp) && !strcmp(g->setting, setting) &&
-            !strcmp(g->selection, sel))
-            return g;
+    result_row key = {.task = (char *)task, .experiment = (char *)exp, .setting = (char *)setting,
+                      .selection = (char *)sel};
+    size_t lo = 0, hi = r->n_groups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const result_row *g = r->groups[mid].rows[0];
+        int c = cmp_task(g->task, task);
+        if (!c) c = cmp_measure(g, &key);
+        if (c < 0) lo = mid + 1;
+        else if (c > 0) hi = mid;
+        else return &r->groups[mid];
     }
     return NULL;
 }
@@ -436,9 +443,9 @@ static int write_overview(const report *r) {
     sb_puts(&b, "experiment,setting,selection,n_tasks,mean_iou,ci95_low,ci95_high,paper_iou,difference\n");
     for (size_t i = 0; i < r->n_groups; i++) {
         const group *g = &r->groups[i];
-        int seen = 0; /* the first group of each measurement stands for all tasks */
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !cmp_measure(r->groups[k].rows[0], g->rows[0]);
+        int seen = 0; /* the measurement's group in its first task stands for all tasks */
+        for (int t = 0; t < r->n_tasks && strcmp(r->tasks[t], g->task) && !seen; t++)
+            seen = find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
         if (seen || !strcmp(g->experiment, "size")) continue;
         int n_tasks = 0;
         for (int t = 0; t < r->n_tasks; t++) n_tasks += find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
