@@ -71,6 +71,46 @@ TEST(residual_adds) {
     CHECK(x[0] == 1.5f && x[1] == 0.0f && x[2] == 13.0f);
 }
 
+/* The fused Linears against a direct double-precision sum (GELU by the C library's erf in
+ * double), in both modes; in reference mode also bit for bit against the unfused ops they
+ * replace (nn.h promises the same bits there). N = 37 is not a multiple of the epilogue's
+ * 8-row steps. */
+enum { FL_N = 37, FL_IC = 50, FL_OC = 19 };
+static void check_fused_linears(void) {
+    float inp[FL_N * FL_IC], w[FL_OC * FL_IC], b[FL_OC], x0[FL_N * FL_OC];
+    float g[FL_N * FL_OC], r[FL_N * FL_OC], y[FL_N * FL_OC], u[FL_N * FL_OC];
+    fill(inp, FL_N * FL_IC, 1), fill(w, FL_OC * FL_IC, 2), fill(b, FL_OC, 3), fill(x0, FL_N * FL_OC, 4);
+    linear_gelu_forward(g, inp, w, b, FL_N, FL_IC, FL_OC);
+    memcpy(r, x0, sizeof r);
+    linear_residual_forward(r, y, inp, w, b, FL_N, FL_IC, FL_OC);
+    int close = 1;
+    for (int n = 0; n < FL_N; n++)
+        for (int o = 0; o < FL_OC; o++) {
+            double s = b[o];
+            for (int c = 0; c < FL_IC; c++) s += (double)inp[n * FL_IC + c] * w[o * FL_IC + c];
+            double gelu = 0.5 * s * (1.0 + erf(s / sqrt(2.0))), res = x0[n * FL_OC + o] + s;
+            close &= fabs(g[n * FL_OC + o] - gelu) <= 1e-5 * (1.0 + fabs(gelu));
+            close &= fabs(r[n * FL_OC + o] - res) <= 1e-5 * (1.0 + fabs(res));
+        }
+    CHECK(close);
+    if (!nn_reference_mode()) return;
+    linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
+    gelu_inplace(u, FL_N * FL_OC);
+    CHECK(!memcmp(u, g, sizeof u));
+    linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
+    memcpy(y, x0, sizeof y);
+    residual_forward(y, u, FL_N * FL_OC);
+    CHECK(!memcmp(y, r, sizeof y));
+}
+
+TEST(fused_linears_fast_mode) { check_fused_linears(); }
+
+TEST(fused_linears_reference_mode_same_bits_as_unfused) {
+    nn_set_reference_mode(1);
+    check_fused_linears();
+    nn_set_reference_mode(0);
+}
+
 TEST(conv2d_patchify_hand_values) {
     /* 2 channels of 4x4, patch 2, 2 output channels -> 4 tokens x 2 */
     float inp[32], w[16], b[2] = {0.5f, -1.0f}, cols[32], out[8];
@@ -321,6 +361,8 @@ int main(void) {
     RUN(gelu_known_erf_values);
     RUN(gelu_fast_relative_error);
     RUN(residual_adds);
+    RUN(fused_linears_fast_mode);
+    RUN(fused_linears_reference_mode_same_bits_as_unfused);
     RUN(conv2d_patchify_hand_values);
     RUN(conv2d_3x3_pad1_hand_values);
     RUN(conv2d_matches_direct_loop);
