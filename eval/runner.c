@@ -124,17 +124,10 @@ static int ensure_model(run_state *s) {
     return s->emb ? 0 : -1;
 }
 
-/* The embedding: from the cache, else encoded (and stored). With the everything experiment
- * the generator encodes the whole image itself (amg_model's set_image), so when its only crop
- * is the whole image the predictor already holds this image's embedding afterwards. */
-static int set_image(run_state *s, const eval_item *it, int already_set) {
+/* The embedding: from the cache, else encoded (and stored). */
+static int set_image(run_state *s, const eval_item *it) {
     char key[65];
     int hit = 0;
-    if (already_set) {
-        if (!s->cache_dir) return 0;
-        embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
-        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred));
-    }
     if (s->cache_dir) {
         embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
         hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, s->emb);
@@ -180,16 +173,20 @@ static int on_item(void *ctx, const eval_item *it) {
     sam_amg_result ev = {0};
     int with_ev = present && (s->o->exp.experiments & EXP_EVERYTHING);
     if (present) {
+        /* with crop layers the generator leaves the last crop's embedding in the predictor, so
+         * the image is set after it; without, the generator reuses the image's embedding */
+        int crops = with_ev && s->o->exp.amg.crop_n_layers > 0;
         rc = ensure_model(s);
+        if (rc == 0 && !crops) rc = set_image(s, it);
         if (rc == 0 && with_ev) {
             amg_model am;
-            rc = sam_amg_model_init(&am, s->pred);
+            rc = crops ? sam_amg_model_init(&am, s->pred) : sam_amg_model_init_preset(&am, s->pred);
             if (rc == 0) {
                 rc = sam_amg_generate(&am, it->rgb, it->h, it->w, &s->o->exp.amg, &ev);
                 sam_amg_model_free(&am);
             }
         }
-        if (rc == 0) rc = set_image(s, it, with_ev && s->o->exp.amg.crop_n_layers == 0);
+        if (rc == 0 && crops) rc = set_image(s, it);
         if (rc == 0) rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, &rows);
     }
     if (with_ev) sam_amg_result_free(&ev);

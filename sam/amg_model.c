@@ -7,6 +7,8 @@
 #include "sam/amg_decoder.h"
 #include "sam/automatic_mask_generator.h"
 #include "sam/sam_model.h"
+#include "samc.h"
+#include "util/err.h"
 #include "util/mem.h"
 
 typedef struct {
@@ -15,6 +17,7 @@ typedef struct {
     amg_decoder dec;   /* the current crop's shared image terms */
     float *xy01;       /* normalised points of a batch */
     int xy01_cap;
+    int preset;        /* the predictor holds the whole image's embedding already */
 } sam_binding;
 
 static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int stride) {
@@ -29,7 +32,10 @@ static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int strid
         rgb = b->crop;
     }
     amg_decoder_free(&b->dec);
-    if (sam_predictor_set_image(b->p, rgb, h, w)) return -1;
+    /* the whole image (stride == w, the predictor's size) with its embedding preset: reuse it */
+    int reuse = b->preset && stride == w && h == b->p->orig_h && w == b->p->orig_w;
+    b->preset = 0;
+    if (!reuse && sam_predictor_set_image(b->p, rgb, h, w)) return -1;
     return amg_decoder_init(&b->dec, b->p->m, b->p->embedding);
 }
 
@@ -78,6 +84,13 @@ int sam_amg_model_init(amg_model *m, sam_predictor *p) {
     m->decode = bind_decode;
     m->upscale = bind_upscale;
     m->upscale_scratch = bind_scratch;
+    return 0;
+}
+
+int sam_amg_model_init_preset(amg_model *m, sam_predictor *p) {
+    if (!sam_predictor_embedding(p)) return samc_err("sam_amg_model_init_preset: the predictor has no image");
+    if (sam_amg_model_init(m, p)) return -1;
+    ((sam_binding *)m->ctx)->preset = 1;
     return 0;
 }
 

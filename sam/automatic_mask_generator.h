@@ -84,6 +84,10 @@ typedef struct {
 /* Binds m to a predictor (which must outlive it); sam_amg_model_free releases the binding.
  * Returns 0 or -1. */
 int sam_amg_model_init(amg_model *m, sam_predictor *p);
+/* The same, for a predictor that already holds the embedding of the image about to be
+ * generated (e.g. from an embedding cache): the whole-image crop then reuses it instead of
+ * encoding again; smaller crops are still encoded. */
+int sam_amg_model_init_preset(amg_model *m, sam_predictor *p);
 void sam_amg_model_free(amg_model *m);
 
 /* SamAutomaticMaskGenerator.generate on rgb[h][w][3]: fills out (records in output order).

@@ -170,6 +170,31 @@ static void check_everything(const char *dir, const char *samw_path) {
         }
     }
     printf("    %s: %d pixels differ in all (each at a logit within tolerance of 0)\n", dir, total_flips);
+
+    /* A predictor already holding the image's embedding (as from the eval cache) gives the
+     * same records without encoding again; that it really uses the preset embedding shows
+     * with a zeroed one, which changes the result. */
+    amg_model am2 = {0};
+    sam_amg_result r2 = {0};
+    CHECK(sam_amg_model_init_preset(&am2, pred) == 0);
+    CHECK(am2.ctx && sam_amg_generate(&am2, rgb, h, w, &p, &r2) == 0);
+    CHECK(r2.n == r.n);
+    for (int i = 0; i < r.n && i < r2.n; i++)
+        CHECK(r2.masks[i].predicted_iou == r.masks[i].predicted_iou &&
+              amg_rle_area(&r2.masks[i].rle) == amg_rle_area(&r.masks[i].rle));
+    sam_amg_result_free(&r2);
+    if (am2.ctx) sam_amg_model_free(&am2);
+    size_t emb_n = (size_t)sam_model_embed_channels(m) * sam_model_embed_grid(m) * sam_model_embed_grid(m);
+    float *zeros = calloc(emb_n, sizeof(float));
+    CHECK(zeros && sam_predictor_set_embedding(pred, zeros, h, w) == 0);
+    CHECK(sam_amg_model_init_preset(&am2, pred) == 0);
+    CHECK(am2.ctx && sam_amg_generate(&am2, rgb, h, w, &p, &r2) == 0);
+    int same = r2.n == r.n;
+    for (int i = 0; same && i < r.n; i++) same = r2.masks[i].predicted_iou == r.masks[i].predicted_iou;
+    CHECK(!same);
+    sam_amg_result_free(&r2);
+    if (am2.ctx) sam_amg_model_free(&am2);
+    free(zeros);
     free(mask);
     free(logits);
     free(low);
