@@ -2,7 +2,7 @@
  * torchvision's nms: point grids, crop boxes, mask -> box, stability score, NMS, RLE and
  * COCO RLE, small-region removal. They know nothing of the model; masks are h x w bytes
  * (0/1), row-major. Boxes are XYXY with an inclusive maximum (as batched_mask_to_box).
- * See /work/shared/docs/sam-reference.md §5 for the official semantics followed here. */
+ * The official semantics followed here: segment_anything/utils/amg.py and torchvision nms. */
 #ifndef SAMC_SAM_AMG_H
 #define SAMC_SAM_AMG_H
 

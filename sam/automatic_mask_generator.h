@@ -1,7 +1,7 @@
 /* SamAutomaticMaskGenerator (segment_anything/automatic_mask_generator.py): segments
  * everything in an image by prompting the model with a grid of points, on the whole image
  * and optionally on crops of it, then filtering and de-duplicating the masks exactly as the
- * official code does (see /work/shared/docs/sam-reference.md §5).
+ * official code does (segment_anything/automatic_mask_generator.py).
  *
  * The generator talks to the model through amg_model, so the pipeline can be tested with a
  * synthetic model; sam_amg_model_init (sam/amg_model.c) binds it to a loaded SAM.
