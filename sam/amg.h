@@ -1,8 +1,7 @@
 /* The helpers of the automatic mask generator, mirroring segment_anything/utils/amg.py and
  * torchvision's nms: point grids, crop boxes, mask -> box, stability score, NMS, RLE and
  * COCO RLE, small-region removal. They know nothing of the model; masks are h x w bytes
- * (0/1), row-major. Boxes are XYXY with an inclusive maximum (as batched_mask_to_box).
- * The official semantics followed here: segment_anything/utils/amg.py and torchvision nms. */
+ * (0/1), row-major. Boxes are XYXY with an inclusive maximum (as batched_mask_to_box). */
 #ifndef SAMC_SAM_AMG_H
 #define SAMC_SAM_AMG_H
 
