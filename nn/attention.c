@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/fast_expf.h"
 #include "nn/gemm.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
@@ -50,41 +51,7 @@ int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int thread
     return 0;
 }
 
-/* exp(x) for the softmax in fast mode, written so that the loop around it vectorises (the
- * C library's expf costs a call per value, and the logits are most of the attention's
- * values): x = n*ln2 + r with n = round(x/ln2) (by the 1.5*2^23 trick) and ln2 split in two
- * so n*LN2_HI is exact; exp(r) on |r| <= ln2/2 by Cephes' degree-6 minimax polynomial; 2^n
- * from its bit pattern. Within 2 ulp of exp. Below -87 (and for NaN) it returns 0: there
- * exp(x) < 2^-125 adds nothing next to the row's maximum, exp(0) = 1. The clamp is a bit
- * select rather than a ?: because gcc does not if-convert a float compare-and-select under
- * -ftrapping-math. Only elementwise IEEE operations: the bits do not depend on the vector
- * width. */
-static inline float softmax_expf(float x) {
-    const float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, ROUND = 12582912.0f;
-    const float LO = -87.0f;
-    int keep = x >= LO;
-    uint32_t xb, lob, mask = 0u - (uint32_t)keep, cb;
-    memcpy(&xb, &x, sizeof xb);
-    memcpy(&lob, &LO, sizeof lob);
-    cb = (xb & mask) | (lob & ~mask);
-    float xc; /* max(x, -87) */
-    memcpy(&xc, &cb, sizeof xc);
-    float n = (xc * LOG2E + ROUND) - ROUND;
-    float r = (xc - n * LN2_HI) - n * LN2_LO;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = (p * r * r + r) + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale * (float)keep;
-}
-
-float attention_expf(float x) { return softmax_expf(x); }
+float attention_expf(float x) { return nn_fast_expf(x); }
 
 /* add_decomposed_rel_pos and softmax on one query's logits row[h][w], in place:
  * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as softmax_rows_inplace
@@ -120,7 +87,7 @@ ROW_KERNEL_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h
     } else {
         #pragma omp simd reduction(+ : sum)
         for (int c = 0; c < N; c++) {
-            row[c] = softmax_expf(row[c] - mx);
+            row[c] = nn_fast_expf(row[c] - mx);
             sum += row[c];
         }
     }
