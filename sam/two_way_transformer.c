@@ -121,8 +121,10 @@ done:
     return rc;
 }
 
+/* out = a + b elementwise; "simd" because gcc -O2 leaves the loop scalar otherwise (the
+ * 4096 x 256 key adds were 6% of a click); elementwise, so the same bits either way */
 static void add(float *out, const float *a, const float *b, size_t n) {
-    #pragma omp parallel for schedule(static) if (n > 65536)
+    #pragma omp parallel for simd schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
