@@ -29,6 +29,7 @@ void softmax_rows_inplace(float *x, size_t rows, int cols) {
             }
         }
         float inv = (float)(1.0 / sum);
+        #pragma omp simd
         for (int c = 0; c < cols; c++) row[c] *= inv;
     }
 }

@@ -103,7 +103,7 @@ static int attention_forward(const tw_attention *a, float *out, const float *q_i
         nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
                     Nk);
         size_t n = (size_t)Nq * Nk;
-        #pragma omp parallel for schedule(static) if (n > 65536)
+        #pragma omp parallel for simd schedule(static) if (n > 65536) /* simd: see add() */
         for (size_t i = 0; i < n; i++) s[i] /= scale;
         softmax_rows_inplace(s, (size_t)Nq, Nk);
         /* o_h[Nq][d] = s @ v_h */
