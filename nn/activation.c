@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/fast_expf.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
 
@@ -13,34 +14,6 @@
 #else
 #define GELU_CLONES
 #endif
-
-/* exp(x) for x <= 0, vectorisable: x = n*ln2 + r, exp(r) by Cephes' degree-6 polynomial on
- * |r| <= ln2/2, 2^n from its bits; within 2 ulp. Below -87 it returns 0 (the clamp is a bit
- * select: gcc does not if-convert a float ?: under -ftrapping-math). */
-static inline float exp_nonpositive(float x) {
-    const float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f, ROUND = 12582912.0f;
-    const float LO = -87.0f;
-    int keep = x >= LO;
-    uint32_t xb, lob, mask = 0u - (uint32_t)keep, cb;
-    memcpy(&xb, &x, sizeof xb);
-    memcpy(&lob, &LO, sizeof lob);
-    cb = (xb & mask) | (lob & ~mask);
-    float xc;
-    memcpy(&xc, &cb, sizeof xc);
-    float n = (xc * LOG2E + ROUND) - ROUND;
-    float r = (xc - n * LN2_HI) - n * LN2_LO;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = (p * r * r + r) + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale * (float)keep;
-}
 
 /* GELU in fast mode: 0.5 x (1 + erf(x/sqrt2)) = 0.5 x erfc(-x/sqrt2), erfc by the Chebyshev
  * fit of Numerical Recipes (erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), relative error
@@ -60,7 +33,7 @@ static inline float gelu_fast(float x) {
     p = p * t + 0.37409196f;
     p = p * t + 1.00002368f;
     p = p * t - 1.26551223f;
-    float e = t * exp_nonpositive(p - z * z); /* erfc(|x|/sqrt2) */
+    float e = t * nn_fast_expf(p - z * z); /* erfc(|x|/sqrt2) */
     float f = 2.0f - e;
     /* erfc(-x/sqrt2): e for negative x, 2 - e otherwise (a bit select on the sign) */
     uint32_t xb, eb, fb;
