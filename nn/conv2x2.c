@@ -1,29 +1,9 @@
-/* The small convolutions of SAM's prompt encoder and mask decoder: 2x2 stride-2 kernels
- * (mask downscaling, output upscaling) and 1x1. The image encoder's general conv2d lives
- * in nn/conv2d.c. */
+/* The small convolutions of SAM's prompt encoder: 2x2 stride-2 kernels and 1x1 (mask
+ * downscaling). The mask decoder's transposed 2x2 convolutions are done channels-last in
+ * sam/mask_decoder.c; the image encoder's general conv2d lives in nn/conv2d.c. */
 #include "nn/gemm.h"
 
 #include "nn/nn.h"
-
-void conv_transpose2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias,
-                                   int IC, int OC, int H, int W, float *scratch) {
-    int HW = H * W, K = OC * 4;
-    /* scratch[(o,i,j)][HW] = weight viewed as [IC][(o,i,j)], transposed, @ inp[IC][HW] */
-    nn_sgemm(1, 0, K, HW, IC, 1.0f, weight, K, inp, HW, 0.0f, scratch, HW);
-    /* scatter each kernel tap to its place in the 2x larger map and add the bias */
-    int OW = 2 * W;
-    #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OC; o++) {
-        float b = bias ? bias[o] : 0.0f;
-        float *dst = out + (size_t)o * 4 * HW;
-        for (int t = 0; t < 4; t++) {
-            int i = t >> 1, j = t & 1;
-            const float *src = scratch + (size_t)(o * 4 + t) * HW;
-            for (int y = 0; y < H; y++)
-                for (int x = 0; x < W; x++) dst[(size_t)(2 * y + i) * OW + 2 * x + j] = src[y * W + x] + b;
-        }
-    }
-}
 
 void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
                          int H, int W) {

@@ -47,13 +47,6 @@ void relu_inplace(float *x, size_t n);
 /* softmax over each row of x[rows][cols], in place. */
 void softmax_rows_inplace(float *x, size_t rows, int cols);
 
-/* nn.ConvTranspose2d(IC, OC, kernel_size=2, stride=2) on a channel-first map, the kernels
- * never overlapping: out[o][2y+i][2x+j] = bias[o] + sum_c inp[c][y][x] * weight[c][o][i][j].
- * inp[IC][H][W] -> out[OC][2H][2W]; weight[IC][OC][2][2] (PyTorch's layout); bias may be NULL.
- * scratch holds OC*4*H*W floats. */
-void conv_transpose2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias,
-                                   int IC, int OC, int H, int W, float *scratch);
-
 /* nn.Conv2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W] -> out[OC][H/2][W/2] (H, W even);
  * weight[OC][IC][2][2], bias[OC] (may be NULL). */
 void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
