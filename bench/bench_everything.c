@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/samc_runtime.h"
 #include "nn/blas.h"
 #include "sam/automatic_mask_generator.h"
 #include "samc.h"
@@ -136,6 +137,7 @@ static void report(const char *tag, const run_times *t, int n_prompts, double of
 }
 
 int main(int argc, char **argv) {
+    bench_use_samc_runtime(argv);
     int side = argc > 1 ? atoi(argv[1]) : 32, threads = argc > 2 ? atoi(argv[2]) : 0;
     int enc_width = argc > 3 ? atoi(argv[3]) : 64;
     if (side < 1 || side > 1024 || threads < 0 || enc_width < 1 || enc_width > 4096) {

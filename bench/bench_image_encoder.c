@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/samc_runtime.h"
 #include "nn/blas.h"
 #include "nn/gemm.h"
 #include "sam/image_encoder.h"
@@ -79,11 +80,7 @@ static double forward_flop(const image_encoder *e) {
 }
 
 int main(int argc, char **argv) {
-    /* the thread runtimes' spin settings samc itself runs with (cli/samc.c) */
-    if (!getenv("SAMC_NO_REEXEC") && blas_set_runtime_env()) {
-        setenv("SAMC_NO_REEXEC", "1", 1);
-        execv("/proc/self/exe", argv);
-    }
+    bench_use_samc_runtime(argv);
     const char *shape = argc > 1 ? argv[1] : "b";
     int threads = argc > 2 ? atoi(argv[2]) : 0, img = argc > 3 ? atoi(argv[3]) : 1024;
     int depth_arg = argc > 4 ? atoi(argv[4]) : 0;
