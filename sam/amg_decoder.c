@@ -13,6 +13,7 @@
 #include "nn/gemm.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
+#include "sam/amg_layernorm.h"
 #include "sam/amg_mask_head.h"
 #include "sam/prompt_encoder.h"
 #include "util/err.h"
@@ -214,31 +215,15 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
 }
 
 /* keys = LayerNorm(src + delta) over each image token's C channels, and tk = keys + pe,
- * in one pass over the [HW][C] maps instead of three. The mean and variance are summed in
- * double over 8 fixed lanes (independent chains; a fixed order, so the same bits at any
- * thread count and in reference mode on any machine). */
+ * in one pass over the [HW][C] maps instead of three. */
 AMG_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
                         const float *w, const float *bias, int HW, int C) {
     for (int p = 0; p < HW; p++) {
         size_t o = (size_t)p * C;
         float *x = keys + o;
-        double s[8] = {0}, v[8] = {0};
         for (int c = 0; c < C; c++) x[c] = src[o + c] + delta[o + c];
-        int c8 = C & ~7;
-        for (int c = 0; c < c8; c += 8)
-            for (int l = 0; l < 8; l++) s[l] += x[c + l];
-        double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-        for (int c = c8; c < C; c++) sum += x[c];
-        double mean = sum / C;
-        for (int c = 0; c < c8; c += 8)
-            for (int l = 0; l < 8; l++) v[l] += (x[c + l] - mean) * (x[c + l] - mean);
-        double var = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-        for (int c = c8; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
-        float m = (float)mean, rstd = (float)(1.0 / sqrt(var / C + TW_LN_EPS));
-        for (int c = 0; c < C; c++) {
-            x[c] = (x[c] - m) * rstd * w[c] + bias[c];
-            tk[o + c] = x[c] + pe[o + c];
-        }
+        amg_layernorm_pixel(x, w, bias, C, TW_LN_EPS);
+        for (int c = 0; c < C; c++) tk[o + c] = x[c] + pe[o + c];
     }
 }
 

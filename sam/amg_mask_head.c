@@ -1,10 +1,10 @@
 /* The everything decoder's mask head, tiled (see sam/amg_mask_head.h). */
 #include "sam/amg_mask_head.h"
 
-#include <math.h>
 
 #include "nn/gemm.h"
 #include "nn/nn.h"
+#include "sam/amg_layernorm.h"
 
 #define TILE_ROWS 2       /* embedding rows per tile: 32 x 64-pixel tiles at G = 64 */
 #define LN2D_EPS 1e-6f    /* LayerNorm2d's default */
@@ -22,24 +22,6 @@ size_t amg_mask_head_scratch(int C, int G) {
 #define HEAD_CLONES
 #endif
 
-/* LayerNorm2d at one pixel over its C channels x[C] (contiguous), in place: mean and
- * variance summed in double over 8 fixed lanes (independent chains, a fixed order). */
-static inline void layernorm_pixel(float *x, const float *w, const float *b, int C) {
-    double s[8] = {0}, v[8] = {0};
-    int c8 = C & ~7;
-    for (int c = 0; c < c8; c += 8)
-        for (int l = 0; l < 8; l++) s[l] += x[c + l];
-    double sum = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
-    for (int c = c8; c < C; c++) sum += x[c];
-    double mean = sum / C;
-    for (int c = 0; c < c8; c += 8)
-        for (int l = 0; l < 8; l++) v[l] += (x[c + l] - mean) * (x[c + l] - mean);
-    double var = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-    for (int c = c8; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
-    float m = (float)mean, rstd = (float)(1.0 / sqrt(var / C + LN2D_EPS));
-    for (int c = 0; c < C; c++) x[c] = (x[c] - m) * rstd * w[c] + b[c];
-}
-
 /* The first transposed conv's taps a1[P][C4 x 2 x 2] (+ bias) to their pixels at 2x,
  * u1[4P][C4], each normalised over its channels. */
 HEAD_CLONES static void scatter_norm(const mask_decoder *md, const float *a1, float *u1, int P, int G, int C4) {
@@ -49,7 +31,7 @@ HEAD_CLONES static void scatter_norm(const mask_decoder *md, const float *a1, fl
         for (int t = 0; t < 4; t++) {
             float *dst = u1 + ((size_t)(2 * yy + (t >> 1)) * W2 + 2 * x + (t & 1)) * C4;
             for (int o = 0; o < C4; o++) dst[o] = a1[(size_t)q * K1 + 4 * o + t] + md->up0_b[o];
-            layernorm_pixel(dst, md->up1_w, md->up1_b, C4);
+            amg_layernorm_pixel(dst, md->up1_w, md->up1_b, C4, LN2D_EPS);
         }
     }
 }
