@@ -29,4 +29,42 @@ int cli_doubles(const char *cmd, const char *opt, const char *s, int n, double *
  * not, -1 on a bad value. */
 int cli_common_option(const char *cmd, int argc, char **argv, int *i);
 
+/* A command's options as a table for cli_parse, one row per option, ended by {0}. Write rows
+ * with the CLI_*_OPT macros below; they check the type of the destination. */
+typedef enum {
+    CLI_FLAG,   /* no value; sets *(int *)dst = 1 */
+    CLI_STRING, /* *(const char **)dst = the value */
+    CLI_INT,    /* *(int *)dst = an integer in [lo, hi] */
+    CLI_DOUBLE, /* *(double *)dst = a finite number, in [lo, hi] when lo < hi */
+    CLI_CUSTOM, /* parse(cmd, name, value, dst) checks and stores the value */
+} cli_kind;
+
+typedef struct {
+    const char *name;
+    const char *alias; /* a second name ("--out" beside "-o"), or NULL */
+    cli_kind kind;
+    void *dst;
+    double lo, hi;
+    /* CLI_CUSTOM: 0, or non-zero after printing a usage error (cli_usage_error's 2) */
+    int (*parse)(const char *cmd, const char *opt, const char *value, void *dst);
+} cli_option;
+
+#define CLI_TYPED(type, p) (1 ? (p) : (type *)0) /* a compile error unless p is a type * */
+#define CLI_FLAG_OPT(opt, p) {.name = (opt), .kind = CLI_FLAG, .dst = CLI_TYPED(int, p)}
+#define CLI_STRING_OPT(opt, p) {.name = (opt), .kind = CLI_STRING, .dst = CLI_TYPED(const char *, p)}
+#define CLI_INT_OPT(opt, p, min, max) \
+    {.name = (opt), .kind = CLI_INT, .dst = CLI_TYPED(int, p), .lo = (min), .hi = (max)}
+#define CLI_DOUBLE_OPT(opt, p, min, max) \
+    {.name = (opt), .kind = CLI_DOUBLE, .dst = CLI_TYPED(double, p), .lo = (min), .hi = (max)}
+#define CLI_CUSTOM_OPT(opt, fn, p) {.name = (opt), .kind = CLI_CUSTOM, .dst = (p), .parse = (fn)}
+
+/* Walks argv[1..argc-1] in order: -h/--help prints usage to stdout; the common options
+ * (cli_common_option) and opts' rows are consumed with their values checked; any other word
+ * starting with '-' (but "-" itself) is an unknown option; the rest are positional arguments,
+ * stored in args[0..max_args-1] and counted in *n_args (args and n_args may be NULL when
+ * max_args is 0). Returns -1 when the command should go on, else its exit code: 0 after -h,
+ * 2 after printing a usage error. */
+int cli_parse(const char *cmd, const char *usage, const cli_option *opts, int argc, char **argv, const char **args,
+              int max_args, int *n_args);
+
 #endif

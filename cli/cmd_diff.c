@@ -1,6 +1,5 @@
 /* samc diff A B: compares two traces (or a trace and a folder of reference .npy files). */
 #include <stdio.h>
-#include <string.h>
 
 #include "audit/audit.h"
 #include "cli/cli.h"
@@ -14,30 +13,13 @@ static const char *k_usage =
     "  Exit status 0 if every tensor is within REL, 3 if some are not, 1 on error.\n";
 
 int cmd_diff(int argc, char **argv) {
-    const char *a = NULL, *b = NULL;
+    const char *dirs[2];
     double threshold = 1e-4;
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option("diff", argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(k_usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--threshold")) {
-            const char *v = cli_value("diff", argc, argv, &i);
-            if (!v || cli_double("diff", "--threshold", v, &threshold)) return 2;
-        } else if (argv[i][0] == '-') {
-            return cli_usage_error("diff", "unknown option %s", argv[i]);
-        } else if (!a) {
-            a = argv[i];
-        } else if (!b) {
-            b = argv[i];
-        } else {
-            return cli_usage_error("diff", "too many arguments");
-        }
-    }
-    if (!a || !b) return cli_usage_error("diff", "need two folders");
-    int over = audit_diff_dirs(a, b, threshold, stdout);
+    const cli_option opts[] = {CLI_DOUBLE_OPT("--threshold", &threshold, 0, 0), {0}};
+    int n_dirs, rc = cli_parse("diff", k_usage, opts, argc, argv, dirs, 2, &n_dirs);
+    if (rc >= 0) return rc;
+    if (n_dirs < 2) return cli_usage_error("diff", "need two folders");
+    int over = audit_diff_dirs(dirs[0], dirs[1], threshold, stdout);
     if (over < 0) return cli_lib_error("diff");
     return over ? 3 : 0;
 }

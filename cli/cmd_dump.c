@@ -2,7 +2,6 @@
  * The format is recognised by its magic bytes; each format has its own dump_FORMAT. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -14,16 +13,15 @@
 
 #define DUMP_MAX_FILE_BYTES ((size_t)1 << 32)
 
-static void usage(FILE *fp) {
-    fprintf(fp, "usage: samc dump FILE -o OUT.npy [--threads N]\n\n"
-                "Writes the decoded samples of FILE as a NumPy array.\n"
-                "  PNG: uint8 or uint16, shape (H, W) for grey, (H, W, C) otherwise, after libpng's\n"
-                "       'expand' rules (palette -> RGB or RGBA, grey below 8 bits scaled to 0..255,\n"
-                "       tRNS -> an alpha channel, 16-bit samples kept).\n"
-                "  NIfTI (.nii, .nii.gz, .hdr/.img): float32 of the scaled values (raw * scl_slope +\n"
-                "       scl_inter, which nibabel's get_fdata() computes in float64), shape\n"
-                "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n");
-}
+static const char k_usage[] =
+    "usage: samc dump FILE -o OUT.npy [--threads N]\n\n"
+    "Writes the decoded samples of FILE as a NumPy array.\n"
+    "  PNG: uint8 or uint16, shape (H, W) for grey, (H, W, C) otherwise, after libpng's\n"
+    "       'expand' rules (palette -> RGB or RGBA, grey below 8 bits scaled to 0..255,\n"
+    "       tRNS -> an alpha channel, 16-bit samples kept).\n"
+    "  NIfTI (.nii, .nii.gz, .hdr/.img): float32 of the scaled values (raw * scl_slope +\n"
+    "       scl_inter, which nibabel's get_fdata() computes in float64), shape\n"
+    "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n";
 
 /* PNG: (H, W) or (H, W, C) of uint8 / uint16. */
 static int dump_png(const char *path, const unsigned char *buf, size_t len, const char *out) {
@@ -54,30 +52,15 @@ static int dump_nifti(const char *path, const char *out) {
 
 int cmd_dump(int argc, char **argv) {
     const char *cmd = "dump", *in = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option(cmd, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "-o")) {
-            if (!(out = cli_value(cmd, argc, argv, &i))) return 2;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error(cmd, "unknown option %s", argv[i]);
-        } else if (in) {
-            return cli_usage_error(cmd, "one input file only (got '%s' and '%s')", in, argv[i]);
-        } else {
-            in = argv[i];
-        }
-    }
+    const cli_option opts[] = {CLI_STRING_OPT("-o", &out), {0}};
+    int rc = cli_parse(cmd, k_usage, opts, argc, argv, &in, 1, NULL);
+    if (rc >= 0) return rc;
     if (!in) return cli_usage_error(cmd, "no input file");
     if (!out) return cli_usage_error(cmd, "no output file (-o OUT.npy)");
 
     unsigned char *buf;
     size_t len;
     if (read_whole_file(in, DUMP_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
-    int rc;
     if (png_is_png(buf, len)) rc = dump_png(in, buf, len, out);
     else if (nifti_is_nifti(in, buf, len)) rc = dump_nifti(in, out);
     else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);

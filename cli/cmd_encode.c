@@ -1,7 +1,6 @@
 /* samc encode: the image embedding of one image (SamPredictor.set_image, then .features). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -19,24 +18,10 @@ static const char *k_usage =
 
 int cmd_encode(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option(CMD, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(k_usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "-m")) {
-            if (!(model = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "-i")) {
-            if (!(image = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "-o")) {
-            if (!(out = cli_value(CMD, argc, argv, &i))) return 2;
-        } else {
-            return cli_usage_error(CMD, "unknown option %s", a);
-        }
-    }
+    const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image),
+                               CLI_STRING_OPT("-o", &out), {0}};
+    int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
+    if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
     if (!image) return cli_usage_error(CMD, "no image (-i IMAGE)");
     if (!out) return cli_usage_error(CMD, "no output file (-o EMBEDDING.npy)");
@@ -44,7 +29,8 @@ int cmd_encode(int argc, char **argv) {
     sam_model *m = NULL;
     sam_predictor *p = NULL;
     uint8_t *rgb = NULL;
-    int h, w, rc = 1;
+    int h, w;
+    rc = 1;
     if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
     if (sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);

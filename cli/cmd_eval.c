@@ -10,28 +10,50 @@
 #include "util/err.h"
 #include "util/file.h"
 
-static void usage(void) {
-    printf("usage: samc eval -m MODEL.samw (--data CONFIG | --images DIR --masks DIR) -o OUT [options]\n"
-           "Runs the study's experiments on every image of a data set; one results file per image\n"
-           "in OUT/results, so a killed run resumes where it stopped (run the same command again).\n"
-           "  --data CONFIG       a data set config (eval/datasets/*.conf, format: eval/DATASETS.md)\n"
-           "  --root DIR          the data folder (overrides the config's root)\n"
-           "  --images DIR --masks DIR   the authors' layout without a config: a binary task\n"
-           "  --task NAME         the task name of --images/--masks (default: binary)\n"
-           "  --experiments LIST  modes,iterative,placement,size,everything (default: all but\n"
-           "                      everything, which runs the automatic mask generator per image)\n"
-           "  --amg-points-per-side N, --amg-pred-iou-thresh X, --amg-stability-thresh X\n"
-           "                      the everything experiment's generator (official defaults 32,\n"
-           "                      0.88, 0.95; small models need lower thresholds)\n"
-           "  --clicks N          clicks per iterative sequence (default 9)\n"
-           "  --click-label RULE  paper (positive iff the full label map is set; default) or class\n"
-           "  --feedback-logits   iterative: also feed the previous low-res logits back (extension)\n"
-           "  --seed S            placement draws (default 1)\n"
-           "  --shard I/N         only the images whose id hashes to shard I of N (0 <= I < N);\n"
-           "                      combine the shards' folders with samc merge\n"
-           "  --cache DIR         embedding cache folder (default OUT/cache); --no-cache: none\n"
-           "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
-           "Then: samc report OUT\n");
+static const char k_usage[] =
+    "usage: samc eval -m MODEL.samw (--data CONFIG | --images DIR --masks DIR) -o OUT [options]\n"
+    "Runs the study's experiments on every image of a data set; one results file per image\n"
+    "in OUT/results, so a killed run resumes where it stopped (run the same command again).\n"
+    "  --data CONFIG       a data set config (eval/datasets/*.conf, format: eval/DATASETS.md)\n"
+    "  --root DIR          the data folder (overrides the config's root)\n"
+    "  --images DIR --masks DIR   the authors' layout without a config: a binary task\n"
+    "  --task NAME         the task name of --images/--masks (default: binary)\n"
+    "  --experiments LIST  modes,iterative,placement,size,everything (default: all but\n"
+    "                      everything, which runs the automatic mask generator per image)\n"
+    "  --amg-points-per-side N, --amg-pred-iou-thresh X, --amg-stability-thresh X\n"
+    "                      the everything experiment's generator (official defaults 32,\n"
+    "                      0.88, 0.95; small models need lower thresholds)\n"
+    "  --clicks N          clicks per iterative sequence (default 9)\n"
+    "  --click-label RULE  paper (positive iff the full label map is set; default) or class\n"
+    "  --feedback-logits   iterative: also feed the previous low-res logits back (extension)\n"
+    "  --seed S            placement draws (default 1)\n"
+    "  --shard I/N         only the images whose id hashes to shard I of N (0 <= I < N);\n"
+    "                      combine the shards' folders with samc merge\n"
+    "  --cache DIR         embedding cache folder (default OUT/cache); --no-cache: none\n"
+    "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
+    "Then: samc report OUT\n";
+
+static int parse_experiments(const char *cmd, const char *opt, const char *v, void *bits) {
+    if (!strcmp(v, "all")) *(unsigned *)bits = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
+    else if (experiments_parse(v, bits)) return cli_usage_error(cmd, "%s: %s", opt, samc_errmsg());
+    return 0;
+}
+
+static int parse_click_label(const char *cmd, const char *opt, const char *v, void *rule) {
+    if (!strcmp(v, "paper")) *(click_label_rule *)rule = CLICK_LABEL_FULL_MAP;
+    else if (!strcmp(v, "class")) *(click_label_rule *)rule = CLICK_LABEL_CLASS_MASK;
+    else return cli_usage_error(cmd, "%s: paper or class, not '%s'", opt, v);
+    return 0;
+}
+
+/* I/N: this run does the images of shard I of N */
+static int parse_shard(const char *cmd, const char *opt, const char *v, void *options) {
+    runner_options *o = options;
+    int si, sn, used = 0;
+    if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] || sn < 1 || sn > 100000 || si < 0 || si >= sn)
+        return cli_usage_error(cmd, "%s: expected I/N with 0 <= I < N, got '%s'", opt, v);
+    o->shard_i = si, o->shard_n = sn;
+    return 0;
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -41,65 +63,32 @@ int cmd_eval(int argc, char **argv) {
     o.exp = (experiment_options){.experiments = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE,
                                  .clicks = 9, .seed = 1, .click_rule = CLICK_LABEL_FULL_MAP};
     sam_amg_params_default(&o.exp.amg);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        long n;
-        int c = cli_common_option(cmd, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
-            return 0;
-        }
-        if (!strcmp(a, "--feedback-logits")) {
-            o.exp.feedback_logits = 1;
-            continue;
-        }
-        if (!strcmp(a, "--no-cache")) {
-            o.cache_dir = "";
-            continue;
-        }
-        if (a[0] != '-') return cli_usage_error(cmd, "unexpected argument '%s'", a);
-        if (!(v = cli_value(cmd, argc, argv, &i))) return 2;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--out")) o.out = v;
-        else if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--root")) root = v;
-        else if (!strcmp(a, "--images")) images = v;
-        else if (!strcmp(a, "--masks")) masks = v;
-        else if (!strcmp(a, "--task")) task = v;
-        else if (!strcmp(a, "--cache")) o.cache_dir = v;
-        else if (!strcmp(a, "--amg-points-per-side")) {
-            if (cli_int(cmd, a, v, 1, 1024, &n)) return 2;
-            o.exp.amg.points_per_side = (int)n;
-        } else if (!strcmp(a, "--amg-pred-iou-thresh") || !strcmp(a, "--amg-stability-thresh")) {
-            double d;
-            if (cli_double(cmd, a, v, &d)) return 2;
-            if (d < 0 || d > 1) return cli_usage_error(cmd, "%s: a threshold in [0, 1], not %s", a, v);
-            if (a[6] == 'p') o.exp.amg.pred_iou_thresh = d;
-            else o.exp.amg.stability_score_thresh = d;
-        } else if (!strcmp(a, "--experiments")) {
-            if (!strcmp(v, "all")) o.exp.experiments = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
-            else if (experiments_parse(v, &o.exp.experiments)) return cli_usage_error(cmd, "--experiments: %s", samc_errmsg());
-        } else if (!strcmp(a, "--clicks")) {
-            if (cli_int(cmd, a, v, 1, 100, &n)) return 2;
-            o.exp.clicks = (int)n;
-        } else if (!strcmp(a, "--seed")) {
-            if (cli_int(cmd, a, v, 0, 0x7fffffffL, &n)) return 2;
-            o.exp.seed = (uint64_t)n;
-        } else if (!strcmp(a, "--click-label")) {
-            if (!strcmp(v, "paper")) o.exp.click_rule = CLICK_LABEL_FULL_MAP;
-            else if (!strcmp(v, "class")) o.exp.click_rule = CLICK_LABEL_CLASS_MASK;
-            else return cli_usage_error(cmd, "--click-label: paper or class, not '%s'", v);
-        } else if (!strcmp(a, "--shard")) {
-            int si, sn, used = 0;
-            if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] || sn < 1 || sn > 100000 || si < 0 || si >= sn)
-                return cli_usage_error(cmd, "--shard: expected I/N with 0 <= I < N, got '%s'", v);
-            o.shard_i = si, o.shard_n = sn;
-        } else {
-            return cli_usage_error(cmd, "unknown option %s", a);
-        }
-    }
+    int seed = 1, no_cache = 0;
+    const cli_option opts[] = {
+        {.name = "-m", .alias = "--model", .kind = CLI_STRING, .dst = &model},
+        {.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &o.out},
+        CLI_STRING_OPT("--data", &data),
+        CLI_STRING_OPT("--root", &root),
+        CLI_STRING_OPT("--images", &images),
+        CLI_STRING_OPT("--masks", &masks),
+        CLI_STRING_OPT("--task", &task),
+        CLI_STRING_OPT("--cache", &o.cache_dir),
+        CLI_FLAG_OPT("--no-cache", &no_cache),
+        CLI_CUSTOM_OPT("--experiments", parse_experiments, &o.exp.experiments),
+        CLI_INT_OPT("--amg-points-per-side", &o.exp.amg.points_per_side, 1, 1024),
+        CLI_DOUBLE_OPT("--amg-pred-iou-thresh", &o.exp.amg.pred_iou_thresh, 0, 1),
+        CLI_DOUBLE_OPT("--amg-stability-thresh", &o.exp.amg.stability_score_thresh, 0, 1),
+        CLI_INT_OPT("--clicks", &o.exp.clicks, 1, 100),
+        CLI_CUSTOM_OPT("--click-label", parse_click_label, &o.exp.click_rule),
+        CLI_FLAG_OPT("--feedback-logits", &o.exp.feedback_logits),
+        CLI_INT_OPT("--seed", &seed, 0, 0x7fffffffL),
+        CLI_CUSTOM_OPT("--shard", parse_shard, &o),
+        {0},
+    };
+    int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
+    if (rc >= 0) return rc;
+    o.exp.seed = (uint64_t)seed;
+    if (no_cache) o.cache_dir = "";
     if (!model) return cli_usage_error(cmd, "no model (-m MODEL.samw)");
     if (!o.out) return cli_usage_error(cmd, "no output folder (-o OUT)");
     if (!data == !(images || masks)) return cli_usage_error(cmd, "give either --data CONFIG or --images DIR --masks DIR");
@@ -118,7 +107,7 @@ int cmd_eval(int argc, char **argv) {
     } else if (dataset_config_png_dirs(images, masks, task, &c)) {
         return cli_lib_error(cmd);
     }
-    int rc = eval_run(model, &c, &o) ? cli_lib_error(cmd) : 0;
+    rc = eval_run(model, &c, &o) ? cli_lib_error(cmd) : 0;
     dataset_config_free(&c);
     free(text);
     return rc;

@@ -11,40 +11,38 @@
 #include "util/err.h"
 #include "util/file.h"
 
-static void usage(FILE *fp) {
-    fprintf(fp,
-            "usage: samc everything -m MODEL.samw -i IMAGE -o DIR [options]\n"
-            "\n"
-            "Segments everything in IMAGE as SamAutomaticMaskGenerator does: prompts the model\n"
-            "with a grid of points (on the image and optionally on crops of it), filters the masks\n"
-            "by predicted IoU and stability, and removes duplicates with box NMS. Writes\n"
-            "DIR/masks.npy (bool N x H x W, in output order), DIR/annotations.json (the official\n"
-            "records: area, bbox XYWH, predicted_iou, point_coords, stability_score, crop_box, and\n"
-            "segmentation in the RLE modes) and DIR/overlay.png. Defaults are the official ones.\n"
-            "\n"
-            "  --points-per-side N               32\n"
-            "  --points-per-batch N              64\n"
-            "  --pred-iou-thresh X               0.88 (0 disables the filter)\n"
-            "  --stability-score-thresh X        0.95 (0 disables the filter)\n"
-            "  --stability-score-offset X        1.0\n"
-            "  --box-nms-thresh X                0.7\n"
-            "  --crop-n-layers N                 0\n"
-            "  --crop-nms-thresh X               0.7\n"
-            "  --crop-overlap-ratio X            0.3413 (512/1500)\n"
-            "  --crop-n-points-downscale-factor N  1\n"
-            "  --min-mask-region-area N          0 (> 0 fills small holes, removes small islands)\n"
-            "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
-            "  --verbose                         report the time of each stage\n"
-            "  --threads N                       worker threads (default: all cores)\n");
-}
+static const char k_usage[] =
+    "usage: samc everything -m MODEL.samw -i IMAGE -o DIR [options]\n"
+    "\n"
+    "Segments everything in IMAGE as SamAutomaticMaskGenerator does: prompts the model\n"
+    "with a grid of points (on the image and optionally on crops of it), filters the masks\n"
+    "by predicted IoU and stability, and removes duplicates with box NMS. Writes\n"
+    "DIR/masks.npy (bool N x H x W, in output order), DIR/annotations.json (the official\n"
+    "records: area, bbox XYWH, predicted_iou, point_coords, stability_score, crop_box, and\n"
+    "segmentation in the RLE modes) and DIR/overlay.png. Defaults are the official ones.\n"
+    "\n"
+    "  --points-per-side N               32\n"
+    "  --points-per-batch N              64\n"
+    "  --pred-iou-thresh X               0.88 (0 disables the filter)\n"
+    "  --stability-score-thresh X        0.95 (0 disables the filter)\n"
+    "  --stability-score-offset X        1.0\n"
+    "  --box-nms-thresh X                0.7\n"
+    "  --crop-n-layers N                 0\n"
+    "  --crop-nms-thresh X               0.7\n"
+    "  --crop-overlap-ratio X            0.3413 (512/1500)\n"
+    "  --crop-n-points-downscale-factor N  1\n"
+    "  --min-mask-region-area N          0 (> 0 fills small holes, removes small islands)\n"
+    "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
+    "  --verbose                         report the time of each stage\n"
+    "  --threads N                       worker threads (default: all cores)\n";
 
-/* The numeric options: name, where the value goes, integer range or real. */
-typedef struct {
-    const char *name;
-    int *i;
-    double *d;
-    long lo, hi;
-} num_option;
+static int parse_output_mode(const char *cmd, const char *opt, const char *v, void *mode) {
+    if (!strcmp(v, "binary_mask")) *(seg_mode *)mode = SEG_BINARY_MASK;
+    else if (!strcmp(v, "uncompressed_rle")) *(seg_mode *)mode = SEG_UNCOMPRESSED_RLE;
+    else if (!strcmp(v, "coco_rle")) *(seg_mode *)mode = SEG_COCO_RLE;
+    else return cli_usage_error(cmd, "%s: expected binary_mask, uncompressed_rle or coco_rle, got '%s'", opt, v);
+    return 0;
+}
 
 int cmd_everything(int argc, char **argv) {
     const char *cmd = "everything", *model_path = NULL, *image_path = NULL, *out_dir = NULL;
@@ -52,68 +50,34 @@ int cmd_everything(int argc, char **argv) {
     sam_amg_params_default(&p);
     int min_area = 0, verbose = 0;
     seg_mode mode = SEG_BINARY_MASK;
-    const num_option opts[] = {
-        {"--points-per-side", &p.points_per_side, NULL, 1, 1024},
-        {"--points-per-batch", &p.points_per_batch, NULL, 1, 1024},
-        {"--pred-iou-thresh", NULL, &p.pred_iou_thresh, 0, 0},
-        {"--stability-score-thresh", NULL, &p.stability_score_thresh, 0, 0},
-        {"--stability-score-offset", NULL, &p.stability_score_offset, 0, 0},
-        {"--box-nms-thresh", NULL, &p.box_nms_thresh, 0, 0},
-        {"--crop-n-layers", &p.crop_n_layers, NULL, 0, 6},
-        {"--crop-nms-thresh", NULL, &p.crop_nms_thresh, 0, 0},
-        {"--crop-overlap-ratio", NULL, &p.crop_overlap_ratio, 0, 0},
-        {"--crop-n-points-downscale-factor", &p.crop_n_points_downscale_factor, NULL, 1, 1024},
-        {"--min-mask-region-area", &min_area, NULL, 0, 1L << 30},
+    const cli_option opts[] = {
+        CLI_STRING_OPT("-m", &model_path),
+        CLI_STRING_OPT("-i", &image_path),
+        CLI_STRING_OPT("-o", &out_dir),
+        CLI_INT_OPT("--points-per-side", &p.points_per_side, 1, 1024),
+        CLI_INT_OPT("--points-per-batch", &p.points_per_batch, 1, 1024),
+        CLI_DOUBLE_OPT("--pred-iou-thresh", &p.pred_iou_thresh, 0, 0),
+        CLI_DOUBLE_OPT("--stability-score-thresh", &p.stability_score_thresh, 0, 0),
+        CLI_DOUBLE_OPT("--stability-score-offset", &p.stability_score_offset, 0, 0),
+        CLI_DOUBLE_OPT("--box-nms-thresh", &p.box_nms_thresh, 0, 0),
+        CLI_INT_OPT("--crop-n-layers", &p.crop_n_layers, 0, 6),
+        CLI_DOUBLE_OPT("--crop-nms-thresh", &p.crop_nms_thresh, 0, 0),
+        CLI_DOUBLE_OPT("--crop-overlap-ratio", &p.crop_overlap_ratio, 0, 0),
+        CLI_INT_OPT("--crop-n-points-downscale-factor", &p.crop_n_points_downscale_factor, 1, 1024),
+        CLI_INT_OPT("--min-mask-region-area", &min_area, 0, 1L << 30),
+        CLI_CUSTOM_OPT("--output-mode", parse_output_mode, &mode),
+        CLI_FLAG_OPT("--verbose", &verbose),
+        {0},
     };
-    for (int i = 1; i < argc; i++) {
-        int common = cli_common_option(cmd, argc, argv, &i);
-        if (common < 0) return 2;
-        if (common) continue;
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--verbose")) {
-            verbose = 1;
-            continue;
-        }
-        const char **target = !strcmp(a, "-m") ? &model_path : !strcmp(a, "-i") ? &image_path
-                              : !strcmp(a, "-o") ? &out_dir : NULL;
-        if (target) {
-            if (!(*target = cli_value(cmd, argc, argv, &i))) return 2;
-            continue;
-        }
-        if (!strcmp(a, "--output-mode")) {
-            const char *v = cli_value(cmd, argc, argv, &i);
-            if (!v) return 2;
-            if (!strcmp(v, "binary_mask")) mode = SEG_BINARY_MASK;
-            else if (!strcmp(v, "uncompressed_rle")) mode = SEG_UNCOMPRESSED_RLE;
-            else if (!strcmp(v, "coco_rle")) mode = SEG_COCO_RLE;
-            else
-                return cli_usage_error(cmd, "--output-mode: expected binary_mask, uncompressed_rle or coco_rle, got '%s'",
-                                       v);
-            continue;
-        }
-        size_t k = 0;
-        while (k < sizeof opts / sizeof opts[0] && strcmp(a, opts[k].name)) k++;
-        if (k == sizeof opts / sizeof opts[0]) return cli_usage_error(cmd, "unknown option '%s'", a);
-        const char *v = cli_value(cmd, argc, argv, &i);
-        if (!v) return 2;
-        if (opts[k].i) {
-            long x;
-            if (cli_int(cmd, a, v, opts[k].lo, opts[k].hi, &x)) return 2;
-            *opts[k].i = (int)x;
-        } else if (cli_double(cmd, a, v, opts[k].d)) {
-            return 2;
-        }
-    }
+    int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
+    if (rc >= 0) return rc;
     if (!model_path || !image_path || !out_dir) return cli_usage_error(cmd, "needs -m MODEL, -i IMAGE and -o DIR");
     p.min_mask_region_area = min_area;
     if (sam_amg_params_check(&p)) return cli_usage_error(cmd, "%s", samc_errmsg());
 
     uint8_t *rgb = NULL;
-    int h = 0, w = 0, rc = 1;
+    int h = 0, w = 0;
+    rc = 1;
     sam_model *m = NULL;
     sam_predictor *pred = NULL;
     amg_model am = {0};

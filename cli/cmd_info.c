@@ -2,7 +2,6 @@
  * The format is recognised by its magic bytes; each format has its own info_FORMAT. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -13,11 +12,10 @@
 
 #define INFO_MAX_FILE_BYTES ((size_t)1 << 32)
 
-static void usage(FILE *fp) {
-    fprintf(fp, "usage: samc info FILE [--threads N]\n\n"
-                "Prints the header facts of FILE (PNG: the chunks before the image data, CRCs checked)\n"
-                "and what 'samc dump' would write for it.\n");
-}
+static const char k_usage[] =
+    "usage: samc info FILE [--threads N]\n\n"
+    "Prints the header facts of FILE (PNG: the chunks before the image data, CRCs checked)\n"
+    "and what 'samc dump' would write for it.\n";
 
 static int info_png(const char *path, const unsigned char *buf, size_t len) {
     png_header h;
@@ -47,27 +45,13 @@ static int info_nifti(const char *path) {
 
 int cmd_info(int argc, char **argv) {
     const char *cmd = "info", *in = NULL;
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option(cmd, argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error(cmd, "unknown option %s", argv[i]);
-        } else if (in) {
-            return cli_usage_error(cmd, "one input file only (got '%s' and '%s')", in, argv[i]);
-        } else {
-            in = argv[i];
-        }
-    }
+    int rc = cli_parse(cmd, k_usage, NULL, argc, argv, &in, 1, NULL);
+    if (rc >= 0) return rc;
     if (!in) return cli_usage_error(cmd, "no input file");
 
     unsigned char *buf;
     size_t len;
     if (read_whole_file(in, INFO_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
-    int rc;
     if (png_is_png(buf, len)) rc = info_png(in, buf, len);
     else if (nifti_is_nifti(in, buf, len)) rc = info_nifti(in);
     else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);

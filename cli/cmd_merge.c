@@ -10,17 +10,17 @@
 #include "eval/results.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/mem.h"
 
 #define MAX_RESULTS_FILE (256u << 20)
 
-static void usage(void) {
-    printf("usage: samc merge OUT1 OUT2 ... -o OUT\n"
-           "Copies the per-image results of several run folders (e.g. the shards of a SLURM job\n"
-           "array) into OUT, after checking that they were made with the same model, data set\n"
-           "and options (run.conf) and that every results file is intact. An image present in\n"
-           "two inputs (or already in OUT) must have identical results. Nothing is written\n"
-           "unless every check passes. Then: samc report OUT\n");
-}
+static const char k_usage[] =
+    "usage: samc merge OUT1 OUT2 ... -o OUT\n"
+    "Copies the per-image results of several run folders (e.g. the shards of a SLURM job\n"
+    "array) into OUT, after checking that they were made with the same model, data set\n"
+    "and options (run.conf) and that every results file is intact. An image present in\n"
+    "two inputs (or already in OUT) must have identical results. Nothing is written\n"
+    "unless every check passes. Then: samc report OUT\n";
 
 /* The bytes of a file, or of DIR/NAME; NULL (with a message) if it cannot be read. */
 static unsigned char *slurp(const char *dir, const char *name, size_t *len) {
@@ -151,30 +151,17 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
 
 int cmd_merge(int argc, char **argv) {
     const char *cmd = "merge", *out = NULL;
-    const char **in = calloc((size_t)argc, sizeof *in);
-    int n_in = 0, rc = 0;
-    if (!in) return cli_error(cmd, "out of memory");
-    for (int i = 1; i < argc && rc == 0; i++) {
-        const char *a = argv[i];
-        int c = cli_common_option(cmd, argc, argv, &i);
-        if (c < 0) rc = 2;
-        else if (c) continue;
-        else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage();
-            free(in);
-            return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-            if (!(out = cli_value(cmd, argc, argv, &i))) rc = 2;
-        } else if (a[0] == '-') {
-            rc = cli_usage_error(cmd, "unknown option %s", a);
-        } else {
-            in[n_in++] = a;
-        }
-    }
-    if (rc == 0 && (!out || n_in < 1)) rc = cli_usage_error(cmd, "give the run folders to merge and -o OUT");
+    const char **in = xcalloc_array((size_t)argc, sizeof *in);
+    if (!in) return cli_lib_error(cmd);
+    const cli_option opts[] = {{.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &out}, {0}};
+    int n_in = 0, rc = cli_parse(cmd, k_usage, opts, argc, argv, in, argc, &n_in);
     size_t n = 0;
-    if (rc == 0 && merge(in, n_in, out, &n)) rc = cli_lib_error(cmd);
-    if (rc == 0) printf("samc merge: %zu results files from %d folders into %s\n", n, n_in, out);
+    if (rc < 0 && (!out || n_in < 1)) {
+        rc = cli_usage_error(cmd, "give the run folders to merge and -o OUT");
+    } else if (rc < 0) {
+        rc = merge(in, n_in, out, &n) ? cli_lib_error(cmd) : 0;
+        if (rc == 0) printf("samc merge: %zu results files from %d folders into %s\n", n, n_in, out);
+    }
     free(in);
     return rc;
 }

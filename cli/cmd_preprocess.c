@@ -21,34 +21,18 @@ static const char *k_usage =
 
 int cmd_preprocess(int argc, char **argv) {
     const char *image = NULL, *dir = NULL;
-    long img_size = 1024;
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option("preprocess", argc, argv, &i);
-        if (c < 0) return 2;
-        if (c) continue;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(k_usage, stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--img-size")) {
-            const char *v = cli_value("preprocess", argc, argv, &i);
-            if (!v || cli_int("preprocess", "--img-size", v, 16, 8192, &img_size)) return 2;
-        } else if (!strcmp(argv[i], "-o")) {
-            if (!(dir = cli_value("preprocess", argc, argv, &i))) return 2;
-        } else if (argv[i][0] == '-') {
-            return cli_usage_error("preprocess", "unknown option %s", argv[i]);
-        } else if (!image) {
-            image = argv[i];
-        } else {
-            return cli_usage_error("preprocess", "too many arguments");
-        }
-    }
+    int S = 1024;
+    const cli_option opts[] = {CLI_INT_OPT("--img-size", &S, 16, 8192), CLI_STRING_OPT("-o", &dir), {0}};
+    int rc = cli_parse("preprocess", k_usage, opts, argc, argv, &image, 1, NULL);
+    if (rc >= 0) return rc;
     if (!image) return cli_usage_error("preprocess", "no input image");
     if (!dir) return cli_usage_error("preprocess", "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error("preprocess", "output folder name too long");
 
     uint8_t *rgb = NULL, *resized = NULL;
     float *x = NULL;
-    int h, w, nh, nw, S = (int)img_size, rc = 1;
+    int h, w, nh, nw;
+    rc = 1;
     if (image_read_rgb8(image, &rgb, &h, &w)) {
         cli_lib_error("preprocess");
         goto done;

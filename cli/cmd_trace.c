@@ -24,25 +24,10 @@ static const char *k_usage =
 int cmd_trace(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *dir = NULL;
     cli_prompt cp = {0};
-    for (int i = 1; i < argc; i++) {
-        int c = cli_common_option(CMD, argc, argv, &i);
-        if (!c) c = cli_prompt_option(CMD, argc, argv, &i, &cp);
-        if (c < 0) return 2;
-        if (c) continue;
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(k_usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "-m")) {
-            if (!(model = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "-i")) {
-            if (!(image = cli_value(CMD, argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "-o")) {
-            if (!(dir = cli_value(CMD, argc, argv, &i))) return 2;
-        } else {
-            return cli_usage_error(CMD, "unknown option %s", a);
-        }
-    }
+    const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &dir),
+                               CLI_PROMPT_OPTIONS(&cp), {0}};
+    int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
+    if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
     if (!image) return cli_usage_error(CMD, "no image (-i IMAGE)");
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
@@ -53,7 +38,8 @@ int cmd_trace(int argc, char **argv) {
     uint8_t *rgb = NULL;
     sam_prediction r = {0};
     sam_prompt pr;
-    int h, w, rc = 1, tracing = 0;
+    int h, w, tracing = 0;
+    rc = 1;
     if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, &pr)) goto done;
     if (audit_trace_start(dir)) {
         cli_lib_error(CMD);

@@ -1,42 +1,26 @@
 #include "cli/prompt_options.h"
 
 #include <stdio.h>
-#include <string.h>
 
-#include "cli/cli.h"
 #include "io/image.h"
 
-int cli_prompt_option(const char *cmd, int argc, char **argv, int *i, cli_prompt *p) {
-    const char *a = argv[*i], *v;
-    if (!strcmp(a, "--point")) {
-        double pt[3];
-        if (!(v = cli_value(cmd, argc, argv, i)) || cli_doubles(cmd, "--point", v, 3, pt)) return -1;
-        if (p->n_points == CLI_MAX_POINTS) {
-            cli_usage_error(cmd, "at most %d points", CLI_MAX_POINTS);
-            return -1;
-        }
-        if (pt[2] != 0.0 && pt[2] != 1.0) {
-            cli_usage_error(cmd, "--point %s: the label must be 1 (foreground) or 0 (background)", v);
-            return -1;
-        }
-        p->points[2 * p->n_points] = pt[0];
-        p->points[2 * p->n_points + 1] = pt[1];
-        p->labels[p->n_points++] = (int)pt[2];
-        return 1;
-    }
-    if (!strcmp(a, "--box")) {
-        if (!(v = cli_value(cmd, argc, argv, i)) || cli_doubles(cmd, "--box", v, 4, p->box)) return -1;
-        p->has_box = 1;
-        return 1;
-    }
-    if (!strcmp(a, "--mask-input")) {
-        if (!(p->mask_path = cli_value(cmd, argc, argv, i))) return -1;
-        return 1;
-    }
-    if (!strcmp(a, "--multimask")) {
-        p->multimask = 1;
-        return 1;
-    }
+int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *dst) {
+    cli_prompt *p = dst;
+    double pt[3];
+    if (cli_doubles(cmd, opt, value, 3, pt)) return -1;
+    if (p->n_points == CLI_MAX_POINTS) return cli_usage_error(cmd, "at most %d points", CLI_MAX_POINTS);
+    if (pt[2] != 0.0 && pt[2] != 1.0)
+        return cli_usage_error(cmd, "%s %s: the label must be 1 (foreground) or 0 (background)", opt, value);
+    p->points[2 * p->n_points] = pt[0];
+    p->points[2 * p->n_points + 1] = pt[1];
+    p->labels[p->n_points++] = (int)pt[2];
+    return 0;
+}
+
+int cli_prompt_box(const char *cmd, const char *opt, const char *value, void *dst) {
+    cli_prompt *p = dst;
+    if (cli_doubles(cmd, opt, value, 4, p->box)) return -1;
+    p->has_box = 1;
     return 0;
 }
 

@@ -1,8 +1,9 @@
-/* The prompt options shared by `samc predict` and `samc trace`:
+/* The prompt options shared by `samc predict` and `samc trace`, as rows of their cli_parse tables:
  *   --point X,Y,LABEL (repeatable)  --box X0,Y0,X1,Y1  --mask-input LOWRES.npy  --multimask */
 #ifndef SAMC_CLI_PROMPT_OPTIONS_H
 #define SAMC_CLI_PROMPT_OPTIONS_H
 
+#include "cli/cli.h"
 #include "io/npy.h"
 #include "samc.h"
 
@@ -19,9 +20,16 @@ typedef struct {
     npy_array mask; /* loaded by cli_prompt_load */
 } cli_prompt;
 
-/* If argv[*i] is a prompt option, consumes it (and its value) and returns 1; 0 if it is not
- * one; -1 after printing a usage error. */
-int cli_prompt_option(const char *cmd, int argc, char **argv, int *i, cli_prompt *p);
+/* The rows of the prompt options for a cli_parse table, storing into the cli_prompt *p. */
+#define CLI_PROMPT_OPTIONS(p)                                                                     \
+    CLI_CUSTOM_OPT("--point", cli_prompt_point, CLI_TYPED(cli_prompt, p)),                                    \
+        CLI_CUSTOM_OPT("--box", cli_prompt_box, CLI_TYPED(cli_prompt, p)),                                    \
+        CLI_STRING_OPT("--mask-input", &(p)->mask_path), CLI_FLAG_OPT("--multimask", &(p)->multimask)
+
+/* CLI_CUSTOM parsers of --point X,Y,LABEL (appends a point) and --box X0,Y0,X1,Y1 into the
+ * cli_prompt at dst. */
+int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *dst);
+int cli_prompt_box(const char *cmd, const char *opt, const char *value, void *dst);
 
 /* Reads the mask input (checked to be 1 x 4G x 4G for model m) and fills out, which points
  * into p. Returns 0, or 1 after printing the error. */

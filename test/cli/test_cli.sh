@@ -11,4 +11,37 @@ if GOMP_SPINCOUNT=5 "$SAMC" --version | grep -q '^idle spin: OPENBLAS_THREAD_TIM
 t_rejects "unknown command" "unknown command" "$SAMC" frobnicate
 t_rejects "no command is a usage error" "usage" "$SAMC"
 t_run "help" "$SAMC" --help
+
+# The option parser every command shares (cli_parse): -h prints the command's usage and exits
+# 0; an unknown option, a missing or bad value, a stray argument are usage errors: exit 2 and
+# a message naming the option.
+t_exit() { # NAME CODE PATTERN CMD...
+    local n=$1 code=$2 pat=$3 rc; shift 3
+    "$@" >"$T_TMP/out" 2>&1; rc=$?
+    if [ $rc -ne "$code" ]; then t_fail "$n" "exit $rc, expected $code: $(head -c 300 "$T_TMP/out")"
+    elif ! grep -Eq -- "$pat" "$T_TMP/out"; then t_fail "$n" "message did not match /$pat/: $(head -c 300 "$T_TMP/out")"
+    else t_ok "$n"; fi
+}
+# each command with one of its own options that takes a value
+for cv in trace:-o diff:--threshold hash:--threads eval:--clicks merge:--out report:--seed convert:--decoder-heads \
+          dump:-o info:--threads preprocess:--img-size encode:-m predict:--box everything:--points-per-side; do
+    c=${cv%%:*} opt=${cv#*:}
+    t_exit "$c -h" 0 "^usage: samc $c" "$SAMC" $c -h
+    t_exit "$c --help after other options" 0 "^usage: samc $c" "$SAMC" $c --threads 2 --help
+    t_exit "$c: unknown option" 2 "samc $c: unknown option '--frobnicate'" "$SAMC" $c --frobnicate
+    t_exit "$c: $opt without its value" 2 "samc $c: option $opt needs a value" "$SAMC" $c $opt
+    t_exit "$c: bad --threads" 2 "samc $c: --threads: expected an integer in \\[1, 1024\\], got '0'" "$SAMC" $c --threads 0
+done
+for c in trace eval encode predict everything; do
+    t_exit "$c: a stray argument" 2 "samc $c: unexpected argument 'stray'" "$SAMC" $c stray
+done
+t_exit "dump: two input files" 2 "samc dump: unexpected argument 'b'" "$SAMC" dump a b -o x.npy
+t_exit "report: two run folders" 2 "one run folder only" "$SAMC" report a b
+t_exit "integer out of range" 2 "--bootstrap: expected an integer in \\[100, 1000000\\], got '99'" "$SAMC" report x --bootstrap 99
+t_exit "integer with trailing junk" 2 "--img-size: expected an integer" "$SAMC" preprocess x --img-size 64px
+t_exit "not a number" 2 "--threshold: expected a number, got 'x'" "$SAMC" diff a b --threshold x
+t_exit "number out of range" 2 "--amg-pred-iou-thresh: expected a number in \\[0, 1\\], got '1.5'" \
+    "$SAMC" eval --amg-pred-iou-thresh 1.5
+t_exit "choice not in the list" 2 "--click-label: paper or class, not 'x'" "$SAMC" eval --click-label x
+t_exit "prompt option in the table" 2 "--box: expected 4 comma-separated numbers" "$SAMC" trace --box 1,2,3
 t_summary
