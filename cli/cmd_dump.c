@@ -1,17 +1,14 @@
 /* samc dump FILE -o OUT.npy: the decoded samples of an image file as a .npy array.
- * The format is recognised by its magic bytes; each format has its own dump_FORMAT. */
+ * The format is recognised by its first bytes (cli/file_kind.h); each has its own dump_FORMAT. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/file_kind.h"
 #include "io/nifti.h"
 #include "io/npy.h"
 #include "io/png.h"
-#include "util/err.h"
-#include "util/file.h"
-
-#define DUMP_MAX_FILE_BYTES ((size_t)1 << 32)
 
 static const char k_usage[] =
     "usage: samc dump FILE -o OUT.npy [--threads N]\n\n"
@@ -24,9 +21,9 @@ static const char k_usage[] =
     "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n";
 
 /* PNG: (H, W) or (H, W, C) of uint8 / uint16. */
-static int dump_png(const char *path, const unsigned char *buf, size_t len, const char *out) {
+static int dump_png(const char *path, const char *out) {
     png_image img;
-    if (png_decode(buf, len, &img)) return cli_error("dump", "%s: %s", path, samc_errmsg());
+    if (png_read(path, &img)) return cli_lib_error("dump");
     int64_t shape[3] = {img.height, img.width, img.channels};
     int ndim = img.channels == 1 ? 2 : 3;
     int rc = npy_write(out, img.bit_depth == 16 ? NPY_U16 : NPY_U8, ndim, shape, img.pixels);
@@ -58,12 +55,7 @@ int cmd_dump(int argc, char **argv) {
     if (!in) return cli_usage_error(cmd, "no input file");
     if (!out) return cli_usage_error(cmd, "no output file (-o OUT.npy)");
 
-    unsigned char *buf;
-    size_t len;
-    if (read_whole_file(in, DUMP_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
-    if (png_is_png(buf, len)) rc = dump_png(in, buf, len, out);
-    else if (nifti_is_nifti(in, buf, len)) rc = dump_nifti(in, out);
-    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);
-    free(buf);
-    return rc;
+    file_kind kind;
+    if (sniff_file(cmd, in, &kind)) return 1;
+    return kind == FILE_PNG ? dump_png(in, out) : dump_nifti(in, out);
 }

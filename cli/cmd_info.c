@@ -1,25 +1,35 @@
 /* samc info FILE: the header facts of an image file, one "key: value" per line.
- * The format is recognised by its magic bytes; each format has its own info_FORMAT. */
+ * The format is recognised by its first bytes (cli/file_kind.h); each has its own info_FORMAT. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/file_kind.h"
 #include "io/nifti.h"
 #include "io/png.h"
 #include "util/err.h"
-#include "util/file.h"
-
-#define INFO_MAX_FILE_BYTES ((size_t)1 << 32)
 
 static const char k_usage[] =
     "usage: samc info FILE [--threads N]\n\n"
     "Prints the header facts of FILE (PNG: the chunks before the image data, CRCs checked)\n"
     "and what 'samc dump' would write for it.\n";
 
-static int info_png(const char *path, const unsigned char *buf, size_t len) {
+/* The chunks before the image data, from a head of the file grown until they fit: the header
+ * facts never need the (possibly huge) image data. */
+static int info_png(const char *path) {
     png_header h;
-    if (png_read_header(buf, len, &h)) return cli_error("info", "%s: %s", path, samc_errmsg());
+    unsigned char *buf = NULL;
+    size_t len;
+    int rc;
+    for (size_t cap = (size_t)1 << 16;; cap *= 2) {
+        free(buf);
+        if (read_file_head(path, cap, &buf, &len)) return cli_lib_error("info");
+        rc = png_read_header(buf, len, &h);
+        if (rc == 0 || len < cap || cap >= PNG_MAX_FILE_BYTES) break; /* else the head may have cut the chunks */
+    }
+    free(buf);
+    if (rc) return cli_error("info", "%s: %s", path, samc_errmsg());
     printf("file: %s\n", path);
     printf("format: png\n");
     printf("width: %d\n", h.width);
@@ -49,12 +59,7 @@ int cmd_info(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (!in) return cli_usage_error(cmd, "no input file");
 
-    unsigned char *buf;
-    size_t len;
-    if (read_whole_file(in, INFO_MAX_FILE_BYTES, &buf, &len)) return cli_lib_error(cmd);
-    if (png_is_png(buf, len)) rc = info_png(in, buf, len);
-    else if (nifti_is_nifti(in, buf, len)) rc = info_nifti(in);
-    else rc = cli_error(cmd, "%s: unrecognised file format (supported: PNG, NIfTI)", in);
-    free(buf);
-    return rc;
+    file_kind kind;
+    if (sniff_file(cmd, in, &kind)) return 1;
+    return kind == FILE_PNG ? info_png(in) : info_nifti(in);
 }

@@ -22,4 +22,14 @@ t_rejects() {
     else t_ok "$n"; fi
 }
 
+# t_exit NAME CODE PATTERN CMD...: passes when CMD exits with CODE and its stderr/stdout
+# matches PATTERN (an extended regex).
+t_exit() { # NAME CODE PATTERN CMD...
+    local n=$1 code=$2 pat=$3 rc; shift 3
+    "$@" >"$T_TMP/out" 2>&1; rc=$?
+    if [ $rc -ne "$code" ]; then t_fail "$n" "exit $rc, expected $code: $(head -c 300 "$T_TMP/out")"
+    elif ! grep -Eq -- "$pat" "$T_TMP/out"; then t_fail "$n" "message did not match /$pat/: $(head -c 300 "$T_TMP/out")"
+    else t_ok "$n"; fi
+}
+
 t_summary() { echo "$T_PASSED passed, $T_FAILED failed"; [ $T_FAILED -eq 0 ]; }

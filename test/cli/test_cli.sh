@@ -15,13 +15,6 @@ t_run "help" "$SAMC" --help
 # The option parser every command shares (cli_parse): -h prints the command's usage and exits
 # 0; an unknown option, a missing or bad value, a stray argument are usage errors: exit 2 and
 # a message naming the option.
-t_exit() { # NAME CODE PATTERN CMD...
-    local n=$1 code=$2 pat=$3 rc; shift 3
-    "$@" >"$T_TMP/out" 2>&1; rc=$?
-    if [ $rc -ne "$code" ]; then t_fail "$n" "exit $rc, expected $code: $(head -c 300 "$T_TMP/out")"
-    elif ! grep -Eq -- "$pat" "$T_TMP/out"; then t_fail "$n" "message did not match /$pat/: $(head -c 300 "$T_TMP/out")"
-    else t_ok "$n"; fi
-}
 # each command with one of its own options that takes a value
 for cv in trace:-o diff:--threshold hash:--threads eval:--clicks merge:--out report:--seed convert:--decoder-heads \
           dump:-o info:--threads preprocess:--img-size encode:-m predict:--box everything:--points-per-side; do

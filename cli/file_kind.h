@@ -1,0 +1,18 @@
+/* The image formats `samc dump` and `samc info` read, told apart by a file's first bytes so
+ * that neither command reads a whole file (up to gigabytes) only to look at its magic. */
+#ifndef SAMC_CLI_FILE_KIND_H
+#define SAMC_CLI_FILE_KIND_H
+
+#include <stddef.h>
+
+typedef enum { FILE_PNG, FILE_NIFTI } file_kind;
+
+/* The kind of the file at path, from its first bytes (and, for a NIfTI .hdr/.img pair, its
+ * name). 0, or 1 after printing "samc CMD: ..." when it cannot be read or is neither kind. */
+int sniff_file(const char *cmd, const char *path, file_kind *kind);
+
+/* Reads the first min(cap, file size) bytes of the regular file path into a malloc'd *buf
+ * (*len bytes). 0, or -1 with the error set. */
+int read_file_head(const char *path, size_t cap, unsigned char **buf, size_t *len);
+
+#endif
