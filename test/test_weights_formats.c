@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "test/check.h"
+#include "test/files.h"
 #include "test/weights_builder.h"
 #include "util/err.h"
 #include "weights/ckpt.h"
@@ -15,16 +16,6 @@
 #include "weights/zip.h"
 
 #define TINY "test/fixtures/sam-tiny/"
-
-static char g_dir[64];
-
-static const char *tmp_path(const char *name) {
-    static char buf[4][128];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
 
 /* Converts in (sam-tiny, 4 decoder heads) and returns the .samw bytes. */
 static uint8_t *convert_bytes(const char *in, size_t *n) {
@@ -42,6 +33,20 @@ static int same_file_bytes(const uint8_t *a, size_t na, const uint8_t *b, size_t
     return a && b && na == nb && !memcmp(a, b, na);
 }
 
+/* 1 if the checkpoint bytes ckpt (written to the scratch file name) convert to the same .samw
+ * as the official sam-tiny checkpoint. */
+static int converts_like_official(const char *name, const uint8_t *ckpt, size_t len) {
+    const char *path = tmp_path(name);
+    size_t n0 = 0, n1 = 0;
+    uint8_t *a = convert_bytes(TINY "model.pth", &n0);
+    uint8_t *b = write_bytes(path, ckpt, len) ? NULL : convert_bytes(path, &n1);
+    int same = same_file_bytes(a, n0, b, n1);
+    unlink(path);
+    free(a);
+    free(b);
+    return same;
+}
+
 TEST(legacy_and_safetensors_match_zip) {
     size_t n0 = 0, n1 = 0, n2 = 0;
     uint8_t *zip = convert_bytes(TINY "model.pth", &n0);
@@ -57,7 +62,7 @@ TEST(legacy_and_safetensors_match_zip) {
 
 /* The fixture re-zipped with every record deflated, or with ZIP64 records, converts the same. */
 static void rezip_and_compare(int deflate, int zip64) {
-    size_t len = 0, n0 = 0, n1 = 0, zlen = 0;
+    size_t len = 0, zlen = 0;
     uint8_t *orig = read_bytes(TINY "model.pth", &len);
     zip_archive z;
     CHECK(orig && zip_open_mem(&z, orig, len) == 0);
@@ -69,13 +74,7 @@ static void rezip_and_compare(int deflate, int zip64) {
         e[i] = (zb_entry){z.entries[i].name, d, (size_t)z.entries[i].size, deflate};
     }
     uint8_t *built = zb_build(e, (int)z.n, zip64, &zlen);
-    const char *path = tmp_path("rezip.pth");
-    CHECK(write_bytes(path, built, zlen) == 0);
-    uint8_t *a = convert_bytes(TINY "model.pth", &n0), *b = convert_bytes(path, &n1);
-    CHECK(same_file_bytes(a, n0, b, n1));
-    unlink(path);
-    free(a);
-    free(b);
+    CHECK(converts_like_official("rezip.pth", built, zlen));
     free(built);
     for (size_t i = 0; i < z.n; i++) free(owned[i]);
     free(owned);
@@ -250,15 +249,9 @@ static void safetensors_variant(int variant) {
         }
         n++;
     }
-    size_t len = 0, n0 = 0, n1 = 0;
+    size_t len = 0;
     uint8_t *st = build_safetensors(t, n, &len);
-    const char *path = tmp_path("variant.safetensors");
-    CHECK(write_bytes(path, st, len) == 0);
-    uint8_t *a = convert_bytes(TINY "model.pth", &n0), *b = convert_bytes(path, &n1);
-    CHECK(same_file_bytes(a, n0, b, n1));
-    unlink(path);
-    free(a);
-    free(b);
+    CHECK(converts_like_official("variant.safetensors", st, len));
     free(st);
     for (int i = 0; i < n; i++) free(t[i].data);
     free(t);
@@ -307,8 +300,7 @@ TEST(wrapped_training_checkpoint) {
 }
 
 int main(void) {
-    snprintf(g_dir, sizeof g_dir, "/tmp/samc_test_wfmt_%ld", (long)getpid());
-    mkdir(g_dir, 0700);
+    scratch_open("wfmt");
     RUN(legacy_and_safetensors_match_zip);
     RUN(deflated_zip_matches);
     RUN(zip64_matches);
@@ -319,6 +311,6 @@ int main(void) {
     RUN(safetensors_shared_image_pe_only);
     RUN(safetensors_fused_point_embed);
     RUN(safetensors_official_names);
-    rmdir(g_dir);
+    scratch_close();
     return check_summary();
 }
