@@ -2,18 +2,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/clones.h"
 #include "nn/fast_expf.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
-
-/* The loops below are plain elementwise C; GCC also builds AVX2 and AVX-512 versions and the
- * loader picks the one the CPU runs (the binary itself targets plain x86-64). With
- * -ffp-contract=off every clone computes the same bits. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define GELU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define GELU_CLONES
-#endif
 
 /* GELU in fast mode: 0.5 x (1 + erf(x/sqrt2)) = 0.5 x erfc(-x/sqrt2), erfc by the Chebyshev
  * fit of Numerical Recipes (erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), relative error
@@ -46,7 +38,7 @@ static inline float gelu_fast(float x) {
     return 0.5f * x * c;
 }
 
-GELU_CLONES static void gelu_fast_inplace(float *x, size_t n) {
+NN_CLONES static void gelu_fast_inplace(float *x, size_t n) {
     #pragma omp parallel for simd schedule(static) if (n > 16384)
     for (size_t i = 0; i < n; i++) x[i] = gelu_fast(x[i]);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nn/clones.h"
 #include "nn/fast_expf.h"
 #include "nn/gemm.h"
 #include "nn/mode.h"
@@ -22,15 +23,8 @@
 #define ATTN_QUERY_BLOCK 256
 #define MAX_LANES 16 /* one AVX-512 register of floats */
 
-/* The softmax row kernel is most of the attention's work outside sgemm. On x86-64 Linux,
- * GCC and Clang also build AVX2 and AVX-512 versions of it and the loader picks the one the
- * CPU runs (an ifunc), as the binary itself targets plain x86-64. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define ROW_KERNEL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ROW_KERNEL_CLONES
-#endif
-
+/* The softmax row kernel is most of the attention's work outside sgemm: it is built for AVX2
+ * and AVX-512 too (nn/clones.h). */
 /* Query rows of the grid per task: whole rows, about ATTN_QUERY_BLOCK queries. */
 static int block_rows(int h, int w) {
     int rows = ATTN_QUERY_BLOCK / w;
@@ -59,7 +53,7 @@ float attention_expf(float x) { return nn_fast_expf(x); }
  * maximum is the same whatever order the vectorised loop takes. Reference mode keeps the
  * portable nn_expf and a sequential sum; fast mode vectorises exp and the sum (a fixed
  * order for a given build, whatever the thread count). */
-ROW_KERNEL_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
+NN_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
     int N = h * w;
     for (int kk = 0; kk < h; kk++) {
         float *r = row + (size_t)kk * w, bh = rel_h[kk];

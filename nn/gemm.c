@@ -36,13 +36,20 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* OpenBLAS's pthread build does not notice an OpenMP region: hold it at one thread */
+int nn_sgemm_serial_begin(void) {
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    return blas_threads;
+}
+
+void nn_sgemm_serial_end(int saved) { openblas_set_num_threads(saved); }
+
 void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
                      const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     int len = split_n ? N : M, nblk = (len + block - 1) / block;
     if (M <= 0 || N <= 0) return;
-    /* OpenBLAS's pthread build does not notice the OpenMP region: hold it at one thread */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
+    int blas_threads = nn_sgemm_serial_begin();
     #pragma omp parallel for schedule(static)
     for (int b = 0; b < nblk; b++) {
         int i0 = b * block, n = len - i0 < block ? len - i0 : block;
@@ -53,5 +60,5 @@ void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, in
             nn_sgemm(trans_a, trans_b, n, N, K, alpha, trans_a ? A + i0 : A + (size_t)i0 * lda, lda, B, ldb, beta,
                      C + (size_t)i0 * ldc, ldc);
     }
-    openblas_set_num_threads(blas_threads);
+    nn_sgemm_serial_end(blas_threads);
 }

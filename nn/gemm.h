@@ -17,4 +17,9 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
 void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
                      const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
+/* Around an OpenMP region whose threads each call nn_sgemm: holds OpenBLAS at one thread
+ * (its own pool would compete with OpenMP's) and returns the setting that _end restores. */
+int nn_sgemm_serial_begin(void);
+void nn_sgemm_serial_end(int saved);
+
 #endif

@@ -46,6 +46,11 @@ void relu_inplace(float *x, size_t n);
 
 /* softmax over each row of x[rows][cols], in place. */
 void softmax_rows_inplace(float *x, size_t rows, int cols);
+/* softmax_rows_inplace for short rows (up to 64 values, such as 7 prompt tokens): in fast
+ * mode blocks of rows are transposed in a local buffer so that the exps vectorise across
+ * rows; each value gets the same operations as in softmax_rows_inplace's fast mode but for
+ * the order of the sum. */
+void softmax_short_rows_inplace(float *x, size_t rows, int cols);
 
 /* nn.Conv2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W] -> out[OC][H/2][W/2] (H, W even);
  * weight[OC][IC][2][2], bias[OC] (may be NULL). */

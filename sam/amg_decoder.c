@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/clones.h"
 #include "nn/blas.h"
 #include "nn/gemm.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
 #include "sam/amg_layernorm.h"
-#include "sam/amg_mask_head.h"
+#include "sam/mask_head.h"
 #include "sam/prompt_encoder.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -27,19 +28,11 @@ static void add(float *out, const float *a, const float *b, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-/* AVX2 and AVX-512 builds of the elementwise loops, picked at load time; the same bits as
- * the plain x86-64 one (no contraction, the same operation order in every lane) */
-#define AMG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define AMG_CLONES
-#endif
-
 /* softmax((x + bias) / scale) over each row of x[rows][cols] in place, the bias of column c
  * in row r being bias[(r % bias_period) * cols + c] when col_bias, else bias[r] (NULL: none):
  * the score scaling and softmax_rows_inplace's softmax (max, exp, double sum, one
  * reciprocal) in one pass over the scores. */
-AMG_CLONES static void scaled_softmax(float *x, size_t rows, int cols, const float *bias, int col_bias, int bias_period,
+NN_CLONES static void scaled_softmax(float *x, size_t rows, int cols, const float *bias, int col_bias, int bias_period,
                            float scale) {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * (size_t)cols, mx = -INFINITY;
@@ -216,7 +209,7 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
 
 /* keys = LayerNorm(src + delta) over each image token's C channels, and tk = keys + pe,
  * in one pass over the [HW][C] maps instead of three. */
-AMG_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
+NN_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
                         const float *w, const float *bias, int HW, int C) {
     for (int p = 0; p < HW; p++) {
         size_t o = (size_t)p * C;
@@ -272,7 +265,7 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
     b->ab.f = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
     b->ab.z = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
     b->ab.fb = xmalloc_array((size_t)R, sizeof(float));
-    b->head = xmalloc_array(amg_mask_head_scratch(C, m->grid), sizeof(float));
+    b->head = xmalloc_array(mask_head_scratch(C, m->grid, 3), sizeof(float));
     b->hyper = xmalloc_array((size_t)md->num_mask_tokens, (size_t)C8 * sizeof(float));
     b->v0 = xmalloc_array((size_t)widest, sizeof(float));
     b->v1 = xmalloc_array((size_t)widest, sizeof(float));
@@ -337,7 +330,7 @@ static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
     /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
     for (int m = 1; m <= 3; m++)
         mlp(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->v0, b->v1);
-    amg_mask_head(md, C, d->m->grid, b->keys, b->hyper, 3, out, b->head);
+    mask_head(md, C, d->m->grid, b->keys, b->hyper, 3, out, b->head);
 }
 
 /* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the

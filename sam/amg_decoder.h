@@ -9,7 +9,7 @@
  *    of its predicted IoUs fail the generator's IoU filter, which would drop them anyway;
  *  - the image tokens are never projected per prompt: each cross attention works on the
  *    [heads * tokens] x C side (sam/amg_decoder.c), and the output upscaling runs in row
- *    tiles (sam/amg_mask_head.c). Equal to the one-prompt decoder up to float rounding
+ *    tiles (sam/mask_head.c). Equal to the one-prompt decoder up to float rounding
  *    (test_everything: 1e-5 of the largest logit, 1e-5 on the IoUs). */
 #ifndef SAMC_SAM_AMG_DECODER_H
 #define SAMC_SAM_AMG_DECODER_H

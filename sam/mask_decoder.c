@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
+#include "sam/mask_head.h"
 #include "nn/trace.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -27,6 +29,23 @@ static int load_mlp(mlp_head *m, const samw *w, const char *prefix, int n_layers
     return 0;
 }
 
+/* A ConvTranspose2d 2x2 weight [in][out][2][2] reordered to [in][2x2 tap][out], so that the
+ * product with it holds each output pixel's channels contiguously. */
+static float *conv_transpose_taps(const float *w, int in, int out) {
+    float *taps = xmalloc_array((size_t)in * 4, (size_t)out * sizeof(float));
+    if (!taps) return NULL;
+    for (int c = 0; c < in; c++)
+        for (int o = 0; o < out; o++)
+            for (int t = 0; t < 4; t++) taps[((size_t)c * 4 + t) * out + o] = w[((size_t)c * out + o) * 4 + t];
+    return taps;
+}
+
+void mask_decoder_free(mask_decoder *md) {
+    free(md->up0_taps);
+    free(md->up3_taps);
+    md->up0_taps = md->up3_taps = NULL;
+}
+
 int mask_decoder_load(mask_decoder *md, const samw *w) {
     const sam_config *c = samw_config(w);
     int C = c->prompt_dim, T = c->num_mask_tokens;
@@ -44,6 +63,9 @@ int mask_decoder_load(mask_decoder *md, const samw *w) {
     if (!(md->up1_b = samw_get4(w, MD_PREFIX "output_upscaling.1.bias", C / 4, -1, -1, -1))) return -1;
     if (!(md->up3_w = samw_get4(w, MD_PREFIX "output_upscaling.3.weight", C / 4, C / 8, 2, 2))) return -1;
     if (!(md->up3_b = samw_get4(w, MD_PREFIX "output_upscaling.3.bias", C / 8, -1, -1, -1))) return -1;
+    if (!(md->up0_taps = conv_transpose_taps(md->up0_w, C, C / 4)) ||
+        !(md->up3_taps = conv_transpose_taps(md->up3_w, C / 4, C / 8)))
+        return -1;
     char p[128];
     int hyper_dims[4] = {C, C, C, C / 8};
     for (int m = 0; m < T; m++) {
@@ -79,8 +101,8 @@ static void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, f
  * transposes; LayerNorm2d then normalises contiguous rows):
  *   keys[G*G][C] -> ConvT 2x2 s2 -> u[2G*2G][C/4] -> LN2d, GELU -> ConvT 2x2 s2, GELU
  *   -> v[2G*2G][4][C/8]: the C/8 channels of output pixel (2Y+i, 2X+j) sit at v[Y*2G+X][2i+j].
- * a holds G*G*C floats, u 4*G*G*C/4, v 16*G*G*C/8, w2 C/4*C/2 (the second kernel reordered). */
-static void output_upscaling(const mask_decoder *md, const float *keys, float *a, float *u, float *v, float *w2) {
+ * a holds G*G*C floats, u 4*G*G*C/4, v 16*G*G*C/8. */
+static void output_upscaling(const mask_decoder *md, const float *keys, float *a, float *u, float *v) {
     int C = md->dim, G = md->grid, C4 = C / 4, C8 = C / 8, HW = G * G, G2 = 2 * G;
     /* a[p][(o,i,j)] = keys[p] @ up0_w[C][C4*4] (PyTorch's [in][out][kh][kw]) */
     nn_sgemm_blocks(0, 512, 0, 0, HW, 4 * C4, C, 1.0f, keys, C, md->up0_w, 4 * C4, 0.0f, a, 4 * C4);
@@ -95,15 +117,11 @@ static void output_upscaling(const mask_decoder *md, const float *keys, float *a
     }
     layernorm_forward(u, u, md->up1_w, md->up1_b, 4 * HW, C4, 1e-6f); /* LayerNorm2d, eps 1e-6 */
     gelu_inplace(u, (size_t)4 * HW * C4);
-    /* w2[c][t][o] = up3_w[c][o][t], so that v holds each tap's channels contiguously */
-    for (int c = 0; c < C4; c++)
-        for (int o = 0; o < C8; o++)
-            for (int t = 0; t < 4; t++) w2[((size_t)c * 4 + t) * C8 + o] = md->up3_w[((size_t)c * C8 + o) * 4 + t];
-    /* v = u @ w2 + bias, GELU */
+    /* v = u @ up3_taps + bias, GELU (tap-major, so v holds each tap's channels contiguously) */
     #pragma omp parallel for schedule(static)
     for (int p = 0; p < 4 * HW; p++)
         for (int t = 0; t < 4; t++) memcpy(v + ((size_t)p * 4 + t) * C8, md->up3_b, (size_t)C8 * sizeof(float));
-    nn_sgemm_blocks(0, 1024, 0, 0, 4 * HW, 4 * C8, C4, 1.0f, u, C4, w2, 4 * C8, 1.0f, v, 4 * C8);
+    nn_sgemm_blocks(0, 1024, 0, 0, 4 * HW, 4 * C8, C4, 1.0f, u, C4, md->up3_taps, 4 * C8, 1.0f, v, 4 * C8);
     gelu_inplace(v, (size_t)16 * HW * C8);
 }
 
@@ -134,14 +152,13 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     float *keys = xmalloc_array((size_t)HW * C, sizeof(float));
     float *u = xmalloc_array((size_t)C4 * 4, (size_t)HW * sizeof(float));
     float *v = xmalloc_array((size_t)C8, up_hw * sizeof(float));
-    float *w2 = xmalloc_array((size_t)C4 * 4, (size_t)C8 * sizeof(float));
     float *tap = xmalloc_array((size_t)T * 4, (size_t)4 * HW * sizeof(float));
     float *hyper = xmalloc_array((size_t)T * C8, sizeof(float));
     int widest = mlp_widest(&md->iou_head);
     for (int m = 0; m < T; m++) widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
     float *mlp_a = xmalloc_array((size_t)widest, sizeof(float)), *mlp_b = xmalloc_array((size_t)widest, sizeof(float));
     int rc = -1;
-    if (!tokens || !queries || !src || !keys || !u || !v || !w2 || !tap || !hyper || !mlp_a || !mlp_b) goto done;
+    if (!tokens || !queries || !src || !keys || !u || !v || !tap || !hyper || !mlp_a || !mlp_b) goto done;
 
     /* tokens = [iou_token, mask_tokens, sparse] */
     memcpy(tokens, md->iou_token, (size_t)C * sizeof(float));
@@ -154,26 +171,31 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 
-    output_upscaling(md, keys, src, u, v, w2);
-    if (nn_trace_enabled() && trace_upscaling(v, G, C8)) goto done;
-
-    /* one hypernetwork MLP per mask token, then per tap tap[t][T][2G*2G] = hyper[T][C/8] @
-     * v[.][t]^T, each tap's pixels scattered to masks[T][4G][4G] */
+    /* one hypernetwork MLP per mask token */
     for (int m = 0; m < T; m++)
         mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
-    nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
-    for (int t = 0; t < 4; t++)
-        nn_sgemm_blocks(1, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
-                        tap + (size_t)t * T * 4 * HW, 4 * HW);
-    #pragma omp parallel for schedule(static)
-    for (int my = 0; my < T * L; my++) {
-        int m = my / L, y = my % L, i = y & 1;
-        float *dst = masks + (size_t)m * up_hw + (size_t)y * L;
-        const float *t0 = tap + ((size_t)(2 * i) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
-        const float *t1 = tap + ((size_t)(2 * i + 1) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
-        for (int x = 0; x < G2; x++) {
-            dst[2 * x] = t0[x];
-            dst[2 * x + 1] = t1[x];
+    if (!nn_reference_mode() && !nn_trace_enabled()) {
+        /* fast mode: upscaling and hypernetwork product in cache-sized tiles */
+        if (mask_head_parallel(md, C, G, keys, hyper, T, masks)) goto done;
+    } else {
+        output_upscaling(md, keys, src, u, v);
+        if (nn_trace_enabled() && trace_upscaling(v, G, C8)) goto done;
+        nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
+        /* per tap tap[t][T][2G*2G] = hyper[T][C/8] @ v[.][t]^T, each tap's pixels scattered to
+         * masks[T][4G][4G] */
+        for (int t = 0; t < 4; t++)
+            nn_sgemm_blocks(1, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
+                            tap + (size_t)t * T * 4 * HW, 4 * HW);
+        #pragma omp parallel for schedule(static)
+        for (int my = 0; my < T * L; my++) {
+            int m = my / L, y = my % L, i = y & 1;
+            float *dst = masks + (size_t)m * up_hw + (size_t)y * L;
+            const float *t0 = tap + ((size_t)(2 * i) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+            const float *t1 = tap + ((size_t)(2 * i + 1) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+            for (int x = 0; x < G2; x++) {
+                dst[2 * x] = t0[x];
+                dst[2 * x + 1] = t1[x];
+            }
         }
     }
     mlp_forward(&md->iou_head, queries, iou, mlp_a, mlp_b);
@@ -187,7 +209,6 @@ done:
     free(keys);
     free(u);
     free(v);
-    free(w2);
     free(tap);
     free(hyper);
     free(mlp_a);

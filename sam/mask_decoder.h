@@ -28,11 +28,16 @@ typedef struct {
     const float *mask_tokens; /* [num_mask_tokens][C] */
     /* output_upscaling: ConvT 2x2 s2 (C -> C/4), LN2d, GELU, ConvT 2x2 s2 (C/4 -> C/8), GELU */
     const float *up0_w, *up0_b, *up1_w, *up1_b, *up3_w, *up3_b;
+    /* the two transposed convs' weights in tap-major order, [in][2x2 tap][out] (owned):
+     * up0_taps[C][4][C/4], up3_taps[C/4][4][C/8] */
+    float *up0_taps, *up3_taps;
     mlp_head hyper[MD_MAX_MASK_TOKENS]; /* C -> C -> C -> C/8 */
     mlp_head iou_head;                  /* C -> iou_hidden ... -> num_mask_tokens */
 } mask_decoder;
 
 int mask_decoder_load(mask_decoder *md, const samw *w);
+/* Frees what mask_decoder_load allocated (the tensors stay the weight file's). */
+void mask_decoder_free(mask_decoder *md);
 
 /* MaskDecoder.predict_masks for one prompt:
  *   image[C][G][G]      the image embedding

@@ -38,6 +38,7 @@ fail:
 void sam_model_free(sam_model *m) {
     if (!m) return;
     free(m->dense_pe);
+    mask_decoder_free(&m->decoder);
     samw_close(m->w);
     free(m);
 }

@@ -141,7 +141,7 @@ typedef struct {
     float *kq;            /* [C][hN] */
     float *bqk;           /* [hN] */
     float *s;             /* [hN][HW] or [HW][hN] */
-    float *ti;            /* [HW][C] the image-to-token attention's output */
+    float *ti;            /* [HW][C] the image-to-token attention's output (reference mode) */
     float *hid;           /* [N][mlp_dim] */
 } tw_scratch;
 
@@ -177,15 +177,21 @@ static int attend_tokens_to_image(const tw_attention *a, float *out, const float
     return 0;
 }
 
-/* Attention.forward of the image attending to the tokens: the HW queries q_in (keys + PE)
- * against k_in[N][C] (tokens + PE) and v_in[N][C]. The image side is never projected either:
- *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h    (scores: [HW][C] x [C][hN])
- *   Wo (sum_j a_j v_j) + bo = sum_j a_j (Wo_h v_j) + bo      (output: [HW][hN] x [hN][C])
- * against [HW][C] x [C][D] for each of q_proj and out_proj. */
-static int attend_image_to_tokens(const tw_attention *a, float *out, const float *q_in, int HW, const float *k_in,
-                                  const float *v_in, int N, const tw_scratch *w) {
-    if (nn_reference_mode()) return attention_forward(a, out, q_in, HW, k_in, v_in, N);
+/* keys += Attention.forward of the image attending to the tokens: the HW queries q_in (keys
+ * + PE) against k_in[N][C] (tokens + PE) and v_in[N][C]. The image side is never projected
+ * either:
+ *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h    (scores: [hN][C] x [C][HW])
+ *   Wo (sum_j a_j v_j) + bo = sum_j a_j (Wo_h v_j + bo / H) (output: [HW][hN] x [hN][C])
+ * against [HW][C] x [C][D] for each of q_proj and out_proj; each head's weights sum to 1,
+ * so bo rides on the token side too and the product accumulates straight into the keys. */
+static int image_to_tokens_residual(const tw_attention *a, float *keys, const float *q_in, int HW, const float *k_in,
+                                    const float *v_in, int N, const tw_scratch *w) {
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
+    if (nn_reference_mode()) {
+        if (attention_forward(a, w->ti, q_in, HW, k_in, v_in, N)) return -1;
+        add(keys, keys, w->ti, (size_t)HW * C);
+        return 0;
+    }
     float scale = (float)sqrt((double)d);
     linear_forward(w->k, k_in, a->k_w, a->k_b, N, C, D);
     linear_forward(w->v, v_in, a->v_w, a->v_b, N, C, D);
@@ -202,12 +208,15 @@ static int attend_image_to_tokens(const tw_attention *a, float *out, const float
     /* s[HW][H][N] = q_in @ kq + bqk, softmax over each head's N tokens */
     fill_rows(w->s, w->bqk, HW, hN);
     nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, hN, C, 1.0f, q_in, C, w->kq, hN, 1.0f, w->s, hN);
-    softmax_rows_inplace(w->s, (size_t)HW * H, N);
-    /* qk[h][N][C] = v_h @ Wo_h^T, then out = s @ qk + bo */
-    for (int h = 0; h < H; h++)
-        nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 0.0f, w->qk + (size_t)h * N * C, C);
-    fill_rows(out, a->out_b, HW, C);
-    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, out, C);
+    softmax_short_rows_inplace(w->s, (size_t)HW * H, N);
+    /* qk[h][N][C] = v_h @ Wo_h^T + bo / H, then keys += s^T @ qk */
+    for (int h = 0; h < H; h++) {
+        float *qk = w->qk + (size_t)h * N * C;
+        fill_rows(qk, a->out_b, N, C);
+        for (int i = 0; i < N * C; i++) qk[i] /= (float)H;
+        nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 1.0f, qk, C);
+    }
+    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, keys, C);
     return 0;
 }
 
@@ -240,8 +249,7 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
     add(tq, queries, query_pe, nq);
-    if (attend_image_to_tokens(&b->cross_i2t, w->ti, tk, HW, tq, queries, N, w)) return -1;
-    add(keys, keys, w->ti, nk);
+    if (image_to_tokens_residual(&b->cross_i2t, keys, tk, HW, tq, queries, N, w)) return -1;
     layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
     return 0;
 }
