@@ -22,6 +22,9 @@
 
 #define TW_LN_EPS 1e-5f /* nn.LayerNorm default in the two-way transformer */
 #define N_SPARSE 2      /* the point and the padding point */
+/* Image tokens (or columns) per block of the image-side products, the blocks shared among
+ * the OpenMP threads for a single prompt (nn_sgemm_blocks; one thread inside a batch). */
+#define IMAGE_BLOCK 512
 
 static void add(float *out, const float *a, const float *b, size_t n) {
     #pragma omp parallel for schedule(static) if (n > 65536)
@@ -30,27 +33,23 @@ static void add(float *out, const float *a, const float *b, size_t n) {
 
 /* softmax((x + bias) / scale) over each row of x[rows][cols] in place, the bias of column c
  * in row r being bias[(r % bias_period) * cols + c] when col_bias, else bias[r] (NULL: none):
- * the score scaling and softmax_rows_inplace's softmax (max, exp, double sum, one
- * reciprocal) in one pass over the scores. */
+ * the score scaling, then softmax_rows_inplace's softmax (short rows vectorised across rows). */
 NN_CLONES static void scaled_softmax(float *x, size_t rows, int cols, const float *bias, int col_bias, int bias_period,
-                           float scale) {
+                                     float scale) {
+    #pragma omp parallel for schedule(static) if (rows * (size_t)cols > 65536)
     for (size_t r = 0; r < rows; r++) {
-        float *row = x + r * (size_t)cols, mx = -INFINITY;
+        float *row = x + r * (size_t)cols;
         const float *bc = col_bias ? bias + (r % (size_t)bias_period) * cols : NULL;
         float br = bias && !col_bias ? bias[r] : 0.0f;
-        for (int c = 0; c < cols; c++) {
-            float v = (row[c] + (bc ? bc[c] : br)) / scale;
-            row[c] = v;
-            mx = v > mx ? v : mx;
+        if (bc) {
+            #pragma omp simd
+            for (int c = 0; c < cols; c++) row[c] = (row[c] + bc[c]) / scale;
+        } else {
+            #pragma omp simd
+            for (int c = 0; c < cols; c++) row[c] = (row[c] + br) / scale;
         }
-        double sum = 0.0;
-        for (int c = 0; c < cols; c++) {
-            row[c] = nn_expf(row[c] - mx);
-            sum += row[c];
-        }
-        float inv = (float)(1.0 / sum);
-        for (int c = 0; c < cols; c++) row[c] *= inv;
     }
+    softmax_short_rows_inplace(x, rows, cols);
 }
 
 /* Scratch of the attention calls. The token side is N rows; the image side is folded into
@@ -73,7 +72,7 @@ static void attention(const tw_attention *a, float *out, const float *q_in, int 
     if (!v) linear_forward(b->v, v_in, a->v_w, a->v_b, Nk, C, D), v = b->v;
     float scale = (float)sqrt((double)d);
     for (int h = 0; h < a->heads; h++) {
-        nn_sgemm(0, 1, Nq, Nk, d, 1.0f, b->q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
+        nn_sgemm_blocks(1, IMAGE_BLOCK, 0, 1, Nq, Nk, d, 1.0f, b->q + h * d, D, k + h * d, D, 0.0f, b->s, Nk);
         scaled_softmax(b->s, (size_t)Nq, Nk, NULL, 0, 1, scale);
         nn_sgemm(0, 0, Nq, d, Nk, 1.0f, b->s, Nk, v + h * d, D, 0.0f, b->o + h * d, D);
     }
@@ -101,10 +100,10 @@ static void attention_t2i(const tw_attention *a, float *out, const float *q_in, 
             b->fb[h * N + j] = s;
         }
     }
-    nn_sgemm(0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW); /* s[R][HW] */
+    nn_sgemm_blocks(1, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW); /* s[R][HW] */
     float scale = (float)sqrt((double)d);
     scaled_softmax(b->s, (size_t)R, HW, b->fb, 0, 1, scale);
-    nn_sgemm(0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
+    nn_sgemm_blocks(1, 64, 0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
     for (int h = 0; h < H; h++) /* o[j][h] = Wv_h z[h][j] + bv_h */
         nn_sgemm(0, 1, N, d, C, 1.0f, b->z + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 0.0f, b->o + h * d,
                  D);
@@ -125,7 +124,7 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
     linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
     if (q_pre) { /* s[HW][R] = q_h k_h^T */
         for (int h = 0; h < H; h++)
-            nn_sgemm(0, 1, HW, N, d, 1.0f, q_pre + h * d, D, b->k + h * d, D, 0.0f, b->s + h * N, R);
+            nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 1, HW, N, d, 1.0f, q_pre + h * d, D, b->k + h * d, D, 0.0f, b->s + h * N, R);
         for (int r = 0; r < R; r++) b->fb[r] = 0.0f;
     } else {
         for (int h = 0; h < H; h++) {
@@ -138,14 +137,15 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
                 b->fb[h * N + j] = s;
             }
         }
-        nn_sgemm(0, 1, HW, R, C, 1.0f, q_in, C, b->f, C, 0.0f, b->s, R);
+        nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 1, HW, R, C, 1.0f, q_in, C, b->f, C, 0.0f, b->s, R);
     }
     float scale = (float)sqrt((double)d);
     scaled_softmax(b->s, (size_t)HW * H, N, b->fb, 1, H, scale); /* rows (p, h), columns j */
     for (int h = 0; h < H; h++) /* f[h][j] = Wo_h v_hj */
         nn_sgemm(0, 1, N, C, d, 1.0f, b->v + h * d, D, a->out_w + h * d, D, 0.0f, b->f + (size_t)h * N * C, C);
+    #pragma omp parallel for schedule(static) if ((size_t)HW * C > 65536)
     for (int p = 0; p < HW; p++) memcpy(out + (size_t)p * C, a->out_b, (size_t)C * sizeof(float));
-    nn_sgemm(0, 0, HW, C, R, 1.0f, b->s, R, b->f, C, 1.0f, out, C);
+    nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 0, HW, C, R, 1.0f, b->s, R, b->f, C, 1.0f, out, C);
 }
 
 /* mask_decoder.MLP on one vector */
@@ -210,7 +210,8 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
 /* keys = LayerNorm(src + delta) over each image token's C channels, and tk = keys + pe,
  * in one pass over the [HW][C] maps instead of three. */
 NN_CLONES static void keys_update(float *keys, float *tk, const float *src, const float *delta, const float *pe,
-                        const float *w, const float *bias, int HW, int C) {
+                                  const float *w, const float *bias, int HW, int C) {
+    #pragma omp parallel for schedule(static) if ((size_t)HW * C > 65536)
     for (int p = 0; p < HW; p++) {
         size_t o = (size_t)p * C;
         float *x = keys + o;
@@ -333,28 +334,42 @@ static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
     mask_head(md, C, d->m->grid, b->keys, b->hyper, 3, out, b->head);
 }
 
+/* TwoWayTransformer.forward from b->tokens [N][C]: b->queries and b->keys after the final
+ * attention and its norm. */
+static void transformer(const amg_decoder *d, prompt_buf *b, int N) {
+    const two_way_transformer *t = &d->m->decoder.transformer;
+    size_t nq = (size_t)N * d->C;
+    memcpy(b->queries, b->tokens, nq * sizeof(float));
+    for (int l = 0; l < t->depth; l++) block(d, l, b, N);
+    /* final attention of the tokens to the image */
+    add(b->tq, b->queries, b->tokens, nq);
+    attention_t2i(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, d->HW, &b->ab);
+    add(b->queries, b->queries, b->ta, nq);
+    layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, d->C, TW_LN_EPS);
+}
+
+/* tokens = [iou_token, mask_tokens, sparse[n_sparse][C]] */
+static void set_tokens(const amg_decoder *d, prompt_buf *b, const float *sparse, int n_sparse) {
+    const mask_decoder *md = &d->m->decoder;
+    int C = d->C, T = md->num_mask_tokens;
+    memcpy(b->tokens, md->iou_token, (size_t)C * sizeof(float));
+    memcpy(b->tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
+    memcpy(b->tokens + (size_t)(1 + T) * C, sparse, (size_t)n_sparse * C * sizeof(float));
+}
+
 /* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the
  * IoU filter would drop all three masks. */
 static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, float keep_iou_above, float *iou,
                        float *low) {
     const sam_model *m = d->m;
     const mask_decoder *md = &m->decoder;
-    const two_way_transformer *t = &md->transformer;
-    int C = d->C, HW = d->HW, T = md->num_mask_tokens, N = 1 + T + N_SPARSE;
-    size_t nq = (size_t)N * C;
-    /* tokens = [iou_token, mask_tokens, point (label 1), padding point (label -1)] */
+    int T = md->num_mask_tokens, N = 1 + T + N_SPARSE;
+    /* sparse tokens: the point (label 1) and the padding point (label -1) */
     const int labels[N_SPARSE] = {PROMPT_POSITIVE, PROMPT_PAD};
     const float xy[2 * N_SPARSE] = {xy01[0], xy01[1], 0.0f, 0.0f};
-    memcpy(b->tokens, md->iou_token, (size_t)C * sizeof(float));
-    memcpy(b->tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
-    prompt_encoder_embed_sparse(&m->prompt, xy, labels, N_SPARSE, b->tokens + (size_t)(1 + T) * C);
-    memcpy(b->queries, b->tokens, nq * sizeof(float));
-    for (int l = 0; l < t->depth; l++) block(d, l, b, N);
-    /* final attention of the tokens to the image */
-    add(b->tq, b->queries, b->tokens, nq);
-    attention_t2i(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
-    add(b->queries, b->queries, b->ta, nq);
-    layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
+    prompt_encoder_embed_sparse(&m->prompt, xy, labels, N_SPARSE, b->ta); /* ta: [N][C] scratch */
+    set_tokens(d, b, b->ta, N_SPARSE);
+    transformer(d, b, N);
     float all_iou[MD_MAX_MASK_TOKENS];
     mlp(&md->iou_head, b->queries, all_iou, b->v0, b->v1);
     memcpy(iou, all_iou + 1, 3 * sizeof(float));
@@ -362,6 +377,30 @@ static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, f
         !(iou[2] > keep_iou_above))
         return; /* every mask of this prompt fails the IoU filter */
     masks(d, b, low);
+}
+
+int amg_decoder_predict(const amg_decoder *d, const float *sparse, int n_sparse, float *low, float *iou) {
+    const mask_decoder *md = &d->m->decoder;
+    int C = d->C, C8 = C / 8, T = md->num_mask_tokens, N = 1 + T + n_sparse;
+    prompt_buf b;
+    if (prompt_buf_alloc(&b, d->m, N)) return -1;
+    /* the image-side products share out their blocks among OpenMP's threads; the token-side
+     * ones are too small to split, and OpenBLAS's own threads would compete with OpenMP's */
+    int blas_threads = nn_sgemm_serial_begin();
+    set_tokens(d, &b, sparse, n_sparse);
+    transformer(d, &b, N);
+    float *hyper = xmalloc_array((size_t)T, (size_t)C8 * sizeof(float));
+    int rc = -1;
+    if (hyper) {
+        for (int m = 0; m < T; m++)
+            mlp(&md->hyper[m], b.queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, b.v0, b.v1);
+        rc = mask_head_parallel(md, C, d->m->grid, b.keys, hyper, T, low);
+        mlp(&md->iou_head, b.queries, iou, b.v0, b.v1);
+    }
+    nn_sgemm_serial_end(blas_threads);
+    free(hyper);
+    prompt_buf_free(&b);
+    return rc;
 }
 
 int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low) {

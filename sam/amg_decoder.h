@@ -16,7 +16,7 @@
 
 #include "sam/sam_model.h"
 
-typedef struct {
+typedef struct amg_decoder {
     const sam_model *m;
     int C, HW, D0;      /* channels, image tokens, layer-0 cross-attention internal dim */
     float *keys;        /* [HW][C] image embedding + no_mask_embed, token-major */
@@ -35,5 +35,10 @@ void amg_decoder_free(amg_decoder *d);
  * entries are left unwritten). The prompts are spread over the blas_get_threads() threads,
  * with BLAS set to one thread for the duration of the call. Returns 0 or -1. */
 int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low);
+
+/* One prompt of any sparse tokens (sparse[n_sparse][C] from the prompt encoder) and no mask
+ * input, for the predictor: the outputs of ALL mask tokens, low[T][4G][4G] and iou[T], each
+ * op threaded (BLAS at its current thread count). Returns 0 or -1. */
+int amg_decoder_predict(const amg_decoder *d, const float *sparse, int n_sparse, float *low, float *iou);
 
 #endif

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "nn/blas.h"
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
+#include "sam/amg_decoder.h"
 #include "sam/sam_model.h"
 #include "sam/transforms.h"
 #include "util/err.h"
@@ -25,8 +27,29 @@ sam_predictor *sam_predictor_new(const sam_model *m) {
     return p;
 }
 
+/* Drops the image terms of the previous image. */
+static void drop_image_terms(sam_predictor *p) {
+    if (p->image_terms) amg_decoder_free(p->image_terms);
+    free(p->image_terms);
+    p->image_terms = NULL;
+}
+
+/* After a new embedding: the decoder's image terms, in fast mode (reference mode keeps the
+ * official order of operations, mask_decoder_predict). 0 or -1. */
+static int set_image_terms(sam_predictor *p) {
+    if (nn_reference_mode()) return 0;
+    if (!(p->image_terms = xcalloc_array(1, sizeof *p->image_terms))) return -1;
+    if (amg_decoder_init(p->image_terms, p->m, p->embedding)) {
+        free(p->image_terms);
+        p->image_terms = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 void sam_predictor_free(sam_predictor *p) {
     if (!p) return;
+    drop_image_terms(p);
     free(p->embedding);
     free(p);
 }
@@ -47,6 +70,7 @@ static int set_sizes(sam_predictor *p, int h, int w) {
 
 int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) {
     p->has_image = 0;
+    drop_image_terms(p);
     if (set_sizes(p, h, w)) return -1;
     int S = p->m->img_size;
     uint8_t *resized = xmalloc_array((size_t)p->input_h * p->input_w, 3);
@@ -55,7 +79,7 @@ int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) 
     if (!resized || !x) goto done;
     if (pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
     sam_preprocess(x, resized, p->input_h, p->input_w, S);
-    if (image_encoder_forward(&p->m->encoder, x, p->embedding)) goto done;
+    if (image_encoder_forward(&p->m->encoder, x, p->embedding) || set_image_terms(p)) goto done;
     p->has_image = 1;
     rc = 0;
 done:
@@ -66,8 +90,10 @@ done:
 
 int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h, int w) {
     p->has_image = 0;
+    drop_image_terms(p);
     if (set_sizes(p, h, w)) return -1;
     memcpy(p->embedding, embedding, (size_t)p->m->channels * p->m->grid * p->m->grid * sizeof(float));
+    if (set_image_terms(p)) return -1;
     p->has_image = 1;
     return 0;
 }
@@ -87,6 +113,13 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
     size_t GG = (size_t)m->grid * m->grid;
     float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
+    if (sparse && !mask_input && p->image_terms && !nn_reference_mode() && !nn_trace_enabled()) {
+        /* fast mode, no mask input: the image terms computed at set_image serve */
+        prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
+        int rc = amg_decoder_predict(p->image_terms, sparse, n, low_res, iou);
+        free(sparse);
+        return rc;
+    }
     float *dense = xmalloc_array((size_t)m->channels, GG * sizeof(float));
     float *pe_tmp;
     const float *pe = sam_model_dense_pe(m, &pe_tmp);
