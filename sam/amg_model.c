@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "nn/nn.h"
-#include "sam/amg_decoder.h"
+#include "sam/fast_decoder.h"
 #include "sam/automatic_mask_generator.h"
 #include "sam/sam_model.h"
 #include "samc.h"
@@ -14,7 +14,7 @@
 typedef struct {
     sam_predictor *p;
     uint8_t *crop;     /* a contiguous copy of the current crop (NULL for the whole image) */
-    amg_decoder dec;   /* the current crop's shared image terms */
+    fast_decoder dec;   /* the current crop's shared image terms */
     float *xy01;       /* normalised points of a batch */
     int xy01_cap;
     int preset;        /* the predictor holds the whole image's embedding already */
@@ -31,12 +31,12 @@ static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int strid
             memcpy(b->crop + (size_t)y * w * 3, rgb + (size_t)y * stride * 3, (size_t)w * 3);
         rgb = b->crop;
     }
-    amg_decoder_free(&b->dec);
+    fast_decoder_free(&b->dec);
     /* the whole image (stride == w, the predictor's size) with its embedding preset: reuse it */
     int reuse = b->preset && stride == w && h == b->p->orig_h && w == b->p->orig_w;
     b->preset = 0;
     if (!reuse && sam_predictor_set_image(b->p, rgb, h, w)) return -1;
-    return amg_decoder_init(&b->dec, b->p->m, b->p->embedding);
+    return fast_decoder_init(&b->dec, b->p->m, b->p->embedding);
 }
 
 static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low) {
@@ -54,7 +54,7 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
         b->xy01[2 * i] = (float)((xy[2 * i] * sx + 0.5) / S);
         b->xy01[2 * i + 1] = (float)((xy[2 * i + 1] * sy + 0.5) / S);
     }
-    return amg_decoder_run(&b->dec, b->xy01, n, keep_iou_above, iou, low);
+    return fast_decoder_run(&b->dec, b->xy01, n, keep_iou_above, iou, low);
 }
 
 /* Sam.postprocess_masks, as sam_postprocess_logits does it but in the caller's scratch (one
@@ -99,7 +99,7 @@ void sam_amg_model_free(amg_model *m) {
     if (b) {
         free(b->crop);
         free(b->xy01);
-        amg_decoder_free(&b->dec);
+        fast_decoder_free(&b->dec);
     }
     free(b);
     m->ctx = NULL;

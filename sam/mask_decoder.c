@@ -5,9 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/mode.h"
 #include "nn/nn.h"
-#include "sam/mask_head.h"
 #include "nn/trace.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -171,31 +169,25 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 
-    /* one hypernetwork MLP per mask token */
+    output_upscaling(md, keys, src, u, v);
+    if (nn_trace_enabled() && trace_upscaling(v, G, C8)) goto done;
+    /* one hypernetwork MLP per mask token, then per tap tap[t][T][2G*2G] = hyper[T][C/8] @
+     * v[.][t]^T, each tap's pixels scattered to masks[T][4G][4G] */
     for (int m = 0; m < T; m++)
         mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
-    if (!nn_reference_mode() && !nn_trace_enabled()) {
-        /* fast mode: upscaling and hypernetwork product in cache-sized tiles */
-        if (mask_head_parallel(md, C, G, keys, hyper, T, masks)) goto done;
-    } else {
-        output_upscaling(md, keys, src, u, v);
-        if (nn_trace_enabled() && trace_upscaling(v, G, C8)) goto done;
-        nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
-        /* per tap tap[t][T][2G*2G] = hyper[T][C/8] @ v[.][t]^T, each tap's pixels scattered to
-         * masks[T][4G][4G] */
-        for (int t = 0; t < 4; t++)
-            nn_sgemm_blocks(1, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
-                            tap + (size_t)t * T * 4 * HW, 4 * HW);
-        #pragma omp parallel for schedule(static)
-        for (int my = 0; my < T * L; my++) {
-            int m = my / L, y = my % L, i = y & 1;
-            float *dst = masks + (size_t)m * up_hw + (size_t)y * L;
-            const float *t0 = tap + ((size_t)(2 * i) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
-            const float *t1 = tap + ((size_t)(2 * i + 1) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
-            for (int x = 0; x < G2; x++) {
-                dst[2 * x] = t0[x];
-                dst[2 * x + 1] = t1[x];
-            }
+    nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
+    for (int t = 0; t < 4; t++)
+        nn_sgemm_blocks(1, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
+                        tap + (size_t)t * T * 4 * HW, 4 * HW);
+    #pragma omp parallel for schedule(static)
+    for (int my = 0; my < T * L; my++) {
+        int m = my / L, y = my % L, i = y & 1;
+        float *dst = masks + (size_t)m * up_hw + (size_t)y * L;
+        const float *t0 = tap + ((size_t)(2 * i) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+        const float *t1 = tap + ((size_t)(2 * i + 1) * T + m) * 4 * HW + (size_t)(y >> 1) * G2;
+        for (int x = 0; x < G2; x++) {
+            dst[2 * x] = t0[x];
+            dst[2 * x + 1] = t1[x];
         }
     }
     mlp_forward(&md->iou_head, queries, iou, mlp_a, mlp_b);

@@ -39,7 +39,8 @@ int mask_decoder_load(mask_decoder *md, const samw *w);
 /* Frees what mask_decoder_load allocated (the tensors stay the weight file's). */
 void mask_decoder_free(mask_decoder *md);
 
-/* MaskDecoder.predict_masks for one prompt:
+/* MaskDecoder.predict_masks for one prompt, in the official order of operations (what
+ * reference mode and tracing run; fast mode runs sam/fast_decoder.h):
  *   image[C][G][G]      the image embedding
  *   dense[C][G][G]      the dense prompt embedding (no_mask_embed or the downscaled mask)
  *   image_pe[C][G][G]   the prompt encoder's dense PE

@@ -1,53 +1,31 @@
 /* MaskDecoder's mask head, tiled (see sam/mask_head.h). */
 #include "sam/mask_head.h"
 
-#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 
 #include "nn/clones.h"
 #include "nn/gemm.h"
+#include "nn/layernorm_lanes.h"
 #include "nn/nn.h"
 #include "util/mem.h"
 
 #define TILE_ROWS 2    /* embedding rows per tile: 32 x 64-pixel tiles at G = 64 */
 #define LN2D_EPS 1e-6f /* LayerNorm2d's default */
-#define LANES 16       /* fixed partial sums of the per-pixel LayerNorm */
 
 size_t mask_head_scratch(int C, int G, int n_masks) {
     size_t p = (size_t)TILE_ROWS * G, C4 = C / 4, C8 = C / 8;
     return p * 4 * C4 + 4 * p * 4 * C8 + (size_t)n_masks * 16 * p;
 }
 
-/* x[C] + bias, then LayerNorm over the C channels of one pixel, in place. The sums go over
- * LANES fixed partial sums combined in a fixed order: the same bits in every vector clone,
- * at any thread count, in both nn modes. Inlined, so that it gets its caller's clone. */
-__attribute__((always_inline)) static inline void bias_layernorm_pixel(float *x, const float *bias, const float *w, const float *b, int C) {
-    float s[LANES] = {0}, v[LANES] = {0};
-    int cl = C - C % LANES;
-    #pragma omp simd /* elementwise: gcc -O2 leaves these scalar otherwise; the same bits */
-    for (int c = 0; c < C; c++) x[c] += bias[c];
-    for (int c = 0; c < cl; c += LANES)
-        for (int l = 0; l < LANES; l++) s[l] += x[c + l];
-    for (int w2 = LANES / 2; w2 > 0; w2 /= 2)
-        for (int l = 0; l < w2; l++) s[l] += s[l + w2];
-    float sum = s[0];
-    for (int c = cl; c < C; c++) sum += x[c];
-    float mean = sum / (float)C;
-    for (int c = 0; c < cl; c += LANES)
-        for (int l = 0; l < LANES; l++) v[l] += (x[c + l] - mean) * (x[c + l] - mean);
-    for (int w2 = LANES / 2; w2 > 0; w2 /= 2)
-        for (int l = 0; l < w2; l++) v[l] += v[l + w2];
-    float var = v[0];
-    for (int c = cl; c < C; c++) var += (x[c] - mean) * (x[c] - mean);
-    float rstd = 1.0f / sqrtf(var / (float)C + LN2D_EPS);
-    #pragma omp simd
-    for (int c = 0; c < C; c++) x[c] = (x[c] - mean) * rstd * w[c] + b[c];
-}
-
 /* a1[rows][C4] (the first transposed conv, one row per 2x pixel) + bias, LayerNorm2d */
 NN_CLONES static void norm_rows(const mask_decoder *md, float *a1, int rows, int C4) {
-    for (int r = 0; r < rows; r++) bias_layernorm_pixel(a1 + (size_t)r * C4, md->up0_b, md->up1_w, md->up1_b, C4);
+    for (int r = 0; r < rows; r++) {
+        float *x = a1 + (size_t)r * C4;
+        #pragma omp simd /* elementwise: gcc -O2 leaves it scalar otherwise; the same bits */
+        for (int c = 0; c < C4; c++) x[c] += md->up0_b[c];
+        layernorm_lanes(x, md->up1_w, md->up1_b, C4, LN2D_EPS);
+    }
 }
 
 /* a2[rows][C8] (the second transposed conv, one row per 4x pixel) + bias */

@@ -9,7 +9,7 @@
 #include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
-#include "sam/amg_decoder.h"
+#include "sam/fast_decoder.h"
 #include "sam/sam_model.h"
 #include "sam/transforms.h"
 #include "util/err.h"
@@ -29,7 +29,7 @@ sam_predictor *sam_predictor_new(const sam_model *m) {
 
 /* Drops the image terms of the previous image. */
 static void drop_image_terms(sam_predictor *p) {
-    if (p->image_terms) amg_decoder_free(p->image_terms);
+    if (p->image_terms) fast_decoder_free(p->image_terms);
     free(p->image_terms);
     p->image_terms = NULL;
 }
@@ -39,7 +39,7 @@ static void drop_image_terms(sam_predictor *p) {
 static int set_image_terms(sam_predictor *p) {
     if (nn_reference_mode()) return 0;
     if (!(p->image_terms = xcalloc_array(1, sizeof *p->image_terms))) return -1;
-    if (amg_decoder_init(p->image_terms, p->m, p->embedding)) {
+    if (fast_decoder_init(p->image_terms, p->m, p->embedding)) {
         free(p->image_terms);
         p->image_terms = NULL;
         return -1;
@@ -112,21 +112,28 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     const sam_model *m = p->m;
     if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
     size_t GG = (size_t)m->grid * m->grid;
+    int fast = !nn_reference_mode() && !nn_trace_enabled();
     float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
-    if (sparse && !mask_input && p->image_terms && !nn_reference_mode() && !nn_trace_enabled()) {
-        /* fast mode, no mask input: the image terms computed at set_image serve */
-        prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
-        int rc = amg_decoder_predict(p->image_terms, sparse, n, low_res, iou);
-        free(sparse);
-        return rc;
-    }
-    float *dense = xmalloc_array((size_t)m->channels, GG * sizeof(float));
-    float *pe_tmp;
-    const float *pe = sam_model_dense_pe(m, &pe_tmp);
+    float *dense = NULL, *pe_tmp = NULL;
     int rc = -1;
-    if (!sparse || !dense || !pe) goto done;
+    if (!sparse) goto done;
     prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
+    if (fast && !mask_input && p->image_terms) { /* the image terms computed at set_image */
+        rc = fast_decoder_predict(p->image_terms, sparse, n, low_res, iou);
+        goto done;
+    }
+    if (!(dense = xmalloc_array((size_t)m->channels, GG * sizeof(float)))) goto done;
     if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
+    if (fast) { /* the same form, its image terms made for this prompt's dense embedding */
+        fast_decoder d;
+        if (fast_decoder_init_dense(&d, m, p->embedding, dense)) goto done;
+        rc = fast_decoder_predict(&d, sparse, n, low_res, iou);
+        fast_decoder_free(&d);
+        goto done;
+    }
+    /* reference mode, or tracing: MaskDecoder in the official order of operations */
+    const float *pe = sam_model_dense_pe(m, &pe_tmp);
+    if (!pe) goto done;
     if (n > 0) nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
     nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);
     rc = mask_decoder_predict(&m->decoder, p->embedding, dense, pe, sparse, n, low_res, iou);

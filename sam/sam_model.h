@@ -32,7 +32,7 @@ struct sam_predictor {
     float *embedding; /* C x G x G */
     /* fast mode: the image terms of the decoder, computed once per image (NULL in reference
      * mode, or if out of memory: then every prompt takes mask_decoder_predict) */
-    struct amg_decoder *image_terms;
+    struct fast_decoder *image_terms;
     int has_image;
     int orig_h, orig_w;   /* original_size */
     int input_h, input_w; /* input_size: the image resized into the S frame */

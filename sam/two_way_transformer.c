@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "util/err.h"
@@ -14,8 +13,6 @@
 
 #define TW_PREFIX "mask_decoder.transformer."
 #define TW_LN_EPS 1e-5f /* nn.LayerNorm default, unlike the 1e-6 elsewhere in SAM */
-/* image tokens per block of the image-side products, shared among threads (nn_sgemm_blocks) */
-#define TW_BLOCK 512
 
 static int load_attention(tw_attention *a, const samw *w, const char *prefix, int C, int D, int heads) {
     char name[160];
@@ -128,97 +125,11 @@ static void add(float *out, const float *a, const float *b, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-/* out[rows][n] = each row a copy of v[n] (a bias that sgemm then accumulates onto) */
-static void fill_rows(float *out, const float *v, int rows, int n) {
-    #pragma omp parallel for schedule(static) if (rows > 256)
-    for (int r = 0; r < rows; r++) memcpy(out + (size_t)r * n, v, (size_t)n * sizeof(float));
-}
-
-/* Scratch of the cross attentions: hN = heads * N rows of scores and projected tokens. */
+/* Scratch of a block: the image-to-token attention's output and the MLP's hidden layer. */
 typedef struct {
-    float *q, *k, *v, *o; /* [N][D] token projections */
-    float *qk;            /* [hN][C] */
-    float *kq;            /* [C][hN] */
-    float *bqk;           /* [hN] */
-    float *s;             /* [hN][HW] or [HW][hN] */
-    float *ti;            /* [HW][C] the image-to-token attention's output (reference mode) */
-    float *hid;           /* [N][mlp_dim] */
+    float *ti;  /* [HW][C] */
+    float *hid; /* [N][mlp_dim] */
 } tw_scratch;
-
-/* Attention.forward of the tokens attending to the image, q_in[N][C] against the HW image
- * tokens k_in (keys + PE) and v_in (keys). The keys and values are never projected; per head
- * the projections move to the token side:
- *   q_h . (Wk_h x + bk_h) = (Wk_h^T q_h) . x + q_h . bk_h, and the last term is the same for
- *   every key of a softmax row, which softmax ignores;
- *   sum_p a_p (Wv_h x_p + bv_h) = Wv_h (sum_p a_p x_p) + bv_h, the weights summing to 1.
- * That is two [hN][C] x [C][HW] products instead of two [HW][C] x [C][D] projections
- * (hN = 56 against D = 128 for SAM), the same function up to float rounding. Reference mode
- * (nn/mode.h) keeps the official order of operations. */
-static int attend_tokens_to_image(const tw_attention *a, float *out, const float *q_in, int N, const float *k_in,
-                                  const float *v_in, int HW, const tw_scratch *w) {
-    if (nn_reference_mode()) return attention_forward(a, out, q_in, N, k_in, v_in, HW);
-    int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
-    float scale = (float)sqrt((double)d); /* torch divides by the float32 math.sqrt(d) */
-    linear_forward(w->q, q_in, a->q_w, a->q_b, N, C, D);
-    for (int h = 0; h < H; h++) /* qk[h][N][C] = q_h @ Wk_h */
-        nn_sgemm(0, 0, N, C, d, 1.0f, w->q + h * d, D, a->k_w + (size_t)h * d * C, C, 0.0f, w->qk + (size_t)h * N * C,
-                 C);
-    for (size_t i = 0; i < (size_t)hN * C; i++) w->qk[i] /= scale;
-    /* s[hN][HW] = qk @ k_in^T, softmax over the image tokens */
-    nn_sgemm_blocks(1, TW_BLOCK, 0, 1, hN, HW, C, 1.0f, w->qk, C, k_in, C, 0.0f, w->s, HW);
-    softmax_rows_inplace(w->s, (size_t)hN, HW);
-    /* qk <- s @ v_in: each row's weighted mean image token, then o_h = Wv_h mean + bv_h */
-    nn_sgemm_blocks(1, 64, 0, 0, hN, C, HW, 1.0f, w->s, HW, v_in, C, 0.0f, w->qk, C);
-    fill_rows(w->o, a->v_b, N, D);
-    for (int h = 0; h < H; h++)
-        nn_sgemm(0, 1, N, d, C, 1.0f, w->qk + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 1.0f, w->o + h * d,
-                 D);
-    linear_forward(out, w->o, a->out_w, a->out_b, N, D, C);
-    return 0;
-}
-
-/* keys += Attention.forward of the image attending to the tokens: the HW queries q_in (keys
- * + PE) against k_in[N][C] (tokens + PE) and v_in[N][C]. The image side is never projected
- * either:
- *   (Wq_h x + bq_h) . k_h = x . (Wq_h^T k_h) + bq_h . k_h    (scores: [hN][C] x [C][HW])
- *   Wo (sum_j a_j v_j) + bo = sum_j a_j (Wo_h v_j + bo / H) (output: [HW][hN] x [hN][C])
- * against [HW][C] x [C][D] for each of q_proj and out_proj; each head's weights sum to 1,
- * so bo rides on the token side too and the product accumulates straight into the keys. */
-static int image_to_tokens_residual(const tw_attention *a, float *keys, const float *q_in, int HW, const float *k_in,
-                                    const float *v_in, int N, const tw_scratch *w) {
-    int C = a->dim, D = a->internal, H = a->heads, d = D / H, hN = H * N;
-    if (nn_reference_mode()) {
-        if (attention_forward(a, w->ti, q_in, HW, k_in, v_in, N)) return -1;
-        add(keys, keys, w->ti, (size_t)HW * C);
-        return 0;
-    }
-    float scale = (float)sqrt((double)d);
-    linear_forward(w->k, k_in, a->k_w, a->k_b, N, C, D);
-    linear_forward(w->v, v_in, a->v_w, a->v_b, N, C, D);
-    for (int h = 0; h < H; h++) { /* kq[C][h*N + j] = Wq_h^T k_h[j], bqk[h*N + j] = bq_h . k_h[j] */
-        nn_sgemm(1, 1, C, N, d, 1.0f, a->q_w + (size_t)h * d * C, C, w->k + h * d, D, 0.0f, w->kq + h * N, hN);
-        for (int j = 0; j < N; j++) {
-            float dot = 0.0f;
-            for (int e = 0; e < d; e++) dot += a->q_b[h * d + e] * w->k[(size_t)j * D + h * d + e];
-            w->bqk[h * N + j] = dot;
-        }
-    }
-    for (size_t i = 0; i < (size_t)C * hN; i++) w->kq[i] /= scale;
-    for (int i = 0; i < hN; i++) w->bqk[i] /= scale;
-    /* s[HW][H][N] = q_in @ kq + bqk, softmax over each head's N tokens */
-    fill_rows(w->s, w->bqk, HW, hN);
-    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, hN, C, 1.0f, q_in, C, w->kq, hN, 1.0f, w->s, hN);
-    softmax_short_rows_inplace(w->s, (size_t)HW * H, N);
-    /* qk[h][N][C] = v_h @ Wo_h^T + bo / H, then keys += s^T @ qk */
-    for (int h = 0; h < H; h++) {
-        float *qk = w->qk + (size_t)h * N * C;
-        fill_rows(qk, a->out_b, N, C);
-        for (int i = 0; i < N * C; i++) qk[i] /= (float)H;
-        nn_sgemm(0, 1, N, C, d, 1.0f, w->v + h * d, D, a->out_w + h * d, D, 1.0f, qk, C);
-    }
-    nn_sgemm_blocks(0, TW_BLOCK, 0, 0, HW, C, hN, 1.0f, w->s, hN, w->qk, C, 1.0f, keys, C);
-    return 0;
-}
 
 /* TwoWayAttentionBlock.forward on queries[N][C] and keys[HW][C], in place. */
 static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, float *keys, int N,
@@ -238,7 +149,7 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     /* tokens attend to the image */
     add(tq, queries, query_pe, nq);
     add(tk, keys, key_pe, nk);
-    if (attend_tokens_to_image(&b->cross_t2i, ta, tq, N, tk, keys, HW, w)) return -1;
+    if (attention_forward(&b->cross_t2i, ta, tq, N, tk, keys, HW)) return -1;
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, TW_LN_EPS);
     /* MLP (ReLU) */
@@ -249,7 +160,8 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
     add(tq, queries, query_pe, nq);
-    if (image_to_tokens_residual(&b->cross_i2t, keys, tk, HW, tq, queries, N, w)) return -1;
+    if (attention_forward(&b->cross_i2t, w->ti, tk, HW, tq, queries, N)) return -1;
+    add(keys, keys, w->ti, nk);
     layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
     return 0;
 }
@@ -270,24 +182,16 @@ static void to_tokens(float *out, const float *in, int C, int HW) {
 
 int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *image_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys) {
-    int C = t->dim, hN = t->heads * N;
+    int C = t->dim;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
     float *key_pe = xmalloc_array(nk, sizeof(float));
     float *tk = xmalloc_array(nk, sizeof(float));
     float *tq = xmalloc_array(nq, sizeof(float));
     float *ta = xmalloc_array(nq, sizeof(float));
-    tw_scratch w = {
-        .q = xmalloc_array(nq, sizeof(float)), .k = xmalloc_array(nq, sizeof(float)),
-        .v = xmalloc_array(nq, sizeof(float)), .o = xmalloc_array(nq, sizeof(float)),
-        .qk = xmalloc_array((size_t)hN, (size_t)C * sizeof(float)),
-        .kq = xmalloc_array((size_t)hN, (size_t)C * sizeof(float)), .bqk = xmalloc_array((size_t)hN, sizeof(float)),
-        .s = xmalloc_array((size_t)hN, (size_t)HW * sizeof(float)), .ti = xmalloc_array(nk, sizeof(float)),
-        .hid = xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float)),
-    };
+    tw_scratch w = {.ti = xmalloc_array(nk, sizeof(float)),
+                     .hid = xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float))};
     int rc = -1;
-    if (!key_pe || !tk || !tq || !ta || !w.q || !w.k || !w.v || !w.o || !w.qk || !w.kq || !w.bqk || !w.s || !w.ti ||
-        !w.hid)
-        goto done;
+    if (!key_pe || !tk || !tq || !ta || !w.ti || !w.hid) goto done;
     /* flatten(2).permute(0, 2, 1): [C][HW] -> [HW][C] */
     to_tokens(keys, image, C, HW);
     to_tokens(key_pe, image_pe, C, HW);
@@ -301,7 +205,7 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
     /* final attention of the tokens to the image */
     add(tq, queries, tokens, nq);
     add(tk, keys, key_pe, nk);
-    if (attend_tokens_to_image(&t->final_attn, ta, tq, N, tk, keys, HW, &w)) goto done;
+    if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
     add(queries, queries, ta, nq);
     layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
@@ -312,7 +216,7 @@ done:
     free(tk);
     free(tq);
     free(ta);
-    float *all[] = {w.q, w.k, w.v, w.o, w.qk, w.kq, w.bqk, w.s, w.ti, w.hid};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+    free(w.ti);
+    free(w.hid);
     return rc;
 }

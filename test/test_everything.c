@@ -16,7 +16,7 @@
 #include "io/npy.h"
 #include "nn/blas.h"
 #include "samc.h"
-#include "sam/amg_decoder.h"
+#include "sam/fast_decoder.h"
 #include "sam/automatic_mask_generator.h"
 #include "sam/predictor.h"
 #include "util/file.h"
@@ -229,8 +229,8 @@ static void check_decoder(const char *dir, const char *samw_path) {
     float *ref = malloc(4 * 3 * LL * sizeof(float)), *got = malloc(4 * 3 * LL * sizeof(float));
     float ref_iou[12], got_iou[12];
     CHECK(sam_predict_points_batch(pred, &pts[0][0], 4, 1, ref, ref_iou) == 0);
-    amg_decoder d;
-    CHECK(amg_decoder_init(&d, m, emb.data) == 0);
+    fast_decoder d;
+    CHECK(fast_decoder_init(&d, m, emb.data) == 0);
     float xy01[8];
     for (int i = 0; i < 4; i++) {
         int input_h, input_w, oh, ow;
@@ -238,7 +238,7 @@ static void check_decoder(const char *dir, const char *samw_path) {
         xy01[2 * i] = (float)((pts[i][0] * ((double)input_w / ow) + 0.5) / m->img_size);
         xy01[2 * i + 1] = (float)((pts[i][1] * ((double)input_h / oh) + 0.5) / m->img_size);
     }
-    CHECK(amg_decoder_run(&d, xy01, 4, NAN, got_iou, got) == 0);
+    CHECK(fast_decoder_run(&d, xy01, 4, NAN, got_iou, got) == 0);
     float maxabs = 0, maxdiff = 0, ioudiff = 0;
     for (size_t i = 0; i < 12 * LL; i++) {
         maxabs = fmaxf(maxabs, fabsf(ref[i]));
@@ -247,18 +247,18 @@ static void check_decoder(const char *dir, const char *samw_path) {
     for (int i = 0; i < 12; i++) ioudiff = fmaxf(ioudiff, fabsf(ref_iou[i] - got_iou[i]));
     printf("    %s: low-res max |diff| %g (max |logit| %g), IoU max |diff| %g\n", dir, maxdiff, maxabs, ioudiff);
     /* both paths compute the cross attentions in another order than the official one (the
-     * image-side products reassociated, sam/two_way_transformer.c and sam/amg_decoder.c):
+     * image-side products reassociated, sam/two_way_transformer.c and sam/fast_decoder.c):
      * equal up to float rounding */
     CHECK(maxdiff <= 1e-5f * maxabs && ioudiff <= 1e-5f);
     /* with an IoU bar above every prediction, no masks are computed: low stays untouched */
     float top = 0;
     for (int i = 0; i < 12; i++) top = fmaxf(top, got_iou[i]);
     for (size_t i = 0; i < 12 * LL; i++) got[i] = 12345.0f;
-    CHECK(amg_decoder_run(&d, xy01, 4, top, got_iou, got) == 0);
+    CHECK(fast_decoder_run(&d, xy01, 4, top, got_iou, got) == 0);
     int untouched = 1;
     for (size_t i = 0; i < 12 * LL; i++) untouched &= got[i] == 12345.0f;
     CHECK(untouched);
-    amg_decoder_free(&d);
+    fast_decoder_free(&d);
     free(ref);
     free(got);
 done:

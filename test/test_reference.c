@@ -7,7 +7,7 @@
 
 #include "check.h"
 #include "eval/embedding_cache.h"
-#include "sam/amg_decoder.h"
+#include "sam/fast_decoder.h"
 #include "reference_run.h"
 
 static sam_model *g_tiny;
@@ -162,11 +162,11 @@ TEST(float_hash_is_of_little_endian_bytes) {
  * either mode (its dense positional encoding follows the mode in use) */
 static int amg_reference_run(const sam_model *m, const float *emb, float *iou, float *low) {
     const float xy[4] = {0.3f, 0.6f, 0.9f, 0.1f};
-    amg_decoder d;
+    fast_decoder d;
     samc_set_reference_mode(1);
-    int rc = amg_decoder_init(&d, m, emb);
-    if (!rc) rc = amg_decoder_run(&d, xy, 2, NAN, iou, low);
-    if (!rc) amg_decoder_free(&d);
+    int rc = fast_decoder_init(&d, m, emb);
+    if (!rc) rc = fast_decoder_run(&d, xy, 2, NAN, iou, low);
+    if (!rc) fast_decoder_free(&d);
     samc_set_reference_mode(0);
     return rc;
 }

@@ -1,20 +1,20 @@
-/* MaskDecoder.predict_masks for the automatic mask generator's single-point prompts, with the
- * image-only work shared (see sam/amg_decoder.h). The ops are those of the official
+/* MaskDecoder.predict_masks in fast mode, with the image-only work shared among prompts (see
+ * sam/fast_decoder.h). The ops are those of the official
  * TwoWayTransformer and MaskDecoder; the cross attentions never project the 4096 image
  * tokens (attention_t2i, attention_i2t: the projections are moved to the token side by
  * associativity), so the results equal the one-prompt decoder's up to float rounding. */
-#include "sam/amg_decoder.h"
+#include "sam/fast_decoder.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/clones.h"
 #include "nn/blas.h"
+#include "nn/clones.h"
 #include "nn/gemm.h"
+#include "nn/layernorm_lanes.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
-#include "sam/amg_layernorm.h"
 #include "sam/mask_head.h"
 #include "sam/prompt_encoder.h"
 #include "util/err.h"
@@ -159,7 +159,7 @@ static void mlp(const mlp_head *m, const float *x, float *y, float *t0, float *t
     memcpy(y, t0, (size_t)m->dims[m->n_layers] * sizeof(float));
 }
 
-void amg_decoder_free(amg_decoder *d) {
+void fast_decoder_free(fast_decoder *d) {
     free(d->keys);
     free(d->key_pe);
     free(d->t2i_k);
@@ -168,36 +168,45 @@ void amg_decoder_free(amg_decoder *d) {
     memset(d, 0, sizeof *d);
 }
 
-int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding) {
+/* The image terms of embedding[C][G][G] plus the dense prompt embedding: dense[C][G][G], or
+ * NULL for no_mask_embed; with precompute, also the first layer's projections. */
+static int image_init(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense,
+                      int precompute) {
     memset(d, 0, sizeof *d);
     const two_way_transformer *t = &m->decoder.transformer;
     const tw_block *b0 = &t->layers[0];
     int C = m->channels, HW = m->grid * m->grid, D0 = b0->cross_t2i.internal;
     if (b0->cross_i2t.internal != D0 || !b0->skip_first_layer_pe)
-        return samc_err("everything decoder: unexpected first two-way layer");
+        return samc_err("fast decoder: unexpected first two-way layer");
     d->m = m, d->C = C, d->HW = HW, d->D0 = D0;
     d->keys = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
     d->key_pe = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-    d->t2i_k = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
-    d->t2i_v = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
-    d->i2t_q = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
-    float *tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float)), *pe_tmp;
+    float *tk = NULL, *pe_tmp;
+    if (precompute) {
+        d->t2i_k = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+        d->t2i_v = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+        d->i2t_q = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+        tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    }
     const float *dense_pe = sam_model_dense_pe(m, &pe_tmp);
-    if (!d->keys || !d->key_pe || !d->t2i_k || !d->t2i_v || !d->i2t_q || !tk || !dense_pe) {
+    if (!d->keys || !d->key_pe || (precompute && (!d->t2i_k || !d->t2i_v || !d->i2t_q || !tk)) || !dense_pe) {
         free(tk);
         free(pe_tmp);
-        amg_decoder_free(d);
+        fast_decoder_free(d);
         return -1;
     }
-    /* src = image_embedding + no_mask_embed, flattened to tokens [HW][C]; likewise the PE */
+    /* src = image_embedding + dense_prompt_embeddings, flattened to tokens [HW][C]; likewise
+     * the PE */
     const float *no_mask = m->prompt.no_mask;
     #pragma omp parallel for schedule(static)
     for (int p = 0; p < HW; p++)
         for (int c = 0; c < C; c++) {
-            d->keys[(size_t)p * C + c] = embedding[(size_t)c * HW + p] + no_mask[c];
-            d->key_pe[(size_t)p * C + c] = dense_pe[(size_t)c * HW + p];
+            size_t i = (size_t)c * HW + p;
+            d->keys[(size_t)p * C + c] = embedding[i] + (dense ? dense[i] : no_mask[c]);
+            d->key_pe[(size_t)p * C + c] = dense_pe[i];
         }
     free(pe_tmp);
+    if (!precompute) return 0;
     /* layer 0 sees the same image tokens for every prompt */
     add(tk, d->keys, d->key_pe, (size_t)HW * C);
     linear_forward(d->t2i_k, tk, b0->cross_t2i.k_w, b0->cross_t2i.k_b, HW, C, D0);
@@ -205,6 +214,14 @@ int amg_decoder_init(amg_decoder *d, const sam_model *m, const float *embedding)
     linear_forward(d->i2t_q, tk, b0->cross_i2t.q_w, b0->cross_i2t.q_b, HW, C, D0);
     free(tk);
     return 0;
+}
+
+int fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding) {
+    return image_init(d, m, embedding, NULL, 1);
+}
+
+int fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense) {
+    return image_init(d, m, embedding, dense, 0);
 }
 
 /* keys = LayerNorm(src + delta) over each image token's C channels, and tk = keys + pe,
@@ -215,8 +232,10 @@ NN_CLONES static void keys_update(float *keys, float *tk, const float *src, cons
     for (int p = 0; p < HW; p++) {
         size_t o = (size_t)p * C;
         float *x = keys + o;
+        #pragma omp simd /* elementwise: gcc -O2 leaves these scalar otherwise; the same bits */
         for (int c = 0; c < C; c++) x[c] = src[o + c] + delta[o + c];
-        amg_layernorm_pixel(x, w, bias, C, TW_LN_EPS);
+        layernorm_lanes(x, w, bias, C, TW_LN_EPS);
+        #pragma omp simd
         for (int c = 0; c < C; c++) tk[o + c] = x[c] + pe[o + c];
     }
 }
@@ -282,10 +301,10 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
 
 /* TwoWayAttentionBlock.forward on b->queries [N][C] and b->keys [HW][C]; layer 0 starts from
  * the shared image tokens and uses the shared projections. */
-static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
+static void block(const fast_decoder *d, int l, prompt_buf *b, int N) {
     const two_way_transformer *t = &d->m->decoder.transformer;
     const tw_block *k = &t->layers[l];
-    int C = d->C, HW = d->HW, first = l == 0;
+    int C = d->C, HW = d->HW, first = l == 0, pre = first && d->t2i_k; /* precomputed layer 0 */
     size_t nq = (size_t)N * C;
     const float *query_pe = b->tokens;
     /* self-attention of the tokens; layer 0 replaces the queries (no PE, no residual) */
@@ -300,7 +319,7 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     layernorm_forward(b->queries, b->queries, k->norm_w[0], k->norm_b[0], N, C, TW_LN_EPS);
     /* tokens attend to the image */
     add(b->tq, b->queries, query_pe, nq);
-    if (first) {
+    if (pre) {
         attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, d->t2i_k, d->t2i_v, &b->ab);
     } else {
         attention_t2i(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
@@ -315,17 +334,17 @@ static void block(const amg_decoder *d, int l, prompt_buf *b, int N) {
     layernorm_forward(b->queries, b->queries, k->norm_w[2], k->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens */
     add(b->tq, b->queries, query_pe, nq);
-    if (first) {
+    if (pre) {
         attention_i2t(&k->cross_i2t, b->ti, NULL, d->i2t_q, HW, b->tq, b->queries, N, &b->ab);
     } else {
         attention_i2t(&k->cross_i2t, b->ti, b->tk, NULL, HW, b->tq, b->queries, N, &b->ab);
     }
     /* keys = norm4(keys + attn_out), and keys + key_pe for the next attention to the image */
-    keys_update(b->keys, b->tk, first ? d->keys : b->keys, b->ti, d->key_pe, k->norm_w[3], k->norm_b[3], HW, C);
+    keys_update(b->keys, b->tk, pre ? d->keys : b->keys, b->ti, d->key_pe, k->norm_w[3], k->norm_b[3], HW, C);
 }
 
 /* The three multimask outputs' low-res logits out[3][4G][4G] from the transformer's outputs. */
-static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
+static void masks(const fast_decoder *d, prompt_buf *b, float *out) {
     const mask_decoder *md = &d->m->decoder;
     int C = d->C, C8 = C / 8;
     /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
@@ -336,10 +355,14 @@ static void masks(const amg_decoder *d, prompt_buf *b, float *out) {
 
 /* TwoWayTransformer.forward from b->tokens [N][C]: b->queries and b->keys after the final
  * attention and its norm. */
-static void transformer(const amg_decoder *d, prompt_buf *b, int N) {
+static void transformer(const fast_decoder *d, prompt_buf *b, int N) {
     const two_way_transformer *t = &d->m->decoder.transformer;
-    size_t nq = (size_t)N * d->C;
+    size_t nq = (size_t)N * d->C, nk = (size_t)d->HW * d->C;
     memcpy(b->queries, b->tokens, nq * sizeof(float));
+    if (!d->t2i_k) { /* layer 0 from the image tokens themselves */
+        memcpy(b->keys, d->keys, nk * sizeof(float));
+        add(b->tk, d->keys, d->key_pe, nk);
+    }
     for (int l = 0; l < t->depth; l++) block(d, l, b, N);
     /* final attention of the tokens to the image */
     add(b->tq, b->queries, b->tokens, nq);
@@ -349,7 +372,7 @@ static void transformer(const amg_decoder *d, prompt_buf *b, int N) {
 }
 
 /* tokens = [iou_token, mask_tokens, sparse[n_sparse][C]] */
-static void set_tokens(const amg_decoder *d, prompt_buf *b, const float *sparse, int n_sparse) {
+static void set_tokens(const fast_decoder *d, prompt_buf *b, const float *sparse, int n_sparse) {
     const mask_decoder *md = &d->m->decoder;
     int C = d->C, T = md->num_mask_tokens;
     memcpy(b->tokens, md->iou_token, (size_t)C * sizeof(float));
@@ -359,7 +382,7 @@ static void set_tokens(const amg_decoder *d, prompt_buf *b, const float *sparse,
 
 /* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the
  * IoU filter would drop all three masks. */
-static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, float keep_iou_above, float *iou,
+static void decode_one(const fast_decoder *d, prompt_buf *b, const float *xy01, float keep_iou_above, float *iou,
                        float *low) {
     const sam_model *m = d->m;
     const mask_decoder *md = &m->decoder;
@@ -379,7 +402,7 @@ static void decode_one(const amg_decoder *d, prompt_buf *b, const float *xy01, f
     masks(d, b, low);
 }
 
-int amg_decoder_predict(const amg_decoder *d, const float *sparse, int n_sparse, float *low, float *iou) {
+int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_sparse, float *low, float *iou) {
     const mask_decoder *md = &d->m->decoder;
     int C = d->C, C8 = C / 8, T = md->num_mask_tokens, N = 1 + T + n_sparse;
     prompt_buf b;
@@ -403,7 +426,7 @@ int amg_decoder_predict(const amg_decoder *d, const float *sparse, int n_sparse,
     return rc;
 }
 
-int amg_decoder_run(const amg_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low) {
+int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low) {
     const sam_model *m = d->m;
     int T = m->decoder.num_mask_tokens, N = 1 + T + N_SPARSE, failed = 0;
     size_t LL = (size_t)16 * d->HW;
