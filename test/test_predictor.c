@@ -238,6 +238,52 @@ TEST(predictor_same_bits_any_threads_and_runs) {
     sam_prediction_free(&r3);
 }
 
+/* a prompt with a mask input takes its own image terms in fast mode: the same bits at 1 and
+ * 2 threads too */
+TEST(mask_input_same_bits_any_threads) {
+    int L = 4 * sam_model_embed_grid(g_tiny);
+    float *mask = malloc((size_t)L * L * sizeof(float));
+    for (int i = 0; i < L * L; i++) mask[i] = (float)((i * 37) % 23) - 11.0f; /* logits of both signs */
+    double pts[2] = {120, 90};
+    int label = 1;
+    sam_prompt pr = {.n_points = 1, .points = pts, .labels = &label, .mask_input = mask, .multimask = 0};
+    sam_prediction r1, r2;
+    blas_set_threads(1);
+    CHECK(tiny_predict(&r1, &pr) == 0);
+    blas_set_threads(2);
+    CHECK(tiny_predict(&r2, &pr) == 0);
+    if (!check_failures_in_test) CHECK(same_prediction(&r1, &r2));
+    sam_prediction_free(&r1);
+    sam_prediction_free(&r2);
+    free(mask);
+}
+
+/* the decoder's image terms follow the image: a predictor that had another embedding first
+ * answers exactly as a fresh one */
+TEST(new_embedding_replaces_image_terms) {
+    size_t n = g_emb.count;
+    float *other = malloc(n * sizeof(float));
+    const float *emb = g_emb.data;
+    for (size_t i = 0; i < n; i++) other[i] = -0.5f * emb[i];
+    double pts[2] = {150, 100};
+    int label = 1;
+    sam_prompt pr = {.n_points = 1, .points = pts, .labels = &label, .multimask = 1};
+    sam_prediction before, fresh, after;
+    sam_predictor *p = sam_predictor_new(g_tiny);
+    CHECK(p && sam_predictor_set_embedding(p, other, 200, 300) == 0 && sam_predict(p, &pr, &before) == 0);
+    CHECK(sam_predictor_set_embedding(p, g_emb.data, 200, 300) == 0 && sam_predict(p, &pr, &after) == 0);
+    CHECK(tiny_predict(&fresh, &pr) == 0);
+    if (!check_failures_in_test) {
+        CHECK(same_prediction(&after, &fresh));
+        CHECK(!same_prediction(&before, &fresh));
+    }
+    sam_prediction_free(&before);
+    sam_prediction_free(&fresh);
+    sam_prediction_free(&after);
+    sam_predictor_free(p);
+    free(other);
+}
+
 TEST(points_batch_agrees_with_predict) {
     /* the AMG path (float64 coordinates until normalised) against predict() on the same
      * single clicks: equal up to the last bit of the normalised coordinate */
@@ -351,6 +397,8 @@ int main(void) {
         return 1;
     }
     RUN(predictor_same_bits_any_threads_and_runs);
+    RUN(mask_input_same_bits_any_threads);
+    RUN(new_embedding_replaces_image_terms);
     RUN(points_batch_agrees_with_predict);
     RUN(points_batch_same_bits_any_threads);
     RUN(predictor_rejects_bad_input);
