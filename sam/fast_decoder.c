@@ -148,17 +148,6 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
     nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 0, HW, C, R, 1.0f, b->s, R, b->f, C, 1.0f, out, C);
 }
 
-/* mask_decoder.MLP on one vector */
-static void mlp(const mlp_head *m, const float *x, float *y, float *t0, float *t1) {
-    memcpy(t0, x, (size_t)m->dims[0] * sizeof(float));
-    for (int i = 0; i < m->n_layers; i++) {
-        linear_forward(t1, t0, m->w[i], m->b[i], 1, m->dims[i], m->dims[i + 1]);
-        if (i < m->n_layers - 1) relu_inplace(t1, (size_t)m->dims[i + 1]);
-        memcpy(t0, t1, (size_t)m->dims[i + 1] * sizeof(float));
-    }
-    memcpy(y, t0, (size_t)m->dims[m->n_layers] * sizeof(float));
-}
-
 void fast_decoder_free(fast_decoder *d) {
     free(d->keys);
     free(d->key_pe);
@@ -349,7 +338,7 @@ static void masks(const fast_decoder *d, prompt_buf *b, float *out) {
     int C = d->C, C8 = C / 8;
     /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
     for (int m = 1; m <= 3; m++)
-        mlp(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->v0, b->v1);
+        mlp_forward(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->v0, b->v1);
     mask_head(md, C, d->m->grid, b->keys, b->hyper, 3, out, b->head);
 }
 
@@ -394,7 +383,7 @@ static void decode_one(const fast_decoder *d, prompt_buf *b, const float *xy01, 
     set_tokens(d, b, b->ta, N_SPARSE);
     transformer(d, b, N);
     float all_iou[MD_MAX_MASK_TOKENS];
-    mlp(&md->iou_head, b->queries, all_iou, b->v0, b->v1);
+    mlp_forward(&md->iou_head, b->queries, all_iou, b->v0, b->v1);
     memcpy(iou, all_iou + 1, 3 * sizeof(float));
     if (!isnan(keep_iou_above) && !(iou[0] > keep_iou_above) && !(iou[1] > keep_iou_above) &&
         !(iou[2] > keep_iou_above))
@@ -416,9 +405,9 @@ int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_spars
     int rc = -1;
     if (hyper) {
         for (int m = 0; m < T; m++)
-            mlp(&md->hyper[m], b.queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, b.v0, b.v1);
+            mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, b.v0, b.v1);
         rc = mask_head_parallel(md, C, d->m->grid, b.keys, hyper, T, low);
-        mlp(&md->iou_head, b.queries, iou, b.v0, b.v1);
+        mlp_forward(&md->iou_head, b.queries, iou, b.v0, b.v1);
     }
     nn_sgemm_serial_end(blas_threads);
     free(hyper);

@@ -78,14 +78,13 @@ int mask_decoder_load(mask_decoder *md, const samw *w) {
     return load_mlp(&md->iou_head, w, MD_PREFIX "iou_prediction_head.", depth, iou_dims);
 }
 
-static int mlp_widest(const mlp_head *m) {
+int mlp_widest(const mlp_head *m) {
     int widest = 0;
     for (int i = 0; i <= m->n_layers; i++) widest = m->dims[i] > widest ? m->dims[i] : widest;
     return widest;
 }
 
-/* MLP.forward of one vector x[dims[0]] -> y[dims[n]]; a and b hold mlp_widest(m) floats each */
-static void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b) {
+void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b) {
     memcpy(a, x, (size_t)m->dims[0] * sizeof(float));
     for (int i = 0; i < m->n_layers; i++) {
         linear_forward(b, a, m->w[i], m->b[i], 1, m->dims[i], m->dims[i + 1]);

@@ -17,6 +17,11 @@ typedef struct {
     const float *w[MLP_MAX_LAYERS], *b[MLP_MAX_LAYERS];
 } mlp_head;
 
+/* Floats of the widest activation of m. */
+int mlp_widest(const mlp_head *m);
+/* MLP.forward of one vector x[dims[0]] -> y[dims[n]]; a and b hold mlp_widest(m) floats each. */
+void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b);
+
 #define MD_MAX_MASK_TOKENS 16
 
 typedef struct {
