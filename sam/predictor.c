@@ -294,6 +294,7 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     nn_trace("iou_predictions", out->iou, 1, k, 0, 0);
     nn_trace("masks", out->logits, 1, k, out->h, out->w);
     /* masks = logits > mask_threshold (0.0) */
+    #pragma omp simd /* gcc -O2 leaves it scalar otherwise */
     for (size_t i = 0; i < (size_t)k * HW; i++) out->masks[i] = out->logits[i] > 0.0f;
     rc = 0;
 done:
