@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/crc32.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "weights/sam_config.h"
@@ -214,7 +215,7 @@ const float *samw_get4(const samw *w, const char *name, int64_t d0, int64_t d1, 
 }
 
 int samw_verify(const samw *w) {
-    if (samw_crc32(0, w->map + w->data_offset, w->data_bytes) != w->data_crc)
+    if (crc32_update(0, w->map + w->data_offset, w->data_bytes) != w->data_crc)
         return samc_err("%s: tensor data checksum mismatch (file corrupt)", w->path);
     return 0;
 }

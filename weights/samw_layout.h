@@ -47,7 +47,5 @@ static inline void samw_config_from_ints(sam_config *c, const int32_t v[SAMW_N_C
 
 /* CRC-32 (zlib) over the header minus its meta_crc field, then the tensor table. */
 uint32_t samw_meta_crc(const uint8_t *header, const uint8_t *table, size_t table_bytes);
-/* zlib's crc32 over any length (it takes 32-bit lengths). */
-uint32_t samw_crc32(uint32_t crc, const uint8_t *p, uint64_t n);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/crc32.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
@@ -62,8 +63,8 @@ static int write_data(atomic_file *af, const sam_key *keys, int n, samw_fill_fn 
             return -1;
         }
         size_t bytes = numel * 4, pad = (size_t)(align_up(bytes) - bytes);
-        c = samw_crc32(c, (const uint8_t *)buf, bytes);
-        c = samw_crc32(c, k_zeros, pad);
+        c = crc32_update(c, (const uint8_t *)buf, bytes);
+        c = crc32_update(c, k_zeros, pad);
         int rc = atomic_file_write(af, buf, bytes) || atomic_file_write(af, k_zeros, pad);
         free(buf);
         if (rc) return -1;

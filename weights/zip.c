@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "util/crc32.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -148,18 +149,6 @@ const zip_entry *zip_find(const zip_archive *z, const char *name) {
     return NULL;
 }
 
-/* zlib's crc32 takes 32-bit lengths: feed it in chunks. */
-static uint32_t crc32_big(const uint8_t *p, uint64_t n) {
-    uLong c = crc32(0L, Z_NULL, 0);
-    while (n) {
-        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        c = crc32(c, p, k);
-        p += k;
-        n -= k;
-    }
-    return (uint32_t)c;
-}
-
 static int inflate_entry(const zip_archive *z, const zip_entry *e, uint8_t **out) {
     /* deflate cannot expand data by more than about 1032:1; a larger claim is a lie */
     if (e->size / 1032 > e->comp_size + 1)
@@ -210,7 +199,7 @@ int zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **dat
     } else {
         *data = z->buf + e->data_offset;
     }
-    if (crc32_big(*data, e->size) != e->crc) {
+    if (crc32_update(0, *data, e->size) != e->crc) {
         free(*owned);
         *owned = NULL;
         *data = NULL;
