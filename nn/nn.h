@@ -69,6 +69,12 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
  * float32, the source coordinate in double, the weights in float32. 0, or -1 if out of memory. */
 int bilinear_resize_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                             int OH, int OW, int KH, int KW);
+/* Two such resizes chained with a crop: inp (as above) resized to MH x MW, its top-left
+ * KH x KW kept, that resized to out[C][OH][OW] -- the same bits as two bilinear_resize_forward
+ * calls through a C x KH x KW intermediate, without storing it. 0, or -1 on bad sizes
+ * (KH > MH, KW > MW, a size < 1) or out of memory. */
+int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
+                             int MH, int MW, int KH, int KW, int OH, int OW);
 
 /* x += y on n values (a residual connection). */
 void residual_forward(float *x, const float *y, size_t n);

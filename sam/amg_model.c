@@ -57,20 +57,20 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
     return fast_decoder_run(&b->dec, b->xy01, n, keep_iou_above, iou, low);
 }
 
-/* Sam.postprocess_masks, as sam_postprocess_logits does it but in the caller's scratch (one
- * input_h x input_w plane): bilinear to S x S keeping only [:input_h, :input_w], then
- * bilinear to the crop's size. */
+/* Sam.postprocess_masks, as sam_postprocess_logits does it: bilinear to S x S keeping only
+ * [:input_h, :input_w], then bilinear to the crop's size, with no intermediate plane (so no
+ * scratch). */
 static int bind_upscale(void *ctx, const float *low, float *out, float *scratch) {
+    (void)scratch;
     const sam_predictor *p = ((sam_binding *)ctx)->p;
     int S = p->m->img_size, L = 4 * p->m->grid;
-    if (bilinear_resize_forward(scratch, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w)) return -1;
-    return bilinear_resize_forward(out, scratch, 1, p->input_h, p->input_w, p->input_w,
-                                   (size_t)p->input_h * p->input_w, p->orig_h, p->orig_w, p->orig_h, p->orig_w);
+    return bilinear_resize2_forward(out, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w, p->orig_h,
+                                    p->orig_w);
 }
 
 static size_t bind_scratch(void *ctx) {
-    const sam_predictor *p = ((sam_binding *)ctx)->p;
-    return (size_t)p->input_h * p->input_w;
+    (void)ctx;
+    return 0;
 }
 
 int sam_amg_model_init(amg_model *m, sam_predictor *p) {

@@ -146,16 +146,9 @@ done:
 
 int sam_postprocess_logits(const sam_predictor *p, const float *low_res, int k, float *out) {
     int S = p->m->img_size, L = 4 * p->m->grid;
-    size_t LL = (size_t)L * L;
-    /* upscale to S x S, computing only the crop [:input_h, :input_w] that is kept */
-    float *mid = xmalloc_array((size_t)k * p->input_h, (size_t)p->input_w * sizeof(float));
-    if (!mid) return -1;
-    int rc = bilinear_resize_forward(mid, low_res, k, L, L, L, LL, S, S, p->input_h, p->input_w);
-    if (!rc)
-        rc = bilinear_resize_forward(out, mid, k, p->input_h, p->input_w, p->input_w,
-                                     (size_t)p->input_h * p->input_w, p->orig_h, p->orig_w, p->orig_h, p->orig_w);
-    free(mid);
-    return rc;
+    /* upscale to S x S, keep the crop [:input_h, :input_w], resize that to the original size */
+    return bilinear_resize2_forward(out, low_res, k, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w,
+                                    p->orig_h, p->orig_w);
 }
 
 /* which decoder outputs a call returns: [1, T) with multimask, [0, 1) without */
