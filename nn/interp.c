@@ -105,7 +105,8 @@ int bilinear_resize_forward(float *out, const float *inp, int C, int IH, int IW,
  * every loop but the one gathering from a source row is contiguous and vectorisable. */
 typedef struct {
     int *ga0, *ga1, *gb0, *gb1; /* [OW] input columns of ta and tb */
-    float *wa0, *wa1, *wb0, *wb1, *ul0, *ul1; /* [OW] */
+    float *wa1, *wb1; /* [OW] their weights (the first is 1 - these, as source_taps makes it) */
+    float *ul0, *ul1; /* [OW] */
     int *ys0, *ys1;   /* [KH] source rows of each mid row */
     float *yl0, *yl1; /* [KH] */
     int *vs0, *vs1;   /* [OH] mid rows of each output row */
@@ -124,12 +125,15 @@ static int row_slot(long have[2], long want, long keep, int *fresh) {
     return s;
 }
 
-/* ta[OW] and tb[OW] (stored together in tab[2][OW]) of one input row */
+/* ta[OW] and tb[OW] (stored together in tab[2][OW]) of one input row. The gathers make this
+ * loop the costliest: the first weights are recomputed (1 - w1, the same bits as source_taps'
+ * l0) rather than loaded. */
 static void chain_source_row(float *tab, const float *row, const chain_taps *k, int OW) {
     float *ta = tab, *tb = tab + OW;
     for (int x = 0; x < OW; x++) {
-        ta[x] = k->wa0[x] * row[k->ga0[x]] + k->wa1[x] * row[k->ga1[x]];
-        tb[x] = k->wb0[x] * row[k->gb0[x]] + k->wb1[x] * row[k->gb1[x]];
+        float a1 = k->wa1[x], b1 = k->wb1[x];
+        ta[x] = (1.0f - a1) * row[k->ga0[x]] + a1 * row[k->ga1[x]];
+        tb[x] = (1.0f - b1) * row[k->gb0[x]] + b1 * row[k->gb1[x]];
     }
 }
 
@@ -148,9 +152,9 @@ int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW
         return samc_err("bilinear_resize2_forward: bad sizes %dx%d -> %dx%d[:%d, :%d] -> %dx%d", IH, IW, MH, MW,
                         KH, KW, OH, OW);
     int threads = omp_get_max_threads();
-    size_t n_taps = (size_t)6 * OW + (size_t)2 * KH + (size_t)2 * OH;
-    int *ix = xmalloc_array(n_taps, sizeof(int));
-    float *wt = xmalloc_array(n_taps, sizeof(float));
+    size_t n_y = (size_t)2 * KH + (size_t)2 * OH; /* ys0, ys1, vs0, vs1 and their weights */
+    int *ix = xmalloc_array((size_t)6 * OW + n_y, sizeof(int));
+    float *wt = xmalloc_array((size_t)4 * OW + n_y, sizeof(float));
     /* per thread: two ta|tb rows (2 x 2*OW) and two p rows (2 x OW) */
     float *rows = xmalloc_array((size_t)threads * 6, (size_t)OW * sizeof(float));
     if (!ix || !wt || !rows) {
@@ -163,13 +167,13 @@ int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW
     k.ga0 = ix, k.ga1 = ix + OW, k.gb0 = ix + 2 * (size_t)OW, k.gb1 = ix + 3 * (size_t)OW;
     int *us0 = ix + 4 * (size_t)OW, *us1 = ix + 5 * (size_t)OW; /* columns of mid */
     k.ys0 = ix + 6 * (size_t)OW, k.ys1 = k.ys0 + KH, k.vs0 = k.ys1 + KH, k.vs1 = k.vs0 + OH;
-    k.wa0 = wt, k.wa1 = wt + OW, k.wb0 = wt + 2 * (size_t)OW, k.wb1 = wt + 3 * (size_t)OW;
-    k.ul0 = wt + 4 * (size_t)OW, k.ul1 = wt + 5 * (size_t)OW;
-    k.yl0 = wt + 6 * (size_t)OW, k.yl1 = k.yl0 + KH, k.vl0 = k.yl1 + KH, k.vl1 = k.vl0 + OH;
+    k.wa1 = wt, k.wb1 = wt + OW, k.ul0 = wt + 2 * (size_t)OW, k.ul1 = wt + 3 * (size_t)OW;
+    k.yl0 = wt + 4 * (size_t)OW, k.yl1 = k.yl0 + KH, k.vl0 = k.yl1 + KH, k.vl1 = k.vl0 + OH;
     for (int x = 0; x < OW; x++) {
+        float w0; /* 1 - w1, recomputed where used */
         source_taps(KW, OW, x, &us0[x], &us1[x], &k.ul0[x], &k.ul1[x]);
-        source_taps(IW, MW, us0[x], &k.ga0[x], &k.ga1[x], &k.wa0[x], &k.wa1[x]);
-        source_taps(IW, MW, us1[x], &k.gb0[x], &k.gb1[x], &k.wb0[x], &k.wb1[x]);
+        source_taps(IW, MW, us0[x], &k.ga0[x], &k.ga1[x], &w0, &k.wa1[x]);
+        source_taps(IW, MW, us1[x], &k.gb0[x], &k.gb1[x], &w0, &k.wb1[x]);
     }
     for (int r = 0; r < KH; r++) source_taps(IH, MH, r, &k.ys0[r], &k.ys1[r], &k.yl0[r], &k.yl1[r]);
     for (int y = 0; y < OH; y++) source_taps(KH, OH, y, &k.vs0[y], &k.vs1[y], &k.vl0[y], &k.vl1[y]);
