@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "nn/clones.h"
 #include "nn/nn.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -126,10 +127,12 @@ static int row_slot(long have[2], long want, long keep, int *fresh) {
 }
 
 /* ta[OW] and tb[OW] (stored together in tab[2][OW]) of one input row. The gathers make this
- * loop the costliest: the first weights are recomputed (1 - w1, the same bits as source_taps'
- * l0) rather than loaded. */
+ * the costliest loop: the first weights are recomputed (1 - w1, the same bits as source_taps'
+ * l0) rather than loaded, and it is left to plain SSE2, faster here than the hardware gathers
+ * of an AVX2 or AVX-512 clone. */
 static void chain_source_row(float *tab, const float *row, const chain_taps *k, int OW) {
     float *ta = tab, *tb = tab + OW;
+    #pragma omp simd /* elementwise: the same bits */
     for (int x = 0; x < OW; x++) {
         float a1 = k->wa1[x], b1 = k->wb1[x];
         ta[x] = (1.0f - a1) * row[k->ga0[x]] + a1 * row[k->ga1[x]];
@@ -138,11 +141,17 @@ static void chain_source_row(float *tab, const float *row, const chain_taps *k, 
 }
 
 /* p[OW] of mid row r, from the ta|tb rows t0 (source row ys0[r]) and t1 (ys1[r]) */
-static void chain_mid_row(float *p, const float *t0, const float *t1, float m0, float m1, const chain_taps *k,
-                          int OW) {
+NN_CLONES static void chain_mid_row(float *p, const float *t0, const float *t1, float m0, float m1, const chain_taps *k,
+                                    int OW) {
     const float *ta0 = t0, *tb0 = t0 + OW, *ta1 = t1, *tb1 = t1 + OW, *ul0 = k->ul0, *ul1 = k->ul1;
     #pragma omp simd /* elementwise: gcc -O2 leaves it scalar otherwise; the same bits */
     for (int x = 0; x < OW; x++) p[x] = ul0[x] * (m0 * ta0[x] + m1 * ta1[x]) + ul1[x] * (m0 * tb0[x] + m1 * tb1[x]);
+}
+
+/* out row y from the p rows of vs0[y] and vs1[y] */
+NN_CLONES static void chain_out_row(float *dst, const float *p0, const float *p1, float v0, float v1, int OW) {
+    #pragma omp simd
+    for (int x = 0; x < OW; x++) dst[x] = v0 * p0[x] + v1 * p1[x];
 }
 
 int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
@@ -203,11 +212,7 @@ int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW
                 }
                 chain_mid_row(p[sp[i]], tab[st[0]], tab[st[1]], k.yl0[r[i]], k.yl1[r[i]], &k, OW);
             }
-            float *dst = out + ((size_t)c * OH + y) * OW;
-            const float *p0 = p[sp[0]], *p1 = p[sp[1]];
-            float v0 = k.vl0[y], v1 = k.vl1[y];
-            #pragma omp simd
-            for (int x = 0; x < OW; x++) dst[x] = v0 * p0[x] + v1 * p1[x];
+            chain_out_row(out + ((size_t)c * OH + y) * OW, p[sp[0]], p[sp[1]], k.vl0[y], k.vl1[y], OW);
         }
     }
     free(ix);
