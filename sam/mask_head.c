@@ -10,7 +10,8 @@
 #include "nn/nn.h"
 #include "util/mem.h"
 
-#define TILE_ROWS 2    /* embedding rows per tile: 32 x 64-pixel tiles at G = 64 */
+#define TILE_ROWS 4    /* embedding rows per tile: 16 x 256-token tiles at G = 64; fewer, larger tiles
+                        * pack the first conv's weights fewer times (2 rows: ~5% slower click) */
 #define LN2D_EPS 1e-6f /* LayerNorm2d's default */
 
 size_t mask_head_scratch(int C, int G, int n_masks) {
