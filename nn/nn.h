@@ -62,17 +62,13 @@ void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, cons
 void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
                         int HW);
 
-/* F.interpolate(mode="bilinear", align_corners=False) from IH x IW to OH x OW, computing only
- * the top-left KH x KW corner of the result (KH <= OH, KW <= OW; the same values as the full
- * resize followed by a crop). inp: C planes, plane c at inp + c*in_cstride, rows in_ld floats
- * apart. out[C][KH][KW]. Source indices follow PyTorch 1.13 on the CPU: the scale IN/OUT in
- * float32, the source coordinate in double, the weights in float32. 0, or -1 if out of memory. */
-int bilinear_resize_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
-                            int OH, int OW, int KH, int KW);
-/* Two such resizes chained with a crop: inp (as above) resized to MH x MW, its top-left
- * KH x KW kept, that resized to out[C][OH][OW] -- the same bits as two bilinear_resize_forward
- * calls through a C x KH x KW intermediate, without storing it. 0, or -1 on bad sizes
- * (KH > MH, KW > MW, a size < 1) or out of memory. */
+/* F.interpolate(mode="bilinear", align_corners=False) twice, with a crop between: inp (C
+ * planes, plane c at inp + c*in_cstride, rows in_ld floats apart) resized from IH x IW to
+ * MH x MW, its top-left KH x KW kept, that resized to out[C][OH][OW], without storing the
+ * intermediate (Sam.postprocess_masks; KH = MH, KW = MW and OH = KH, OW = KW make it one
+ * resize). Source indices follow PyTorch 1.13 on the CPU: the scale IN/OUT in float32, the
+ * source coordinate in double, the weights in float32. 0, or -1 on bad sizes (KH > MH,
+ * KW > MW, a size < 1) or out of memory. */
 int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                              int MH, int MW, int KH, int KW, int OH, int OW);
 

@@ -58,19 +58,12 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
 }
 
 /* Sam.postprocess_masks, as sam_postprocess_logits does it: bilinear to S x S keeping only
- * [:input_h, :input_w], then bilinear to the crop's size, with no intermediate plane (so no
- * scratch). */
-static int bind_upscale(void *ctx, const float *low, float *out, float *scratch) {
-    (void)scratch;
+ * [:input_h, :input_w], then bilinear to the crop's size, with no intermediate plane. */
+static int bind_upscale(void *ctx, const float *low, float *out) {
     const sam_predictor *p = ((sam_binding *)ctx)->p;
     int S = p->m->img_size, L = 4 * p->m->grid;
     return bilinear_resize2_forward(out, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w, p->orig_h,
                                     p->orig_w);
-}
-
-static size_t bind_scratch(void *ctx) {
-    (void)ctx;
-    return 0;
 }
 
 int sam_amg_model_init(amg_model *m, sam_predictor *p) {
@@ -83,7 +76,6 @@ int sam_amg_model_init(amg_model *m, sam_predictor *p) {
     m->set_image = bind_set_image;
     m->decode = bind_decode;
     m->upscale = bind_upscale;
-    m->upscale_scratch = bind_scratch;
     return 0;
 }
 

@@ -121,9 +121,8 @@ static int list_nms(mask_list *l, int start, const float *scores, double thresh)
 
 /* Per-thread buffers for the per-mask work of a crop. */
 typedef struct {
-    float *logits;  /* crop h x w */
-    uint8_t *mask;  /* crop h x w */
-    float *scratch; /* the model's upscale scratch */
+    float *logits; /* crop h x w */
+    uint8_t *mask; /* crop h x w */
 } worker_buf;
 
 typedef struct {
@@ -147,7 +146,7 @@ enum { CAND_DROPPED = 0, CAND_EDGE = 1, CAND_KEPT = 2, CAND_ERROR = 3 };
  * and its filter, threshold at 0, box, crop-edge filter, uncrop + RLE. */
 static int process_mask(const crop_ctx *c, const float *low, worker_buf *b, sam_amg_mask *rec) {
     size_t n = (size_t)c->ch * c->cw;
-    if (c->m->upscale(c->m->ctx, low, b->logits, b->scratch)) return CAND_ERROR;
+    if (c->m->upscale(c->m->ctx, low, b->logits)) return CAND_ERROR;
     rec->stability_score = amg_stability_score(b->logits, n, 0.0, c->p->stability_score_offset);
     if (c->p->stability_score_thresh > 0.0 && !(rec->stability_score >= (float)c->p->stability_score_thresh))
         return CAND_DROPPED;
@@ -223,7 +222,7 @@ static int process_crop(crop_ctx *c, const double *grid, int n_points) {
     c->times->t_encoder += omp_get_wtime() - t0;
 
     int start = c->out->n, B = c->p->points_per_batch, L = m->low_res, rc = -1;
-    size_t crop_px = (size_t)c->ch * c->cw, scratch = m->upscale_scratch(m->ctx);
+    size_t crop_px = (size_t)c->ch * c->cw;
     double *xy = xmalloc_array((size_t)B, 2 * sizeof(double));
     float *iou = xmalloc_array((size_t)B, 3 * sizeof(float));
     float *low = xmalloc_array((size_t)B * 3, (size_t)L * L * sizeof(float));
@@ -234,8 +233,7 @@ static int process_crop(crop_ctx *c, const double *grid, int n_points) {
         worker_buf *b = &c->bufs[t];
         b->logits = xmalloc_array(crop_px, sizeof(float));
         b->mask = xmalloc_array(crop_px, 1);
-        b->scratch = xmalloc_array(scratch ? scratch : 1, sizeof(float));
-        if (!b->logits || !b->mask || !b->scratch) goto done;
+        if (!b->logits || !b->mask) goto done;
     }
     /* points_for_image = grid * [w, h] in float64, batched in grid order */
     for (int b0 = 0; b0 < n_points; b0 += B) {
@@ -269,7 +267,6 @@ done:
         for (int t = 0; t < c->n_bufs; t++) {
             free(c->bufs[t].logits);
             free(c->bufs[t].mask);
-            free(c->bufs[t].scratch);
         }
     free(c->bufs);
     c->bufs = NULL;

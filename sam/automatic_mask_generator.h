@@ -76,9 +76,8 @@ typedef struct {
      * dropped by the IoU filter anyway). */
     int (*decode)(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low);
     /* Sam.postprocess_masks of one low-res mask to the crop size: low[L][L] -> out[h][w]
-     * logits, using scratch of upscale_scratch(ctx) floats (asked after set_image). */
-    int (*upscale)(void *ctx, const float *low, float *out, float *scratch);
-    size_t (*upscale_scratch)(void *ctx);
+     * logits. */
+    int (*upscale)(void *ctx, const float *low, float *out);
 } amg_model;
 
 /* Binds m to a predictor (which must outlive it); sam_amg_model_free releases the binding.

@@ -48,8 +48,7 @@ static int fake_decode(void *ctx, const double *xy, int n, float keep_iou_above,
     return 0;
 }
 
-static int fake_upscale(void *ctx, const float *low, float *out, float *scratch) {
-    (void)scratch;
+static int fake_upscale(void *ctx, const float *low, float *out) {
     const fake_model *f = ctx;
     int cx = (int)floorf(low[0]), cy = (int)floorf(low[1]);
     const fake_mask *m = &f->k[(int)low[2]];
@@ -66,13 +65,8 @@ static int fake_upscale(void *ctx, const float *low, float *out, float *scratch)
     return 0;
 }
 
-static size_t fake_scratch(void *ctx) {
-    (void)ctx;
-    return 1;
-}
-
 static amg_model fake_bind(fake_model *f) {
-    amg_model m = {f, 4, fake_set_image, fake_decode, fake_upscale, fake_scratch};
+    amg_model m = {f, 4, fake_set_image, fake_decode, fake_upscale};
     return m;
 }
 
