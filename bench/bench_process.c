@@ -1,0 +1,48 @@
+/* Runs a command and reports what the whole process cost: its wall time and the peak
+ * resident memory of the child (getrusage via wait4), for "whole process" figures such as
+ * `samc encode` with its weight loading. usage: bench_process COMMAND [ARGS...]
+ * Prints "wall_s T" and "peak_rss_mb M"; exits with the command's status. */
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_process COMMAND [ARGS...]\n");
+        return 2;
+    }
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench_process: fork");
+        return 1;
+    }
+    if (pid == 0) {
+        execvp(argv[1], argv + 1);
+        perror("bench_process: exec");
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0) {
+        perror("bench_process: wait4");
+        return 1;
+    }
+    double wall = now() - t0;
+    printf("wall_s %.3f\n", wall);
+    printf("peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0); /* ru_maxrss is in KiB on Linux */
+    if (!WIFEXITED(status)) {
+        fprintf(stderr, "bench_process: %s did not exit normally\n", argv[1]);
+        return 1;
+    }
+    return WEXITSTATUS(status);
+}
