@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/mode.h"
 #include "nn/nn.h"
 #include "sam/fast_decoder.h"
 #include "sam/automatic_mask_generator.h"
@@ -14,7 +15,8 @@
 typedef struct {
     sam_predictor *p;
     uint8_t *crop;     /* a contiguous copy of the current crop (NULL for the whole image) */
-    fast_decoder dec;   /* the current crop's shared image terms */
+    const fast_decoder *dec; /* the current crop's shared image terms: the predictor's, or own */
+    fast_decoder own;        /* made here when the predictor has none (reference mode) */
     float *xy01;       /* normalised points of a batch */
     int xy01_cap;
     int preset;        /* the predictor holds the whole image's embedding already */
@@ -31,12 +33,19 @@ static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int strid
             memcpy(b->crop + (size_t)y * w * 3, rgb + (size_t)y * stride * 3, (size_t)w * 3);
         rgb = b->crop;
     }
-    fast_decoder_free(&b->dec);
+    fast_decoder_free(&b->own);
+    b->dec = NULL;
     /* the whole image (stride == w, the predictor's size) with its embedding preset: reuse it */
     int reuse = b->preset && stride == w && h == b->p->orig_h && w == b->p->orig_w;
     b->preset = 0;
     if (!reuse && sam_predictor_set_image(b->p, rgb, h, w)) return -1;
-    return fast_decoder_init(&b->dec, b->p->m, b->p->embedding);
+    if (b->p->image_terms && !nn_reference_mode()) { /* made by set_image in fast mode */
+        b->dec = b->p->image_terms;
+        return 0;
+    }
+    if (fast_decoder_init(&b->own, b->p->m, b->p->embedding)) return -1;
+    b->dec = &b->own;
+    return 0;
 }
 
 static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low) {
@@ -54,7 +63,7 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
         b->xy01[2 * i] = (float)((xy[2 * i] * sx + 0.5) / S);
         b->xy01[2 * i + 1] = (float)((xy[2 * i + 1] * sy + 0.5) / S);
     }
-    return fast_decoder_run(&b->dec, b->xy01, n, keep_iou_above, iou, low);
+    return fast_decoder_run(b->dec, b->xy01, n, keep_iou_above, iou, low);
 }
 
 /* Sam.postprocess_masks, as sam_postprocess_logits does it: bilinear to S x S keeping only
@@ -91,7 +100,7 @@ void sam_amg_model_free(amg_model *m) {
     if (b) {
         free(b->crop);
         free(b->xy01);
-        fast_decoder_free(&b->dec);
+        fast_decoder_free(&b->own);
     }
     free(b);
     m->ctx = NULL;
