@@ -401,16 +401,11 @@ int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_spars
     int blas_threads = nn_sgemm_serial_begin();
     set_tokens(d, &b, sparse, n_sparse);
     transformer(d, &b, N);
-    float *hyper = xmalloc_array((size_t)T, (size_t)C8 * sizeof(float));
-    int rc = -1;
-    if (hyper) {
-        for (int m = 0; m < T; m++)
-            mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, b.v0, b.v1);
-        rc = mask_head_parallel(md, C, d->m->grid, b.keys, hyper, T, low);
-        mlp_forward(&md->iou_head, b.queries, iou, b.v0, b.v1);
-    }
+    for (int m = 0; m < T; m++)
+        mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, b.hyper + (size_t)m * C8, b.v0, b.v1);
+    int rc = mask_head_parallel(md, C, d->m->grid, b.keys, b.hyper, T, low);
+    mlp_forward(&md->iou_head, b.queries, iou, b.v0, b.v1);
     nn_sgemm_serial_end(blas_threads);
-    free(hyper);
     prompt_buf_free(&b);
     return rc;
 }

@@ -30,8 +30,8 @@ const float *sam_model_dense_pe(const sam_model *m, float **tmp);
 struct sam_predictor {
     const sam_model *m;
     float *embedding; /* C x G x G */
-    /* fast mode: the image terms of the decoder, computed once per image (NULL in reference
-     * mode, or if out of memory: then every prompt takes mask_decoder_predict) */
+    /* the fast decoder's image terms (sam/fast_decoder.h), made by set_image/set_embedding in
+     * fast mode; NULL for an image set in reference mode */
     struct fast_decoder *image_terms;
     int has_image;
     int orig_h, orig_w;   /* original_size */
