@@ -1,8 +1,12 @@
 /* Runs a command and reports what the whole process cost: its wall time and the peak
  * resident memory of the child (getrusage via wait4), for "whole process" figures such as
  * `samc encode` with its weight loading. usage: bench_process COMMAND [ARGS...]
- * Prints "wall_s T" and "peak_rss_mb M"; exits with the command's status. */
+ * Prints "wall_s T" and "peak_rss_mb M"; exits with the command's status. The child gets
+ * BENCH_PROCESS_START, the wall-clock time (seconds since the epoch) just before the fork, so
+ * that it can report when a stage of its own finished counted from its very start (python's
+ * interpreter start and imports included). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -19,6 +23,14 @@ int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: bench_process COMMAND [ARGS...]\n");
         return 2;
+    }
+    struct timespec start;
+    clock_gettime(CLOCK_REALTIME, &start);
+    char start_s[64];
+    snprintf(start_s, sizeof start_s, "%lld.%09ld", (long long)start.tv_sec, start.tv_nsec);
+    if (setenv("BENCH_PROCESS_START", start_s, 1)) {
+        perror("bench_process: setenv");
+        return 1;
     }
     double t0 = now();
     pid_t pid = fork();
