@@ -5,14 +5,23 @@
 #   bench_image_encoder  ViT-B/L/H shapes with random weights (ViT-B also on one thread)
 #   bench_decoder        one click on a cached embedding, a batch per prompt, ViT-H warm load
 #   bench_everything     everything mode, real decoder size, 32x32 grid on a 640x480 image
-#   bench_process        the whole `samc encode` process on ViT-H (loading included), and
-#   the official PyTorch SamPredictor on the same image, in the same run, when a python3 can
-#   import torch and segment_anything (Debian: apt-get install python3-torch
-#   python3-torchvision; the official code from github.com/facebookresearch/segment-anything,
-#   pointed to by SAMC_OFFICIAL_SAM=/path/to/segment-anything; SAMC_PYTHON picks the python)
+#   bench_image          the 640x480 RGB test PNG that samc and the official code both read
+#   bench_process        the whole `samc encode` process on ViT-H (loading included): wall
+#                        time and peak RSS (wait4), on the random ViT-H .samw below
+# and the official PyTorch SamPredictor on the same PNG, in the same run, at
+# torch.set_num_threads(threads): ViT-H build, set_image, the whole python process up to the
+# embedding, and a click (predict, one positive point, multimask). The table then gives issue
+# 7's ratio, official set_image / whole samc encode process on ViT-H (goal >= 2.2x), and the
+# click ratio. It runs when a python can import torch and segment_anything (Debian: apt-get
+# install python3-torch python3-torchvision; the official code from
+# github.com/facebookresearch/segment-anything, pointed to by
+# SAMC_OFFICIAL_SAM=/path/to/segment-anything, prepended to PYTHONPATH; SAMC_PYTHON picks the
+# python), else the table says how to enable it.
 # usage: bench/run.sh [build dir]   (ViT-H runs take a few minutes, the official ViT-H another
-# two; SAMC_BENCH_QUICK=1 skips ViT-L and ViT-H). The random ViT-H .samw for the load test is
-# written once to ${SAMC_BENCH_TMP:-/tmp}/samc_bench_vit_h.samw (2.6 GB) when the disk has room.
+# two and ~6.5 GB of RAM; SAMC_BENCH_QUICK=1 skips ViT-L and ViT-H, samc's and the official's:
+# the official ViT-B is timed instead). The random ViT-H .samw for the load test and the
+# whole-process run is written once to ${SAMC_BENCH_TMP:-/tmp}/samc_bench_vit_h.samw (2.6 GB)
+# when the disk has room.
 set -u
 bindir=${1:-build}
 out=$bindir/bench
