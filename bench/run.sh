@@ -278,4 +278,4 @@ add_json decoder_peak_rss_mb "$rss"
 add_json threads "$threads"
 printf '{%s\n}\n' "$json" >"$out/results.json.tmp" && mv "$out/results.json.tmp" "$out/results.json"
 echo
-echo "results: $out/results.json (raw outputs in $out/)"
+echo "results: $out/results.json (raw outputs in $out/); load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
