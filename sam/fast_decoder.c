@@ -26,11 +26,6 @@
  * the OpenMP threads for a single prompt (nn_sgemm_blocks; one thread inside a batch). */
 #define IMAGE_BLOCK 512
 
-static void add(float *out, const float *a, const float *b, size_t n) {
-    #pragma omp parallel for schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
-}
-
 /* softmax((x + bias) / scale) over each row of x[rows][cols] in place, the bias of column c
  * in row r being bias[(r % bias_period) * cols + c] when col_bias, else bias[r] (NULL: none):
  * the score scaling, then softmax_rows_inplace's softmax (short rows vectorised across rows). */
@@ -79,6 +74,23 @@ static void attention(const tw_attention *a, float *out, const float *q_in, int 
     linear_forward(out, b->o, a->out_w, a->out_b, Nq, D, C);
 }
 
+/* The token side of a folded cross attention: for each head h and token j,
+ * f[h][j] = W_h^T x_hj and fb[h][j] = x_hj . b_h, where x[N][D] are the tokens' projections
+ * (D = H heads x d) and W[D][C], b[D] the image side's projection weights, so that the image
+ * side's score against x_hj is f[h][j] . image + fb[h][j]. */
+static void fold_heads(const float *x, const float *W, const float *bias, int N, int C, int D, int H, float *f,
+                       float *fb) {
+    int d = D / H;
+    for (int h = 0; h < H; h++) {
+        nn_sgemm(0, 0, N, C, d, 1.0f, x + h * d, D, W + (size_t)h * d * C, C, 0.0f, f + (size_t)h * N * C, C);
+        for (int j = 0; j < N; j++) {
+            float s = 0.0f;
+            for (int e = 0; e < d; e++) s += x[(size_t)j * D + h * d + e] * bias[h * d + e];
+            fb[h * N + j] = s;
+        }
+    }
+}
+
 /* Attention.forward of N token queries q_in[N][C] over HW image tokens (keys k_in, values
  * v_in, [HW][C]) without projecting the image, by associativity: for head h,
  *   q_h . (Wk_h x + bk_h) = (Wk_h^T q_h) . x + q_h . bk_h
@@ -90,16 +102,7 @@ static void attention_t2i(const tw_attention *a, float *out, const float *q_in, 
                           const float *v_in, int HW, const attn_buf *b) {
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
     linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
-    for (int h = 0; h < H; h++) {
-        /* f[h][j] = Wk_h^T q_hj, fb[h][j] = q_hj . bk_h */
-        nn_sgemm(0, 0, N, C, d, 1.0f, b->q + h * d, D, a->k_w + (size_t)h * d * C, C, 0.0f, b->f + (size_t)h * N * C,
-                 C);
-        for (int j = 0; j < N; j++) {
-            float s = 0.0f;
-            for (int e = 0; e < d; e++) s += b->q[(size_t)j * D + h * d + e] * a->k_b[h * d + e];
-            b->fb[h * N + j] = s;
-        }
-    }
+    fold_heads(b->q, a->k_w, a->k_b, N, C, D, H, b->f, b->fb);
     nn_sgemm_blocks(1, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW); /* s[R][HW] */
     float scale = (float)sqrt((double)d);
     scaled_softmax(b->s, (size_t)R, HW, b->fb, 0, 1, scale);
@@ -127,16 +130,7 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
             nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 1, HW, N, d, 1.0f, q_pre + h * d, D, b->k + h * d, D, 0.0f, b->s + h * N, R);
         for (int r = 0; r < R; r++) b->fb[r] = 0.0f;
     } else {
-        for (int h = 0; h < H; h++) {
-            /* f[h][j] = Wq_h^T k_hj, fb[h][j] = bq_h . k_hj */
-            nn_sgemm(0, 0, N, C, d, 1.0f, b->k + h * d, D, a->q_w + (size_t)h * d * C, C, 0.0f,
-                     b->f + (size_t)h * N * C, C);
-            for (int j = 0; j < N; j++) {
-                float s = 0.0f;
-                for (int e = 0; e < d; e++) s += b->k[(size_t)j * D + h * d + e] * a->q_b[h * d + e];
-                b->fb[h * N + j] = s;
-            }
-        }
+        fold_heads(b->k, a->q_w, a->q_b, N, C, D, H, b->f, b->fb);
         nn_sgemm_blocks(0, IMAGE_BLOCK, 0, 1, HW, R, C, 1.0f, q_in, C, b->f, C, 0.0f, b->s, R);
     }
     float scale = (float)sqrt((double)d);
@@ -197,7 +191,7 @@ static int image_init(fast_decoder *d, const sam_model *m, const float *embeddin
     free(pe_tmp);
     if (!precompute) return 0;
     /* layer 0 sees the same image tokens for every prompt */
-    add(tk, d->keys, d->key_pe, (size_t)HW * C);
+    add_forward(tk, d->keys, d->key_pe, (size_t)HW * C);
     linear_forward(d->t2i_k, tk, b0->cross_t2i.k_w, b0->cross_t2i.k_b, HW, C, D0);
     linear_forward(d->t2i_v, d->keys, b0->cross_t2i.v_w, b0->cross_t2i.v_b, HW, C, D0);
     linear_forward(d->i2t_q, tk, b0->cross_i2t.q_w, b0->cross_i2t.q_b, HW, C, D0);
@@ -254,9 +248,9 @@ static int prompt_buf_alloc(prompt_buf *b, const sam_model *m, int N) {
         heads = k->cross_i2t.heads > heads ? k->cross_i2t.heads : heads;
     }
     int R = heads * N;
-    int widest = C; /* of the MLP activations: hypernetworks are C wide, the IoU head its own */
-    for (int i = 0; i <= md->iou_head.n_layers; i++)
-        widest = md->iou_head.dims[i] > widest ? md->iou_head.dims[i] : widest;
+    int widest = mlp_widest(&md->iou_head); /* of the MLP activations */
+    for (int m = 0; m < md->num_mask_tokens; m++)
+        widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
     memset(b, 0, sizeof *b);
     b->tokens = xmalloc_array(nq, sizeof(float));
     b->queries = xmalloc_array(nq, sizeof(float));
@@ -301,28 +295,28 @@ static void block(const fast_decoder *d, int l, prompt_buf *b, int N) {
         attention(&k->self_attn, b->ta, b->queries, N, b->queries, b->queries, N, NULL, NULL, &b->ab);
         memcpy(b->queries, b->ta, nq * sizeof(float));
     } else {
-        add(b->tq, b->queries, query_pe, nq);
+        add_forward(b->tq, b->queries, query_pe, nq);
         attention(&k->self_attn, b->ta, b->tq, N, b->tq, b->queries, N, NULL, NULL, &b->ab);
-        add(b->queries, b->queries, b->ta, nq);
+        add_forward(b->queries, b->queries, b->ta, nq);
     }
     layernorm_forward(b->queries, b->queries, k->norm_w[0], k->norm_b[0], N, C, TW_LN_EPS);
     /* tokens attend to the image */
-    add(b->tq, b->queries, query_pe, nq);
+    add_forward(b->tq, b->queries, query_pe, nq);
     if (pre) {
         attention(&k->cross_t2i, b->ta, b->tq, N, NULL, NULL, HW, d->t2i_k, d->t2i_v, &b->ab);
     } else {
         attention_t2i(&k->cross_t2i, b->ta, b->tq, N, b->tk, b->keys, HW, &b->ab);
     }
-    add(b->queries, b->queries, b->ta, nq);
+    add_forward(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, k->norm_w[1], k->norm_b[1], N, C, TW_LN_EPS);
     /* MLP (ReLU) */
     linear_forward(b->hid, b->queries, k->mlp1_w, k->mlp1_b, N, C, t->mlp_dim);
     relu_inplace(b->hid, (size_t)N * t->mlp_dim);
     linear_forward(b->ta, b->hid, k->mlp2_w, k->mlp2_b, N, t->mlp_dim, C);
-    add(b->queries, b->queries, b->ta, nq);
+    add_forward(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, k->norm_w[2], k->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens */
-    add(b->tq, b->queries, query_pe, nq);
+    add_forward(b->tq, b->queries, query_pe, nq);
     if (pre) {
         attention_i2t(&k->cross_i2t, b->ti, NULL, d->i2t_q, HW, b->tq, b->queries, N, &b->ab);
     } else {
@@ -350,13 +344,13 @@ static void transformer(const fast_decoder *d, prompt_buf *b, int N) {
     memcpy(b->queries, b->tokens, nq * sizeof(float));
     if (!d->t2i_k) { /* layer 0 from the image tokens themselves */
         memcpy(b->keys, d->keys, nk * sizeof(float));
-        add(b->tk, d->keys, d->key_pe, nk);
+        add_forward(b->tk, d->keys, d->key_pe, nk);
     }
     for (int l = 0; l < t->depth; l++) block(d, l, b, N);
     /* final attention of the tokens to the image */
-    add(b->tq, b->queries, b->tokens, nq);
+    add_forward(b->tq, b->queries, b->tokens, nq);
     attention_t2i(&t->final_attn, b->ta, b->tq, N, b->tk, b->keys, d->HW, &b->ab);
-    add(b->queries, b->queries, b->ta, nq);
+    add_forward(b->queries, b->queries, b->ta, nq);
     layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, N, d->C, TW_LN_EPS);
 }
 

@@ -162,8 +162,7 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     memcpy(tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
     memcpy(tokens + (size_t)(1 + T) * C, sparse, (size_t)n_sparse * C * sizeof(float));
     /* src = image_embedding + dense_prompt_embeddings */
-    #pragma omp parallel for simd schedule(static) /* simd: gcc -O2 leaves it scalar; same bits */
-    for (size_t i = 0; i < (size_t)C * HW; i++) src[i] = image[i] + dense[i];
+    add_forward(src, image, dense, (size_t)C * HW);
     if (two_way_transformer_forward(&md->transformer, src, image_pe, HW, tokens, N, queries, keys)) goto done;
     nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);

@@ -100,7 +100,7 @@ static int attention_forward(const tw_attention *a, float *out, const float *q_i
         nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
                     Nk);
         size_t n = (size_t)Nq * Nk;
-        #pragma omp parallel for simd schedule(static) if (n > 65536) /* simd: see add() */
+        #pragma omp parallel for simd schedule(static) if (n > 65536) /* simd: see add_forward() */
         for (size_t i = 0; i < n; i++) s[i] /= scale;
         softmax_rows_inplace(s, (size_t)Nq, Nk);
         /* o_h[Nq][d] = s @ v_h */
@@ -116,13 +116,6 @@ done:
     free(o);
     free(s);
     return rc;
-}
-
-/* out = a + b elementwise; "simd" because gcc -O2 leaves the loop scalar otherwise (the
- * 4096 x 256 key adds were 6% of a click); elementwise, so the same bits either way */
-static void add(float *out, const float *a, const float *b, size_t n) {
-    #pragma omp parallel for simd schedule(static) if (n > 65536)
-    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
 /* Scratch of a block: the image-to-token attention's output and the MLP's hidden layer. */
@@ -141,27 +134,27 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
         if (attention_forward(&b->self_attn, ta, queries, N, queries, queries, N)) return -1;
         memcpy(queries, ta, nq * sizeof(float));
     } else {
-        add(tq, queries, query_pe, nq);
+        add_forward(tq, queries, query_pe, nq);
         if (attention_forward(&b->self_attn, ta, tq, N, tq, queries, N)) return -1;
-        add(queries, queries, ta, nq);
+        add_forward(queries, queries, ta, nq);
     }
     layernorm_forward(queries, queries, b->norm_w[0], b->norm_b[0], N, C, TW_LN_EPS);
     /* tokens attend to the image */
-    add(tq, queries, query_pe, nq);
-    add(tk, keys, key_pe, nk);
+    add_forward(tq, queries, query_pe, nq);
+    add_forward(tk, keys, key_pe, nk);
     if (attention_forward(&b->cross_t2i, ta, tq, N, tk, keys, HW)) return -1;
-    add(queries, queries, ta, nq);
+    add_forward(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, TW_LN_EPS);
     /* MLP (ReLU) */
     linear_forward(w->hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
     relu_inplace(w->hid, (size_t)N * mlp_dim);
     linear_forward(ta, w->hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
-    add(queries, queries, ta, nq);
+    add_forward(queries, queries, ta, nq);
     layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
-    add(tq, queries, query_pe, nq);
+    add_forward(tq, queries, query_pe, nq);
     if (attention_forward(&b->cross_i2t, w->ti, tk, HW, tq, queries, N)) return -1;
-    add(keys, keys, w->ti, nk);
+    add_forward(keys, keys, w->ti, nk);
     layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
     return 0;
 }
@@ -203,11 +196,11 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
         nn_trace_at("mask_decoder.transformer.layers.%d.keys", l, keys, 1, HW, C, 0);
     }
     /* final attention of the tokens to the image */
-    add(tq, queries, tokens, nq);
-    add(tk, keys, key_pe, nk);
+    add_forward(tq, queries, tokens, nq);
+    add_forward(tk, keys, key_pe, nk);
     if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
-    add(queries, queries, ta, nq);
+    add_forward(queries, queries, ta, nq);
     layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
     nn_trace("mask_decoder.transformer.norm_final_attn", queries, 1, N, C, 0);
     rc = 0;
