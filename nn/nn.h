@@ -72,6 +72,8 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
 int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                              int MH, int MW, int KH, int KW, int OH, int OW);
 
+/* out[cols][rows] = in[rows][cols] transposed (e.g. a channel-first map to tokens). */
+void transpose_forward(float *out, const float *in, int rows, int cols);
 /* out = a + b on n values (out may be a or b). */
 void add_forward(float *out, const float *a, const float *b, size_t n);
 /* x += y on n values (a residual connection). */

@@ -144,7 +144,7 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
 
 void fast_decoder_free(fast_decoder *d) {
     free(d->keys);
-    free(d->key_pe);
+    free(d->key_pe_tmp);
     free(d->t2i_k);
     free(d->t2i_v);
     free(d->i2t_q);
@@ -163,32 +163,27 @@ static int image_init(fast_decoder *d, const sam_model *m, const float *embeddin
         return samc_err("fast decoder: unexpected first two-way layer");
     d->m = m, d->C = C, d->HW = HW, d->D0 = D0;
     d->keys = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-    d->key_pe = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-    float *tk = NULL, *pe_tmp;
+    d->key_pe = sam_model_pe_tokens(m, &d->key_pe_tmp);
+    float *tk = NULL;
     if (precompute) {
         d->t2i_k = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
         d->t2i_v = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
         d->i2t_q = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
         tk = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
     }
-    const float *dense_pe = sam_model_dense_pe(m, &pe_tmp);
-    if (!d->keys || !d->key_pe || (precompute && (!d->t2i_k || !d->t2i_v || !d->i2t_q || !tk)) || !dense_pe) {
+    if (!d->keys || !d->key_pe || (precompute && (!d->t2i_k || !d->t2i_v || !d->i2t_q || !tk))) {
         free(tk);
-        free(pe_tmp);
         fast_decoder_free(d);
         return -1;
     }
-    /* src = image_embedding + dense_prompt_embeddings, flattened to tokens [HW][C]; likewise
-     * the PE */
+    /* src = image_embedding + dense_prompt_embeddings, flattened to tokens [HW][C] */
     const float *no_mask = m->prompt.no_mask;
     #pragma omp parallel for schedule(static)
     for (int p = 0; p < HW; p++)
         for (int c = 0; c < C; c++) {
             size_t i = (size_t)c * HW + p;
             d->keys[(size_t)p * C + c] = embedding[i] + (dense ? dense[i] : no_mask[c]);
-            d->key_pe[(size_t)p * C + c] = dense_pe[i];
         }
-    free(pe_tmp);
     if (!precompute) return 0;
     /* layer 0 sees the same image tokens for every prompt */
     add_forward(tk, d->keys, d->key_pe, (size_t)HW * C);

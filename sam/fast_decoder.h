@@ -24,7 +24,8 @@ typedef struct fast_decoder {
     const sam_model *m;
     int C, HW, D0;      /* channels, image tokens, layer-0 cross-attention internal dim */
     float *keys;        /* [HW][C] image embedding + no_mask_embed, token-major */
-    float *key_pe;      /* [HW][C] dense PE, token-major */
+    const float *key_pe; /* [HW][C] dense PE, token-major (sam_model_pe_tokens) */
+    float *key_pe_tmp;   /* owned key_pe, for a model loaded in the other nn mode */
     float *t2i_k, *t2i_v; /* [HW][D0] layer 0: k_proj(keys + key_pe), v_proj(keys), or NULL */
     float *i2t_q;       /* [HW][D0] layer 0: q_proj(keys + key_pe) of the image-to-token attention */
 } fast_decoder;

@@ -138,7 +138,7 @@ static int trace_upscaling(const float *v, int G, int C8) {
     return 0;
 }
 
-int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *image_pe,
+int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *pe_tokens,
                          const float *sparse, int n_sparse, float *masks, float *iou) {
     int C = md->dim, G = md->grid, T = md->num_mask_tokens, N = 1 + T + n_sparse;
     int HW = G * G, C4 = C / 4, C8 = C / 8, G2 = 2 * G, L = 4 * G;
@@ -163,7 +163,7 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     memcpy(tokens + (size_t)(1 + T) * C, sparse, (size_t)n_sparse * C * sizeof(float));
     /* src = image_embedding + dense_prompt_embeddings */
     add_forward(src, image, dense, (size_t)C * HW);
-    if (two_way_transformer_forward(&md->transformer, src, image_pe, HW, tokens, N, queries, keys)) goto done;
+    if (two_way_transformer_forward(&md->transformer, src, pe_tokens, HW, tokens, N, queries, keys)) goto done;
     nn_trace("mask_decoder.transformer.queries", queries, 1, N, C, 0);
     nn_trace("mask_decoder.transformer.keys", keys, 1, HW, C, 0);
 

@@ -48,12 +48,12 @@ void mask_decoder_free(mask_decoder *md);
  * reference mode and tracing run; fast mode runs sam/fast_decoder.h):
  *   image[C][G][G]      the image embedding
  *   dense[C][G][G]      the dense prompt embedding (no_mask_embed or the downscaled mask)
- *   image_pe[C][G][G]   the prompt encoder's dense PE
+ *   pe_tokens[G*G][C]   the prompt encoder's dense PE as image tokens (sam_model_pe_tokens)
  *   sparse[n_sparse][C] the sparse prompt tokens
  * -> masks[num_mask_tokens][4G][4G] low-res logits and iou[num_mask_tokens], all mask tokens
  * (the caller slices [1:] for multimask output, [0:1] otherwise).
  * Returns 0, or -1 if out of memory. */
-int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *image_pe,
+int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *pe_tokens,
                          const float *sparse, int n_sparse, float *masks, float *iou);
 
 #endif

@@ -132,7 +132,7 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
         goto done;
     }
     /* reference mode, or tracing: MaskDecoder in the official order of operations */
-    const float *pe = sam_model_dense_pe(m, &pe_tmp);
+    const float *pe = sam_model_pe_tokens(m, &pe_tmp);
     if (!pe) goto done;
     if (n > 0) nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
     nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);

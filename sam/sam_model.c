@@ -4,8 +4,24 @@
 #include <stdlib.h>
 
 #include "nn/mode.h"
+#include "nn/nn.h"
 #include "util/err.h"
 #include "util/mem.h"
+
+/* get_dense_pe() in the current nn mode, as image tokens [G*G][C]; NULL if out of memory */
+static float *pe_tokens_new(const sam_model *m) {
+    size_t n = (size_t)m->channels * m->grid * m->grid;
+    float *pe = xmalloc_array(n, sizeof(float)), *tokens = xmalloc_array(n, sizeof(float));
+    if (pe && tokens) {
+        prompt_encoder_dense_pe(&m->prompt, pe);
+        transpose_forward(tokens, pe, m->channels, m->grid * m->grid);
+    } else {
+        free(tokens);
+        tokens = NULL;
+    }
+    free(pe);
+    return tokens;
+}
 
 sam_model *sam_model_load(const char *samw_path) {
     sam_model *m = xcalloc_array(1, sizeof *m);
@@ -26,9 +42,8 @@ sam_model *sam_model_load(const char *samw_path) {
         samc_err_context("%s", samw_path);
         goto fail;
     }
-    if (!(m->dense_pe = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float)))) goto fail;
-    prompt_encoder_dense_pe(&m->prompt, m->dense_pe);
-    m->dense_pe_reference = nn_reference_mode();
+    if (!(m->pe_tokens = pe_tokens_new(m))) goto fail;
+    m->pe_tokens_reference = nn_reference_mode();
     return m;
 fail:
     sam_model_free(m);
@@ -37,18 +52,16 @@ fail:
 
 void sam_model_free(sam_model *m) {
     if (!m) return;
-    free(m->dense_pe);
+    free(m->pe_tokens);
     mask_decoder_free(&m->decoder);
     samw_close(m->w);
     free(m);
 }
 
-const float *sam_model_dense_pe(const sam_model *m, float **tmp) {
+const float *sam_model_pe_tokens(const sam_model *m, float **tmp) {
     *tmp = NULL;
-    if (m->dense_pe_reference == nn_reference_mode()) return m->dense_pe;
-    if (!(*tmp = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float)))) return NULL;
-    prompt_encoder_dense_pe(&m->prompt, *tmp);
-    return *tmp;
+    if (m->pe_tokens_reference == nn_reference_mode()) return m->pe_tokens;
+    return *tmp = pe_tokens_new(m);
 }
 
 int sam_model_img_size(const sam_model *m) { return m->img_size; }

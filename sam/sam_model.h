@@ -18,14 +18,15 @@ struct sam_model {
     image_encoder encoder;
     prompt_encoder prompt;
     mask_decoder decoder;
-    float *dense_pe; /* C x G x G: prompt_encoder.get_dense_pe(), computed once */
-    int dense_pe_reference; /* the nn mode it was computed in (nn/mode.h) */
+    float *pe_tokens;       /* [G*G][C]: prompt_encoder.get_dense_pe() as image tokens, computed once */
+    int pe_tokens_reference; /* the nn mode it was computed in (nn/mode.h) */
 };
 
-/* The dense positional encoding in the current nn mode (nn/mode.h): m->dense_pe, or, for a
- * model loaded in the other mode, a fresh one in *tmp (the caller frees *tmp; NULL when
- * m->dense_pe is returned). NULL on out of memory. */
-const float *sam_model_dense_pe(const sam_model *m, float **tmp);
+/* The dense positional encoding as image tokens [G*G][C] (flatten(2).permute(0, 2, 1) of
+ * get_dense_pe()) in the current nn mode (nn/mode.h): m->pe_tokens, or, for a model loaded in
+ * the other mode, a fresh one in *tmp (the caller frees *tmp; NULL when m->pe_tokens is
+ * returned). NULL on out of memory. */
+const float *sam_model_pe_tokens(const sam_model *m, float **tmp);
 
 struct sam_predictor {
     const sam_model *m;

@@ -159,35 +159,19 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
     return 0;
 }
 
-/* out[HW][C] = in[C][HW] transposed, in tiles of 64 tokens x 8 channels: 8 read streams
- * (rows HW floats apart alias in the L1 cache, so few at a time) and short contiguous writes */
-static void to_tokens(float *out, const float *in, int C, int HW) {
-    #pragma omp parallel for schedule(static)
-    for (int p0 = 0; p0 < HW; p0 += 64) {
-        int p1 = p0 + 64 < HW ? p0 + 64 : HW;
-        for (int c0 = 0; c0 < C; c0 += 8) {
-            int c1 = c0 + 8 < C ? c0 + 8 : C;
-            for (int p = p0; p < p1; p++)
-                for (int c = c0; c < c1; c++) out[(size_t)p * C + c] = in[(size_t)c * HW + p];
-        }
-    }
-}
-
-int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *image_pe, int HW,
+int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys) {
     int C = t->dim;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
-    float *key_pe = xmalloc_array(nk, sizeof(float));
     float *tk = xmalloc_array(nk, sizeof(float));
     float *tq = xmalloc_array(nq, sizeof(float));
     float *ta = xmalloc_array(nq, sizeof(float));
     tw_scratch w = {.ti = xmalloc_array(nk, sizeof(float)),
                      .hid = xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float))};
     int rc = -1;
-    if (!key_pe || !tk || !tq || !ta || !w.ti || !w.hid) goto done;
+    if (!tk || !tq || !ta || !w.ti || !w.hid) goto done;
     /* flatten(2).permute(0, 2, 1): [C][HW] -> [HW][C] */
-    to_tokens(keys, image, C, HW);
-    to_tokens(key_pe, image_pe, C, HW);
+    transpose_forward(keys, image, C, HW);
     memcpy(queries, tokens, nq * sizeof(float));
     for (int l = 0; l < t->depth; l++) {
         if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta, &w))
@@ -205,7 +189,6 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
     nn_trace("mask_decoder.transformer.norm_final_attn", queries, 1, N, C, 0);
     rc = 0;
 done:
-    free(key_pe);
     free(tk);
     free(tq);
     free(ta);

@@ -33,10 +33,10 @@ typedef struct {
 
 int two_way_transformer_load(two_way_transformer *t, const samw *w);
 
-/* image[C][HW] (image embedding + dense prompt, channel-first), image_pe[C][HW],
- * tokens[N][C] -> queries[N][C] and keys[HW][C] (the transformer's two outputs).
+/* image[C][HW] (image embedding + dense prompt, channel-first), key_pe[HW][C] (the image PE
+ * as tokens), tokens[N][C] -> queries[N][C] and keys[HW][C] (the transformer's two outputs).
  * Returns 0, or -1 if out of memory. */
-int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *image_pe, int HW,
+int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys);
 
 #endif
