@@ -62,6 +62,19 @@ static inline size_t zb_deflate(const uint8_t *src, size_t n, uint8_t **out) {
     return m;
 }
 
+/* The fields a local header and its central directory record share, from "version needed"
+ * to the name length. */
+static inline void zb_common_fields(bbuf *b, const zb_entry *e, int zip64, uint32_t crc, size_t clen, size_t nlen) {
+    bb_le(b, zip64 ? 45 : 20, 2); /* version needed */
+    bb_le(b, 0, 2);               /* flags */
+    bb_le(b, e->deflate ? 8 : 0, 2);
+    bb_le(b, 0, 4); /* time, date */
+    bb_le(b, crc, 4);
+    bb_le(b, zip64 ? 0xFFFFFFFFu : clen, 4);
+    bb_le(b, zip64 ? 0xFFFFFFFFu : e->len, 4);
+    bb_le(b, nlen, 2);
+}
+
 static inline uint8_t *zb_build(const zb_entry *e, int n, int zip64, size_t *out_len) {
     bbuf b = {0}, cd = {0};
     for (int i = 0; i < n; i++) {
@@ -76,14 +89,7 @@ static inline uint8_t *zb_build(const zb_entry *e, int n, int zip64, size_t *out
         size_t off = b.n, nlen = strlen(e[i].name);
         size_t pad = (64 - (off + 30 + nlen + 4) % 64) % 64; /* "FB" extra field aligns the data */
         bb_le(&b, 0x04034b50, 4);
-        bb_le(&b, zip64 ? 45 : 20, 2);
-        bb_le(&b, 0, 2);
-        bb_le(&b, e[i].deflate ? 8 : 0, 2);
-        bb_le(&b, 0, 4);
-        bb_le(&b, crc, 4);
-        bb_le(&b, zip64 ? 0xFFFFFFFFu : clen, 4);
-        bb_le(&b, zip64 ? 0xFFFFFFFFu : e[i].len, 4);
-        bb_le(&b, nlen, 2);
+        zb_common_fields(&b, &e[i], zip64, crc, clen, nlen);
         bb_le(&b, 4 + pad, 2);
         bb_str(&b, e[i].name);
         bb_le(&b, 0x4246, 2);
@@ -92,15 +98,8 @@ static inline uint8_t *zb_build(const zb_entry *e, int n, int zip64, size_t *out
         bb_put(&b, data, clen);
         /* central directory record */
         bb_le(&cd, 0x02014b50, 4);
-        bb_le(&cd, zip64 ? 45 : 20, 2);
-        bb_le(&cd, zip64 ? 45 : 20, 2);
-        bb_le(&cd, 0, 2);
-        bb_le(&cd, e[i].deflate ? 8 : 0, 2);
-        bb_le(&cd, 0, 4);
-        bb_le(&cd, crc, 4);
-        bb_le(&cd, zip64 ? 0xFFFFFFFFu : clen, 4);
-        bb_le(&cd, zip64 ? 0xFFFFFFFFu : e[i].len, 4);
-        bb_le(&cd, nlen, 2);
+        bb_le(&cd, zip64 ? 45 : 20, 2); /* version made by */
+        zb_common_fields(&cd, &e[i], zip64, crc, clen, nlen);
         bb_le(&cd, zip64 ? 28 : 0, 2);
         bb_le(&cd, 0, 2);
         bb_le(&cd, 0, 2);
