@@ -9,6 +9,7 @@
 #include "io/nifti.h"
 #include "io/png.h"
 #include "util/err.h"
+#include "util/file.h"
 
 static const char k_usage[] =
     "usage: samc info FILE [--threads N]\n\n"

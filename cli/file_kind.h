@@ -11,8 +11,4 @@ typedef enum { FILE_PNG, FILE_NIFTI } file_kind;
  * name). 0, or 1 after printing "samc CMD: ..." when it cannot be read or is neither kind. */
 int sniff_file(const char *cmd, const char *path, file_kind *kind);
 
-/* Reads the first min(cap, file size) bytes of the regular file path into a malloc'd *buf
- * (*len bytes). 0, or -1 with the error set. */
-int read_file_head(const char *path, size_t cap, unsigned char **buf, size_t *len);
-
 #endif

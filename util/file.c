@@ -9,36 +9,42 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len) {
+/* The first bytes of a regular file, at most `limit`; with `whole`, a longer file is an error
+ * rather than cut. */
+static int read_start(const char *path, size_t limit, int whole, unsigned char **data, size_t *len) {
     *data = NULL;
     *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp) return samc_err("%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return samc_err("%s: not a regular file", path);
-    }
-    if ((unsigned long long)st.st_size > max_bytes) {
-        fclose(fp);
-        return samc_err("%s: file too large (%lld bytes, limit %zu)", path, (long long)st.st_size, max_bytes);
-    }
-    size_t n = (size_t)st.st_size;
-    unsigned char *buf = xmalloc_array(n + 1, 1);
-    if (!buf) {
-        fclose(fp);
-        return -1;
-    }
-    if (n && fread(buf, 1, n, fp) != n) {
-        free(buf);
-        fclose(fp);
-        return samc_err("%s: read error", path);
-    }
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    int rc = 0;
+    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+        rc = samc_err("%s: not a regular file", path);
+    else if (whole && (unsigned long long)st.st_size > limit)
+        rc = samc_err("%s: file too large (%lld bytes, limit %zu)", path, (long long)st.st_size, limit);
+    else
+        n = (unsigned long long)st.st_size < limit ? (size_t)st.st_size : limit;
+    if (rc == 0 && !(buf = xmalloc_array(n + 1, 1))) rc = -1;
+    if (rc == 0 && n && fread(buf, 1, n, fp) != n) rc = samc_err("%s: read error", path);
     fclose(fp);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
     buf[n] = 0;
     *data = buf;
     *len = n;
     return 0;
+}
+
+int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len) {
+    return read_start(path, max_bytes, 1, data, len);
+}
+
+int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len) {
+    return read_start(path, cap, 0, data, len);
 }
 
 int atomic_file_open(atomic_file *af, const char *path) {

@@ -12,6 +12,9 @@
 /* Reads the whole file into a malloc'd buffer (plus one zero byte past the end, not counted).
  * Refuses files larger than max_bytes. Returns 0 or -1 with an error message. */
 int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len);
+/* The first min(file size, cap) bytes of a regular file, likewise (for telling a format from
+ * its first bytes without reading the rest). Returns 0 or -1 with an error message. */
+int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len);
 
 typedef struct {
     FILE *fp;
