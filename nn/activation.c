@@ -11,21 +11,22 @@
  * fit of Numerical Recipes (erfc(z) = t exp(-z^2 + P(t)), t = 1/(1 + z/2), relative error
  * below 1.2e-7 for z >= 0; erfc(-z) = 2 - erfc(z)). Computing 1 + erf as erfc keeps its
  * relative precision where x is very negative. Branch-free, so the loop vectorises (the C
- * library's erff costs a call per value and is most of the decoder's upscaling). */
-static inline float gelu_fast(float x) {
+ * library's erff costs a call per value and is most of the decoder's upscaling); the
+ * polynomial in fmaf steps (nn/clones.h). */
+__attribute__((always_inline)) static inline float gelu_fast(float x) {
     float z = fabsf(x) * (float)M_SQRT1_2;
-    float t = 1.0f / (1.0f + 0.5f * z);
+    float t = 1.0f / fmaf(0.5f, z, 1.0f);
     float p = 0.17087277f;
-    p = p * t - 0.82215223f;
-    p = p * t + 1.48851587f;
-    p = p * t - 1.13520398f;
-    p = p * t + 0.27886807f;
-    p = p * t - 0.18628806f;
-    p = p * t + 0.09678418f;
-    p = p * t + 0.37409196f;
-    p = p * t + 1.00002368f;
-    p = p * t - 1.26551223f;
-    float e = t * nn_fast_expf(p - z * z); /* erfc(|x|/sqrt2) */
+    p = fmaf(p, t, -0.82215223f);
+    p = fmaf(p, t, 1.48851587f);
+    p = fmaf(p, t, -1.13520398f);
+    p = fmaf(p, t, 0.27886807f);
+    p = fmaf(p, t, -0.18628806f);
+    p = fmaf(p, t, 0.09678418f);
+    p = fmaf(p, t, 0.37409196f);
+    p = fmaf(p, t, 1.00002368f);
+    p = fmaf(p, t, -1.26551223f);
+    float e = t * nn_fast_expf(fmaf(-z, z, p)); /* erfc(|x|/sqrt2) */
     float f = 2.0f - e;
     /* erfc(-x/sqrt2): e for negative x, 2 - e otherwise (a bit select on the sign) */
     uint32_t xb, eb, fb;

@@ -1,8 +1,50 @@
 #include "nn/gemm.h"
 
 #include <cblas.h>
+#include <math.h>
 
+#include "nn/clones.h"
+#include "nn/lanes.h"
 #include "nn/mode.h"
+
+/* Fast mode, C = alpha * A @ B^T + beta * C for a few rows of A (M <= FEW_ROWS), such as a
+ * Linear on the decoder's 7 prompt tokens: OpenBLAS would pack all of B (the weights) to use
+ * each packed value M times. Here each row of B is read once, dotted with the M rows of A in
+ * NN_LANES lane sums. Each C value is one thread's work: the same bits at any thread count. */
+#define FEW_ROWS 8
+
+__attribute__((always_inline)) static inline void few_rows_column(int M, int K, float alpha, const float *A, int lda,
+                                                                  const float *b, float beta, float *C, int ldc) {
+    float s[FEW_ROWS][NN_LANES] = {{0}};
+    int kl = K - K % NN_LANES;
+    for (int k = 0; k < kl; k += NN_LANES)
+        #pragma GCC unroll 8
+        for (int i = 0; i < M; i++)
+            #pragma omp simd
+            for (int l = 0; l < NN_LANES; l++) s[i][l] = fmaf(A[(size_t)i * lda + k + l], b[k + l], s[i][l]);
+    for (int i = 0; i < M; i++) {
+        float dot = nn_lanes_sum(s[i]);
+        for (int k = kl; k < K; k++) dot = fmaf(A[(size_t)i * lda + k], b[k], dot);
+        C[(size_t)i * ldc] = beta == 0.0f ? alpha * dot : alpha * dot + beta * C[(size_t)i * ldc];
+    }
+}
+
+/* the row count a compile-time constant, so that the M x NN_LANES sums stay in registers */
+#define FEW_ROWS_CASE(m)                                                                                       \
+    case m:                                                                                                    \
+        few_rows_column(m, K, alpha, A, lda, B + (size_t)j * ldb, beta, C + j, ldc);                           \
+        break;
+
+NN_CLONES static void sgemm_few_rows(int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+                                     int ldb, float beta, float *C, int ldc) {
+    #pragma omp parallel for schedule(static) if ((size_t)M * N * K > ((size_t)1 << 20))
+    for (int j = 0; j < N; j++) {
+        switch (M) {
+            FEW_ROWS_CASE(1) FEW_ROWS_CASE(2) FEW_ROWS_CASE(3) FEW_ROWS_CASE(4)
+            FEW_ROWS_CASE(5) FEW_ROWS_CASE(6) FEW_ROWS_CASE(7) FEW_ROWS_CASE(8)
+        }
+    }
+}
 
 /* Reference mode: each C[i][j] is the dot product of row i of op(A) and column j of op(B)
  * summed in one fixed order — eight interleaved partial sums (k mod 8), combined pairwise —
@@ -30,6 +72,10 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
     if (M <= 0 || N <= 0) return;
     if (nn_reference_mode()) {
         sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    if (!trans_a && trans_b && M <= FEW_ROWS && K >= 8 * NN_LANES) {
+        sgemm_few_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,

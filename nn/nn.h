@@ -51,6 +51,11 @@ void softmax_rows_inplace(float *x, size_t rows, int cols);
  * rows; each value gets the same operations as in softmax_rows_inplace's fast mode but for
  * the order of the sum. */
 void softmax_short_rows_inplace(float *x, size_t rows, int cols);
+/* softmax over each column of each group of x[groups][rows][cols], in place: for few rows of
+ * many values (the image-to-token attention's scores: a group per head, a row per token),
+ * vectorised along the rows. Each value gets softmax_rows_inplace's operations, the sum
+ * running down the column in row order. */
+void softmax_cols_inplace(float *x, int groups, int rows, size_t cols);
 
 /* nn.Conv2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W] -> out[OC][H/2][W/2] (H, W even);
  * weight[OC][IC][2][2], bias[OC] (may be NULL). */
@@ -72,8 +77,9 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
 int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                              int MH, int MW, int KH, int KW, int OH, int OW);
 
-/* out[cols][rows] = in[rows][cols] transposed (e.g. a channel-first map to tokens). */
-void transpose_forward(float *out, const float *in, int rows, int cols);
+/* out[cols][rows] = in[rows][cols] transposed (e.g. a channel-first map to tokens), the rows
+ * of out ld >= rows floats apart. */
+void transpose_forward(float *out, int ld, const float *in, int rows, int cols);
 /* out = a + b on n values (out may be a or b). */
 void add_forward(float *out, const float *a, const float *b, size_t n);
 /* x += y on n values (a residual connection). */

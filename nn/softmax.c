@@ -77,3 +77,45 @@ NN_CLONES void softmax_short_rows_inplace(float *x, size_t rows, int cols) {
             for (int c = 0; c < cols; c++) blk[r * cols + c] = t[c][r] * sum[r];
     }
 }
+
+/* Columns per block of softmax_cols_inplace: the block's rows stay in L1 between passes. */
+#define COLS_BLOCK 256
+
+NN_CLONES void softmax_cols_inplace(float *x, int groups, int rows, size_t cols) {
+    int reference = nn_reference_mode();
+    size_t blocks = (cols + COLS_BLOCK - 1) / COLS_BLOCK;
+    #pragma omp parallel for schedule(static) if ((size_t)groups * rows * cols > 65536)
+    for (size_t gb = 0; gb < (size_t)groups * blocks; gb++) {
+        size_t c0 = gb % blocks * COLS_BLOCK, n = cols - c0 < COLS_BLOCK ? cols - c0 : COLS_BLOCK;
+        float *xg = x + gb / blocks * rows * cols + c0;
+        float mx[COLS_BLOCK], inv[COLS_BLOCK];
+        double dsum[COLS_BLOCK];
+        for (size_t c = 0; c < n; c++) mx[c] = xg[c], inv[c] = 0.0f, dsum[c] = 0.0;
+        for (int r = 1; r < rows; r++) {
+            const float *xr = xg + (size_t)r * cols;
+            #pragma omp simd
+            for (size_t c = 0; c < n; c++) mx[c] = xr[c] > mx[c] ? xr[c] : mx[c];
+        }
+        for (int r = 0; r < rows; r++) {
+            float *xr = xg + (size_t)r * cols;
+            if (reference) {
+                for (size_t c = 0; c < n; c++) {
+                    xr[c] = nn_expf(xr[c] - mx[c]);
+                    dsum[c] += xr[c];
+                }
+            } else {
+                #pragma omp simd
+                for (size_t c = 0; c < n; c++) {
+                    xr[c] = nn_fast_expf(xr[c] - mx[c]);
+                    inv[c] += xr[c]; /* the sum, in float, until inverted below */
+                }
+            }
+        }
+        for (size_t c = 0; c < n; c++) inv[c] = reference ? (float)(1.0 / dsum[c]) : 1.0f / inv[c];
+        for (int r = 0; r < rows; r++) {
+            float *xr = xg + (size_t)r * cols;
+            #pragma omp simd
+            for (size_t c = 0; c < n; c++) xr[c] *= inv[c];
+        }
+    }
+}

@@ -10,7 +10,11 @@
  *    image tokens, without the first layer's projections);
  *  - the image tokens are never projected per prompt: each cross attention works on the
  *    [heads * tokens] x C side (sam/fast_decoder.c), and the output upscaling runs in row
- *    tiles (sam/mask_head.c);
+ *    tiles (sam/mask_head.c), its first transposed conv folded back through the keys
+ *    LayerNorms onto the per-image tokens (sam/keys_fold.h) when the image terms are shared;
+ *  - the final attention of the tokens to the image is computed for the IoU and mask tokens
+ *    only (the prompt tokens' outputs are never read), and each layer's keys LayerNorm
+ *    computes the next such attention's scores while its rows are in cache;
  *  - in the everything mode, the masks of a prompt are skipped when all three of its
  *    predicted IoUs fail the generator's IoU filter, which would drop them anyway.
  * Equal to MaskDecoder up to float rounding (test_predictor against the official fixtures;
@@ -18,6 +22,7 @@
 #ifndef SAMC_SAM_FAST_DECODER_H
 #define SAMC_SAM_FAST_DECODER_H
 
+#include "sam/keys_fold.h"
 #include "sam/sam_model.h"
 
 typedef struct fast_decoder {
@@ -26,15 +31,20 @@ typedef struct fast_decoder {
     float *keys;        /* [HW][C] image embedding + no_mask_embed, token-major */
     const float *key_pe; /* [HW][C] dense PE, token-major (sam_model_pe_tokens) */
     float *key_pe_tmp;   /* owned key_pe, for a model loaded in the other nn mode */
-    float *t2i_k, *t2i_v; /* [HW][D0] layer 0: k_proj(keys + key_pe), v_proj(keys), or NULL */
-    float *i2t_q;       /* [HW][D0] layer 0: q_proj(keys + key_pe) of the image-to-token attention */
+    /* layer 0, transposed ([D0][HW], rows ldT floats apart), or NULL: k_proj(keys + key_pe)
+     * and v_proj(keys) of the token-to-image attention, q_proj(keys + key_pe) of the
+     * image-to-token one */
+    float *t2i_kT, *t2i_vT, *i2t_qT;
+    int ldT;
+    int folded;         /* the mask head's first conv comes from fold (with t2i_kT etc.) */
+    keys_fold fold;
 } fast_decoder;
 
 /* Precomputes the image terms for embedding[C][G][G]. Returns 0 or -1. */
 int fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding);
 /* The image terms of one prompt with a mask input: embedding[C][G][G] + dense[C][G][G] (the
- * prompt encoder's dense embedding), without the first layer's projections (t2i_k, t2i_v,
- * i2t_q stay NULL: a single prompt has nothing to share them with). Returns 0 or -1. */
+ * prompt encoder's dense embedding), without the first layer's projections (t2i_kT, t2i_vT,
+ * i2t_qT stay NULL: a single prompt has nothing to share them with). Returns 0 or -1. */
 int fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense);
 void fast_decoder_free(fast_decoder *d);
 

@@ -44,8 +44,8 @@ NN_CLONES static void add_bias_rows(float *a2, const float *bias, int rows, int 
  * a1 is 2x pixel (2y + i1, 2x + j1) of embedding pixel q = (y, x), tap t1 = (i1, j1), and row
  * ((q, t1), t2) of a2 is 4x pixel (4y + 2 i1 + i2, 4x + 2 j1 + j2). Only the masks' values
  * are put in image order, at the end. */
-static void head_tile(const mask_decoder *md, int C, int G, const float *keys, const float *hyper, int n_masks,
-                      float *out, float *scratch, int y0) {
+static void head_tile(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+                      const float *hyper, int n_masks, float *out, float *scratch, int y0) {
     int C4 = C / 4, C8 = C / 8, W4 = 4 * G;
     size_t p_max = (size_t)TILE_ROWS * G, LL = (size_t)16 * G * G;
     float *a1 = scratch;             /* [P][4][C4] */
@@ -53,7 +53,10 @@ static void head_tile(const mask_decoder *md, int C, int G, const float *keys, c
     float *m = a2 + p_max * 16 * C8; /* [n_masks][P][4][4] */
     int ty = G - y0 < TILE_ROWS ? G - y0 : TILE_ROWS, P = ty * G;
     /* ConvTranspose2d(C, C/4, 2, stride 2), LayerNorm2d, GELU */
-    nn_sgemm(0, 0, P, 4 * C4, C, 1.0f, keys + (size_t)y0 * G * C, C, md->up0_taps, 4 * C4, 0.0f, a1, 4 * C4);
+    if (fold)
+        keys_fold_conv(fold, y0 * G, P, a1);
+    else
+        nn_sgemm(0, 0, P, 4 * C4, C, 1.0f, keys + (size_t)y0 * G * C, C, md->up0_taps, 4 * C4, 0.0f, a1, 4 * C4);
     norm_rows(md, a1, 4 * P, C4);
     gelu_inplace(a1, (size_t)4 * P * C4);
     /* ConvTranspose2d(C/4, C/8, 2, stride 2), GELU */
@@ -73,13 +76,13 @@ static void head_tile(const mask_decoder *md, int C, int G, const float *keys, c
         }
 }
 
-void mask_head(const mask_decoder *md, int C, int G, const float *keys, const float *hyper, int n_masks, float *out,
-               float *scratch) {
-    for (int y0 = 0; y0 < G; y0 += TILE_ROWS) head_tile(md, C, G, keys, hyper, n_masks, out, scratch, y0);
+void mask_head(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+               const float *hyper, int n_masks, float *out, float *scratch) {
+    for (int y0 = 0; y0 < G; y0 += TILE_ROWS) head_tile(md, C, G, keys, fold, hyper, n_masks, out, scratch, y0);
 }
 
-int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const float *hyper, int n_masks,
-                       float *out) {
+int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+                       const float *hyper, int n_masks, float *out) {
     int threads = omp_get_max_threads(), tiles = (G + TILE_ROWS - 1) / TILE_ROWS;
     size_t per_thread = mask_head_scratch(C, G, n_masks);
     float *scratch = xmalloc_array((size_t)threads, per_thread * sizeof(float));
@@ -87,8 +90,8 @@ int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, 
     int saved = nn_sgemm_serial_begin();
     #pragma omp parallel for schedule(static) num_threads(threads)
     for (int t = 0; t < tiles; t++)
-        head_tile(md, C, G, keys, hyper, n_masks, out, scratch + (size_t)omp_get_thread_num() * per_thread,
-                  t * TILE_ROWS);
+        head_tile(md, C, G, keys, fold, hyper, n_masks, out,
+                  scratch + (size_t)omp_get_thread_num() * per_thread, t * TILE_ROWS);
     nn_sgemm_serial_end(saved);
     free(scratch);
     return 0;

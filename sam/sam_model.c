@@ -14,7 +14,7 @@ static float *pe_tokens_new(const sam_model *m) {
     float *pe = xmalloc_array(n, sizeof(float)), *tokens = xmalloc_array(n, sizeof(float));
     if (pe && tokens) {
         prompt_encoder_dense_pe(&m->prompt, pe);
-        transpose_forward(tokens, pe, m->channels, m->grid * m->grid);
+        transpose_forward(tokens, m->channels, pe, m->channels, m->grid * m->grid);
     } else {
         free(tokens);
         tokens = NULL;

@@ -171,7 +171,7 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
     int rc = -1;
     if (!tk || !tq || !ta || !w.ti || !w.hid) goto done;
     /* flatten(2).permute(0, 2, 1): [C][HW] -> [HW][C] */
-    transpose_forward(keys, image, C, HW);
+    transpose_forward(keys, C, image, C, HW);
     memcpy(queries, tokens, nq * sizeof(float));
     for (int l = 0; l < t->depth; l++) {
         if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta, &w))

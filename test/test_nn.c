@@ -4,6 +4,8 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "nn/blas.h"
+#include "nn/gemm.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
 #include "util/mem.h"
@@ -356,6 +358,89 @@ TEST(attention_expf_within_2_ulp) {
     CHECK(attention_expf(NAN) == 0.0f);
 }
 
+
+/* nn_sgemm's few-rows product (fast mode, A @ B^T with M <= 8 and K >= 128: a Linear on the
+ * decoder's tokens) against a double dot product, for every M, a K with a tail past the 16
+ * lanes, alpha and beta, and the same bits at 1 and 2 threads (each value is one thread's). */
+TEST(few_rows_product_matches_double_and_any_threads) {
+    enum { N = 301, K = 200, LD = 203 };
+    float *A = xmalloc_array(8 * LD, sizeof(float)), *B = xmalloc_array(N * LD, sizeof(float));
+    float *C1 = xmalloc_array(8 * N, sizeof(float)), *C2 = xmalloc_array(8 * N, sizeof(float));
+    fill(A, 8 * LD, 5);
+    fill(B, N * LD, 6);
+    for (int M = 1; M <= 8; M++) {
+        fill(C1, 8 * N, 7);
+        fill(C2, 8 * N, 7);
+        blas_set_threads(1);
+        nn_sgemm(0, 1, M, N, K, 0.5f, A, LD, B, LD, 1.0f, C1, N);
+        blas_set_threads(2);
+        nn_sgemm(0, 1, M, N, K, 0.5f, A, LD, B, LD, 1.0f, C2, N);
+        CHECK_MSG(memcmp(C1, C2, (size_t)M * N * sizeof(float)) == 0, "M %d: bits differ between 1 and 2 threads", M);
+        float *C0 = xmalloc_array(8 * N, sizeof(float)); /* C before: beta 1 adds onto it */
+        fill(C0, 8 * N, 7);
+        double worst = 0;
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                double d = 0;
+                for (int k = 0; k < K; k++) d += (double)A[i * LD + k] * B[j * LD + k];
+                worst = fmax(worst, fabs(C1[i * N + j] - (0.5 * d + C0[i * N + j])));
+            }
+        free(C0);
+        CHECK_MSG(worst < 1e-5, "M %d: worst error %g", M, worst);
+        /* beta 0 only writes */
+        for (int i = 0; i < M * N; i++) C1[i] = NAN;
+        nn_sgemm(0, 1, M, N, K, 1.0f, A, LD, B, LD, 0.0f, C1, N);
+        int finite = 1;
+        for (int i = 0; i < M * N; i++) finite &= isfinite(C1[i]);
+        CHECK(finite);
+    }
+    blas_set_threads(2);
+    free(A), free(B), free(C1), free(C2);
+}
+
+/* softmax_cols_inplace against softmax computed in double down each column of each group,
+ * in both modes, for a column count that is not a multiple of the vector blocks; each
+ * column then sums to 1. */
+static void check_softmax_cols(int reference) {
+    enum { G = 3, R = 5, CL = 300 };
+    float *x = xmalloc_array(G * R * CL, sizeof(float)), *x0 = xmalloc_array(G * R * CL, sizeof(float));
+    fill(x0, G * R * CL, 9);
+    for (int i = 0; i < G * R * CL; i++) x[i] = x0[i] = 20.0f * x0[i]; /* logits up to +-20 */
+    nn_set_reference_mode(reference);
+    softmax_cols_inplace(x, G, R, CL);
+    nn_set_reference_mode(0);
+    double worst = 0, worst_sum = 0;
+    for (int g = 0; g < G; g++)
+        for (int c = 0; c < CL; c++) {
+            double mx = -1e30, sum = 0, got = 0;
+            for (int r = 0; r < R; r++) mx = fmax(mx, x0[(g * R + r) * CL + c]);
+            for (int r = 0; r < R; r++) sum += exp(x0[(g * R + r) * CL + c] - mx);
+            for (int r = 0; r < R; r++) {
+                double want = exp(x0[(g * R + r) * CL + c] - mx) / sum, v = x[(g * R + r) * CL + c];
+                worst = fmax(worst, fabs(v - want) / want);
+                got += v;
+            }
+            worst_sum = fmax(worst_sum, fabs(got - 1.0));
+        }
+    /* x - max is rounded to float: up to half an ulp of 40 (1.9e-6) for the smallest values,
+     * which becomes their relative error after the exp; plus the exp's 2 ulp */
+    CHECK_MSG(worst < 4e-6, "reference %d: worst relative error %g", reference, worst);
+    CHECK_MSG(worst_sum < 2e-6, "reference %d: a column sums to 1 +- %g", reference, worst_sum);
+    free(x), free(x0);
+}
+
+TEST(softmax_cols_fast_mode) { check_softmax_cols(0); }
+TEST(softmax_cols_reference_mode) { check_softmax_cols(1); }
+
+/* transpose_forward into rows ld floats apart leaves the padding alone */
+TEST(transpose_into_padded_rows) {
+    float in[2 * 3] = {1, 2, 3, 4, 5, 6}, out[3 * 4];
+    for (int i = 0; i < 12; i++) out[i] = -1.0f;
+    transpose_forward(out, 4, in, 2, 3);
+    float want[12] = {1, 4, -1, -1, 2, 5, -1, -1, 3, 6, -1, -1};
+    CHECK(memcmp(out, want, sizeof out) == 0);
+}
+
 int main(void) {
     RUN(layernorm_hand_values);
     RUN(gelu_known_erf_values);
@@ -377,5 +462,9 @@ int main(void) {
     RUN(attention_resized_tables_match_naive);
     RUN(attention_reference_mode_matches_naive);
     RUN(attention_expf_within_2_ulp);
+    RUN(few_rows_product_matches_double_and_any_threads);
+    RUN(softmax_cols_fast_mode);
+    RUN(softmax_cols_reference_mode);
+    RUN(transpose_into_padded_rows);
     return check_summary();
 }
