@@ -64,15 +64,15 @@ static double sgemm_gflops(int T, int E, int M, double *per_cpu_s) {
     return 2.0 * T * M * E / best * 1e-9;
 }
 
-/* Multiply-adds x 2 of the forward pass (matrix products only; padded window tokens count,
- * as they are computed). */
+/* Multiply-adds x 2 of the forward pass (matrix products only; padded window tokens count
+ * in the attention, where they are computed, not in qkv, which runs on the real tokens). */
 static double forward_flop(const image_encoder *e) {
     double G = e->grid, T = G * G, E = e->embed_dim, M = e->mlp_dim, O = e->out_chans, P = e->patch_size;
     double hd = e->head_dim, ws = e->window_size, f = 2 * T * E * 3 * P * P;
     for (int i = 0; i < e->depth; i++) {
         int global = image_encoder_is_global(e, i);
-        double s = global ? G : ws, nw = global ? 1 : ceil(G / ws) * ceil(G / ws), N = s * s, Tb = nw * N;
-        f += 2 * Tb * E * 3 * E;                                            /* qkv */
+        double s = global ? G : ws, nw = global ? 1 : ceil(G / ws) * ceil(G / ws), N = s * s;
+        f += 2 * T * E * 3 * E;                                             /* qkv */
         f += nw * e->num_heads * (4 * N * N * hd + 2 * N * 2 * (2 * s - 1) * hd); /* attention + rel pos */
         f += 2 * T * E * E + 4 * T * E * M;                                 /* proj, mlp */
     }

@@ -117,8 +117,8 @@ void rel_pos_index(int *idx, int q_size, int k_size);
 
 /* window_partition: x[H][W][C] -> windows[nh*nw][ws*ws][C] with nh = ceil(H/ws),
  * nw = ceil(W/ws); windows row-major over the grid, tokens row-major in a window; the
- * grid is padded with zeros at the bottom and right. */
-void window_partition(float *windows, const float *x, int H, int W, int C, int ws);
+ * grid is padded at the bottom and right with zeros, or with copies of pad[C]. */
+void window_partition(float *windows, const float *x, int H, int W, int C, int ws, const float *pad);
 /* window_unpartition: windows[nh*nw][ws*ws][C] -> x[H][W][C], dropping the padding. */
 void window_unpartition(float *x, const float *windows, int H, int W, int C, int ws);
 

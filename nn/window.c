@@ -3,7 +3,7 @@
 
 #include "nn/nn.h"
 
-void window_partition(float *windows, const float *x, int H, int W, int C, int ws) {
+void window_partition(float *windows, const float *x, int H, int W, int C, int ws, const float *pad) {
     int nh = (H + ws - 1) / ws, nw = (W + ws - 1) / ws;
     #pragma omp parallel for schedule(static)
     for (int n = 0; n < nh * nw; n++) {
@@ -14,6 +14,8 @@ void window_partition(float *windows, const float *x, int H, int W, int C, int w
                 int y = y0 + r, xx = x0 + c;
                 if (y < H && xx < W)
                     memcpy(dst, x + ((size_t)y * W + xx) * C, (size_t)C * sizeof(float));
+                else if (pad)
+                    memcpy(dst, pad, (size_t)C * sizeof(float));
                 else
                     memset(dst, 0, (size_t)C * sizeof(float)); /* F.pad: zeros at the bottom/right */
             }

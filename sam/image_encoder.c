@@ -41,17 +41,18 @@ int image_encoder_check(const image_encoder *e) {
 }
 
 /* Activation buffers of one forward pass, sized from the configuration. Buffers that are
- * never live at the same time share memory: the windows are consumed by the qkv Linear
- * before attention writes att; qkv is consumed by attention before the MLP writes hid; the
- * im2col columns are used only before the first block and after the last. */
+ * never live at the same time share memory: qkv (and qkv_tokens) are consumed by attention
+ * before the MLP writes hid; the im2col columns are used only before the first block and
+ * after the last. */
 typedef struct {
     int threads;
     float *x;    /* [T][E]   the residual stream, T = G*G tokens */
     float *xn;   /* [T][E]   LayerNorm output; later the unpartitioned attention output */
-    float *win;  /* [Tw][E]  windows of xn, Tw = windows * ws*ws >= T (zero-padded) */
-    float *att;  /* [Tq][E]  attention output before proj, Tq = max(T, Tw); shares win's memory */
-    float *qkv;  /* [Tq][3E] */
-    float *hid;  /* [T][mlp] MLP hidden layer; shares qkv's memory */
+    float *att;  /* [Tq][E]  attention output before proj, Tq = max(T, Tw), Tw = windows * ws*ws */
+    float *qkv;  /* [Tq][3E] (windowed blocks: in windows, padded with qkv_pad) */
+    float *qkv_tokens; /* [T][3E] windowed blocks: qkv of the tokens, before the windowing */
+    float *qkv_pad;    /* [3E] windowed blocks: qkv of a padded token (zero after norm1) */
+    float *hid;  /* [T][mlp] MLP hidden layer; shares qkv's (and qkv_tokens') memory */
     float *cols; /* im2col of the patch embedding and of the neck's 3x3 conv; shares qkv's memory */
     float *y;    /* [T][E]   proj / lin2 output, added to x */
     float *neck; /* [out][T] */
@@ -59,7 +60,8 @@ typedef struct {
 } scratch;
 
 static void scratch_free(scratch *s) {
-    free(s->x), free(s->xn), free(s->att), free(s->qkv), free(s->y), free(s->neck), free(s->attn_scratch);
+    free(s->x), free(s->xn), free(s->att), free(s->qkv), free(s->qkv_pad), free(s->y), free(s->neck),
+        free(s->attn_scratch);
     *s = (scratch){0};
 }
 
@@ -82,20 +84,23 @@ static int scratch_alloc(scratch *s, const image_encoder *e) {
             any_window = 1;
     }
     size_t nwin = any_window ? (G + ws - 1) / ws : 0, Tw = nwin * nwin * ws * ws, Tq = max_size(T, Tw);
-    size_t qkv = 0, hid = 0, cols_patch = 0, cols_neck = 0, attn_win = 0, attn_glob = 0;
-    if (size_mul(Tq, 3 * E, &qkv) || size_mul(T, (size_t)e->mlp_dim, &hid) || size_mul(T, 3 * P * P, &cols_patch) ||
-        size_mul(T, 9 * OC, &cols_neck))
+    size_t qkv = 0, qkv_tokens = 0, hid = 0, cols_patch = 0, cols_neck = 0, attn_win = 0, attn_glob = 0;
+    if (size_mul(Tq, 3 * E, &qkv) || size_mul(any_window ? T : 0, 3 * E, &qkv_tokens) ||
+        size_mul(T, (size_t)e->mlp_dim, &hid) || size_mul(T, 3 * P * P, &cols_patch) ||
+        size_mul(T, 9 * OC, &cols_neck) || qkv + qkv_tokens < qkv)
         return -1;
     if (any_window && rel_pos_attention_scratch_size(&attn_win, (int)ws, (int)ws, e->head_dim, s->threads)) return -1;
     if (any_global && rel_pos_attention_scratch_size(&attn_glob, (int)G, (int)G, e->head_dim, s->threads)) return -1;
     s->x = alloc2(T, E);
     s->xn = alloc2(T, E);
-    s->att = s->win = alloc2(Tq, E);
-    s->qkv = s->hid = s->cols = alloc2(max_size(max_size(qkv, hid), max_size(cols_patch, cols_neck)), 1);
+    s->att = alloc2(Tq, E);
+    s->qkv = s->hid = s->cols = alloc2(max_size(max_size(qkv + qkv_tokens, hid), max_size(cols_patch, cols_neck)), 1);
+    s->qkv_tokens = s->qkv ? s->qkv + qkv : NULL;
+    s->qkv_pad = alloc2(3 * E, 1);
     s->y = alloc2(T, E);
     s->neck = alloc2(OC, T);
     s->attn_scratch = alloc2(max_size(attn_win, attn_glob), 1);
-    if (!s->x || !s->xn || !s->att || !s->qkv || !s->y || !s->neck || !s->attn_scratch) {
+    if (!s->x || !s->xn || !s->att || !s->qkv || !s->qkv_pad || !s->y || !s->neck || !s->attn_scratch) {
         scratch_free(s);
         return samc_err_context("image encoder activations");
     }
@@ -120,18 +125,22 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
 
     /* attention branch, on B grids of h x w tokens */
     layernorm_forward(s->xn, s->x, b->norm1_w, b->norm1_b, T, E, LN_EPS);
-    const float *tokens = s->xn;
     int B = 1, h = G, w = G;
-    if (!global) {
-        window_partition(s->win, s->xn, G, G, E, ws); /* pads after norm1, as the official code */
-        tokens = s->win;
+    if (global) {
+        linear_forward(s->qkv, s->xn, b->qkv_w, b->qkv_b, T, E, 3 * E); /* qkv [T][3E] */
+    } else {
+        /* The official code pads the grid with zero tokens after norm1, then applies qkv to
+         * every window token; a zero token's qkv is the bias alone (plus the product's +0,
+         * which turns a -0 bias into +0: the same bits). So qkv runs on the real tokens, a
+         * sixth fewer rows at G = 64, ws = 14, and the padding is qkv_pad. */
         int n = (G + ws - 1) / ws;
         B = n * n, h = w = ws;
+        linear_forward(s->qkv_tokens, s->xn, b->qkv_w, b->qkv_b, T, E, 3 * E);
+        for (int c = 0; c < 3 * E; c++) s->qkv_pad[c] = (b->qkv_b ? b->qkv_b[c] : 0.0f) + 0.0f;
+        window_partition(s->qkv, s->qkv_tokens, G, G, 3 * E, ws, s->qkv_pad); /* qkv [B*h*w][3E] */
     }
-    int N = B * h * w;
-    linear_forward(s->qkv, tokens, b->qkv_w, b->qkv_b, N, E, 3 * E); /* qkv [N][3E] */
     rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w,
-                              e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* att [N][E] */
+                              e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* att [B*h*w][E] */
     const float *heads = s->att;
     if (!global) {
         /* proj acts on each token alone, so dropping the padded tokens before it instead of

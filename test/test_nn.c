@@ -190,7 +190,7 @@ TEST(window_partition_pads_bottom_right) {
     float x[9], win[16], back[9];
     for (int i = 0; i < 9; i++) x[i] = (float)(i + 1);
     for (int i = 0; i < 16; i++) win[i] = -1.0f;
-    window_partition(win, x, 3, 3, 1, 2);
+    window_partition(win, x, 3, 3, 1, 2, NULL);
     const float want[16] = {1, 2, 4, 5, /**/ 3, 0, 6, 0, /**/ 7, 8, 0, 0, /**/ 9, 0, 0, 0};
     for (int i = 0; i < 16; i++) CHECK_NEAR(win[i], want[i], 0);
     window_unpartition(back, win, 3, 3, 1, 2);
@@ -201,12 +201,20 @@ TEST(window_partition_channels_and_rectangles) {
     /* 2x5 grid, 2 channels, window 3 -> 1x2 windows of 9 tokens; token (1, 4) is window 1, row 1, col 1 */
     float x[20], win[36], back[20];
     for (int i = 0; i < 20; i++) x[i] = (float)(i + 1);
-    window_partition(win, x, 2, 5, 2, 3);
+    window_partition(win, x, 2, 5, 2, 3, NULL);
     CHECK(win[(9 + 4) * 2] == x[(1 * 5 + 4) * 2] && win[(9 + 4) * 2 + 1] == x[(1 * 5 + 4) * 2 + 1]);
     CHECK(win[(9 + 2) * 2] == 0.0f && win[(6) * 2 + 1] == 0.0f); /* padded column 5, padded row 2 */
     CHECK(win[(0 + 2) * 2 + 1] == x[2 * 2 + 1]);
     window_unpartition(back, win, 2, 5, 2, 3);
     CHECK(memcmp(back, x, sizeof x) == 0);
+}
+
+TEST(window_partition_pads_with_a_given_row) {
+    /* 1x3 grid, 2 channels, window 2 -> 1x2 windows of 4 tokens, padded tokens = pad */
+    float x[6] = {1, 2, 3, 4, 5, 6}, pad[2] = {7, -8}, win[16];
+    window_partition(win, x, 1, 3, 2, 2, pad);
+    const float want[16] = {1, 2, 3, 4, 7, -8, 7, -8, /**/ 5, 6, 7, -8, 7, -8, 7, -8};
+    CHECK(memcmp(win, want, sizeof want) == 0);
 }
 
 TEST(get_rel_pos_equal_sizes) {
@@ -454,6 +462,7 @@ int main(void) {
     RUN(conv2d_1x1_tokens_hand_values);
     RUN(window_partition_pads_bottom_right);
     RUN(window_partition_channels_and_rectangles);
+    RUN(window_partition_pads_with_a_given_row);
     RUN(get_rel_pos_equal_sizes);
     RUN(get_rel_pos_interpolates_short_table);
     RUN(get_rel_pos_unequal_sizes);
