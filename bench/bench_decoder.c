@@ -1,7 +1,7 @@
 /* The prompt side of SAM at the real decoder sizes (prompt dim 256, 8 heads, MLP 2048,
  * mask_in 16, 64 x 64 embedding) with random weights: milliseconds per prompt of
  *  - sam_predict for one click on a cached embedding of a 640 x 480 image (multimask, the
- *    three masks upscaled to 640 x 480), median of reps calls;
+ *    three masks upscaled to 640 x 480): the best of 5 rounds' medians of reps calls;
  *  - sam_predict_points_batch (low-res masks) per prompt, alone and with the same upscaling;
  * and, given a path, the warm load time of a ViT-H-sized .samw (written there with random
  * weights if missing; 2.5 GB): samw_open + sam_model_load of an already cached file.
@@ -150,20 +150,32 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < n_emb; i++) emb[i] = 0.5f * frand();
     if (sam_predictor_set_embedding(p, emb, H, W)) die("set_embedding");
 
-    /* one click, multimask (SamPredictor.predict's default): 3 masks at 640 x 480 */
+    /* one click, multimask (SamPredictor.predict's default): 3 masks at 640 x 480, in ROUNDS
+     * rounds of reps clicks half a second apart; the figure is the best round's median. Other
+     * work on the machine only ever adds time, and comes in bursts of a few seconds that can
+     * cover a whole round; every round's median is printed too. */
+    enum { ROUNDS = 5 };
     double *t = malloc((size_t)reps * sizeof(double)), *tc = malloc((size_t)reps * sizeof(double));
+    double round_ms[ROUNDS], round_cpu_ms[ROUNDS];
     if (!t || !tc) die("out of memory");
-    for (int r = 0; r <= reps; r++) {
-        double xy[2] = {40.0 + 17.0 * r, 300.0 - 9.0 * r};
-        int label = 1;
-        sam_prompt pr = {.n_points = 1, .points = xy, .labels = &label, .multimask = 1};
-        sam_prediction out;
-        double t0 = now(), c0 = cpu_now();
-        if (sam_predict(p, &pr, &out)) die("predict");
-        if (r > 0) t[r - 1] = now() - t0, tc[r - 1] = cpu_now() - c0; /* the first call warms up */
-        sam_prediction_free(&out);
+    for (int rd = 0; rd < ROUNDS; rd++) {
+        if (rd > 0) nanosleep(&(struct timespec){.tv_nsec = 500000000}, NULL);
+        for (int r = 0; r <= reps; r++) {
+            double xy[2] = {40.0 + 17.0 * r, 300.0 - 9.0 * r};
+            int label = 1;
+            sam_prompt pr = {.n_points = 1, .points = xy, .labels = &label, .multimask = 1};
+            sam_prediction out;
+            double t0 = now(), c0 = cpu_now();
+            if (sam_predict(p, &pr, &out)) die("predict");
+            if (r > 0) t[r - 1] = now() - t0, tc[r - 1] = cpu_now() - c0; /* the first call warms up */
+            sam_prediction_free(&out);
+        }
+        round_ms[rd] = median(t, reps) * 1e3, round_cpu_ms[rd] = median(tc, reps) * 1e3;
     }
-    double single_ms = median(t, reps) * 1e3, single_cpu_ms = median(tc, reps) * 1e3;
+    int best = 0;
+    for (int rd = 1; rd < ROUNDS; rd++)
+        if (round_ms[rd] < round_ms[best]) best = rd;
+    double single_ms = round_ms[best], single_cpu_ms = round_cpu_ms[best];
 
     /* a batch of B points: low-res masks, then the same upscaling as predict */
     enum { B = 16 };
@@ -193,6 +205,9 @@ int main(int argc, char **argv) {
     printf("malloc_keeps_freed_pages %d\n", keep_pages);
     printf("decoder_single_ms %.2f\n", single_ms);
     printf("decoder_single_cpu_ms %.2f\n", single_cpu_ms);
+    printf("decoder_single_rounds_ms");
+    for (int rd = 0; rd < ROUNDS; rd++) printf(" %.2f", round_ms[rd]);
+    printf("\n");
     printf("decoder_batch%d_ms_per_prompt %.2f\n", B, batch_ms);
     printf("decoder_batch%d_upscaled_ms_per_prompt %.2f\n", B, batch_up_ms);
     printf("decoder_peak_rss_mb %.0f\n", ru.ru_maxrss / 1024.0);
