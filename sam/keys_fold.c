@@ -17,25 +17,27 @@ void keys_fold_free(keys_fold *f) {
     memset(f, 0, sizeof *f);
 }
 
-/* x[rows][C] minus each row's mean (the mean summed in double), into out */
+/* the mean of x[C], summed in double */
+static double row_mean(const float *x, int C) {
+    double s = 0.0;
+    for (int c = 0; c < C; c++) s += x[c];
+    return s / C;
+}
+
+/* x[rows][C] minus each row's mean, into out */
 static void center_rows(float *out, const float *x, int rows, int C) {
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (size_t)r * C;
-        double s = 0.0;
-        for (int c = 0; c < C; c++) s += xr[c];
-        float mean = (float)(s / C);
+        float mean = (float)row_mean(xr, C);
         for (int c = 0; c < C; c++) out[(size_t)r * C + c] = xr[c] - mean;
     }
 }
 
-/* out[O] = (x Pi) H for one row x[C] and H[C][O], summed in double */
-static void centered_row_times(float *out, const float *x, const float *H, int C, int O) {
-    double s = 0.0;
-    for (int c = 0; c < C; c++) s += x[c];
-    double mean = s / C;
+/* out[O] = (x - shift) H for one row x[C] and H[C][O], in double */
+static void row_times(float *out, const float *x, double shift, const float *H, int C, int O) {
     for (int o = 0; o < O; o++) {
         double acc = 0.0;
-        for (int c = 0; c < C; c++) acc += (x[c] - mean) * H[(size_t)c * O + o];
+        for (int c = 0; c < C; c++) acc += (x[c] - shift) * H[(size_t)c * O + o];
         out[o] = (float)acc;
     }
 }
@@ -77,14 +79,9 @@ int keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, co
     memset(f->c, 0, (size_t)O * sizeof(float));
     for (int l = 1; l < L; l++) {
         for (int c = 0; c < C; c++) row[c] = layers[l - 1].beta[c] + layers[l].out_b[c];
-        centered_row_times(f->c + (size_t)l * O, row, f->h + l * CO, C, O);
+        row_times(f->c + (size_t)l * O, row, row_mean(row, C), f->h + l * CO, C, O);
     }
-    /* d = beta_{L-1} U */
-    for (int o = 0; o < O; o++) {
-        double acc = 0.0;
-        for (int c = 0; c < C; c++) acc += (double)layers[L - 1].beta[c] * U[(size_t)c * O + o];
-        f->d[o] = (float)acc;
-    }
+    row_times(f->d, layers[L - 1].beta, 0.0, U, C, O); /* d = beta_{L-1} U */
     /* IMG = ((src + bo_0) Pi) H_0 */
     for (int p = 0; p < HW; p++)
         for (int c = 0; c < C; c++) tmp[(size_t)p * C + c] = src[(size_t)p * C + c] + layers[0].out_b[c];
