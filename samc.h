@@ -9,7 +9,9 @@
  *   sam_prediction_free(&out); sam_predictor_free(p); sam_model_free(m);
  *
  * Every function that can fail returns NULL or -1 and leaves a message for samc_errmsg().
- * Results are the same bits at any thread count. */
+ * Results are the same bits at any thread count. The threads are OpenMP's (OMP_NUM_THREADS,
+ * omp_set_num_threads); libsamc holds OpenBLAS at one thread and shares each matrix
+ * product's tiles among the OpenMP threads itself. */
 #ifndef SAMC_H
 #define SAMC_H
 

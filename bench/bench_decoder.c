@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bench/samc_runtime.h"
 #include "nn/blas.h"
 #include "samc.h"
 #include "sam/predictor.h"
@@ -121,7 +120,7 @@ static double load_ms(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    bench_use_samc_runtime(argv);
+    blas_runtime_reexec(argv); /* as the samc program does */
     int threads = argc > 1 ? atoi(argv[1]) : 0, reps = argc > 2 ? atoi(argv[2]) : 21;
     const char *vit_h = argc > 3 ? argv[3] : NULL;
     if (reps < 1) reps = 1;

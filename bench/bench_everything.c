@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/samc_runtime.h"
 #include "nn/blas.h"
 #include "sam/automatic_mask_generator.h"
 #include "samc.h"
@@ -137,7 +136,7 @@ static void report(const char *tag, const run_times *t, int n_prompts, double of
 }
 
 int main(int argc, char **argv) {
-    bench_use_samc_runtime(argv);
+    blas_runtime_reexec(argv); /* as the samc program does */
     int side = argc > 1 ? atoi(argv[1]) : 32, threads = argc > 2 ? atoi(argv[2]) : 0;
     int enc_width = argc > 3 ? atoi(argv[3]) : 64;
     if (side < 1 || side > 1024 || threads < 0 || enc_width < 1 || enc_width > 4096) {

@@ -10,6 +10,7 @@
  * gflops, sgemm_peak_gflops, peak_fraction (gflops / sgemm_peak_gflops), cpu_gflops (per
  * CPU-second), sgemm_cpu_gflops, cpu_peak_fraction (the same ratio in CPU time: on a loaded
  * machine the steadier one; it also charges threads that spin), peak_rss_mb. */
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench/samc_runtime.h"
 #include "nn/blas.h"
 #include "nn/gemm.h"
 #include "sam/image_encoder.h"
 #include "test/random_encoder.h"
 #include "util/err.h"
+
+void openblas_set_num_threads(int n);
 
 static double now(void) {
     struct timespec ts;
@@ -37,10 +39,12 @@ static double cpu_seconds(void) {
     return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-/* GFLOP/s of the MLP's first Linear, out[T][M] = x[T][E] @ W[M][E]^T, as one sgemm call at the
- * threads set: the ceiling every matrix product of the encoder is measured against. Best of
- * two runs (the first also warms OpenBLAS's threads and buffers); *per_cpu_s gets the same
- * flops per CPU-second (user + system, all threads), a figure other processes on the machine
+/* GFLOP/s of the MLP's first Linear, out[T][M] = x[T][E] @ W[M][E]^T, at the threads set: the
+ * ceiling every matrix product of the encoder is measured against, the better of one
+ * OpenBLAS call on all its threads (OpenBLAS's own split) and samc's nn_sgemm (tiles of
+ * one-thread calls), so that samc's split is charged to the encoder if it costs. Best of two
+ * runs each (the first also warms the threads and buffers); *per_cpu_s gets the same flops
+ * per CPU-second (user + system, all threads), a figure other processes on the machine
  * disturb far less than the wall-clock one. */
 static double sgemm_gflops(int T, int E, int M, double *per_cpu_s) {
     float *a = malloc((size_t)T * E * sizeof(float)), *b = malloc((size_t)M * E * sizeof(float));
@@ -52,9 +56,15 @@ static double sgemm_gflops(int T, int E, int M, double *per_cpu_s) {
     for (size_t i = 0; i < (size_t)T * E; i++) a[i] = frand();
     for (size_t i = 0; i < (size_t)M * E; i++) b[i] = frand();
     double best = 1e30, best_cpu = 1e30;
-    for (int r = 0; r < 2; r++) {
+    for (int r = 0; r < 4; r++) {
         double t = now(), cpu = cpu_seconds();
-        nn_sgemm(0, 1, T, M, E, 1.0f, a, E, b, E, 0.0f, c, M);
+        if (r < 2) {
+            openblas_set_num_threads(blas_get_threads());
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, M, E, 1.0f, a, E, b, E, 0.0f, c, M);
+            openblas_set_num_threads(1);
+        } else {
+            nn_sgemm(0, 1, T, M, E, 1.0f, a, E, b, E, 0.0f, c, M);
+        }
         t = now() - t, cpu = cpu_seconds() - cpu;
         best = t < best ? t : best;
         best_cpu = cpu < best_cpu ? cpu : best_cpu;
@@ -80,7 +90,7 @@ static double forward_flop(const image_encoder *e) {
 }
 
 int main(int argc, char **argv) {
-    bench_use_samc_runtime(argv);
+    blas_runtime_reexec(argv); /* as the samc program does */
     const char *shape = argc > 1 ? argv[1] : "b";
     int threads = argc > 2 ? atoi(argv[2]) : 0, img = argc > 3 ? atoi(argv[3]) : 1024;
     int depth_arg = argc > 4 ? atoi(argv[4]) : 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: the performance targets of samc measured side by side in one run, each
 # figure printed beside its goal, and build/bench/results.json for machines.
-#   bench_sgemm          the sgemm peak of this machine on the encoder's shapes
+#   bench_sgemm          the sgemm peak of this machine on the encoder's shapes (OpenBLAS's
+#                        own threads), and samc's nn_sgemm tiles on the same shapes
 #   bench_image_encoder  ViT-B/L/H shapes with random weights (ViT-B also on one thread)
 #   bench_decoder        one click on a cached embedding, a batch per prompt, ViT-H warm load
 #   bench_everything     everything mode, real decoder size, 32x32 grid on a 640x480 image
@@ -160,6 +161,9 @@ echo
 row "target" "measured" "goal" "met"
 row "sgemm peak ($threads threads, encoder shapes)" "$peak GFLOPS" "(reference)" ""
 add_json sgemm_peak_gflops "$peak"
+nn_peak=$(value nn_sgemm_peak_gflops "$out/sgemm.txt")
+row "  nn_sgemm (samc's tiles, the same shapes)" "$nn_peak GFLOPS" "(OpenBLAS's own split above)" ""
+add_json nn_sgemm_peak_gflops "$nn_peak"
 for s in $shapes; do
     f="$out/enc_${s}_${threads}.txt" S=$(echo "$s" | tr "[:lower:]" "[:upper:]")
     t=$(enc_field "$f" 2) fl=$(enc_field "$f" 4) rate=$(enc_field "$f" 6) rss=$(enc_field "$f" 10)
@@ -170,8 +174,8 @@ for s in $shapes; do
     frac=$(calc "100 * $rate / $p")
     floor=$(calc "$fl / $p")
     row "encoder ViT-$S time" "$t s" "<= 2 x floor = $(calc "2 * $floor") s" "$(ok "$t <= 2 * $floor")"
-    if [ "$s" = h ]; then # issue 7's aim: ViT-H at 85 % of the sgemm peak
-        row "encoder ViT-$S fraction of sgemm peak" "$frac %" ">= 85 % (of $p GFLOPS)" "$(ok "$frac >= 85")"
+    if [ "$s" = h ]; then # issue 12: ViT-H at 90 % of the sgemm peak (issue 7: 85 %)
+        row "encoder ViT-$S fraction of sgemm peak" "$frac %" ">= 90 % (of $p GFLOPS)" "$(ok "$frac >= 90")"
     else
         row "encoder ViT-$S fraction of sgemm peak" "$frac %" "(of $p GFLOPS)" ""
     fi

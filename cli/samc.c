@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -48,27 +47,9 @@ int cmd_version(int argc, char **argv) {
     const char *env = getenv("OPENBLAS_CORETYPE");
     printf("openblas coretype: %s\n", env ? env : "(auto)");
     printf("threads: %d\n", blas_get_threads());
-    const char *timeout = getenv("OPENBLAS_THREAD_TIMEOUT"), *spin = getenv("GOMP_SPINCOUNT");
-    printf("idle spin: OPENBLAS_THREAD_TIMEOUT=%s GOMP_SPINCOUNT=%s\n", timeout ? timeout : "(default)",
-           spin ? spin : "(default)");
+    const char *spin = getenv("GOMP_SPINCOUNT");
+    printf("idle spin: GOMP_SPINCOUNT=%s\n", spin ? spin : "(default)");
     return 0;
-}
-
-/* OpenBLAS picks its kernel when the library loads, before main(). If it fell back to a
- * slow generic kernel on a CPU it does not recognise, set OPENBLAS_CORETYPE to the right
- * one; a user's own OPENBLAS_CORETYPE is always respected. Likewise the thread runtimes read
- * their spin settings only when they load (blas_set_runtime_env). If either changed the
- * environment, start this program again, once. */
-static void fix_blas_runtime(char **argv) {
-    if (getenv("SAMC_NO_REEXEC")) return;
-    const char *better = getenv("OPENBLAS_CORETYPE") ? NULL : blas_better_core();
-    if (better) setenv("OPENBLAS_CORETYPE", better, 1);
-    int env_changed = blas_set_runtime_env();
-    if (!better && !env_changed) return;
-    setenv("SAMC_NO_REEXEC", "1", 1); /* never loop, even if the kernel is refused */
-    execv("/proc/self/exe", argv);
-    /* exec failed (no /proc): carry on as loaded rather than fail */
-    if (better) unsetenv("OPENBLAS_CORETYPE");
 }
 
 /* The decoder and encoder allocate tens of MB of scratch per call. glibc serves blocks that
@@ -81,9 +62,8 @@ static void keep_freed_memory(void) {
 }
 
 int main(int argc, char **argv) {
-    fix_blas_runtime(argv);
+    blas_runtime_reexec(argv);
     keep_freed_memory();
-    unsetenv("SAMC_NO_REEXEC"); /* children (e.g. tests spawning samc) decide afresh */
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -3,11 +3,10 @@
  * block, or the one grid of a global block).
  *
  * Work is split into tasks (grid, head, block of query rows), each independent, run in
- * parallel with OpenMP; every task does its own small matrix products with OpenBLAS held at
- * one thread, so the bits never depend on the thread count. A task holds at most
+ * parallel with OpenMP; every task does its own small matrix products on its thread, so the
+ * bits never depend on the thread count. A task holds at most
  * ATTN_QUERY_BLOCK x (h*w) logits: a global block on the 64x64 grid needs 4 MB per thread
  * instead of heads x 4096 x 4096 floats. */
-#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdint.h>
@@ -139,10 +138,6 @@ void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h,
     rel_pos_resize(th, Rh, rel_h, Lh, hd);
     rel_pos_resize(tw, Rw, rel_w, Lw, hd);
 
-    /* OpenBLAS's pthread build does not notice it is called from an OpenMP region and would
-     * run every small sgemm on all its threads at once; hold it at one thread meanwhile. */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
     int tasks = B * heads * nblk;
     #pragma omp parallel for schedule(static) num_threads(threads)
     for (int t = 0; t < tasks; t++) {
@@ -151,5 +146,4 @@ void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h,
         rel_pos_attention_task(out + (size_t)b * N * C, qkv + (size_t)b * N * 3 * C, th, tw, h, w, C, hd, head, i0,
                                nr, scale, task_scratch + (size_t)omp_get_thread_num() * per_task);
     }
-    openblas_set_num_threads(blas_threads);
 }

@@ -3,10 +3,12 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* OpenBLAS extensions (declared in its cblas.h, repeated here to keep the header small). */
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
 
 const char *blas_core_name(void) { return openblas_get_corename(); }
 
@@ -41,30 +43,35 @@ static int cpu_features(void) {
 
 const char *blas_better_core(void) { return blas_core_for(blas_core_name(), cpu_features()); }
 
+void blas_runtime_reexec(char **argv) {
+    if (getenv("SAMC_NO_REEXEC")) {
+        unsetenv("SAMC_NO_REEXEC"); /* children (e.g. tests spawning samc) decide afresh */
+        return;
+    }
+    const char *better = getenv("OPENBLAS_CORETYPE") ? NULL : blas_better_core();
+    int spin = !getenv("GOMP_SPINCOUNT");
+    if (!better && !spin) return;
+    if (better) setenv("OPENBLAS_CORETYPE", better, 1);
+    if (spin) setenv("GOMP_SPINCOUNT", "10000", 1);
+    setenv("SAMC_NO_REEXEC", "1", 1); /* never loop, even if the kernel is refused */
+    execv("/proc/self/exe", argv);
+    /* exec failed (no /proc): carry on as loaded rather than fail */
+    if (better) unsetenv("OPENBLAS_CORETYPE");
+    if (spin) unsetenv("GOMP_SPINCOUNT");
+    unsetenv("SAMC_NO_REEXEC");
+}
+
+void blas_hold_serial(void) {
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
 static int g_threads = 0;
 
 void blas_set_threads(int n) {
     if (n < 1) n = 1;
     g_threads = n;
-    openblas_set_num_threads(n);
+    blas_hold_serial();
     omp_set_num_threads(n);
 }
 
 int blas_get_threads(void) { return g_threads ? g_threads : omp_get_max_threads(); }
-
-/* samc runs two thread pools one after the other: OpenBLAS's for the large matrix products,
- * OpenMP's for everything else. An idle pool spins before it sleeps, OpenBLAS for 2^28 TSC
- * cycles (~0.1 s), libgomp for 300000 spins, and on a 2-core machine a spinning thread
- * takes a core from the other pool's work: the ViT-B encoder at 2 threads used ~7% more
- * CPU time with the defaults than with these (bench_image_encoder, forward_cpu_s). They
- * still spin ~0.1 ms, so back-to-back small calls (the decoder) do not pay a wake-up each. */
-int blas_set_runtime_env(void) {
-    static const char *const vars[][2] = {{"OPENBLAS_THREAD_TIMEOUT", "18"}, {"GOMP_SPINCOUNT", "10000"}};
-    int set = 0;
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (!getenv(vars[i][0])) {
-            setenv(vars[i][0], vars[i][1], 1);
-            set = 1;
-        }
-    return set;
-}

@@ -1,5 +1,7 @@
 /* The BLAS underneath nn/: which OpenBLAS kernel is running, which one this CPU should run,
- * and thread control. */
+ * and threads. samc runs one thread pool, OpenMP's: nn_sgemm shares a product's tiles among
+ * the OpenMP threads (nn/gemm.h), and OpenBLAS is held at one thread, so that its own pool
+ * never runs (or spins) beside OpenMP's. */
 #ifndef SAMC_NN_BLAS_H
 #define SAMC_NN_BLAS_H
 
@@ -16,13 +18,21 @@ const char *blas_better_core(void);
 enum { BLAS_CPU_AVX = 1, BLAS_CPU_AVX2 = 2, BLAS_CPU_AVX512 = 4 };
 const char *blas_core_for(const char *loaded, int cpu_features);
 
-/* Put in the environment the thread-runtime settings samc wants that the user has not set
- * (OpenBLAS and libgomp read them only when they load, so they take effect only in a program
- * started afresh with this environment): idle threads spin about 0.1 ms before sleeping
- * instead of OpenBLAS's 0.1 s and libgomp's 300000 spins (see blas.c). 1 if it set any. */
-int blas_set_runtime_env(void);
+/* Settings that OpenBLAS and libgomp read only when they load, put in the environment where
+ * the user has not set them, the program then started again, once (argv: main's;
+ * SAMC_NO_REEXEC in the environment prevents it; if nothing changes or exec fails, it
+ * returns): OPENBLAS_CORETYPE when OpenBLAS loaded a slow fallback kernel (blas_better_core),
+ * and GOMP_SPINCOUNT=10000: OpenMP's idle threads spin ~0.1 ms before they sleep instead of
+ * libgomp's 300000 spins. A spinning thread slows the one still working where two vCPUs
+ * share a core: the decoder click took 27 ms with libgomp's default, 17 with this, on the
+ * development VM (bench_decoder). */
+void blas_runtime_reexec(char **argv);
 
-/* Threads for BLAS and for samc's own OpenMP loops (n >= 1). */
+/* Holds OpenBLAS at one thread (again, if something set it otherwise meanwhile). Every
+ * nn_sgemm calls it; a program linking libsamc that calls OpenBLAS itself gets one thread. */
+void blas_hold_serial(void);
+
+/* samc's threads, OpenMP's (n >= 1). */
 void blas_set_threads(int n);
 int blas_get_threads(void);
 

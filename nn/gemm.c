@@ -2,7 +2,9 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 
+#include "nn/blas.h"
 #include "nn/clones.h"
 #include "nn/lanes.h"
 #include "nn/mode.h"
@@ -67,13 +69,10 @@ static void sgemm_portable(int trans_a, int trans_b, int M, int N, int K, float 
     }
 }
 
-void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
-              int ldb, float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return;
-    if (nn_reference_mode()) {
-        sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
+/* Fast mode, one tile on the calling thread: the few-row loop or one OpenBLAS call (which
+ * runs on this thread: OpenBLAS is held at one). */
+static void sgemm_tile(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc) {
     if (!trans_a && trans_b && M <= FEW_ROWS && K >= 8 * NN_LANES) {
         sgemm_few_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -82,29 +81,43 @@ void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const 
                 alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-/* OpenBLAS's pthread build does not notice an OpenMP region: hold it at one thread */
-int nn_sgemm_serial_begin(void) {
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-    return blas_threads;
+void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                    const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (nn_reference_mode()) { /* per element one fixed order: tiles change nothing */
+        sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    blas_hold_serial();
+    if (tile_m < 1 || tile_m > M) tile_m = M;
+    if (tile_n < 1 || tile_n > N) tile_n = N;
+    long nm = (M + tile_m - 1) / tile_m, nn = (N + tile_n - 1) / tile_n, tiles = nm * nn;
+    if (tiles == 1) { /* no parallel region at all: most calls inside other ops' regions */
+        sgemm_tile(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    #pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (long t = 0; t < tiles; t++) {
+        int i0 = (int)(t / nn) * tile_m, j0 = (int)(t % nn) * tile_n;
+        int m = M - i0 < tile_m ? M - i0 : tile_m, n = N - j0 < tile_n ? N - j0 : tile_n;
+        /* rows [i0, i0+m) of op(A), columns [j0, j0+n) of op(B) */
+        const float *a = trans_a ? A + i0 : A + (size_t)i0 * lda;
+        const float *b = trans_b ? B + (size_t)j0 * ldb : B + j0;
+        sgemm_tile(trans_a, trans_b, m, n, K, alpha, a, lda, b, ldb, beta, C + (size_t)i0 * ldc + j0, ldc);
+    }
 }
 
-void nn_sgemm_serial_end(int saved) { openblas_set_num_threads(saved); }
+/* len cut into ceil(len / most) equal parts, rounded up to a multiple of 64 (whole blocks
+ * of every OpenBLAS kernel's register tile) */
+static int part_size(int len, int most) {
+    int parts = (len + most - 1) / most, size = (len + parts - 1) / parts;
+    size = (size + 63) / 64 * 64;
+    return size < len ? size : len;
+}
 
-void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
-                     const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
-    int len = split_n ? N : M, nblk = (len + block - 1) / block;
+void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+              int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-    int blas_threads = nn_sgemm_serial_begin();
-    #pragma omp parallel for schedule(static)
-    for (int b = 0; b < nblk; b++) {
-        int i0 = b * block, n = len - i0 < block ? len - i0 : block;
-        if (split_n) /* columns [i0, i0+n) of C: columns of op(B) */
-            nn_sgemm(trans_a, trans_b, M, n, K, alpha, A, lda, trans_b ? B + (size_t)i0 * ldb : B + i0, ldb, beta,
-                     C + i0, ldc);
-        else /* rows [i0, i0+n) of C: rows of op(A) */
-            nn_sgemm(trans_a, trans_b, n, N, K, alpha, trans_a ? A + i0 : A + (size_t)i0 * lda, lda, B, ldb, beta,
-                     C + (size_t)i0 * ldc, ldc);
-    }
-    nn_sgemm_serial_end(blas_threads);
+    nn_sgemm_tiled(part_size(M, NN_TILE_M), part_size(N, NN_TILE_N), trans_a, trans_b, M, N, K, alpha, A, lda, B,
+                   ldb, beta, C, ldc);
 }

@@ -1,25 +1,31 @@
-/* Matrix multiply for every op in nn/: OpenBLAS sgemm in the normal (fast) mode, a
- * portable C loop with a fixed summation order in reference mode (nn/mode.h). */
+/* Matrix multiply for every op in nn/: tiles of single-threaded OpenBLAS sgemm calls shared
+ * among the OpenMP threads in the normal (fast) mode, a portable C loop with a fixed
+ * summation order in reference mode (nn/mode.h).
+ *
+ * Fast mode gives the same bits at any thread count because samc, not OpenBLAS, splits a
+ * product: C is cut into tiles whose sizes depend on the shape alone, each tile is one
+ * OpenBLAS call on one thread (OpenBLAS is held at one thread, nn/blas.h), and which thread
+ * takes a tile does not change what the call computes. OpenBLAS's own split would: its AVX2
+ * kernels (Haswell, Zen) sum a row in another order when the row falls in a partial block of
+ * the rows a thread got, and where its threads' rows start depends on their count. */
 #ifndef SAMC_NN_GEMM_H
 #define SAMC_NN_GEMM_H
 
 /* Row-major C[M][N] = alpha * op(A)[M][K] @ op(B)[K][N] + beta * C, where op(X) is X or
  * its transpose (trans_a / trans_b nonzero), exactly like cblas_sgemm(CblasRowMajor, ...).
- * With beta == 0, C is only written. */
+ * With beta == 0, C is only written. Tiles of at most NN_TILE_M x NN_TILE_N, the rows (and
+ * columns) cut into equal parts: big enough that OpenBLAS's packing of the operands, done
+ * once per tile, costs ~1-2 % (bench_sgemm prints both), and a ViT encoder's products still
+ * give 4-12 tiles to share. Called from inside an OpenMP region, the tiles run on the
+ * calling thread. */
+#define NN_TILE_M 1024
+#define NN_TILE_N 2048
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
 
-/* nn_sgemm with C cut into fixed blocks of `block` rows (split_n 0) or columns (split_n 1),
- * the blocks shared among the OpenMP threads, each one single-threaded sgemm (OpenBLAS held
- * at one thread meanwhile, a process-wide setting restored on return). For products too
- * narrow for OpenBLAS's own threading to pay, and so that OpenBLAS's threads do not compete
- * with OpenMP's. The blocks do not depend on the thread count: neither do the bits. */
-void nn_sgemm_blocks(int split_n, int block, int trans_a, int trans_b, int M, int N, int K, float alpha,
-                     const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
-
-/* Around an OpenMP region whose threads each call nn_sgemm: holds OpenBLAS at one thread
- * (its own pool would compete with OpenMP's) and returns the setting that _end restores. */
-int nn_sgemm_serial_begin(void);
-void nn_sgemm_serial_end(int saved);
+/* nn_sgemm with tiles of exactly tile_m rows x tile_n columns of C (the last ones smaller;
+ * 0: all rows, all columns), for callers that size the tiles to their caches. */
+void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                    const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
 #endif

@@ -129,8 +129,7 @@ void window_unpartition(float *x, const float *windows, int H, int W, int C, int
  *                      Lh != 2h-1 or Lw != 2w-1)
  *   out[B][h*w][C]     per head softmax((q*hd^-0.5) @ k^T + rel_h + rel_w) @ v at channels [head*hd, +hd)
  * The relative terms use the unscaled q. Runs on `threads` OpenMP threads, each task doing
- * its own small sgemms; meanwhile OpenBLAS is held at one thread (a process-wide setting,
- * restored on return). The result is the same bits for any thread count.
+ * its own small sgemms on its thread. The result is the same bits for any thread count.
  * scratch: rel_pos_attention_scratch_size floats. */
 void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
                                int B, int h, int w, int heads, int hd, int threads, float *scratch);

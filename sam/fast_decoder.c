@@ -24,7 +24,7 @@
 #define TW_LN_EPS 1e-5f /* nn.LayerNorm default in the two-way transformer */
 #define N_SPARSE 2      /* the point and the padding point */
 /* Image tokens (or columns) per block of the image-side products, the blocks shared among
- * the OpenMP threads for a single prompt (nn_sgemm_blocks; one thread inside a batch). */
+ * the OpenMP threads for a single prompt (nn_sgemm_tiled; one thread inside a batch). */
 #define IMAGE_BLOCK 512
 /* Floats of padding after each row of the transposed projections (fast_decoder.ldT): rows
  * HW = 4096 floats apart would all fall in the same L1 sets, and heads_by_image reads 16 of
@@ -157,7 +157,7 @@ static void t2i_finish(const tw_attention *a, float *out, int N, const float *v_
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
     scale_scores(b->s, (size_t)R, (size_t)HW, b->fb, (float)sqrt((double)d));
     softmax_rows_inplace(b->s, (size_t)R, HW);
-    nn_sgemm_blocks(1, 64, 0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
+    nn_sgemm_tiled(0, 64, 0, 0, R, C, HW, 1.0f, b->s, HW, v_in, C, 0.0f, b->z, C); /* z[R][C] = P @ x */
     for (int h = 0; h < H; h++) /* o[j][h] = Wv_h z[h][j] + bv_h */
         nn_sgemm(0, 1, N, d, C, 1.0f, b->z + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 0.0f, b->o + h * d,
                  D);
@@ -169,7 +169,7 @@ static void t2i_finish(const tw_attention *a, float *out, int N, const float *v_
 /* b->s[R][HW] = b->f k_in^T: the scores of t2i_query's folded queries against image keys
  * k_in[HW][C] */
 static void t2i_scores(int R, int C, const float *k_in, int HW, const attn_buf *b) {
-    nn_sgemm_blocks(1, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW);
+    nn_sgemm_tiled(0, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, k_in, C, 0.0f, b->s, HW);
 }
 
 /* Attention.forward of HW image queries (q_in[HW][C], or their projections given transposed,
@@ -191,13 +191,13 @@ static void attention_i2t(const tw_attention *a, float *out, const float *q_in, 
         scale_scores(s, (size_t)R, (size_t)HW, NULL, (float)sqrt((double)d));
     } else {
         fold_heads(b->k, a->q_w, a->q_b, N, C, D, H, b->f, b->fb);
-        nn_sgemm_blocks(1, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, q_in, C, 0.0f, s, HW);
+        nn_sgemm_tiled(0, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->f, C, q_in, C, 0.0f, s, HW);
         scale_scores(s, (size_t)R, (size_t)HW, b->fb, (float)sqrt((double)d));
     }
     softmax_cols_inplace(s, H, N, (size_t)HW);
     for (int h = 0; h < H; h++) /* f[h][j] = Wo_h v_hj */
         nn_sgemm(0, 1, N, C, d, 1.0f, b->v + h * d, D, a->out_w + h * d, D, 0.0f, b->f + (size_t)h * N * C, C);
-    nn_sgemm_blocks(0, IMAGE_BLOCK, 1, 0, HW, C, R, 1.0f, s, HW, b->f, C, 1.0f, out, C);
+    nn_sgemm_tiled(IMAGE_BLOCK, 0, 1, 0, HW, C, R, 1.0f, s, HW, b->f, C, 1.0f, out, C);
 }
 
 void fast_decoder_free(fast_decoder *d) {
@@ -531,9 +531,6 @@ int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_spars
     int C = d->C, C8 = C / 8, T = md->num_mask_tokens, N = 1 + T + n_sparse;
     prompt_buf b;
     if (prompt_buf_alloc(&b, d, N)) return -1;
-    /* the image-side products share out their blocks among OpenMP's threads; the token-side
-     * ones are too small to split, and OpenBLAS's own threads would compete with OpenMP's */
-    int blas_threads = nn_sgemm_serial_begin();
     set_tokens(d, &b, sparse, n_sparse);
     transformer(d, &b, N);
     for (int m = 0; m < T; m++)
@@ -541,7 +538,6 @@ int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_spars
     if (d->folded) keys_fold_scale(&b.fold);
     int rc = mask_head_parallel(md, C, d->m->grid, b.keys, d->folded ? &b.fold : NULL, b.hyper, T, low);
     mlp_forward(&md->iou_head, b.queries, iou, b.v0, b.v1);
-    nn_sgemm_serial_end(blas_threads);
     prompt_buf_free(&b);
     return rc;
 }
@@ -551,11 +547,9 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
     int T = m->decoder.num_mask_tokens, N = 1 + T + N_SPARSE, failed = 0;
     size_t LL = (size_t)16 * d->HW;
     if (T != 4) return samc_err("everything decoder: %d mask tokens (multimask output needs 4)", T);
-    /* one prompt per thread, each prompt's ops single-threaded (BLAS included): the prompts
-     * are independent, and per-op threading of such small ops costs more than it gains */
-    int threads = blas_get_threads();
-    blas_set_threads(1);
-    #pragma omp parallel num_threads(threads)
+    /* one prompt per thread, each prompt's ops on that thread (nested regions run on it): the
+     * prompts are independent, and per-op threading of such small ops costs more than it gains */
+    #pragma omp parallel
     {
         prompt_buf b;
         int ok = prompt_buf_alloc(&b, d, N) == 0;
@@ -570,6 +564,5 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
                            low + (size_t)i * 3 * LL);
         if (ok) prompt_buf_free(&b);
     }
-    blas_set_threads(threads);
     return failed ? samc_err("everything decoder: out of memory") : 0;
 }

@@ -102,7 +102,7 @@ void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b
 static void output_upscaling(const mask_decoder *md, const float *keys, float *a, float *u, float *v) {
     int C = md->dim, G = md->grid, C4 = C / 4, C8 = C / 8, HW = G * G, G2 = 2 * G;
     /* a[p][(o,i,j)] = keys[p] @ up0_w[C][C4*4] (PyTorch's [in][out][kh][kw]) */
-    nn_sgemm_blocks(0, 512, 0, 0, HW, 4 * C4, C, 1.0f, keys, C, md->up0_w, 4 * C4, 0.0f, a, 4 * C4);
+    nn_sgemm_tiled(512, 0, 0, 0, HW, 4 * C4, C, 1.0f, keys, C, md->up0_w, 4 * C4, 0.0f, a, 4 * C4);
     /* scatter each tap to its output pixel, adding the bias */
     #pragma omp parallel for schedule(static)
     for (int p = 0; p < HW; p++) {
@@ -118,7 +118,7 @@ static void output_upscaling(const mask_decoder *md, const float *keys, float *a
     #pragma omp parallel for schedule(static)
     for (int p = 0; p < 4 * HW; p++)
         for (int t = 0; t < 4; t++) memcpy(v + ((size_t)p * 4 + t) * C8, md->up3_b, (size_t)C8 * sizeof(float));
-    nn_sgemm_blocks(0, 1024, 0, 0, 4 * HW, 4 * C8, C4, 1.0f, u, C4, md->up3_taps, 4 * C8, 1.0f, v, 4 * C8);
+    nn_sgemm_tiled(1024, 0, 0, 0, 4 * HW, 4 * C8, C4, 1.0f, u, C4, md->up3_taps, 4 * C8, 1.0f, v, 4 * C8);
     gelu_inplace(v, (size_t)16 * HW * C8);
 }
 
@@ -175,7 +175,7 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
         mlp_forward(&md->hyper[m], queries + (size_t)(1 + m) * C, hyper + (size_t)m * C8, mlp_a, mlp_b);
     nn_trace("mask_decoder.output_hypernetworks_mlps", hyper, 1, T, C8, 0); /* torch.stack(hyper_in_list, dim=1) */
     for (int t = 0; t < 4; t++)
-        nn_sgemm_blocks(1, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
+        nn_sgemm_tiled(0, 2048, 0, 1, T, 4 * HW, C8, 1.0f, hyper, C8, v + (size_t)t * C8, 4 * C8, 0.0f,
                         tap + (size_t)t * T * 4 * HW, 4 * HW);
     #pragma omp parallel for schedule(static)
     for (int my = 0; my < T * L; my++) {

@@ -87,12 +87,10 @@ int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, 
     size_t per_thread = mask_head_scratch(C, G, n_masks);
     float *scratch = xmalloc_array((size_t)threads, per_thread * sizeof(float));
     if (!scratch) return -1;
-    int saved = nn_sgemm_serial_begin();
     #pragma omp parallel for schedule(static) num_threads(threads)
     for (int t = 0; t < tiles; t++)
         head_tile(md, C, G, keys, fold, hyper, n_masks, out,
                   scratch + (size_t)omp_get_thread_num() * per_thread, t * TILE_ROWS);
-    nn_sgemm_serial_end(saved);
     free(scratch);
     return 0;
 }

@@ -190,19 +190,16 @@ int sam_predict_points_batch(const sam_predictor *p, const double *points, int n
             if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) return -1;
         return 0;
     }
-    /* Prompts are independent: each thread decodes whole prompts with one-thread sgemm, which
+    /* Prompts are independent: each thread decodes whole prompts, each op on its thread, which
      * scales better than splitting each prompt's small products (and gives the same bits:
-     * every op is thread-count independent). OpenBLAS's pthread build does not notice the
-     * OpenMP region, so it is held at one thread meanwhile. */
+     * every op is thread-count independent). */
     int failed = -1;
-    blas_set_threads(1);
     #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int i = 0; i < n; i++)
         if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) {
             #pragma omp critical
             failed = i;
         }
-    blas_set_threads(threads);
     if (failed >= 0) return samc_err("predict: prompt %d of the batch failed (out of memory)", failed);
     return 0;
 }

@@ -1,6 +1,10 @@
 /* nn/blas: the kernel choice on CPUs OpenBLAS does not recognise. */
 #include "check.h"
 #include "nn/blas.h"
+#include "nn/gemm.h"
+
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int n);
 
 TEST(fallback_kernel_is_replaced_by_cpu_features) {
     CHECK(!strcmp(blas_core_for("Prescott", BLAS_CPU_AVX | BLAS_CPU_AVX2 | BLAS_CPU_AVX512), "SkylakeX"));
@@ -16,6 +20,18 @@ TEST(recognised_kernel_is_kept) {
     CHECK(blas_core_for("Zen", BLAS_CPU_AVX2) == NULL);
 }
 
+/* samc runs one thread pool: whatever OpenBLAS was set to, an nn_sgemm puts it back to one
+ * thread (its pool would spin beside OpenMP's, and its own split changes bits, nn/gemm.h). */
+TEST(openblas_held_at_one_thread) {
+    float a[4] = {1, 2, 3, 4}, c[4];
+    blas_set_threads(2);
+    CHECK(openblas_get_num_threads() == 1);
+    openblas_set_num_threads(2);
+    nn_sgemm(0, 0, 2, 2, 2, 1.0f, a, 2, a, 2, 0.0f, c, 2);
+    CHECK(openblas_get_num_threads() == 1);
+    CHECK(c[0] == 7 && c[1] == 10 && c[2] == 15 && c[3] == 22);
+}
+
 TEST(loaded_kernel_has_a_name) {
     const char *name = blas_core_name();
     CHECK(name && name[0]);
@@ -24,6 +40,7 @@ TEST(loaded_kernel_has_a_name) {
 int main(void) {
     RUN(fallback_kernel_is_replaced_by_cpu_features);
     RUN(recognised_kernel_is_kept);
+    RUN(openblas_held_at_one_thread);
     RUN(loaded_kernel_has_a_name);
     return check_summary();
 }

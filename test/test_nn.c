@@ -406,6 +406,45 @@ TEST(few_rows_product_matches_double_and_any_threads) {
     free(A), free(B), free(C1), free(C2);
 }
 
+/* nn_sgemm cuts a product bigger than one tile (NN_TILE_M x NN_TILE_N) into tiles shared
+ * among the threads: for each transpose form, a shape of several uneven tiles (M 2200 -> 768,
+ * 768, 664 rows; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
+ * whatever kernel OpenBLAS loaded (test/cli/test_kernels.sh runs this under several), and
+ * sampled values match a double dot product (the tiles' offsets right). */
+TEST(tiled_product_same_bits_at_any_threads) {
+    enum { M = 2200, N = 2100, K = 67 };
+    float *A = xmalloc_array((size_t)M * K, sizeof(float)), *B = xmalloc_array((size_t)N * K, sizeof(float));
+    float *C0 = xmalloc_array((size_t)M * N, sizeof(float)), *C[3];
+    fill(A, (size_t)M * K, 11);
+    fill(B, (size_t)N * K, 12);
+    fill(C0, (size_t)M * N, 13);
+    for (int t = 0; t < 3; t++) C[t] = xmalloc_array((size_t)M * N, sizeof(float));
+    for (int form = 0; form < 4; form++) {
+        int ta = form & 1, tb = form >> 1;
+        int lda = ta ? M : K, ldb = tb ? K : N; /* A stored [M][K] or [K][M], B [K][N] or [N][K] */
+        for (int t = 0; t < 3; t++) {
+            memcpy(C[t], C0, sizeof(float) * M * N);
+            blas_set_threads(t + 1);
+            nn_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1.0f, C[t], N);
+        }
+        CHECK_MSG(memcmp(C[0], C[1], sizeof(float) * M * N) == 0, "trans %d %d: 1 and 2 threads differ", ta, tb);
+        CHECK_MSG(memcmp(C[0], C[2], sizeof(float) * M * N) == 0, "trans %d %d: 1 and 3 threads differ", ta, tb);
+        double worst = 0;
+        for (size_t e = 0; e < (size_t)M * N; e += 997) {
+            int i = (int)(e / N), j = (int)(e % N);
+            double d = 0;
+            for (int k = 0; k < K; k++)
+                d += (double)(ta ? A[(size_t)k * M + i] : A[(size_t)i * K + k]) *
+                     (tb ? B[(size_t)j * K + k] : B[(size_t)k * N + j]);
+            worst = fmax(worst, fabs(C[0][e] - (0.5 * d + C0[e])));
+        }
+        CHECK_MSG(worst < 1e-5, "trans %d %d: worst error %g", ta, tb, worst);
+    }
+    blas_set_threads(2);
+    free(A), free(B), free(C0);
+    for (int t = 0; t < 3; t++) free(C[t]);
+}
+
 /* softmax_cols_inplace against softmax computed in double down each column of each group,
  * in both modes, for a column count that is not a multiple of the vector blocks; each
  * column then sums to 1. */
@@ -472,6 +511,7 @@ int main(void) {
     RUN(attention_reference_mode_matches_naive);
     RUN(attention_expf_within_2_ulp);
     RUN(few_rows_product_matches_double_and_any_threads);
+    RUN(tiled_product_same_bits_at_any_threads);
     RUN(softmax_cols_fast_mode);
     RUN(softmax_cols_reference_mode);
     RUN(transpose_into_padded_rows);
