@@ -56,6 +56,10 @@ int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h,
 /* The current image embedding, 1 x C x G x G; NULL before set_image. */
 const float *sam_predictor_embedding(const sam_predictor *p);
 
+/* Coordinates must be finite and within +-SAM_COORD_LIMIT pixels (beyond, the positional
+ * encoding's float32 arithmetic overflows to NaN); like the official code, points and boxes
+ * outside the image are accepted. A mask input must be finite. */
+#define SAM_COORD_LIMIT 1e6
 typedef struct {
     int n_points;
     const double *points;    /* n_points x 2: (x, y) in original-image pixels */
@@ -64,6 +68,10 @@ typedef struct {
     const float *mask_input; /* 1 x 4G x 4G low-res logits of an earlier call, or NULL */
     int multimask;           /* 1: three masks (outputs 1..3), 0: one (output 0) */
 } sam_prompt;
+
+/* What sam_predict checks first (labels, coordinates, a finite mask input), for checking a
+ * prompt before the image is encoded. Returns 0 or -1 with a message. */
+int sam_prompt_validate(const sam_model *m, const sam_prompt *pr);
 
 typedef struct {
     int k;               /* masks returned: 3 or 1 */

@@ -67,7 +67,7 @@ int cmd_predict(int argc, char **argv) {
     if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
     int64_t emb_dims[3] = {sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
     if (emb_path && cli_read_f32_shaped(CMD, emb_path, "embedding", emb_dims, 3, &emb)) goto done;
-    if (cli_prompt_load(CMD, &cp, m, &pr)) goto done;
+    if (cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
     if (emb_path ? sam_predictor_set_embedding(p, emb.data, h, w) : sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);
         goto done;

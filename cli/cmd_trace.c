@@ -40,7 +40,7 @@ int cmd_trace(int argc, char **argv) {
     sam_prompt pr;
     int h, w, tracing = 0;
     rc = 1;
-    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, &pr)) goto done;
+    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
     if (audit_trace_start(dir)) {
         cli_lib_error(CMD);
         goto done;

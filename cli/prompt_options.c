@@ -17,9 +17,14 @@ int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *
     return 0;
 }
 
+/* One box per prompt, as SamPredictor.predict takes; its corners in order (the official code
+ * would run on an unsorted box without a word, giving a mask of nothing in particular). */
 int cli_prompt_box(const char *cmd, const char *opt, const char *value, void *dst) {
     cli_prompt *p = dst;
+    if (p->has_box) return cli_usage_error(cmd, "%s given twice: one box per prompt", opt);
     if (cli_doubles(cmd, opt, value, 4, p->box)) return -1;
+    if (p->box[0] > p->box[2] || p->box[1] > p->box[3])
+        return cli_usage_error(cmd, "%s %s: a box is X0,Y0,X1,Y1 with X0 <= X1 and Y0 <= Y1", opt, value);
     p->has_box = 1;
     return 0;
 }
@@ -41,7 +46,7 @@ int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, con
     return cli_error(cmd, "%s %s: shape %s, expected %s", what, path, got, want);
 }
 
-int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, sam_prompt *out) {
+int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, int w, sam_prompt *out) {
     if (p->mask_path) {
         int64_t L = 4 * (int64_t)sam_model_embed_grid(m), dims[2] = {L, L};
         if (cli_read_f32_shaped(cmd, p->mask_path, "mask input", dims, 2, &p->mask)) return 1;
@@ -52,6 +57,16 @@ int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, sam_prom
                         .box = p->has_box ? p->box : NULL,
                         .mask_input = p->mask_path ? p->mask.data : NULL,
                         .multimask = p->multimask};
+    if (sam_prompt_validate(m, out)) return cli_lib_error(cmd);
+    for (int i = 0; i < p->n_points; i++) {
+        double x = p->points[2 * i], y = p->points[2 * i + 1];
+        if (!(x >= 0 && x < w && y >= 0 && y < h))
+            fprintf(stderr, "samc %s: warning: point %g,%g lies outside the %d x %d image (used as given, as the "
+                            "official code does)\n", cmd, x, y, w, h);
+    }
+    if (p->has_box && !(p->box[0] >= 0 && p->box[1] >= 0 && p->box[2] <= w && p->box[3] <= h))
+        fprintf(stderr, "samc %s: warning: the box %g,%g,%g,%g reaches outside the %d x %d image (used as given)\n",
+                cmd, p->box[0], p->box[1], p->box[2], p->box[3], w, h);
     return 0;
 }
 

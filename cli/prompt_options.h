@@ -32,8 +32,9 @@ int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *
 int cli_prompt_box(const char *cmd, const char *opt, const char *value, void *dst);
 
 /* Reads the mask input (checked to be 1 x 4G x 4G for model m) and fills out, which points
- * into p. Returns 0, or 1 after printing the error. */
-int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, sam_prompt *out);
+ * into p; warns of points and boxes outside the h x w image. Returns 0, or 1 after printing
+ * the error. */
+int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, int w, sam_prompt *out);
 
 void cli_prompt_free(cli_prompt *p);
 

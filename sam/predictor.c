@@ -88,9 +88,18 @@ done:
     return rc;
 }
 
+/* index of the first non-finite value of x[n], or -1 */
+static long first_non_finite(const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return (long)i;
+    return -1;
+}
+
 int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h, int w) {
     p->has_image = 0;
     drop_image_terms(p);
+    long bad = first_non_finite(embedding, (size_t)p->m->channels * p->m->grid * p->m->grid);
+    if (bad >= 0) return samc_err("set_embedding: the embedding holds a non-finite value (at index %ld)", bad);
     if (set_sizes(p, h, w)) return -1;
     memcpy(p->embedding, embedding, (size_t)p->m->channels * p->m->grid * p->m->grid * sizeof(float));
     if (set_image_terms(p)) return -1;
@@ -213,19 +222,25 @@ void sam_prediction_free(sam_prediction *out) {
     memset(out, 0, sizeof *out);
 }
 
-/* checks a prompt against what SamPredictor.predict accepts */
-static int check_prompt(const sam_prompt *pr) {
+static int coord_ok(double v) { return isfinite(v) && fabs(v) <= SAM_COORD_LIMIT; }
+
+int sam_prompt_validate(const sam_model *m, const sam_prompt *pr) {
     if (pr->n_points < 0 || pr->n_points > 1 << 20) return samc_err("predict: bad number of points %d", pr->n_points);
     if (pr->n_points > 0 && (!pr->points || !pr->labels)) return samc_err("predict: points given without coordinates or labels");
     for (int i = 0; i < pr->n_points; i++) {
-        if (!isfinite(pr->points[2 * i]) || !isfinite(pr->points[2 * i + 1]))
-            return samc_err("predict: point %d has a non-finite coordinate", i);
+        if (!coord_ok(pr->points[2 * i]) || !coord_ok(pr->points[2 * i + 1]))
+            return samc_err("predict: point %d (%g, %g): coordinates must be finite and within +-%g pixels", i,
+                            pr->points[2 * i], pr->points[2 * i + 1], SAM_COORD_LIMIT);
         if (pr->labels[i] < -1 || pr->labels[i] > 1)
             return samc_err("predict: point %d has label %d (expected 1 foreground, 0 background)", i, pr->labels[i]);
     }
     if (pr->box)
         for (int i = 0; i < 4; i++)
-            if (!isfinite(pr->box[i])) return samc_err("predict: the box has a non-finite coordinate");
+            if (!coord_ok(pr->box[i]))
+                return samc_err("predict: box coordinate %d (%g): coordinates must be finite and within +-%g pixels",
+                                i, pr->box[i], SAM_COORD_LIMIT);
+    long bad = pr->mask_input ? first_non_finite(pr->mask_input, (size_t)16 * m->grid * m->grid) : -1;
+    if (bad >= 0) return samc_err("predict: the mask input holds a non-finite value (at index %ld)", bad);
     return 0;
 }
 
@@ -233,7 +248,7 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     memset(out, 0, sizeof *out);
     const sam_model *m = p->m;
     if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
-    if (check_prompt(pr)) return -1;
+    if (sam_prompt_validate(m, pr)) return -1;
     int n = pr->n_points, S = m->img_size, L = 4 * m->grid, T = m->decoder.num_mask_tokens;
     int ntok = prompt_sparse_count(n, pr->box != NULL);
     size_t LL = (size_t)L * L, HW = (size_t)p->orig_h * p->orig_w;

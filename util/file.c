@@ -47,16 +47,56 @@ int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *l
     return read_start(path, cap, 0, data, len);
 }
 
+/* The file a rename may replace: path itself, or the regular file a symbolic link points to
+ * (malloc'd in *final); *in_place set when the output must be written to path directly. */
+static int output_target(const char *path, char **final, int *in_place) {
+    struct stat st, lst;
+    *final = NULL;
+    *in_place = 0;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        if (e == ENOENT && lstat(path, &lst) == 0) return samc_err("%s: a symbolic link to nothing", path);
+        if (e != ENOENT) return samc_err("%s: %s", path, strerror(e));
+        *final = strdup(path); /* a new file */
+    } else if (S_ISDIR(st.st_mode)) {
+        return samc_err("%s: is a directory", path);
+    } else if (!S_ISREG(st.st_mode)) {
+        *in_place = 1; /* a device, FIFO or socket: never replaced */
+        *final = strdup(path);
+    } else if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        *final = realpath(path, NULL); /* replace the target, keep the link */
+    } else {
+        *final = strdup(path);
+    }
+    return *final ? 0 : samc_err("%s: %s", path, strerror(errno ? errno : ENOMEM));
+}
+
 int atomic_file_open(atomic_file *af, const char *path) {
     memset(af, 0, sizeof *af);
-    size_t n = strlen(path) + 32;
-    af->path = strdup(path);
+    if (!strcmp(path, "-")) {
+        af->fp = stdout;
+        af->path = strdup("standard output");
+        if (!af->path) return samc_err("out of memory");
+        return 0;
+    }
+    int in_place;
+    if (output_target(path, &af->path, &in_place)) return -1;
+    if (in_place) {
+        af->fp = fopen(af->path, "wb");
+        if (!af->fp) {
+            int e = errno;
+            atomic_file_abort(af);
+            return samc_err("%s: cannot open: %s", path, strerror(e));
+        }
+        return 0;
+    }
+    size_t n = strlen(af->path) + 32;
     af->tmp_path = malloc(n);
-    if (!af->path || !af->tmp_path) {
+    if (!af->tmp_path) {
         atomic_file_abort(af);
         return samc_err("out of memory");
     }
-    snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
+    snprintf(af->tmp_path, n, "%s.tmp.%ld", af->path, (long)getpid());
     af->fp = fopen(af->tmp_path, "wb");
     if (!af->fp) {
         int e = errno;
@@ -75,19 +115,29 @@ int atomic_file_write(atomic_file *af, const void *data, size_t len) {
     return 0;
 }
 
+/* closes af->fp unless it is standard output (flushed only); 0 or -1 with errno */
+static int close_output(atomic_file *af) {
+    int rc = af->fp == stdout ? fflush(af->fp) : fclose(af->fp);
+    af->fp = NULL;
+    return rc;
+}
+
 int atomic_file_commit(atomic_file *af) {
     if (!af->fp) return -1;
-    int ok = !af->failed && fflush(af->fp) == 0 && fsync(fileno(af->fp)) == 0;
+    /* written in place: a device or pipe has nothing to sync, but a full one fails the flush */
+    int ok = !af->failed && fflush(af->fp) == 0 && (!af->tmp_path || fsync(fileno(af->fp)) == 0);
     int e = errno;
-    if (fclose(af->fp) != 0) ok = 0;
-    af->fp = NULL;
-    if (ok && rename(af->tmp_path, af->path) != 0) {
+    if (close_output(af) != 0 && ok) {
+        e = errno;
+        ok = 0;
+    }
+    if (ok && af->tmp_path && rename(af->tmp_path, af->path) != 0) {
         e = errno;
         ok = 0;
     }
     if (!ok) {
         if (!af->failed) samc_err("%s: cannot write: %s", af->path, strerror(e));
-        unlink(af->tmp_path);
+        if (af->tmp_path) unlink(af->tmp_path);
     }
     free(af->path);
     free(af->tmp_path);
@@ -97,9 +147,8 @@ int atomic_file_commit(atomic_file *af) {
 
 void atomic_file_abort(atomic_file *af) {
     if (af->fp) {
-        fclose(af->fp);
-        af->fp = NULL;
-        unlink(af->tmp_path);
+        close_output(af);
+        if (af->tmp_path) unlink(af->tmp_path);
     }
     free(af->path);
     free(af->tmp_path);

@@ -2,7 +2,11 @@
  *
  * Outputs are never half-written: an atomic_file writes to "PATH.tmp.PID" and only
  * atomic_file_commit() renames it over PATH (after fsync), so a crash or an error leaves
- * either the old file or none. */
+ * either the old file or none. A rename only ever replaces a regular file: a symbolic link
+ * to a regular file is replaced at its target (the link stays); a path that is, or links
+ * to, anything else that can be written (a character device such as /dev/null or /dev/full,
+ * a FIFO, a socket) is written in place, as any program would; "-" is standard output; a
+ * directory or a dangling link is refused. */
 #ifndef SAMC_UTIL_FILE_H
 #define SAMC_UTIL_FILE_H
 
@@ -18,12 +22,12 @@ int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *l
 
 typedef struct {
     FILE *fp;
-    char *path;
-    char *tmp_path;
+    char *path;     /* where the output ends up (a link's target) */
+    char *tmp_path; /* NULL when written in place */
     int failed;
 } atomic_file;
 
-/* Opens a temporary file beside path. Returns 0 or -1. */
+/* Opens a temporary file beside path (or path itself, see above). Returns 0 or -1. */
 int atomic_file_open(atomic_file *af, const char *path);
 /* fwrite that remembers failure; returns 0 or -1. */
 int atomic_file_write(atomic_file *af, const void *data, size_t len);

@@ -18,7 +18,7 @@ t_rejects() {
     "$@" >"$T_TMP/out" 2>&1; rc=$?
     if [ $rc -eq 0 ]; then t_fail "$n" "exit 0, expected an error"
     elif [ $rc -ge 128 ]; then t_fail "$n" "killed by signal $((rc - 128))"
-    elif ! grep -Eq "$pat" "$T_TMP/out"; then t_fail "$n" "message did not match /$pat/: $(head -c 300 "$T_TMP/out")"
+    elif ! grep -Eq -- "$pat" "$T_TMP/out"; then t_fail "$n" "message did not match /$pat/: $(head -c 300 "$T_TMP/out")"
     else t_ok "$n"; fi
 }
 

@@ -72,6 +72,40 @@ t_no_output "preprocess: missing image"
 if [ $? -eq 2 ]; then t_ok "usage errors exit 2"; else t_fail "usage errors exit 2"; fi
 "$SAMC" predict -m "$T_TMP/no-such.samw" -i $F/image.png --point 10,10,1 -o "$T_TMP/bad" >/dev/null 2>&1
 if [ $? -eq 1 ]; then t_ok "bad input exits 1"; else t_fail "bad input exits 1"; fi
+# coordinates that would overflow the positional encoding's float32 to NaN, non-finite inputs,
+# odd boxes: refused with a message, never an all-NaN answer with exit 0
+E="--embedding $F/embedding.npy"
+for bad in "--point 1e39,5,1" "--point 1e300,5,1" "--point 5,-2e6,0" "--box 0,0,1e39,10"; do
+    # shellcheck disable=SC2086
+    t_rejects "coordinates out of range ($bad)" "finite and within \+-1e\+06 pixels" "$SAMC" predict \
+        -m "$T_TMP/tiny.samw" -i $F/image.png $E $bad -o "$T_TMP/bad"
+    t_no_output "coordinates out of range ($bad)"
+done
+t_rejects "box corners out of order" "X0 <= X1 and Y0 <= Y1" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png $E --box 200,80,100,300 -o "$T_TMP/bad"
+t_no_output "box corners out of order"
+t_rejects "two boxes" "--box given twice" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $E \
+    --box 1,2,30,40 --box 1,2,30,40 -o "$T_TMP/bad"
+t_no_output "two boxes"
+# a NaN in the mask input, an infinity in the embedding (first value of the .npy's data)
+poison() { # SRC DST FLOAT_BYTES: DST is SRC with its first float32 replaced
+    python3 -c "import sys, struct
+d = bytearray(open(sys.argv[1], 'rb').read()); h = 10 + struct.unpack('<H', d[8:10])[0]
+d[h:h + 4] = bytes.fromhex(sys.argv[3]); open(sys.argv[2], 'wb').write(d)" "$@"
+}
+poison $C/iterative_mask_input/mask_input.npy "$T_TMP/nan_mask.npy" 0000c07f
+poison $F/embedding.npy "$T_TMP/inf_embedding.npy" 0000807f
+t_rejects "NaN in the mask input" "mask input holds a non-finite value" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png $E --point 10,10,1 --mask-input "$T_TMP/nan_mask.npy" -o "$T_TMP/bad"
+t_no_output "NaN in the mask input"
+t_rejects "infinity in the embedding" "embedding holds a non-finite value" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png --embedding "$T_TMP/inf_embedding.npy" --point 10,10,1 -o "$T_TMP/bad"
+t_no_output "infinity in the embedding"
+# outside the image but in range: used as given (as the official code does), with a warning
+t_run "a point outside the image" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $E --point 400,-3,1 \
+    -o "$T_TMP/outside"
+if grep -q "warning: point 400,-3 lies outside the 300 x 200 image" "$T_TMP/out"; then t_ok "outside: warned"
+else t_fail "outside: warned" "$(cat "$T_TMP/out")"; fi
 t_run "predict -h" "$SAMC" predict -h
 t_run "preprocess -h" "$SAMC" preprocess -h
 t_summary
