@@ -9,7 +9,7 @@
 #include "io/image.h"
 #include "samc.h"
 #include "util/err.h"
-#include "util/file.h"
+#include "util/output_dir.h"
 
 static const char k_usage[] =
     "usage: samc everything -m MODEL.samw -i IMAGE -o DIR [options]\n"
@@ -19,7 +19,8 @@ static const char k_usage[] =
     "by predicted IoU and stability, and removes duplicates with box NMS. Writes\n"
     "DIR/masks.npy (bool N x H x W, in output order), DIR/annotations.json (the official\n"
     "records: area, bbox XYWH, predicted_iou, point_coords, stability_score, crop_box, and\n"
-    "segmentation in the RLE modes) and DIR/overlay.png. Defaults are the official ones.\n"
+    "segmentation in the RLE modes) and DIR/overlay.png: all three, replacing an earlier set in\n"
+    "DIR, or none (DIR must be new, empty or hold only these). Defaults are the official ones.\n"
     "\n"
     "  --points-per-side N               32\n"
     "  --points-per-batch N              64\n"
@@ -35,6 +36,15 @@ static const char k_usage[] =
     "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
     "  --verbose                         report the time of each stage\n"
     "  --threads N                       worker threads (default: all cores)\n";
+
+static const char *const k_outputs[3] = {"masks.npy", "annotations.json", "overlay.png"};
+
+/* the files of an everything output set (output_dir_owns) */
+static int everything_owns(const char *name) {
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, k_outputs[i])) return 1;
+    return 0;
+}
 
 static int parse_output_mode(const char *cmd, const char *opt, const char *v, void *mode) {
     if (!strcmp(v, "binary_mask")) *(seg_mode *)mode = SEG_BINARY_MASK;
@@ -82,6 +92,11 @@ int cmd_everything(int argc, char **argv) {
     sam_predictor *pred = NULL;
     amg_model am = {0};
     sam_amg_result r = {0};
+    output_dir od = {0};
+    if (output_dir_open(&od, out_dir, everything_owns)) { /* refused before any work */
+        cli_lib_error(cmd);
+        goto done;
+    }
     if (image_read_rgb8(image_path, &rgb, &h, &w) || !(m = sam_model_load(model_path))) {
         cli_lib_error(cmd); /* the messages name the file */
         goto done;
@@ -90,34 +105,28 @@ int cmd_everything(int argc, char **argv) {
         cli_lib_error(cmd);
         goto done;
     }
-    /* every output is computed before the first file is written */
+    /* every output is computed before the first file is written; the set goes in together */
     char path[4096];
-    if (make_dirs(out_dir)) {
-        cli_lib_error(cmd);
-        goto done;
-    }
-    const char *names[3] = {"masks.npy", "annotations.json", "overlay.png"};
-    int written = 0;
-    for (int f = 0; f < 3; f++, written++) {
-        if (snprintf(path, sizeof path, "%s/%s", out_dir, names[f]) >= (int)sizeof path) {
-            cli_error(cmd, "output directory path is too long");
-            goto done;
-        }
-        int err = f == 0 ? write_masks_npy(path, &r) : f == 1 ? write_annotations_json(path, &r, mode)
-                                                              : write_overlay_png(path, rgb, &r);
+    for (int f = 0; f < 3; f++) {
+        int err = output_dir_file(&od, k_outputs[f], path, sizeof path) ||
+                  (f == 0   ? write_masks_npy(path, &r)
+                   : f == 1 ? write_annotations_json(path, &r, mode)
+                            : write_overlay_png(path, rgb, &r));
         if (err) {
             cli_lib_error(cmd);
-            /* no partial output: remove the files this run already wrote */
-            for (int g = 0; g < written; g++)
-                if (snprintf(path, sizeof path, "%s/%s", out_dir, names[g]) < (int)sizeof path) remove(path);
             goto done;
         }
+    }
+    if (output_dir_commit(&od)) {
+        cli_lib_error(cmd);
+        goto done;
     }
     if (verbose)
         fprintf(stderr, "samc everything: %d masks; encoder %.3f s, decoder %.3f s, post-processing %.3f s\n", r.n,
                 r.t_encoder, r.t_decoder, r.t_post);
     rc = 0;
 done:
+    output_dir_abort(&od);
     sam_amg_result_free(&r);
     if (am.ctx) sam_amg_model_free(&am);
     sam_predictor_free(pred);

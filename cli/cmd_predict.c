@@ -9,7 +9,7 @@
 #include "io/npy.h"
 #include "io/png.h"
 #include "samc.h"
-#include "util/file.h"
+#include "util/output_dir.h"
 
 static const char *k_usage =
     "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy] [--point X,Y,LABEL]...\n"
@@ -20,26 +20,38 @@ static const char *k_usage =
     "  feeds back low-res logits (1 x 4G x 4G) of an earlier call; --multimask returns 3 masks.\n"
     "  Writes DIR/masks.npy (bool K x H x W), iou_predictions.npy (float32 K),\n"
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
-    "  mask_0.png ... (1-bit); nothing is written unless every step succeeds.\n";
+    "  mask_0.png ... (1-bit): all of them, replacing an earlier set in DIR, or none. DIR must\n"
+    "  be new, empty or hold only such files.\n";
 
 #define CMD "predict"
 
-static int write_outputs(const char *dir, const sam_prediction *r) {
-    char path[4096];
+/* the files of a predict output set (output_dir_owns) */
+static int predict_owns(const char *name) {
+    static const char *const npys[] = {"masks.npy", "iou_predictions.npy", "low_res_logits.npy", "logits.npy"};
+    for (size_t i = 0; i < sizeof npys / sizeof npys[0]; i++)
+        if (!strcmp(name, npys[i])) return 1;
+    int k, end = 0;
+    return sscanf(name, "mask_%d.png%n", &k, &end) == 1 && end > 0 && name[end] == 0 && k >= 0;
+}
+
+static int write_outputs(const output_dir *od, const sam_prediction *r) {
+    char path[4096], name[32];
     int64_t k = r->k, h = r->h, w = r->w, L = r->low_res;
     int64_t s_masks[3] = {k, h, w}, s_iou[1] = {k}, s_low[3] = {k, L, L};
-    if (make_dirs(dir)) return -1;
-    snprintf(path, sizeof path, "%s/masks.npy", dir);
-    if (npy_write(path, NPY_BOOL, 3, s_masks, r->masks)) return -1;
-    snprintf(path, sizeof path, "%s/iou_predictions.npy", dir);
-    if (npy_write(path, NPY_F32, 1, s_iou, r->iou)) return -1;
-    snprintf(path, sizeof path, "%s/low_res_logits.npy", dir);
-    if (npy_write(path, NPY_F32, 3, s_low, r->low_res_logits)) return -1;
-    snprintf(path, sizeof path, "%s/logits.npy", dir);
-    if (npy_write(path, NPY_F32, 3, s_masks, r->logits)) return -1;
+    if (output_dir_file(od, "masks.npy", path, sizeof path) || npy_write(path, NPY_BOOL, 3, s_masks, r->masks))
+        return -1;
+    if (output_dir_file(od, "iou_predictions.npy", path, sizeof path) || npy_write(path, NPY_F32, 1, s_iou, r->iou))
+        return -1;
+    if (output_dir_file(od, "low_res_logits.npy", path, sizeof path) ||
+        npy_write(path, NPY_F32, 3, s_low, r->low_res_logits))
+        return -1;
+    if (output_dir_file(od, "logits.npy", path, sizeof path) || npy_write(path, NPY_F32, 3, s_masks, r->logits))
+        return -1;
     for (int i = 0; i < r->k; i++) {
-        snprintf(path, sizeof path, "%s/mask_%d.png", dir, i);
-        if (png_write_mask1(path, r->masks + (size_t)i * r->h * r->w, r->w, r->h)) return -1;
+        snprintf(name, sizeof name, "mask_%d.png", i);
+        if (output_dir_file(od, name, path, sizeof path) ||
+            png_write_mask1(path, r->masks + (size_t)i * r->h * r->w, r->w, r->h))
+            return -1;
     }
     return 0;
 }
@@ -62,8 +74,13 @@ int cmd_predict(int argc, char **argv) {
     npy_array emb = {0};
     sam_prediction r = {0};
     sam_prompt pr;
+    output_dir od = {0};
     int h, w;
     rc = 1;
+    if (output_dir_open(&od, dir, predict_owns)) { /* refused before any work */
+        cli_lib_error(CMD);
+        goto done;
+    }
     if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
     int64_t emb_dims[3] = {sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
     if (emb_path && cli_read_f32_shaped(CMD, emb_path, "embedding", emb_dims, 3, &emb)) goto done;
@@ -72,12 +89,13 @@ int cmd_predict(int argc, char **argv) {
         cli_lib_error(CMD);
         goto done;
     }
-    if (sam_predict(p, &pr, &r) || write_outputs(dir, &r)) {
+    if (sam_predict(p, &pr, &r) || write_outputs(&od, &r) || output_dir_commit(&od)) {
         cli_lib_error(CMD);
         goto done;
     }
     rc = 0;
 done:
+    output_dir_abort(&od);
     sam_prediction_free(&r);
     npy_free(&emb);
     cli_prompt_free(&cp);

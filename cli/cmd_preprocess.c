@@ -10,14 +10,18 @@
 #include "io/image.h"
 #include "io/npy.h"
 #include "sam/transforms.h"
-#include "util/file.h"
+#include "util/output_dir.h"
 #include "util/mem.h"
 
 static const char *k_usage =
     "usage: samc preprocess IMAGE [--img-size S] [--threads N] -o DIR\n"
     "  Resizes IMAGE so its long side is S (default 1024) exactly as Pillow's BILINEAR resize,\n"
     "  then normalises and zero-pads it to S x S like Sam.preprocess. Writes\n"
-    "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S).\n";
+    "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S): both,\n"
+    "  replacing an earlier pair in DIR, or neither (DIR new, empty or holding only these).\n";
+
+/* the files of a preprocess output set (output_dir_owns) */
+static int preprocess_owns(const char *name) { return !strcmp(name, "resized.npy") || !strcmp(name, "preprocessed.npy"); }
 
 int cmd_preprocess(int argc, char **argv) {
     const char *image = NULL, *dir = NULL;
@@ -32,8 +36,9 @@ int cmd_preprocess(int argc, char **argv) {
     uint8_t *rgb = NULL, *resized = NULL;
     float *x = NULL;
     int h, w, nh, nw;
+    output_dir od = {0};
     rc = 1;
-    if (image_read_rgb8(image, &rgb, &h, &w)) {
+    if (output_dir_open(&od, dir, preprocess_owns) || image_read_rgb8(image, &rgb, &h, &w)) {
         cli_lib_error("preprocess");
         goto done;
     }
@@ -51,22 +56,15 @@ int cmd_preprocess(int argc, char **argv) {
     sam_preprocess(x, resized, nh, nw, S);
     char path[4096];
     int64_t rs_shape[3] = {nh, nw, 3}, pp_shape[4] = {1, 3, S, S};
-    if (make_dirs(dir)) {
-        cli_lib_error("preprocess");
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/resized.npy", dir);
-    if (npy_write(path, NPY_U8, 3, rs_shape, resized)) {
-        cli_lib_error("preprocess");
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/preprocessed.npy", dir);
-    if (npy_write(path, NPY_F32, 4, pp_shape, x)) {
+    if (output_dir_file(&od, "resized.npy", path, sizeof path) || npy_write(path, NPY_U8, 3, rs_shape, resized) ||
+        output_dir_file(&od, "preprocessed.npy", path, sizeof path) || npy_write(path, NPY_F32, 4, pp_shape, x) ||
+        output_dir_commit(&od)) {
         cli_lib_error("preprocess");
         goto done;
     }
     rc = 0;
 done:
+    output_dir_abort(&od);
     free(rgb);
     free(resized);
     free(x);

@@ -352,11 +352,39 @@ TEST(predictor_rejects_bad_input) {
     sam_prompt bad_label = {.n_points = 1, .points = pts, .labels = &lab2};
     CHECK(sam_predict(p, &bad_label, &r) == -1 && strstr(samc_errmsg(), "label 2"));
     sam_prompt bad_coord = {.n_points = 1, .points = nan_pts, .labels = &lab1};
-    CHECK(sam_predict(p, &bad_coord, &r) == -1 && strstr(samc_errmsg(), "non-finite"));
+    CHECK(sam_predict(p, &bad_coord, &r) == -1 && strstr(samc_errmsg(), "must be finite"));
     double inf_box[4] = {0, 0, INFINITY, 4};
     sam_prompt bad_box = {.box = inf_box};
     CHECK(sam_predict(p, &bad_box, &r) == -1);
     CHECK(r.masks == NULL && r.logits == NULL); /* nothing left allocated on failure */
+    /* finite but past float32 once scaled: refused, not answered with NaN */
+    double huge[2] = {1e39, 5}, far[2] = {SAM_COORD_LIMIT, -SAM_COORD_LIMIT};
+    sam_prompt huge_pt = {.n_points = 1, .points = huge, .labels = &lab1};
+    CHECK(sam_predict(p, &huge_pt, &r) == -1 && strstr(samc_errmsg(), "within +-"));
+    double huge_box[4] = {0, 0, 1e39, 10};
+    sam_prompt bad_box2 = {.box = huge_box};
+    CHECK(sam_predict(p, &bad_box2, &r) == -1 && strstr(samc_errmsg(), "within +-"));
+    /* the limit itself, far outside the image: accepted, and every logit finite */
+    sam_prompt far_pt = {.n_points = 1, .points = far, .labels = &lab1, .box = (double[4]){-1e6, -1e6, 1e6, 1e6}};
+    CHECK(sam_predict(p, &far_pt, &r) == 0);
+    int finite = r.low_res_logits != NULL;
+    for (size_t i = 0; finite && i < (size_t)r.k * r.low_res * r.low_res; i++) finite = isfinite(r.low_res_logits[i]);
+    CHECK(finite);
+    sam_prediction_free(&r);
+    /* a NaN in the mask input, an infinity in the embedding */
+    size_t LL = (size_t)16 * sam_model_embed_grid(g_tiny) * sam_model_embed_grid(g_tiny);
+    float *mask = calloc(LL, sizeof(float));
+    mask[LL / 2] = NAN;
+    sam_prompt nan_mask = {.n_points = 1, .points = pts, .labels = &lab1, .mask_input = mask};
+    CHECK(sam_predict(p, &nan_mask, &r) == -1 && strstr(samc_errmsg(), "mask input holds a non-finite"));
+    size_t E = (size_t)sam_model_embed_channels(g_tiny) * sam_model_embed_grid(g_tiny) * sam_model_embed_grid(g_tiny);
+    float *emb = malloc(E * sizeof(float));
+    memcpy(emb, g_emb.data, E * sizeof(float));
+    emb[E - 1] = INFINITY;
+    CHECK(sam_predictor_set_embedding(p, emb, 200, 300) == -1 && strstr(samc_errmsg(), "embedding holds a non-finite"));
+    CHECK(sam_predictor_embedding(p) == NULL); /* the earlier embedding is dropped, not half-replaced */
+    free(mask);
+    free(emb);
     sam_predictor_free(p);
 }
 

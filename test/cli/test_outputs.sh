@@ -58,4 +58,49 @@ t_rejects "a directory as the output file" "is a directory" "$SAMC" encode -m "$
 ln -s "$T_TMP/nowhere/x.npy" "$T_TMP/dangling.npy"
 t_rejects "a dangling link as the output file" "symbolic link to nothing" "$SAMC" dump $I -o "$T_TMP/dangling.npy"
 if [ -L "$T_TMP/dangling.npy" ] && [ ! -e "$T_TMP/nowhere" ]; then t_ok "the dangling link is left alone"; else t_fail "the dangling link is left alone"; fi
+# Output sets (predict, everything, preprocess): all files in place together or none.
+T=$F/sam-tiny
+"$SAMC" convert --decoder-heads 4 $T/model.pth "$T_TMP/tiny.samw" >/dev/null 2>&1 || t_fail "convert sam-tiny"
+P="-m $T_TMP/tiny.samw -i $T/image.png --embedding $T/embedding.npy --point 120,80,1"
+# a single-mask result replaces a multimask one whole: no mask_1.png / mask_2.png left over
+# shellcheck disable=SC2086
+"$SAMC" predict $P --multimask -o "$T_TMP/set" >/dev/null 2>&1
+# shellcheck disable=SC2086
+t_run "predict over an earlier set" "$SAMC" predict $P -o "$T_TMP/set"
+if [ "$(ls "$T_TMP/set" | tr '\n' ' ')" = "iou_predictions.npy logits.npy low_res_logits.npy mask_0.png masks.npy " ]; then
+    t_ok "only the new set is there"; else t_fail "only the new set is there" "$(ls "$T_TMP/set")"; fi
+# a folder holding something else is refused before any work, and left as it was
+mkdir "$T_TMP/mine" && echo keep >"$T_TMP/mine/notes.txt"
+# shellcheck disable=SC2086
+t_rejects "predict into a folder of other files" "holds 'notes.txt', not an output" "$SAMC" predict $P -o "$T_TMP/mine"
+if [ "$(ls "$T_TMP/mine")" = notes.txt ]; then t_ok "the other files are left alone"; else t_fail "the other files are left alone"; fi
+mkdir -p "$T_TMP/blocked/mask_0.png"
+# shellcheck disable=SC2086
+t_rejects "a folder named like an output in the way" "holds 'mask_0.png'" "$SAMC" predict $P -o "$T_TMP/blocked"
+# a later file cannot be written (files capped at 100 KB: logits.npy is 240 KB): nothing in place
+# shellcheck disable=SC2086
+(ulimit -f 100; trap '' XFSZ; exec "$SAMC" predict $P -o "$T_TMP/capped") >"$T_TMP/out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q "logits.npy" "$T_TMP/out"; then t_ok "a write failure is an error naming the file"
+else t_fail "a write failure is an error naming the file" "exit $rc: $(cat "$T_TMP/out")"; fi
+if [ ! -e "$T_TMP/capped" ] && [ -z "$(ls -d "$T_TMP"/capped.* 2>/dev/null)" ]; then t_ok "after a write failure: no output, no temporaries"
+else t_fail "after a write failure: no output, no temporaries" "$(ls -d "$T_TMP"/capped*)"; fi
+# killed in the middle (SIGXFSZ at the cap): nothing in place; the next run removes the leftovers
+# shellcheck disable=SC2086
+(ulimit -f 100; exec "$SAMC" predict $P -o "$T_TMP/killed") >/dev/null 2>&1
+if [ ! -e "$T_TMP/killed" ] && [ -n "$(ls -d "$T_TMP"/killed.tmp.* 2>/dev/null)" ]; then t_ok "killed: no output, a temporary folder"
+else t_fail "killed: no output, a temporary folder" "$(ls -d "$T_TMP"/killed* 2>&1)"; fi
+echo partial >"$T_TMP/set/logits.npy.tmp.999999999" # an older samc's leftover (no such process)
+# shellcheck disable=SC2086
+t_run "predict after a killed run" "$SAMC" predict $P -o "$T_TMP/killed"
+# shellcheck disable=SC2086
+t_run "predict into a folder with a stale temporary file" "$SAMC" predict $P -o "$T_TMP/set"
+if [ -z "$(ls -d "$T_TMP"/killed.tmp.* "$T_TMP"/set/*.tmp.* 2>/dev/null)" ]; then t_ok "stale temporaries removed"
+else t_fail "stale temporaries removed" "$(ls -d "$T_TMP"/killed.tmp.* "$T_TMP"/set/*.tmp.* 2>&1)"; fi
+t_rejects "everything into a folder of other files" "holds 'notes.txt'" "$SAMC" everything -m "$T_TMP/tiny.samw" \
+    -i $T/image.png --points-per-side 4 -o "$T_TMP/mine"
+t_rejects "preprocess into a folder of other files" "holds 'notes.txt'" "$SAMC" preprocess $T/image.png -o "$T_TMP/mine"
+t_run "preprocess twice into one folder" "$SAMC" preprocess $T/image.png --img-size 64 -o "$T_TMP/pre"
+t_run "  (the second time)" "$SAMC" preprocess $T/image.png --img-size 64 -o "$T_TMP/pre"
+t_rejects "the current folder as an output set" "a name of its own" "$SAMC" preprocess $T/image.png -o .
 t_summary
