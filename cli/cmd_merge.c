@@ -1,7 +1,10 @@
 /* samc merge: combines the run folders of shards (samc eval --shard I/N) into one. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -14,13 +17,43 @@
 
 #define MAX_RESULTS_FILE (256u << 20)
 
+/* the exit code of a merge that went through but left shards or images out */
+#define EXIT_INCOMPLETE 3
+
 static const char k_usage[] =
-    "usage: samc merge OUT1 OUT2 ... -o OUT\n"
+    "usage: samc merge OUT1 OUT2 ... -o OUT [--allow-incomplete]\n"
     "Copies the per-image results of several run folders (e.g. the shards of a SLURM job\n"
     "array) into OUT, after checking that they were made with the same model, data set\n"
-    "and options (run.conf) and that every results file is intact. An image present in\n"
-    "two inputs (or already in OUT) must have identical results. Nothing is written\n"
-    "unless every check passes. Then: samc report OUT\n";
+    "and options (run.conf), shard count and images (shards.conf), that every results file\n"
+    "is intact and that no samc eval is still writing to an input (its lock). An image\n"
+    "present in two inputs (or already in OUT) must have identical results. Nothing is\n"
+    "written unless every check passes. Then: samc report OUT\n"
+    "Exit status: 0 when OUT holds every shard and every image has results; 3 when the\n"
+    "merge was done but shards or images are missing (named on stderr as \"incomplete: ...\",\n"
+    "and recorded in OUT/shards.conf for samc report); 1 on an error, 2 on a usage error.\n"
+    "  --allow-incomplete  exit 0 on an incomplete merge (the message is still printed)\n";
+
+/* Takes a shared hold of DIR/lock, which samc eval holds exclusively while it writes; *fd
+ * is -1 when there is no lock file. 0, or -1 when the lock is held by a live process. A
+ * lock file left by a finished or killed run is not held (flock ends with its process). */
+static int hold_lock(const char *dir, int *fd) {
+    char *path = path_join(dir, "lock");
+    if (!path) return -1;
+    int rc = 0;
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* O_NONBLOCK: a FIFO does not hang us */
+    if (*fd < 0) {
+        if (errno != ENOENT) rc = samc_err("%s: %s", path, strerror(errno));
+    } else if (flock(*fd, LOCK_SH | LOCK_NB) != 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        rc = e == EWOULDBLOCK ? samc_err("%s: a samc eval is still writing to this folder (%s is held); "
+                                         "merge it when that run has ended", dir, path)
+                              : samc_err("%s: %s", path, strerror(e));
+    }
+    free(path);
+    return rc;
+}
 
 /* The bytes of a file, or of DIR/NAME; NULL (with a message) if it cannot be read. */
 static unsigned char *slurp(const char *dir, const char *name, size_t *len) {
@@ -58,13 +91,44 @@ static int cmp_base(const void *a, const void *b) {
     return c ? c : strcmp(x, y);
 }
 
-/* Checks every input (same run.conf, intact files, no conflicting duplicates, nothing
- * conflicting already in OUT), then copies. Returns 0 or -1. */
-static int merge(const char *const *in, int n_in, const char *out, size_t *n_copied) {
+/* The stems of the results files in a path list ("a/results/x.csv" -> "x") added to names. */
+static int add_stems(path_list *names, const path_list *files) {
+    for (size_t i = 0; i < files->n; i++) {
+        const char *b = path_base(files->paths[i]);
+        size_t l = strlen(b);
+        if (l <= 4 || strcmp(b + l - 4, ".csv")) continue;
+        char *stem = strndup(b, l - 4);
+        int rc = stem ? path_list_add(names, stem) : samc_err("out of memory");
+        free(stem);
+        if (rc) return -1;
+    }
+    return 0;
+}
+
+static void note_unrecorded(const char *dir) {
+    fprintf(stderr, "samc merge: note: %s has no " SHARDS_FILE " (made by an older samc): which shards and images "
+                    "are missing is not checked\n", dir);
+}
+
+/* Checks every input (no eval writing to it, same run.conf and shards.conf, intact files, no
+ * conflicting duplicates, nothing conflicting already in OUT), then copies. *incomplete: what
+ * is missing from the merged run (NULL when nothing, or when an input has no record).
+ * Returns 0 or -1. */
+static int merge(const char *const *in, int n_in, const char *out, size_t *n_copied, char **incomplete) {
     unsigned char *manifest = NULL;
     size_t mlen = 0;
-    path_list all = {0};
-    int rc = 0;
+    path_list all = {0}, names = {0};
+    shard_record rec = {0};
+    int *given = NULL; /* given[i]: the first input holding shard i, or -1 */
+    int unrecorded = 0;
+    int *locks = calloc((size_t)n_in + 1, sizeof *locks);
+    int n_locks = 0, rc = locks ? 0 : samc_err("out of memory");
+    *incomplete = NULL;
+    /* first: no samc eval may be writing to an input (or to OUT); the holds last until the end */
+    for (int k = 0; k <= n_in && rc == 0; k++) {
+        rc = hold_lock(k < n_in ? in[k] : out, &locks[k]);
+        if (rc == 0) n_locks = k + 1;
+    }
     for (int k = 0; k < n_in && rc == 0; k++) {
         if (!strcmp(in[k], out)) {
             rc = samc_err("%s: the output cannot be one of the inputs", out);
@@ -82,6 +146,27 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
             if (len != mlen || memcmp(m, manifest, len))
                 rc = samc_err("%s/run.conf differs from %s/run.conf: another model, data set or options", in[k], in[0]);
             free(m);
+        }
+        /* its shard count, shards and the data set's images must agree with the others' */
+        shard_record r;
+        int has = rc ? 0 : shard_record_read(in[k], &r);
+        if (has < 0) rc = -1;
+        if (has == 0 && rc == 0) unrecorded = 1, note_unrecorded(in[k]);
+        if (has == 1) {
+            rc = shard_record_join(&rec, &r, in[k]);
+            if (rc == 0 && !given) {
+                given = malloc((size_t)rec.n_shards * sizeof *given);
+                if (!given) rc = samc_err("out of memory");
+                for (int i = 0; given && i < rec.n_shards; i++) given[i] = -1;
+            }
+            for (int i = 0; i < r.n_shards && rc == 0; i++) {
+                if (!r.held[i]) continue;
+                if (given[i] < 0) given[i] = k;
+                else
+                    fprintf(stderr, "samc merge: note: shard %d/%d is in both %s and %s\n", i, r.n_shards,
+                            in[given[i]], in[k]);
+            }
+            shard_record_free(&r);
         }
         char *dir = rc ? NULL : path_join(in[k], "results");
         path_list files = {0};
@@ -103,7 +188,7 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
         }
     char *dst = rc == 0 ? path_join(out, "results") : NULL;
     if (rc == 0 && !dst) rc = -1;
-    /* an existing OUT must hold the same run */
+    /* an existing OUT must hold the same run; what it holds counts too */
     if (rc == 0) {
         size_t len;
         char *p = path_join(out, "run.conf");
@@ -113,6 +198,12 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
             if (!m) rc = -1;
             else if (len != mlen || memcmp(m, manifest, len)) rc = samc_err("%s: already holds a run with other settings", out);
             free(m);
+            shard_record r;
+            int has = rc ? 0 : shard_record_read(out, &r);
+            if (has < 0) rc = -1;
+            if (has == 1) rc = shard_record_join(&rec, &r, out), shard_record_free(&r);
+            if (rc == 0) rc = results_list_names(out, &names);
+            if (rc == 0 && has == 0 && names.n) unrecorded = 1, note_unrecorded(out);
         }
         free(p);
     }
@@ -125,6 +216,14 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
             else if (!same) rc = samc_err("%s: OUT already has other results for this image", all.paths[i]);
         }
         free(d);
+    }
+    /* what the merged run lacks: shards no input holds, images of the data set without results */
+    if (rc == 0 && !unrecorded && rec.n_shards) {
+        rc = add_stems(&names, &all);
+        if (rc == 0) {
+            path_list_sort(&names);
+            rc = shard_record_missing(&rec, names.paths, names.n, incomplete);
+        }
     }
     /* everything checked: write */
     if (rc == 0) rc = make_dirs(dst);
@@ -143,8 +242,23 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
         free(buf), free(d);
         (*n_copied)++;
     }
+    /* the record last: the shards and images OUT holds now (none when an input had none) */
+    if (rc == 0 && !unrecorded && rec.n_shards) {
+        rc = shard_record_write(out, &rec);
+    } else if (rc == 0) {
+        char *p = path_join(out, SHARDS_FILE);
+        if (!p || (unlink(p) != 0 && errno != ENOENT)) rc = samc_err("%s: %s", p ? p : out, strerror(errno));
+        free(p);
+    }
+    if (rc) free(*incomplete), *incomplete = NULL;
+    for (int k = 0; k < n_locks; k++)
+        if (locks[k] >= 0) close(locks[k]);
+    free(locks);
+    free(given);
     free(dst);
     free(manifest);
+    shard_record_free(&rec);
+    path_list_free(&names);
     path_list_free(&all);
     return rc;
 }
@@ -153,15 +267,24 @@ int cmd_merge(int argc, char **argv) {
     const char *cmd = "merge", *out = NULL;
     const char **in = xcalloc_array((size_t)argc, sizeof *in);
     if (!in) return cli_lib_error(cmd);
-    const cli_option opts[] = {{.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &out}, {0}};
+    int allow_incomplete = 0;
+    const cli_option opts[] = {{.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &out},
+                               CLI_FLAG_OPT("--allow-incomplete", &allow_incomplete),
+                               {0}};
     int n_in = 0, rc = cli_parse(cmd, k_usage, opts, argc, argv, in, argc, &n_in);
     size_t n = 0;
+    char *incomplete = NULL;
     if (rc < 0 && (!out || n_in < 1)) {
         rc = cli_usage_error(cmd, "give the run folders to merge and -o OUT");
     } else if (rc < 0) {
-        rc = merge(in, n_in, out, &n) ? cli_lib_error(cmd) : 0;
+        rc = merge(in, n_in, out, &n, &incomplete) ? cli_lib_error(cmd) : 0;
         if (rc == 0) printf("samc merge: %zu results files from %d folders into %s\n", n, n_in, out);
+        if (rc == 0 && incomplete) {
+            fprintf(stderr, "samc merge: incomplete: %s\n", incomplete);
+            if (!allow_incomplete) rc = EXIT_INCOMPLETE;
+        }
     }
+    free(incomplete);
     free(in);
     return rc;
 }

@@ -15,7 +15,9 @@ static const char k_usage[] =
     "                      correlation of IoU with object size\n"
     "  OUT/figures/        modes.png, iterative.png, placement_*.png, everything.png\n"
     "  --bootstrap N       bootstrap resamples (default 2000)\n"
-    "  --seed S            bootstrap seed (default 1)\n";
+    "  --seed S            bootstrap seed (default 1)\n"
+    "A run that lacks shards or images (OUT/shards.conf) is reported from the images there\n"
+    "are, with \"incomplete: ...\" on stderr and in OUT/tables/incomplete.txt.\n";
 
 int cmd_report(int argc, char **argv) {
     const char *cmd = "report";

@@ -1,9 +1,11 @@
 #include "eval/report.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "eval/csv.h"
 #include "eval/dirlist.h"
@@ -779,13 +781,36 @@ static void print_summary(const report *r) {
     }
 }
 
+/* tables/incomplete.txt: "incomplete: ..." when the run lacks shards or images, else absent. */
+static int write_incomplete(const report *r, const char *missing) {
+    if (missing) {
+        strbuf b = {0};
+        sb_printf(&b, "incomplete: %s\n", missing);
+        return save(r, "tables/" INCOMPLETE_FILE, &b);
+    }
+    char *path = path_join(r->out, "tables/" INCOMPLETE_FILE); /* from an earlier report */
+    int rc = path ? 0 : -1;
+    if (path && unlink(path) != 0 && errno != ENOENT) rc = samc_err("%s: %s", path, strerror(errno));
+    free(path);
+    return rc;
+}
+
 int report_write(const char *out, const report_options *opt) {
     report r = {.opt = opt, .out = out};
+    char *missing = NULL;
     int rc = results_read_all(out, &r.all);
     if (rc == 0 && r.all.n == 0) rc = samc_err("%s: no results yet", out);
+    /* a run that lacks shards or images is still reported, with a word (results.h) */
+    int checked = rc == 0 ? results_check_complete(out, &missing) : 0;
+    if (checked < 0) rc = -1;
+    if (rc == 0 && checked == 0)
+        fprintf(stderr, "samc report: note: %s has no " SHARDS_FILE " (made by an older samc): whether shards or "
+                        "images are missing is not checked\n", out);
+    if (rc == 0 && missing) fprintf(stderr, "samc report: incomplete: %s\n", missing);
     char *tables = rc == 0 ? path_join(out, "tables") : NULL;
     if (rc == 0) rc = tables ? make_dirs(tables) : -1;
     free(tables);
+    if (rc == 0) rc = write_incomplete(&r, missing);
     if (rc == 0) rc = write_per_image(&r);
     if (rc == 0) rc = build_groups(&r);
     if (rc == 0) rc = write_summary(&r);
@@ -796,6 +821,7 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0 && has_experiment(&r, "size")) rc = write_size(&r);
     if (rc == 0 && opt->figures) rc = write_figures(&r);
     if (rc == 0) print_summary(&r);
+    free(missing);
     free(r.order);
     free(r.groups);
     free(r.tasks);

@@ -11,11 +11,17 @@
  *   OUT/tables/size_correlation.csv Spearman correlation of IoU with object area fraction
  *   OUT/figures/NAME.png   modes (bars), iterative (IoU vs clicks), placement (IoU vs quantile,
  *                          vs box jitter), everything mode, IoU vs object size
+ *   OUT/tables/incomplete.txt  "incomplete: shard 2/3 missing; 4 images without results: ..."
+ *                          when the run lacks shards or images (OUT/shards.conf, results.h);
+ *                          the same line is printed to stderr, and the tables are made from
+ *                          the images there are. Absent when nothing is missing.
  * Deterministic: the bootstrap draws from a seeded stream. */
 #ifndef SAMC_EVAL_REPORT_H
 #define SAMC_EVAL_REPORT_H
 
 #include <stdint.h>
+
+#define INCOMPLETE_FILE "incomplete.txt"
 
 typedef struct {
     int n_boot;     /* bootstrap resamples (default 2000) */

@@ -60,7 +60,7 @@ void result_set_free(result_set *s) {
     memset(s, 0, sizeof *s);
 }
 
-char *results_item_path(const char *out, const char *item_id) {
+char *results_item_name(const char *item_id) {
     size_t n = strlen(item_id);
     char *name = xmalloc_array(n + 16, 1);
     if (!name) return NULL;
@@ -81,7 +81,12 @@ char *results_item_path(const char *out, const char *item_id) {
         sha256_hex(d, hex);
         snprintf(name + n, 10, "-%.8s", hex);
     }
-    char *dir = path_join(out, "results");
+    return name;
+}
+
+char *results_item_path(const char *out, const char *item_id) {
+    char *name = results_item_name(item_id);
+    char *dir = name ? path_join(out, "results") : NULL;
     char *file = NULL;
     if (dir) {
         size_t m = strlen(dir) + strlen(name) + 8;
@@ -248,4 +253,365 @@ void results_clean_temps(const char *out) {
     }
     if (d) closedir(d);
     free(dir);
+}
+
+int results_list_names(const char *out, path_list *names) {
+    memset(names, 0, sizeof *names);
+    char *dir = path_join(out, "results");
+    if (!dir) return -1;
+    path_list files = {0};
+    int rc = is_dir(dir) ? dir_list_files(dir, 0, &files) : 0;
+    for (size_t i = 0; i < files.n && rc == 0; i++) {
+        const char *base = path_base(files.paths[i]);
+        size_t l = strlen(base);
+        if (l <= 4 || strcmp(base + l - 4, ".csv")) continue;
+        char *stem = strndup(base, l - 4);
+        rc = stem ? path_list_add(names, stem) : samc_err("out of memory");
+        free(stem);
+    }
+    if (rc == 0) path_list_sort(names);
+    else path_list_free(names);
+    path_list_free(&files);
+    free(dir);
+    return rc;
+}
+
+/* ---- OUT/shards.conf ------------------------------------------------------------------ */
+
+static int valid_name(const char *s, size_t n) {
+    if (n == 0 || s[0] == '.') return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int shard_record_init(shard_record *r, int n_shards) {
+    memset(r, 0, sizeof *r);
+    if (n_shards < 1 || n_shards > 100000) return samc_err("shard count %d out of range", n_shards);
+    r->held = calloc((size_t)n_shards, 1);
+    if (!r->held) return samc_err("out of memory");
+    r->n_shards = n_shards;
+    return 0;
+}
+
+void shard_record_free(shard_record *r) {
+    for (size_t i = 0; i < r->n; i++) free(r->v[i].name), free(r->v[i].slices);
+    free(r->v);
+    free(r->held);
+    memset(r, 0, sizeof *r);
+}
+
+int shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices) {
+    if (shard < 0 || shard >= r->n_shards) return samc_err("%s: shard %d out of range", name, shard);
+    if ((r->n & (r->n - 1)) == 0) { /* n is 0 or a power of two: full */
+        size_t cap = r->n ? r->n * 2 : 1, bytes;
+        if (size_mul(cap, sizeof *r->v, &bytes)) return -1;
+        shard_source *v = realloc(r->v, bytes);
+        if (!v) return samc_err("out of memory");
+        r->v = v;
+    }
+    shard_source *s = &r->v[r->n];
+    s->name = strdup(name);
+    s->slices = slices ? strdup(slices) : NULL;
+    if (!s->name || (slices && !s->slices)) {
+        free(s->name), free(s->slices);
+        return samc_err("out of memory");
+    }
+    s->shard = shard, s->volume = volume;
+    r->n++;
+    return 0;
+}
+
+static int cmp_source_name(const void *a, const void *b) {
+    return strcmp(((const shard_source *)a)->name, ((const shard_source *)b)->name);
+}
+
+void shard_record_sort(shard_record *r) {
+    if (r->n) qsort(r->v, r->n, sizeof *r->v, cmp_source_name);
+}
+
+shard_source *shard_record_find(const shard_record *r, const char *name) {
+    shard_source key = {.name = (char *)name};
+    return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, cmp_source_name) : NULL;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = 0;
+    return s;
+}
+
+/* "I NAME": the shard and the name (in place). 0 or -1. */
+static int parse_entry(char *v, int n_shards, int *shard, char **name) {
+    char *end;
+    long i = strtol(v, &end, 10);
+    if (end == v || *end != ' ' || i < 0 || i >= n_shards) return -1;
+    *shard = (int)i;
+    *name = trim(end);
+    return valid_name(*name, strlen(*name)) ? 0 : -1;
+}
+
+/* The slices after "NAME:", checked and re-joined with single spaces (in place). 0 or -1. */
+static int parse_slices(char *list) {
+    char *w = list, *p = list;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t n = strcspn(p, " ");
+        if (!n) break;
+        if (!valid_name(p, n)) return -1;
+        if (w != list) *w++ = ' ';
+        memmove(w, p, n);
+        w += n, p += n;
+    }
+    *w = 0;
+    return 0;
+}
+
+int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r) {
+    memset(r, 0, sizeof *r);
+    char *p = buf, *end = buf + len, *line;
+    struct pending {
+        char *name, *list;
+    } *sl = NULL;
+    size_t n_sl = 0, lineno = 0;
+    int complete, rc = 0;
+    while (rc == 0 && (line = next_line(&p, end, &complete)) != NULL) {
+        lineno++;
+        if (!complete) break; /* the end of an append cut short by a kill: not recorded */
+        line = trim(line);
+        if (!*line || *line == '#') continue;
+        char *eq = strchr(line, '=');
+        if (!eq) {
+            rc = samc_err("%s:%zu: expected key = value", what, lineno);
+            break;
+        }
+        *eq = 0;
+        char *key = trim(line), *v = trim(eq + 1);
+        long x;
+        char *e;
+        int shard;
+        char *name;
+        if (!strcmp(key, "shards")) {
+            x = strtol(v, &e, 10);
+            if (r->n_shards) rc = samc_err("%s:%zu: a second 'shards' line", what, lineno);
+            else if (e == v || *e || x < 1 || x > 100000)
+                rc = samc_err("%s:%zu: bad shard count '%s'", what, lineno, v);
+            else rc = shard_record_init(r, (int)x);
+        } else if (!r->n_shards) {
+            rc = samc_err("%s:%zu: '%s' before the 'shards' line", what, lineno, key);
+        } else if (!strcmp(key, "shard")) {
+            x = strtol(v, &e, 10);
+            if (e == v || *e || x < 0 || x >= r->n_shards) rc = samc_err("%s:%zu: bad shard '%s'", what, lineno, v);
+            else r->held[x] = 1;
+        } else if (!strcmp(key, "image") || !strcmp(key, "volume")) {
+            if (parse_entry(v, r->n_shards, &shard, &name))
+                rc = samc_err("%s:%zu: expected '%s = SHARD NAME'", what, lineno, key);
+            else rc = shard_record_add(r, name, shard, key[0] == 'v', NULL);
+        } else if (!strcmp(key, "slices")) {
+            char *colon = strchr(v, ':');
+            if (!colon || !valid_name(v, (size_t)(colon - v)) || parse_slices(colon + 1)) {
+                rc = samc_err("%s:%zu: expected 'slices = VOLUME: NAME NAME ...'", what, lineno);
+            } else {
+                *colon = 0;
+                void *t = (n_sl & (n_sl - 1)) == 0 ? realloc(sl, (n_sl ? n_sl * 2 : 1) * sizeof *sl) : sl;
+                if (!t) rc = samc_err("out of memory");
+                else sl = t, sl[n_sl++] = (struct pending){v, colon + 1};
+            }
+        } /* other keys: from a later samc, ignored */
+    }
+    if (rc == 0 && !r->n_shards) rc = samc_err("%s: no 'shards' line", what);
+    if (rc == 0) shard_record_sort(r);
+    for (size_t i = 1; i < r->n && rc == 0; i++)
+        if (!strcmp(r->v[i - 1].name, r->v[i].name)) rc = samc_err("%s: %s listed twice", what, r->v[i].name);
+    for (size_t i = 0; i < n_sl && rc == 0; i++) { /* in file order: a later line supersedes */
+        shard_source *s = shard_record_find(r, sl[i].name);
+        if (!s || !s->volume) {
+            rc = samc_err("%s: slices of %s, which is not a volume of the record", what, sl[i].name);
+        } else {
+            free(s->slices);
+            s->slices = strdup(sl[i].list);
+            if (!s->slices) rc = samc_err("out of memory");
+        }
+    }
+    free(sl);
+    if (rc) shard_record_free(r);
+    return rc;
+}
+
+int shard_record_read(const char *out, shard_record *r) {
+    memset(r, 0, sizeof *r);
+    char *path = path_join(out, SHARDS_FILE);
+    if (!path) return -1;
+    int rc;
+    if (access(path, F_OK) != 0) {
+        rc = errno == ENOENT ? 0 : samc_err("%s: %s", path, strerror(errno));
+    } else {
+        unsigned char *buf;
+        size_t len;
+        rc = read_whole_file(path, 1u << 30, &buf, &len);
+        if (rc == 0) {
+            rc = shard_record_parse((char *)buf, len, path, r) ? -1 : 1;
+            free(buf);
+        }
+    }
+    free(path);
+    return rc;
+}
+
+char *shard_record_format(const shard_record *r, size_t *len) {
+    strbuf b = {0};
+    sb_puts(&b, "# samc: the images of the data set by shard, and the shards this folder holds;\n"
+                "# samc merge and samc report check that each has results (eval/README.md)\n");
+    sb_printf(&b, "shards = %d\n", r->n_shards);
+    for (int i = 0; i < r->n_shards; i++)
+        if (r->held[i]) sb_printf(&b, "shard = %d\n", i);
+    for (size_t i = 0; i < r->n; i++)
+        sb_printf(&b, "%s = %d %s\n", r->v[i].volume ? "volume" : "image", r->v[i].shard, r->v[i].name);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].volume && r->v[i].slices) {
+            sb_printf(&b, "slices = %s:", r->v[i].name);
+            if (r->v[i].slices[0]) sb_printf(&b, " %s", r->v[i].slices);
+            sb_puts(&b, "\n");
+        }
+    if (b.failed) {
+        sb_free(&b);
+        samc_err("out of memory");
+        return NULL;
+    }
+    *len = b.n;
+    return b.s;
+}
+
+int shard_record_write(const char *out, const shard_record *r) {
+    size_t len;
+    char *text = shard_record_format(r, &len);
+    char *path = text ? path_join(out, SHARDS_FILE) : NULL;
+    int rc = path ? write_file_atomic(path, text, len) : -1;
+    free(path);
+    free(text);
+    return rc;
+}
+
+int shard_record_join(shard_record *into, const shard_record *from, const char *what) {
+    if (!into->n_shards) {
+        if (shard_record_init(into, from->n_shards)) return -1;
+        memcpy(into->held, from->held, (size_t)from->n_shards);
+        for (size_t i = 0; i < from->n; i++)
+            if (shard_record_add(into, from->v[i].name, from->v[i].shard, from->v[i].volume, from->v[i].slices))
+                return -1;
+        return 0; /* from is sorted, so is the copy */
+    }
+    if (into->n_shards != from->n_shards)
+        return samc_err("%s: shards of a run in %d shards, not %d", what, from->n_shards, into->n_shards);
+    if (into->n != from->n)
+        return samc_err("%s: a data set of %zu images or volumes, not %zu (another data folder?)", what, from->n,
+                        into->n);
+    for (size_t i = 0; i < from->n; i++) {
+        shard_source *a = &into->v[i];
+        const shard_source *b = &from->v[i];
+        if (strcmp(a->name, b->name) || a->shard != b->shard || a->volume != b->volume)
+            return samc_err("%s: another list of images (%s, not %s; another data folder?)", what, b->name, a->name);
+        if (!b->slices) continue;
+        if (a->slices && strcmp(a->slices, b->slices))
+            return samc_err("%s: volume %s finished with other slices", what, b->name);
+        if (!a->slices && !(a->slices = strdup(b->slices))) return samc_err("out of memory");
+    }
+    for (int i = 0; i < into->n_shards; i++) into->held[i] |= from->held[i];
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define MISSING_LISTED 10
+
+/* Lists a missing image or volume (up to MISSING_LISTED). */
+static void note_missing(strbuf *list, size_t *n, const char *name, size_t len) {
+    if (*n < MISSING_LISTED) {
+        if (*n) sb_puts(list, ", ");
+        sb_putn(list, name, len);
+    }
+    (*n)++;
+}
+
+int shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg) {
+    *msg = NULL;
+    strbuf b = {0}, list = {0}, vols = {0};
+    size_t n_missing = 0, n_shards_missing = 0, n_vols = 0;
+    for (int i = 0; i < r->n_shards; i++) {
+        if (r->held[i]) continue;
+        if (n_shards_missing < MISSING_LISTED) sb_printf(&b, "%s%d/%d", n_shards_missing ? ", " : "", i, r->n_shards);
+        n_shards_missing++;
+    }
+    if (n_shards_missing > MISSING_LISTED) sb_printf(&b, " and %zu more", n_shards_missing - MISSING_LISTED);
+    for (size_t i = 0; i < r->n; i++) {
+        const shard_source *s = &r->v[i];
+        if (!s->volume) {
+            const char *key = s->name;
+            if (!n_names || !bsearch(&key, names, n_names, sizeof *names, cmp_str))
+                note_missing(&list, &n_missing, s->name, strlen(s->name));
+            continue;
+        }
+        if (!s->slices) {
+            note_missing(&vols, &n_vols, s->name, strlen(s->name));
+            continue;
+        }
+        for (const char *p = s->slices; *p;) {
+            size_t n = strcspn(p, " ");
+            char *key = strndup(p, n);
+            if (!key) {
+                sb_free(&b), sb_free(&list), sb_free(&vols);
+                return samc_err("out of memory");
+            }
+            if (!n_names || !bsearch(&key, names, n_names, sizeof *names, cmp_str))
+                note_missing(&list, &n_missing, p, n);
+            free(key);
+            p += n;
+            while (*p == ' ') p++;
+        }
+    }
+    if (n_missing > MISSING_LISTED) sb_printf(&list, " and %zu more", n_missing - MISSING_LISTED);
+    if (n_vols > MISSING_LISTED) sb_printf(&vols, " and %zu more", n_vols - MISSING_LISTED);
+    if (!n_shards_missing && !n_missing && !n_vols) {
+        sb_free(&b), sb_free(&list), sb_free(&vols);
+        return 0;
+    }
+    strbuf m = {0};
+    if (n_shards_missing) sb_printf(&m, "shard%s %s missing", n_shards_missing == 1 ? "" : "s", b.s);
+    if (n_missing)
+        sb_printf(&m, "%s%zu image%s without results: %s", m.n ? "; " : "", n_missing, n_missing == 1 ? "" : "s",
+                  list.s);
+    /* a volume's slices are known once it is finished */
+    if (n_vols)
+        sb_printf(&m, "%s%zu volume%s not finished: %s", m.n ? "; " : "", n_vols, n_vols == 1 ? "" : "s", vols.s);
+    int failed = b.failed || list.failed || vols.failed || m.failed;
+    sb_free(&b), sb_free(&list), sb_free(&vols);
+    if (failed) {
+        sb_free(&m);
+        return samc_err("out of memory");
+    }
+    *msg = m.s;
+    return 0;
+}
+
+int results_check_complete(const char *out, char **msg) {
+    *msg = NULL;
+    shard_record r;
+    int rc = shard_record_read(out, &r);
+    if (rc != 1) return rc;
+    path_list names;
+    if (results_list_names(out, &names)) {
+        shard_record_free(&r);
+        return -1;
+    }
+    rc = shard_record_missing(&r, names.paths, names.n, msg) ? -1 : 1;
+    path_list_free(&names);
+    shard_record_free(&r);
+    return rc;
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "eval/dirlist.h"
+
 #define RESULTS_HEADER "task,image,class,experiment,setting,selection,iou,dice"
 
 typedef struct {
@@ -57,5 +59,69 @@ int results_read_all(const char *out, result_set *all);
 
 /* Deletes temporary files left in OUT/results by a killed run. */
 void results_clean_temps(const char *out);
+
+/* The file name (without ".csv") of an item's results file, as in results_item_path;
+ * malloc'd. */
+char *results_item_name(const char *item_id);
+/* The names (as results_item_name gives them, sorted) of the results files in OUT/results,
+ * not checked; an absent folder gives none. 0 or -1. */
+int results_list_names(const char *out, path_list *names);
+
+/* ---- OUT/shards.conf: what a run folder is to hold ----------------------------------------
+ * `samc eval` writes it when it starts (key = value lines, '#' comments):
+ *   shards = N                the shard count of the run (1 without --shard)
+ *   shard = I                 a shard this folder holds (a merged folder has several)
+ *   image = I NAME            a 2D image of the data set and its shard (every shard lists
+ *   volume = I NAME           the whole data set, so the images of a missing shard are known)
+ *   slices = NAME: A B ...    appended when a volume is finished: its kept slices
+ * NAMEs are results file names (results_item_name): no spaces or colons. A folder holds
+ * its images when every image of its shards has a results file and every volume is finished
+ * with a results file per slice; it is complete when it holds every shard. `samc merge`
+ * joins the records of its inputs into OUT/shards.conf; `samc report` checks it. A folder
+ * made by an older samc has no record: its completeness is not checked. */
+typedef struct {
+    char *name;   /* results file name of the image, or of the volume's id */
+    int shard;    /* 0 <= shard < n_shards */
+    int volume;   /* 1: a volume, whose images are its slices */
+    char *slices; /* a finished volume: its slices' names, space-separated; NULL: unfinished */
+} shard_source;
+
+typedef struct {
+    int n_shards;
+    unsigned char *held; /* held[i] = 1: the folder holds shard i */
+    shard_source *v;     /* sorted by name */
+    size_t n;
+} shard_record;
+
+#define SHARDS_FILE "shards.conf"
+
+/* Reads OUT/shards.conf: 1, 0 if there is none, -1 (naming the file and line) if it cannot
+ * be read or is malformed. An unfinished last line (a killed append) is ignored. */
+int shard_record_read(const char *out, shard_record *r);
+/* Parses a record's text (buf is modified). 0 or -1. */
+int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r);
+/* The text of a record; malloc'd, NULL on out of memory. */
+char *shard_record_format(const shard_record *r, size_t *len);
+/* Writes OUT/shards.conf atomically. 0 or -1. */
+int shard_record_write(const char *out, const shard_record *r);
+/* An empty record of n shards (none held). 0 or -1. */
+int shard_record_init(shard_record *r, int n_shards);
+/* Adds a source (name copied) to a record being built; call shard_record_sort after the
+ * last. 0 or -1. */
+int shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices);
+void shard_record_sort(shard_record *r);
+/* The source of that name, or NULL. r must be sorted. */
+shard_source *shard_record_find(const shard_record *r, const char *name);
+/* Joins from into into (an empty into, n_shards 0, becomes a copy): the same shard count
+ * and the same images are required (else -1 with a message naming what); the held shards
+ * and the finished volumes are united (a volume finished with other slices: -1). */
+int shard_record_join(shard_record *into, const shard_record *from, const char *what);
+/* What is missing, given the sorted names of the results files present: *msg = NULL when
+ * nothing, else malloc'd "shard 2/3 missing; 4 images without results: a, b, c, d; 1 volume
+ * not finished: v" (at most 10 names per list). 0 or -1. */
+int shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg);
+/* The same for a run folder: 1 checked (*msg as above), 0 no record (older samc), -1. */
+int results_check_complete(const char *out, char **msg);
+void shard_record_free(shard_record *r);
 
 #endif

@@ -86,7 +86,7 @@ static int lock_folder(const char *out) {
     if (fd < 0) return samc_err("%s: cannot create the lock file: %s", out, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
-        return samc_err("%s: another samc eval is writing to this folder", out);
+        return samc_err("%s: another samc eval is writing to this folder (or samc merge is reading it)", out);
     }
     return 0; /* fd stays open (and locked) for the life of the process */
 }
@@ -104,6 +104,7 @@ typedef struct {
     size_t done, skipped, computed;
     double t0;
     size_t src_i, n_src;
+    strbuf slices; /* the results names of the current volume's slices */
 } run_state;
 
 static double now(void) {
@@ -157,6 +158,14 @@ static void progress(run_state *s) {
 
 static int on_item(void *ctx, const eval_item *it) {
     run_state *s = ctx;
+    if (s->c->layout == DS_LAYOUT_NIFTI) {
+        char *name = results_item_name(it->id);
+        if (!name) return -1;
+        if (s->slices.n) sb_puts(&s->slices, " ");
+        sb_puts(&s->slices, name);
+        free(name);
+        if (s->slices.failed) return samc_err("out of memory");
+    }
     int done = results_item_done(s->o->out, it->id);
     if (done < 0) return -1;
     if (done) {
@@ -198,6 +207,69 @@ static int on_item(void *ctx, const eval_item *it) {
     return 0;
 }
 
+/* Writes OUT/shards.conf (results.h): the data set's images by shard and the shards held,
+ * keeping what an earlier run of the same shard count recorded. */
+static int record_shards(const char *out, const dataset_config *c, const source_list *src, const runner_options *o,
+                         shard_record *rec) {
+    if (shard_record_init(rec, o->shard_n)) return -1;
+    rec->held[o->shard_i] = 1;
+    int rc = 0;
+    for (size_t i = 0; i < src->n && rc == 0; i++) {
+        char *name = results_item_name(src->v[i].id);
+        rc = name ? shard_record_add(rec, name, shard_of(src->v[i].id, o->shard_n), c->layout == DS_LAYOUT_NIFTI, NULL)
+                  : -1;
+        free(name);
+    }
+    if (rc) return -1;
+    shard_record_sort(rec);
+    shard_record old;
+    int r = shard_record_read(out, &old);
+    if (r < 0) fprintf(stderr, "samc eval: warning: %s; writing it again\n", samc_errmsg());
+    if (r == 1 && old.n_shards == rec->n_shards) {
+        /* the folder holds what it held (its results stay), and finished volumes stay finished */
+        for (int i = 0; i < rec->n_shards; i++) rec->held[i] |= old.held[i];
+        for (size_t i = 0; i < rec->n && rc == 0; i++) {
+            shard_source *a = &rec->v[i], *b = shard_record_find(&old, a->name);
+            if (a->volume && b && b->volume && b->slices && !(a->slices = strdup(b->slices)))
+                rc = samc_err("out of memory");
+        }
+    }
+    if (r == 1) shard_record_free(&old);
+    return rc ? -1 : shard_record_write(out, rec);
+}
+
+/* Appends "slices = NAME: ..." to OUT/shards.conf once a volume is finished (a line cut short
+ * by a kill is ignored by the reader and dropped by the next run's rewrite). */
+static int record_volume(const char *out, shard_record *rec, const char *id, const strbuf *slices) {
+    char *name = results_item_name(id);
+    shard_source *v = name ? shard_record_find(rec, name) : NULL;
+    const char *list = slices->n ? slices->s : "";
+    int rc = name ? 0 : -1;
+    if (v && (!v->slices || strcmp(v->slices, list))) {
+        strbuf line = {0};
+        sb_printf(&line, "slices = %s:%s%s\n", name, list[0] ? " " : "", list);
+        char *path = path_join(out, SHARDS_FILE);
+        int fd = path && !line.failed ? open(path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+        if (fd < 0) rc = samc_err("%s: %s", path ? path : out, line.failed ? "out of memory" : strerror(errno));
+        for (size_t k = 0; rc == 0 && k < line.n;) {
+            ssize_t w = write(fd, line.s + k, line.n - k);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) rc = samc_err("%s: %s", path, w < 0 ? strerror(errno) : "short write");
+            else k += (size_t)w;
+        }
+        if (rc == 0 && fsync(fd)) rc = samc_err("%s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        free(path);
+        sb_free(&line);
+        if (rc == 0) {
+            free(v->slices);
+            v->slices = strdup(list); /* NULL on out of memory: at worst the line is appended again */
+        }
+    }
+    free(name);
+    return rc;
+}
+
 int eval_run(const char *model_path, const dataset_config *c, const runner_options *o) {
     run_state s = {.model_path = model_path, .c = c, .o = o};
     source_list src = {0};
@@ -209,6 +281,8 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     if (rc == 0) rc = make_dirs(o->out);
     if (rc == 0) rc = lock_folder(o->out);
     if (rc == 0) rc = check_manifest(o->out, manifest);
+    shard_record rec = {0};
+    if (rc == 0) rc = record_shards(o->out, c, &src, o, &rec);
     if (rc == 0) {
         results_clean_temps(o->out);
         if (!o->cache_dir) s.cache_dir = path_join(o->out, "cache");
@@ -222,13 +296,18 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     }
     for (size_t i = 0; i < src.n && rc == 0; i++) {
         if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
+        s.slices.n = 0;
+        if (s.slices.s) s.slices.s[0] = 0;
         rc = source_items(c, &src.v[i], on_item, &s);
+        if (rc == 0 && c->layout == DS_LAYOUT_NIFTI) rc = record_volume(o->out, &rec, src.v[i].id, &s.slices);
         s.src_i++;
     }
     if (o->progress && s.n_src) fprintf(stderr, "\n");
     if (rc == 0)
         printf("samc eval: %zu images (%zu computed, %zu already done) in %s\n", s.done, s.computed, s.skipped, o->out);
     source_list_free(&src);
+    shard_record_free(&rec);
+    sb_free(&s.slices);
     free(manifest);
     free(s.cache_dir);
     free(s.emb);

@@ -4,7 +4,11 @@
  *                     a resumed run must match it, `samc merge` checks shards agree
  *   OUT/results/      one crash-safe file per image (eval/results.h)
  *   OUT/cache/        image embeddings (eval/embedding_cache.h), unless another folder is given
- *   OUT/lock          held while a run writes, so two runs never share a folder
+ *   OUT/shards.conf   the shard count, the shards held and the data set's images by shard,
+ *                     plus each finished volume's slices (eval/results.h): what `samc merge`
+ *                     and `samc report` check the results against
+ *   OUT/lock          held while a run writes, so two runs never share a folder (and
+ *                     `samc merge` refuses the folder meanwhile)
  *
  * Each image is encoded once (or taken from the cache) and every experiment reuses the
  * embedding. Images already in OUT/results are skipped, so a killed run continues where it

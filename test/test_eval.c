@@ -180,6 +180,82 @@ TEST(results_store_resume) {
     free(q);
 }
 
+static shard_record parse_record(const char *text, int *rc) {
+    char *buf = strdup(text);
+    shard_record r;
+    *rc = shard_record_parse(buf, strlen(buf), "t", &r);
+    free(buf);
+    return r;
+}
+
+/* OUT/shards.conf: parsed back as written, joined across shards, and what is missing named. */
+TEST(shard_record_roundtrip_join_missing) {
+    const char *s0 = "# c\nshards = 3\nshard = 0\nimage = 0 b\nimage = 2 a\nvolume = 0 v\nvolume = 1 w\n"
+                     "slices = v: v_1  v_2\nslices = v: v_1 v_2 v_3\nslices = w: w_9"; /* last line cut: ignored */
+    int rc;
+    shard_record r = parse_record(s0, &rc);
+    CHECK(rc == 0 && r.n_shards == 3 && r.held[0] && !r.held[1] && !r.held[2] && r.n == 4);
+    shard_source *v = rc == 0 ? shard_record_find(&r, "v") : NULL;
+    CHECK(v && v->volume && v->slices && strcmp(v->slices, "v_1 v_2 v_3") == 0); /* a later line supersedes */
+    shard_source *w = rc == 0 ? shard_record_find(&r, "w") : NULL;
+    CHECK(w && w->volume && !w->slices);
+    CHECK(rc == 0 && strcmp(r.v[0].name, "a") == 0 && r.v[0].shard == 2 && !r.v[0].volume); /* sorted */
+    /* formatted and parsed again: the same */
+    size_t len;
+    char *text = rc == 0 ? shard_record_format(&r, &len) : NULL;
+    CHECK(text != NULL);
+    int rc2;
+    shard_record back = parse_record(text ? text : "", &rc2);
+    size_t len2;
+    char *text2 = rc2 == 0 ? shard_record_format(&back, &len2) : NULL;
+    CHECK(text2 && len2 == len && memcmp(text, text2, len) == 0);
+    free(text), free(text2);
+    shard_record_free(&back);
+
+    /* what is missing: shards 1 and 2; image a (shard 2) and slice v_2 have no results; w unfinished */
+    char *names[] = {"b", "v_1", "v_3"};
+    char *msg = NULL;
+    CHECK(shard_record_missing(&r, names, 3, &msg) == 0);
+    const char *want = "shards 1/3, 2/3 missing; 2 images without results: a, v_2; 1 volume not finished: w";
+    CHECK_MSG(msg && strcmp(msg, want) == 0, "%s", msg ? msg : "(null)");
+    free(msg);
+
+    /* joined with shards 1 and 2 (w finished there): complete once every result is there */
+    shard_record j = {0};
+    CHECK(shard_record_join(&j, &r, "s0") == 0);
+    shard_record r12 = parse_record("shards = 3\nshard = 1\nshard = 2\nimage = 0 b\nimage = 2 a\nvolume = 0 v\n"
+                                    "volume = 1 w\nslices = w: w_9\n", &rc);
+    CHECK(rc == 0 && shard_record_join(&j, &r12, "s12") == 0);
+    char *all[] = {"a", "b", "v_1", "v_2", "v_3", "w_9"};
+    CHECK(shard_record_missing(&j, all, 6, &msg) == 0 && msg == NULL);
+    free(msg);
+    CHECK(shard_record_missing(&j, all, 5, &msg) == 0 && msg && strcmp(msg, "1 image without results: w_9") == 0);
+    free(msg);
+    /* another shard count, other images, a volume finished with other slices: refused */
+    shard_record bad = parse_record("shards = 2\nshard = 1\nimage = 0 b\n", &rc);
+    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "2 shards, not 3") != NULL);
+    shard_record_free(&bad);
+    bad = parse_record("shards = 3\nimage = 0 b\nimage = 2 a\nvolume = 0 v\nvolume = 1 w2\n", &rc);
+    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1);
+    shard_record_free(&bad);
+    bad = parse_record("shards = 3\nimage = 0 b\nimage = 2 a\nvolume = 0 v\nvolume = 1 w\nslices = w: w_8\n", &rc);
+    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "other slices") != NULL);
+    shard_record_free(&bad);
+    shard_record_free(&j);
+    shard_record_free(&r12);
+    shard_record_free(&r);
+
+    /* malformed records are refused, naming the line */
+    const char *bads[] = {"image = 0 a\n", "shards = 0\n", "shards = 2\nshard = 2\n", "shards = 2\nimage = 0 a b\n",
+                          "shards = 2\nimage = 0 a\nimage = 1 a\n", "shards = 2\nimage = 0 a\nslices = a: x\n",
+                          "shards = 2\nvolume = 0 a\nslices = a: x:y\n", "shards = 2\nnonsense\n", ""};
+    for (size_t i = 0; i < sizeof bads / sizeof *bads; i++) {
+        bad = parse_record(bads[i], &rc);
+        CHECK_MSG(rc == -1, "accepted: %s", bads[i]);
+        if (rc == 0) shard_record_free(&bad);
+    }
+}
+
 /* Every id lands in exactly one shard, the assignment is a pure function of the id, and the
  * shards are roughly balanced. */
 TEST(shard_assignment) {
@@ -380,6 +456,7 @@ int main(void) {
     RUN(results_roundtrip_and_checksum);
     RUN(results_store_resume);
     RUN(shard_assignment);
+    RUN(shard_record_roundtrip_join_missing);
     RUN(dataset_config_parsing);
     RUN(shipped_configs);
     RUN(paper_normalisation);

@@ -55,6 +55,12 @@ done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 n=$(ls "$T_TMP/k/results" 2>/dev/null | grep -c '\.csv$' || true)
 if [ "$n" -ge 1 ] && [ "$n" -lt 6 ]; then t_ok "killed mid-run with $n of 6 images written"; else t_fail "killed mid-run" "$n of 6 images written"; fi
+# the report of the killed run works, and says what it lacks
+"$SAMC" report --no-figures "$T_TMP/k" >"$T_TMP/out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "incomplete: $((6 - n)) images\? without results" "$T_TMP/out" &&
+    grep -q "incomplete: $((6 - n)) images\? without results" "$T_TMP/k/tables/incomplete.txt" 2>/dev/null; then
+    t_ok "report of a killed run: incomplete, $((6 - n)) images without results"
+else t_fail "report of a killed run: incomplete" "exit $rc: $(head -c 300 "$T_TMP/out")"; fi
 t_run "resume after kill -9" run -o "$T_TMP/k" --feedback-logits
 if grep -Eq "\($n already done\)|, $n already done" "$T_TMP/out"; then t_ok "resume skips the $n finished images"; else t_fail "resume skips the finished images" "$(cat "$T_TMP/out")"; fi
 rm -rf "$T_TMP/full"
@@ -68,12 +74,75 @@ if grep -q ',iterative,fb9,' "$T_TMP/full/per_image.csv"; then t_ok "feedback-lo
 # --- shards ---------------------------------------------------------------------------------
 for i in 0 1 2; do run -o "$T_TMP/s$i" --shard $i/3 >/dev/null 2>&1 || t_fail "shard $i/3"; done
 t_run "merge shards" "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/m"
-"$SAMC" report "$T_TMP/m" >/dev/null 2>&1
+if ! grep -q incomplete "$T_TMP/out" && grep -q '^shards = 3$' "$T_TMP/m/shards.conf" 2>/dev/null &&
+    [ "$(grep -c '^shard = [012]$' "$T_TMP/m/shards.conf" 2>/dev/null)" -eq 3 ]; then
+    t_ok "merge of all 3 shards: complete, recorded in shards.conf"
+else t_fail "merge of all 3 shards: complete, recorded in shards.conf" "$(head -c 300 "$T_TMP/out")"; fi
+"$SAMC" report "$T_TMP/m" >"$T_TMP/rep_m" 2>&1
 if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/m/per_image.csv"; then t_ok "merged shards equal a single run"; else t_fail "merged shards equal a single run"; fi
+if [ -s "$T_TMP/m/shards.conf" ] && ! grep -q incomplete "$T_TMP/rep_m" && [ ! -e "$T_TMP/m/tables/incomplete.txt" ]; then
+    t_ok "report of the complete merge: no 'incomplete'"
+else t_fail "report of the complete merge: no 'incomplete'" "$(head -c 300 "$T_TMP/rep_m")"; fi
 (cd "$T_TMP/a" && "$SAMC" hash results) > "$T_TMP/ha"; (cd "$T_TMP/m" && "$SAMC" hash results) > "$T_TMP/hm"
 if [ -s "$T_TMP/ha" ] && cmp -s "$T_TMP/ha" "$T_TMP/hm"; then t_ok "samc hash: merged results files identical"; else t_fail "samc hash: merged results files identical"; fi
 total=0; for i in 0 1 2; do total=$((total + $(ls "$T_TMP/s$i/results" | grep -c '\.csv$'))); done
 if [ "$total" -eq 6 ]; then t_ok "each image in exactly one shard"; else t_fail "each image in exactly one shard" "$total files"; fi
+
+# --- incomplete runs: merge and report say what is missing; merge respects the eval lock --------
+missing=$(ls "$T_TMP/s2/results" | sed 's/\.csv$//')
+t_exit "merge of 2 of 3 shards exits 3: incomplete, shard 2/3 missing" 3 "samc merge: incomplete: shard 2/3 missing" \
+    "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" -o "$T_TMP/p"
+named=1; for f in $missing; do grep -q "without results: .*$f" "$T_TMP/out" || named=0; done
+if [ -n "$missing" ] && [ $named = 1 ]; then t_ok "incomplete merge names the images without results ($(echo $missing))"
+else t_fail "incomplete merge names the images without results" "$(head -c 300 "$T_TMP/out")"; fi
+if [ "$(ls "$T_TMP/p/results" | grep -c '\.csv$')" -eq $((6 - $(echo "$missing" | wc -w))) ] &&
+    grep -q '^shard = 0$' "$T_TMP/p/shards.conf" 2>/dev/null && ! grep -q '^shard = 2$' "$T_TMP/p/shards.conf"; then
+    t_ok "incomplete merge still merged what is there, recorded in shards.conf"
+else t_fail "incomplete merge still merged what is there, recorded in shards.conf"; fi
+"$SAMC" report --no-figures "$T_TMP/p" >"$T_TMP/out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "incomplete: shard 2/3 missing" "$T_TMP/out" && [ -s "$T_TMP/p/tables/summary.csv" ] &&
+    grep -q "^incomplete: shard 2/3 missing" "$T_TMP/p/tables/incomplete.txt" 2>/dev/null; then
+    t_ok "report of the incomplete merge: tables, and 'incomplete' printed and in tables/incomplete.txt"
+else t_fail "report of the incomplete merge: 'incomplete' printed and recorded" "exit $rc: $(head -c 300 "$T_TMP/out")"; fi
+t_exit "merge --allow-incomplete exits 0 and still says so" 0 "incomplete: shard 2/3 missing" \
+    "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" -o "$T_TMP/p2" --allow-incomplete
+"$SAMC" report --no-figures "$T_TMP/s1" >"$T_TMP/out" 2>&1
+if grep -q "incomplete: shards 0/3, 2/3 missing" "$T_TMP/out"; then t_ok "report of one shard names the other shards"
+else t_fail "report of one shard names the other shards" "$(head -c 300 "$T_TMP/out")"; fi
+t_run "merging the last shard into the incomplete OUT" "$SAMC" merge "$T_TMP/s2" -o "$T_TMP/p"
+"$SAMC" report --no-figures "$T_TMP/p" >"$T_TMP/rep_p" 2>&1
+if ! grep -q incomplete "$T_TMP/out" "$T_TMP/rep_p" && grep -q '^shard = 2$' "$T_TMP/p/shards.conf" 2>/dev/null &&
+    [ ! -e "$T_TMP/p/tables/incomplete.txt" ]; then
+    t_ok "the completed OUT: no 'incomplete' from merge or report"
+else t_fail "the completed OUT: no 'incomplete' from merge or report" "$(head -c 300 "$T_TMP/rep_p")"; fi
+run -o "$T_TMP/t0" --shard 0/2 --experiments size >/dev/null 2>&1 || t_fail "shard 0/2"
+run -o "$T_TMP/t1" --shard 1/3 --experiments size >/dev/null 2>&1 || t_fail "shard 1/3"
+t_rejects "merge refuses shards of different shard counts" "2 shards, not 3|3 shards, not 2" \
+    "$SAMC" merge "$T_TMP/t0" "$T_TMP/t1" -o "$T_TMP/bad3"
+if [ ! -e "$T_TMP/bad3" ]; then t_ok "nothing written after refusing other shard counts"; else t_fail "nothing written after refusing other shard counts"; fi
+# run folders of an older samc (no shards.conf): merged and reported as before, with a note
+for i in 0 1; do rm -rf "$T_TMP/o$i"; cp -r "$T_TMP/s$i" "$T_TMP/o$i"; rm -f "$T_TMP/o$i/shards.conf"; done
+t_exit "merge of shards of an older samc: exit 0 as before, with a note" 0 "note: .*o0 has no shards.conf" \
+    "$SAMC" merge "$T_TMP/o0" "$T_TMP/o1" -o "$T_TMP/om"
+"$SAMC" report --no-figures "$T_TMP/om" >"$T_TMP/out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "note: .*om has no shards.conf" "$T_TMP/out" && ! grep -q "incomplete:" "$T_TMP/out"; then
+    t_ok "report of a folder of an older samc: as before, with a note"
+else t_fail "report of a folder of an older samc: as before, with a note" "exit $rc: $(head -c 300 "$T_TMP/out")"; fi
+# a live samc eval holds OUT/lock (flock, exclusive) while it writes; here a sleep holds it
+if command -v flock >/dev/null; then
+    lock="$T_TMP/s2/lock"
+    (exec 9>>"$lock"; flock 9; exec sleep 30) &
+    holder=$!
+    for _ in $(seq 1 500); do flock -n "$lock" true 2>/dev/null || break; sleep 0.01; done
+    t_rejects "merge refuses a shard whose eval lock is held by a live process" "s2: a samc eval is still writing" \
+        "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/locked"
+    if [ ! -e "$T_TMP/locked" ]; then t_ok "nothing written while a shard is locked"; else t_fail "nothing written while a shard is locked"; fi
+    kill $holder 2>/dev/null; wait $holder 2>/dev/null
+    if [ -e "$lock" ] && "$SAMC" merge "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/locked" >"$T_TMP/out" 2>&1 &&
+        grep -q '^shard = 2$' "$T_TMP/locked/shards.conf" 2>/dev/null; then
+        t_ok "the lock file of a dead process is not held: merged"
+    else t_fail "the lock file of a dead process is not held" "$(head -c 300 "$T_TMP/out")"; fi
+else t_fail "merge refuses a locked shard" "flock(1) (util-linux) is needed for this test"; fi
 
 # --- everything mode: two rows per image, and the other experiments' bits unchanged ---------
 t_run "eval with everything" "$SAMC" eval -m "$MODEL" --images "$DATA/images" --masks "$DATA/masks" --task Phantom \
@@ -96,6 +165,7 @@ cp -r "$T_TMP/s0" "$T_TMP/s0bad"; f=$(ls "$T_TMP/s0bad/results" | head -n 1); pr
 t_rejects "merge refuses a damaged shard" "$f" "$SAMC" merge "$T_TMP/s1" "$T_TMP/s0bad" -o "$T_TMP/bad2"
 if [ ! -e "$T_TMP/bad2" ]; then t_ok "nothing written after the refusal"; else t_fail "nothing written after the refusal"; fi
 t_run "merging the same shard twice is harmless" "$SAMC" merge "$T_TMP/s0" "$T_TMP/s0" "$T_TMP/s1" "$T_TMP/s2" -o "$T_TMP/m2"
+if grep -q "note: shard 0/3 is in both" "$T_TMP/out"; then t_ok "merge names a shard given twice"; else t_fail "merge names a shard given twice" "$(head -c 300 "$T_TMP/out")"; fi
 t_run "merging again into the same OUT is harmless" "$SAMC" merge "$T_TMP/s0" -o "$T_TMP/m2"
 t_rejects "missing model" "nope.samw" run -o "$T_TMP/nomodel" -m "$T_TMP/nope.samw"
 if [ ! -e "$T_TMP/nomodel" ]; then t_ok "no output folder after a refusal"; else t_fail "no output folder after a refusal"; fi
