@@ -2,6 +2,8 @@
 #   make test        unit, parity and CLI tests; then the same under ASan+UBSan; then a fuzz smoke run
 #   make demo        the main job on the embedded default model (sam-demo)
 #   make bench       benchmarks (bench/)
+#   make fuzz        each libFuzzer harness (fuzz/fuzz_*.c) for FUZZ_SECONDS (default 60) seconds, e.g.
+#                    make fuzz FUZZ_SECONDS=3600 (needs clang; output in build-fuzz/ or FUZZ_OUT)
 #   make install     PREFIX=/usr/local
 #   make SAN=1       sanitizer build into build-san/
 
@@ -31,7 +33,7 @@ TEST_BIN = $(TEST_SRC:test/%.c=$(BUILD)/test/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test test-fast demo bench install clean
+.PHONY: all test test-fast demo bench fuzz install clean
 all: $(BUILD)/libsamc.a $(BUILD)/samc
 
 $(BUILD)/obj/%.o: %.c
@@ -65,6 +67,11 @@ demo: $(BUILD)/samc
 
 bench: $(BUILD)/samc $(BENCH_BIN)
 	@bash bench/run.sh $(BUILD)
+
+# Every fuzz harness for FUZZ_SECONDS seconds each (`make test` runs them for 20).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/smoke.sh
 
 install: $(BUILD)/libsamc.a $(BUILD)/samc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include

@@ -2,16 +2,17 @@
 # A short libFuzzer run of every harness fuzz/fuzz_NAME.c (`make test` calls this).
 #
 # The library sources are compiled with clang, ASan, UBSan and fuzzer instrumentation into
-# build-fuzz/ (only when changed), each harness is linked against that archive with
-# -fsanitize=fuzzer and run for FUZZ_SECONDS (default 20) seconds starting from its seeds in
-# fuzz/corpus/NAME/ (new inputs go to build-fuzz/corpus/NAME/, crash inputs to
-# build-fuzz/artifacts/). A harness passes if libFuzzer finds nothing. Prints "ok NAME" or
-# "FAIL NAME" per harness and closes with "N passed, N failed". Without clang the run is
-# skipped ("0 passed, 0 failed"), except under CI=true where that is a failure.
+# FUZZ_OUT (default build-fuzz/; only when changed), each harness is linked against that
+# archive with -fsanitize=fuzzer and run for FUZZ_SECONDS (default 20) seconds starting from
+# its seeds in fuzz/corpus/NAME/ (new inputs go to FUZZ_OUT/corpus/NAME/, crash inputs to
+# FUZZ_OUT/artifacts/). A harness passes if libFuzzer finds nothing. Prints "ok NAME" (with
+# its run count and speed) or "FAIL NAME" per harness and closes with "N passed, N failed".
+# Without clang the run is skipped ("0 passed, 0 failed"), except under CI=true where that
+# is a failure. `make fuzz` runs it for longer (FUZZ_SECONDS=60 unless given).
 set -u
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
-out=build-fuzz
+out=${FUZZ_OUT:-build-fuzz}
 CLANG=${FUZZ_CC:-clang}
 passed=0
 failed=0
@@ -57,7 +58,8 @@ for harness in fuzz/fuzz_*.c; do
     log="$out/fuzz_$name.log"
     if "$bin" "$out/corpus/$name" "fuzz/corpus/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
         -artifact_prefix="$out/artifacts/$name-" >"$log" 2>&1; then
-        echo "ok   $name ($(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n 1 || true) in ${secs}s)"
+        speed=$(grep -Eo 'exec/s: [0-9]+' "$log" | tail -n 1 | grep -Eo '[0-9]+' || true)
+        echo "ok   $name ($(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n 1 || true) in ${secs}s${speed:+, $speed exec/s})"
         passed=$((passed + 1))
     else
         echo "FAIL $name: libFuzzer found a problem (log $log, input in $out/artifacts/)"
