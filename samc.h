@@ -43,6 +43,12 @@ void sam_model_free(sam_model *m);
 int sam_model_img_size(const sam_model *m);
 int sam_model_embed_channels(const sam_model *m);
 int sam_model_embed_grid(const sam_model *m);
+/* The model's identity: SHA-256 of the .samw header and tensor table, which include the
+ * CRC-32 of all tensor data (weights/FORMAT.md). Cheap: the data is not read. */
+void sam_model_digest(const sam_model *m, uint8_t digest[32]);
+/* Reads all tensor data and checks it against the file's CRC-32 (a few seconds for ViT-H).
+ * 0 if intact, -1 with a message naming the file. */
+int sam_model_verify(const sam_model *m);
 
 sam_predictor *sam_predictor_new(const sam_model *m);
 void sam_predictor_free(sam_predictor *p);

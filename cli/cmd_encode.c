@@ -5,14 +5,16 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/prompt_options.h"
-#include "io/npy.h"
+#include "eval/embedding_file.h"
 #include "samc.h"
 
 static const char *k_usage =
     "usage: samc encode -m MODEL.samw -i IMAGE -o EMBEDDING.npy [--threads N]\n"
     "  Resizes, normalises and pads IMAGE like SamPredictor.set_image, runs the image encoder\n"
     "  and writes its embedding as float32 1 x C x G x G (C = 256, G = 64 for SAM), the input\n"
-    "  `samc predict --embedding` takes. The output is written only when every step succeeds.\n";
+    "  `samc predict --embedding` takes. A line after the data (which NumPy ignores) records the\n"
+    "  model, the image, the arithmetic and a checksum, so that predict refuses the embedding for\n"
+    "  another image or model, or when damaged. The output is written only when every step succeeds.\n";
 
 #define CMD "encode"
 
@@ -36,8 +38,10 @@ int cmd_encode(int argc, char **argv) {
         cli_lib_error(CMD);
         goto done;
     }
-    int64_t shape[4] = {1, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
-    if (npy_write(out, NPY_F32, 4, shape, sam_predictor_embedding(p))) {
+    embedding_origin origin;
+    embedding_origin_of(&origin, m, rgb, h, w);
+    if (embedding_file_write(out, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_predictor_embedding(p),
+                             &origin)) {
         cli_lib_error(CMD);
         goto done;
     }

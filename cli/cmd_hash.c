@@ -6,8 +6,8 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "eval/dirlist.h"
-#include "eval/sha256.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 static const char k_usage[] =
     "usage: samc hash FILE...|DIR...\n"

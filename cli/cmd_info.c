@@ -6,15 +6,18 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/file_kind.h"
+#include "cli/samw_check.h"
 #include "io/nifti.h"
 #include "io/png.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "weights/samw.h"
 
 static const char k_usage[] =
     "usage: samc info FILE [--threads N]\n\n"
     "Prints the header facts of FILE (PNG: the chunks before the image data, CRCs checked)\n"
-    "and what 'samc dump' would write for it.\n";
+    "and what 'samc dump' would write for it. For a model (.samw): its configuration, tensor\n"
+    "count, size and digest, then all tensor data is checked as by 'samc verify'.\n";
 
 /* The chunks before the image data, from a head of the file grown until they fit: the header
  * facts never need the (possibly huge) image data. */
@@ -60,6 +63,12 @@ int cmd_info(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (!in) return cli_usage_error(cmd, "no input file");
 
+    unsigned char *head;
+    size_t len;
+    if (read_file_head(in, 4, &head, &len)) return cli_lib_error(cmd);
+    int model = samw_is_samw(head, len);
+    free(head);
+    if (model) return cli_samw_check(cmd, in, 1);
     file_kind kind;
     if (sniff_file(cmd, in, &kind)) return 1;
     return kind == FILE_PNG ? info_png(in) : info_nifti(in);

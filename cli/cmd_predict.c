@@ -6,17 +6,23 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/prompt_options.h"
+#include "eval/embedding_file.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "samc.h"
 #include "util/output_dir.h"
 
 static const char *k_usage =
-    "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy] [--point X,Y,LABEL]...\n"
-    "                    [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy] [--multimask] [--threads N] -o DIR\n"
+    "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy [--plain-embedding]]\n"
+    "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy]\n"
+    "                    [--multimask] [--threads N] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
-    "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses a cached image\n"
-    "  embedding (float32 1 x C x G x G) instead of running the image encoder; --mask-input\n"
+    "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses the image embedding\n"
+    "  `samc encode` wrote instead of running the image encoder; it records the model, the image\n"
+    "  and the arithmetic it was computed with and a checksum, and is refused for another model or\n"
+    "  image, or when damaged. --plain-embedding accepts a .npy without that record (float32\n"
+    "  1 x C x G x G, e.g. SamPredictor.features saved by NumPy): then IMAGE only gives the size,\n"
+    "  and matching them is up to you. --mask-input\n"
     "  feeds back low-res logits (1 x 4G x 4G) of an earlier call; --multimask returns 3 masks.\n"
     "  Writes DIR/masks.npy (bool K x H x W), iou_predictions.npy (float32 K),\n"
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
@@ -56,22 +62,45 @@ static int write_outputs(const output_dir *od, const sam_prediction *r) {
     return 0;
 }
 
+/* The embedding of IMAGE under m, as `samc encode` wrote it (eval/embedding_file.h); a plain
+ * .npy only when the user said so. 0, or 1 after printing the error. */
+static int read_embedding(const char *path, int plain, const sam_model *m, const uint8_t *rgb, int h, int w,
+                          float **emb) {
+    embedding_origin got, want;
+    int has = 0;
+    if (embedding_file_read(path, sam_model_embed_channels(m), sam_model_embed_grid(m), emb, &got, &has))
+        return cli_lib_error(CMD);
+    if (!has && !plain)
+        return cli_error(CMD, "%s records no model or image (it was not written by samc encode); give "
+                              "--plain-embedding to use it for %d x %d images anyway", path, w, h);
+    embedding_origin_of(&want, m, rgb, h, w);
+    if (has && embedding_origin_check(&got, &want, path)) return cli_lib_error(CMD);
+    return 0;
+}
+
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
+    int plain = 0;
     cli_prompt cp = {0};
-    const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &dir),
-                               CLI_STRING_OPT("--embedding", &emb_path), CLI_PROMPT_OPTIONS(&cp), {0}};
+    const cli_option opts[] = {CLI_STRING_OPT("-m", &model),
+                               CLI_STRING_OPT("-i", &image),
+                               CLI_STRING_OPT("-o", &dir),
+                               CLI_STRING_OPT("--embedding", &emb_path),
+                               CLI_FLAG_OPT("--plain-embedding", &plain),
+                               CLI_PROMPT_OPTIONS(&cp),
+                               {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
     if (!image) return cli_usage_error(CMD, "no image (-i IMAGE)");
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error(CMD, "output folder name too long");
+    if (plain && !emb_path) return cli_usage_error(CMD, "--plain-embedding goes with --embedding");
 
     sam_model *m = NULL;
     sam_predictor *p = NULL;
     uint8_t *rgb = NULL;
-    npy_array emb = {0};
+    float *emb = NULL;
     sam_prediction r = {0};
     sam_prompt pr;
     output_dir od = {0};
@@ -82,10 +111,9 @@ int cmd_predict(int argc, char **argv) {
         goto done;
     }
     if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
-    int64_t emb_dims[3] = {sam_model_embed_channels(m), sam_model_embed_grid(m), sam_model_embed_grid(m)};
-    if (emb_path && cli_read_f32_shaped(CMD, emb_path, "embedding", emb_dims, 3, &emb)) goto done;
+    if (emb_path && read_embedding(emb_path, plain, m, rgb, h, w, &emb)) goto done;
     if (cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
-    if (emb_path ? sam_predictor_set_embedding(p, emb.data, h, w) : sam_predictor_set_image(p, rgb, h, w)) {
+    if (emb_path ? sam_predictor_set_embedding(p, emb, h, w) : sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);
         goto done;
     }
@@ -97,7 +125,7 @@ int cmd_predict(int argc, char **argv) {
 done:
     output_dir_abort(&od);
     sam_prediction_free(&r);
-    npy_free(&emb);
+    free(emb);
     cli_prompt_free(&cp);
     free(rgb);
     sam_predictor_free(p);

@@ -12,6 +12,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_preprocess(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_encode(int argc, char **argv);

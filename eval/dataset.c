@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "eval/dirlist.h"
-#include "eval/sha256.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/sha256.h"
 
 #define DS_MAX_CONFIG_BYTES (1u << 20)
 

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include "eval/dirlist.h"
-#include "eval/sha256.h"
-#include "io/npy.h"
+#include "eval/embedding_file.h"
 #include "nn/mode.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/sha256.h"
 
 static void put_u32le(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
@@ -40,24 +40,24 @@ static char *entry_path(const char *dir, const char *hex) {
     return path_join(dir, name);
 }
 
-int embedding_cache_get(const char *dir, const char *hex, int c, int g, float *out) {
+int embedding_cache_get(const char *dir, const char *hex, int c, int g, const embedding_origin *want, float *out) {
     char *path = entry_path(dir, hex);
     if (!path) return -1;
     if (access(path, F_OK) != 0) {
         free(path);
         return errno == ENOENT ? 0 : samc_err("%s: %s", dir, strerror(errno));
     }
-    npy_array a;
-    int ok = npy_read(path, &a) == 0;
-    if (ok) {
-        ok = a.dtype == NPY_F32 && a.ndim == 4 && a.shape[0] == 1 && a.shape[1] == c && a.shape[2] == g &&
-             a.shape[3] == g;
-        if (ok) memcpy(out, a.data, (size_t)c * g * g * sizeof(float));
-        npy_free(&a);
-    }
+    float *emb = NULL;
+    embedding_origin got;
+    int has = 0;
+    int ok = embedding_file_read(path, c, g, &emb, &got, &has) == 0;
+    if (ok && !has) ok = 0, samc_err("%s: no checksum (written by an older samc)", path);
+    if (ok && embedding_origin_check(&got, want, path)) ok = 0;
+    if (ok) memcpy(out, emb, (size_t)c * g * g * sizeof(float));
+    free(emb);
     if (!ok) {
-        /* a stale entry (another model's shape, damaged file): drop it and recompute */
-        fprintf(stderr, "samc: warning: embedding cache entry %s is unusable; recomputing\n", path);
+        /* a stale or damaged entry (another shape, bytes changed, no checksum): drop it and recompute */
+        fprintf(stderr, "samc: warning: embedding cache entry unusable (%s); recomputing\n", samc_errmsg());
         unlink(path);
     }
     free(path);
@@ -65,12 +65,11 @@ int embedding_cache_get(const char *dir, const char *hex, int c, int g, float *o
     return ok;
 }
 
-int embedding_cache_put(const char *dir, const char *hex, int c, int g, const float *emb) {
+int embedding_cache_put(const char *dir, const char *hex, int c, int g, const float *emb, const embedding_origin *o) {
     if (make_dirs(dir)) return -1;
     char *path = entry_path(dir, hex);
     if (!path) return -1;
-    int64_t shape[4] = {1, c, g, g};
-    int rc = npy_write(path, NPY_F32, 4, shape, emb);
+    int rc = embedding_file_write(path, c, g, emb, o);
     free(path);
     return rc;
 }

@@ -5,15 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/sha256.h"
 #include "metrics/metrics.h"
 #include "prompts/components.h"
-#include "sam/amg.h"
 #include "prompts/modes.h"
 #include "prompts/placement.h"
 #include "prompts/rng.h"
+#include "sam/amg.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 static const char *const k_exp_names[] = {"modes", "iterative", "placement", "size", "everything"};
 #define N_EXP 5

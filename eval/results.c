@@ -10,10 +10,10 @@
 
 #include "eval/csv.h"
 #include "eval/dirlist.h"
-#include "eval/sha256.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 #define RESULTS_MAX_FILE (256u << 20)
 

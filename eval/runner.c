@@ -13,12 +13,12 @@
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
 #include "eval/results.h"
-#include "eval/sha256.h"
 #include "eval/source.h"
 #include "nn/mode.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 
 char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o) {
     strbuf b = {0};
@@ -117,6 +117,10 @@ static int ensure_model(run_state *s) {
     if (s->pred) return 0;
     s->model = sam_model_load(s->model_path);
     if (!s->model) return -1;
+    /* Loading checks the header and table only; a run reads every weight thousands of times,
+     * so one pass over the data to check its CRC-32 costs little (samc verify) and a changed
+     * byte cannot silently change every number of the run. */
+    if (sam_model_verify(s->model)) return -1;
     s->pred = sam_predictor_new(s->model);
     if (!s->pred) return -1;
     s->emb_c = sam_model_embed_channels(s->model);
@@ -128,16 +132,18 @@ static int ensure_model(run_state *s) {
 /* The embedding: from the cache, else encoded (and stored). */
 static int set_image(run_state *s, const eval_item *it) {
     char key[65];
+    embedding_origin origin;
     int hit = 0;
     if (s->cache_dir) {
         embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
-        hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, s->emb);
+        embedding_origin_of(&origin, s->model, it->rgb, it->h, it->w);
+        hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, &origin, s->emb);
         if (hit < 0) return -1;
     }
     if (hit) return sam_predictor_set_embedding(s->pred, s->emb, it->h, it->w);
     if (sam_predictor_set_image(s->pred, it->rgb, it->h, it->w)) return -1;
     if (s->cache_dir)
-        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred));
+        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred), &origin);
     return 0;
 }
 

@@ -57,8 +57,25 @@ static void fortran_to_c(unsigned char *dst, const unsigned char *src, const int
     }
 }
 
-int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
+/* The bytes after the data: none, or one note line (npy.h); anything else is refused, so
+ * that a file cut or padded by damage is not taken for an intact one. */
+static int read_note(const unsigned char *p, size_t n, npy_note *note) {
+    size_t m = strlen(NPY_NOTE_MAGIC);
+    if (n == 0) return 0;
+    if (n < m + 1 || n > NPY_NOTE_MAX + 1 || memcmp(p, NPY_NOTE_MAGIC, m) || p[n - 1] != '\n' ||
+        memchr(p, '\n', n - 1) || memchr(p, 0, n))
+        return samc_err("%zu unexpected bytes after the .npy data (not a samc note)", n);
+    memcpy(note->text, p, n - 1);
+    note->text[n - 1] = 0;
+    note->present = 1;
+    return 0;
+}
+
+int npy_parse(const unsigned char *buf, size_t len, npy_array *a) { return npy_parse_noted(buf, len, a, NULL); }
+
+int npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note *note) {
     memset(a, 0, sizeof *a);
+    if (note) memset(note, 0, sizeof *note);
     if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0) return samc_err("not a .npy file (bad magic)");
     int major = buf[6];
     size_t hlen, hoff;
@@ -90,9 +107,12 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
     for (size_t i = 0; i < N_TYPES; i++) {
         const char *want = k_types[i].descr;
         size_t n = strlen(want);
-        /* '|u1' may also be written '<u1'/'=u1'; compare the type letters only for 1-byte types */
-        if ((strncmp(d + 1, want, n) == 0 || (k_types[i].size == 1 && strncmp(d + 2, want + 1, n - 1) == 0 &&
-                                              (d[1] == '<' || d[1] == '=' || d[1] == '|'))) &&
+        /* '|u1' may also be written '<u1'/'=u1'; compare the type letters only for 1-byte types.
+         * The header may end anywhere: test d[1] before reading d + 2, and d[1 + n] only after
+         * n bytes matched (then it is at worst the terminating NUL). */
+        int byte_order = d[1] == '<' || d[1] == '=' || d[1] == '|';
+        if ((strncmp(d + 1, want, n) == 0 || (k_types[i].size == 1 && byte_order &&
+                                              strncmp(d + 2, want + 1, n - 1) == 0)) &&
             d[1 + n] == '\'') {
             a->dtype = k_types[i].t;
             found = 1;
@@ -143,49 +163,53 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *a) {
         fortran_to_c(a->data, buf + hoff + hlen, a->shape, a->ndim, npy_itemsize(a->dtype), count);
     else
         memcpy(a->data, buf + hoff + hlen, bytes);
-    rc = 0;
+    rc = note ? read_note(buf + hoff + hlen + bytes, len - hoff - hlen - bytes, note) : 0;
+    if (rc) npy_free(a);
 out:
     free(hdr);
     return rc;
 }
 
-int npy_read(const char *path, npy_array *a) {
+int npy_read(const char *path, npy_array *a) { return npy_read_noted(path, a, NULL); }
+
+int npy_read_noted(const char *path, npy_array *a, npy_note *note) {
     unsigned char *buf;
     size_t len;
     memset(a, 0, sizeof *a);
+    if (note) memset(note, 0, sizeof *note);
     if (read_whole_file(path, (size_t)1 << 36, &buf, &len)) return -1;
-    int rc = npy_parse(buf, len, a);
+    int rc = npy_parse_noted(buf, len, a, note);
     free(buf);
     if (rc) samc_err_context("%s", path);
     return rc;
 }
 
 int npy_read_f32(const char *path, npy_array *a) {
-    npy_array raw;
-    if (npy_read(path, &raw)) return -1;
-    if (raw.dtype == NPY_F32) {
-        *a = raw;
-        return 0;
-    }
-    float *out = xmalloc_array(raw.count ? raw.count : 1, sizeof(float));
-    if (!out) {
-        npy_free(&raw);
+    if (npy_read(path, a)) return -1;
+    if (npy_to_f32(a)) {
+        npy_free(a);
         return -1;
     }
-    for (size_t i = 0; i < raw.count; i++) {
-        switch (raw.dtype) {
+    return 0;
+}
+
+int npy_to_f32(npy_array *a) {
+    if (a->dtype == NPY_F32) return 0;
+    float *out = xmalloc_array(a->count ? a->count : 1, sizeof(float));
+    if (!out) return -1;
+    for (size_t i = 0; i < a->count; i++) {
+        switch (a->dtype) {
         case NPY_BOOL:
-        case NPY_U8: out[i] = ((const uint8_t *)raw.data)[i]; break;
-        case NPY_I16: out[i] = ((const int16_t *)raw.data)[i]; break;
-        case NPY_U16: out[i] = ((const uint16_t *)raw.data)[i]; break;
-        case NPY_I32: out[i] = (float)((const int32_t *)raw.data)[i]; break;
-        case NPY_I64: out[i] = (float)((const int64_t *)raw.data)[i]; break;
-        case NPY_F64: out[i] = (float)((const double *)raw.data)[i]; break;
+        case NPY_U8: out[i] = ((const uint8_t *)a->data)[i]; break;
+        case NPY_I16: out[i] = ((const int16_t *)a->data)[i]; break;
+        case NPY_U16: out[i] = ((const uint16_t *)a->data)[i]; break;
+        case NPY_I32: out[i] = (float)((const int32_t *)a->data)[i]; break;
+        case NPY_I64: out[i] = (float)((const int64_t *)a->data)[i]; break;
+        case NPY_F64: out[i] = (float)((const double *)a->data)[i]; break;
         case NPY_F32: break;
         }
     }
-    free(raw.data);
-    *a = raw;
+    free(a->data);
     a->dtype = NPY_F32;
     a->data = out;
     return 0;
@@ -197,6 +221,14 @@ void npy_free(npy_array *a) {
 }
 
 int npy_write(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data) {
+    return npy_write_noted(path, dtype, ndim, shape, data, NULL);
+}
+
+int npy_write_noted(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data,
+                    const char *note) {
+    if (note && (strlen(note) > NPY_NOTE_MAX || strncmp(note, NPY_NOTE_MAGIC, strlen(NPY_NOTE_MAGIC)) ||
+                 strchr(note, '\n')))
+        return samc_err("npy_write: a note is one line starting " NPY_NOTE_MAGIC " of at most %d bytes", NPY_NOTE_MAX);
     const char *descr = NULL;
     for (size_t i = 0; i < N_TYPES; i++)
         if (k_types[i].t == dtype) descr = k_types[i].descr;
@@ -224,5 +256,9 @@ int npy_write(const char *path, npy_dtype dtype, int ndim, const int64_t *shape,
     atomic_file_write(&af, pre, sizeof pre);
     atomic_file_write(&af, hdr, hlen);
     atomic_file_write(&af, data, bytes);
+    if (note) {
+        atomic_file_write(&af, note, strlen(note));
+        atomic_file_write(&af, "\n", 1);
+    }
     return atomic_file_commit(&af);
 }

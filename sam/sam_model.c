@@ -67,3 +67,5 @@ const float *sam_model_pe_tokens(const sam_model *m, float **tmp) {
 int sam_model_img_size(const sam_model *m) { return m->img_size; }
 int sam_model_embed_channels(const sam_model *m) { return m->channels; }
 int sam_model_embed_grid(const sam_model *m) { return m->grid; }
+void sam_model_digest(const sam_model *m, uint8_t digest[32]) { samw_digest(m->w, digest); }
+int sam_model_verify(const sam_model *m) { return samw_verify(m->w); }

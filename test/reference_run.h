@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "eval/sha256.h"
 #include "io/image.h"
 #include "io/npy.h"
 #include "nn/blas.h"
 #include "samc.h"
 #include "test_models.h"
+#include "util/sha256.h"
 
 /* sha256 of, in order: the embedding (float32, little-endian); the concatenated
  * low_res_logits, iou_predictions (float32, little-endian) and masks (uint8 0/1) of the

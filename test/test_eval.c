@@ -9,11 +9,12 @@
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
 #include "eval/results.h"
-#include "eval/sha256.h"
 #include "eval/source.h"
+#include "io/npy.h"
 #include "io/png.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/sha256.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -74,6 +75,16 @@ TEST(cache_keying) {
     CHECK(strcmp(a, b) != 0);
 }
 
+/* Flips one bit of the file at byte off. */
+static int flip_byte(const char *path, long off) {
+    FILE *f = fopen(path, "r+b");
+    if (!f) return -1;
+    int ok = fseek(f, off, SEEK_SET) == 0;
+    int c = ok ? fgetc(f) : EOF;
+    ok = c != EOF && fseek(f, off, SEEK_SET) == 0 && fputc(c ^ 0x10, f) != EOF;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 TEST(cache_store_and_validate) {
     const char *dir = "build/test_eval_cache";
     float e[2 * 3 * 3], got[18];
@@ -81,21 +92,35 @@ TEST(cache_store_and_validate) {
     char hex[65];
     uint8_t m[32] = {9};
     uint8_t img[3] = {1, 2, 3};
+    embedding_origin o = {.model = {9}, .image = {7}}, other = o;
+    other.image[5] = 1;
     embedding_cache_key(m, img, 1, 1, hex);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0); /* miss */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0); /* miss */
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
     memset(got, 0, sizeof got);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 1);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 1);
     CHECK(memcmp(got, e, sizeof e) == 0);
     /* another model's shape: unusable, dropped, reported as a miss */
-    CHECK(embedding_cache_get(dir, hex, 3, 2, got) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0);
+    CHECK(embedding_cache_get(dir, hex, 3, 2, &o, got) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     /* a truncated entry is a miss too */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e) == 0);
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
     char path[200];
     snprintf(path, sizeof path, "%s/%s.npy", dir, hex);
     CHECK(truncate(path, 100) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, got) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    /* one data bit flipped (header intact): the checksum catches it; a miss, the entry dropped */
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
+    CHECK(flip_byte(path, 128 + 4 * 7 + 2) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(access(path, F_OK) != 0);
+    /* an entry of another origin (same key: a collision or a hand-copied file) is not used */
+    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &other) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    /* a plain .npy (an older samc's entry, no checksum) is recomputed */
+    int64_t shape[4] = {1, 2, 3, 3};
+    CHECK(npy_write(path, NPY_F32, 4, shape, e) == 0);
+    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     rmdir(dir);
 }
 

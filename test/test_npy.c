@@ -35,6 +35,23 @@ TEST(npy_rejects_truncated) {
     CHECK(npy_parse(buf, 5, &a) == -1);
 }
 
+/* Found by fuzz/fuzz_npy.c: a header that ends right after the opening quote of 'descr' (or
+ * one character later) made the 1-byte-type comparison read past the header's end (the
+ * sanitizer build reports it). Each cut must be refused with an error. */
+TEST(npy_rejects_header_ending_inside_descr) {
+    const char *cuts[] = {"{'fortran_order': False, 'shape': (), 'descr': '",
+                          "{'fortran_order': False, 'shape': (), 'descr': '<",
+                          "{'fortran_order': False, 'shape': (), 'descr': '|u",
+                          "{'fortran_order': False, 'shape': (), 'descr': '<f4"};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        size_t n = strlen(cuts[c]);
+        unsigned char buf[128] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)n, 0};
+        memcpy(buf + 10, cuts[c], n);
+        npy_array a;
+        CHECK(npy_parse(buf, 10 + n, &a) == -1);
+    }
+}
+
 /* A 2x3 int32 array [[0,1,2],[3,4,5]] stored in Fortran order is the bytes 0,3,1,4,2,5. */
 TEST(npy_reads_fortran_order_as_c_order) {
     const char hdr[] = "{'descr': '<i4', 'fortran_order': True, 'shape': (2, 3), }";
@@ -63,5 +80,6 @@ int main(void) {
     RUN(npy_roundtrip_f32);
     RUN(npy_reads_fixture_embedding);
     RUN(npy_rejects_truncated);
+    RUN(npy_rejects_header_ending_inside_descr);
     return check_summary();
 }

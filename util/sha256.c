@@ -1,4 +1,4 @@
-#include "eval/sha256.h"
+#include "util/sha256.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* SHA-256 (FIPS 180-4): content hashes for the embedding cache keys and `samc hash`. */
-#ifndef SAMC_EVAL_SHA256_H
-#define SAMC_EVAL_SHA256_H
+/* SHA-256 (FIPS 180-4): content hashes for the embedding cache keys, embedding and model digests and `samc hash`. */
+#ifndef SAMC_UTIL_SHA256_H
+#define SAMC_UTIL_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,6 +13,7 @@
 #include "util/crc32.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/sha256.h"
 #include "weights/sam_config.h"
 #include "weights/samw_layout.h"
 
@@ -37,6 +38,7 @@ struct samw {
     int n;
     uint64_t data_offset, data_bytes;
     uint32_t data_crc;
+    uint8_t digest[32]; /* samw_digest */
 };
 
 void samw_close(samw *w) {
@@ -123,6 +125,7 @@ static int parse(samw *w) {
     if (samw_meta_crc(h, h + table_off, (size_t)table_bytes) != samw_get32(h + SAMW_OFF_META_CRC))
         return samc_err("%s: header checksum mismatch (file corrupt)", w->path);
     w->data_crc = samw_get32(h + SAMW_OFF_DATA_CRC);
+    sha256(h, (size_t)(table_off + table_bytes), w->digest);
     int32_t v[SAMW_N_CONFIG_INTS];
     for (int i = 0; i < SAMW_N_CONFIG_INTS; i++) v[i] = (int32_t)samw_get32(h + SAMW_OFF_CONFIG + 4 * i);
     samw_config_from_ints(&w->cfg, v);
@@ -213,6 +216,11 @@ const float *samw_get4(const samw *w, const char *name, int64_t d0, int64_t d1, 
     while (ndim < 4 && shape[ndim] >= 0) ndim++;
     return samw_get(w, name, ndim, shape);
 }
+
+void samw_digest(const samw *w, uint8_t digest[32]) { memcpy(digest, w->digest, 32); }
+uint64_t samw_data_bytes(const samw *w) { return w->data_bytes; }
+
+int samw_is_samw(const unsigned char *head, size_t len) { return len >= 4 && memcmp(head, SAMW_MAGIC, 4) == 0; }
 
 int samw_verify(const samw *w) {
     if (crc32_update(0, w->map + w->data_offset, w->data_bytes) != w->data_crc)

@@ -7,6 +7,7 @@
 #ifndef SAMC_WEIGHTS_SAMW_H
 #define SAMC_WEIGHTS_SAMW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The model configuration, inferred by the converter from tensor shapes. */
@@ -55,6 +56,16 @@ const float *samw_get4(const samw *w, const char *name, int64_t d0, int64_t d1, 
 /* Number of tensors and their names, in file order. */
 int samw_count(const samw *w);
 const char *samw_name(const samw *w, int i);
+
+/* What identifies the model, without reading its 2.5 GB of data: the SHA-256 of the header
+ * and tensor table, which hold the configuration, every name, shape and offset, and the data's
+ * CRC-32 (computed once, when the file is opened). Two files of the same model give the same
+ * digest; a changed weight changes it unless the data CRC collides. */
+void samw_digest(const samw *w, uint8_t digest[32]);
+/* The size of the tensor data region (what samw_verify reads). */
+uint64_t samw_data_bytes(const samw *w);
+/* 1 if a file's first bytes are a .samw's magic. */
+int samw_is_samw(const unsigned char *head, size_t len);
 
 /* Re-reads all tensor data and checks its checksum. 0 if intact, -1 with a message. */
 int samw_verify(const samw *w);

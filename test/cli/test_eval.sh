@@ -40,6 +40,15 @@ if grep -q "0 computed, 6 already done" "$T_TMP/out"; then t_ok "finished images
 rm -rf "$T_TMP/a2"
 run -o "$T_TMP/a2" --no-cache >/dev/null 2>&1 && "$SAMC" report "$T_TMP/a2" >/dev/null 2>&1
 if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a2/per_image.csv"; then t_ok "a second run gives the same bits"; else t_fail "a second run gives the same bits"; fi
+# a damaged cache (one byte of each entry's data changed, headers intact) is never used: each
+# entry is recomputed with a warning, and the results are those of the intact run
+rm -rf "$T_TMP/a3"; cp -r "$T_TMP/a/cache" "$T_TMP/cache3"
+for f in "$T_TMP"/cache3/*.npy; do printf '\x5a' | dd of="$f" bs=1 seek=4000 conv=notrunc 2>/dev/null; done
+run -o "$T_TMP/a3" --cache "$T_TMP/cache3" >"$T_TMP/out" 2>&1 && "$SAMC" report "$T_TMP/a3" >/dev/null 2>&1
+n=$(grep -c "embedding cache entry unusable (.*does not match its checksum" "$T_TMP/out")
+if [ "$n" -eq 6 ] && cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a3/per_image.csv"; then
+    t_ok "damaged cache entries: 6 warnings, recomputed, the intact run's results"
+else t_fail "damaged cache entries: recomputed" "$n warnings; $(head -c 300 "$T_TMP/out")"; fi
 
 # --- kill -9 in the middle, then resume ------------------------------------------------------
 rm -rf "$T_TMP/k"
@@ -168,6 +177,13 @@ t_run "merging the same shard twice is harmless" "$SAMC" merge "$T_TMP/s0" "$T_T
 if grep -q "note: shard 0/3 is in both" "$T_TMP/out"; then t_ok "merge names a shard given twice"; else t_fail "merge names a shard given twice" "$(head -c 300 "$T_TMP/out")"; fi
 t_run "merging again into the same OUT is harmless" "$SAMC" merge "$T_TMP/s0" -o "$T_TMP/m2"
 t_rejects "missing model" "nope.samw" run -o "$T_TMP/nomodel" -m "$T_TMP/nope.samw"
+# one byte of the model's tensor data changed: eval checks the data once per run and stops
+cp "$MODEL" "$T_TMP/flip.samw"
+printf '\x40' | dd of="$T_TMP/flip.samw" bs=1 seek=$(($(stat -c %s "$MODEL") - 1000)) conv=notrunc 2>/dev/null
+t_rejects "a model with damaged tensor data" "flip.samw: tensor data checksum mismatch" run -o "$T_TMP/flipped" \
+    -m "$T_TMP/flip.samw"
+if [ "$(ls "$T_TMP/flipped/results" 2>/dev/null | grep -c '\.csv$')" -eq 0 ]; then t_ok "no results from a damaged model"
+else t_fail "no results from a damaged model"; fi
 if [ ! -e "$T_TMP/nomodel" ]; then t_ok "no output folder after a refusal"; else t_fail "no output folder after a refusal"; fi
 t_rejects "bad shard" "shard" run -o "$T_TMP/x" --shard 3/3
 t_rejects "unknown experiment" "unknown experiment" run -o "$T_TMP/x" --experiments modes,nope

@@ -61,7 +61,7 @@ if [ -L "$T_TMP/dangling.npy" ] && [ ! -e "$T_TMP/nowhere" ]; then t_ok "the dan
 # Output sets (predict, everything, preprocess): all files in place together or none.
 T=$F/sam-tiny
 "$SAMC" convert --decoder-heads 4 $T/model.pth "$T_TMP/tiny.samw" >/dev/null 2>&1 || t_fail "convert sam-tiny"
-P="-m $T_TMP/tiny.samw -i $T/image.png --embedding $T/embedding.npy --point 120,80,1"
+P="-m $T_TMP/tiny.samw -i $T/image.png --embedding $T/embedding.npy --plain-embedding --point 120,80,1"
 # a single-mask result replaces a multimask one whole: no mask_1.png / mask_2.png left over
 # shellcheck disable=SC2086
 "$SAMC" predict $P --multimask -o "$T_TMP/set" >/dev/null 2>&1

@@ -13,13 +13,13 @@ t_matches() {
 # box + clicks, single mask, from the cached embedding
 BP="--point 294.99067328585267,156.92197053453592,1 --point 94.681046993481942,141.06674091789074,0"
 BOX="--box 86.045162726266611,120.62963001031237,261.0747611910254,155.50681658403576"
-t_run "predict box_points" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy \
+t_run "predict box_points" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy --plain-embedding \
     $BP $BOX -o "$T_TMP/bp"
 t_matches "box_points matches the reference" "$T_TMP/bp" $C/box_points
 if [ -f "$T_TMP/bp/mask_0.png" ] && [ ! -e "$T_TMP/bp/mask_1.png" ]; then t_ok "one mask png"; else t_fail "one mask png"; fi
 
 # multimask on the image's first and last pixels
-t_run "predict point_corner" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy \
+t_run "predict point_corner" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy --plain-embedding \
     --point 0,0,1 --point 299,199,0 --multimask --threads 2 -o "$T_TMP/pc"
 t_matches "point_corner matches the reference" "$T_TMP/pc" $C/point_corner
 if [ -f "$T_TMP/pc/mask_2.png" ]; then t_ok "three mask pngs"; else t_fail "three mask pngs"; fi
@@ -27,9 +27,9 @@ if [ -f "$T_TMP/pc/mask_2.png" ]; then t_ok "three mask pngs"; else t_fail "thre
 # mask input fed back, at one thread: the same bits as at two
 IM="--point 214.82238888106957,183.0760240981015,1 --point 89.754321959474012,148.14969657514973,0"
 t_run "predict iterative_mask_input" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
-    --embedding $F/embedding.npy $IM --mask-input $C/iterative_mask_input/mask_input.npy --threads 1 -o "$T_TMP/im1"
+    --embedding $F/embedding.npy --plain-embedding $IM --mask-input $C/iterative_mask_input/mask_input.npy --threads 1 -o "$T_TMP/im1"
 t_matches "iterative_mask_input matches the reference" "$T_TMP/im1" $C/iterative_mask_input
-"$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy $IM \
+"$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy --plain-embedding $IM \
     --mask-input $C/iterative_mask_input/mask_input.npy --threads 2 -o "$T_TMP/im2" >/dev/null 2>&1
 if cmp -s "$T_TMP/im1/logits.npy" "$T_TMP/im2/logits.npy" && cmp -s "$T_TMP/im1/masks.npy" "$T_TMP/im2/masks.npy"
 then t_ok "same bits at 1 and 2 threads"; else t_fail "same bits at 1 and 2 threads"; fi
@@ -57,7 +57,7 @@ t_rejects "point label not 0/1" "label must be 1" "$SAMC" predict -m "$T_TMP/tin
     --point 10,10,2 -o "$T_TMP/bad"
 t_no_output "point label not 0/1"
 t_rejects "mask input of the wrong shape" "mask input .*shape" "$SAMC" predict -m "$T_TMP/tiny.samw" \
-    -i $F/image.png --embedding $F/embedding.npy --point 10,10,1 --mask-input $F/embedding.npy -o "$T_TMP/bad"
+    -i $F/image.png --embedding $F/embedding.npy --plain-embedding --point 10,10,1 --mask-input $F/embedding.npy -o "$T_TMP/bad"
 t_no_output "mask input of the wrong shape"
 t_rejects "embedding of the wrong shape" "embedding .*shape" "$SAMC" predict -m "$T_TMP/tiny.samw" \
     -i $F/image.png --embedding $C/iterative_mask_input/mask_input.npy --point 10,10,1 -o "$T_TMP/bad"
@@ -74,7 +74,7 @@ if [ $? -eq 2 ]; then t_ok "usage errors exit 2"; else t_fail "usage errors exit
 if [ $? -eq 1 ]; then t_ok "bad input exits 1"; else t_fail "bad input exits 1"; fi
 # coordinates that would overflow the positional encoding's float32 to NaN, non-finite inputs,
 # odd boxes: refused with a message, never an all-NaN answer with exit 0
-E="--embedding $F/embedding.npy"
+E="--embedding $F/embedding.npy --plain-embedding"
 for bad in "--point 1e39,5,1" "--point 1e300,5,1" "--point 5,-2e6,0" "--box 0,0,1e39,10"; do
     # shellcheck disable=SC2086
     t_rejects "coordinates out of range ($bad)" "finite and within \+-1e\+06 pixels" "$SAMC" predict \
@@ -99,13 +99,51 @@ t_rejects "NaN in the mask input" "mask input holds a non-finite value" "$SAMC" 
     -i $F/image.png $E --point 10,10,1 --mask-input "$T_TMP/nan_mask.npy" -o "$T_TMP/bad"
 t_no_output "NaN in the mask input"
 t_rejects "infinity in the embedding" "embedding holds a non-finite value" "$SAMC" predict -m "$T_TMP/tiny.samw" \
-    -i $F/image.png --embedding "$T_TMP/inf_embedding.npy" --point 10,10,1 -o "$T_TMP/bad"
+    -i $F/image.png --embedding "$T_TMP/inf_embedding.npy" --plain-embedding --point 10,10,1 -o "$T_TMP/bad"
 t_no_output "infinity in the embedding"
 # outside the image but in range: used as given (as the official code does), with a warning
 t_run "a point outside the image" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $E --point 400,-3,1 \
     -o "$T_TMP/outside"
 if grep -q "warning: point 400,-3 lies outside the 300 x 200 image" "$T_TMP/out"; then t_ok "outside: warned"
 else t_fail "outside: warned" "$(cat "$T_TMP/out")"; fi
+
+# --- an embedding records what it belongs to (issue 16, item 4) ----------------------------------
+PT="--point 120,80,1"
+"$SAMC" encode -m "$T_TMP/tiny.samw" -i $F/image.png -o "$T_TMP/e.npy" >/dev/null 2>&1 || t_fail "encode for provenance"
+t_run "predict with samc encode's embedding of the same image" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
+    --embedding "$T_TMP/e.npy" $PT -o "$T_TMP/pe"
+"$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $PT -o "$T_TMP/pi" >/dev/null 2>&1
+if [ -s "$T_TMP/pi/logits.npy" ] && cmp -s "$T_TMP/pe/logits.npy" "$T_TMP/pi/logits.npy"; then
+    t_ok "the stored embedding gives the bits of encoding the image in the same run"
+else t_fail "the stored embedding gives the bits of encoding the image in the same run"; fi
+# another image (another size and pixels)
+"$SAMC" encode -m "$T_TMP/tiny.samw" -i test/fixtures/sam-small/image.png -o "$T_TMP/e_other.npy" >/dev/null 2>&1
+t_rejects "embedding of another image" "is the embedding of another image" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png --embedding "$T_TMP/e_other.npy" $PT -o "$T_TMP/bad"
+t_no_output "embedding of another image"
+"$SAMC" convert --decoder-heads 2 $F/model.pth "$T_TMP/tiny2.samw" >/dev/null 2>&1 || t_fail "convert sam-tiny, 2 heads"
+t_rejects "embedding of another model" "computed by another model" "$SAMC" predict -m "$T_TMP/tiny2.samw" \
+    -i $F/image.png --embedding "$T_TMP/e.npy" $PT -o "$T_TMP/bad"
+t_no_output "embedding of another model"
+t_rejects "embedding computed in the other arithmetic" "computed in fast arithmetic, this run uses reference" \
+    "$SAMC" predict --reference -m "$T_TMP/tiny.samw" -i $F/image.png --embedding "$T_TMP/e.npy" $PT -o "$T_TMP/bad"
+t_no_output "embedding computed in the other arithmetic"
+# one float of the data changed (header and note intact)
+cp "$T_TMP/e.npy" "$T_TMP/e_bad.npy"
+printf '\x01' | dd of="$T_TMP/e_bad.npy" bs=1 seek=1000 conv=notrunc 2>/dev/null
+t_rejects "damaged embedding" "does not match its checksum" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
+    --embedding "$T_TMP/e_bad.npy" $PT -o "$T_TMP/bad"
+t_no_output "damaged embedding"
+t_rejects "a plain .npy needs --plain-embedding" "records no model or image.*--plain-embedding" "$SAMC" predict \
+    -m "$T_TMP/tiny.samw" -i $F/image.png --embedding $F/embedding.npy $PT -o "$T_TMP/bad"
+t_no_output "a plain .npy needs --plain-embedding"
+t_rejects "--plain-embedding without --embedding" "goes with --embedding" "$SAMC" predict -m "$T_TMP/tiny.samw" \
+    -i $F/image.png --plain-embedding $PT -o "$T_TMP/bad"
+# bytes after the data that are not a samc note: refused, not ignored
+cp $F/embedding.npy "$T_TMP/e_tail.npy"; printf 'garbage' >>"$T_TMP/e_tail.npy"
+t_rejects "unexpected bytes after an embedding's data" "unexpected bytes after the .npy data" "$SAMC" predict \
+    -m "$T_TMP/tiny.samw" -i $F/image.png --embedding "$T_TMP/e_tail.npy" --plain-embedding $PT -o "$T_TMP/bad"
+t_no_output "unexpected bytes after an embedding's data"
 t_run "predict -h" "$SAMC" predict -h
 t_run "preprocess -h" "$SAMC" preprocess -h
 t_summary
