@@ -4,24 +4,27 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/image_input.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
 #include "samc.h"
 
 static const char *k_usage =
-    "usage: samc encode -m MODEL.samw -i IMAGE -o EMBEDDING.npy [--threads N]\n"
+    "usage: samc encode -m MODEL.samw -i IMAGE -o EMBEDDING.npy [--max-pixels N] [--threads N]\n"
     "  Resizes, normalises and pads IMAGE like SamPredictor.set_image, runs the image encoder\n"
     "  and writes its embedding as float32 1 x C x G x G (C = 256, G = 64 for SAM), the input\n"
     "  `samc predict --embedding` takes. A line after the data (which NumPy ignores) records the\n"
     "  model, the image, the arithmetic and a checksum, so that predict refuses the embedding for\n"
-    "  another image or model, or when damaged. The output is written only when every step succeeds.\n";
+    "  another image or model, or when damaged. The output is written only when every step succeeds.\n"
+    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n";
 
 #define CMD "encode"
 
 int cmd_encode(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *out = NULL;
-    const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image),
-                               CLI_STRING_OPT("-o", &out), {0}};
+    int max_pixels = 0;
+    const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &out),
+                               CLI_IMAGE_OPTIONS(&max_pixels), {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
@@ -33,7 +36,7 @@ int cmd_encode(int argc, char **argv) {
     uint8_t *rgb = NULL;
     int h, w;
     rc = 1;
-    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
+    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w)) goto done;
     if (sam_predictor_set_image(p, rgb, h, w)) {
         cli_lib_error(CMD);
         goto done;

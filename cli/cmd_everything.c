@@ -6,7 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/everything_output.h"
-#include "io/image.h"
+#include "cli/image_input.h"
 #include "samc.h"
 #include "util/err.h"
 #include "util/output_dir.h"
@@ -35,6 +35,7 @@ static const char k_usage[] =
     "  --min-mask-region-area N          0 (> 0 fills small holes, removes small islands)\n"
     "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
     "  --verbose                         report the time of each stage\n"
+    "  --max-pixels N                    refuse an image of more than N pixels (from its header)\n"
     "  --threads N                       worker threads (default: all cores)\n";
 
 static const char *const k_outputs[3] = {"masks.npy", "annotations.json", "overlay.png"};
@@ -58,7 +59,7 @@ int cmd_everything(int argc, char **argv) {
     const char *cmd = "everything", *model_path = NULL, *image_path = NULL, *out_dir = NULL;
     sam_amg_params p;
     sam_amg_params_default(&p);
-    int min_area = 0, verbose = 0;
+    int min_area = 0, verbose = 0, max_pixels = 0;
     seg_mode mode = SEG_BINARY_MASK;
     const cli_option opts[] = {
         CLI_STRING_OPT("-m", &model_path),
@@ -77,6 +78,7 @@ int cmd_everything(int argc, char **argv) {
         CLI_INT_OPT("--min-mask-region-area", &min_area, 0, 1L << 30),
         CLI_CUSTOM_OPT("--output-mode", parse_output_mode, &mode),
         CLI_FLAG_OPT("--verbose", &verbose),
+        CLI_IMAGE_OPTIONS(&max_pixels),
         {0},
     };
     int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
@@ -97,8 +99,9 @@ int cmd_everything(int argc, char **argv) {
         cli_lib_error(cmd);
         goto done;
     }
-    if (image_read_rgb8(image_path, &rgb, &h, &w) || !(m = sam_model_load(model_path))) {
-        cli_lib_error(cmd); /* the messages name the file */
+    if (cli_read_image(cmd, image_path, max_pixels, &rgb, &h, &w)) goto done;
+    if (!(m = sam_model_load(model_path))) {
+        cli_lib_error(cmd); /* the message names the file */
         goto done;
     }
     if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || sam_amg_generate(&am, rgb, h, w, &p, &r)) {

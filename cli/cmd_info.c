@@ -19,21 +19,12 @@ static const char k_usage[] =
     "and what 'samc dump' would write for it. For a model (.samw): its configuration, tensor\n"
     "count, size and digest, then all tensor data is checked as by 'samc verify'.\n";
 
-/* The chunks before the image data, from a head of the file grown until they fit: the header
- * facts never need the (possibly huge) image data. */
+/* The chunks before the image data (io/png.h png_read_file_header), then whether it can be
+ * decoded at all: a header too large to decode is reported, but the file is not usable. */
 static int info_png(const char *path) {
     png_header h;
-    unsigned char *buf = NULL;
-    size_t len;
-    int rc;
-    for (size_t cap = (size_t)1 << 16;; cap *= 2) {
-        free(buf);
-        if (read_file_head(path, cap, &buf, &len)) return cli_lib_error("info");
-        rc = png_read_header(buf, len, &h);
-        if (rc == 0 || len < cap || cap >= PNG_MAX_FILE_BYTES) break; /* else the head may have cut the chunks */
-    }
-    free(buf);
-    if (rc) return cli_error("info", "%s: %s", path, samc_errmsg());
+    size_t bytes;
+    if (png_read_file_header(path, &h)) return cli_lib_error("info");
     printf("file: %s\n", path);
     printf("format: png\n");
     printf("width: %d\n", h.width);
@@ -43,6 +34,10 @@ static int info_png(const char *path) {
     printf("interlace: %s\n", h.interlace ? "adam7" : "none");
     if (h.color_type == 3) printf("palette_entries: %d\n", h.palette_size);
     printf("transparency: %s\n", h.has_trns ? "tRNS" : "none");
+    if (png_decoded_bytes(&h, &bytes)) {
+        fflush(stdout);
+        return cli_error("info", "%s: %s", path, samc_errmsg());
+    }
     if (h.channels == 1) printf("decoded: %s (%d, %d)\n", h.out_depth == 16 ? "uint16" : "uint8", h.height, h.width);
     else printf("decoded: %s (%d, %d, %d)\n", h.out_depth == 16 ? "uint16" : "uint8", h.height, h.width, h.channels);
     return 0;

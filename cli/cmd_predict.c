@@ -5,6 +5,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/image_input.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
 #include "io/npy.h"
@@ -15,7 +16,7 @@
 static const char *k_usage =
     "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy [--plain-embedding]]\n"
     "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy]\n"
-    "                    [--multimask] [--threads N] -o DIR\n"
+    "                    [--multimask] [--max-pixels N] [--threads N] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
     "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses the image embedding\n"
     "  `samc encode` wrote instead of running the image encoder; it records the model, the image\n"
@@ -27,7 +28,9 @@ static const char *k_usage =
     "  Writes DIR/masks.npy (bool K x H x W), iou_predictions.npy (float32 K),\n"
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
     "  mask_0.png ... (1-bit): all of them, replacing an earlier set in DIR, or none. DIR must\n"
-    "  be new, empty or hold only such files.\n";
+    "  be new, empty or hold only such files. The full-size outputs grow with IMAGE (5 bytes a\n"
+    "  pixel a mask): above 256 MiB their size is announced before any work; --max-pixels N\n"
+    "  refuses an image of more than N pixels, from its header.\n";
 
 #define CMD "predict"
 
@@ -62,6 +65,16 @@ static int write_outputs(const output_dir *od, const sam_prediction *r) {
     return 0;
 }
 
+/* Says what a large image will write before the work starts: logits.npy (float32) and
+ * masks.npy (bool) are K x H x W each, the PNGs and low-res outputs small beside them. */
+static void announce_outputs(int h, int w, int k) {
+    double logits = 4.0 * k * h * w, masks = 1.0 * k * h * w;
+    if (logits + masks <= 256.0 * (1 << 20)) return;
+    fprintf(stderr, "samc " CMD ": note: the %d x %d image gives %d full-size mask(s): about %.2f GB of output "
+                    "(logits.npy %.2f GB, masks.npy %.2f GB); --max-pixels N refuses such images\n",
+            w, h, k, (logits + masks) / 1e9, logits / 1e9, masks / 1e9);
+}
+
 /* The embedding of IMAGE under m, as `samc encode` wrote it (eval/embedding_file.h); a plain
  * .npy only when the user said so. 0, or 1 after printing the error. */
 static int read_embedding(const char *path, int plain, const sam_model *m, const uint8_t *rgb, int h, int w,
@@ -80,7 +93,7 @@ static int read_embedding(const char *path, int plain, const sam_model *m, const
 
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
-    int plain = 0;
+    int plain = 0, max_pixels = 0;
     cli_prompt cp = {0};
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model),
                                CLI_STRING_OPT("-i", &image),
@@ -88,6 +101,7 @@ int cmd_predict(int argc, char **argv) {
                                CLI_STRING_OPT("--embedding", &emb_path),
                                CLI_FLAG_OPT("--plain-embedding", &plain),
                                CLI_PROMPT_OPTIONS(&cp),
+                               CLI_IMAGE_OPTIONS(&max_pixels),
                                {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
@@ -110,7 +124,9 @@ int cmd_predict(int argc, char **argv) {
         cli_lib_error(CMD);
         goto done;
     }
-    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w)) goto done;
+    if (cli_image_size(CMD, image, max_pixels, &h, &w)) goto done;
+    announce_outputs(h, w, cp.multimask ? 3 : 1);
+    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w)) goto done;
     if (emb_path && read_embedding(emb_path, plain, m, rgb, h, w, &emb)) goto done;
     if (cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
     if (emb_path ? sam_predictor_set_embedding(p, emb, h, w) : sam_predictor_set_image(p, rgb, h, w)) {

@@ -7,26 +7,28 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "io/image.h"
+#include "cli/image_input.h"
 #include "io/npy.h"
 #include "sam/transforms.h"
 #include "util/output_dir.h"
 #include "util/mem.h"
 
 static const char *k_usage =
-    "usage: samc preprocess IMAGE [--img-size S] [--threads N] -o DIR\n"
+    "usage: samc preprocess IMAGE [--img-size S] [--max-pixels N] [--threads N] -o DIR\n"
     "  Resizes IMAGE so its long side is S (default 1024) exactly as Pillow's BILINEAR resize,\n"
     "  then normalises and zero-pads it to S x S like Sam.preprocess. Writes\n"
     "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S): both,\n"
-    "  replacing an earlier pair in DIR, or neither (DIR new, empty or holding only these).\n";
+    "  replacing an earlier pair in DIR, or neither (DIR new, empty or holding only these).\n"
+    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n";
 
 /* the files of a preprocess output set (output_dir_owns) */
 static int preprocess_owns(const char *name) { return !strcmp(name, "resized.npy") || !strcmp(name, "preprocessed.npy"); }
 
 int cmd_preprocess(int argc, char **argv) {
     const char *image = NULL, *dir = NULL;
-    int S = 1024;
-    const cli_option opts[] = {CLI_INT_OPT("--img-size", &S, 16, 8192), CLI_STRING_OPT("-o", &dir), {0}};
+    int S = 1024, max_pixels = 0;
+    const cli_option opts[] = {CLI_INT_OPT("--img-size", &S, 16, 8192), CLI_STRING_OPT("-o", &dir),
+                               CLI_IMAGE_OPTIONS(&max_pixels), {0}};
     int rc = cli_parse("preprocess", k_usage, opts, argc, argv, &image, 1, NULL);
     if (rc >= 0) return rc;
     if (!image) return cli_usage_error("preprocess", "no input image");
@@ -38,10 +40,11 @@ int cmd_preprocess(int argc, char **argv) {
     int h, w, nh, nw;
     output_dir od = {0};
     rc = 1;
-    if (output_dir_open(&od, dir, preprocess_owns) || image_read_rgb8(image, &rgb, &h, &w)) {
+    if (output_dir_open(&od, dir, preprocess_owns)) {
         cli_lib_error("preprocess");
         goto done;
     }
+    if (cli_read_image("preprocess", image, max_pixels, &rgb, &h, &w)) goto done;
     resize_longest_side_shape(h, w, S, &nh, &nw);
     if (nh < 1 || nw < 1) {
         cli_error("preprocess", "%s: %d x %d is too elongated to resize to a long side of %d", image, h, w, S);

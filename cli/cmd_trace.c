@@ -6,6 +6,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/image_input.h"
 #include "cli/prompt_options.h"
 #include "samc.h"
 
@@ -17,15 +18,17 @@ static const char *k_usage =
     "  the official PyTorch module whose output it is (image_encoder.blocks.3,\n"
     "  mask_decoder.transformer.layers.0.queries, ...), with the batch dimension of 1, plus\n"
     "  DIR/manifest.tsv (index, name, file, shape), written last. Compare traces with\n"
-    "  'samc diff'. --reference traces the portable reference mode.\n";
+    "  'samc diff'. --reference traces the portable reference mode.\n"
+    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n";
 
 #define CMD "trace"
 
 int cmd_trace(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *dir = NULL;
+    int max_pixels = 0;
     cli_prompt cp = {0};
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &dir),
-                               CLI_PROMPT_OPTIONS(&cp), {0}};
+                               CLI_PROMPT_OPTIONS(&cp), CLI_IMAGE_OPTIONS(&max_pixels), {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
@@ -40,7 +43,7 @@ int cmd_trace(int argc, char **argv) {
     sam_prompt pr;
     int h, w, tracing = 0;
     rc = 1;
-    if (cli_open_model_image(CMD, model, image, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
+    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
     if (audit_trace_start(dir)) {
         cli_lib_error(CMD);
         goto done;

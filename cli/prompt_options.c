@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 
-#include "io/image.h"
 
 int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *dst) {
     cli_prompt *p = dst;
@@ -71,13 +70,3 @@ int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, i
 }
 
 void cli_prompt_free(cli_prompt *p) { npy_free(&p->mask); }
-
-int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, sam_model **m,
-                         sam_predictor **p, uint8_t **rgb, int *h, int *w) {
-    *m = NULL;
-    *p = NULL;
-    *rgb = NULL;
-    if (!(*m = sam_model_load(model_path)) || !(*p = sam_predictor_new(*m)) || image_read_rgb8(image_path, rgb, h, w))
-        return cli_lib_error(cmd);
-    return 0;
-}

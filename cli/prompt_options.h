@@ -43,8 +43,4 @@ void cli_prompt_free(cli_prompt *p);
 int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, const int64_t *dims, int nd,
                         npy_array *a);
 
-/* Loads the model, a predictor and the image (as RGB); returns 0, or 1 after printing the error. */
-int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, sam_model **m,
-                         sam_predictor **p, uint8_t **rgb, int *h, int *w);
-
 #endif

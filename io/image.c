@@ -14,6 +14,16 @@ static uint8_t sample8(const png_image *img, size_t i) {
     return (uint8_t)((v * 255u + 32767u) / 65535u);
 }
 
+int image_read_size(const char *path, int *h, int *w) {
+    png_header hd;
+    size_t bytes;
+    if (png_read_file_header(path, &hd)) return -1;
+    if (png_decoded_bytes(&hd, &bytes)) return samc_err_context("%s", path);
+    *h = hd.height;
+    *w = hd.width;
+    return 0;
+}
+
 int image_read_rgb8(const char *path, uint8_t **rgb, int *h, int *w) {
     *rgb = NULL;
     png_image img;

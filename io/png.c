@@ -427,6 +427,30 @@ static int unfilter_and_expand(const png_meta *m, unsigned char *raw, void *out)
     return 0;
 }
 
+int png_decoded_bytes(const png_header *h, size_t *bytes) {
+    int64_t dims[4] = {h->height, h->width, h->channels, h->out_depth / 8};
+    if (size_prod(dims, 4, bytes) || *bytes > PNG_MAX_DECODED_BYTES)
+        return samc_err("image %dx%d with %d channel(s) of %d bits is too large to decode (limit %zu bytes)",
+                        h->width, h->height, h->channels, h->out_depth, PNG_MAX_DECODED_BYTES);
+    return 0;
+}
+
+int png_read_file_header(const char *path, png_header *h) {
+    unsigned char *buf = NULL;
+    size_t len;
+    int rc;
+    /* a head of the file grown until the chunks before the image data fit: the header facts
+     * never need the (possibly huge) image data */
+    for (size_t cap = (size_t)1 << 16;; cap *= 2) {
+        free(buf);
+        if (read_file_head(path, cap, &buf, &len)) return -1;
+        rc = png_read_header(buf, len, h);
+        if (rc == 0 || len < cap || cap >= PNG_MAX_FILE_BYTES) break; /* else the head may have cut the chunks */
+    }
+    free(buf);
+    return rc ? samc_err_context("%s", path) : 0;
+}
+
 int png_decode(const unsigned char *buf, size_t len, png_image *img) {
     memset(img, 0, sizeof *img);
     png_meta *m = xmalloc_array(1, sizeof *m);
@@ -438,12 +462,7 @@ int png_decode(const unsigned char *buf, size_t len, png_image *img) {
     void *out = NULL;
     if (parse_until_idat(buf, len, &pos, m)) goto done;
     const png_header *h = &m->h;
-    int64_t dims[4] = {h->height, h->width, h->channels, h->out_depth / 8};
-    if (size_prod(dims, 4, &out_bytes) || out_bytes > PNG_MAX_DECODED_BYTES) {
-        samc_err("image %dx%d with %d channel(s) of %d bits is too large to decode (limit %zu bytes)", h->width,
-                 h->height, h->channels, h->out_depth, PNG_MAX_DECODED_BYTES);
-        goto done;
-    }
+    if (png_decoded_bytes(h, &out_bytes)) goto done;
     f.raw_len = filtered_size(h);
     if (f.raw_len / DEFLATE_MAX_RATIO > len) {
         samc_err("IHDR size %dx%d needs %zu bytes of image data, more than a %zu-byte file can hold", h->width,

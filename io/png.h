@@ -36,6 +36,11 @@ typedef struct {
 int png_is_png(const unsigned char *buf, size_t len);
 /* Parses the chunks before the image data (checking their CRCs) into h. */
 int png_read_header(const unsigned char *buf, size_t len, png_header *h);
+/* The same from a file, reading only as much of it as the chunks before the image data need. */
+int png_read_file_header(const char *path, png_header *h);
+/* The bytes png_decode would allocate for the samples; -1 with a message when that exceeds
+ * PNG_MAX_DECODED_BYTES (the image cannot be decoded). */
+int png_decoded_bytes(const png_header *h, size_t *bytes);
 const char *png_color_type_name(int color_type);
 
 int png_decode(const unsigned char *buf, size_t len, png_image *img);

@@ -144,6 +144,43 @@ cp $F/embedding.npy "$T_TMP/e_tail.npy"; printf 'garbage' >>"$T_TMP/e_tail.npy"
 t_rejects "unexpected bytes after an embedding's data" "unexpected bytes after the .npy data" "$SAMC" predict \
     -m "$T_TMP/tiny.samw" -i $F/image.png --embedding "$T_TMP/e_tail.npy" --plain-embedding $PT -o "$T_TMP/bad"
 t_no_output "unexpected bytes after an embedding's data"
+
+# --- limits (issue 16, item 10): a small PNG may declare a huge image ---------------------------
+# big_png FILE W H DEPTH COLOR_TYPE: a valid header (CRCs right) with a tiny IDAT
+big_png() {
+    python3 -c "import sys, struct, zlib
+def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+w, h, depth, ctype = (int(v) for v in sys.argv[2:6])
+png = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, 0))
+open(sys.argv[1], 'wb').write(png + chunk(b'IDAT', zlib.compress(bytes(1000))) + chunk(b'IEND', b''))" "$@"
+}
+big_png "$T_TMP/big.png" 20000 20000 8 0
+# 20000 x 20000, one mask: 1.6 GB of float32 logits + 0.4 GB of bool masks, said before the work
+t_rejects "a 20000 x 20000 header: outputs announced before any work" \
+    "note: the 20000 x 20000 image gives 1 full-size mask\(s\): about 2.00 GB of output \(logits.npy 1.60 GB, masks.npy 0.40 GB\)" \
+    "$SAMC" predict -m "$T_TMP/tiny.samw" -i "$T_TMP/big.png" --point 1,1,1 -o "$T_TMP/bad"
+t_no_output "a 20000 x 20000 header"
+for cmd in "predict -m $T_TMP/tiny.samw --point 1,1,1" "encode -m $T_TMP/tiny.samw" "everything -m $T_TMP/tiny.samw" \
+    "trace -m $T_TMP/tiny.samw --point 1,1,1"; do
+    # shellcheck disable=SC2086
+    t_rejects "--max-pixels refuses from the header (${cmd%% *})" "20000 x 20000 = 400000000 pixels, more than --max-pixels 1000000" \
+        "$SAMC" $cmd -i "$T_TMP/big.png" --max-pixels 1000000 -o "$T_TMP/bad"
+    t_no_output "--max-pixels (${cmd%% *})"
+done
+t_rejects "--max-pixels refuses from the header (preprocess)" "more than --max-pixels 1000000" \
+    "$SAMC" preprocess "$T_TMP/big.png" --max-pixels 1000000 -o "$T_TMP/bad"
+t_no_output "--max-pixels (preprocess)"
+t_run "--max-pixels at the image's size is no bound" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png \
+    --max-pixels 60000 --point 10,10,1 -o "$T_TMP/mp"
+t_rejects "--max-pixels one below the image's size" "300 x 200 = 60000 pixels, more than --max-pixels 59999" \
+    "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --max-pixels 59999 --point 10,10,1 -o "$T_TMP/bad"
+t_rejects "--max-pixels 0" "max-pixels" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png --max-pixels 0 \
+    --point 10,10,1 -o "$T_TMP/bad"
+# info: the facts of a header too large to decode, then an error (not exit 0)
+big_png "$T_TMP/huge.png" 40000 40000 16 2
+t_rejects "info of a PNG too large to decode: exit 1" "too large to decode" "$SAMC" info "$T_TMP/huge.png"
+if grep -q "^width: 40000" "$T_TMP/out" && ! grep -q "^decoded:" "$T_TMP/out"; then t_ok "info: the facts first, no 'decoded' line"
+else t_fail "info: the facts first, no 'decoded' line" "$(cat "$T_TMP/out")"; fi
 t_run "predict -h" "$SAMC" predict -h
 t_run "preprocess -h" "$SAMC" preprocess -h
 t_summary
