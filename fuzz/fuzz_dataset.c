@@ -7,15 +7,14 @@
  * the binary-file check and relative roots). Only the text is parsed: no data set is read.
  * Everything a parsed config offers (remaps, class membership, shards) is queried.
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. fuzz/fuzz_dataset.c \
- *         eval/dataset.c eval/sha256.c util/err.c util/file.c util/mem.c -o fuzz_dataset */
+ *         eval/dataset.c util/sha256.c util/err.c util/file.c util/mem.c -o fuzz_dataset */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "eval/dataset.h"
+#include "fuzz/fuzz_input.h"
 
 static void use(const dataset_config *c) {
     /* finish() promises these for any config that parsed */
@@ -31,14 +30,6 @@ static void use(const dataset_config *c) {
     for (int i = 0; i < c->n_remaps; i++) sum += dataset_remap(c, c->remap_from[i]);
     int s = shard_of(c->name, 7);
     if (s < 0 || s >= 7) abort();
-}
-
-static int input_path(const uint8_t *data, size_t size, char *path, size_t n) {
-    static int fd = -1;
-    if (fd < 0 && (fd = memfd_create("fuzz_dataset", 0)) < 0) return -1;
-    if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size)) return -1;
-    snprintf(path, n, "/proc/self/fd/%d", fd);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -58,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     free(text);
     char path[64];
-    if (input_path(data, size, path, sizeof path) == 0 && dataset_config_load(path, NULL, &c) == 0) {
+    if (fuzz_input_path(data, size, path, sizeof path) == 0 && dataset_config_load(path, NULL, &c) == 0) {
         use(&c);
         dataset_config_free(&c);
     }

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz/fuzz_input.h"
 #include "io/npy.h"
 
 static void touch(const npy_array *a) {
@@ -25,15 +25,6 @@ static void touch(const npy_array *a) {
     if (n != a->count) abort(); /* count is the product of the shape */
     volatile unsigned sum = 0;
     for (size_t i = 0; i < a->count * item; i++) sum += ((const uint8_t *)a->data)[i];
-}
-
-/* One memfd for the whole run, rewritten per input; its /proc path is what the readers get. */
-static int input_path(const uint8_t *data, size_t size, char *path, size_t n) {
-    static int fd = -1;
-    if (fd < 0 && (fd = memfd_create("fuzz_npy", 0)) < 0) return -1;
-    if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size)) return -1;
-    snprintf(path, n, "/proc/self/fd/%d", fd);
-    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -49,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         npy_free(&a);
     }
     char path[64];
-    if (input_path(data, size, path, sizeof path)) return 0;
+    if (fuzz_input_path(data, size, path, sizeof path)) return 0;
     if (npy_read(path, &a) == 0) {
         touch(&a);
         npy_free(&a);

@@ -13,22 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz/fuzz_input.h"
 #include "samc.h"
 #include "weights/sam_config.h"
 #include "weights/samw.h"
 #include "weights/samw_layout.h"
-
-/* One memfd for the whole run, rewritten per input; its /proc path is what the readers get. */
-static int input_path(const uint8_t *data, size_t size, char *path, size_t n) {
-    static int fd = -1;
-    if (fd < 0 && (fd = memfd_create("fuzz_samw", 0)) < 0) return -1;
-    if (ftruncate(fd, 0) || (size && pwrite(fd, data, size, 0) != (ssize_t)size)) return -1;
-    snprintf(path, n, "/proc/self/fd/%d", fd);
-    return 0;
-}
 
 static void read_weights(const samw *w) {
     sam_key *keys = NULL;
@@ -51,7 +42,7 @@ static void read_weights(const samw *w) {
 
 static void open_file(const uint8_t *data, size_t size) {
     char path[64];
-    if (input_path(data, size, path, sizeof path)) return;
+    if (fuzz_input_path(data, size, path, sizeof path)) return;
     samw *w = samw_open(path);
     if (!w) return; /* the model loader opens with samw_open too: nothing more to reach */
     read_weights(w);
