@@ -22,9 +22,9 @@ static const char *k_usage =
 
 int cmd_encode(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *out = NULL;
-    int max_pixels = 0;
+    cli_image_options io = CLI_IMAGE_DEFAULTS;
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &out),
-                               CLI_IMAGE_OPTIONS(&max_pixels), {0}};
+                               CLI_IMAGE_OPTIONS(&io), {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
@@ -33,16 +33,15 @@ int cmd_encode(int argc, char **argv) {
 
     sam_model *m = NULL;
     sam_predictor *p = NULL;
-    uint8_t *rgb = NULL;
-    int h, w;
+    cli_image im = {0};
     rc = 1;
-    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w)) goto done;
-    if (sam_predictor_set_image(p, rgb, h, w)) {
+    if (cli_image_read(CMD, image, &io, &im) || cli_open_model(CMD, model, &m, &p)) goto done;
+    if (sam_predictor_set_image(p, im.rgb, im.h, im.w)) {
         cli_lib_error(CMD);
         goto done;
     }
     embedding_origin origin;
-    embedding_origin_of(&origin, m, rgb, h, w);
+    embedding_origin_of(&origin, m, im.rgb, im.h, im.w);
     if (embedding_file_write(out, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_predictor_embedding(p),
                              &origin)) {
         cli_lib_error(CMD);
@@ -50,7 +49,7 @@ int cmd_encode(int argc, char **argv) {
     }
     rc = 0;
 done:
-    free(rgb);
+    cli_image_free(&im);
     sam_predictor_free(p);
     sam_model_free(m);
     return rc;

@@ -36,6 +36,7 @@ static const char k_usage[] =
     "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
     "  --verbose                         report the time of each stage\n"
     "  --max-pixels N                    refuse an image of more than N pixels (from its header)\n"
+    "  --slice K, --plane P, --intensity SPEC  the slice of a NIfTI volume (samc predict -h)\n"
     "  --threads N                       worker threads (default: all cores)\n";
 
 static const char *const k_outputs[3] = {"masks.npy", "annotations.json", "overlay.png"};
@@ -59,7 +60,8 @@ int cmd_everything(int argc, char **argv) {
     const char *cmd = "everything", *model_path = NULL, *image_path = NULL, *out_dir = NULL;
     sam_amg_params p;
     sam_amg_params_default(&p);
-    int min_area = 0, verbose = 0, max_pixels = 0;
+    int min_area = 0, verbose = 0;
+    cli_image_options io = CLI_IMAGE_DEFAULTS;
     seg_mode mode = SEG_BINARY_MASK;
     const cli_option opts[] = {
         CLI_STRING_OPT("-m", &model_path),
@@ -78,7 +80,7 @@ int cmd_everything(int argc, char **argv) {
         CLI_INT_OPT("--min-mask-region-area", &min_area, 0, 1L << 30),
         CLI_CUSTOM_OPT("--output-mode", parse_output_mode, &mode),
         CLI_FLAG_OPT("--verbose", &verbose),
-        CLI_IMAGE_OPTIONS(&max_pixels),
+        CLI_IMAGE_OPTIONS(&io),
         {0},
     };
     int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
@@ -87,8 +89,7 @@ int cmd_everything(int argc, char **argv) {
     p.min_mask_region_area = min_area;
     if (sam_amg_params_check(&p)) return cli_usage_error(cmd, "%s", samc_errmsg());
 
-    uint8_t *rgb = NULL;
-    int h = 0, w = 0;
+    cli_image im = {0};
     rc = 1;
     sam_model *m = NULL;
     sam_predictor *pred = NULL;
@@ -99,12 +100,12 @@ int cmd_everything(int argc, char **argv) {
         cli_lib_error(cmd);
         goto done;
     }
-    if (cli_read_image(cmd, image_path, max_pixels, &rgb, &h, &w)) goto done;
+    if (cli_image_read(cmd, image_path, &io, &im)) goto done;
     if (!(m = sam_model_load(model_path))) {
         cli_lib_error(cmd); /* the message names the file */
         goto done;
     }
-    if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || sam_amg_generate(&am, rgb, h, w, &p, &r)) {
+    if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || sam_amg_generate(&am, im.rgb, im.h, im.w, &p, &r)) {
         cli_lib_error(cmd);
         goto done;
     }
@@ -114,7 +115,7 @@ int cmd_everything(int argc, char **argv) {
         int err = output_dir_file(&od, k_outputs[f], path, sizeof path) ||
                   (f == 0   ? write_masks_npy(path, &r)
                    : f == 1 ? write_annotations_json(path, &r, mode)
-                            : write_overlay_png(path, rgb, &r));
+                            : write_overlay_png(path, im.rgb, &r));
         if (err) {
             cli_lib_error(cmd);
             goto done;
@@ -134,6 +135,6 @@ done:
     if (am.ctx) sam_amg_model_free(&am);
     sam_predictor_free(pred);
     sam_model_free(m);
-    free(rgb);
+    cli_image_free(&im);
     return rc;
 }

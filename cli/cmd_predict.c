@@ -30,7 +30,14 @@ static const char *k_usage =
     "  mask_0.png ... (1-bit): all of them, replacing an earlier set in DIR, or none. DIR must\n"
     "  be new, empty or hold only such files. The full-size outputs grow with IMAGE (5 bytes a\n"
     "  pixel a mask): above 256 MiB their size is announced before any work; --max-pixels N\n"
-    "  refuses an image of more than N pixels, from its header.\n";
+    "  refuses an image of more than N pixels, from its header.\n"
+    "  IMAGE may be a NIfTI volume (.nii, .nii.gz, .hdr/.img): --slice K picks the slice,\n"
+    "  --plane axial|coronal|sagittal its plane (default axial), --intensity paper|minmax|\n"
+    "  window:L,W|PRESET maps its values to grey (default paper, as the study); the slice is shown\n"
+    "  radiologically (axial: rows anterior to posterior, columns patient right to left) and the\n"
+    "  prompt coordinates are in its pixels. Then each mask is also written as mask_K.nii.gz, a\n"
+    "  uint8 volume with the scan's geometry (qform/sform): 1 where the mask is, in the chosen\n"
+    "  slice, 0 elsewhere, to overlay in ITK-SNAP or 3D Slicer.\n";
 
 #define CMD "predict"
 
@@ -39,11 +46,12 @@ static int predict_owns(const char *name) {
     static const char *const npys[] = {"masks.npy", "iou_predictions.npy", "low_res_logits.npy", "logits.npy"};
     for (size_t i = 0; i < sizeof npys / sizeof npys[0]; i++)
         if (!strcmp(name, npys[i])) return 1;
-    int k, end = 0;
-    return sscanf(name, "mask_%d.png%n", &k, &end) == 1 && end > 0 && name[end] == 0 && k >= 0;
+    int k, end = 0, end_nii = 0;
+    if (sscanf(name, "mask_%d.png%n", &k, &end) == 1 && end > 0 && name[end] == 0 && k >= 0) return 1;
+    return sscanf(name, "mask_%d.nii.gz%n", &k, &end_nii) == 1 && end_nii > 0 && name[end_nii] == 0 && k >= 0;
 }
 
-static int write_outputs(const output_dir *od, const sam_prediction *r) {
+static int write_outputs(const output_dir *od, const sam_prediction *r, const cli_image *im) {
     char path[4096], name[32];
     int64_t k = r->k, h = r->h, w = r->w, L = r->low_res;
     int64_t s_masks[3] = {k, h, w}, s_iou[1] = {k}, s_low[3] = {k, L, L};
@@ -61,13 +69,19 @@ static int write_outputs(const output_dir *od, const sam_prediction *r) {
         if (output_dir_file(od, name, path, sizeof path) ||
             png_write_mask1(path, r->masks + (size_t)i * r->h * r->w, r->w, r->h))
             return -1;
+        /* a slice of a volume: the mask also in the scan's geometry, for ITK-SNAP or 3D Slicer */
+        snprintf(name, sizeof name, "mask_%d.nii.gz", i);
+        if (im->is_volume && (output_dir_file(od, name, path, sizeof path) ||
+                              cli_image_write_label_volume(im, r->masks + (size_t)i * r->h * r->w, path)))
+            return -1;
     }
     return 0;
 }
 
 /* Says what a large image will write before the work starts: logits.npy (float32) and
  * masks.npy (bool) are K x H x W each, the PNGs and low-res outputs small beside them. */
-static void announce_outputs(int h, int w, int k) {
+static void announce_outputs(int h, int w, void *n_masks) {
+    int k = *(const int *)n_masks;
     double logits = 4.0 * k * h * w, masks = 1.0 * k * h * w;
     if (logits + masks <= 256.0 * (1 << 20)) return;
     fprintf(stderr, "samc " CMD ": note: the %d x %d image gives %d full-size mask(s): about %.2f GB of output "
@@ -93,7 +107,8 @@ static int read_embedding(const char *path, int plain, const sam_model *m, const
 
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
-    int plain = 0, max_pixels = 0;
+    int plain = 0;
+    cli_image_options io = CLI_IMAGE_DEFAULTS;
     cli_prompt cp = {0};
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model),
                                CLI_STRING_OPT("-i", &image),
@@ -101,7 +116,7 @@ int cmd_predict(int argc, char **argv) {
                                CLI_STRING_OPT("--embedding", &emb_path),
                                CLI_FLAG_OPT("--plain-embedding", &plain),
                                CLI_PROMPT_OPTIONS(&cp),
-                               CLI_IMAGE_OPTIONS(&max_pixels),
+                               CLI_IMAGE_OPTIONS(&io),
                                {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
@@ -113,27 +128,27 @@ int cmd_predict(int argc, char **argv) {
 
     sam_model *m = NULL;
     sam_predictor *p = NULL;
-    uint8_t *rgb = NULL;
+    cli_image im = {0};
     float *emb = NULL;
     sam_prediction r = {0};
     sam_prompt pr;
     output_dir od = {0};
-    int h, w;
+    int n_masks = cp.multimask ? 3 : 1;
+    io.on_size = announce_outputs;
+    io.ctx = &n_masks;
     rc = 1;
     if (output_dir_open(&od, dir, predict_owns)) { /* refused before any work */
         cli_lib_error(CMD);
         goto done;
     }
-    if (cli_image_size(CMD, image, max_pixels, &h, &w)) goto done;
-    announce_outputs(h, w, cp.multimask ? 3 : 1);
-    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w)) goto done;
-    if (emb_path && read_embedding(emb_path, plain, m, rgb, h, w, &emb)) goto done;
-    if (cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
-    if (emb_path ? sam_predictor_set_embedding(p, emb, h, w) : sam_predictor_set_image(p, rgb, h, w)) {
+    if (cli_image_read(CMD, image, &io, &im) || cli_open_model(CMD, model, &m, &p)) goto done;
+    if (emb_path && read_embedding(emb_path, plain, m, im.rgb, im.h, im.w, &emb)) goto done;
+    if (cli_prompt_load(CMD, &cp, m, im.h, im.w, &pr)) goto done;
+    if (emb_path ? sam_predictor_set_embedding(p, emb, im.h, im.w) : sam_predictor_set_image(p, im.rgb, im.h, im.w)) {
         cli_lib_error(CMD);
         goto done;
     }
-    if (sam_predict(p, &pr, &r) || write_outputs(&od, &r) || output_dir_commit(&od)) {
+    if (sam_predict(p, &pr, &r) || write_outputs(&od, &r, &im) || output_dir_commit(&od)) {
         cli_lib_error(CMD);
         goto done;
     }
@@ -143,7 +158,7 @@ done:
     sam_prediction_free(&r);
     free(emb);
     cli_prompt_free(&cp);
-    free(rgb);
+    cli_image_free(&im);
     sam_predictor_free(p);
     sam_model_free(m);
     return rc;

@@ -19,40 +19,43 @@ static const char *k_usage =
     "  then normalises and zero-pads it to S x S like Sam.preprocess. Writes\n"
     "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S): both,\n"
     "  replacing an earlier pair in DIR, or neither (DIR new, empty or holding only these).\n"
-    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n";
+    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n"
+    "  IMAGE may be a NIfTI volume: --slice K [--plane P] [--intensity SPEC] (samc predict -h).\n";
 
 /* the files of a preprocess output set (output_dir_owns) */
 static int preprocess_owns(const char *name) { return !strcmp(name, "resized.npy") || !strcmp(name, "preprocessed.npy"); }
 
 int cmd_preprocess(int argc, char **argv) {
     const char *image = NULL, *dir = NULL;
-    int S = 1024, max_pixels = 0;
+    int S = 1024;
+    cli_image_options io = CLI_IMAGE_DEFAULTS;
     const cli_option opts[] = {CLI_INT_OPT("--img-size", &S, 16, 8192), CLI_STRING_OPT("-o", &dir),
-                               CLI_IMAGE_OPTIONS(&max_pixels), {0}};
+                               CLI_IMAGE_OPTIONS(&io), {0}};
     int rc = cli_parse("preprocess", k_usage, opts, argc, argv, &image, 1, NULL);
     if (rc >= 0) return rc;
     if (!image) return cli_usage_error("preprocess", "no input image");
     if (!dir) return cli_usage_error("preprocess", "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error("preprocess", "output folder name too long");
 
-    uint8_t *rgb = NULL, *resized = NULL;
+    cli_image im = {0};
+    uint8_t *resized = NULL;
     float *x = NULL;
-    int h, w, nh, nw;
+    int nh, nw;
     output_dir od = {0};
     rc = 1;
     if (output_dir_open(&od, dir, preprocess_owns)) {
         cli_lib_error("preprocess");
         goto done;
     }
-    if (cli_read_image("preprocess", image, max_pixels, &rgb, &h, &w)) goto done;
-    resize_longest_side_shape(h, w, S, &nh, &nw);
+    if (cli_image_read("preprocess", image, &io, &im)) goto done;
+    resize_longest_side_shape(im.h, im.w, S, &nh, &nw);
     if (nh < 1 || nw < 1) {
-        cli_error("preprocess", "%s: %d x %d is too elongated to resize to a long side of %d", image, h, w, S);
+        cli_error("preprocess", "%s: %d x %d is too elongated to resize to a long side of %d", image, im.h, im.w, S);
         goto done;
     }
     resized = xmalloc_array((size_t)nh * nw, 3);
     x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
-    if (!resized || !x || pillow_resize_bilinear_rgb8(rgb, h, w, resized, nh, nw)) {
+    if (!resized || !x || pillow_resize_bilinear_rgb8(im.rgb, im.h, im.w, resized, nh, nw)) {
         cli_lib_error("preprocess");
         goto done;
     }
@@ -68,7 +71,7 @@ int cmd_preprocess(int argc, char **argv) {
     rc = 0;
 done:
     output_dir_abort(&od);
-    free(rgb);
+    cli_image_free(&im);
     free(resized);
     free(x);
     return rc;

@@ -25,10 +25,10 @@ static const char *k_usage =
 
 int cmd_trace(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *dir = NULL;
-    int max_pixels = 0;
+    cli_image_options io = CLI_IMAGE_DEFAULTS;
     cli_prompt cp = {0};
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &dir),
-                               CLI_PROMPT_OPTIONS(&cp), CLI_IMAGE_OPTIONS(&max_pixels), {0}};
+                               CLI_PROMPT_OPTIONS(&cp), CLI_IMAGE_OPTIONS(&io), {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
     if (!model) return cli_usage_error(CMD, "no model (-m MODEL.samw)");
@@ -38,18 +38,20 @@ int cmd_trace(int argc, char **argv) {
 
     sam_model *m = NULL;
     sam_predictor *p = NULL;
-    uint8_t *rgb = NULL;
+    cli_image im = {0};
     sam_prediction r = {0};
     sam_prompt pr;
-    int h, w, tracing = 0;
+    int tracing = 0;
     rc = 1;
-    if (cli_open_model_image(CMD, model, image, max_pixels, &m, &p, &rgb, &h, &w) || cli_prompt_load(CMD, &cp, m, h, w, &pr)) goto done;
+    if (cli_image_read(CMD, image, &io, &im) || cli_open_model(CMD, model, &m, &p) ||
+        cli_prompt_load(CMD, &cp, m, im.h, im.w, &pr))
+        goto done;
     if (audit_trace_start(dir)) {
         cli_lib_error(CMD);
         goto done;
     }
     tracing = 1;
-    if (sam_predictor_set_image(p, rgb, h, w) || sam_predict(p, &pr, &r)) {
+    if (sam_predictor_set_image(p, im.rgb, im.h, im.w) || sam_predict(p, &pr, &r)) {
         cli_lib_error(CMD);
         goto done;
     }
@@ -63,7 +65,7 @@ done:
     if (tracing) audit_trace_abort();
     sam_prediction_free(&r);
     cli_prompt_free(&cp);
-    free(rgb);
+    cli_image_free(&im);
     sam_predictor_free(p);
     sam_model_free(m);
     return rc;

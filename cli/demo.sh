@@ -23,9 +23,12 @@ else
     echo "$MODEL is up to date"
 fi
 
-step "2. segment $FIX/image.png from a box and from a point"
+step "2. segment $FIX/image.png from a box and from a point, and axial slice 12 of a CT volume"
 "$SAMC" predict -m "$MODEL" -i "$FIX/image.png" --box 84,82,253,202 --multimask -o "$OUT/predict_box" --threads "$THREADS"
 "$SAMC" predict -m "$MODEL" -i "$FIX/image.png" --point 223,100,1 --multimask -o "$OUT/predict_point" --threads "$THREADS"
+# a slice of a CT volume: the mask also comes back as a NIfTI volume in the scan's geometry
+"$SAMC" predict -m "$MODEL" -i "$FIX/data/volume/ct_phantom.nii.gz" --slice 12 --box 66,45,132,101 \
+    -o "$OUT/predict_ct" --threads "$THREADS"
 
 step "3. the study's experiments on 12 binary phantoms (authors' layout: images/ + masks/)"
 # everything mode with the thresholds this small model's scores reach (fixture README)
@@ -47,7 +50,8 @@ step "5. a CT volume cut into axial slices (eval/demo/ct_phantom.conf)"
 
 step "done"
 cat <<MSG
-masks of step 2:   $OUT/predict_box/, $OUT/predict_point/
+masks of step 2:   $OUT/predict_box/, $OUT/predict_point/, $OUT/predict_ct/ (mask_0.nii.gz: overlay it
+                   on $FIX/data/volume/ct_phantom.nii.gz in ITK-SNAP or 3D Slicer)
 per-image results: $OUT/{binary,multiclass,volume}/per_image.csv
 tables:            $OUT/*/tables/ (fig2_modes_vs_paper.csv: ours beside the published numbers)
 figures:           $OUT/*/figures/ (modes.png, iterative.png, placement_points.png, ...)

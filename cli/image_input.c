@@ -1,29 +1,101 @@
 #include "cli/image_input.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cli/file_kind.h"
 #include "io/image.h"
+#include "io/intensity.h"
+#include "util/err.h"
+#include "util/mem.h"
 
-int cli_image_size(const char *cmd, const char *path, int max_pixels, int *h, int *w) {
-    if (image_read_size(path, h, w)) return cli_lib_error(cmd);
-    if (max_pixels > 0 && (int64_t)*h * *w > max_pixels)
-        return cli_error(cmd, "%s: %d x %d = %lld pixels, more than --max-pixels %d", path, *w, *h,
-                         (long long)*h * *w, max_pixels);
+static int check_pixels(const char *cmd, const char *path, const cli_image_options *o, int h, int w) {
+    if (o->max_pixels > 0 && (int64_t)h * w > o->max_pixels)
+        return cli_error(cmd, "%s: %d x %d = %lld pixels, more than --max-pixels %d", path, w, h, (long long)h * w,
+                         o->max_pixels);
+    if (o->on_size) o->on_size(h, w, o->ctx);
     return 0;
 }
 
-int cli_read_image(const char *cmd, const char *path, int max_pixels, uint8_t **rgb, int *h, int *w) {
-    *rgb = NULL;
-    if (max_pixels > 0 && cli_image_size(cmd, path, max_pixels, h, w)) return 1;
-    return image_read_rgb8(path, rgb, h, w) ? cli_lib_error(cmd) : 0;
+static int read_png(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+    if (o->slice >= 0 || o->plane || o->intensity)
+        return cli_error(cmd, "%s: --slice, --plane and --intensity are for volumes (NIfTI); this is a PNG", path);
+    if (image_read_size(path, &img->h, &img->w)) return cli_lib_error(cmd);
+    if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
+    return image_read_rgb8(path, &img->rgb, &img->h, &img->w) ? cli_lib_error(cmd) : 0;
 }
 
-int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, int max_pixels,
-                         sam_model **m, sam_predictor **p, uint8_t **rgb, int *h, int *w) {
-    *m = NULL;
+/* What the rows and columns of a displayed slice run along (io/nifti.h). */
+static const char *display_axes(nifti_plane p) {
+    return p == NIFTI_AXIAL     ? "rows anterior to posterior, columns patient right to left"
+           : p == NIFTI_CORONAL ? "rows superior to inferior, columns patient right to left"
+                                : "rows superior to inferior, columns anterior to posterior";
+}
+
+static int read_slice(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+    intensity_map im;
+    if (nifti_plane_parse(o->plane ? o->plane : "axial", &img->plane) ||
+        intensity_parse(o->intensity ? o->intensity : "paper", &im))
+        return cli_usage_error(cmd, "%s", samc_errmsg());
+    if (nifti_read(path, &img->vol)) return cli_lib_error(cmd);
+    img->is_volume = 1;
+    if (nifti_slice_shape(&img->vol, img->plane, &img->n_slices, &img->h, &img->w))
+        return cli_error(cmd, "%s: %s", path, samc_errmsg());
+    if (o->slice < 0)
+        return cli_error(cmd, "%s is a volume: give --slice K (0 .. %lld, %s plane)", path,
+                         (long long)img->n_slices - 1, nifti_plane_name(img->plane));
+    if (o->slice >= img->n_slices)
+        return cli_error(cmd, "%s: --slice %d, but the %s plane has %lld slices (0 .. %lld)", path, o->slice,
+                         nifti_plane_name(img->plane), (long long)img->n_slices, (long long)img->n_slices - 1);
+    img->slice = o->slice;
+    if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
+    size_t n = (size_t)img->h * (size_t)img->w;
+    float *f = xmalloc_array(n, sizeof *f);
+    uint8_t *grey = xmalloc_array(n, 1);
+    img->rgb = xmalloc_array(n, 3);
+    int h, w, rc = f && grey && img->rgb ? 0 : -1;
+    if (rc == 0) rc = nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
+    if (rc == 0) rc = intensity_to_u8(f, n, &im, grey);
+    for (size_t i = 0; rc == 0 && i < n; i++) img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = grey[i];
+    free(f);
+    free(grey);
+    if (rc) return cli_error(cmd, "%s: %s", path, samc_errmsg());
+    fprintf(stderr, "samc %s: %s slice %lld of %lld of %s, shown as %d x %d pixels (%s); prompt coordinates are "
+                    "in these pixels\n", cmd, nifti_plane_name(img->plane), (long long)img->slice,
+            (long long)img->n_slices, path, img->w, img->h, display_axes(img->plane));
+    return 0;
+}
+
+int cli_image_read(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+    memset(img, 0, sizeof *img);
+    file_kind kind;
+    if (sniff_file(cmd, path, &kind)) return 1;
+    return kind == FILE_PNG ? read_png(cmd, path, o, img) : read_slice(cmd, path, o, img);
+}
+
+void cli_image_free(cli_image *img) {
+    free(img->rgb);
+    img->rgb = NULL;
+    if (img->is_volume) nifti_free(&img->vol);
+    img->is_volume = 0;
+}
+
+int cli_open_model(const char *cmd, const char *model_path, sam_model **m, sam_predictor **p) {
     *p = NULL;
-    *rgb = NULL;
-    if (max_pixels > 0 && cli_image_size(cmd, image_path, max_pixels, h, w)) return 1;
     if (!(*m = sam_model_load(model_path)) || !(*p = sam_predictor_new(*m))) return cli_lib_error(cmd);
-    return image_read_rgb8(image_path, rgb, h, w) ? cli_lib_error(cmd) : 0;
+    return 0;
+}
+
+int cli_image_write_label_volume(const cli_image *img, const uint8_t *mask, const char *path) {
+    const int64_t *d = img->vol.dim;
+    int64_t dims[3] = {d[1], d[2], d[3]};
+    size_t n;
+    if (size_prod(dims, 3, &n)) return -1;
+    uint8_t *vol = calloc(n ? n : 1, 1);
+    if (!vol) return samc_err("out of memory for a %zu-voxel label volume", n);
+    int rc = nifti_slice_put_u8(&img->vol, img->plane, img->slice, mask, vol);
+    if (rc == 0) rc = nifti_write_labels(path, &img->vol, NIFTI_UINT8, vol);
+    free(vol);
+    return rc;
 }

@@ -1,8 +1,13 @@
-/* The one image that predict, encode, everything, preprocess and trace read, and the option
- * that bounds its size:
- *   --max-pixels N   refuse an image of more than N pixels, from its header, before any work
- * Without it any image the decoder can hold is taken (up to 2 GiB of samples, io/png.h): a
- * small PNG may declare 20000 x 20000 pixels, and predict's full-size outputs grow with it. */
+/* The one image that predict, encode, everything, preprocess and trace read: a PNG, or one
+ * slice of a NIfTI volume, as 8-bit RGB for SAM. Their options (rows for a cli_parse table):
+ *   --max-pixels N        refuse an image (a slice) of more than N pixels, before decoding it
+ *   --slice K             the slice of a volume (required for one; 0 .. slices - 1)
+ *   --plane P             axial (default), coronal or sagittal, as in io/nifti.h
+ *   --intensity SPEC      paper (default), minmax, window:L,W or a CT preset (io/intensity.h)
+ * A slice is shown in io/nifti.h's display orientation (an axial slice: rows anterior to
+ * posterior, columns patient right to left) and prompt coordinates are in its pixels; the
+ * commands say so on stderr. Without --max-pixels any image the decoder can hold is taken (up
+ * to 2 GiB of samples, io/png.h): a small PNG may declare 20000 x 20000 pixels. */
 #ifndef SAMC_CLI_IMAGE_INPUT_H
 #define SAMC_CLI_IMAGE_INPUT_H
 
@@ -10,18 +15,44 @@
 #include <stdint.h>
 
 #include "cli/cli.h"
+#include "io/nifti.h"
 #include "samc.h"
 
-#define CLI_IMAGE_OPTIONS(max_pixels) CLI_INT_OPT("--max-pixels", max_pixels, 1, INT_MAX)
+typedef struct {
+    int max_pixels;        /* 0: no bound */
+    int slice;             /* -1: not given */
+    const char *plane;     /* NULL: axial */
+    const char *intensity; /* NULL: paper */
+    /* called once the size is known, before the image is decoded (may be NULL) */
+    void (*on_size)(int h, int w, void *ctx);
+    void *ctx;
+} cli_image_options;
 
-/* The size of the image at path from its header; refused when it has more than max_pixels
- * pixels (0: no bound). 0, or 1 after printing the error. */
-int cli_image_size(const char *cmd, const char *path, int max_pixels, int *h, int *w);
-/* Reads the image as h x w x 3 RGB after the same check. 0, or 1 after printing the error. */
-int cli_read_image(const char *cmd, const char *path, int max_pixels, uint8_t **rgb, int *h, int *w);
-/* The model, a predictor and the image (its size checked first, so a refused image costs no
- * model load). 0, or 1 after printing the error. */
-int cli_open_model_image(const char *cmd, const char *model_path, const char *image_path, int max_pixels,
-                         sam_model **m, sam_predictor **p, uint8_t **rgb, int *h, int *w);
+#define CLI_IMAGE_DEFAULTS {.slice = -1}
+#define CLI_IMAGE_OPTIONS(o)                                                                  \
+    CLI_INT_OPT("--max-pixels", &(o)->max_pixels, 1, INT_MAX),                                \
+        CLI_INT_OPT("--slice", &(o)->slice, 0, INT_MAX), CLI_STRING_OPT("--plane", &(o)->plane), \
+        CLI_STRING_OPT("--intensity", &(o)->intensity)
+
+typedef struct {
+    uint8_t *rgb; /* h x w x 3 */
+    int h, w;
+    int is_volume;   /* 1: rgb is slice `slice` of vol along `plane` */
+    nifti_image vol; /* the whole volume (its geometry for label volumes) */
+    nifti_plane plane;
+    int64_t slice, n_slices;
+} cli_image;
+
+/* Reads the image at path (a PNG or a NIfTI volume, told by its first bytes). 0, or 1 after
+ * printing the error. */
+int cli_image_read(const char *cmd, const char *path, const cli_image_options *o, cli_image *img);
+void cli_image_free(cli_image *img);
+
+/* Loads the model and a predictor. 0, or 1 after printing the error. */
+int cli_open_model(const char *cmd, const char *model_path, sam_model **m, sam_predictor **p);
+
+/* For a volume: writes DIR/NAME, a uint8 label volume with the source's geometry, 0 but for
+ * the image's slice, which holds mask (h x w, display orientation, values kept). 0 or -1. */
+int cli_image_write_label_volume(const cli_image *img, const uint8_t *mask, const char *path);
 
 #endif
