@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/image_input.h"
+#include "cli/predict_report.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
 #include "io/npy.h"
@@ -15,16 +16,20 @@
 
 static const char *k_usage =
     "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy [--plain-embedding]]\n"
-    "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy]\n"
-    "                    [--multimask] [--max-pixels N] [--threads N] -o DIR\n"
+    "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy\n"
+    "                    [--mask-index K]] [--multimask [--best]] [--json] [--max-pixels N]\n"
+    "                    [--threads N] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
     "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses the image embedding\n"
     "  `samc encode` wrote instead of running the image encoder; it records the model, the image\n"
     "  and the arithmetic it was computed with and a checksum, and is refused for another model or\n"
     "  image, or when damaged. --plain-embedding accepts a .npy without that record (float32\n"
     "  1 x C x G x G, e.g. SamPredictor.features saved by NumPy): then IMAGE only gives the size,\n"
-    "  and matching them is up to you. --mask-input\n"
-    "  feeds back low-res logits (1 x 4G x 4G) of an earlier call; --multimask returns 3 masks.\n"
+    "  and matching them is up to you. --mask-input feeds back low-res logits (1 x 4G x 4G) of an\n"
+    "  earlier call (--mask-index K: mask K of a file of several, as --multimask writes);\n"
+    "  --multimask returns 3 masks, --best then keeps the one of the highest predicted IoU.\n"
+    "  Prints one line per mask: its index, predicted IoU, stability score (as everything mode\n"
+    "  computes it) and area; --json also writes that as DIR/masks.json.\n"
     "  Writes DIR/masks.npy (bool K x H x W), iou_predictions.npy (float32 K),\n"
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
     "  mask_0.png ... (1-bit): all of them, replacing an earlier set in DIR, or none. DIR must\n"
@@ -43,7 +48,8 @@ static const char *k_usage =
 
 /* the files of a predict output set (output_dir_owns) */
 static int predict_owns(const char *name) {
-    static const char *const npys[] = {"masks.npy", "iou_predictions.npy", "low_res_logits.npy", "logits.npy"};
+    static const char *const npys[] = {"masks.npy", "iou_predictions.npy", "low_res_logits.npy", "logits.npy",
+                                       "masks.json"};
     for (size_t i = 0; i < sizeof npys / sizeof npys[0]; i++)
         if (!strcmp(name, npys[i])) return 1;
     int k, end = 0, end_nii = 0;
@@ -107,14 +113,16 @@ static int read_embedding(const char *path, int plain, const sam_model *m, const
 
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
-    int plain = 0;
+    int plain = 0, best = 0, json = 0;
     cli_image_options io = CLI_IMAGE_DEFAULTS;
-    cli_prompt cp = {0};
+    cli_prompt cp = CLI_PROMPT_INIT;
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model),
                                CLI_STRING_OPT("-i", &image),
                                CLI_STRING_OPT("-o", &dir),
                                CLI_STRING_OPT("--embedding", &emb_path),
                                CLI_FLAG_OPT("--plain-embedding", &plain),
+                               CLI_FLAG_OPT("--best", &best),
+                               CLI_FLAG_OPT("--json", &json),
                                CLI_PROMPT_OPTIONS(&cp),
                                CLI_IMAGE_OPTIONS(&io),
                                {0}};
@@ -133,7 +141,7 @@ int cmd_predict(int argc, char **argv) {
     sam_prediction r = {0};
     sam_prompt pr;
     output_dir od = {0};
-    int n_masks = cp.multimask ? 3 : 1;
+    int n_masks = cp.multimask && !best ? 3 : 1;
     io.on_size = announce_outputs;
     io.ctx = &n_masks;
     rc = 1;
@@ -148,10 +156,21 @@ int cmd_predict(int argc, char **argv) {
         cli_lib_error(CMD);
         goto done;
     }
-    if (sam_predict(p, &pr, &r) || write_outputs(&od, &r, &im) || output_dir_commit(&od)) {
+    if (sam_predict(p, &pr, &r)) {
         cli_lib_error(CMD);
         goto done;
     }
+    predict_report rep;
+    predict_report_make(&r, best ? predict_keep_best(&r) : -1, &rep);
+    char json_path[4096];
+    if (write_outputs(&od, &r, &im) ||
+        (json && (output_dir_file(&od, "masks.json", json_path, sizeof json_path) ||
+                  predict_report_write_json(&rep, json_path))) ||
+        output_dir_commit(&od)) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    predict_report_print(&rep);
     rc = 0;
 done:
     output_dir_abort(&od);

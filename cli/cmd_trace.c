@@ -26,7 +26,7 @@ static const char *k_usage =
 int cmd_trace(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *dir = NULL;
     cli_image_options io = CLI_IMAGE_DEFAULTS;
-    cli_prompt cp = {0};
+    cli_prompt cp = CLI_PROMPT_INIT;
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model), CLI_STRING_OPT("-i", &image), CLI_STRING_OPT("-o", &dir),
                                CLI_PROMPT_OPTIONS(&cp), CLI_IMAGE_OPTIONS(&io), {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);

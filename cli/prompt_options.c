@@ -1,7 +1,7 @@
 #include "cli/prompt_options.h"
 
 #include <stdio.h>
-
+#include <string.h>
 
 int cli_prompt_point(const char *cmd, const char *opt, const char *value, void *dst) {
     cli_prompt *p = dst;
@@ -45,11 +45,38 @@ int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, con
     return cli_error(cmd, "%s %s: shape %s, expected %s", what, path, got, want);
 }
 
-int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, int w, sam_prompt *out) {
-    if (p->mask_path) {
-        int64_t L = 4 * (int64_t)sam_model_embed_grid(m), dims[2] = {L, L};
-        if (cli_read_f32_shaped(cmd, p->mask_path, "mask input", dims, 2, &p->mask)) return 1;
+/* The mask input: L x L low-res logits, from a file of one (1 x L x L, leading 1s optional) or,
+ * with --mask-index K, mask K of a file of several (N x L x L, as predict --multimask writes
+ * low_res_logits.npy). 0, or 1 after printing the error. */
+static int read_mask_input(const char *cmd, cli_prompt *p, int64_t L) {
+    if (p->mask_index < 0) {
+        int64_t dims[2] = {L, L};
+        if (cli_read_f32_shaped(cmd, p->mask_path, "mask input", dims, 2, &p->mask) == 0) return 0;
+        npy_array a;
+        if (npy_read(p->mask_path, &a) == 0 && a.ndim == 3 && a.shape[0] > 1 && a.shape[1] == L && a.shape[2] == L)
+            fprintf(stderr, "samc %s: %s holds %lld masks: pick one with --mask-index K\n", cmd, p->mask_path,
+                    (long long)a.shape[0]);
+        npy_free(&a);
+        return 1;
     }
+    if (npy_read_f32(p->mask_path, &p->mask)) return cli_lib_error(cmd);
+    npy_array *a = &p->mask;
+    int64_t n = a->ndim == 2 ? 1 : a->ndim == 3 ? a->shape[0] : a->ndim == 4 && a->shape[0] == 1 ? a->shape[1] : -1;
+    if (n < 1 || a->shape[a->ndim - 2] != L || a->shape[a->ndim - 1] != L)
+        return cli_error(cmd, "mask input %s: --mask-index needs N x %lld x %lld masks (as low_res_logits.npy)",
+                         p->mask_path, (long long)L, (long long)L);
+    if (p->mask_index >= n)
+        return cli_usage_error(cmd, "--mask-index %d, but %s holds %lld masks (0 .. %lld)", p->mask_index, p->mask_path,
+                               (long long)n, (long long)n - 1);
+    float *v = a->data;
+    size_t plane = (size_t)L * (size_t)L;
+    memmove(v, v + (size_t)p->mask_index * plane, plane * sizeof *v);
+    return 0;
+}
+
+int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, int w, sam_prompt *out) {
+    if (p->mask_path && read_mask_input(cmd, p, 4 * (int64_t)sam_model_embed_grid(m))) return 1;
+    if (!p->mask_path && p->mask_index >= 0) return cli_usage_error(cmd, "--mask-index goes with --mask-input");
     *out = (sam_prompt){.n_points = p->n_points,
                         .points = p->points,
                         .labels = p->labels,

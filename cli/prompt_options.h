@@ -1,5 +1,6 @@
 /* The prompt options shared by `samc predict` and `samc trace`, as rows of their cli_parse tables:
- *   --point X,Y,LABEL (repeatable)  --box X0,Y0,X1,Y1  --mask-input LOWRES.npy  --multimask */
+ *   --point X,Y,LABEL (repeatable)  --box X0,Y0,X1,Y1  --mask-input LOWRES.npy [--mask-index K]
+ *   --multimask */
 #ifndef SAMC_CLI_PROMPT_OPTIONS_H
 #define SAMC_CLI_PROMPT_OPTIONS_H
 
@@ -17,14 +18,18 @@ typedef struct {
     int has_box;
     int multimask;
     const char *mask_path;
+    int mask_index; /* --mask-index K: mask K of a file of several; -1: the file holds one */
     npy_array mask; /* loaded by cli_prompt_load */
 } cli_prompt;
+
+#define CLI_PROMPT_INIT {.mask_index = -1}
 
 /* The rows of the prompt options for a cli_parse table, storing into the cli_prompt *p. */
 #define CLI_PROMPT_OPTIONS(p)                                                                     \
     CLI_CUSTOM_OPT("--point", cli_prompt_point, CLI_TYPED(cli_prompt, p)),                                    \
         CLI_CUSTOM_OPT("--box", cli_prompt_box, CLI_TYPED(cli_prompt, p)),                                    \
-        CLI_STRING_OPT("--mask-input", &(p)->mask_path), CLI_FLAG_OPT("--multimask", &(p)->multimask)
+        CLI_STRING_OPT("--mask-input", &(p)->mask_path), CLI_INT_OPT("--mask-index", &(p)->mask_index, 0, 1023), \
+        CLI_FLAG_OPT("--multimask", &(p)->multimask)
 
 /* CLI_CUSTOM parsers of --point X,Y,LABEL (appends a point) and --box X0,Y0,X1,Y1 into the
  * cli_prompt at dst. */

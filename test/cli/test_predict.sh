@@ -181,6 +181,67 @@ big_png "$T_TMP/huge.png" 40000 40000 16 2
 t_rejects "info of a PNG too large to decode: exit 1" "too large to decode" "$SAMC" info "$T_TMP/huge.png"
 if grep -q "^width: 40000" "$T_TMP/out" && ! grep -q "^decoded:" "$T_TMP/out"; then t_ok "info: the facts first, no 'decoded' line"
 else t_fail "info: the facts first, no 'decoded' line" "$(cat "$T_TMP/out")"; fi
+
+# --- what predict says about its masks; --best, --json, --mask-index (issue 17) -------------------
+PY=""
+for p in python3 /usr/bin/python3; do "$p" -c "import numpy" 2>/dev/null && { PY=$p; break; }; done
+Q="--point 150,100,1 --point 40,30,0"
+t_run "predict --multimask --json" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $Q --multimask --json -o "$T_TMP/mm"
+cp "$T_TMP/out" "$T_TMP/mm_out"
+if [ -z "$PY" ]; then t_fail "mask report checked with numpy" "needs python3 with numpy (python3-numpy)"; else
+    # the printed lines and masks.json against the arrays predict wrote: IoU from iou_predictions.npy,
+    # area from masks.npy, stability recomputed from logits.npy (official: (l > 1).sum / (l > -1).sum)
+    res=$("$PY" - "$T_TMP/mm" "$T_TMP/mm_out" <<'PYEOF'
+import sys, json, re, numpy as np
+d, out = sys.argv[1], open(sys.argv[2]).read()
+iou, masks, logits = np.load(d + "/iou_predictions.npy"), np.load(d + "/masks.npy"), np.load(d + "/logits.npy")
+js = json.load(open(d + "/masks.json"))
+bad = []
+lines = re.findall(r"mask (\d): predicted IoU (-?[0-9.]+), stability (-?[0-9.na]+), area (\d+) px", out)
+if len(lines) != 3 or len(js["masks"]) != 3 or js["best"] is not None: bad.append("3 masks expected: %r" % out)
+for i, (idx, pi, st, area) in enumerate(lines):
+    stab = np.float32((logits[i] > 1).sum()) / np.float32((logits[i] > -1).sum())
+    m = js["masks"][i]
+    if int(idx) != i or abs(float(pi) - iou[i]) > 6e-5 or int(area) != masks[i].sum() or abs(float(st) - stab) > 6e-5:
+        bad.append("line %d: %r" % (i, (idx, pi, st, area)))
+    if m["index"] != i or np.float32(m["predicted_iou"]) != iou[i] or m["area"] != masks[i].sum() or np.float32(m["stability_score"]) != stab:
+        bad.append("json %d: %r" % (i, m))
+print("ok" if not bad else "; ".join(bad))
+PYEOF
+)
+    if [ "$res" = ok ]; then t_ok "printed lines and masks.json agree with the arrays (stability recomputed)"
+    else t_fail "printed lines and masks.json agree with the arrays" "$res"; fi
+    t_run "predict --multimask --best" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $Q --multimask --best \
+        --json -o "$T_TMP/best"
+    res=$("$PY" - "$T_TMP/mm" "$T_TMP/best" <<'PYEOF'
+import sys, json, numpy as np
+a, b = sys.argv[1], sys.argv[2]
+k = int(np.argmax(np.load(a + "/iou_predictions.npy")))
+ok = (np.load(b + "/masks.npy").shape[0] == 1 and np.array_equal(np.load(b + "/masks.npy")[0], np.load(a + "/masks.npy")[k])
+      and np.array_equal(np.load(b + "/low_res_logits.npy")[0], np.load(a + "/low_res_logits.npy")[k])
+      and np.load(b + "/iou_predictions.npy")[0] == np.load(a + "/iou_predictions.npy")[k]
+      and json.load(open(b + "/masks.json"))["best"] == k)
+print("ok" if ok else "best is not mask %d of the multimask run" % k)
+PYEOF
+)
+    if [ "$res" = ok ]; then t_ok "--best keeps the mask of the highest predicted IoU, alone"
+    else t_fail "--best keeps the mask of the highest predicted IoU" "$res"; fi
+    "$PY" -c "import numpy as np, sys; np.save(sys.argv[2], np.load(sys.argv[1])[2:3])" \
+        "$T_TMP/mm/low_res_logits.npy" "$T_TMP/one_mask.npy"
+    "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $Q --mask-input "$T_TMP/one_mask.npy" -o "$T_TMP/mi1" >/dev/null 2>&1
+    t_run "--mask-input of a multimask file with --mask-index 2" "$SAMC" predict -m "$T_TMP/tiny.samw" -i $F/image.png $Q \
+        --mask-input "$T_TMP/mm/low_res_logits.npy" --mask-index 2 -o "$T_TMP/mi2"
+    if [ -s "$T_TMP/mi1/logits.npy" ] && cmp -s "$T_TMP/mi1/logits.npy" "$T_TMP/mi2/logits.npy"; then
+        t_ok "--mask-index 2 gives the bits of a file holding mask 2 alone"
+    else t_fail "--mask-index 2 gives the bits of a file holding mask 2 alone"; fi
+fi
+t_rejects "a multimask file without --mask-index" "holds 3 masks: pick one with --mask-index K" "$SAMC" predict \
+    -m "$T_TMP/tiny.samw" -i $F/image.png $Q --mask-input "$T_TMP/mm/low_res_logits.npy" -o "$T_TMP/bad"
+t_no_output "a multimask file without --mask-index"
+t_rejects "--mask-index past the last mask" "--mask-index 3, but .* holds 3 masks" "$SAMC" predict \
+    -m "$T_TMP/tiny.samw" -i $F/image.png $Q --mask-input "$T_TMP/mm/low_res_logits.npy" --mask-index 3 -o "$T_TMP/bad"
+t_rejects "--mask-index without --mask-input" "--mask-index goes with --mask-input" "$SAMC" predict \
+    -m "$T_TMP/tiny.samw" -i $F/image.png $Q --mask-index 1 -o "$T_TMP/bad"
 t_run "predict -h" "$SAMC" predict -h
 t_run "preprocess -h" "$SAMC" preprocess -h
 t_summary
