@@ -30,8 +30,12 @@ static const char k_usage[] =
     "  --shard I/N         only the images whose id hashes to shard I of N (0 <= I < N);\n"
     "                      combine the shards' folders with samc merge\n"
     "  --cache DIR         embedding cache folder (default OUT/cache); --no-cache: none\n"
+    "  --skip-bad          an image or mask (a volume) that cannot be read is logged and\n"
+    "                      recorded in OUT/skipped.txt, and the run goes on (default: stop\n"
+    "                      with the error); resuming with or without it is the same run\n"
     "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
-    "Then: samc report OUT\n";
+    "At the end: per task and class, how many images hold the target (a warning for a class\n"
+    "in none). Then: samc report OUT\n";
 
 static int parse_experiments(const char *cmd, const char *opt, const char *v, void *bits) {
     if (!strcmp(v, "all")) *(unsigned *)bits = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
@@ -83,6 +87,7 @@ int cmd_eval(int argc, char **argv) {
         CLI_FLAG_OPT("--feedback-logits", &o.exp.feedback_logits),
         CLI_INT_OPT("--seed", &seed, 0, 0x7fffffffL),
         CLI_CUSTOM_OPT("--shard", parse_shard, &o),
+        CLI_FLAG_OPT("--skip-bad", &o.skip_bad),
         {0},
     };
     int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);

@@ -60,17 +60,18 @@ void sb_free(strbuf *b) {
     memset(b, 0, sizeof *b);
 }
 
-void csv_field(strbuf *b, const char *field) {
-    if (!strpbrk(field, ",\"\r\n")) {
-        sb_puts(b, field);
-        return;
-    }
+void csv_field_quoted(strbuf *b, const char *field) {
     sb_putn(b, "\"", 1);
     for (const char *p = field; *p; p++) {
         if (*p == '"') sb_putn(b, "\"", 1);
         sb_putn(b, p, 1);
     }
     sb_putn(b, "\"", 1);
+}
+
+void csv_field(strbuf *b, const char *field) {
+    if (strpbrk(field, ",\"\r\n")) csv_field_quoted(b, field);
+    else sb_puts(b, field);
 }
 
 int csv_split(char *line, char **fields, int max_fields) {
@@ -125,4 +126,22 @@ char *next_line(char **p, char *end, int *complete) {
         *complete = 0; /* caller's buffer has a NUL at end (read_whole_file) */
     }
     return line;
+}
+
+char *csv_next_record(char **p, char *end, int *complete) {
+    if (*p >= end) return NULL;
+    char *rec = *p;
+    int quoted = 0; /* a doubled quote toggles twice: still inside */
+    for (char *c = rec; c < end; c++) {
+        if (*c == '"') quoted = !quoted;
+        else if (*c == '\n' && !quoted) {
+            *c = 0;
+            *p = c + 1;
+            *complete = 1;
+            return rec;
+        }
+    }
+    *p = end;
+    *complete = 0;
+    return rec;
 }

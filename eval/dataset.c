@@ -20,6 +20,16 @@ static char *trim(char *s) {
     return s;
 }
 
+/* Task names go into the results (CSV) and OUT/shards.conf (one per line): no control
+ * characters, so a line break cannot split a record. 0 or -1. */
+static int check_task_name(const char *name, const char *what, int line) {
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return line ? samc_err("%s:%d: control character 0x%02x in the task name", what, line, (unsigned char)*p)
+                        : samc_err("%s: control character 0x%02x in the task name", what, (unsigned char)*p);
+    return 0;
+}
+
 static int set_str(char **dst, const char *v, const char *what, int line, const char *key) {
     if (*dst) return samc_err("%s:%d: '%s' given twice", what, line, key);
     *dst = strdup(v);
@@ -70,6 +80,7 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
     if (!strcmp(key, "volumes")) return set_str(&c->volumes, v, what, line, key);
     if (!strcmp(key, "list")) return set_str(&c->list, v, what, line, key);
     if (!strcmp(key, "task")) {
+        if (check_task_name(v, what, line)) return -1;
         if (c->n_classes) return samc_err("%s:%d: 'task' given twice or mixed with 'class.N'", what, line);
         c->classes[0].values[0] = 1;
         c->classes[0].n_values = 1;
@@ -126,6 +137,7 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
     if (!strncmp(key, "class.", 6)) {
         if (c->single_task) return samc_err("%s:%d: 'class.N' mixed with 'task'", what, line);
         if (c->n_classes == DS_MAX_CLASSES) return samc_err("%s:%d: too many classes", what, line);
+        if (check_task_name(v, what, line)) return -1;
         ds_class *k = &c->classes[c->n_classes];
         memset(k, 0, sizeof *k);
         char list[64];
@@ -245,6 +257,7 @@ int dataset_config_load(const char *path, const char *root_override, dataset_con
 
 int dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c) {
     memset(c, 0, sizeof *c);
+    if (check_task_name(task, "--task", 0)) return -1;
     c->layout = DS_LAYOUT_PNG;
     c->binary = 1;
     c->n_classes = 1;

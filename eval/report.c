@@ -12,6 +12,7 @@
 #include "eval/paper.h"
 #include "eval/plot.h"
 #include "eval/results.h"
+#include "eval/skipped.h"
 #include "metrics/metrics.h"
 #include "metrics/stats.h"
 #include "prompts/rng.h"
@@ -781,11 +782,13 @@ static void print_summary(const report *r) {
     }
 }
 
-/* tables/incomplete.txt: "incomplete: ..." when the run lacks shards or images, else absent. */
-static int write_incomplete(const report *r, const char *missing) {
-    if (missing) {
+/* tables/incomplete.txt: "incomplete: ..." when the run lacks shards or images and
+ * "skipped: ..." when files could not be read (OUT/skipped.txt), else absent. */
+static int write_incomplete(const report *r, const char *missing, const char *skipped) {
+    if (missing || skipped) {
         strbuf b = {0};
-        sb_printf(&b, "incomplete: %s\n", missing);
+        if (missing) sb_printf(&b, "incomplete: %s\n", missing);
+        if (skipped) sb_printf(&b, "skipped: %s could not be read, see " SKIPPED_FILE "\n", skipped);
         return save(r, "tables/" INCOMPLETE_FILE, &b);
     }
     char *path = path_join(r->out, "tables/" INCOMPLETE_FILE); /* from an earlier report */
@@ -795,22 +798,48 @@ static int write_incomplete(const report *r, const char *missing) {
     return rc;
 }
 
+/* "1 image", "2 volumes", "1 image and 2 volumes" (skipped files); "" for none. */
+static void skipped_phrase(size_t n_images, size_t n_volumes, char *s, size_t cap) {
+    int k = 0;
+    s[0] = 0;
+    if (n_images) k = snprintf(s, cap, "%zu image%s", n_images, n_images == 1 ? "" : "s");
+    if (n_volumes && k >= 0 && (size_t)k < cap)
+        snprintf(s + k, cap - (size_t)k, "%s%zu volume%s", k ? " and " : "", n_volumes, n_volumes == 1 ? "" : "s");
+}
+
 int report_write(const char *out, const report_options *opt) {
     report r = {.opt = opt, .out = out};
-    char *missing = NULL;
+    char *missing = NULL, *absent = NULL, skipped[96];
+    size_t n_absent = 0, n_skip_img = 0, n_skip_vol = 0;
     int rc = results_read_all(out, &r.all);
-    if (rc == 0 && r.all.n == 0) rc = samc_err("%s: no results yet", out);
     /* a run that lacks shards or images is still reported, with a word (results.h) */
-    int checked = rc == 0 ? results_check_complete(out, &missing) : 0;
+    int checked = rc == 0 ? results_check_complete(out, &r.all, &missing, &absent, &n_absent) : 0;
     if (checked < 0) rc = -1;
+    if (rc == 0) rc = skipped_count(out, &n_skip_img, &n_skip_vol);
+    skipped_phrase(n_skip_img, n_skip_vol, skipped, sizeof skipped);
+    /* with every image's results there, a recorded class without a row is in none of the masks */
+    int whole = checked == 1 && !missing && !skipped[0];
+    const char *verb = n_absent == 1 ? "occurs" : "occur";
+    if (rc == 0 && r.all.n == 0) {
+        if (absent && whole) rc = samc_err("%s: no results: %s never %s in the masks", out, absent, verb);
+        else if (skipped[0])
+            rc = samc_err("%s: no results yet (%s skipped, see %s/" SKIPPED_FILE ")", out, skipped, out);
+        else rc = samc_err("%s: no results yet", out);
+    }
     if (rc == 0 && checked == 0)
         fprintf(stderr, "samc report: note: %s has no " SHARDS_FILE " (made by an older samc): whether shards or "
                         "images are missing is not checked\n", out);
     if (rc == 0 && missing) fprintf(stderr, "samc report: incomplete: %s\n", missing);
+    if (rc == 0 && skipped[0])
+        fprintf(stderr, "samc report: %s skipped (could not be read), see %s/" SKIPPED_FILE "\n", skipped, out);
+    if (rc == 0 && absent && whole)
+        fprintf(stderr, "samc report: note: %s never %s in the masks: no rows\n", absent, verb);
+    else if (rc == 0 && absent)
+        fprintf(stderr, "samc report: note: no rows for %s (in none of the images with results)\n", absent);
     char *tables = rc == 0 ? path_join(out, "tables") : NULL;
     if (rc == 0) rc = tables ? make_dirs(tables) : -1;
     free(tables);
-    if (rc == 0) rc = write_incomplete(&r, missing);
+    if (rc == 0) rc = write_incomplete(&r, missing, skipped[0] ? skipped : NULL);
     if (rc == 0) rc = write_per_image(&r);
     if (rc == 0) rc = build_groups(&r);
     if (rc == 0) rc = write_summary(&r);
@@ -822,6 +851,7 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0 && opt->figures) rc = write_figures(&r);
     if (rc == 0) print_summary(&r);
     free(missing);
+    free(absent);
     free(r.order);
     free(r.groups);
     free(r.tasks);

@@ -12,9 +12,15 @@
  *   OUT/figures/NAME.png   modes (bars), iterative (IoU vs clicks), placement (IoU vs quantile,
  *                          vs box jitter), everything mode, IoU vs object size
  *   OUT/tables/incomplete.txt  "incomplete: shard 2/3 missing; 4 images without results: ..."
- *                          when the run lacks shards or images (OUT/shards.conf, results.h);
- *                          the same line is printed to stderr, and the tables are made from
- *                          the images there are. Absent when nothing is missing.
+ *                          when the run lacks shards or images (OUT/shards.conf, results.h),
+ *                          and "skipped: 1 image could not be read, see skipped.txt" when
+ *                          `samc eval --skip-bad` skipped files (eval/skipped.h); the same is
+ *                          printed to stderr, and the tables are made from the images there
+ *                          are. Absent when nothing is missing or skipped.
+ * A recorded class (OUT/shards.conf) without rows is named on stderr: as never occurring in the
+ * masks when every image has its results, else as having no rows yet; a run without any row
+ * is refused with that reason ("no results: class 7 of task 'X' never occurs in the masks")
+ * rather than "no results yet".
  * Deterministic: the bootstrap draws from a seeded stream. */
 #ifndef SAMC_EVAL_REPORT_H
 #define SAMC_EVAL_REPORT_H

@@ -161,7 +161,8 @@ int results_parse(char *buf, size_t len, const char *what, result_set *out) {
     char *line = next_line(&p, end, &complete);
     if (!line || strcmp(line, RESULTS_HEADER) != 0) return samc_err("%s: not a samc results file (header)", what);
     size_t lineno = 1;
-    while ((line = next_line(&p, end, &complete)) != NULL) {
+    /* records, not lines: an image name may hold a quoted line break */
+    while ((line = csv_next_record(&p, end, &complete)) != NULL) {
         lineno++;
         char *f[9];
         double iou, dice;
@@ -300,6 +301,8 @@ int shard_record_init(shard_record *r, int n_shards) {
 
 void shard_record_free(shard_record *r) {
     for (size_t i = 0; i < r->n; i++) free(r->v[i].name), free(r->v[i].slices);
+    for (size_t i = 0; i < r->n_classes; i++) free(r->classes[i].task), free(r->classes[i].cls);
+    free(r->classes);
     free(r->v);
     free(r->held);
     memset(r, 0, sizeof *r);
@@ -323,6 +326,33 @@ int shard_record_add(shard_record *r, const char *name, int shard, int volume, c
     }
     s->shard = shard, s->volume = volume;
     r->n++;
+    return 0;
+}
+
+static int has_control(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return 1;
+    return 0;
+}
+
+int shard_record_add_class(shard_record *r, const char *task, const char *cls) {
+    /* the record is line-based: a line break in a name would end its line */
+    if (has_control(task) || has_control(cls)) return samc_err("task '%s': control characters in its name", task);
+    if ((r->n_classes & (r->n_classes - 1)) == 0) { /* 0 or a power of two: full */
+        size_t cap = r->n_classes ? r->n_classes * 2 : 1, bytes;
+        if (size_mul(cap, sizeof *r->classes, &bytes)) return -1;
+        shard_class *v = realloc(r->classes, bytes);
+        if (!v) return samc_err("out of memory");
+        r->classes = v;
+    }
+    shard_class *k = &r->classes[r->n_classes];
+    k->task = strdup(task);
+    k->cls = strdup(cls);
+    if (!k->task || !k->cls) {
+        free(k->task), free(k->cls);
+        return samc_err("out of memory");
+    }
+    r->n_classes++;
     return 0;
 }
 
@@ -412,6 +442,10 @@ int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r)
             if (parse_entry(v, r->n_shards, &shard, &name))
                 rc = samc_err("%s:%zu: expected '%s = SHARD NAME'", what, lineno, key);
             else rc = shard_record_add(r, name, shard, key[0] == 'v', NULL);
+        } else if (!strcmp(key, "class")) {
+            char *f[3];
+            if (csv_split(v, f, 3) != 2) rc = samc_err("%s:%zu: expected 'class = \"CLASS\",\"TASK\"'", what, lineno);
+            else rc = shard_record_add_class(r, f[1], f[0]);
         } else if (!strcmp(key, "slices")) {
             char *colon = strchr(v, ':');
             if (!colon || !valid_name(v, (size_t)(colon - v)) || parse_slices(colon + 1)) {
@@ -470,6 +504,13 @@ char *shard_record_format(const shard_record *r, size_t *len) {
     sb_printf(&b, "shards = %d\n", r->n_shards);
     for (int i = 0; i < r->n_shards; i++)
         if (r->held[i]) sb_printf(&b, "shard = %d\n", i);
+    for (size_t i = 0; i < r->n_classes; i++) {
+        sb_puts(&b, "class = ");
+        csv_field_quoted(&b, r->classes[i].cls);
+        sb_puts(&b, ",");
+        csv_field_quoted(&b, r->classes[i].task);
+        sb_puts(&b, "\n");
+    }
     for (size_t i = 0; i < r->n; i++)
         sb_printf(&b, "%s = %d %s\n", r->v[i].volume ? "volume" : "image", r->v[i].shard, r->v[i].name);
     for (size_t i = 0; i < r->n; i++)
@@ -504,6 +545,8 @@ int shard_record_join(shard_record *into, const shard_record *from, const char *
         for (size_t i = 0; i < from->n; i++)
             if (shard_record_add(into, from->v[i].name, from->v[i].shard, from->v[i].volume, from->v[i].slices))
                 return -1;
+        for (size_t i = 0; i < from->n_classes; i++)
+            if (shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
         return 0; /* from is sorted, so is the copy */
     }
     if (into->n_shards != from->n_shards)
@@ -511,6 +554,14 @@ int shard_record_join(shard_record *into, const shard_record *from, const char *
     if (into->n != from->n)
         return samc_err("%s: a data set of %zu images or volumes, not %zu (another data folder?)", what, from->n,
                         into->n);
+    /* a record of a samc before the class lines lists none: it agrees with any */
+    if (into->n_classes && from->n_classes) {
+        int same = into->n_classes == from->n_classes;
+        for (size_t i = 0; same && i < from->n_classes; i++)
+            same = !strcmp(into->classes[i].task, from->classes[i].task) &&
+                   !strcmp(into->classes[i].cls, from->classes[i].cls);
+        if (!same) return samc_err("%s: another list of classes (another data set config?)", what);
+    }
     for (size_t i = 0; i < from->n; i++) {
         shard_source *a = &into->v[i];
         const shard_source *b = &from->v[i];
@@ -521,6 +572,9 @@ int shard_record_join(shard_record *into, const shard_record *from, const char *
             return samc_err("%s: volume %s finished with other slices", what, b->name);
         if (!a->slices && !(a->slices = strdup(b->slices))) return samc_err("out of memory");
     }
+    size_t had = into->n_classes;
+    for (size_t i = 0; !had && i < from->n_classes; i++)
+        if (shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
     for (int i = 0; i < into->n_shards; i++) into->held[i] |= from->held[i];
     return 0;
 }
@@ -600,8 +654,30 @@ int shard_record_missing(const shard_record *r, char *const *names, size_t n_nam
     return 0;
 }
 
-int results_check_complete(const char *out, char **msg) {
+int shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n) {
     *msg = NULL;
+    *n = 0;
+    strbuf b = {0};
+    for (size_t k = 0; k < r->n_classes; k++) {
+        const shard_class *c = &r->classes[k];
+        size_t i = 0;
+        while (i < rows->n && (strcmp(rows->rows[i].task, c->task) || strcmp(rows->rows[i].cls, c->cls))) i++;
+        if (i < rows->n) continue;
+        sb_printf(&b, "%sclass %s of task '%s'", *n ? ", " : "", c->cls, c->task);
+        (*n)++;
+    }
+    if (b.failed) {
+        sb_free(&b);
+        *n = 0;
+        return samc_err("out of memory");
+    }
+    *msg = b.s;
+    return 0;
+}
+
+int results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent) {
+    *msg = *absent = NULL;
+    *n_absent = 0;
     shard_record r;
     int rc = shard_record_read(out, &r);
     if (rc != 1) return rc;
@@ -611,6 +687,10 @@ int results_check_complete(const char *out, char **msg) {
         return -1;
     }
     rc = shard_record_missing(&r, names.paths, names.n, msg) ? -1 : 1;
+    if (rc == 1 && shard_record_absent_classes(&r, rows, absent, n_absent)) {
+        free(*msg), *msg = NULL;
+        rc = -1;
+    }
     path_list_free(&names);
     shard_record_free(&r);
     return rc;

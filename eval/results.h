@@ -74,11 +74,14 @@ int results_list_names(const char *out, path_list *names);
  *   image = I NAME            a 2D image of the data set and its shard (every shard lists
  *   volume = I NAME           the whole data set, so the images of a missing shard are known)
  *   slices = NAME: A B ...    appended when a volume is finished: its kept slices
+ *   class = "CLS","TASK"      a target of the data set: the class and task columns its rows
+ *                             have (CSV, always quoted); in config order
  * NAMEs are results file names (results_item_name): no spaces or colons. A folder holds
  * its images when every image of its shards has a results file and every volume is finished
  * with a results file per slice; it is complete when it holds every shard. `samc merge`
  * joins the records of its inputs into OUT/shards.conf; `samc report` checks it. A folder
- * made by an older samc has no record: its completeness is not checked. */
+ * made by an older samc has no record: its completeness is not checked (and one of the samc
+ * before the class lines has no classes: absent classes are not named). */
 typedef struct {
     char *name;   /* results file name of the image, or of the volume's id */
     int shard;    /* 0 <= shard < n_shards */
@@ -87,10 +90,16 @@ typedef struct {
 } shard_source;
 
 typedef struct {
+    char *task, *cls; /* as in the results' task and class columns */
+} shard_class;
+
+typedef struct {
     int n_shards;
     unsigned char *held; /* held[i] = 1: the folder holds shard i */
     shard_source *v;     /* sorted by name */
     size_t n;
+    shard_class *classes; /* the data set's targets, in config order */
+    size_t n_classes;
 } shard_record;
 
 #define SHARDS_FILE "shards.conf"
@@ -110,18 +119,26 @@ int shard_record_init(shard_record *r, int n_shards);
  * last. 0 or -1. */
 int shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices);
 void shard_record_sort(shard_record *r);
+/* Adds a target (strings copied; no control characters). 0 or -1. */
+int shard_record_add_class(shard_record *r, const char *task, const char *cls);
 /* The source of that name, or NULL. r must be sorted. */
 shard_source *shard_record_find(const shard_record *r, const char *name);
-/* Joins from into into (an empty into, n_shards 0, becomes a copy): the same shard count
- * and the same images are required (else -1 with a message naming what); the held shards
- * and the finished volumes are united (a volume finished with other slices: -1). */
+/* Joins from into into (an empty into, n_shards 0, becomes a copy): the same shard count,
+ * the same images and the same classes (when both list them) are required (else -1 with a
+ * message naming what); the held shards and the finished volumes are united (a volume
+ * finished with other slices: -1). */
 int shard_record_join(shard_record *into, const shard_record *from, const char *what);
 /* What is missing, given the sorted names of the results files present: *msg = NULL when
  * nothing, else malloc'd "shard 2/3 missing; 4 images without results: a, b, c, d; 1 volume
  * not finished: v" (at most 10 names per list). 0 or -1. */
 int shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg);
-/* The same for a run folder: 1 checked (*msg as above), 0 no record (older samc), -1. */
-int results_check_complete(const char *out, char **msg);
+/* The recorded classes without a row in rows: *msg = NULL when every class has rows (or
+ * none is recorded), else malloc'd "class 7 of task 'X', class 2 of task 'Y'" (all of them) and
+ * *n their count. 0 or -1. */
+int shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n);
+/* The same for a run folder: 1 checked (*msg as above; *absent: the classes without a row in
+ * rows, as shard_record_absent_classes), 0 no record (older samc), -1. */
+int results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent);
 void shard_record_free(shard_record *r);
 
 #endif

@@ -13,6 +13,7 @@
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
 #include "eval/results.h"
+#include "eval/skipped.h"
 #include "eval/source.h"
 #include "nn/mode.h"
 #include "util/err.h"
@@ -105,6 +106,13 @@ typedef struct {
     double t0;
     size_t src_i, n_src;
     strbuf slices; /* the results names of the current volume's slices */
+    int item_failed; /* the work on an image failed: not a read error, never skipped */
+    /* images read and, per class, those holding its target: of the current source, and of
+     * the sources read whole */
+    size_t src_items, src_has[DS_MAX_CLASSES], n_items, has[DS_MAX_CLASSES];
+    size_t n_read;    /* sources read whole */
+    skip_list skips;  /* OUT/skipped.txt */
+    size_t n_skipped; /* sources this run skipped */
 } run_state;
 
 static double now(void) {
@@ -162,8 +170,7 @@ static void progress(run_state *s) {
     fflush(stderr);
 }
 
-static int on_item(void *ctx, const eval_item *it) {
-    run_state *s = ctx;
+static int item_work(run_state *s, const eval_item *it, int present) {
     if (s->c->layout == DS_LAYOUT_NIFTI) {
         char *name = results_item_name(it->id);
         if (!name) return -1;
@@ -180,8 +187,6 @@ static int on_item(void *ctx, const eval_item *it) {
         return 0;
     }
     result_set rows = {0};
-    int present = 0;
-    for (int k = 0; k < s->c->n_classes; k++) present |= item_has_class(s->c, it, k);
     int rc = 0;
     /* an image without any target (the authors skipped all-zero masks) gets an empty file,
      * so a resumed run does not look at it again */
@@ -213,6 +218,20 @@ static int on_item(void *ctx, const eval_item *it) {
     return 0;
 }
 
+static int on_item(void *ctx, const eval_item *it) {
+    run_state *s = ctx;
+    int present = 0;
+    for (int k = 0; k < s->c->n_classes; k++) {
+        int has = item_has_class(s->c, it, k);
+        s->src_has[k] += (size_t)has;
+        present |= has;
+    }
+    s->src_items++;
+    int rc = item_work(s, it, present);
+    if (rc) s->item_failed = 1;
+    return rc;
+}
+
 /* Writes OUT/shards.conf (results.h): the data set's images by shard and the shards held,
  * keeping what an earlier run of the same shard count recorded. */
 static int record_shards(const char *out, const dataset_config *c, const source_list *src, const runner_options *o,
@@ -226,6 +245,8 @@ static int record_shards(const char *out, const dataset_config *c, const source_
                   : -1;
         free(name);
     }
+    for (int k = 0; k < c->n_classes && rc == 0; k++)
+        rc = shard_record_add_class(rec, c->classes[k].task, c->classes[k].cls);
     if (rc) return -1;
     shard_record_sort(rec);
     shard_record old;
@@ -276,6 +297,61 @@ static int record_volume(const char *out, shard_record *rec, const char *id, con
     return rc;
 }
 
+/* A source read whole: its images count, a volume is recorded as finished, and an entry in
+ * OUT/skipped.txt from an earlier run is dropped. */
+static int source_done(run_state *s, shard_record *rec, const eval_source *src) {
+    s->n_read++;
+    s->n_items += s->src_items;
+    for (int k = 0; k < s->c->n_classes; k++) s->has[k] += s->src_has[k];
+    if (s->c->layout == DS_LAYOUT_NIFTI && record_volume(s->o->out, rec, src->id, &s->slices)) return -1;
+    char *name = results_item_name(src->id);
+    if (!name) return -1;
+    int rc = skip_list_remove(&s->skips, name) ? skip_list_write(s->o->out, &s->skips) : 0;
+    free(name);
+    return rc;
+}
+
+/* --skip-bad: a source that could not be read (the error is the current message) is logged
+ * and recorded in OUT/skipped.txt; the run goes on. A volume's slices read before the error
+ * keep their results, but the volume stays unfinished. */
+static int skip_source(run_state *s, const eval_source *src) {
+    int volume = s->c->layout == DS_LAYOUT_NIFTI;
+    char *why = strdup(samc_errmsg()), *name = results_item_name(src->id);
+    int rc = why && name ? 0 : samc_err("out of memory");
+    if (rc == 0) {
+        if (s->o->progress) fprintf(stderr, "\n");
+        fprintf(stderr, "samc eval: skipped %s %s (--skip-bad): %s\n", volume ? "volume" : "image", name, why);
+        s->n_skipped++;
+        rc = skip_list_set(&s->skips, volume, name, why);
+    }
+    if (rc == 0) rc = skip_list_write(s->o->out, &s->skips);
+    free(why), free(name);
+    return rc;
+}
+
+/* Per task and class: in how many of the images read the target occurs; a warning for a
+ * class in none of them (a config asking for a label the masks do not hold). A volume's
+ * slices without any target are not kept, so a class in no kept slice is in none of its. */
+static void report_targets(const run_state *s) {
+    int vol = s->c->layout == DS_LAYOUT_NIFTI;
+    char where[64] = "", from[64] = "";
+    if (s->o->shard_n > 1) snprintf(where, sizeof where, " of shard %d/%d", s->o->shard_i, s->o->shard_n);
+    if (vol) snprintf(from, sizeof from, " from %zu volume%s", s->n_read, s->n_read == 1 ? "" : "s");
+    for (int k = 0; k < s->c->n_classes; k++)
+        printf("samc eval: task '%s', class %s: the target is in %zu of the %zu %s%s%s\n", s->c->classes[k].task,
+               s->c->classes[k].cls, s->has[k], s->n_items, vol ? "slices kept" : "images", from, where);
+    const char *unit = vol ? (s->n_read == 1 ? "volume" : "volumes") : (s->n_read == 1 ? "image" : "images");
+    for (int k = 0; k < s->c->n_classes && s->n_read; k++)
+        if (!s->has[k])
+            fprintf(stderr,
+                    "samc eval: warning: class %s of task '%s' never occurs in the masks (of the %zu %s read%s%s)\n",
+                    s->c->classes[k].cls, s->c->classes[k].task, s->n_read, unit, where,
+                    s->n_skipped ? "; skipped files not counted" : "");
+    if (s->n_skipped)
+        fprintf(stderr, "samc eval: warning: %zu %s%s skipped (could not be read), see %s/" SKIPPED_FILE "\n",
+                s->n_skipped, vol ? "volume" : "image", s->n_skipped == 1 ? "" : "s", s->o->out);
+}
+
 int eval_run(const char *model_path, const dataset_config *c, const runner_options *o) {
     run_state s = {.model_path = model_path, .c = c, .o = o};
     source_list src = {0};
@@ -289,6 +365,12 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     if (rc == 0) rc = check_manifest(o->out, manifest);
     shard_record rec = {0};
     if (rc == 0) rc = record_shards(o->out, c, &src, o, &rec);
+    if (rc == 0) rc = skip_list_read(o->out, &s.skips);
+    /* made now, so a run whose files were all skipped (or a shard without images) is still a
+     * run folder to samc report and samc merge */
+    char *results_dir = rc == 0 ? path_join(o->out, "results") : NULL;
+    if (rc == 0) rc = results_dir ? make_dirs(results_dir) : -1;
+    free(results_dir);
     if (rc == 0) {
         results_clean_temps(o->out);
         if (!o->cache_dir) s.cache_dir = path_join(o->out, "cache");
@@ -304,16 +386,23 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
         if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
         s.slices.n = 0;
         if (s.slices.s) s.slices.s[0] = 0;
+        s.item_failed = 0;
+        s.src_items = 0;
+        memset(s.src_has, 0, sizeof s.src_has);
         rc = source_items(c, &src.v[i], on_item, &s);
-        if (rc == 0 && c->layout == DS_LAYOUT_NIFTI) rc = record_volume(o->out, &rec, src.v[i].id, &s.slices);
+        if (rc && o->skip_bad && !s.item_failed) rc = skip_source(&s, &src.v[i]);
+        else if (rc == 0) rc = source_done(&s, &rec, &src.v[i]);
         s.src_i++;
     }
     if (o->progress && s.n_src) fprintf(stderr, "\n");
-    if (rc == 0)
+    if (rc == 0) {
         printf("samc eval: %zu images (%zu computed, %zu already done) in %s\n", s.done, s.computed, s.skipped, o->out);
+        report_targets(&s);
+    }
     source_list_free(&src);
     shard_record_free(&rec);
     sb_free(&s.slices);
+    skip_list_free(&s.skips);
     free(manifest);
     free(s.cache_dir);
     free(s.emb);

@@ -9,10 +9,16 @@
  *                     and `samc report` check the results against
  *   OUT/lock          held while a run writes, so two runs never share a folder (and
  *                     `samc merge` refuses the folder meanwhile)
+ *   OUT/skipped.txt   the images or volumes that could not be read (eval/skipped.h), with
+ *                     --skip-bad; without it the first such file stops the run
  *
  * Each image is encoded once (or taken from the cache) and every experiment reuses the
  * embedding. Images already in OUT/results are skipped, so a killed run continues where it
- * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I. */
+ * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I.
+ *
+ * At the end it prints, per task and class, in how many of the images read the target
+ * occurs, and warns of a class that occurs in none (a config asking for a label the masks do
+ * not hold). */
 #ifndef SAMC_EVAL_RUNNER_H
 #define SAMC_EVAL_RUNNER_H
 
@@ -26,6 +32,8 @@ typedef struct {
     const char *config_text; /* the data set config as given (NULL for --images/--masks) */
     experiment_options exp;
     int progress;           /* 1: a progress line on stderr */
+    int skip_bad;           /* 1: a file that cannot be read is recorded in OUT/skipped.txt and
+                               the run goes on; not in run.conf (results do not depend on it) */
 } runner_options;
 
 /* 0 or -1 with a message. */

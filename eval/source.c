@@ -1,6 +1,7 @@
 #include "eval/source.h"
 
 #include <glob.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,36 +40,86 @@ static int add_source(source_list *l, const char *id, char *image, char *label) 
     return 0;
 }
 
-/* png layout: images/NAME.png with masks/NAME<suffix>.png. */
+/* A .png file of a listing (the extension in any case: A.PNG, b.Png); sorted by stem. */
+typedef struct {
+    const char *path, *base;
+    size_t stem; /* length of base without the extension */
+} png_file;
+
+static int cmp_png_stem(const png_file *x, const char *base, size_t stem) {
+    int c = memcmp(x->base, base, x->stem < stem ? x->stem : stem);
+    return c ? c : (x->stem > stem) - (x->stem < stem);
+}
+
+static int cmp_png_file(const void *a, const void *b) {
+    const png_file *y = b;
+    return cmp_png_stem(a, y->base, y->stem);
+}
+
+/* The .png files of a listing, sorted by stem. 0 or -1. */
+static int png_files(const path_list *l, png_file **out, size_t *n) {
+    *out = xmalloc_array(l->n ? l->n : 1, sizeof **out);
+    if (!*out) return -1;
+    *n = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const char *base = path_base(l->paths[i]);
+        if (has_suffix(base, ".png")) (*out)[(*n)++] = (png_file){l->paths[i], base, strlen(base) - 4};
+    }
+    qsort(*out, *n, sizeof **out, cmp_png_file);
+    return 0;
+}
+
+/* The mask of an image: the one mask whose stem is the image's stem + suffix. Two that
+ * differ only in the extension's case (a.png, a.PNG) are refused rather than guessed. */
+static int find_mask(const png_file *m, size_t n, const char *image, const char *stem, size_t len,
+                     const char *mdir, const char **mask) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cmp_png_stem(&m[mid], stem, len) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == n || cmp_png_stem(&m[lo], stem, len) != 0)
+        return samc_err("%s: no mask for this image (expected %s/%.*s.png, the extension in any case)", image, mdir,
+                        (int)len, stem);
+    if (lo + 1 < n && cmp_png_stem(&m[lo + 1], stem, len) == 0)
+        return samc_err("%s: two masks for this image, %s and %s; remove one", image, m[lo].path, m[lo + 1].path);
+    *mask = m[lo].path;
+    return 0;
+}
+
+/* png layout: images/NAME.png with masks/NAME<suffix>.png (".png" in any case). */
 static int png_sources(const dataset_config *c, source_list *out) {
     char *idir = data_path(c, c->images), *mdir = data_path(c, c->masks);
-    path_list files = {0};
+    path_list files = {0}, mfiles = {0};
+    png_file *masks = NULL;
+    size_t n_masks = 0, sl = strlen(c->mask_suffix);
     int rc = idir && mdir ? dir_list_files(idir, 0, &files) : -1;
+    if (rc == 0) rc = dir_list_files(mdir, 0, &mfiles);
+    if (rc == 0) rc = png_files(&mfiles, &masks, &n_masks);
     for (size_t i = 0; i < files.n && rc == 0; i++) {
         const char *base = path_base(files.paths[i]);
         if (!has_suffix(base, ".png")) continue;
         size_t stem = strlen(base) - 4;
         /* a mask kept beside its image (same folder, suffix) is not an image */
-        if (c->mask_suffix[0] && stem >= strlen(c->mask_suffix) && !strcmp(idir, mdir) &&
-            !strncmp(base + stem - strlen(c->mask_suffix), c->mask_suffix, strlen(c->mask_suffix)))
-            continue;
+        if (sl && stem >= sl && !strcmp(idir, mdir) && !strncmp(base + stem - sl, c->mask_suffix, sl)) continue;
         char id[4096], name[4200];
         snprintf(id, sizeof id, "%.*s", (int)stem, base);
-        snprintf(name, sizeof name, "%s%s.png", id, c->mask_suffix);
-        char *mask = path_join(mdir, name), *image = strdup(files.paths[i]);
-        if (!mask || !image) {
-            free(mask), free(image);
-            rc = samc_err("out of memory");
-        } else if (access(mask, R_OK) != 0) {
-            rc = samc_err("%s: no mask for this image (expected %s)", files.paths[i], mask);
-            free(mask), free(image);
-        } else {
-            rc = add_source(out, id, image, mask);
-            if (rc) free(mask), free(image);
+        int nl = snprintf(name, sizeof name, "%s%s", id, c->mask_suffix);
+        const char *mask_path = NULL;
+        if (nl < 0 || (size_t)nl >= sizeof name) {
+            rc = samc_err("%s: name too long", files.paths[i]);
+            break;
         }
+        if ((rc = find_mask(masks, n_masks, files.paths[i], name, (size_t)nl, mdir, &mask_path))) break;
+        char *mask = strdup(mask_path), *image = strdup(files.paths[i]);
+        rc = mask && image ? add_source(out, id, image, mask) : samc_err("out of memory");
+        if (rc) free(mask), free(image);
     }
     if (rc == 0 && out->n == 0) rc = samc_err("%s: no .png images", idir ? idir : c->images);
+    free(masks);
     path_list_free(&files);
+    path_list_free(&mfiles);
     free(idir), free(mdir);
     return rc;
 }
@@ -168,7 +219,9 @@ int dataset_sources(const dataset_config *c, source_list *out) {
     if (rc == 0) {
         qsort(out->v, out->n, sizeof *out->v, cmp_source);
         for (size_t i = 1; i < out->n && rc == 0; i++)
-            if (!strcmp(out->v[i - 1].id, out->v[i].id)) rc = samc_err("two images named %s", out->v[i].id);
+            if (!strcmp(out->v[i - 1].id, out->v[i].id))
+                rc = samc_err("two images named %s: %s and %s; remove one", out->v[i].id, out->v[i - 1].image,
+                              out->v[i].image);
     }
     if (rc) source_list_free(out);
     return rc;
@@ -270,6 +323,37 @@ static int label_slice(const dataset_config *c, const char *path, const float *v
     return 0;
 }
 
+static int affine_finite(const nifti_image *v) {
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 4; j++)
+            if (!isfinite(v->affine[i][j])) return 0;
+    return 1;
+}
+
+int volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab, const char *lab_path) {
+    for (int d = 1; d <= 3; d++)
+        if (img->dim[d] != lab->dim[d])
+            return samc_err("%s is %lld x %lld x %lld voxels but its labels %s are %lld x %lld x %lld", img_path,
+                            (long long)img->dim[1], (long long)img->dim[2], (long long)img->dim[3], lab_path,
+                            (long long)lab->dim[1], (long long)lab->dim[2], (long long)lab->dim[3]);
+    if (!affine_finite(img) || !affine_finite(lab)) return 0;
+    double size[3], largest = 0;
+    for (int j = 0; j < 3; j++) {
+        const double(*A)[4] = img->affine;
+        size[j] = sqrt(A[0][j] * A[0][j] + A[1][j] * A[1][j] + A[2][j] * A[2][j]);
+        if (size[j] > largest) largest = size[j];
+    }
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 4; j++) {
+            double a = img->affine[i][j], b = lab->affine[i][j], tol = 1e-3 * (j < 3 ? size[j] : largest);
+            if (fabs(a - b) > tol)
+                return samc_err("%s and its labels %s lie on different voxel grids: affine entry [%d][%d] is %.6g in "
+                                "the image (%s) but %.6g in the labels (%s); samc does not resample a label volume",
+                                img_path, lab_path, i, j, a, img->affine_source, b, lab->affine_source);
+        }
+    return 0;
+}
+
 /* Volume pairs: every slice along the plane (or those with a target), mapped to 8-bit grey by
  * the data set's intensity rule and replicated to RGB. */
 static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
@@ -286,6 +370,8 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
     if (rc == 0) rc = intensity_parse(c->intensity, &im);
     if (rc == 0 && (rc = nifti_read(s->image, &img)) != 0) samc_err_context("%s", s->image);
     if (rc == 0 && (rc = nifti_read(s->label, &lab)) != 0) samc_err_context("%s", s->label);
+    if (rc == 0) rc = volume_grids_match(&img, s->image, &lab, s->label);
+    /* same grid, so the same slices; still checked, as the buffers below are sized by the image */
     if (rc == 0) rc = nifti_slice_shape(&img, plane, &ns, &h, &w);
     if (rc == 0) rc = nifti_slice_shape(&lab, plane, &nl, &lh, &lw);
     if (rc == 0 && (ns != nl || h != lh || w != lw))

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "eval/dataset.h"
+#include "io/nifti.h"
 
 typedef struct {
     char *id;    /* stable name: the image file's path under its folder, without extension */
@@ -35,6 +36,15 @@ typedef struct {
  * call). Stops at the first non-zero return and passes it on; -1 on a load error. */
 typedef int (*eval_item_fn)(void *ctx, const eval_item *item);
 int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx);
+
+/* 0 if a label volume lies on its image volume's voxel grid: the same dim[1..3] and the same
+ * voxel-to-world affine (nifti_image.affine: sform, else qform, else pixdim), each entry within
+ * 1e-3 of the voxel size along its column (the translation column: of the largest voxel
+ * size). Else -1 with a message naming both files and the first entry that differs: samc cuts
+ * both volumes into slices by their own orientation and does not resample, so a label volume
+ * on another grid (x flipped, shifted) would silently score the wrong pixels. A non-finite
+ * affine is left to nifti_slice_shape, which refuses it. */
+int volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab, const char *lab_path);
 
 /* The paper's image rule: uint8(img / img.max() * 255), one maximum over all channels, in
  * double, truncated; an all-zero image stays zero. In place on n bytes. */

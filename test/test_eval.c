@@ -1,14 +1,18 @@
 /* eval/: SHA-256 (FIPS 180-4 vectors), embedding cache keys, the results store (resume,
- * torn lines, shards). */
+ * torn lines, shards), data set sources (extension case, volume grids), recorded classes and
+ * the skipped-files list. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "files.h"
 #include "eval/dataset.h"
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
+#include "eval/csv.h"
 #include "eval/results.h"
+#include "eval/skipped.h"
 #include "eval/source.h"
 #include "io/npy.h"
 #include "io/png.h"
@@ -16,9 +20,32 @@
 #include "util/file.h"
 #include "util/sha256.h"
 
+#include <ftw.h>
 #include <math.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* A fresh folder under /tmp for one test, removed with everything in it by rm_tree. */
+static char *temp_dir(char *buf, size_t cap, const char *name) {
+    snprintf(buf, cap, "/tmp/samc_test_eval_%s_XXXXXX", name);
+    return mkdtemp(buf);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void rm_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Writes an empty file dir/name. */
+static int touch(const char *dir, const char *name) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    return f && fclose(f) == 0 ? 0 : -1;
+}
 
 static int hex_of(const void *data, size_t len, const char *want) {
     uint8_t d[32];
@@ -474,6 +501,225 @@ TEST(sources_multiclass_and_volume) {
     dataset_config_free(&c);
 }
 
+/* The extension in any case for images and masks; a mask present in two cases is refused
+ * naming both, as are two images in two cases; a mask beside its image is not an image. */
+TEST(sources_png_extension_case) {
+    char dir[128], idir[160], mdir[160];
+    CHECK(temp_dir(dir, sizeof dir, "case") != NULL);
+    snprintf(idir, sizeof idir, "%s/images", dir);
+    snprintf(mdir, sizeof mdir, "%s/masks", dir);
+    CHECK(mkdir(idir, 0700) == 0 && mkdir(mdir, 0700) == 0);
+    const char *images[] = {"A.PNG", "b.Png", "c.png", "notes.txt"}, *masks[] = {"A.png", "b.PNG", "c.pNg"};
+    for (int i = 0; i < 4; i++) CHECK(touch(idir, images[i]) == 0);
+    for (int i = 0; i < 3; i++) CHECK(touch(mdir, masks[i]) == 0);
+    dataset_config c;
+    CHECK(dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
+    source_list l;
+    int rc = dataset_sources(&c, &l);
+    CHECK_MSG(rc == 0 && l.n == 3, "%s", samc_errmsg());
+    for (size_t i = 0; rc == 0 && i < l.n && i < 3; i++) {
+        const char *want_id[] = {"A", "b", "c"};
+        CHECK(strcmp(l.v[i].id, want_id[i]) == 0);
+        CHECK(strcmp(path_base(l.v[i].image), images[i]) == 0 && strcmp(path_base(l.v[i].label), masks[i]) == 0);
+    }
+    if (rc == 0) source_list_free(&l);
+    /* c.png and c.pNg in masks: which one is meant is not guessed */
+    CHECK(touch(mdir, "c.png") == 0);
+    samc_err_clear();
+    CHECK(dataset_sources(&c, &l) == -1);
+    CHECK_MSG(strstr(samc_errmsg(), "two masks") && strstr(samc_errmsg(), "masks/c.pNg") &&
+                  strstr(samc_errmsg(), "masks/c.png"), "%s", samc_errmsg());
+    /* a.PNG beside A.PNG is another image (names are case-sensitive); b.png beside b.Png is not */
+    CHECK(touch(idir, "b.png") == 0);
+    char cpath[200];
+    snprintf(cpath, sizeof cpath, "%s/c.png", mdir);
+    CHECK(unlink(cpath) == 0);
+    samc_err_clear();
+    CHECK(dataset_sources(&c, &l) == -1);
+    CHECK_MSG(strstr(samc_errmsg(), "two images named b") && strstr(samc_errmsg(), "images/b.Png") &&
+                  strstr(samc_errmsg(), "images/b.png"), "%s", samc_errmsg());
+    dataset_config_free(&c);
+    /* masks beside their images with a suffix: X.PNG has X_mask.Png, which is no image */
+    rm_tree(dir);
+    CHECK(temp_dir(dir, sizeof dir, "suffix") != NULL);
+    CHECK(touch(dir, "X.PNG") == 0 && touch(dir, "X_mask.Png") == 0);
+    CHECK(dataset_config_png_dirs(dir, dir, "t", &c) == 0);
+    free(c.mask_suffix);
+    c.mask_suffix = strdup("_mask");
+    rc = dataset_sources(&c, &l);
+    CHECK_MSG(rc == 0 && l.n == 1, "%s", samc_errmsg());
+    if (rc == 0) {
+        CHECK(strcmp(l.v[0].id, "X") == 0 && strcmp(path_base(l.v[0].label), "X_mask.Png") == 0);
+        source_list_free(&l);
+    }
+    /* no mask: the message says what was expected */
+    CHECK(touch(dir, "Y.png") == 0);
+    samc_err_clear();
+    CHECK(dataset_sources(&c, &l) == -1 && strstr(samc_errmsg(), "Y.png: no mask") &&
+          strstr(samc_errmsg(), "Y_mask.png"));
+    dataset_config_free(&c);
+    rm_tree(dir);
+}
+
+/* Quoted line breaks, commas and quotes in a field survive the results file (RFC 4180). */
+TEST(csv_records_with_line_breaks) {
+    char text[] = "a,\"x\ny\",1\nb,\"q\"\"\n\",2\nlast";
+    char *p = text, *end = text + strlen(text), *rec, *f[4];
+    int complete;
+    rec = csv_next_record(&p, end, &complete);
+    CHECK(rec && complete && csv_split(rec, f, 4) == 3 && strcmp(f[1], "x\ny") == 0 && strcmp(f[2], "1") == 0);
+    rec = csv_next_record(&p, end, &complete);
+    CHECK(rec && complete && csv_split(rec, f, 4) == 3 && strcmp(f[1], "q\"\n") == 0);
+    rec = csv_next_record(&p, end, &complete);
+    CHECK(rec && !complete && strcmp(rec, "last") == 0);
+    CHECK(csv_next_record(&p, end, &complete) == NULL);
+
+    const char *names[] = {"p\n1", "a,\"b\"\r\nc", "tab\there\x01", "\n"};
+    result_set s = {0}, back = {0};
+    for (int i = 0; i < 4; i++) result_set_add(&s, "T", names[i], "1", "size", "area_fraction", "gt", 0.5 + i, NAN);
+    size_t len;
+    char *out = results_format(&s, &len);
+    CHECK(out && results_parse(out, len, "t", &back) == 0 && back.n == 4);
+    for (size_t i = 0; i < back.n && i < 4; i++)
+        CHECK_MSG(strcmp(back.rows[i].image, names[i]) == 0 && back.rows[i].iou == 0.5 + (double)i, "row %zu", i);
+    free(out);
+    result_set_free(&s);
+    result_set_free(&back);
+}
+
+static nifti_image grid(double sx, double sy, double sz) {
+    nifti_image v = {.dim = {3, 160, 144, 24, 1, 1, 1, 1}, .affine_source = "sform"};
+    v.affine[0][0] = sx, v.affine[1][1] = sy, v.affine[2][2] = sz;
+    v.affine[0][3] = -64, v.affine[1][3] = 57.6, v.affine[2][3] = 30;
+    return v;
+}
+
+/* Label volumes on the image's grid pass; a flipped, shifted or resized one is refused,
+ * naming both files and the entry. Tolerance by hand: 1e-3 of the column's voxel size
+ * (0.8 mm: 0.0008; the offsets: of the largest, 2.5 mm: 0.0025). */
+TEST(volume_grid_check) {
+    nifti_image img = grid(0.8, 0.8, 2.5), lab = grid(0.8, 0.8, 2.5);
+    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == 0);
+    lab.affine[0][0] = -0.8; /* x flipped */
+    samc_err_clear();
+    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
+    CHECK_MSG(strstr(samc_errmsg(), "img.nii") && strstr(samc_errmsg(), "lab.nii") && strstr(samc_errmsg(), "[0][0]") &&
+                  strstr(samc_errmsg(), "-0.8"), "%s", samc_errmsg());
+    lab = grid(0.8, 0.8, 2.5);
+    lab.affine[1][1] = 0.8 + 0.0007; /* within 0.0008 */
+    lab.affine[2][3] = 30 + 0.0024;  /* within 0.0025 */
+    CHECK(volume_grids_match(&img, "i", &lab, "l") == 0);
+    lab.affine[1][1] = 0.8 + 0.0009;
+    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[1][1]"));
+    lab = grid(0.8, 0.8, 2.5);
+    lab.affine[2][3] = 30 + 0.0026;
+    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[2][3]"));
+    lab = grid(0.8, 0.8, 2.5);
+    lab.affine[0][1] = 0.001; /* a shear of 0.001 > 0.0008 */
+    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[0][1]"));
+    lab = grid(0.8, 0.8, 2.5);
+    lab.dim[1] = 144, lab.dim[2] = 160; /* transposed */
+    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
+    CHECK_MSG(strstr(samc_errmsg(), "160 x 144 x 24") && strstr(samc_errmsg(), "144 x 160 x 24"), "%s", samc_errmsg());
+    /* a 4D image (e.g. MSD prostate) and its 3D labels: the first volume's grid is compared */
+    lab = grid(0.8, 0.8, 2.5);
+    img.dim[0] = 4, img.dim[4] = 2;
+    CHECK(volume_grids_match(&img, "i", &lab, "l") == 0);
+}
+
+/* OUT/shards.conf's class lines: written and read back exactly (outer spaces, quotes,
+ * commas), joined across shards, and the classes without rows named. */
+TEST(shard_record_classes) {
+    shard_record r;
+    CHECK(shard_record_init(&r, 2) == 0);
+    CHECK(shard_record_add(&r, "a", 0, 0, NULL) == 0);
+    CHECK(shard_record_add_class(&r, "MRI-Brain: Core", "1") == 0);
+    CHECK(shard_record_add_class(&r, " odd, \"x\" ", "1,2") == 0);
+    CHECK(shard_record_add_class(&r, "bad\nname", "3") == -1);
+    size_t len;
+    char *text = shard_record_format(&r, &len);
+    CHECK(text && strstr(text, "class = \"1\",\"MRI-Brain: Core\"\n") &&
+          strstr(text, "class = \"1,2\",\" odd, \"\"x\"\" \"\n"));
+    shard_record back;
+    CHECK(text && shard_record_parse(text, len, "t", &back) == 0);
+    CHECK(back.n_classes == 2 && strcmp(back.classes[1].task, " odd, \"x\" ") == 0 &&
+          strcmp(back.classes[1].cls, "1,2") == 0 && strcmp(back.classes[0].task, "MRI-Brain: Core") == 0);
+    free(text);
+    /* join: an empty record copies them; one without class lines (older samc) agrees with any;
+     * other classes are refused */
+    shard_record j = {0};
+    CHECK(shard_record_join(&j, &back, "s0") == 0 && j.n_classes == 2);
+    shard_record old;
+    char old_text[] = "shards = 2\nimage = 0 a\n";
+    CHECK(shard_record_parse(old_text, strlen(old_text), "old", &old) == 0 && old.n_classes == 0);
+    CHECK(shard_record_join(&j, &old, "old") == 0 && j.n_classes == 2);
+    shard_record j2 = {0};
+    CHECK(shard_record_join(&j2, &old, "old") == 0 && shard_record_join(&j2, &back, "s0") == 0 && j2.n_classes == 2);
+    char other_text[] = "shards = 2\nimage = 0 a\nclass = \"7\",\"MRI-Brain: Core\"\n";
+    shard_record other;
+    CHECK(shard_record_parse(other_text, strlen(other_text), "x", &other) == 0);
+    samc_err_clear();
+    CHECK(shard_record_join(&j, &other, "x") == -1 && strstr(samc_errmsg(), "classes"));
+    /* rows for class 1 only: the other class is named, with its task */
+    result_set rows = {0};
+    result_set_add(&rows, "MRI-Brain: Core", "a", "1", "size", "components", "gt", 1, NAN);
+    char *msg = NULL;
+    size_t n = 9;
+    CHECK(shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 1);
+    CHECK_MSG(msg && strcmp(msg, "class 1,2 of task ' odd, \"x\" '") == 0, "%s", msg ? msg : "(null)");
+    free(msg);
+    result_set_add(&rows, " odd, \"x\" ", "a", "1,2", "size", "components", "gt", 1, NAN);
+    CHECK(shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
+    CHECK(shard_record_absent_classes(&old, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
+    /* malformed class lines are refused */
+    char bad1[] = "shards = 1\nclass = 7\n", bad2[] = "shards = 1\nclass = \"7\",\"a\",\"b\"\n";
+    shard_record x;
+    CHECK(shard_record_parse(bad1, strlen(bad1), "b", &x) == -1);
+    CHECK(shard_record_parse(bad2, strlen(bad2), "b", &x) == -1);
+    /* task names with control characters are refused where they are given */
+    dataset_config c;
+    samc_err_clear();
+    CHECK(dataset_config_parse("name = a\nclass.1 = x\ty\n", "c.conf", ".", NULL, &c) == -1 &&
+          strstr(samc_errmsg(), "c.conf:2") && strstr(samc_errmsg(), "control"));
+    CHECK(dataset_config_png_dirs("i", "m", "a\nb", &c) == -1 && strstr(samc_errmsg(), "--task"));
+    result_set_free(&rows);
+    shard_record_free(&other), shard_record_free(&old), shard_record_free(&j), shard_record_free(&j2);
+    shard_record_free(&back), shard_record_free(&r);
+}
+
+/* OUT/skipped.txt: an entry per file, replaced and removed by name, messages on one line. */
+TEST(skip_list_entries) {
+    char dir[128], path[200];
+    CHECK(temp_dir(dir, sizeof dir, "skip") != NULL);
+    snprintf(path, sizeof path, "%s/" SKIPPED_FILE, dir);
+    skip_list l = {0};
+    CHECK(skip_list_set(&l, 0, "a", "a.png: not a PNG file") == 0);
+    CHECK(skip_list_set(&l, 1, "v", "v.nii: line\nbreak\t\\ \x01") == 0);
+    CHECK(skip_list_set(&l, 0, "a", "a.png: truncated") == 0); /* replaces */
+    CHECK(skip_list_write(dir, &l) == 0);
+    size_t n = 0;
+    char *text = (char *)read_bytes(path, &n);
+    const char *want = "image a: a.png: truncated\nvolume v: v.nii: line\\nbreak\\t\\\\ \\x01\n";
+    CHECK_MSG(text && n == strlen(want) && memcmp(text, want, n) == 0, "%.*s", (int)n, text ? text : "");
+    free(text);
+    size_t ni, nv;
+    CHECK(skipped_count(dir, &ni, &nv) == 0 && ni == 1 && nv == 1);
+    skip_list back;
+    CHECK(skip_list_read(dir, &back) == 0 && back.n == 2 && strcmp(back.lines[0], "image a: a.png: truncated") == 0);
+    CHECK(skip_list_remove(&back, "a") == 1 && skip_list_remove(&back, "a") == 0 && back.n == 1);
+    CHECK(skip_list_remove(&back, "v") == 1 && back.n == 0);
+    CHECK(skip_list_write(dir, &back) == 0 && access(path, F_OK) != 0); /* no entry: no file */
+    CHECK(skipped_count(dir, &ni, &nv) == 0 && ni == 0 && nv == 0);
+    skip_list_free(&back);
+    /* a line that is not an entry is dropped */
+    char junk[] = "hello\nimage b: ok\nimage c no colon\n\n";
+    CHECK(skip_list_parse(junk, strlen(junk), "j", &back) == 0 && back.n == 1 &&
+          strcmp(back.lines[0], "image b: ok") == 0);
+    skip_list_free(&back);
+    skip_list_free(&l);
+    rm_tree(dir);
+}
+
 int main(void) {
     RUN(sha256_vectors);
     RUN(cache_keying);
@@ -488,5 +734,10 @@ int main(void) {
     RUN(sources_png_layout);
     RUN(sources_multiclass_and_volume);
     RUN(mask_division_targets);
+    RUN(sources_png_extension_case);
+    RUN(csv_records_with_line_breaks);
+    RUN(volume_grid_check);
+    RUN(shard_record_classes);
+    RUN(skip_list_entries);
     return check_summary();
 }
