@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "eval/dirlist.h"
 #include "eval/results.h"
+#include "eval/skipped.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
@@ -27,7 +28,8 @@ static const char k_usage[] =
     "and options (run.conf), shard count and images (shards.conf), that every results file\n"
     "is intact and that no samc eval is still writing to an input (its lock). An image\n"
     "present in two inputs (or already in OUT) must have identical results. Nothing is\n"
-    "written unless every check passes. Then: samc report OUT\n"
+    "written unless every check passes. The inputs' skipped.txt (eval --skip-bad) are joined\n"
+    "into OUT's, less the images OUT now has results for. Then: samc report OUT\n"
     "Exit status: 0 when OUT holds every shard and every image has results; 3 when the\n"
     "merge was done but shards or images are missing (named on stderr as \"incomplete: ...\",\n"
     "and recorded in OUT/shards.conf for samc report); 1 on an error, 2 on a usage error.\n"
@@ -108,6 +110,35 @@ static int add_stems(path_list *names, const path_list *files) {
 static void note_unrecorded(const char *dir) {
     fprintf(stderr, "samc merge: note: %s has no " SHARDS_FILE " (made by an older samc): which shards and images "
                     "are missing is not checked\n", dir);
+}
+
+/* OUT/skipped.txt: the unreadable images of every input and of OUT, less those that have a
+ * results file in OUT now (read by a later run of their shard). 0 or -1. */
+static int merge_skipped(const char *const *in, int n_in, const char *out, const char *results) {
+    skip_list all = {0};
+    int rc = skip_list_read(out, &all);
+    for (int k = 0; k < n_in && rc == 0; k++) {
+        skip_list l = {0};
+        rc = skip_list_read(in[k], &l);
+        if (rc == 0) rc = skip_list_join(&all, &l);
+        skip_list_free(&l);
+    }
+    for (size_t i = 0; i < all.n && rc == 0;) {
+        /* an entry is "image NAME: ..." or "volume NAME: ..." (skip_list_read keeps only those);
+         * a volume's results are per slice, so its entry stays */
+        const char *name = strchr(all.lines[i], ' ') + 1;
+        char stem[4096], file[4200];
+        snprintf(stem, sizeof stem, "%.*s", (int)strcspn(name, ":"), name);
+        snprintf(file, sizeof file, "%s.csv", stem);
+        char *p = path_join(results, file);
+        if (!p) rc = -1;
+        else if (access(p, F_OK) == 0) skip_list_remove(&all, stem);
+        else i++;
+        free(p);
+    }
+    if (rc == 0) rc = skip_list_write(out, &all);
+    skip_list_free(&all);
+    return rc;
 }
 
 /* Checks every input (no eval writing to it, same run.conf and shards.conf, intact files, no
@@ -242,6 +273,7 @@ static int merge(const char *const *in, int n_in, const char *out, size_t *n_cop
         free(buf), free(d);
         (*n_copied)++;
     }
+    if (rc == 0) rc = merge_skipped(in, n_in, out, dst);
     /* the record last: the shards and images OUT holds now (none when an input had none) */
     if (rc == 0 && !unrecorded && rec.n_shards) {
         rc = shard_record_write(out, &rec);

@@ -17,7 +17,8 @@ static const char k_usage[] =
     "  --bootstrap N       bootstrap resamples (default 2000)\n"
     "  --seed S            bootstrap seed (default 1)\n"
     "A run that lacks shards or images (OUT/shards.conf) is reported from the images there\n"
-    "are, with \"incomplete: ...\" on stderr and in OUT/tables/incomplete.txt.\n";
+    "are, with \"incomplete: ...\" on stderr and in OUT/tables/incomplete.txt; images that eval\n"
+    "--skip-bad could not read (OUT/skipped.txt) are counted there too.\n";
 
 int cmd_report(int argc, char **argv) {
     const char *cmd = "report";

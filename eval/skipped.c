@@ -122,6 +122,24 @@ int skip_list_set(skip_list *l, int volume, const char *name, const char *msg) {
     return 0;
 }
 
+int skip_list_join(skip_list *into, const skip_list *from) {
+    for (size_t i = 0; i < from->n; i++) {
+        const char *p;
+        size_t n = entry_name(from->lines[i], &p);
+        char name[4096];
+        if (!n || n >= sizeof name) continue;
+        memcpy(name, p, n);
+        name[n] = 0;
+        if (find_entry(into, name) >= 0) continue; /* the same shard given twice */
+        char *line = strdup(from->lines[i]);
+        if (!line || append_line(into, line)) {
+            free(line);
+            return samc_err("out of memory");
+        }
+    }
+    return 0;
+}
+
 int skip_list_remove(skip_list *l, const char *name) {
     ssize_t i = find_entry(l, name);
     if (i < 0) return 0;

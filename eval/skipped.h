@@ -27,6 +27,8 @@ int skip_list_read(const char *out, skip_list *l);
 int skip_list_parse(char *buf, size_t len, const char *what, skip_list *l);
 /* Adds the entry of NAME, or replaces it. 0 or -1. */
 int skip_list_set(skip_list *l, int volume, const char *name, const char *msg);
+/* Adds the entries of from whose NAME into lacks (samc merge). 0 or -1. */
+int skip_list_join(skip_list *into, const skip_list *from);
 /* Drops the entry of NAME: 1 if there was one, else 0. */
 int skip_list_remove(skip_list *l, const char *name);
 /* Writes OUT/skipped.txt atomically; with no entries, removes it. 0 or -1. */

@@ -148,6 +148,16 @@ if [ $rc -eq 0 ] && grep -q "samc report: 1 image skipped (could not be read), s
     t_ok "report: skipped images on stderr and in tables/incomplete.txt"
 else t_fail "report: skipped images on stderr and in tables/incomplete.txt" "exit $rc: $(head -c 400 "$T_TMP/out")"; fi
 t_rejects "resumed without --skip-bad: the same run, stopped by the same image" "phantom_001\.png: not a PNG" run5 -o "$T_TMP/sk"
+# shards run with --skip-bad: merge carries skipped.txt, and report of the merge counts it
+for i in 0 1; do run5 -o "$T_TMP/skm$i" --shard $i/2 --skip-bad >/dev/null 2>&1; done
+"$SAMC" merge "$T_TMP/skm0" "$T_TMP/skm1" -o "$T_TMP/skm" >"$T_TMP/out" 2>&1; rc=$?
+if [ $rc -eq 3 ] && grep -q "incomplete: 1 image without results: phantom_001" "$T_TMP/out" &&
+    [ "$(lines "$T_TMP/skm/skipped.txt")" -eq 1 ] && grep -q '^image phantom_001: .*not a PNG' "$T_TMP/skm/skipped.txt"; then
+    t_ok "merge of --skip-bad shards: skipped.txt carried, exit 3 (incomplete)"
+else t_fail "merge of --skip-bad shards: skipped.txt carried" "exit $rc: $(head -c 300 "$T_TMP/out"); $(cat "$T_TMP/skm/skipped.txt" 2>&1)"; fi
+"$SAMC" report --no-figures "$T_TMP/skm" >"$T_TMP/out" 2>&1
+if grep -q "1 image skipped (could not be read)" "$T_TMP/out"; then t_ok "report of the merge counts the skipped image"
+else t_fail "report of the merge counts the skipped image" "$(head -c 300 "$T_TMP/out")"; fi
 # a damaged mask is skipped the same way
 printf 'junk' >"$T_TMP/junkmask.png"; cp "$D/masks/phantom_002.png" "$T_TMP/mask2.png"; cp "$T_TMP/junkmask.png" "$D/masks/phantom_002.png"
 rm -rf "$T_TMP/sk2"
@@ -165,6 +175,11 @@ else t_fail "the repaired image computed, skipped.txt removed" "$(head -c 300 "$
 if ! grep -q "skipped\|incomplete" "$T_TMP/out" && [ ! -e "$T_TMP/sk/tables/incomplete.txt" ]; then
     t_ok "report after repair: nothing skipped or missing"
 else t_fail "report after repair: nothing skipped or missing" "$(head -c 300 "$T_TMP/out")"; fi
+# the shards resumed after the repair and merged again into the same OUT: the entry goes
+for i in 0 1; do run5 -o "$T_TMP/skm$i" --shard $i/2 >/dev/null 2>&1; done
+"$SAMC" merge "$T_TMP/skm0" "$T_TMP/skm1" -o "$T_TMP/skm" >"$T_TMP/out" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ ! -e "$T_TMP/skm/skipped.txt" ]; then t_ok "merge after the repair: complete, skipped.txt gone"
+else t_fail "merge after the repair: complete, skipped.txt gone" "exit $rc: $(head -c 300 "$T_TMP/out")"; fi
 # an unreadable volume (cut short): skipped as a volume, the other volume computed
 gzip -dc "$FIX/data/volume/ct_phantom_labels.nii.gz" >"$V/ct_phantom_labels.nii"
 head -c 3000 "$V/ct_phantom.nii.gz" >"$V/broken.nii.gz"
