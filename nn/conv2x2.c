@@ -5,8 +5,8 @@
 
 #include "nn/nn.h"
 
-void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
-                         int H, int W) {
+void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+                         int W, int OC) {
     int OH = H / 2, OW = W / 2;
     #pragma omp parallel for schedule(static)
     for (int o = 0; o < OC; o++) {
@@ -24,8 +24,8 @@ void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, cons
     }
 }
 
-void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
-                        int HW) {
+void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int HW,
+                        int OC) {
     float beta = 0.0f;
     if (bias) {
         #pragma omp parallel for schedule(static)

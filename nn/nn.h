@@ -57,15 +57,18 @@ void softmax_short_rows_inplace(float *x, size_t rows, int cols);
  * running down the column in row order. */
 void softmax_cols_inplace(float *x, int groups, int rows, size_t cols);
 
+/* The convolutions take their sizes in one order: the input's dimensions as it lies in memory
+ * (IC, H, W for a channel-first map; HW, IC for channels-last tokens), then the output
+ * channels OC, then the kernel's geometry (K, stride, pad or P) and scratch. */
+
 /* nn.Conv2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W] -> out[OC][H/2][W/2] (H, W even);
  * weight[OC][IC][2][2], bias[OC] (may be NULL). */
-void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
-                         int H, int W);
+void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H, int W,
+                         int OC);
 
 /* nn.Conv2d(IC, OC, kernel_size=1): out[OC][HW] = weight[OC][IC] @ inp[IC][HW] + bias[OC]
  * (bias may be NULL). */
-void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int OC,
-                        int HW);
+void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int HW, int OC);
 
 /* F.interpolate(mode="bilinear", align_corners=False) twice, with a crop between: inp (C
  * planes, plane c at inp + c*in_cstride, rows in_ld floats apart) resized from IH x IW to

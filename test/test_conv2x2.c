@@ -14,7 +14,7 @@ static float rnd(unsigned *s) {
 TEST(conv2d_k2s2_hand_example) {
     /* one 2x2 input window, weight picks the diagonal: 1*1 + 4*1 + bias 0.5 */
     float in[4] = {1, 2, 3, 4}, w[4] = {1, 0, 0, 1}, b = 0.5f, out = 0;
-    conv2d_k2s2_forward(&out, in, w, &b, 1, 1, 2, 2);
+    conv2d_k2s2_forward(&out, in, w, &b, 1, 2, 2, 1);
     CHECK(out == 5.5f);
 }
 
@@ -25,7 +25,7 @@ TEST(conv2d_k2s2_matches_definition) {
     for (int i = 0; i < IC * H * W; i++) in[i] = rnd(&s);
     for (int i = 0; i < OC * IC * 4; i++) w[i] = rnd(&s);
     for (int i = 0; i < OC; i++) b[i] = rnd(&s);
-    conv2d_k2s2_forward(out, in, w, b, IC, OC, H, W);
+    conv2d_k2s2_forward(out, in, w, b, IC, H, W, OC);
     for (int o = 0; o < OC; o++)
         for (int y = 0; y < H / 2; y++)
             for (int x = 0; x < W / 2; x++) {
@@ -45,7 +45,7 @@ TEST(conv2d_1x1_matches_definition) {
     for (int i = 0; i < IC * HW; i++) in[i] = rnd(&s);
     for (int i = 0; i < OC * IC; i++) w[i] = rnd(&s);
     for (int i = 0; i < OC; i++) b[i] = rnd(&s);
-    conv2d_1x1_forward(out, in, w, b, IC, OC, HW);
+    conv2d_1x1_forward(out, in, w, b, IC, HW, OC);
     for (int o = 0; o < OC; o++)
         for (int p = 0; p < HW; p++) {
             double e = b[o];
