@@ -20,13 +20,15 @@
 #include "io/image.h"
 #include "io/npy.h"
 #include "nn/blas.h"
+#include "sam/automatic_mask_generator.h"
 #include "samc.h"
 #include "test_models.h"
 #include "util/sha256.h"
 
 /* sha256 of, in order: the embedding (float32, little-endian); the concatenated
  * low_res_logits, iou_predictions (float32, little-endian) and masks (uint8 0/1) of the
- * REF_CASES cases */
+ * REF_CASES cases; everything mode on the same image (ref_amg_params: every mask's RLE counts,
+ * box, predicted IoU, stability score and multimask index, little-endian) */
 static const struct {
     const char *name, *hex;
 } k_reference_hashes[] = {
@@ -38,8 +40,10 @@ static const struct {
      "5da84d5c31329837659bde091a4bd4534663a8a0ff24a8443f153cd674f671c8"},
     {"masks",
      "bfc94c8d20a598dd7afaa7cc95ee0172d443d6fe1a51033fbcc5f3a0f72c1a0f"},
+    {"everything",
+     "7995753e16203c4704672614f6c454702f394165b40d228623d94d1a4813b970"},
 };
-#define REF_N_HASHES 4
+#define REF_N_HASHES 5
 
 static const char *k_ref_cases[] = {"iterative_mask_input", "box_points", "point1_single", "point1_multi",
                                     "points3_mixed", "box", "box_multi", "point_corner"};
@@ -49,11 +53,22 @@ typedef struct {
     float *embedding;
     size_t embedding_n;
     sam_prediction pred[REF_CASES];
+    sam_amg_result amg;
 } ref_run;
+
+/* Everything mode small enough for every build: an 8 x 8 grid, both filters off (the random
+ * sam-tiny scores pass no official threshold), the rest the official defaults. */
+static void ref_amg_params(sam_amg_params *p) {
+    sam_amg_params_default(p);
+    p->points_per_side = 8;
+    p->pred_iou_thresh = 0;
+    p->stability_score_thresh = 0;
+}
 
 static void ref_run_free(ref_run *r) {
     free(r->embedding);
     for (int c = 0; c < REF_CASES; c++) sam_prediction_free(&r->pred[c]);
+    sam_amg_result_free(&r->amg);
     memset(r, 0, sizeof *r);
 }
 
@@ -128,6 +143,13 @@ static int ref_run_model(const sam_model *m, int reference, int threads, ref_run
         ref_case_free(&fc);
         if (bad) goto done;
     }
+    amg_model am;
+    sam_amg_params ap;
+    ref_amg_params(&ap);
+    if (sam_amg_model_init_preset(&am, p)) goto done;
+    int bad = sam_amg_generate(&am, rgb, h, w, &ap, &out->amg);
+    sam_amg_model_free(&am);
+    if (bad) goto done;
     rc = 0;
 done:
     samc_set_reference_mode(0);
@@ -137,13 +159,17 @@ done:
     return rc;
 }
 
-/* float32 values hashed as little-endian bytes, whatever the host order */
+/* values hashed as little-endian bytes, whatever the host order */
+static void ref_hash_u32(sha256_ctx *c, uint32_t u) {
+    uint8_t b[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
+    sha256_update(c, b, 4);
+}
+
 static void ref_hash_f32(sha256_ctx *c, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &x[i], 4);
-        uint8_t b[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
-        sha256_update(c, b, 4);
+        ref_hash_u32(c, u);
     }
 }
 
@@ -157,6 +183,14 @@ static void ref_run_hashes(const ref_run *r, char hex[REF_N_HASHES][65]) {
         ref_hash_f32(&c[1], p->low_res_logits, (size_t)p->k * p->low_res * p->low_res);
         ref_hash_f32(&c[2], p->iou, (size_t)p->k);
         sha256_update(&c[3], p->masks, (size_t)p->k * p->h * p->w);
+    }
+    for (int i = 0; i < r->amg.n; i++) {
+        const sam_amg_mask *m = &r->amg.masks[i];
+        for (size_t j = 0; j < m->rle.n; j++) ref_hash_u32(&c[4], m->rle.counts[j]);
+        for (int j = 0; j < 4; j++) ref_hash_u32(&c[4], (uint32_t)m->box[j]);
+        ref_hash_f32(&c[4], &m->predicted_iou, 1);
+        ref_hash_f32(&c[4], &m->stability_score, 1);
+        ref_hash_u32(&c[4], (uint32_t)m->multimask_index);
     }
     for (int k = 0; k < REF_N_HASHES; k++) {
         uint8_t d[32];

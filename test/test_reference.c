@@ -135,6 +135,7 @@ TEST(reference_mode_hashes_are_pinned) {
     ref_run r;
     CHECK(ref_run_model(g_tiny, 1, 3, &r) == 0);
     if (check_failures_in_test) return;
+    CHECK_MSG(r.amg.n > 0, "everything mode kept no mask: its hash would pin nothing");
     char hex[REF_N_HASHES][65];
     ref_run_hashes(&r, hex);
     for (int k = 0; k < REF_N_HASHES; k++)
