@@ -56,6 +56,20 @@ void sam_predictor_free(sam_predictor *p);
 /* SamPredictor.set_image: resize (Pillow-exact), normalise, pad, encode.
  * rgb is h*w*3 uint8, row-major. */
 int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w);
+/* Where set_image's wall time goes, for profiling (samc encode --timings, make bench): the
+ * seconds of each phase, added up over the set_image calls made while it is attached. */
+typedef struct {
+    double preprocess;  /* ResizeLongestSide (Pillow-exact), normalise, pad */
+    double patch_embed; /* the image encoder: patch embedding + position embedding */
+    double products;    /* its blocks' Linears (qkv, proj, MLP) */
+    double attention;   /* its blocks' attention (with relative positions, softmax, own products) */
+    double elementwise; /* its blocks' LayerNorms, window padding and (un)partition */
+    double neck;        /* its neck */
+    double image_terms; /* the fast decoder's per-image terms (fast mode) */
+} sam_timings;
+/* Attaches t (NULL detaches): each later set_image adds to it. The bits do not change. */
+void sam_predictor_time(sam_predictor *p, sam_timings *t);
+
 /* Uses a cached embedding (C*G*G floats, from sam_predictor_embedding) for an image of
  * size h x w instead of encoding. */
 int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h, int w);

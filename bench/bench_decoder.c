@@ -17,12 +17,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench/random_samw.h"
 #include "nn/blas.h"
 #include "samc.h"
 #include "sam/predictor.h"
 #include "util/err.h"
-#include "weights/sam_config.h"
-#include "weights/samw_write.h"
 
 static double now(void) {
     struct timespec ts;
@@ -36,51 +35,11 @@ static double cpu_now(void) { /* CPU time of all threads: what the work costs on
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-static uint32_t g_seed = 2024;
-static float frand(void) { /* uniform in [-1, 1) */
-    g_seed = g_seed * 1664525u + 1013904223u;
-    return (float)(g_seed >> 8) / (float)(1 << 23) - 1.0f;
-}
-
-/* Random tensors of plausible scale: norm weights near 1, small biases and embeddings,
- * matrices U(-1,1)/sqrt(fan_in). */
-static int fill_random(void *ctx, int i, float *out) {
-    const sam_key *k = (const sam_key *)ctx + i;
-    size_t n = 1, fan_in = 1;
-    for (int d = 0; d < k->ndim; d++) n *= (size_t)k->shape[d];
-    for (int d = 1; d < k->ndim; d++) fan_in *= (size_t)k->shape[d];
-    const char *dot = strrchr(k->name, '.');
-    int is_norm = strstr(k->name, "norm") || strstr(k->name, "neck.1") || strstr(k->name, "neck.3") ||
-                  strstr(k->name, "upscaling.1") || strstr(k->name, "downscaling.1") || strstr(k->name, "downscaling.4");
-    float scale = 0.1f, offset = 0.0f;
-    if (k->ndim == 1 && is_norm && dot && !strcmp(dot, ".weight")) offset = 1.0f;
-    else if (k->ndim > 1 && !strstr(k->name, "embed") && !strstr(k->name, "token") && !strstr(k->name, "gaussian"))
-        scale = 1.0f / sqrtf((float)fan_in);
-    if (strstr(k->name, "gaussian")) scale = 1.0f;
-    for (size_t j = 0; j < n; j++) out[j] = offset + scale * frand();
-    return 0;
-}
-
-static int write_random_samw(const char *path, const sam_config *cfg) {
-    sam_key *keys = NULL;
-    int n = 0;
-    if (sam_config_check(cfg) || sam_config_keys(cfg, &keys, &n)) return -1;
-    int rc = samw_write(path, cfg, keys, n, fill_random, keys);
-    free(keys);
-    return rc;
-}
-
 /* ViT-H's encoder, or a one-block 64-wide one when only the decoder matters; the official
  * prompt encoder and mask decoder either way. */
 static sam_config config(int vit_h) {
-    sam_config c = {.img_size = 1024, .patch_size = 16, .embed_dim = 64, .depth = 1, .num_heads = 1,
-                    .head_dim = 64, .mlp_dim = 256, .window_size = 14, .global_attn = 1, .out_chans = 256,
-                    .prompt_dim = 256, .mask_in_chans = 16, .dec_depth = 2, .dec_heads = 8, .dec_mlp_dim = 2048,
-                    .num_mask_tokens = 4, .iou_hidden = 256, .iou_head_depth = 3};
-    if (vit_h) {
-        c.embed_dim = 1280, c.depth = 32, c.num_heads = 16, c.head_dim = 80, c.mlp_dim = 5120;
-        c.global_attn = (1u << 7) | (1u << 15) | (1u << 23) | (1u << 31);
-    }
+    sam_config c = random_samw_config('h');
+    if (!vit_h) c.embed_dim = 64, c.depth = 1, c.num_heads = 1, c.head_dim = 64, c.mlp_dim = 256, c.global_attn = 1;
     return c;
 }
 
@@ -105,7 +64,7 @@ static double load_ms(const char *path) {
     if (stat(path, &st)) {
         sam_config c = config(1);
         fprintf(stderr, "bench_decoder: writing a random ViT-H model to %s (2.5 GB, once)\n", path);
-        if (write_random_samw(path, &c)) die("writing the ViT-H model");
+        if (random_samw_write(path, &c)) die("writing the ViT-H model");
     }
     double best = 1e30;
     for (int r = 0; r < 4; r++) {
@@ -137,7 +96,7 @@ int main(int argc, char **argv) {
     if (threads > 0) blas_set_threads(threads);
     const char *path = "build/bench_decoder.samw";
     sam_config cfg = config(0);
-    if (write_random_samw(path, &cfg)) die(path);
+    if (random_samw_write(path, &cfg)) die(path);
     sam_model *m = sam_model_load(path);
     if (!m) die(path);
     remove(path); /* the mapping stays valid */
@@ -146,7 +105,7 @@ int main(int argc, char **argv) {
     size_t n_emb = (size_t)C * G * G;
     float *emb = malloc(n_emb * sizeof(float));
     if (!p || !emb) die("out of memory");
-    for (size_t i = 0; i < n_emb; i++) emb[i] = 0.5f * frand();
+    for (size_t i = 0; i < n_emb; i++) emb[i] = 0.5f * random_samw_frand();
     if (sam_predictor_set_embedding(p, emb, H, W)) die("set_embedding");
 
     /* one click, multimask (SamPredictor.predict's default): 3 masks at 640 x 480, in ROUNDS

@@ -8,7 +8,10 @@
 #   bench_everything     everything mode, real decoder size, 32x32 grid on a 640x480 image
 #   bench_image          the 640x480 RGB test PNG that samc and the official code both read
 #   bench_process        the whole `samc encode` process on ViT-H (loading included): wall
-#                        time and peak RSS (wait4), on the random ViT-H .samw below
+#                        time and peak RSS (wait4), on the random ViT-H .samw below; and
+#                        `samc encode --timings` on ViT-B and ViT-H at 1 thread and at all
+#                        cores: where the time goes, phase by phase, and which phases are serial
+#   bench_samw           the random ViT-B .samw (${SAMC_BENCH_TMP:-/tmp}/samc_bench_vit_b.samw)
 # and the official PyTorch SamPredictor on the same PNG, in the same run, at
 # torch.set_num_threads(threads): ViT-H build, set_image, the whole python process up to the
 # embedding, and a click (predict, one positive point, multimask). The table then gives issue
@@ -91,6 +94,23 @@ elif step encode_h "$bindir/bench/bench_process" "$bindir/samc" encode -m "$vith
 else
     whole_note="failed (see $out/encode_h.txt)"
 fi
+
+# where one samc encode's time goes (issue 21): --timings at 1 thread and at all cores, on
+# random ViT-B (and ViT-H) .samw files warm in the page cache; the process start (exec, the
+# OpenBLAS kernel check and its re-exec) is the wall time less samc's own total
+vitb="$tmpdir/samc_bench_vit_b.samw"
+[ -f "$vitb" ] || "$bindir/bench/bench_samw" b "$vitb" || vitb=""
+phase_shapes=""
+[ -n "$vitb" ] && phase_shapes="b"
+[ "$quick" = 1 ] || [ -z "$vith" ] || phase_shapes="$phase_shapes h"
+for s in $phase_shapes; do
+    f=$vitb
+    [ "$s" = h ] && f=$vith
+    for n in 1 $threads; do
+        step "phases_${s}_$n" "$bindir/bench/bench_process" "$bindir/samc" encode --timings -m "$f" -i "$img" \
+            -o "$out/embedding_phases.npy" --threads "$n"
+    done
+done
 
 # the official implementation on the same image, if a python can import it (PIL comes with
 # torchvision, which segment_anything needs anyway); ViT-B instead of ViT-H with
@@ -280,6 +300,35 @@ else
     row "samc / official, ViT-H whole process" "-" ">= 2.2x (vs set_image)" "(no official run)"
 fi
 echo "  official: $off_note"
+# the per-phase table of samc encode: a phase of more than 2 % of the 1-thread time that does
+# not come near N times faster at N threads is named serial
+phase_names="process_start read_image load_model preprocess patch_embed products attention elementwise neck image_terms set_image_other write_output"
+timing() { awk -v k="$1" '$1 == "timing" && $2 == k { print $3; exit }' "$2"; }
+for s in $phase_shapes; do
+    a=$out/phases_${s}_1.txt b=$out/phases_${s}_${threads}.txt S=$(echo "$s" | tr "[:lower:]" "[:upper:]")
+    [ -s "$a" ] && [ -s "$b" ] || continue
+    wa=$(value wall_s "$a") wb=$(value wall_s "$b")
+    echo
+    printf 'where one samc encode ViT-%s goes (whole process, random weights, 640x480 PNG):\n' "$S"
+    printf '  %-16s %10s %10s %9s %7s\n' phase "1 thread" "$threads threads" speed-up share
+    for ph in $phase_names; do
+        if [ "$ph" = process_start ]; then
+            va=$(calc "$wa - $(timing total "$a")") vb=$(calc "$wb - $(timing total "$b")")
+        else
+            va=$(timing "$ph" "$a") vb=$(timing "$ph" "$b")
+        fi
+        su=$(awk "BEGIN { if ($vb > 0) printf \"%.2fx\", $va / $vb; else print \"-\" }")
+        share=$(awk "BEGIN { printf \"%.1f\", 100 * $va / $wa }")
+        flag=""
+        if awk "BEGIN { exit !($va > 0.02 * $wa && $va < 0.9 * $threads * $vb) }"; then flag="  serial: does not scale"; fi
+        printf '  %-16s %9.3fs %9.3fs %9s %6s%%%s\n' "$ph" "$va" "$vb" "$su" "$share" "$flag"
+        add_json "encode_vit_${s}_${ph}_1thread_s" "$va"
+        add_json "encode_vit_${s}_${ph}_${threads}threads_s" "$vb"
+    done
+    printf '  %-16s %9.3fs %9.3fs %8.2fx\n' "whole process" "$wa" "$wb" "$(calc "$wa / $wb")"
+    add_json "encode_vit_${s}_process_1thread_s" "$wa"
+    add_json "encode_vit_${s}_process_${threads}threads_s" "$wb"
+done
 rss=$(value decoder_peak_rss_mb "$d")
 add_json decoder_peak_rss_mb "$rss"
 add_json threads "$threads"

@@ -11,6 +11,7 @@
 #include "nn/trace.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/timer.h"
 
 #define LN_EPS 1e-6f /* norm_layer = partial(nn.LayerNorm, eps=1e-6); LayerNorm2d's default */
 
@@ -57,7 +58,17 @@ typedef struct {
     float *y;    /* [T][E]   proj / lin2 output, added to x */
     float *neck; /* [out][T] */
     float *attn_scratch;
+    double *seconds; /* per image_encoder_phase, or NULL when not timed */
+    double mark;     /* the clock at the last lap */
 } scratch;
+
+/* Adds the wall time since the last lap to phase ph (nothing when the forward is not timed). */
+static void lap(scratch *s, image_encoder_phase ph) {
+    if (!s->seconds) return;
+    double t = util_wall_seconds();
+    s->seconds[ph] += t - s->mark;
+    s->mark = t;
+}
 
 static void scratch_free(scratch *s) {
     free(s->x), free(s->xn), free(s->att), free(s->qkv), free(s->qkv_pad), free(s->y), free(s->neck),
@@ -125,9 +136,11 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
 
     /* attention branch, on B grids of h x w tokens */
     layernorm_forward(s->xn, s->x, b->norm1_w, b->norm1_b, T, E, LN_EPS);
+    lap(s, ENC_ELEMENTWISE);
     int B = 1, h = G, w = G;
     if (global) {
         linear_forward(s->qkv, s->xn, b->qkv_w, b->qkv_b, T, E, 3 * E); /* qkv [T][3E] */
+        lap(s, ENC_PRODUCTS);
     } else {
         /* The official code pads the grid with zero tokens after norm1, then applies qkv to
          * every window token; a zero token's qkv is the bias alone (plus the product's +0,
@@ -136,24 +149,31 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
         int n = (G + ws - 1) / ws;
         B = n * n, h = w = ws;
         linear_forward(s->qkv_tokens, s->xn, b->qkv_w, b->qkv_b, T, E, 3 * E);
+        lap(s, ENC_PRODUCTS);
         for (int c = 0; c < 3 * E; c++) s->qkv_pad[c] = (b->qkv_b ? b->qkv_b[c] : 0.0f) + 0.0f;
         window_partition(s->qkv, s->qkv_tokens, G, G, 3 * E, ws, s->qkv_pad); /* qkv [B*h*w][3E] */
+        lap(s, ENC_ELEMENTWISE);
     }
     rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w,
                               e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* att [B*h*w][E] */
+    lap(s, ENC_ATTENTION);
     const float *heads = s->att;
     if (!global) {
         /* proj acts on each token alone, so dropping the padded tokens before it instead of
          * after (window_unpartition follows proj in the official code) changes nothing */
         window_unpartition(s->xn, s->att, G, G, E, ws);
         heads = s->xn;
+        lap(s, ENC_ELEMENTWISE);
     }
     linear_residual_forward(s->x, s->y, heads, b->proj_w, b->proj_b, T, E, E); /* x += proj(heads) */
+    lap(s, ENC_PRODUCTS);
 
     /* MLP branch: x += lin2(GELU(lin1(norm2(x)))) */
     layernorm_forward(s->xn, s->x, b->norm2_w, b->norm2_b, T, E, LN_EPS);
+    lap(s, ENC_ELEMENTWISE);
     linear_gelu_forward(s->hid, s->xn, b->lin1_w, b->lin1_b, T, E, e->mlp_dim);
     linear_residual_forward(s->x, s->y, s->hid, b->lin2_w, b->lin2_b, T, e->mlp_dim, E);
+    lap(s, ENC_PRODUCTS);
 }
 
 /* neck: 1x1 conv -> LayerNorm2d -> 3x3 conv (pad 1) -> LayerNorm2d: x[T][E] -> out[out][G][G] */
@@ -166,11 +186,18 @@ static void neck_forward(const image_encoder *e, scratch *s, float *out) {
 }
 
 int image_encoder_forward(const image_encoder *e, const float *x, float *out) {
+    return image_encoder_forward_timed(e, x, out, NULL);
+}
+
+int image_encoder_forward_timed(const image_encoder *e, const float *x, float *out, double *seconds) {
     if (image_encoder_check(e)) return -1;
     scratch s;
     if (scratch_alloc(&s, e)) return -1;
+    s.seconds = seconds;
+    s.mark = seconds ? util_wall_seconds() : 0;
     int G = e->grid;
     patch_embed_forward(e, x, &s);
+    lap(&s, ENC_PATCH_EMBED);
     for (int i = 0; i < e->depth; i++) {
         block_forward(e, i, &s);
         if (nn_trace_enabled()) {
@@ -180,6 +207,7 @@ int image_encoder_forward(const image_encoder *e, const float *x, float *out) {
         }
     }
     neck_forward(e, &s, out);
+    lap(&s, ENC_NECK);
     nn_trace("image_encoder.neck", out, 1, e->out_chans, G, G);
     scratch_free(&s);
     return 0;

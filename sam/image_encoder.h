@@ -56,4 +56,19 @@ int image_encoder_is_global(const image_encoder *enc, int i);
  * 0, or -1 with a message (bad configuration, out of memory). */
 int image_encoder_forward(const image_encoder *enc, const float *x, float *out);
 
+/* Where a forward's wall time goes, for profiling (samc encode --timings, make bench): the
+ * blocks' time split by kind of op (attention counts its own products). */
+typedef enum {
+    ENC_PATCH_EMBED, /* conv, + pos_embed */
+    ENC_PRODUCTS,    /* the blocks' Linears (qkv, proj, MLP, with their fused bias/GELU/residual) */
+    ENC_ATTENTION,   /* the blocks' attention, relative positions and softmax included */
+    ENC_ELEMENTWISE, /* the blocks' LayerNorms, window padding and (un)partition */
+    ENC_NECK,
+    ENC_PHASES
+} image_encoder_phase;
+
+/* image_encoder_forward that adds each phase's seconds to seconds[ENC_PHASES] (the same bits:
+ * only clocks are read between the ops). */
+int image_encoder_forward_timed(const image_encoder *enc, const float *x, float *out, double *seconds);
+
 #endif

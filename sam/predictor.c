@@ -14,6 +14,7 @@
 #include "sam/transforms.h"
 #include "util/err.h"
 #include "util/mem.h"
+#include "util/timer.h"
 
 sam_predictor *sam_predictor_new(const sam_model *m) {
     sam_predictor *p = xcalloc_array(1, sizeof *p);
@@ -68,18 +69,38 @@ static int set_sizes(sam_predictor *p, int h, int w) {
     return 0;
 }
 
+void sam_predictor_time(sam_predictor *p, sam_timings *t) { p->timings = t; }
+
+/* The encoder's phases into the predictor's timings (image_encoder_phase order). */
+static void add_encoder_times(sam_timings *t, const double *s) {
+    t->patch_embed += s[ENC_PATCH_EMBED];
+    t->products += s[ENC_PRODUCTS];
+    t->attention += s[ENC_ATTENTION];
+    t->elementwise += s[ENC_ELEMENTWISE];
+    t->neck += s[ENC_NECK];
+}
+
 int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) {
     p->has_image = 0;
     drop_image_terms(p);
     if (set_sizes(p, h, w)) return -1;
     int S = p->m->img_size;
+    double t0 = util_wall_seconds(), enc[ENC_PHASES] = {0};
     uint8_t *resized = xmalloc_array((size_t)p->input_h * p->input_w, 3);
     float *x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
     int rc = -1;
     if (!resized || !x) goto done;
     if (pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
     sam_preprocess(x, resized, p->input_h, p->input_w, S);
-    if (image_encoder_forward(&p->m->encoder, x, p->embedding) || set_image_terms(p)) goto done;
+    double t1 = util_wall_seconds();
+    if (image_encoder_forward_timed(&p->m->encoder, x, p->embedding, p->timings ? enc : NULL)) goto done;
+    double t2 = util_wall_seconds();
+    if (set_image_terms(p)) goto done;
+    if (p->timings) {
+        p->timings->preprocess += t1 - t0;
+        add_encoder_times(p->timings, enc);
+        p->timings->image_terms += util_wall_seconds() - t2;
+    }
     p->has_image = 1;
     rc = 0;
 done:

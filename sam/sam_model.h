@@ -37,6 +37,7 @@ struct sam_predictor {
     int has_image;
     int orig_h, orig_w;   /* original_size */
     int input_h, input_w; /* input_size: the image resized into the S frame */
+    sam_timings *timings; /* sam_predictor_time; NULL when not timed */
 };
 
 #endif

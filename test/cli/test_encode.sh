@@ -22,6 +22,17 @@ t_run "sam-small matches embedding.npy within 1e-4 x max" "$SAMC" diff "$T_TMP/s
 if [ -s "$T_TMP/t1.npy" ] && cmp -s "$T_TMP/t1.npy" "$T_TMP/t2.npy"; then t_ok "same bytes at 1 and 2 threads"
 else t_fail "same bytes at 1 and 2 threads"; fi
 
+# --timings: every phase once, none negative, the phases adding up to the total; the same bytes
+"$SAMC" encode --timings -m "$T_TMP/tiny.samw" -i $F/sam-tiny/image.png -o "$T_TMP/tt.npy" 2>"$T_TMP/timings"
+phases="read_image load_model preprocess patch_embed products attention elementwise neck image_terms set_image_other write_output total"
+if [ "$(awk '$1 == "timing" { printf "%s ", $2 }' "$T_TMP/timings")" = "$phases " ] &&
+    awk '$1 == "timing" && $2 != "total" { if ($3 < -1e-4) bad = 1; s += $3 } $2 == "total" { t = $3 }
+         END { exit !(!bad && t > 0 && s > 0.98 * t && s < 1.02 * t + 1e-4) }' "$T_TMP/timings"; then
+    t_ok "--timings: each phase once, the phases add up to the total"
+else t_fail "--timings: each phase once, the phases add up to the total" "$(cat "$T_TMP/timings")"; fi
+if cmp -s "$T_TMP/t1.npy" "$T_TMP/tt.npy" || cmp -s "$T_TMP/t2.npy" "$T_TMP/tt.npy"; then t_ok "--timings: the same bytes"
+else t_fail "--timings: the same bytes"; fi
+
 t_rejects "no model" "no model" "$SAMC" encode -i $F/sam-tiny/image.png -o "$T_TMP/x.npy"
 t_rejects "no image" "no image" "$SAMC" encode -m "$T_TMP/tiny.samw" -o "$T_TMP/x.npy"
 t_rejects "no output" "no output" "$SAMC" encode -m "$T_TMP/tiny.samw" -i $F/sam-tiny/image.png
