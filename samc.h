@@ -11,7 +11,13 @@
  * Every function that can fail returns NULL or -1 and leaves a message for samc_errmsg().
  * Results are the same bits at any thread count. The threads are OpenMP's (OMP_NUM_THREADS,
  * omp_set_num_threads); libsamc holds OpenBLAS at one thread and shares each matrix
- * product's tiles among the OpenMP threads itself. */
+ * product's tiles among the OpenMP threads itself.
+ *
+ * Memory: a predictor owns its work memory and keeps it from one sam_predict to the next, so
+ * a click allocates only the sam_prediction it returns; no allocator tuning (mallopt) is
+ * needed. A model is read-only once loaded and may serve several predictors; a predictor is
+ * used by one thread at a time (calls on two predictors from two threads at once are not
+ * tested: the thread count and the reference mode are process-wide settings). */
 #ifndef SAMC_H
 #define SAMC_H
 

@@ -8,7 +8,6 @@
  * usage: bench_decoder [threads] [reps] [vit_h.samw]
  * Prints "key value" lines that bench/run.sh collects (decoder_single_cpu_ms: the CPU time of
  * all threads per click, a steadier figure on a busy machine). */
-#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,16 +82,8 @@ int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 0, reps = argc > 2 ? atoi(argv[2]) : 21;
     const char *vit_h = argc > 3 ? argv[3] : NULL;
     if (reps < 1) reps = 1;
-    /* A process that decodes prompt after prompt (an interactive tool, the evaluation runner)
-     * should keep its freed pages: by default glibc returns the decoder's ~50 MB of buffers to
-     * the kernel after every call and faults them in again on the next (a third of a click's
-     * CPU time here). SAMC_BENCH_MALLOC_DEFAULT=1 measures the default instead. */
-    const char *dflt = getenv("SAMC_BENCH_MALLOC_DEFAULT");
-    int keep_pages = !(dflt && *dflt == '1');
-    if (keep_pages) {
-        mallopt(M_MMAP_THRESHOLD, 64 << 20);
-        mallopt(M_TRIM_THRESHOLD, 256 << 20);
-    }
+    /* glibc's default allocator, as a program linking libsamc has it: a click's work memory is
+     * the predictor's (nn/arena.h), so only its outputs are fresh pages */
     if (threads > 0) blas_set_threads(threads);
     const char *path = "build/bench_decoder.samw";
     sam_config cfg = config(0);
@@ -160,7 +151,6 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("threads %d\n", blas_get_threads());
-    printf("malloc_keeps_freed_pages %d\n", keep_pages);
     printf("decoder_single_ms %.2f\n", single_ms);
     printf("decoder_single_cpu_ms %.2f\n", single_cpu_ms);
     printf("decoder_single_rounds_ms");

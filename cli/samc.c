@@ -1,5 +1,4 @@
 /* samc: the command-line program. Each subcommand lives in cli/cmd_NAME.c. */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,18 +52,8 @@ int cmd_version(int argc, char **argv) {
     return 0;
 }
 
-/* The decoder and encoder allocate tens of MB of scratch per call. glibc serves blocks that
- * large with mmap and returns them to the kernel on free, so every click paid for fresh,
- * zeroed pages (about a third of a decoder call's CPU time in bench/bench_decoder). Keep
- * such blocks in the heap for reuse instead; the peak memory is unchanged. */
-static void keep_freed_memory(void) {
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
-}
-
 int main(int argc, char **argv) {
     blas_runtime_reexec(argv);
-    keep_freed_memory();
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

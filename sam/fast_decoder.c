@@ -311,15 +311,9 @@ typedef struct {
     keys_fold_prompt fold;
 } prompt_buf;
 
-static void prompt_buf_free(prompt_buf *b) {
-    float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ab.q, b->ab.k,
-                    b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->head, b->hyper, b->v0, b->v1,
-                    b->probs, b->rstd, b->fold_v, b->fold_g};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
-}
-
-/* With d->folded, each layer's probabilities and LayerNorm scales are kept for the fold. */
-static int prompt_buf_alloc(prompt_buf *b, const fast_decoder *d, int N) {
+/* Taken from the arena (the predictor's, kept from click to click). With d->folded, each
+ * layer's probabilities and LayerNorm scales are kept for the fold. */
+static int prompt_buf_alloc(prompt_buf *b, const fast_decoder *d, int N, nn_arena *a) {
     const sam_model *m = d->m;
     const mask_decoder *md = &m->decoder;
     int C = m->channels, HW = m->grid * m->grid, C8 = C / 8, mlp_dim = md->transformer.mlp_dim;
@@ -335,39 +329,36 @@ static int prompt_buf_alloc(prompt_buf *b, const fast_decoder *d, int N) {
     for (int m = 0; m < md->num_mask_tokens; m++)
         widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
     memset(b, 0, sizeof *b);
-    b->tokens = xmalloc_array(nq, sizeof(float));
-    b->queries = xmalloc_array(nq, sizeof(float));
-    b->tq = xmalloc_array(nq, sizeof(float));
-    b->ta = xmalloc_array(nq, sizeof(float));
-    b->hid = xmalloc_array((size_t)N * mlp_dim, sizeof(float));
-    b->keys = xmalloc_array(nk, sizeof(float));
-    b->tk = xmalloc_array(nk, sizeof(float));
-    b->ab.q = xmalloc_array(nq, sizeof(float)); /* attention internal dims are <= C */
-    b->ab.k = xmalloc_array(nq, sizeof(float));
-    b->ab.v = xmalloc_array(nq, sizeof(float));
-    b->ab.o = xmalloc_array(nq, sizeof(float));
-    b->ab.s = xmalloc_array((size_t)HW * R, sizeof(float));
-    b->ab.f = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
-    b->ab.z = xmalloc_array((size_t)R, (size_t)C * sizeof(float));
-    b->ab.fb = xmalloc_array((size_t)R, sizeof(float));
-    b->head = xmalloc_array(mask_head_scratch(C, m->grid, 3), sizeof(float));
-    b->hyper = xmalloc_array((size_t)md->num_mask_tokens, (size_t)C8 * sizeof(float));
-    b->v0 = xmalloc_array((size_t)widest, sizeof(float));
-    b->v1 = xmalloc_array((size_t)widest, sizeof(float));
+    b->tokens = nn_arena_alloc(a, nq, sizeof(float));
+    b->queries = nn_arena_alloc(a, nq, sizeof(float));
+    b->tq = nn_arena_alloc(a, nq, sizeof(float));
+    b->ta = nn_arena_alloc(a, nq, sizeof(float));
+    b->hid = nn_arena_alloc(a, (size_t)N * mlp_dim, sizeof(float));
+    b->keys = nn_arena_alloc(a, nk, sizeof(float));
+    b->tk = nn_arena_alloc(a, nk, sizeof(float));
+    b->ab.q = nn_arena_alloc(a, nq, sizeof(float)); /* attention internal dims are <= C */
+    b->ab.k = nn_arena_alloc(a, nq, sizeof(float));
+    b->ab.v = nn_arena_alloc(a, nq, sizeof(float));
+    b->ab.o = nn_arena_alloc(a, nq, sizeof(float));
+    b->ab.s = nn_arena_alloc(a, (size_t)HW * R, sizeof(float));
+    b->ab.f = nn_arena_alloc(a, (size_t)R, (size_t)C * sizeof(float));
+    b->ab.z = nn_arena_alloc(a, (size_t)R, (size_t)C * sizeof(float));
+    b->ab.fb = nn_arena_alloc(a, (size_t)R, sizeof(float));
+    b->head = nn_arena_alloc(a, mask_head_scratch(C, m->grid, 3), sizeof(float));
+    b->hyper = nn_arena_alloc(a, (size_t)md->num_mask_tokens, (size_t)C8 * sizeof(float));
+    b->v0 = nn_arena_alloc(a, (size_t)widest, sizeof(float));
+    b->v1 = nn_arena_alloc(a, (size_t)widest, sizeof(float));
     int L = md->transformer.depth, R0 = md->transformer.layers[0].cross_i2t.heads * N;
     if (d->folded) {
-        b->probs = xmalloc_array((size_t)KEYS_FOLD_K(L, R0), (size_t)HW * sizeof(float));
-        b->rstd = xmalloc_array((size_t)L * HW, sizeof(float));
-        b->fold_v = xmalloc_array((size_t)KEYS_FOLD_K(L, R0), (size_t)d->fold.O * sizeof(float));
-        b->fold_g = xmalloc_array((size_t)L * HW, sizeof(float));
+        b->probs = nn_arena_alloc(a, (size_t)KEYS_FOLD_K(L, R0), (size_t)HW * sizeof(float));
+        b->rstd = nn_arena_alloc(a, (size_t)L * HW, sizeof(float));
+        b->fold_v = nn_arena_alloc(a, (size_t)KEYS_FOLD_K(L, R0), (size_t)d->fold.O * sizeof(float));
+        b->fold_g = nn_arena_alloc(a, (size_t)L * HW, sizeof(float));
     }
     float *all[] = {b->tokens, b->queries, b->tq, b->ta, b->hid, b->keys, b->tk, b->ab.q, b->ab.k,
                     b->ab.v, b->ab.o, b->ab.s, b->ab.f, b->ab.z, b->ab.fb, b->head, b->hyper, b->v0, b->v1};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (!all[i] || (d->folded && (!b->probs || !b->rstd || !b->fold_v || !b->fold_g))) {
-            prompt_buf_free(b);
-            return -1;
-        }
+        if (!all[i] || (d->folded && (!b->probs || !b->rstd || !b->fold_v || !b->fold_g))) return -1;
     if (d->folded)
         b->fold = (keys_fold_prompt){.f = &d->fold, .R = R0, .probs = b->probs, .v = b->fold_v, .g = b->fold_g,
                                      .rstd = b->rstd};
@@ -526,19 +517,19 @@ static void decode_one(const fast_decoder *d, prompt_buf *b, const float *xy01, 
     masks(d, b, low);
 }
 
-int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_sparse, float *low, float *iou) {
+int fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
+                         float *iou) {
     const mask_decoder *md = &d->m->decoder;
     int C = d->C, C8 = C / 8, T = md->num_mask_tokens, N = 1 + T + n_sparse;
     prompt_buf b;
-    if (prompt_buf_alloc(&b, d, N)) return -1;
+    if (prompt_buf_alloc(&b, d, N, a)) return -1;
     set_tokens(d, &b, sparse, n_sparse);
     transformer(d, &b, N);
     for (int m = 0; m < T; m++)
         mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, b.hyper + (size_t)m * C8, b.v0, b.v1);
     if (d->folded) keys_fold_scale(&b.fold);
-    int rc = mask_head_parallel(md, C, d->m->grid, b.keys, d->folded ? &b.fold : NULL, b.hyper, T, low);
+    int rc = mask_head_parallel(md, C, d->m->grid, b.keys, d->folded ? &b.fold : NULL, b.hyper, T, low, a);
     mlp_forward(&md->iou_head, b.queries, iou, b.v0, b.v1);
-    prompt_buf_free(&b);
     return rc;
 }
 
@@ -551,8 +542,9 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
      * prompts are independent, and per-op threading of such small ops costs more than it gains */
     #pragma omp parallel
     {
+        nn_arena a = {0}; /* each thread's, for this call's prompts */
         prompt_buf b;
-        int ok = prompt_buf_alloc(&b, d, N) == 0;
+        int ok = prompt_buf_alloc(&b, d, N, &a) == 0;
         if (!ok) {
             #pragma omp atomic write
             failed = 1;
@@ -562,7 +554,7 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
             if (ok)
                 decode_one(d, &b, xy01 + 2 * (size_t)i, keep_iou_above, iou + 3 * (size_t)i,
                            low + (size_t)i * 3 * LL);
-        if (ok) prompt_buf_free(&b);
+        nn_arena_free(&a);
     }
     return failed ? samc_err("everything decoder: out of memory") : 0;
 }

@@ -22,6 +22,7 @@
 #ifndef SAMC_SAM_FAST_DECODER_H
 #define SAMC_SAM_FAST_DECODER_H
 
+#include "nn/arena.h"
 #include "sam/keys_fold.h"
 #include "sam/sam_model.h"
 
@@ -57,7 +58,9 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
 
 /* One prompt of any sparse tokens (sparse[n_sparse][C] from the prompt encoder) and no mask
  * input, for the predictor: the outputs of ALL mask tokens, low[T][4G][4G] and iou[T], each
- * op threaded (BLAS at its current thread count). Returns 0 or -1. */
-int fast_decoder_predict(const fast_decoder *d, const float *sparse, int n_sparse, float *low, float *iou);
+ * op threaded (BLAS at its current thread count), its scratch from a (the predictor's, so a
+ * click allocates nothing). Returns 0 or -1. */
+int fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
+                         float *iou);
 
 #endif

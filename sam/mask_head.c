@@ -8,7 +8,6 @@
 #include "nn/gemm.h"
 #include "nn/layernorm_lanes.h"
 #include "nn/nn.h"
-#include "util/mem.h"
 
 #define TILE_ROWS 4    /* embedding rows per tile: 16 x 256-token tiles at G = 64; fewer, larger tiles
                         * pack the first conv's weights fewer times (2 rows: ~5% slower click) */
@@ -82,15 +81,14 @@ void mask_head(const mask_decoder *md, int C, int G, const float *keys, const ke
 }
 
 int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
-                       const float *hyper, int n_masks, float *out) {
+                       const float *hyper, int n_masks, float *out, nn_arena *a) {
     int threads = omp_get_max_threads(), tiles = (G + TILE_ROWS - 1) / TILE_ROWS;
     size_t per_thread = mask_head_scratch(C, G, n_masks);
-    float *scratch = xmalloc_array((size_t)threads, per_thread * sizeof(float));
+    float *scratch = nn_arena_alloc(a, (size_t)threads, per_thread * sizeof(float));
     if (!scratch) return -1;
     #pragma omp parallel for schedule(static) num_threads(threads)
     for (int t = 0; t < tiles; t++)
         head_tile(md, C, G, keys, fold, hyper, n_masks, out,
                   scratch + (size_t)omp_get_thread_num() * per_thread, t * TILE_ROWS);
-    free(scratch);
     return 0;
 }

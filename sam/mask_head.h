@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "nn/arena.h"
 #include "sam/keys_fold.h"
 #include "sam/mask_decoder.h"
 
@@ -24,9 +25,9 @@ void mask_head(const mask_decoder *md, int C, int G, const float *keys, const ke
                const float *hyper, int n_masks, float *out, float *scratch);
 
 /* mask_head with the tiles shared among the OpenMP threads (each a one-thread sgemm): for one
- * prompt at a time. The tiles do not depend on the thread count: neither do the bits.
- * Returns 0, or -1 if out of memory. */
+ * prompt at a time, the threads' scratch from a. The tiles do not depend on the thread count:
+ * neither do the bits. Returns 0, or -1 if out of memory. */
 int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
-                       const float *hyper, int n_masks, float *out);
+                       const float *hyper, int n_masks, float *out, nn_arena *a);
 
 #endif

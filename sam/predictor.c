@@ -51,6 +51,7 @@ static int set_image_terms(sam_predictor *p) {
 void sam_predictor_free(sam_predictor *p) {
     if (!p) return;
     drop_image_terms(p);
+    nn_arena_free(&p->scratch);
     free(p->embedding);
     free(p);
 }
@@ -137,27 +138,27 @@ void sam_predictor_sizes(const sam_predictor *p, int *orig_h, int *orig_w, int *
     *input_w = p->input_w;
 }
 
-int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *labels, int n,
+int sam_decode_normalised(const sam_predictor *p, nn_arena *a, const float *xy01, const int *labels, int n,
                           const float *mask_input, float *low_res, float *iou) {
     const sam_model *m = p->m;
     if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
     size_t GG = (size_t)m->grid * m->grid;
     int fast = !nn_reference_mode() && !nn_trace_enabled();
-    float *sparse = xmalloc_array((size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
+    float *sparse = nn_arena_alloc(a, (size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
     float *dense = NULL, *pe_tmp = NULL;
     int rc = -1;
     if (!sparse) goto done;
     prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
     if (fast && !mask_input && p->image_terms) { /* the image terms computed at set_image */
-        rc = fast_decoder_predict(p->image_terms, sparse, n, low_res, iou);
+        rc = fast_decoder_predict(p->image_terms, a, sparse, n, low_res, iou);
         goto done;
     }
-    if (!(dense = xmalloc_array((size_t)m->channels, GG * sizeof(float)))) goto done;
+    if (!(dense = nn_arena_alloc(a, (size_t)m->channels, GG * sizeof(float)))) goto done;
     if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
     if (fast) { /* the same form, its image terms made for this prompt's dense embedding */
         fast_decoder d;
         if (fast_decoder_init_dense(&d, m, p->embedding, dense)) goto done;
-        rc = fast_decoder_predict(&d, sparse, n, low_res, iou);
+        rc = fast_decoder_predict(&d, a, sparse, n, low_res, iou);
         fast_decoder_free(&d);
         goto done;
     }
@@ -168,8 +169,6 @@ int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *
     nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);
     rc = mask_decoder_predict(&m->decoder, p->embedding, dense, pe, sparse, n, low_res, iou);
 done:
-    free(sparse);
-    free(dense);
     free(pe_tmp);
     return rc;
 }
@@ -191,19 +190,20 @@ static void output_range(const sam_model *m, int multimask, int *first, int *k) 
 static int decode_point(const sam_predictor *p, const double *point, int first, int k, float *low_res, float *iou) {
     const sam_model *m = p->m;
     size_t LL = (size_t)16 * m->grid * m->grid;
-    float *all = xmalloc_array((size_t)m->decoder.num_mask_tokens, LL * sizeof(float));
+    nn_arena a = {0}; /* this prompt's: the prompts of a batch run on several threads at once */
+    float *all = nn_arena_alloc(&a, (size_t)m->decoder.num_mask_tokens, LL * sizeof(float));
     if (!all) return -1;
     double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = m->img_size;
     /* apply_coords, + 0.5 and / S all in float64 (the points stay float64 in this path) */
     float xy[4] = {(float)((point[0] * sx + 0.5) / S), (float)((point[1] * sy + 0.5) / S), 0, 0};
     int labels[2] = {1, -1};
     float all_iou[MD_MAX_MASK_TOKENS];
-    int rc = sam_decode_normalised(p, xy, labels, 2, NULL, all, all_iou);
+    int rc = sam_decode_normalised(p, &a, xy, labels, 2, NULL, all, all_iou);
     if (!rc) {
         memcpy(low_res, all + first * LL, (size_t)k * LL * sizeof(float));
         memcpy(iou, all_iou + first, (size_t)k * sizeof(float));
     }
-    free(all);
+    nn_arena_free(&a);
     return rc;
 }
 
@@ -275,9 +275,10 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     size_t LL = (size_t)L * L, HW = (size_t)p->orig_h * p->orig_w;
     int first, k;
     output_range(m, pr->multimask, &first, &k);
-    float *xy = xmalloc_array((size_t)ntok + 1, 2 * sizeof(float));
-    int *labels = xmalloc_array((size_t)ntok + 1, sizeof(int));
-    float *all = xmalloc_array((size_t)T, LL * sizeof(float));
+    nn_arena_reset(&p->scratch); /* the last predict's work memory, for this one */
+    float *xy = nn_arena_alloc(&p->scratch, (size_t)ntok + 1, 2 * sizeof(float));
+    int *labels = nn_arena_alloc(&p->scratch, (size_t)ntok + 1, sizeof(int));
+    float *all = nn_arena_alloc(&p->scratch, (size_t)T, LL * sizeof(float));
     float all_iou[MD_MAX_MASK_TOKENS];
     int rc = -1;
     if (!xy || !labels || !all) goto done;
@@ -301,7 +302,7 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
         xy[2 * n] = xy[2 * n + 1] = 0.0f;
         labels[n] = PROMPT_PAD;
     }
-    if (sam_decode_normalised(p, xy, labels, ntok, pr->mask_input, all, all_iou)) goto done;
+    if (sam_decode_normalised(p, &p->scratch, xy, labels, ntok, pr->mask_input, all, all_iou)) goto done;
 
     out->k = k;
     out->h = p->orig_h;
@@ -324,9 +325,6 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     for (size_t i = 0; i < (size_t)k * HW; i++) out->masks[i] = out->logits[i] > 0.0f;
     rc = 0;
 done:
-    free(xy);
-    free(labels);
-    free(all);
     if (rc) sam_prediction_free(out);
     return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef SAMC_SAM_PREDICTOR_H
 #define SAMC_SAM_PREDICTOR_H
 
+#include "nn/arena.h"
 #include "samc.h"
 
 /* Prompt encoder + mask decoder for sparse prompts already normalised to the model frame:
@@ -13,7 +14,7 @@
  * mask_input[4G][4G]. Writes the outputs of ALL mask tokens (T = 4 for SAM):
  * low_res[T][4G][4G] logits and iou[T]; output 0 is the single-mask answer, 1..T-1 the
  * multimask ones. Returns 0 or -1. */
-int sam_decode_normalised(const sam_predictor *p, const float *xy01, const int *labels, int n,
+int sam_decode_normalised(const sam_predictor *p, nn_arena *a, const float *xy01, const int *labels, int n,
                           const float *mask_input, float *low_res, float *iou);
 
 /* SamAutomaticMaskGenerator._process_batch / predict_torch: each of n points (x, y in

@@ -3,6 +3,7 @@
 #ifndef SAMC_SAM_SAM_MODEL_H
 #define SAMC_SAM_SAM_MODEL_H
 
+#include "nn/arena.h"
 #include "samc.h"
 #include "sam/image_encoder.h"
 #include "sam/mask_decoder.h"
@@ -38,6 +39,7 @@ struct sam_predictor {
     int orig_h, orig_w;   /* original_size */
     int input_h, input_w; /* input_size: the image resized into the S frame */
     sam_timings *timings; /* sam_predictor_time; NULL when not timed */
+    nn_arena scratch;     /* a predict's work memory, kept from click to click */
 };
 
 #endif
