@@ -33,9 +33,18 @@ static const char k_usage[] =
     "  --skip-bad          an image or mask (a volume) that cannot be read is logged and\n"
     "                      recorded in OUT/skipped.txt, and the run goes on (default: stop\n"
     "                      with the error); resuming with or without it is the same run\n"
+    "  --save-masks        also write every mask a measurement scored, as a 1-bit PNG:\n"
+    "                      OUT/masks/IMAGE/EXPERIMENT_SETTING_SELECTION.png (with _classC\n"
+    "                      before .png when the data set has several targets); only for the\n"
+    "                      images computed with it (a resumed run does not redo finished\n"
+    "                      images); not part of the run's settings\n"
+    "  --progress-every S  when stderr is not a terminal (a log file, a SLURM job), a line\n"
+    "                      'samc eval: 120/480 images (25%), 3.1 s/image, ETA 18m36s' at\n"
+    "                      most every S seconds (default 30; 0: no progress at all; on a\n"
+    "                      terminal one line is redrawn in place)\n"
     "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
     "At the end: per task and class, how many images hold the target (a warning for a class\n"
-    "in none). Then: samc report OUT\n";
+    "in none). Then: samc report OUT (per_image.csv, prompts.csv, tables, figures)\n";
 
 static int parse_experiments(const char *cmd, const char *opt, const char *v, void *bits) {
     if (!strcmp(v, "all")) *(unsigned *)bits = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
@@ -68,6 +77,7 @@ int cmd_eval(int argc, char **argv) {
                                  .clicks = 9, .seed = 1, .click_rule = CLICK_LABEL_FULL_MAP};
     sam_amg_params_default(&o.exp.amg);
     int seed = 1, no_cache = 0;
+    o.progress_every = 30;
     const cli_option opts[] = {
         {.name = "-m", .alias = "--model", .kind = CLI_STRING, .dst = &model},
         {.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &o.out},
@@ -88,6 +98,8 @@ int cmd_eval(int argc, char **argv) {
         CLI_INT_OPT("--seed", &seed, 0, 0x7fffffffL),
         CLI_CUSTOM_OPT("--shard", parse_shard, &o),
         CLI_FLAG_OPT("--skip-bad", &o.skip_bad),
+        CLI_FLAG_OPT("--save-masks", &o.save_masks),
+        CLI_DOUBLE_OPT("--progress-every", &o.progress_every, 0, 1e9),
         {0},
     };
     int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
@@ -99,7 +111,7 @@ int cmd_eval(int argc, char **argv) {
     if (!data == !(images || masks)) return cli_usage_error(cmd, "give either --data CONFIG or --images DIR --masks DIR");
     if (!data && !(images && masks)) return cli_usage_error(cmd, "--images and --masks go together");
     if (sam_amg_params_check(&o.exp.amg)) return cli_usage_error(cmd, "%s", samc_errmsg());
-    o.progress = isatty(STDERR_FILENO);
+    o.progress = isatty(STDERR_FILENO) && o.progress_every > 0;
     dataset_config c;
     unsigned char *text = NULL;
     size_t len;

@@ -7,9 +7,14 @@
 #include "cli/commands.h"
 #include "cli/everything_output.h"
 #include "cli/image_input.h"
+#include "sam/amg.h"
+#include "sam/automatic_mask_generator.h"
 #include "samc.h"
 #include "util/err.h"
+#include "util/mem.h"
 #include "util/output_dir.h"
+#include "util/progress.h"
+#include "util/timer.h"
 
 static const char k_usage[] =
     "usage: samc everything -m MODEL.samw -i IMAGE -o DIR [options]\n"
@@ -35,6 +40,9 @@ static const char k_usage[] =
     "  --min-mask-region-area N          0 (> 0 fills small holes, removes small islands)\n"
     "  --output-mode MODE                binary_mask | uncompressed_rle | coco_rle\n"
     "  --verbose                         report the time of each stage\n"
+    "  --progress-every S                a line on stderr at most every S seconds (default\n"
+    "                                    30; 0: none): 'samc everything: 512/1024 points\n"
+    "                                    (50%), 7.1 ms/point, ETA 0m04s'\n"
     "  --max-pixels N                    refuse an image of more than N pixels (from its header)\n"
     "  --slice K, --plane P, --intensity SPEC  the slice of a NIfTI volume (samc predict -h)\n"
     "  --threads N                       worker threads (default: all cores)\n";
@@ -56,11 +64,63 @@ static int parse_output_mode(const char *cmd, const char *opt, const char *v, vo
     return 0;
 }
 
+/* The generator's model with progress lines (util/progress.h): the grid points decoded of
+ * all crops', timed from the start (the crops' encoding included). */
+typedef struct {
+    amg_model inner;
+    progress_log log;
+    size_t done, total;
+    double t0;
+} progress_model;
+
+static int progress_set_image(void *ctx, const uint8_t *rgb, int h, int w, int stride) {
+    progress_model *m = ctx;
+    return m->inner.set_image(m->inner.ctx, rgb, h, w, stride);
+}
+
+static int progress_decode(void *ctx, const double *xy, int n, float keep_iou_above, float *iou, float *low) {
+    progress_model *m = ctx;
+    int rc = m->inner.decode(m->inner.ctx, xy, n, keep_iou_above, iou, low);
+    m->done += (size_t)n;
+    if (rc == 0 && progress_log_due(&m->log))
+        progress_log_print(stderr, "samc everything", m->done, m->total, "point", NULL,
+                           (util_wall_seconds() - m->t0) / (double)m->done);
+    return rc;
+}
+
+static int progress_upscale(void *ctx, const float *low, float *out) {
+    const progress_model *m = ctx;
+    return m->inner.upscale(m->inner.ctx, low, out);
+}
+
+/* The grid points the generator decodes on an h x w image: those of every non-empty crop
+ * (as sam_amg_generate walks them). 0 or -1. */
+static int grid_points(int h, int w, const sam_amg_params *p, size_t *total) {
+    int n = amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, NULL, NULL, 0);
+    int *boxes = n > 0 ? xmalloc_array((size_t)n, 4 * sizeof(int)) : NULL;
+    int *layers = n > 0 ? xmalloc_array((size_t)n, sizeof(int)) : NULL;
+    if (!boxes || !layers) {
+        free(boxes), free(layers);
+        return n > 0 ? -1 : samc_err("no crops for a %d x %d image", w, h);
+    }
+    amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, boxes, layers, n);
+    *total = 0;
+    for (int k = 0; k < n; k++) {
+        const int *b = boxes + 4 * k;
+        if (b[2] <= b[0] || b[3] <= b[1]) continue;
+        size_t g = (size_t)amg_layer_points_per_side(p->points_per_side, layers[k], p->crop_n_points_downscale_factor);
+        *total += g * g;
+    }
+    free(boxes), free(layers);
+    return 0;
+}
+
 int cmd_everything(int argc, char **argv) {
     const char *cmd = "everything", *model_path = NULL, *image_path = NULL, *out_dir = NULL;
     sam_amg_params p;
     sam_amg_params_default(&p);
     int min_area = 0, verbose = 0;
+    double progress_every = 30;
     cli_image_options io = CLI_IMAGE_DEFAULTS;
     seg_mode mode = SEG_BINARY_MASK;
     const cli_option opts[] = {
@@ -80,6 +140,7 @@ int cmd_everything(int argc, char **argv) {
         CLI_INT_OPT("--min-mask-region-area", &min_area, 0, 1L << 30),
         CLI_CUSTOM_OPT("--output-mode", parse_output_mode, &mode),
         CLI_FLAG_OPT("--verbose", &verbose),
+        CLI_DOUBLE_OPT("--progress-every", &progress_every, 0, 1e9),
         CLI_IMAGE_OPTIONS(&io),
         {0},
     };
@@ -105,7 +166,16 @@ int cmd_everything(int argc, char **argv) {
         cli_lib_error(cmd); /* the message names the file */
         goto done;
     }
-    if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || sam_amg_generate(&am, im.rgb, im.h, im.w, &p, &r)) {
+    progress_model pm = {.t0 = util_wall_seconds()};
+    progress_log_init(&pm.log, progress_every);
+    if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || grid_points(im.h, im.w, &p, &pm.total)) {
+        cli_lib_error(cmd);
+        goto done;
+    }
+    pm.inner = am;
+    amg_model with_progress = {.ctx = &pm, .low_res = am.low_res, .set_image = progress_set_image,
+                               .decode = progress_decode, .upscale = progress_upscale};
+    if (sam_amg_generate(&with_progress, im.rgb, im.h, im.w, &p, &r)) {
         cli_lib_error(cmd);
         goto done;
     }

@@ -9,6 +9,11 @@ static const char k_usage[] =
     "usage: samc report OUT [--bootstrap N] [--seed S] [--no-figures]\n"
     "Reads the results of `samc eval -o OUT` (or `samc merge -o OUT`) and writes\n"
     "  OUT/per_image.csv   task,image,class,experiment,setting,selection,iou,dice\n"
+    "  OUT/prompts.csv     per row of per_image.csv, in the same order: its key and what\n"
+    "                      it was made from: points (x;y;label|...), box (x0;y0;x1;y1|...),\n"
+    "                      pred_iou (SAM's score of the mask scored), area (target pixels),\n"
+    "                      volume, plane, slice (images cut from volumes); empty for the\n"
+    "                      images whose results an older samc wrote (named on stderr)\n"
     "  OUT/tables/         summary with 95% bootstrap CIs and the published numbers beside\n"
     "                      ours; the layouts of the paper's tables (fig2_modes.csv,\n"
     "                      fig34_sam*.csv, fig4_average.csv); Wilcoxon tests between modes;\n"
@@ -36,6 +41,7 @@ int cmd_report(int argc, char **argv) {
     const char *out = runs[0];
     if (!out) return cli_usage_error(cmd, "no run folder given");
     if (report_write(out, &opt)) return cli_lib_error(cmd);
-    printf("tables:  %s/tables/\nfigures: %s/figures/\nper image: %s/per_image.csv\n", out, out, out);
+    printf("tables:  %s/tables/\nfigures: %s/figures/\nper image: %s/per_image.csv\nprompts: %s/prompts.csv\n", out,
+           out, out, out);
     return 0;
 }

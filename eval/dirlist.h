@@ -18,6 +18,10 @@ int path_list_add(path_list *l, const char *path);
 void path_list_sort(path_list *l);
 void path_list_free(path_list *l);
 
+/* Deletes the unfinished temporary files ("*.tmp.*", util/file.h) directly in dir: those of
+ * writes a kill cut short. A missing dir has none. */
+void dir_remove_temps(const char *dir);
+
 /* 1 if path is an existing directory, else 0. */
 int is_dir(const char *path);
 /* The last component of a path, without a directory ("a/b/c.png" -> "c.png"). */

@@ -1,10 +1,13 @@
 #include "eval/experiments.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval/csv.h"
+#include "io/png.h"
 #include "metrics/metrics.h"
 #include "prompts/components.h"
 #include "prompts/modes.h"
@@ -54,20 +57,78 @@ typedef struct {
     const uint8_t *gt;       /* class mask */
     const uint8_t *labels;   /* full label map != 0 (the paper's click label rule) */
     size_t n;                /* h * w */
+    long long area;          /* pixels of gt */
     const experiment_options *o;
     result_set *rows;
+    strbuf points, box;      /* the prompt of the measurement being made (result_detail) */
+    const char *mask_dir;    /* the image's folder of saved masks; NULL: masks not saved */
+    const char *mask_suffix; /* added to a saved mask's name: "" or "_class<class>" */
 } ctx;
 
-static int add_row(ctx *c, const char *exp, const char *setting, int sel, const uint8_t *mask) {
-    double iou = mask_iou(mask, c->gt, c->n), dice = mask_dice(mask, c->gt, c->n);
-    return result_set_add(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice);
+/* A coordinate as the shortest text that reads back to the same double (12, 40.5). */
+static void put_coord(strbuf *b, double v) {
+    char t[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(t, sizeof t, "%.*g", prec, v);
+        if (strtod(t, NULL) == v) break;
+    }
+    sb_puts(b, t);
 }
 
-/* Scores the three outputs (masks 3 x n, predicted IoUs) under every selection rule. */
-static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t *masks, int k, const float *pred_iou) {
+/* The next measurement's prompt starts empty. */
+static void prompt_clear(ctx *c) {
+    c->points.n = c->box.n = 0;
+    if (c->points.s) c->points.s[0] = 0;
+    if (c->box.s) c->box.s[0] = 0;
+}
+
+/* Adds a SAM call's prompt to the measurement's: its points ("x;y;label") and its box
+ * ("x0;y0;x1;y1"), each list joined by '|'. */
+static void prompt_add(ctx *c, const sam_prompt *pr) {
+    for (int i = 0; i < pr->n_points; i++) {
+        if (c->points.n) sb_puts(&c->points, "|");
+        put_coord(&c->points, pr->points[2 * i]);
+        sb_puts(&c->points, ";");
+        put_coord(&c->points, pr->points[2 * i + 1]);
+        sb_printf(&c->points, ";%d", pr->labels[i]);
+    }
+    if (!pr->box) return;
+    if (c->box.n) sb_puts(&c->box, "|");
+    for (int k = 0; k < 4; k++) {
+        if (k) sb_puts(&c->box, ";");
+        put_coord(&c->box, pr->box[k]);
+    }
+}
+
+/* --save-masks: the mask a measurement scored, as MASK_DIR/<exp>_<setting>_<selection><suffix>.png
+ * (1-bit, written atomically). */
+static int save_mask(const ctx *c, const char *exp, const char *setting, const char *sel, const uint8_t *mask) {
+    char path[PATH_MAX];
+    int k = snprintf(path, sizeof path, "%s/%s_%s_%s%s.png", c->mask_dir, exp, setting, sel, c->mask_suffix);
+    if (k < 0 || (size_t)k >= sizeof path) return samc_err("%s: mask path too long", c->mask_dir);
+    return png_write_mask1(path, mask, c->it->w, c->it->h);
+}
+
+/* A row: mask scored against the class mask, made from the current prompt, with SAM's
+ * predicted IoU for it (NaN: none). */
+static int add_row(ctx *c, const char *exp, const char *setting, int sel, const uint8_t *mask, double pred_iou) {
+    if (c->points.failed || c->box.failed) return samc_err("out of memory");
+    if (c->mask_dir && save_mask(c, exp, setting, k_choice_names[sel], mask)) return -1;
+    double iou = mask_iou(mask, c->gt, c->n), dice = mask_dice(mask, c->gt, c->n);
+    result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice};
+    return result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice,
+                                 &d);
+}
+
+/* Scores the three outputs (masks 3 x n) under every selection rule. pred_iou: the outputs'
+ * predicted IoUs summed over n_calls calls (mode 4), which best_predicted ranks; a row
+ * records their mean. */
+static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t *masks, int k, const float *pred_iou,
+                     int n_calls) {
     for (int s = 0; s < 3; s++) {
         int idx = choose_mask(k_choices[s], masks, k, c->n, c->gt, pred_iou);
-        if (idx < 0 || add_row(c, exp, setting, s, masks + (size_t)idx * c->n)) return -1;
+        if (idx < 0 || add_row(c, exp, setting, s, masks + (size_t)idx * c->n, (double)pred_iou[idx] / n_calls))
+            return -1;
     }
     return 0;
 }
@@ -90,10 +151,12 @@ static int run_modes(ctx *c) {
         if ((rc = mode_prompt_make(m, c->gt, c->it->h, c->it->w, NULL, &mp))) break;
         memset(acc, 0, c->n * 3);
         float sum_iou[3] = {0, 0, 0};
-        int k = 3;
-        for (int call = 0; call < mode_prompt_calls(&mp) && rc == 0; call++) {
+        int k = 3, calls = mode_prompt_calls(&mp);
+        prompt_clear(c);
+        for (int call = 0; call < calls && rc == 0; call++) {
             sam_prompt pr;
             mode_prompt_call(&mp, call, &pr);
+            prompt_add(c, &pr);
             sam_prediction out;
             if ((rc = predict(c, &pr, &out))) break;
             k = out.k < 3 ? out.k : 3;
@@ -103,7 +166,7 @@ static int run_modes(ctx *c) {
         }
         char setting[16];
         snprintf(setting, sizeof setting, "%d", m);
-        if (rc == 0) rc = add_rows3(c, "modes", setting, acc, k, sum_iou);
+        if (rc == 0) rc = add_rows3(c, "modes", setting, acc, k, sum_iou, calls);
     }
     free(acc);
     return rc;
@@ -125,13 +188,15 @@ static int run_clicks(ctx *c, int sel, int feedback) {
     for (int k = 0; k < K && rc == 0; k++) {
         xy[2 * k] = ck.x, xy[2 * k + 1] = ck.y, lab[k] = ck.label;
         sam_prompt pr = {.n_points = k + 1, .points = xy, .labels = lab, .mask_input = prev, .multimask = 1};
+        prompt_clear(c);
+        prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
         int idx = choose_mask(k_choices[sel], out.masks, out.k, c->n, c->gt, out.iou);
         char setting[16];
         snprintf(setting, sizeof setting, "%s%d", feedback ? "fb" : "", k + 1);
         const uint8_t *chosen = idx >= 0 ? out.masks + (size_t)idx * c->n : NULL;
-        rc = chosen ? add_row(c, "iterative", setting, sel, chosen) : -1;
+        rc = chosen ? add_row(c, "iterative", setting, sel, chosen, out.iou[idx]) : -1;
         if (rc == 0 && k + 1 < K)
             rc = click_next(c->gt, c->labels, chosen, c->it->h, c->it->w, c->o->click_rule, NULL, &ck);
         if (rc == 0 && feedback) {
@@ -190,9 +255,11 @@ static int run_placement(ctx *c) {
         double xy[2] = {pp.x, pp.y};
         int one = 1;
         sam_prompt pr = {.n_points = 1, .points = xy, .labels = &one, .multimask = 1};
+        prompt_clear(c);
+        prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
-        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou);
+        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou, 1);
         sam_prediction_free(&out);
     }
     double box[4] = {comps[0].x0, comps[0].y0, comps[0].x1, comps[0].y1};
@@ -204,45 +271,66 @@ static int run_placement(ctx *c) {
         double jb[4], off[4];
         if ((rc = placement_box(box, h, w, j / 100.0, &r, jb, off))) break;
         sam_prompt pr = {.box = jb, .multimask = 1};
+        prompt_clear(c);
+        prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
-        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou);
+        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou, 1);
         sam_prediction_free(&out);
     }
     free(lab), free(largest), free(comps);
     return rc;
 }
 
+/* No prompt and no predicted mask: the rows' detail is the target's area. */
 static int run_size(ctx *c) {
     object_size sz;
     if (object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
-    if (result_set_add(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction, NAN))
+    result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice};
+    if (result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction,
+                              NAN, &d))
         return -1;
-    return result_set_add(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components, NAN);
+    return result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components,
+                                 NAN, &d);
 }
 
-/* Best single generated mask and the union of those mostly inside the class mask. */
+/* Best single generated mask (with its predicted IoU) and the union of those mostly inside
+ * the class mask (no single score); the generator's grid is not a prompt of the rows. */
 static int run_everything(ctx *c, const sam_amg_result *ev) {
     uint8_t *m = xmalloc_array(c->n, 1), *uni = xcalloc_array(c->n, 1), *best = xcalloc_array(c->n, 1);
     int rc = m && uni && best ? 0 : -1;
-    double best_iou = -1;
+    double best_iou = -1, best_pred = NAN;
+    prompt_clear(c);
     for (int i = 0; i < ev->n && rc == 0; i++) {
         if ((rc = amg_rle_decode(&ev->masks[i].rle, m))) break;
         double iou = mask_iou(m, c->gt, c->n);
-        if (iou > best_iou) best_iou = iou, memcpy(best, m, c->n);
+        if (iou > best_iou) best_iou = iou, best_pred = ev->masks[i].predicted_iou, memcpy(best, m, c->n);
         size_t area = 0, inside = 0;
         for (size_t k = 0; k < c->n; k++) area += m[k] != 0, inside += m[k] && c->gt[k];
         if (area && 2 * inside > area) masks_or(uni, m, c->n);
     }
     /* no generated mask: the empty masks best and uni score IoU 0 */
-    if (rc == 0) rc = add_row(c, "everything", "best_mask", 1, best);
-    if (rc == 0) rc = add_row(c, "everything", "union", 1, uni);
+    if (rc == 0) rc = add_row(c, "everything", "best_mask", 1, best, best_pred);
+    if (rc == 0) rc = add_row(c, "everything", "union", 1, uni, NAN);
     free(m), free(uni), free(best);
     return rc;
 }
 
+/* The suffix of class k's saved masks: none for a data set of one target, else
+ * "_class<class>" (the class as a results file name: "1,2" is "1_2-<hash>"). */
+static char *mask_suffix(const dataset_config *dc, int k) {
+    char *name = dc->n_classes > 1 ? results_item_name(dc->classes[k].cls) : NULL;
+    if (dc->n_classes > 1 && !name) return NULL;
+    size_t len = name ? strlen(name) + sizeof "_class" : 1;
+    char *sfx = xmalloc_array(len, 1);
+    if (sfx) snprintf(sfx, len, "%s%s", name ? "_class" : "", name ? name : "");
+    free(name);
+    return sfx;
+}
+
 int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_item *it,
-                         const experiment_options *o, const sam_amg_result *everything, result_set *rows) {
+                         const experiment_options *o, const sam_amg_result *everything, const char *mask_dir,
+                         result_set *rows) {
     size_t n = (size_t)it->h * it->w;
     uint8_t *gt = xmalloc_array(n, 1), *labels = xmalloc_array(n, 1);
     if (!gt || !labels) {
@@ -254,12 +342,19 @@ int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_
     for (int k = 0; k < dc->n_classes && rc == 0; k++) {
         if (!item_has_class(dc, it, k)) continue; /* absent: the authors' NaN, no row */
         item_class_mask(dc, it, k, gt);
-        ctx c = {p, it, dc->classes[k].task, dc->classes[k].cls, gt, labels, n, o, rows};
+        ctx c = {.p = p, .it = it, .task = dc->classes[k].task, .cls = dc->classes[k].cls, .gt = gt,
+                 .labels = labels, .n = n, .o = o, .rows = rows, .mask_dir = mask_dir};
+        for (size_t i = 0; i < n; i++) c.area += gt[i];
+        char *sfx = mask_dir ? mask_suffix(dc, k) : NULL;
+        c.mask_suffix = sfx;
+        if (mask_dir && !sfx) rc = -1;
         if (rc == 0 && (o->experiments & EXP_MODES)) rc = run_modes(&c);
         if (rc == 0 && (o->experiments & EXP_ITERATIVE)) rc = run_iterative(&c);
         if (rc == 0 && (o->experiments & EXP_PLACEMENT)) rc = run_placement(&c);
         if (rc == 0 && (o->experiments & EXP_SIZE)) rc = run_size(&c);
         if (rc == 0 && everything) rc = run_everything(&c, everything);
+        sb_free(&c.points), sb_free(&c.box);
+        free(sfx);
     }
     free(gt), free(labels);
     return rc;

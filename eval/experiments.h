@@ -1,5 +1,6 @@
 /* The experiments of the study on one 2D image whose embedding is already set in the
- * predictor: every class present gets rows for each enabled experiment (eval/results.h).
+ * predictor: every class present gets rows for each enabled experiment (eval/results.h), and
+ * each row records what it was made from (result_detail; OUT/prompts.csv).
  *
  *   modes       modes 1-5 (prompts/modes.h); the three outputs are scored from the same calls
  *               as index0 (the authors' default), oracle and best_predicted. In mode 4 the
@@ -55,9 +56,14 @@ int experiments_parse(const char *list, unsigned *bits);
 /* The canonical text of the bits ("modes,iterative"), into buf. */
 void experiments_format(unsigned bits, char *buf, size_t cap);
 
-/* Runs the enabled experiments on an item whose image is set in p; appends rows. everything:
- * the generator's result on the item (NULL unless EXP_EVERYTHING). 0 or -1. */
+/* Runs the enabled experiments on an item whose image is set in p; appends rows, each with
+ * what it was made from (result_detail: the prompt of its SAM calls, the predicted IoU of the
+ * mask scored, the target's area, the item's volume, plane and slice). everything: the
+ * generator's result on the item (NULL unless EXP_EVERYTHING). mask_dir: an existing folder
+ * that receives every mask a row scored as <experiment>_<setting>_<selection>.png (with
+ * "_class<class>" before ".png" when the data set has several targets), or NULL. 0 or -1. */
 int run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_item *it,
-                         const experiment_options *o, const sam_amg_result *everything, result_set *rows);
+                         const experiment_options *o, const sam_amg_result *everything, const char *mask_dir,
+                         result_set *rows);
 
 #endif

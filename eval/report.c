@@ -229,19 +229,50 @@ static int save(const report *r, const char *rel, strbuf *b) {
     return rc;
 }
 
+/* per_image.csv and, row for row in the same order, prompts.csv. */
 static int write_per_image(report *r) {
     qsort(r->all.rows, r->all.n, sizeof *r->all.rows, cmp_row_by_image);
-    size_t len;
-    char *text = results_format(&r->all, &len);
-    if (!text) return -1;
-    /* per_image.csv is the results format without the checksum line */
-    char *last = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
-    size_t keep = last ? (size_t)(last - text) + 1 : len;
-    char *path = path_join(r->out, "per_image.csv");
-    int rc = path ? write_file_atomic(path, text, keep) : -1;
-    free(path);
-    free(text);
+    const char *names[2] = {"per_image.csv", "prompts.csv"};
+    int rc = 0;
+    for (int f = 0; f < 2 && rc == 0; f++) {
+        size_t len;
+        char *text = f ? results_prompts_csv(&r->all, &len) : results_per_image_csv(&r->all, &len);
+        char *path = text ? path_join(r->out, names[f]) : NULL;
+        rc = path ? write_file_atomic(path, text, len) : -1;
+        free(path);
+        free(text);
+    }
     return rc;
+}
+
+#define UNDETAILED_LISTED 10
+
+/* Names the images whose results file an older samc wrote (no prompts, scores, areas): their
+ * rows of prompts.csv have empty detail columns. Rows are still in file order, one file per
+ * image, so an image's rows are adjacent. */
+static int note_undetailed(const report *r) {
+    strbuf list = {0};
+    size_t n = 0;
+    const char *last = NULL;
+    for (size_t i = 0; i < r->all.n; i++) {
+        const result_row *row = &r->all.rows[i];
+        if (row->has_detail || (last && !strcmp(last, row->image))) continue;
+        last = row->image;
+        if (n++ < UNDETAILED_LISTED) sb_printf(&list, "%s%s", n > 1 ? ", " : "", row->image);
+    }
+    if (n > UNDETAILED_LISTED) sb_printf(&list, " and %zu more", n - UNDETAILED_LISTED);
+    if (list.failed) {
+        sb_free(&list);
+        return samc_err("out of memory");
+    }
+    if (n)
+        fprintf(stderr,
+                "samc report: note: %zu image%s computed by an older samc, whose results files do not record the "
+                "prompts: %s; their rows of prompts.csv have empty points, box, pred_iou, area, volume, plane and "
+                "slice columns\n",
+                n, n == 1 ? "" : "s", list.s);
+    sb_free(&list);
+    return 0;
 }
 
 static int write_summary(const report *r) {
@@ -840,6 +871,7 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0) rc = tables ? make_dirs(tables) : -1;
     free(tables);
     if (rc == 0) rc = write_incomplete(&r, missing, skipped[0] ? skipped : NULL);
+    if (rc == 0) rc = note_undetailed(&r);
     if (rc == 0) rc = write_per_image(&r);
     if (rc == 0) rc = build_groups(&r);
     if (rc == 0) rc = write_summary(&r);

@@ -1,6 +1,9 @@
 /* `samc report OUT`: the tables and figures of a run folder.
  *
  *   OUT/per_image.csv      every measurement: task,image,class,experiment,setting,selection,iou,dice
+ *   OUT/prompts.csv        row for row the same measurements: their key and what each was made
+ *                          from (PROMPTS_HEADER, eval/results.h); a results file of a samc before
+ *                          it has empty detail, and its images are named on stderr
  *   OUT/tables/overview.csv  per measurement: the mean over tasks, its CI, the paper's mean
  *   OUT/tables/summary.csv per (task, experiment, setting, selection): n, mean IoU with a 95%
  *                          bootstrap CI (images resampled), mean Dice, the published IoU and the

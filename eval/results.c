@@ -1,6 +1,5 @@
 #include "eval/results.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,8 +22,21 @@ static char *xstrdup(const char *s) {
     return p;
 }
 
-int result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
-                   const char *setting, const char *selection, double iou, double dice) {
+/* A copy of an optional text: NULL for none or empty. 0, or -1 on out of memory. */
+static int copy_optional(const char *src, char **dst) {
+    *dst = NULL;
+    if (!src || !*src) return 0;
+    return (*dst = xstrdup(src)) ? 0 : -1;
+}
+
+static void row_free(result_row *r) {
+    free(r->task), free(r->image), free(r->cls), free(r->experiment), free(r->setting), free(r->selection);
+    free(r->points), free(r->box), free(r->volume), free(r->plane);
+}
+
+int result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
+                          const char *experiment, const char *setting, const char *selection, double iou,
+                          double dice, const result_detail *d) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         size_t bytes;
@@ -35,27 +47,41 @@ int result_set_add(result_set *s, const char *task, const char *image, const cha
         s->cap = cap;
     }
     result_row *r = &s->rows[s->n];
-    r->task = xstrdup(task);
-    r->image = xstrdup(image);
-    r->cls = xstrdup(cls);
-    r->experiment = xstrdup(experiment);
-    r->setting = xstrdup(setting);
-    r->selection = xstrdup(selection);
+    memset(r, 0, sizeof *r);
     r->iou = iou;
     r->dice = dice;
-    if (!r->task || !r->image || !r->cls || !r->experiment || !r->setting || !r->selection) {
-        free(r->task), free(r->image), free(r->cls), free(r->experiment), free(r->setting), free(r->selection);
+    r->pred_iou = NAN;
+    r->area = r->slice = -1;
+    int rc = (r->task = xstrdup(task)) && (r->image = xstrdup(image)) && (r->cls = xstrdup(cls)) &&
+                     (r->experiment = xstrdup(experiment)) && (r->setting = xstrdup(setting)) &&
+                     (r->selection = xstrdup(selection))
+                 ? 0
+                 : -1;
+    if (rc == 0 && d) {
+        r->has_detail = 1;
+        r->pred_iou = d->pred_iou;
+        r->area = d->area;
+        r->slice = d->slice;
+        rc = copy_optional(d->points, &r->points) || copy_optional(d->box, &r->box) ||
+                     copy_optional(d->volume, &r->volume) || copy_optional(d->plane, &r->plane)
+                 ? -1
+                 : 0;
+    }
+    if (rc) {
+        row_free(r);
         return -1;
     }
     s->n++;
     return 0;
 }
 
+int result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
+                   const char *setting, const char *selection, double iou, double dice) {
+    return result_set_add_detail(s, task, image, cls, experiment, setting, selection, iou, dice, NULL);
+}
+
 void result_set_free(result_set *s) {
-    for (size_t i = 0; i < s->n; i++) {
-        result_row *r = &s->rows[i];
-        free(r->task), free(r->image), free(r->cls), free(r->experiment), free(r->setting), free(r->selection);
-    }
+    for (size_t i = 0; i < s->n; i++) row_free(&s->rows[i]);
     free(s->rows);
     memset(s, 0, sizeof *s);
 }
@@ -106,32 +132,89 @@ static void put_number(strbuf *b, double v) {
         sb_printf(b, "%.17g", v);
 }
 
-char *results_format(const result_set *s, size_t *len) {
-    strbuf b = {0};
-    sb_puts(&b, RESULTS_HEADER "\n");
+/* The key columns of a row, each followed by a comma. */
+static void put_key(strbuf *b, const result_row *r) {
+    const char *f[6] = {r->task, r->image, r->cls, r->experiment, r->setting, r->selection};
+    for (int k = 0; k < 6; k++) {
+        csv_field(b, f[k]);
+        sb_putn(b, ",", 1);
+    }
+}
+
+static void put_measure(strbuf *b, const result_row *r) {
+    put_number(b, r->iou);
+    sb_putn(b, ",", 1);
+    put_number(b, r->dice);
+}
+
+/* The detail columns (RESULTS_DETAIL_COLUMNS); all empty for a row without detail. The
+ * predicted IoU is a float32 of SAM's (mode 4: a mean of them): 9 digits give it back. */
+static void put_detail(strbuf *b, const result_row *r) {
+    int d = r->has_detail;
+    csv_field(b, d && r->points ? r->points : "");
+    sb_putn(b, ",", 1);
+    csv_field(b, d && r->box ? r->box : "");
+    sb_putn(b, ",", 1);
+    if (d && !isnan(r->pred_iou)) sb_printf(b, "%.9g", r->pred_iou);
+    sb_putn(b, ",", 1);
+    if (d && r->area >= 0) sb_printf(b, "%lld", r->area);
+    sb_putn(b, ",", 1);
+    csv_field(b, d && r->volume ? r->volume : "");
+    sb_putn(b, ",", 1);
+    csv_field(b, d && r->plane ? r->plane : "");
+    sb_putn(b, ",", 1);
+    if (d && r->slice >= 0) sb_printf(b, "%lld", r->slice);
+}
+
+enum { COLS_RESULTS, COLS_PER_IMAGE, COLS_PROMPTS };
+
+/* The header and one line per row in the columns of one of the three files. */
+static void put_rows(strbuf *b, const result_set *s, int cols) {
+    sb_puts(b, cols == COLS_RESULTS ? RESULTS_FILE_HEADER "\n" : cols == COLS_PER_IMAGE ? RESULTS_HEADER "\n"
+                                                                                         : PROMPTS_HEADER "\n");
     for (size_t i = 0; i < s->n; i++) {
         const result_row *r = &s->rows[i];
-        const char *f[6] = {r->task, r->image, r->cls, r->experiment, r->setting, r->selection};
-        for (int k = 0; k < 6; k++) {
-            csv_field(&b, f[k]);
-            sb_putn(&b, ",", 1);
-        }
-        put_number(&b, r->iou);
-        sb_putn(&b, ",", 1);
-        put_number(&b, r->dice);
-        sb_putn(&b, "\n", 1);
+        put_key(b, r);
+        if (cols != COLS_PROMPTS) put_measure(b, r);
+        if (cols == COLS_RESULTS) sb_putn(b, ",", 1);
+        if (cols != COLS_PER_IMAGE) put_detail(b, r);
+        sb_putn(b, "\n", 1);
     }
-    uint8_t d[32];
-    char hex[65];
-    sha256(b.s, b.n, d);
-    sha256_hex(d, hex);
-    sb_printf(&b, "#sha256=%s\n", hex);
-    if (b.failed) {
-        sb_free(&b);
+}
+
+static char *finish(strbuf *b, size_t *len) {
+    if (b->failed) {
+        sb_free(b);
+        samc_err("out of memory");
         return NULL;
     }
-    *len = b.n;
-    return b.s;
+    *len = b->n;
+    return b->s;
+}
+
+char *results_format(const result_set *s, size_t *len) {
+    strbuf b = {0};
+    put_rows(&b, s, COLS_RESULTS);
+    if (!b.failed) {
+        uint8_t d[32];
+        char hex[65];
+        sha256(b.s, b.n, d);
+        sha256_hex(d, hex);
+        sb_printf(&b, "#sha256=%s\n", hex);
+    }
+    return finish(&b, len);
+}
+
+char *results_per_image_csv(const result_set *s, size_t *len) {
+    strbuf b = {0};
+    put_rows(&b, s, COLS_PER_IMAGE);
+    return finish(&b, len);
+}
+
+char *results_prompts_csv(const result_set *s, size_t *len) {
+    strbuf b = {0};
+    put_rows(&b, s, COLS_PROMPTS);
+    return finish(&b, len);
 }
 
 static int parse_number(const char *s, double *v) {
@@ -142,6 +225,29 @@ static int parse_number(const char *s, double *v) {
     char *end;
     *v = strtod(s, &end);
     return end == s || *end || !isfinite(*v) ? -1 : 0;
+}
+
+/* A count or index: "" is -1 (none), else digits. 0 or -1. */
+static int parse_count(const char *s, long long *v) {
+    if (!*s) {
+        *v = -1;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    *v = strtoll(s, &end, 10);
+    return *s < '0' || *s > '9' || *end || errno ? -1 : 0;
+}
+
+#define N_FILE_FIELDS 15
+
+/* The detail fields of a row (points, box, pred_iou, area, volume, plane, slice), pointing
+ * into f. 0 or -1. */
+static int parse_detail(char **f, result_detail *d) {
+    d->points = f[0], d->box = f[1], d->volume = f[4], d->plane = f[5];
+    d->pred_iou = NAN;
+    if (*f[2] && (parse_number(f[2], &d->pred_iou) || isnan(d->pred_iou))) return -1;
+    return parse_count(f[3], &d->area) || parse_count(f[6], &d->slice) ? -1 : 0;
 }
 
 int results_parse(char *buf, size_t len, const char *what, result_set *out) {
@@ -159,16 +265,22 @@ int results_parse(char *buf, size_t len, const char *what, result_set *out) {
     char *p = buf, *end = buf + len - cl;
     int complete;
     char *line = next_line(&p, end, &complete);
-    if (!line || strcmp(line, RESULTS_HEADER) != 0) return samc_err("%s: not a samc results file (header)", what);
+    int detail = line && !strcmp(line, RESULTS_FILE_HEADER);
+    if (!line || (!detail && strcmp(line, RESULTS_HEADER) != 0))
+        return samc_err("%s: not a samc results file (header)", what);
+    int n_fields = detail ? N_FILE_FIELDS : 8;
     size_t lineno = 1;
     /* records, not lines: an image name may hold a quoted line break */
     while ((line = csv_next_record(&p, end, &complete)) != NULL) {
         lineno++;
-        char *f[9];
+        char *f[N_FILE_FIELDS + 1];
         double iou, dice;
-        if (csv_split(line, f, 9) != 8 || parse_number(f[6], &iou) || parse_number(f[7], &dice))
+        result_detail d;
+        if (csv_split(line, f, N_FILE_FIELDS + 1) != n_fields || parse_number(f[6], &iou) ||
+            parse_number(f[7], &dice) || (detail && parse_detail(f + 8, &d)))
             return samc_err("%s:%zu: malformed row", what, lineno);
-        if (result_set_add(out, f[0], f[1], f[2], f[3], f[4], f[5], iou, dice)) return -1;
+        if (result_set_add_detail(out, f[0], f[1], f[2], f[3], f[4], f[5], iou, dice, detail ? &d : NULL))
+            return -1;
     }
     return 0;
 }
@@ -244,15 +356,7 @@ int results_read_all(const char *out, result_set *all) {
 
 void results_clean_temps(const char *out) {
     char *dir = path_join(out, "results");
-    DIR *d = dir ? opendir(dir) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (!strstr(e->d_name, ".tmp.")) continue;
-        char *p = path_join(dir, e->d_name);
-        if (p) unlink(p);
-        free(p);
-    }
-    if (d) closedir(d);
+    if (dir) dir_remove_temps(dir);
     free(dir);
 }
 

@@ -2,11 +2,15 @@
  * or counted twice, and so that shards of a run (SLURM job array) merge into one.
  *
  * OUT/results/<item>.csv holds every measurement of one 2D image (all its classes and
- * experiments): the header line of per_image.csv, one row per measurement, and a last line
+ * experiments): a header line (RESULTS_FILE_HEADER), one row per measurement, and a last line
  * "#sha256=<hex of all bytes before it>". A file is written to a temporary name and renamed
  * (util/file.h), so it either exists complete or not at all; the checksum line also catches
  * a file damaged later (copied in part, disk error): such a file counts as not done and is
- * recomputed on resume. */
+ * recomputed on resume.
+ *
+ * A row is the measurement (the columns of per_image.csv) and what it was made from (the
+ * columns of prompts.csv, result_detail). A samc before issue 17 wrote the measurement only,
+ * under the header RESULTS_HEADER: such files stay valid, their rows have has_detail = 0. */
 #ifndef SAMC_EVAL_RESULTS_H
 #define SAMC_EVAL_RESULTS_H
 
@@ -14,7 +18,22 @@
 
 #include "eval/dirlist.h"
 
+/* per_image.csv, and the whole results file of a samc before issue 17 */
 #define RESULTS_HEADER "task,image,class,experiment,setting,selection,iou,dice"
+#define RESULTS_KEY_COLUMNS "task,image,class,experiment,setting,selection"
+#define RESULTS_DETAIL_COLUMNS "points,box,pred_iou,area,volume,plane,slice"
+#define RESULTS_FILE_HEADER RESULTS_HEADER "," RESULTS_DETAIL_COLUMNS
+#define PROMPTS_HEADER RESULTS_KEY_COLUMNS "," RESULTS_DETAIL_COLUMNS
+
+/* What a measurement was made from (the columns of OUT/prompts.csv, eval/README.md). */
+typedef struct {
+    const char *points; /* "x;y;label" per point, joined by '|'; NULL or "": none */
+    const char *box;    /* "x0;y0;x1;y1" per box, joined by '|' (mode 4: one per call); NULL or "": none */
+    double pred_iou;    /* SAM's predicted IoU of the mask scored; NaN: none */
+    long long area;     /* pixels of the target (the class mask) */
+    const char *volume, *plane; /* a slice of a volume: the volume's id and plane; NULL: a 2D image */
+    long long slice;    /* a slice of a volume: its index; -1: a 2D image */
+} result_detail;
 
 typedef struct {
     char *task;       /* "MRI-Brain: Core" */
@@ -24,6 +43,10 @@ typedef struct {
     char *setting;    /* "3" (mode), "9" (clicks), "point_q0.3", "box_j10", ... */
     char *selection;  /* index0 | oracle | best_predicted (see eval/README) */
     double iou, dice; /* NaN where not applicable */
+    int has_detail;   /* 0: from a results file of a samc before issue 17, the fields below unknown */
+    char *points, *box, *volume, *plane; /* as in result_detail; NULL: none */
+    double pred_iou;                     /* NaN: none */
+    long long area, slice;               /* -1: none */
 } result_row;
 
 typedef struct {
@@ -31,9 +54,13 @@ typedef struct {
     size_t n, cap;
 } result_set;
 
-/* Appends a row (strings copied). 0 or -1. */
+/* Appends a row (strings copied) without detail (has_detail = 0). 0 or -1. */
 int result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
                    const char *setting, const char *selection, double iou, double dice);
+/* The same with what the measurement was made from (d: has_detail = 1). 0 or -1. */
+int result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
+                          const char *experiment, const char *setting, const char *selection, double iou,
+                          double dice, const result_detail *d);
 void result_set_free(result_set *s);
 
 /* The results file of an item: malloc'd "OUT/results/<name>.csv", where name is the item id
@@ -41,10 +68,17 @@ void result_set_free(result_set *s);
  * replaced, "-" and 8 hex digits of the id's SHA-256 (so distinct ids never collide). */
 char *results_item_path(const char *out, const char *item_id);
 
-/* The text of a results file for these rows (header, rows, checksum line); malloc'd. */
+/* The text of a results file for these rows (header, rows, checksum line); malloc'd. A row
+ * without detail gets empty detail fields. */
 char *results_format(const result_set *s, size_t *len);
-/* Parses a results file's text (buf is modified). Returns 0, or -1 with a message when the
- * checksum line is missing or wrong, a row is malformed or the header differs. */
+/* The text of per_image.csv (RESULTS_HEADER, one line per row, no checksum) and of
+ * prompts.csv (PROMPTS_HEADER, one line per row in the same order; a row without detail has
+ * empty detail fields); malloc'd, NULL on out of memory. */
+char *results_per_image_csv(const result_set *s, size_t *len);
+char *results_prompts_csv(const result_set *s, size_t *len);
+/* Parses a results file's text (buf is modified): this samc's or an older one's (header
+ * RESULTS_HEADER, rows without detail). Returns 0, or -1 with a message when the checksum
+ * line is missing or wrong, a row is malformed or the header is neither. */
 int results_parse(char *buf, size_t len, const char *what, result_set *out);
 
 /* Writes the item's rows atomically (creates OUT/results). 0 or -1. */

@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "util/file.h"
 #include "util/mem.h"
+#include "util/progress.h"
 #include "util/sha256.h"
 
 char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o) {
@@ -113,6 +114,9 @@ typedef struct {
     size_t n_read;    /* sources read whole */
     skip_list skips;  /* OUT/skipped.txt */
     size_t n_skipped; /* sources this run skipped */
+    progress_log plog; /* progress lines for logs (not a terminal) */
+    double t_work;     /* seconds spent on the sources in which something was computed ... */
+    size_t n_work;     /* ... and their count: the rate of the progress lines */
 } run_state;
 
 static double now(void) {
@@ -170,6 +174,31 @@ static void progress(run_state *s) {
     fflush(stderr);
 }
 
+/* A progress line for logs when one is due: sources read of this shard's, and the time per
+ * source among those that needed work (resumed ones take little). */
+static void progress_log_line(run_state *s) {
+    if (s->o->progress || !progress_log_due(&s->plog)) return;
+    int vol = s->c->layout == DS_LAYOUT_NIFTI;
+    char extra[48] = "";
+    if (vol) snprintf(extra, sizeof extra, ", %zu slice%s", s->done, s->done == 1 ? "" : "s");
+    progress_log_print(stderr, "samc eval", s->src_i, s->n_src, vol ? "volume" : "image", extra,
+                       s->n_work ? s->t_work / (double)s->n_work : 0);
+}
+
+/* --save-masks: OUT/masks/NAME for an item, created, without the temporary files of a write
+ * that a kill cut short. malloc'd; NULL on an error. */
+static char *item_mask_dir(const char *out, const char *id) {
+    char *name = results_item_name(id), *masks = name ? path_join(out, "masks") : NULL;
+    char *dir = masks ? path_join(masks, name) : NULL;
+    free(name), free(masks);
+    if (dir && make_dirs(dir)) {
+        free(dir);
+        return NULL;
+    }
+    if (dir) dir_remove_temps(dir);
+    return dir;
+}
+
 static int item_work(run_state *s, const eval_item *it, int present) {
     if (s->c->layout == DS_LAYOUT_NIFTI) {
         char *name = results_item_name(it->id);
@@ -188,6 +217,7 @@ static int item_work(run_state *s, const eval_item *it, int present) {
     }
     result_set rows = {0};
     int rc = 0;
+    char *mask_dir = NULL;
     /* an image without any target (the authors skipped all-zero masks) gets an empty file,
      * so a resumed run does not look at it again */
     sam_amg_result ev = {0};
@@ -207,11 +237,14 @@ static int item_work(run_state *s, const eval_item *it, int present) {
             }
         }
         if (rc == 0 && crops) rc = set_image(s, it);
-        if (rc == 0) rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, &rows);
+        if (rc == 0 && s->o->save_masks && !(mask_dir = item_mask_dir(s->o->out, it->id))) rc = -1;
+        if (rc == 0)
+            rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, mask_dir, &rows);
     }
     if (with_ev) sam_amg_result_free(&ev);
     if (rc == 0) rc = results_item_write(s->o->out, it->id, &rows);
     result_set_free(&rows);
+    free(mask_dir);
     if (rc) return samc_err_context("%s", it->id);
     s->done++, s->computed++;
     progress(s);
@@ -229,6 +262,7 @@ static int on_item(void *ctx, const eval_item *it) {
     s->src_items++;
     int rc = item_work(s, it, present);
     if (rc) s->item_failed = 1;
+    else if (s->c->layout == DS_LAYOUT_NIFTI) progress_log_line(s); /* within a volume: one can take hours */
     return rc;
 }
 
@@ -378,6 +412,7 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
         if ((!o->cache_dir || o->cache_dir[0]) && !s.cache_dir) rc = samc_err("out of memory");
     }
     s.t0 = now();
+    progress_log_init(&s.plog, o->progress_every);
     for (size_t i = 0; i < src.n && rc == 0; i++) {
         if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
         s.n_src++;
@@ -389,10 +424,14 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
         s.item_failed = 0;
         s.src_items = 0;
         memset(s.src_has, 0, sizeof s.src_has);
+        double t_src = now();
+        size_t computed = s.computed;
         rc = source_items(c, &src.v[i], on_item, &s);
         if (rc && o->skip_bad && !s.item_failed) rc = skip_source(&s, &src.v[i]);
         else if (rc == 0) rc = source_done(&s, &rec, &src.v[i]);
         s.src_i++;
+        if (s.computed > computed) s.t_work += now() - t_src, s.n_work++;
+        if (rc == 0) progress_log_line(&s);
     }
     if (o->progress && s.n_src) fprintf(stderr, "\n");
     if (rc == 0) {

@@ -11,6 +11,9 @@
  *                     `samc merge` refuses the folder meanwhile)
  *   OUT/skipped.txt   the images or volumes that could not be read (eval/skipped.h), with
  *                     --skip-bad; without it the first such file stops the run
+ *   OUT/masks/NAME/   with --save-masks: every mask a row of image NAME (its results file's
+ *                     name) scored, as PNG (eval/experiments.h); written before the image's
+ *                     results file, so an image with results has all its masks
  *
  * Each image is encoded once (or taken from the cache) and every experiment reuses the
  * embedding. Images already in OUT/results are skipped, so a killed run continues where it
@@ -31,7 +34,10 @@ typedef struct {
     int shard_i, shard_n;   /* 0 <= shard_i < shard_n */
     const char *config_text; /* the data set config as given (NULL for --images/--masks) */
     experiment_options exp;
-    int progress;           /* 1: a progress line on stderr */
+    int progress;           /* 1: a progress line on stderr, redrawn in place (a terminal) */
+    double progress_every;  /* without progress: a progress line for logs at most every so many
+                               seconds (util/progress.h); 0: none */
+    int save_masks;         /* 1: OUT/masks (see above); not in run.conf (results do not depend on it) */
     int skip_bad;           /* 1: a file that cannot be read is recorded in OUT/skipped.txt and
                                the run goes on; not in run.conf (results do not depend on it) */
 } runner_options;

@@ -256,10 +256,12 @@ void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_
 
 #define MASK_FRACTION 65535
 
-/* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255; then remapped. */
+/* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255; then remapped.
+ * A palette PNG's labels are its indices (as PIL reads a mode "P" label map): the colours
+ * the palette shows them in are for viewers, and expanded they would be a colour mask. */
 static int read_mask(const dataset_config *c, const char *path, int h, int w, uint16_t **out) {
     png_image m;
-    if (png_read(path, &m)) return -1;
+    if (png_read_ex(path, PNG_PALETTE_INDICES, &m)) return -1;
     int rc = 0;
     if (m.width != w || m.height != h) {
         rc = samc_err("%s: mask is %dx%d but its image is %dx%d", path, m.width, m.height, w, h);
@@ -299,7 +301,7 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
 }
 
 static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
-    eval_item it = {0};
+    eval_item it = {.slice = -1};
     if (image_read_rgb8(s->image, &it.rgb, &it.h, &it.w)) return -1;
     normalize_paper_u8(it.rgb, (size_t)it.h * it.w * 3);
     int rc = read_mask(c, s->label, it.h, it.w, &it.label);
@@ -388,6 +390,7 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
         if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
     }
     it.h = h, it.w = w, it.id = id;
+    it.volume = s->id, it.plane = nifti_plane_name(plane);
     for (int64_t k = 0; k < ns && rc == 0; k++) {
         int sh, sw;
         if ((rc = nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;
@@ -399,6 +402,7 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
         if ((rc = intensity_to_u8(fimg, n, &im, grey))) break;
         for (size_t i = 0; i < n; i++) it.rgb[3 * i] = it.rgb[3 * i + 1] = it.rgb[3 * i + 2] = grey[i];
         snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, nifti_plane_name(plane), (long long)k);
+        it.slice = k;
         rc = fn(ctx, &it);
     }
     free(fimg), free(flab), free(grey), free(it.rgb), free(it.label), free(id);

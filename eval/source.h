@@ -30,6 +30,10 @@ typedef struct {
     int h, w;
     uint8_t *rgb;    /* h x w x 3, as SAM gets it */
     uint16_t *label; /* h x w, label values after the data set's remaps */
+    /* a slice of a volume: the volume's source id, the plane and the slice index (as samc
+     * predict --slice K --plane P takes them); NULL, NULL and -1 for a 2D image */
+    const char *volume, *plane;
+    int64_t slice;
 } eval_item;
 
 /* Calls fn(ctx, item) for each item of a source, in order (the item is freed after the

@@ -91,6 +91,7 @@ typedef struct {
     png_header h;
     uint8_t palette[256][4]; /* RGBA; entries past the PLTE are black and opaque (as libpng) */
     uint16_t trns_key[3];    /* the transparent grey or RGB colour (colour types 0 and 2) */
+    int indices;             /* PNG_PALETTE_INDICES on a palette image: output the index */
 } png_meta;
 
 static int parse_ihdr(const png_chunk *c, png_header *h) {
@@ -377,6 +378,10 @@ static void expand_pixel(const png_meta *m, const unsigned char *row, size_t x, 
     for (size_t k = 0; k < sc; k++) s[k] = sample_at(row, x * sc + k, bd);
     switch (h->color_type) {
     case 3: {
+        if (m->indices) {
+            put_sample(out, o, 8, s[0]);
+            break;
+        }
         const uint8_t *e = m->palette[s[0]]; /* s[0] < 2^bd <= 256 */
         for (int k = 0; k < h->channels; k++) put_sample(out, o + (size_t)k, 8, e[k]);
         break;
@@ -451,7 +456,9 @@ int png_read_file_header(const char *path, png_header *h) {
     return rc ? samc_err_context("%s", path) : 0;
 }
 
-int png_decode(const unsigned char *buf, size_t len, png_image *img) {
+int png_decode(const unsigned char *buf, size_t len, png_image *img) { return png_decode_ex(buf, len, 0, img); }
+
+int png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img) {
     memset(img, 0, sizeof *img);
     png_meta *m = xmalloc_array(1, sizeof *m);
     if (!m) return -1;
@@ -461,7 +468,12 @@ int png_decode(const unsigned char *buf, size_t len, png_image *img) {
     size_t pos, out_bytes;
     void *out = NULL;
     if (parse_until_idat(buf, len, &pos, m)) goto done;
-    const png_header *h = &m->h;
+    png_header *h = &m->h;
+    if ((flags & PNG_PALETTE_INDICES) && h->color_type == 3) {
+        m->indices = 1;
+        h->channels = 1; /* tRNS alpha belongs to the colours, not to the indices */
+        h->out_depth = 8;
+    }
     if (png_decoded_bytes(h, &out_bytes)) goto done;
     f.raw_len = filtered_size(h);
     if (f.raw_len / DEFLATE_MAX_RATIO > len) {
@@ -494,12 +506,14 @@ done:
     return rc;
 }
 
-int png_read(const char *path, png_image *img) {
+int png_read(const char *path, png_image *img) { return png_read_ex(path, 0, img); }
+
+int png_read_ex(const char *path, int flags, png_image *img) {
     unsigned char *buf;
     size_t len;
     memset(img, 0, sizeof *img);
     if (read_whole_file(path, PNG_MAX_FILE_BYTES, &buf, &len)) return -1;
-    int rc = png_decode(buf, len, img);
+    int rc = png_decode_ex(buf, len, flags, img);
     free(buf);
     if (rc) return samc_err_context("%s", path);
     return 0;

@@ -45,6 +45,17 @@ const char *png_color_type_name(int color_type);
 
 int png_decode(const unsigned char *buf, size_t len, png_image *img);
 int png_read(const char *path, png_image *img);
+
+/* Decoding options of png_decode_ex / png_read_ex (0: as png_decode). */
+enum {
+    /* A palette image (colour type 3) comes out as one 8-bit channel of palette indices, not
+     * expanded to its colours (what PIL's np.array of a mode "P" image gives): a label map
+     * stored as a palette PNG means its indices, whatever colours the palette shows them in.
+     * Other colour types decode as without it. */
+    PNG_PALETTE_INDICES = 1,
+};
+int png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img);
+int png_read_ex(const char *path, int flags, png_image *img);
 void png_free(png_image *img);
 
 /* Writes img (channels 1-4, bit depth 8 or 16) atomically. */

@@ -16,7 +16,7 @@ typedef struct {
     size_t len, cap;
 } cbuf;
 
-static void cbuf_put(cbuf *b, const void *p, size_t n) {
+static inline void cbuf_put(cbuf *b, const void *p, size_t n) {
     if (b->len + n > b->cap) {
         b->cap = (b->len + n) * 2 + 64;
         b->data = realloc(b->data, b->cap);
@@ -26,15 +26,15 @@ static void cbuf_put(cbuf *b, const void *p, size_t n) {
     b->len += n;
 }
 
-static void cbuf_be32(cbuf *b, uint32_t v) {
+static inline void cbuf_be32(cbuf *b, uint32_t v) {
     unsigned char p[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8), (unsigned char)v};
     cbuf_put(b, p, 4);
 }
 
-static void cbuf_signature(cbuf *b) { cbuf_put(b, "\x89PNG\r\n\x1a\n", 8); }
+static inline void cbuf_signature(cbuf *b) { cbuf_put(b, "\x89PNG\r\n\x1a\n", 8); }
 
 /* Appends a chunk with a correct length and CRC. */
-static void cbuf_chunk(cbuf *b, const char *type, const void *data, size_t n) {
+static inline void cbuf_chunk(cbuf *b, const char *type, const void *data, size_t n) {
     cbuf_be32(b, (uint32_t)n);
     size_t at = b->len;
     cbuf_put(b, type, 4);
@@ -42,7 +42,7 @@ static void cbuf_chunk(cbuf *b, const char *type, const void *data, size_t n) {
     cbuf_be32(b, (uint32_t)crc32(0, b->data + at, (uInt)(n + 4)));
 }
 
-static void cbuf_ihdr(cbuf *b, uint32_t w, uint32_t h, int bit_depth, int color_type, int interlace) {
+static inline void cbuf_ihdr(cbuf *b, uint32_t w, uint32_t h, int bit_depth, int color_type, int interlace) {
     unsigned char d[13] = {(unsigned char)(w >> 24), (unsigned char)(w >> 16), (unsigned char)(w >> 8), (unsigned char)w,
                            (unsigned char)(h >> 24), (unsigned char)(h >> 16), (unsigned char)(h >> 8), (unsigned char)h,
                            (unsigned char)bit_depth, (unsigned char)color_type, 0, 0, (unsigned char)interlace};
@@ -50,7 +50,7 @@ static void cbuf_ihdr(cbuf *b, uint32_t w, uint32_t h, int bit_depth, int color_
 }
 
 /* Offset of the first chunk of the given type in a PNG file, or 0 if none. */
-static size_t corpus_find_chunk(const unsigned char *png, size_t len, const char *type) {
+static inline size_t corpus_find_chunk(const unsigned char *png, size_t len, const char *type) {
     size_t p = 8;
     while (p + 12 <= len) {
         uint32_t n = (uint32_t)png[p] << 24 | (uint32_t)png[p + 1] << 16 | (uint32_t)png[p + 2] << 8 | png[p + 3];
@@ -61,7 +61,7 @@ static size_t corpus_find_chunk(const unsigned char *png, size_t len, const char
 }
 
 /* Recomputes the CRC of the chunk at offset (after a test edited it on purpose). */
-static void corpus_fix_crc(unsigned char *png, size_t offset) {
+static inline void corpus_fix_crc(unsigned char *png, size_t offset) {
     uint32_t n = (uint32_t)png[offset] << 24 | (uint32_t)png[offset + 1] << 16 | (uint32_t)png[offset + 2] << 8 |
                  png[offset + 3];
     uint32_t c = (uint32_t)crc32(0, png + offset + 4, n + 4);
@@ -81,9 +81,9 @@ typedef struct {
     int ancillary;            /* add tEXt, a private chunk before and a tIME chunk after the data */
 } corpus_png;
 
-static int corpus_spp(int color_type) { return color_type == 2 ? 3 : color_type == 4 ? 2 : color_type == 6 ? 4 : 1; }
+static inline int corpus_spp(int color_type) { return color_type == 2 ? 3 : color_type == 4 ? 2 : color_type == 6 ? 4 : 1; }
 
-static int corpus_predict(int type, int a, int b, int c) {
+static inline int corpus_predict(int type, int a, int b, int c) {
     if (type == 1) return a;
     if (type == 2) return b;
     if (type == 3) return (a + b) / 2;
@@ -95,7 +95,7 @@ static int corpus_predict(int type, int a, int b, int c) {
 }
 
 /* The filtered scanlines of all passes (what goes into zlib), malloc'd. */
-static unsigned char *corpus_filtered(const corpus_png *p, size_t *out_len) {
+static inline unsigned char *corpus_filtered(const corpus_png *p, size_t *out_len) {
     static const int passes[7][4] = {{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4},
                                      {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}};
     static const int whole[1][4] = {{0, 0, 1, 1}};
@@ -138,7 +138,7 @@ static unsigned char *corpus_filtered(const corpus_png *p, size_t *out_len) {
     return out.data;
 }
 
-static unsigned char *corpus_zlib(const unsigned char *data, size_t n, size_t *zlen) {
+static inline unsigned char *corpus_zlib(const unsigned char *data, size_t n, size_t *zlen) {
     uLongf bound = compressBound((uLong)n);
     unsigned char *z = malloc(bound);
     if (!z || compress2(z, &bound, data, (uLong)n, 9) != Z_OK) abort();
@@ -147,7 +147,7 @@ static unsigned char *corpus_zlib(const unsigned char *data, size_t n, size_t *z
 }
 
 /* The whole PNG file, malloc'd. */
-static unsigned char *corpus_build(const corpus_png *p, size_t *len) {
+static inline unsigned char *corpus_build(const corpus_png *p, size_t *len) {
     cbuf b = {0};
     size_t n, zlen;
     unsigned char *raw = corpus_filtered(p, &n), *z = corpus_zlib(raw, n, &zlen);

@@ -1,6 +1,7 @@
 /* eval/: SHA-256 (FIPS 180-4 vectors), embedding cache keys, the results store (resume,
- * torn lines, shards), data set sources (extension case, volume grids), recorded classes and
- * the skipped-files list. */
+ * torn lines, shards, what each row was made from, files of an older samc), data set sources
+ * (extension case, volume grids, palette masks), recorded classes, the skipped-files list and
+ * the progress lines of util/progress.h. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,17 @@
 #include "eval/source.h"
 #include "io/npy.h"
 #include "io/png.h"
+#include "png_corpus.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/progress.h"
 #include "util/sha256.h"
 
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* A fresh folder under /tmp for one test, removed with everything in it by rm_tree. */
@@ -191,6 +195,133 @@ TEST(results_roundtrip_and_checksum) {
     free(copy);
     free(text);
     result_set_free(&s);
+}
+
+/* A row with all of its detail, and one of each kind of empty field. */
+static void detail_rows(result_set *s) {
+    result_detail a = {"63;188;1|180.5;163;0", "", 0.797941685f, 5954, "vols/ct, 1", "axial", 12};
+    result_detail b = {NULL, "23;143;103;235|1;2;3;4", NAN, 7, NULL, NULL, -1};
+    result_set_add_detail(s, "T", "ct, 1_axial012", "1", "iterative", "2", "oracle", 0.5, 2.0 / 3.0, &a);
+    result_set_add_detail(s, "T", "p", "1,2", "modes", "4", "index0", 0.25, 0.4, &b);
+}
+
+/* The detail survives the results file; per_image.csv keeps its eight columns and
+ * prompts.csv has the key and the detail, row for row (texts written out by hand). */
+TEST(results_detail_roundtrip_and_csvs) {
+    result_set s = {0}, back = {0};
+    detail_rows(&s);
+    CHECK(s.n == 2);
+    size_t len;
+    char *text = results_format(&s, &len);
+    CHECK(text && strncmp(text, RESULTS_FILE_HEADER "\n", strlen(RESULTS_FILE_HEADER) + 1) == 0);
+    CHECK(strcmp(RESULTS_FILE_HEADER,
+                 "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice") == 0);
+    CHECK(text && results_parse(text, len, "t", &back) == 0 && back.n == 2);
+    if (back.n == 2) {
+        const result_row *a = &back.rows[0], *b = &back.rows[1];
+        CHECK(a->has_detail && strcmp(a->points, "63;188;1|180.5;163;0") == 0 && a->box == NULL);
+        CHECK((float)a->pred_iou == 0.797941685f && a->area == 5954 && a->slice == 12); /* float32 precision */
+        CHECK(strcmp(a->volume, "vols/ct, 1") == 0 && strcmp(a->plane, "axial") == 0);
+        CHECK(b->has_detail && b->points == NULL && strcmp(b->box, "23;143;103;235|1;2;3;4") == 0);
+        CHECK(isnan(b->pred_iou) && b->area == 7 && b->volume == NULL && b->plane == NULL && b->slice == -1);
+    }
+    free(text);
+    text = results_per_image_csv(&back, &len);
+    const char *want_pi = "task,image,class,experiment,setting,selection,iou,dice\n"
+                          "T,\"ct, 1_axial012\",1,iterative,2,oracle,0.5,0.66666666666666663\n"
+                          "T,p,\"1,2\",modes,4,index0,0.25,0.40000000000000002\n";
+    CHECK_MSG(text && len == strlen(want_pi) && memcmp(text, want_pi, len) == 0, "%s", text ? text : "");
+    free(text);
+    text = results_prompts_csv(&back, &len);
+    const char *want_pr = "task,image,class,experiment,setting,selection,points,box,pred_iou,area,volume,plane,slice\n"
+                          "T,\"ct, 1_axial012\",1,iterative,2,oracle,63;188;1|180.5;163;0,,0.797941685,5954,"
+                          "\"vols/ct, 1\",axial,12\n"
+                          "T,p,\"1,2\",modes,4,index0,,23;143;103;235|1;2;3;4,,7,,,\n";
+    CHECK_MSG(text && len == strlen(want_pr) && memcmp(text, want_pr, len) == 0, "%s", text ? text : "");
+    free(text);
+    result_set_free(&back);
+    result_set_free(&s);
+}
+
+/* Text with its checksum line, as a results file holds it; malloc'd. */
+static char *with_checksum(const char *body, size_t *len) {
+    uint8_t d[32];
+    char hex[65];
+    sha256(body, strlen(body), d);
+    sha256_hex(d, hex);
+    *len = strlen(body) + 8 + 64 + 1;
+    char *t = malloc(*len + 1);
+    snprintf(t, *len + 1, "%s#sha256=%s\n", body, hex);
+    return t;
+}
+
+/* A results file of a samc before issue 17 (eight columns) is read, its rows without detail;
+ * prompts.csv has their key and empty detail. Malformed detail is refused. */
+TEST(results_older_format_and_bad_detail) {
+    size_t len;
+    char *t = with_checksum("task,image,class,experiment,setting,selection,iou,dice\nT,a,1,modes,1,index0,0.5,0.25\n", &len);
+    result_set s = {0};
+    CHECK(results_parse(t, len, "old", &s) == 0 && s.n == 1 && !s.rows[0].has_detail);
+    free(t);
+    char *csv = results_prompts_csv(&s, &len);
+    const char *want = PROMPTS_HEADER "\nT,a,1,modes,1,index0,,,,,,,\n";
+    CHECK_MSG(csv && len == strlen(want) && memcmp(csv, want, len) == 0, "%s", csv ? csv : "");
+    free(csv);
+    result_set_free(&s);
+    const char *bad[] = {"T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,x,,,\n",    /* area not a number */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,nan,3,,,\n",  /* NaN is an empty field */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,-3,,,\n",  /* negative area */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,1e3\n",
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,,\n",    /* a field short */
+                         "T,a,1,modes,1,index0,0.5,0.25\n"};                  /* the old row, new header */
+    for (int i = 0; i < 6; i++) {
+        char body[512];
+        snprintf(body, sizeof body, "%s\n%s", RESULTS_FILE_HEADER, bad[i]);
+        t = with_checksum(body, &len);
+        samc_err_clear();
+        CHECK_MSG(results_parse(t, len, "bad", &s) == -1 && strstr(samc_errmsg(), "bad:2: malformed row"), "row %d", i);
+        result_set_free(&s);
+        free(t);
+    }
+    /* the same row well-formed is read */
+    char body[512];
+    snprintf(body, sizeof body, "%s\nT,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17\n", RESULTS_FILE_HEADER);
+    t = with_checksum(body, &len);
+    CHECK(results_parse(t, len, "good", &s) == 0 && s.n == 1 && s.rows[0].slice == 17 && s.rows[0].area == 3);
+    result_set_free(&s);
+    free(t);
+}
+
+/* The log lines of util/progress.h, by hand: 1/3 done at 1862.5 s each leaves 2 x 1862.5 s =
+ * 1 h 2 min 5 s; a rate below 0.1 s is in ms; no rate, no ETA; a line is due only after its
+ * interval, and never with an interval of 0. */
+TEST(progress_lines) {
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK(f != NULL);
+    if (!f) return;
+    progress_log_print(f, "samc eval", 1, 3, "image", NULL, 1862.5);
+    progress_log_print(f, "samc everything", 512, 1024, "point", NULL, 0.0071);
+    progress_log_print(f, "samc eval", 0, 5, "volume", ", 37 slices", 0);
+    progress_log_print(f, "samc eval", 2, 2, "image", NULL, 59.96);
+    fclose(f);
+    const char *want = "samc eval: 1/3 images (33%), 1862.5 s/image, ETA 1h02m05s\n"
+                       "samc everything: 512/1024 points (50%), 7.1 ms/point, ETA 0m04s\n"
+                       "samc eval: 0/5 volumes (0%), 37 slices\n"
+                       "samc eval: 2/2 images (100%), 60.0 s/image, ETA 0m00s\n";
+    CHECK_MSG(text && strcmp(text, want) == 0, "%s", text ? text : "");
+    free(text);
+    progress_log p;
+    progress_log_init(&p, 3600);
+    CHECK(progress_log_due(&p) == 0);
+    progress_log_init(&p, 0);
+    CHECK(progress_log_due(&p) == 0);
+    progress_log_init(&p, 0.5);
+    CHECK(progress_log_due(&p) == 0);
+    struct timespec ts = {0, 600000000};
+    nanosleep(&ts, NULL);
+    CHECK(progress_log_due(&p) == 1 && progress_log_due(&p) == 0); /* the next is 0.5 s later */
 }
 
 /* Resume logic: an item counts as done only with an intact file; a damaged one is removed. */
@@ -436,6 +567,40 @@ TEST(sources_png_layout) {
     CHECK(dataset_sources(&c, &l) == -1);
     CHECK(strstr(samc_errmsg(), "no mask") != NULL);
     dataset_config_free(&c);
+}
+
+/* A palette PNG label map: the labels are the palette indices, whatever colours the palette
+ * gives them (here red and green, which expanded would be a colour mask). */
+TEST(palette_mask_labels_are_indices) {
+    char dir[128], idir[160], mdir[160], path[200];
+    CHECK(temp_dir(dir, sizeof dir, "palette") != NULL);
+    snprintf(idir, sizeof idir, "%s/images", dir);
+    snprintf(mdir, sizeof mdir, "%s/masks", dir);
+    CHECK(mkdir(idir, 0700) == 0 && mkdir(mdir, 0700) == 0);
+    uint8_t rgb[3 * 3 * 2] = {0};
+    png_image im = {.width = 3, .height = 2, .channels = 3, .bit_depth = 8, .pixels = rgb};
+    snprintf(path, sizeof path, "%s/x.png", idir);
+    CHECK(png_write(path, &im) == 0);
+    /* 4-bit palette: index 0 white, 1 red, 2 green; rows 0 1 2 / 2 2 0 */
+    const uint16_t idx[6] = {0, 1, 2, 2, 2, 0};
+    const uint8_t pal[9] = {255, 255, 255, 200, 10, 10, 10, 200, 10};
+    corpus_png p = {3, 2, 4, 3, 0, 0, idx, pal, 3, NULL, 0, 0, 0};
+    size_t len;
+    unsigned char *file = corpus_build(&p, &len);
+    snprintf(path, sizeof path, "%s/x.png", mdir);
+    CHECK(write_bytes(path, file, len) == 0);
+    free(file);
+    dataset_config c;
+    CHECK(dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
+    source_list l;
+    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
+    item_count ic = {0};
+    int rc = l.n == 1 ? source_items(&c, &l.v[0], count_item, &ic) : -1;
+    CHECK_MSG(rc == 0, "%s", samc_errmsg());
+    CHECK(ic.n == 1 && ic.bad == 0 && ic.classes[0] == 2 && ic.classes[1] == 1 && ic.classes[2] == 3);
+    source_list_free(&l);
+    dataset_config_free(&c);
+    rm_tree(dir);
 }
 
 /* A 0/128/255 mask as the authors read it: / 255 makes 128 a non-zero fraction, so a binary
@@ -725,6 +890,9 @@ int main(void) {
     RUN(cache_keying);
     RUN(cache_store_and_validate);
     RUN(results_roundtrip_and_checksum);
+    RUN(results_detail_roundtrip_and_csvs);
+    RUN(results_older_format_and_bad_detail);
+    RUN(progress_lines);
     RUN(results_store_resume);
     RUN(shard_assignment);
     RUN(shard_record_roundtrip_join_missing);
@@ -734,6 +902,7 @@ int main(void) {
     RUN(sources_png_layout);
     RUN(sources_multiclass_and_volume);
     RUN(mask_division_targets);
+    RUN(palette_mask_labels_are_indices);
     RUN(sources_png_extension_case);
     RUN(csv_records_with_line_breaks);
     RUN(volume_grid_check);

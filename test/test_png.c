@@ -210,6 +210,61 @@ TEST(palette_index_past_plte_is_black) {
     png_free(&img);
 }
 
+/* PNG_PALETTE_INDICES: a palette image of any depth and interlace, with or without tRNS,
+ * comes out as its indices (the samples the corpus writer stored, unscaled); every other
+ * colour type decodes exactly as without the option. */
+TEST(palette_indices_option) {
+    int bad = 0, total = 0;
+    for (size_t f = 0; f < N_FORMATS; f++)
+        for (int il = 0; il <= 1; il++)
+            for (int trns = 0; trns <= 1; trns++) {
+                corpus_png p = {13, 11, k_formats[f].bit_depth, k_formats[f].color_type, il, -1, NULL, NULL, 0, NULL,
+                                0, 0, 0};
+                uint8_t *pal = NULL, alpha[3] = {0, 128, 7};
+                if (p.color_type == 3) {
+                    p.palette_size = p.bit_depth == 8 ? 200 : 1 << p.bit_depth;
+                    p.palette = pal = random_palette(p.palette_size);
+                    if (trns) p.trns = alpha, p.trns_len = p.palette_size < 3 ? p.palette_size : 3;
+                }
+                uint16_t *smp = random_samples(&p);
+                p.samples = smp;
+                size_t len;
+                unsigned char *file = corpus_build(&p, &len);
+                png_image a, b;
+                int ok = png_decode_ex(file, len, PNG_PALETTE_INDICES, &a) == 0 && png_decode(file, len, &b) == 0;
+                size_t n = (size_t)p.width * p.height;
+                if (ok && p.color_type == 3) {
+                    ok = a.channels == 1 && a.bit_depth == 8;
+                    for (size_t i = 0; ok && i < n; i++) ok = ((const uint8_t *)a.pixels)[i] == smp[i];
+                } else if (ok) {
+                    size_t bytes = n * (size_t)a.channels * (size_t)(a.bit_depth / 8);
+                    ok = a.channels == b.channels && a.bit_depth == b.bit_depth && !memcmp(a.pixels, b.pixels, bytes);
+                }
+                if (!ok) printf("    colour type %d, depth %d, interlace %d, tRNS %d\n", p.color_type, p.bit_depth, il, trns);
+                bad += !ok;
+                total++;
+                png_free(&a), png_free(&b);
+                free(file), free(smp), free(pal);
+            }
+    CHECK_MSG(bad == 0, "%d of %d images decoded wrongly with PNG_PALETTE_INDICES", bad, total);
+    CHECK(total == 15 * 2 * 2);
+    /* png_read_ex: the same from a file; an index past the PLTE is still its index */
+    const uint16_t s[4] = {0, 1, 3, 2};
+    const uint8_t pal[6] = {200, 10, 10, 10, 200, 10};
+    corpus_png p = {2, 2, 2, 3, 0, 0, s, pal, 2, NULL, 0, 0, 0};
+    size_t len;
+    unsigned char *file = corpus_build(&p, &len);
+    const char *path = "/tmp/samc_test_png_palette_indices.png";
+    CHECK(write_bytes(path, file, len) == 0);
+    png_image img;
+    CHECK(png_read_ex(path, PNG_PALETTE_INDICES, &img) == 0);
+    const uint8_t *px = img.pixels;
+    CHECK(px && img.channels == 1 && px[0] == 0 && px[1] == 1 && px[2] == 3 && px[3] == 2);
+    png_free(&img);
+    remove(path);
+    free(file);
+}
+
 TEST(misfit_trns_is_ignored) {
     /* a tRNS chunk of the wrong length for grey is ignored (libpng does too): no alpha */
     const uint16_t s[2] = {5, 9};
@@ -664,6 +719,7 @@ int main(void) {
     RUN(corpus_split_idat_and_ancillary_chunks);
     RUN(decode_known_pixels_by_hand);
     RUN(palette_index_past_plte_is_black);
+    RUN(palette_indices_option);
     RUN(misfit_trns_is_ignored);
     RUN(trns_key_compares_low_bits);
     RUN(read_header_facts);

@@ -39,7 +39,9 @@ t_run "eval again (nothing to do)" run -o "$T_TMP/a"
 if grep -q "0 computed, 6 already done" "$T_TMP/out"; then t_ok "finished images are not recomputed"; else t_fail "finished images are not recomputed" "$(cat "$T_TMP/out")"; fi
 rm -rf "$T_TMP/a2"
 run -o "$T_TMP/a2" --no-cache >/dev/null 2>&1 && "$SAMC" report "$T_TMP/a2" >/dev/null 2>&1
-if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a2/per_image.csv"; then t_ok "a second run gives the same bits"; else t_fail "a second run gives the same bits"; fi
+if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/a2/per_image.csv" && cmp -s "$T_TMP/a/prompts.csv" "$T_TMP/a2/prompts.csv"; then
+    t_ok "a second run gives the same bits (per_image.csv, prompts.csv)"
+else t_fail "a second run gives the same bits (per_image.csv, prompts.csv)"; fi
 # a damaged cache (one byte of each entry's data changed, headers intact) is never used: each
 # entry is recomputed with a warning, and the results are those of the intact run
 rm -rf "$T_TMP/a3"; cp -r "$T_TMP/a/cache" "$T_TMP/cache3"
@@ -75,7 +77,8 @@ if grep -Eq "\($n already done\)|, $n already done" "$T_TMP/out"; then t_ok "res
 rm -rf "$T_TMP/full"
 run -o "$T_TMP/full" --feedback-logits >/dev/null 2>&1
 "$SAMC" report "$T_TMP/k" >/dev/null 2>&1; "$SAMC" report "$T_TMP/full" >/dev/null 2>&1
-if [ -s "$T_TMP/k/per_image.csv" ] && cmp -s "$T_TMP/k/per_image.csv" "$T_TMP/full/per_image.csv"; then
+if [ -s "$T_TMP/k/per_image.csv" ] && cmp -s "$T_TMP/k/per_image.csv" "$T_TMP/full/per_image.csv" &&
+    cmp -s "$T_TMP/k/prompts.csv" "$T_TMP/full/prompts.csv"; then
     t_ok "resumed run equals an uninterrupted run"
 else t_fail "resumed run equals an uninterrupted run"; fi
 if grep -q ',iterative,fb9,' "$T_TMP/full/per_image.csv"; then t_ok "feedback-logits rows recorded"; else t_fail "feedback-logits rows recorded"; fi
@@ -89,6 +92,9 @@ if ! grep -q incomplete "$T_TMP/out" && grep -q '^shards = 3$' "$T_TMP/m/shards.
 else t_fail "merge of all 3 shards: complete, recorded in shards.conf" "$(head -c 300 "$T_TMP/out")"; fi
 "$SAMC" report "$T_TMP/m" >"$T_TMP/rep_m" 2>&1
 if cmp -s "$T_TMP/a/per_image.csv" "$T_TMP/m/per_image.csv"; then t_ok "merged shards equal a single run"; else t_fail "merged shards equal a single run"; fi
+if [ -s "$T_TMP/m/prompts.csv" ] && cmp -s "$T_TMP/a/prompts.csv" "$T_TMP/m/prompts.csv"; then
+    t_ok "merged shards: prompts.csv equals the single run's"
+else t_fail "merged shards: prompts.csv equals the single run's"; fi
 if [ -s "$T_TMP/m/shards.conf" ] && ! grep -q incomplete "$T_TMP/rep_m" && [ ! -e "$T_TMP/m/tables/incomplete.txt" ]; then
     t_ok "report of the complete merge: no 'incomplete'"
 else t_fail "report of the complete merge: no 'incomplete'" "$(head -c 300 "$T_TMP/rep_m")"; fi
