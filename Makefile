@@ -19,7 +19,7 @@ ifeq ($(SAN),1)
 OPT     = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(OPT) $(CFLAGS)
-LDLIBS  = -lopenblas -lz -lm
+LDLIBS  = -lopenblas -ljpeg -lz -lm
 SANFLAGS = -fsanitize=address,undefined
 LDFLAGS_ALL = -fopenmp -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS)) $(LDFLAGS)
 

@@ -6,19 +6,27 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/file_kind.h"
+#include "io/dicom.h"
+#include "io/jpeg.h"
 #include "io/nifti.h"
 #include "io/npy.h"
 #include "io/png.h"
 
 static const char k_usage[] =
-    "usage: samc dump FILE -o OUT.npy [--threads N]\n\n"
+    "usage: samc dump FILE|FOLDER -o OUT.npy [--threads N]\n\n"
     "Writes the decoded samples of FILE as a NumPy array.\n"
     "  PNG: uint8 or uint16, shape (H, W) for grey, (H, W, C) otherwise, after libpng's\n"
     "       'expand' rules (palette -> RGB or RGBA, grey below 8 bits scaled to 0..255,\n"
     "       tRNS -> an alpha channel, 16-bit samples kept).\n"
     "  NIfTI (.nii, .nii.gz, .hdr/.img): float32 of the scaled values (raw * scl_slope +\n"
     "       scl_inter, which nibabel's get_fdata() computes in float64), shape\n"
-    "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n";
+    "       (dim1, ..., dimN) in the file's axis order; RGB24 adds a last axis of 3.\n"
+    "  JPEG: uint8, shape (H, W) for grey, (H, W, 3) for colour (RGB), as djpeg decodes it.\n"
+    "  DICOM (a file, or a FOLDER holding one series): float32 of the rescaled values\n"
+    "       (raw * Rescale Slope + Rescale Intercept), shape (columns, rows, slices) as for\n"
+    "       NIfTI: D[i, j, k] = pydicom's pixel_array[k, j, i] (a single frame: [j, i]); a\n"
+    "       series' slices sorted along the slice normal; colour adds a last axis of 3 (RGB,\n"
+    "       YBR converted). See io/dicom.h.\n";
 
 /* PNG: (H, W) or (H, W, C) of uint8 / uint16. */
 static int dump_png(const char *path, const char *out) {
@@ -31,13 +39,24 @@ static int dump_png(const char *path, const char *out) {
     return rc ? cli_lib_error("dump") : 0;
 }
 
-/* NIfTI: read by name, as a .hdr/.img pair needs its partner file. */
-static int dump_nifti(const char *path, const char *out) {
+/* JPEG: (H, W) or (H, W, 3) of uint8. */
+static int dump_jpeg(const char *path, const char *out) {
+    jpg_image img;
+    if (jpg_read(path, &img)) return cli_lib_error("dump");
+    int64_t shape[3] = {img.height, img.width, img.channels};
+    int rc = npy_write(out, NPY_U8, img.channels == 1 ? 2 : 3, shape, img.pixels);
+    jpg_free(&img);
+    return rc ? cli_lib_error("dump") : 0;
+}
+
+/* NIfTI (read by name, as a .hdr/.img pair needs its partner file) and DICOM (a file or a
+ * series folder): the volume's values in its axis order. */
+static int dump_volume(const char *path, file_kind kind, const char *out) {
     nifti_image img;
     float *v;
     int ndim;
     int64_t shape[8];
-    if (nifti_read(path, &img)) return cli_lib_error("dump");
+    if (kind == FILE_DICOM ? dicom_read(path, &img, NULL) : nifti_read(path, &img)) return cli_lib_error("dump");
     int rc = nifti_to_f32(&img, &v, &ndim, shape);
     nifti_free(&img);
     if (rc == 0) {
@@ -57,5 +76,5 @@ int cmd_dump(int argc, char **argv) {
 
     file_kind kind;
     if (sniff_file(cmd, in, &kind)) return 1;
-    return kind == FILE_PNG ? dump_png(in, out) : dump_nifti(in, out);
+    return kind == FILE_PNG ? dump_png(in, out) : kind == FILE_JPEG ? dump_jpeg(in, out) : dump_volume(in, kind, out);
 }

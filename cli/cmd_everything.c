@@ -44,7 +44,7 @@ static const char k_usage[] =
     "                                    30; 0: none): 'samc everything: 512/1024 points\n"
     "                                    (50%), 7.1 ms/point, ETA 0m04s'\n"
     "  --max-pixels N                    refuse an image of more than N pixels (from its header)\n"
-    "  --slice K, --plane P, --intensity SPEC  the slice of a NIfTI volume (samc predict -h)\n"
+    "  --slice K, --plane P, --intensity SPEC  the slice of a NIfTI or DICOM volume (samc predict -h)\n"
     "  --threads N                       worker threads (default: all cores)\n";
 
 static const char *const k_outputs[3] = {"masks.npy", "annotations.json", "overlay.png"};

@@ -20,7 +20,8 @@ static const char *k_usage =
     "  DIR/resized.npy (uint8 H x W x 3) and DIR/preprocessed.npy (float32 1 x 3 x S x S): both,\n"
     "  replacing an earlier pair in DIR, or neither (DIR new, empty or holding only these).\n"
     "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n"
-    "  IMAGE may be a NIfTI volume: --slice K [--plane P] [--intensity SPEC] (samc predict -h).\n";
+    "  IMAGE may be a JPEG, or a NIfTI or DICOM volume (a DICOM file, or a folder holding one\n"
+    "  series): --slice K [--plane P] [--intensity SPEC] (samc predict -h).\n";
 
 /* the files of a preprocess output set (output_dir_owns) */
 static int preprocess_owns(const char *name) { return !strcmp(name, "resized.npy") || !strcmp(name, "preprocessed.npy"); }

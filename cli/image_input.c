@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/file_kind.h"
+#include "io/dicom.h"
 #include "io/image.h"
 #include "io/intensity.h"
 #include "util/err.h"
@@ -18,9 +19,10 @@ static int check_pixels(const char *cmd, const char *path, const cli_image_optio
     return 0;
 }
 
-static int read_png(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+static int read_picture(const char *cmd, const char *path, file_kind kind, const cli_image_options *o, cli_image *img) {
     if (o->slice >= 0 || o->plane || o->intensity)
-        return cli_error(cmd, "%s: --slice, --plane and --intensity are for volumes (NIfTI); this is a PNG", path);
+        return cli_error(cmd, "%s: --slice, --plane and --intensity are for volumes (NIfTI, DICOM); this is a %s", path,
+                         kind == FILE_JPEG ? "JPEG" : "PNG");
     if (image_read_size(path, &img->h, &img->w)) return cli_lib_error(cmd);
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
     return image_read_rgb8(path, &img->rgb, &img->h, &img->w) ? cli_lib_error(cmd) : 0;
@@ -33,13 +35,36 @@ static const char *display_axes(nifti_plane p) {
                                 : "rows superior to inferior, columns anterior to posterior";
 }
 
-static int read_slice(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+/* The displayed slice as RGB: a colour volume's own, or a grey one's values mapped by im to
+ * grey (inverted for a MONOCHROME1 DICOM, whose low values are shown bright). */
+static int slice_rgb(const cli_image *img, const intensity_map *im, int invert) {
+    size_t n = (size_t)img->h * (size_t)img->w;
+    int h, w;
+    if (img->vol.datatype == NIFTI_RGB24) return nifti_slice_rgb24(&img->vol, img->plane, img->slice, img->rgb, &h, &w);
+    float *f = xmalloc_array(n, sizeof *f);
+    uint8_t *grey = xmalloc_array(n, 1);
+    int rc = f && grey ? 0 : -1;
+    if (rc == 0) rc = nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
+    if (rc == 0) rc = intensity_to_u8(f, n, im, grey);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        uint8_t g = invert ? (uint8_t)(255 - grey[i]) : grey[i];
+        img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = g;
+    }
+    free(f);
+    free(grey);
+    return rc;
+}
+
+static int read_slice(const char *cmd, const char *path, file_kind kind, const cli_image_options *o, cli_image *img) {
     intensity_map im;
     if (nifti_plane_parse(o->plane ? o->plane : "axial", &img->plane) ||
         intensity_parse(o->intensity ? o->intensity : "paper", &im))
         return cli_usage_error(cmd, "%s", samc_errmsg());
-    if (nifti_read(path, &img->vol)) return cli_lib_error(cmd);
+    dicom_info di = {0};
+    if (kind == FILE_DICOM ? dicom_read(path, &img->vol, &di) : nifti_read(path, &img->vol)) return cli_lib_error(cmd);
     img->is_volume = 1;
+    if (img->vol.datatype == NIFTI_RGB24 && o->intensity)
+        return cli_error(cmd, "%s: --intensity is for grey images; this one is in colour (RGB)", path);
     if (nifti_slice_shape(&img->vol, img->plane, &img->n_slices, &img->h, &img->w))
         return cli_error(cmd, "%s: %s", path, samc_errmsg());
     if (o->slice < 0)
@@ -50,20 +75,12 @@ static int read_slice(const char *cmd, const char *path, const cli_image_options
                          nifti_plane_name(img->plane), (long long)img->n_slices, (long long)img->n_slices - 1);
     img->slice = o->slice;
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
-    size_t n = (size_t)img->h * (size_t)img->w;
-    float *f = xmalloc_array(n, sizeof *f);
-    uint8_t *grey = xmalloc_array(n, 1);
-    img->rgb = xmalloc_array(n, 3);
-    int h, w, rc = f && grey && img->rgb ? 0 : -1;
-    if (rc == 0) rc = nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
-    if (rc == 0) rc = intensity_to_u8(f, n, &im, grey);
-    for (size_t i = 0; rc == 0 && i < n; i++) img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = grey[i];
-    free(f);
-    free(grey);
-    if (rc) return cli_error(cmd, "%s: %s", path, samc_errmsg());
-    fprintf(stderr, "samc %s: %s slice %lld of %lld of %s, shown as %d x %d pixels (%s); prompt coordinates are "
+    if (!(img->rgb = xmalloc_array((size_t)img->h * (size_t)img->w, 3)) || slice_rgb(img, &im, di.monochrome1))
+        return cli_error(cmd, "%s: %s", path, samc_errmsg());
+    fprintf(stderr, "samc %s: %s slice %lld of %lld of %s, shown as %d x %d pixels (%s%s); prompt coordinates are "
                     "in these pixels\n", cmd, nifti_plane_name(img->plane), (long long)img->slice,
-            (long long)img->n_slices, path, img->w, img->h, display_axes(img->plane));
+            (long long)img->n_slices, path, img->w, img->h, display_axes(img->plane),
+            di.monochrome1 ? "; MONOCHROME1: grey inverted" : "");
     return 0;
 }
 
@@ -71,7 +88,8 @@ int cli_image_read(const char *cmd, const char *path, const cli_image_options *o
     memset(img, 0, sizeof *img);
     file_kind kind;
     if (sniff_file(cmd, path, &kind)) return 1;
-    return kind == FILE_PNG ? read_png(cmd, path, o, img) : read_slice(cmd, path, o, img);
+    return kind == FILE_PNG || kind == FILE_JPEG ? read_picture(cmd, path, kind, o, img)
+                                                 : read_slice(cmd, path, kind, o, img);
 }
 
 void cli_image_free(cli_image *img) {

@@ -1,12 +1,17 @@
-/* The one image that predict, encode, everything, preprocess and trace read: a PNG, or one
- * slice of a NIfTI volume, as 8-bit RGB for SAM. Their options (rows for a cli_parse table):
+/* The one image that predict, encode, everything, preprocess and trace read: a PNG or JPEG, or
+ * one slice of a volume (NIfTI, or DICOM: a file or a series folder, io/dicom.h), as 8-bit RGB
+ * for SAM. Their options (rows for a cli_parse table):
  *   --max-pixels N        refuse an image (a slice) of more than N pixels, before decoding it
  *   --slice K             the slice of a volume (required for one; 0 .. slices - 1)
  *   --plane P             axial (default), coronal or sagittal, as in io/nifti.h
  *   --intensity SPEC      paper (default), minmax, window:L,W or a CT preset (io/intensity.h)
  * A slice is shown in io/nifti.h's display orientation (an axial slice: rows anterior to
  * posterior, columns patient right to left) and prompt coordinates are in its pixels; the
- * commands say so on stderr. Without --max-pixels any image the decoder can hold is taken (up
+ * commands say so on stderr. A DICOM volume's intensities are mapped like a NIfTI volume's:
+ * --intensity paper stays the default even when the file names a window (Window Center /
+ * Width; give it as --intensity window:L,W to use it); a MONOCHROME1 image's grey is inverted
+ * after the mapping, so that it looks as its modality shows it. A colour volume (DICOM RGB or
+ * YBR, NIfTI RGB24) gives its slice's own colours and takes no --intensity. Without --max-pixels any image the decoder can hold is taken (up
  * to 2 GiB of samples, io/png.h): a small PNG may declare 20000 x 20000 pixels. */
 #ifndef SAMC_CLI_IMAGE_INPUT_H
 #define SAMC_CLI_IMAGE_INPUT_H
@@ -43,8 +48,8 @@ typedef struct {
     int64_t slice, n_slices;
 } cli_image;
 
-/* Reads the image at path (a PNG or a NIfTI volume, told by its first bytes). 0, or 1 after
- * printing the error. */
+/* Reads the image at path (a PNG, JPEG, NIfTI or DICOM file told by its first bytes, or a
+ * folder: a DICOM series). 0, or 1 after printing the error. */
 int cli_image_read(const char *cmd, const char *path, const cli_image_options *o, cli_image *img);
 void cli_image_free(cli_image *img);
 

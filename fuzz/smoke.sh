@@ -25,7 +25,7 @@ fi
 
 cflags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fopenmp -pthread -fno-omit-frame-pointer
         -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined"
-libs="-lopenblas -lz -lm"
+libs="-lopenblas -ljpeg -lz -lm"
 mkdir -p "$out/obj" "$out/artifacts"
 
 # the library, as one archive (a harness pulls in only the objects it needs)

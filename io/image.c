@@ -3,9 +3,21 @@
 
 #include <stdlib.h>
 
+#include "io/jpeg.h"
 #include "io/png.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/mem.h"
+
+/* 1 when the file at path starts with the JPEG magic (else it is read as a PNG). */
+static int is_jpeg_file(const char *path, int *jpeg) {
+    unsigned char *head;
+    size_t len;
+    if (read_file_head(path, 3, &head, &len)) return -1;
+    *jpeg = jpg_is_jpeg(head, len);
+    free(head);
+    return 0;
+}
 
 /* One sample reduced to 8 bits by rounding (16-bit: v * 255 / 65535 to nearest). */
 static uint8_t sample8(const png_image *img, size_t i) {
@@ -15,6 +27,15 @@ static uint8_t sample8(const png_image *img, size_t i) {
 }
 
 int image_read_size(const char *path, int *h, int *w) {
+    int jpeg;
+    if (is_jpeg_file(path, &jpeg)) return -1;
+    if (jpeg) {
+        jpg_header jh;
+        if (jpg_read_header(path, &jh)) return -1;
+        *h = jh.height;
+        *w = jh.width;
+        return 0;
+    }
     png_header hd;
     size_t bytes;
     if (png_read_file_header(path, &hd)) return -1;
@@ -24,8 +45,33 @@ int image_read_size(const char *path, int *h, int *w) {
     return 0;
 }
 
+/* A JPEG: RGB as decoded, grey replicated. */
+static int read_jpeg_rgb8(const char *path, uint8_t **rgb, int *h, int *w) {
+    jpg_image img;
+    if (jpg_read(path, &img)) return -1;
+    size_t n = (size_t)img.width * (size_t)img.height; /* bounded by the decoder's size limit */
+    if (img.channels == 3) {
+        *rgb = img.pixels; /* already h x w x 3 */
+    } else {
+        uint8_t *out = xmalloc_array(n, 3);
+        if (!out) {
+            jpg_free(&img);
+            return samc_err_context("%s", path);
+        }
+        for (size_t p = 0; p < n; p++) out[3 * p] = out[3 * p + 1] = out[3 * p + 2] = img.pixels[p];
+        jpg_free(&img);
+        *rgb = out;
+    }
+    *h = img.height;
+    *w = img.width;
+    return 0;
+}
+
 int image_read_rgb8(const char *path, uint8_t **rgb, int *h, int *w) {
     *rgb = NULL;
+    int jpeg;
+    if (is_jpeg_file(path, &jpeg)) return -1;
+    if (jpeg) return read_jpeg_rgb8(path, rgb, h, w);
     png_image img;
     if (png_read(path, &img)) return -1;
     size_t n = (size_t)img.width * (size_t)img.height; /* bounded by the decoder's size limit */

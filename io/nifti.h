@@ -112,6 +112,8 @@ int nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slic
  * orientation above, values scaled like nifti_value (integer labels come out exact up to
  * 2^24). out must hold h * w floats (see nifti_slice_shape). 0 or -1. */
 int nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float *out, int *h, int *w);
+/* The same for an RGB24 volume: h x w x 3 bytes (RGB) into out. 0 or -1. */
+int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w);
 /* The inverse for label volumes: writes an h x w display-oriented slice into vol, a uint8
  * volume laid out like img's first 3D volume (dim[1]*dim[2]*dim[3] bytes, axis 0 fastest). */
 int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol);
@@ -124,5 +126,8 @@ int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, 
 
 /* Prints the header facts, one "key: value" per line (what `samc info` shows). */
 void nifti_print_info(FILE *fp, const nifti_image *img);
+/* Its part after the header fields: the affine, orientation, slices per plane and value range,
+ * the affine with g significant digits (shared with io/dicom's info). */
+void nifti_print_geometry(FILE *fp, const nifti_image *img, int g);
 
 #endif

@@ -39,6 +39,11 @@ void nifti_print_info(FILE *fp, const nifti_image *img) {
     fprintf(fp, "vox_offset: %lld\n", (long long)img->vox_offset);
     fprintf(fp, "qform_code: %d (%s)\n", img->qform_code, xform_name(img->qform_code));
     fprintf(fp, "sform_code: %d (%s)\n", img->sform_code, xform_name(img->sform_code));
+    nifti_print_geometry(fp, img, g);
+    if (img->descrip[0]) fprintf(fp, "description: %s\n", img->descrip);
+}
+
+void nifti_print_geometry(FILE *fp, const nifti_image *img, int g) {
     fprintf(fp, "affine (%s):\n", img->affine_source);
     for (int i = 0; i < 3; i++)
         fprintf(fp, "  %.*g %.*g %.*g %.*g\n", g, img->affine[i][0], g, img->affine[i][1], g, img->affine[i][2], g,
@@ -66,5 +71,4 @@ void nifti_print_info(FILE *fp, const nifti_image *img) {
         if (nan) fprintf(fp, " (%zu NaN)", nan);
         fputc('\n', fp);
     }
-    if (img->descrip[0]) fprintf(fp, "description: %s\n", img->descrip);
 }

@@ -129,3 +129,57 @@ void nifti_orient(nifti_image *img) {
         memcpy(img->axcodes, "???", 4);
     }
 }
+
+/* nifti1_io's nifti_mat44_to_quatern: the qform (quaternion, offsets, voxel sizes, qfac) of
+ * the rotation nearest to A's direction columns. */
+static void set_qform(nifti_image *img, const double A[3][4]) {
+    double R[3][3];
+    for (int j = 0; j < 3; j++) {
+        double n = sqrt(A[0][j] * A[0][j] + A[1][j] * A[1][j] + A[2][j] * A[2][j]);
+        img->pixdim[j + 1] = n > 0 ? n : 1.0;
+        for (int i = 0; i < 3; i++) R[i][j] = n > 0 ? A[i][j] / n : (i == j);
+    }
+    if (fabs(det3(R)) > 1e-9) polar_factor(R);
+    /* a left-handed frame is stored as qfac = -1 with the third column negated */
+    img->pixdim[0] = det3(R) > 0 ? 1.0 : -1.0;
+    if (img->pixdim[0] < 0)
+        for (int i = 0; i < 3; i++) R[i][2] = -R[i][2];
+    double a = R[0][0] + R[1][1] + R[2][2] + 1.0, b, c, d;
+    if (a > 0.5) {
+        a = 0.5 * sqrt(a);
+        b = 0.25 * (R[2][1] - R[1][2]) / a;
+        c = 0.25 * (R[0][2] - R[2][0]) / a;
+        d = 0.25 * (R[1][0] - R[0][1]) / a;
+    } else {
+        double xd = 1.0 + R[0][0] - (R[1][1] + R[2][2]), yd = 1.0 + R[1][1] - (R[0][0] + R[2][2]),
+               zd = 1.0 + R[2][2] - (R[0][0] + R[1][1]);
+        if (xd > 1.0) {
+            b = 0.5 * sqrt(xd);
+            c = 0.25 * (R[0][1] + R[1][0]) / b;
+            d = 0.25 * (R[0][2] + R[2][0]) / b;
+            a = 0.25 * (R[2][1] - R[1][2]) / b;
+        } else if (yd > 1.0) {
+            c = 0.5 * sqrt(yd);
+            b = 0.25 * (R[0][1] + R[1][0]) / c;
+            d = 0.25 * (R[1][2] + R[2][1]) / c;
+            a = 0.25 * (R[0][2] - R[2][0]) / c;
+        } else {
+            d = 0.5 * sqrt(zd);
+            b = 0.25 * (R[0][2] + R[2][0]) / d;
+            c = 0.25 * (R[1][2] + R[2][1]) / d;
+            a = 0.25 * (R[1][0] - R[0][1]) / d;
+        }
+        if (a < 0) b = -b, c = -c, d = -d;
+    }
+    img->quatern[0] = b;
+    img->quatern[1] = c;
+    img->quatern[2] = d;
+    for (int i = 0; i < 3; i++) img->qoffset[i] = A[i][3];
+}
+
+void nifti_set_affine(nifti_image *img, const double A[3][4], int code) {
+    memcpy(img->srow, A, sizeof img->srow);
+    img->sform_code = img->qform_code = code;
+    set_qform(img, A);
+    nifti_orient(img);
+}

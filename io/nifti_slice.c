@@ -168,6 +168,18 @@ int nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float 
     return 0;
 }
 
+int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w) {
+    if (img->datatype != NIFTI_RGB24) return samc_err("not an RGB24 volume");
+    slice_walk sw;
+    if (slice_setup(img, plane, index, &sw)) return -1;
+    const uint8_t *data = img->data;
+    for (int r = 0; r < sw.h; r++)
+        for (int c = 0; c < sw.w; c++) memcpy(out + 3 * ((size_t)r * sw.w + c), data + 3 * slice_voxel(&sw, r, c), 3);
+    *h = sw.h;
+    *w = sw.w;
+    return 0;
+}
+
 int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol) {
     slice_walk sw;
     if (slice_setup(img, plane, index, &sw)) return -1;

@@ -44,7 +44,7 @@ t_rejects "model that is not a .samw" "not a samc weight file" "$SAMC" encode -m
 no_output "model that is not a .samw"
 t_rejects "missing image" "no-such" "$SAMC" encode -m "$T_TMP/tiny.samw" -i "$T_TMP/no-such.png" -o "$T_TMP/x.npy"
 no_output "missing image"
-t_rejects "image that is neither a PNG nor a volume" "unrecognised file format \(supported: PNG, NIfTI\)" "$SAMC" encode -m "$T_TMP/tiny.samw" -i $F/sam-tiny/model.pth \
+t_rejects "image that is neither a PNG nor a volume" "unrecognised file format \(supported: PNG, JPEG, NIfTI, DICOM\)" "$SAMC" encode -m "$T_TMP/tiny.samw" -i $F/sam-tiny/model.pth \
     -o "$T_TMP/x.npy"
 no_output "image that is neither a PNG nor a volume"
 t_rejects "unwritable output" "no-such-dir" "$SAMC" encode -m "$T_TMP/tiny.samw" -i $F/sam-tiny/image.png \

@@ -1,4 +1,5 @@
-# samc dump / samc info tell a file's format from its first bytes (cli/file_kind.c): each kind
+# samc dump / samc info tell a file's format from its first bytes (cli/file_kind.c; a folder is a
+# DICOM series): each kind
 # reaches its own reader (the answer, or the error, is that reader's), anything else is
 # refused as unrecognised, and a large file is not read whole just to look at its magic.
 . test/cli/lib.sh
@@ -27,7 +28,18 @@ printf 'text' >"$T_TMP/text.nii"
 both "other bytes" 1 "text.nii: unrecognised file format" "$T_TMP/text.nii"
 : >"$T_TMP/empty.png"
 both "an empty file" 1 "empty.png: unrecognised file format" "$T_TMP/empty.png"
-both "a folder" 1 "not a regular file" "$T_TMP"
+# a JPEG by its magic, DICOM by "DICM" at 128 or a first element in group 0008
+printf '\377\330\377\340rest' >"$T_TMP/j.png"
+both "JPEG magic, then garbage" 1 "j.png: JPEG: " "$T_TMP/j.png"
+{ head -c 128 /dev/zero; printf 'DICMrest'; } >"$T_TMP/d.nii"
+both "DICM at 128, then garbage" 1 "d.nii: truncated" "$T_TMP/d.nii"
+printf '\010\000\005\000CS\012\000ISO_IR 100' >"$T_TMP/bare.png"
+both "a DICOM data set without meta" 1 "bare.png: no \(7FE0,0010\) Pixel Data" "$T_TMP/bare.png"
+# a folder is a DICOM series: here one without DICOM images, then one with a broken file
+mkdir "$T_TMP/folder" && printf 'text' >"$T_TMP/folder/notes.txt"
+both "a folder" 1 "folder: no DICOM image in the folder \(1 files skipped" "$T_TMP/folder"
+cp "$T_TMP/d.nii" "$T_TMP/folder/"
+both "a folder with a broken DICOM file" 1 "folder/d.nii: truncated" "$T_TMP/folder"
 both "a missing file" 1 "nope.png: No such file" "$T_TMP/nope.png"
 if [ ! -e "$T_TMP/out.npy" ]; then t_ok "no output from a refused file"; else t_fail "no output from a refused file"; fi
 
