@@ -187,23 +187,23 @@ static void output_range(const sam_model *m, int multimask, int *first, int *k) 
 }
 
 /* One prompt of sam_predict_points_batch: its k outputs into low_res[k][LL] and iou[k]. */
-static int decode_point(const sam_predictor *p, const double *point, int first, int k, float *low_res, float *iou) {
+static int decode_point(const sam_predictor *p, nn_arena *a, const double *point, int first, int k, float *low_res,
+                        float *iou) {
     const sam_model *m = p->m;
     size_t LL = (size_t)16 * m->grid * m->grid;
-    nn_arena a = {0}; /* this prompt's: the prompts of a batch run on several threads at once */
-    float *all = nn_arena_alloc(&a, (size_t)m->decoder.num_mask_tokens, LL * sizeof(float));
+    nn_arena_reset(a);
+    float *all = nn_arena_alloc(a, (size_t)m->decoder.num_mask_tokens, LL * sizeof(float));
     if (!all) return -1;
     double sx = (double)p->input_w / p->orig_w, sy = (double)p->input_h / p->orig_h, S = m->img_size;
     /* apply_coords, + 0.5 and / S all in float64 (the points stay float64 in this path) */
     float xy[4] = {(float)((point[0] * sx + 0.5) / S), (float)((point[1] * sy + 0.5) / S), 0, 0};
     int labels[2] = {1, -1};
     float all_iou[MD_MAX_MASK_TOKENS];
-    int rc = sam_decode_normalised(p, &a, xy, labels, 2, NULL, all, all_iou);
+    int rc = sam_decode_normalised(p, a, xy, labels, 2, NULL, all, all_iou);
     if (!rc) {
         memcpy(low_res, all + first * LL, (size_t)k * LL * sizeof(float));
         memcpy(iou, all_iou + first, (size_t)k * sizeof(float));
     }
-    nn_arena_free(&a);
     return rc;
 }
 
@@ -215,21 +215,21 @@ int sam_predict_points_batch(const sam_predictor *p, const double *points, int n
     output_range(m, multimask, &first, &k);
     size_t LL = (size_t)16 * m->grid * m->grid;
     int threads = blas_get_threads();
-    if (n < 2 || threads < 2) {
-        for (int i = 0; i < n; i++)
-            if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) return -1;
-        return 0;
-    }
     /* Prompts are independent: each thread decodes whole prompts, each op on its thread, which
      * scales better than splitting each prompt's small products (and gives the same bits:
-     * every op is thread-count independent). */
+     * every op is thread-count independent). Each thread's work memory serves all its prompts. */
     int failed = -1;
-    #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int i = 0; i < n; i++)
-        if (decode_point(p, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) {
-            #pragma omp critical
-            failed = i;
-        }
+    #pragma omp parallel num_threads(n < 2 ? 1 : threads)
+    {
+        nn_arena a = {0};
+        #pragma omp for schedule(dynamic, 1)
+        for (int i = 0; i < n; i++)
+            if (decode_point(p, &a, points + 2 * i, first, k, low_res + (size_t)i * k * LL, iou + (size_t)i * k)) {
+                #pragma omp critical
+                failed = i;
+            }
+        nn_arena_free(&a);
+    }
     if (failed >= 0) return samc_err("predict: prompt %d of the batch failed (out of memory)", failed);
     return 0;
 }
