@@ -23,7 +23,7 @@ LDLIBS  = -lopenblas -ljpeg -lz -lm
 SANFLAGS = -fsanitize=address,undefined
 LDFLAGS_ALL = -fopenmp -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS)) $(LDFLAGS)
 
-LIB_DIRS = util nn io weights sam prompts metrics eval audit
+LIB_DIRS = util nn io weights sam iseg ritm focalclick simpleclick prompts metrics eval audit
 LIB_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC  = $(wildcard cli/*.c)

@@ -9,9 +9,11 @@
 #include "eval/runner.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "weights/samw.h"
 
 static const char k_usage[] =
-    "usage: samc eval -m MODEL.samw (--data CONFIG | --images DIR --masks DIR) -o OUT [options]\n"
+    "usage: samc eval -m MODEL.samw [--baseline [NAME=]MODEL.samw]... (--data CONFIG |\n"
+    "                 --images DIR --masks DIR) -o OUT [options]\n"
     "Runs the study's experiments on every image of a data set; one results file per image\n"
     "in OUT/results, so a killed run resumes where it stopped (run the same command again).\n"
     "  --data CONFIG       a data set config (eval/datasets/*.conf, format: eval/DATASETS.md)\n"
@@ -24,6 +26,11 @@ static const char k_usage[] =
     "                      the everything experiment's generator (official defaults 32,\n"
     "                      0.88, 0.95; small models need lower thresholds)\n"
     "  --clicks N          clicks per iterative sequence (default 9)\n"
+    "  --baseline [NAME=]MODEL.samw   also run a baseline (RITM, SimpleClick, FocalClick,\n"
+    "                      converted by samc convert) through the iterative protocol on\n"
+    "                      every image: the same click rule on its own predictions, all\n"
+    "                      clicks at once, mask = prob > 0.49; its rows have method NAME\n"
+    "                      (default: the family) and selection single. Repeatable (up to 8)\n"
     "  --click-label RULE  paper (positive iff the full label map is set; default) or class\n"
     "  --feedback-logits   iterative: also feed the previous low-res logits back (extension)\n"
     "  --seed S            placement draws (default 1)\n"
@@ -34,7 +41,8 @@ static const char k_usage[] =
     "                      recorded in OUT/skipped.txt, and the run goes on (default: stop\n"
     "                      with the error); resuming with or without it is the same run\n"
     "  --save-masks        also write every mask a measurement scored, as a 1-bit PNG:\n"
-    "                      OUT/masks/IMAGE/EXPERIMENT_SETTING_SELECTION.png (with _classC\n"
+    "                      OUT/masks/IMAGE/EXPERIMENT_SETTING_SELECTION.png (a baseline's:\n"
+    "                      METHOD_iterative_K.png; with _classC\n"
     "                      before .png when the data set has several targets); only for the\n"
     "                      images computed with it (a resumed run does not redo finished\n"
     "                      images); not part of the run's settings\n"
@@ -56,6 +64,56 @@ static int parse_click_label(const char *cmd, const char *opt, const char *v, vo
     if (!strcmp(v, "paper")) *(click_label_rule *)rule = CLICK_LABEL_FULL_MAP;
     else if (!strcmp(v, "class")) *(click_label_rule *)rule = CLICK_LABEL_CLASS_MASK;
     else return cli_usage_error(cmd, "%s: paper or class, not '%s'", opt, v);
+    return 0;
+}
+
+/* The names of the --baseline options (given, or the family): rows carry them. */
+static char g_baseline_names[EVAL_MAX_BASELINES][64];
+
+/* [NAME=]PATH: a baseline to compare with SAM; NAME (default: the model's family) names its
+ * rows' method. */
+static int parse_baseline(const char *cmd, const char *opt, const char *v, void *options) {
+    runner_options *o = options;
+    if (o->n_baselines == EVAL_MAX_BASELINES)
+        return cli_usage_error(cmd, "%s: at most %d baselines", opt, EVAL_MAX_BASELINES);
+    eval_baseline_spec *b = &o->baselines[o->n_baselines];
+    char *name = g_baseline_names[o->n_baselines];
+    const char *eq = strchr(v, '=');
+    b->path = eq ? eq + 1 : v;
+    b->name = name;
+    name[0] = 0;
+    if (eq) {
+        size_t n = (size_t)(eq - v);
+        if (n == 0 || n >= sizeof g_baseline_names[0] || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-") < n)
+            return cli_usage_error(cmd, "%s %s: NAME is 1-63 of a-z 0-9 _ -", opt, v);
+        memcpy(name, v, n);
+        name[n] = 0;
+    }
+    o->n_baselines++;
+    return 0;
+}
+
+/* Each baseline's name (its family unless given), checked to be a baseline and not to clash with
+ * SAM's method or selection names or another baseline's. 0, or 1 after printing the error. */
+static int name_baselines(const char *cmd, runner_options *o) {
+    static const char *const taken[] = {"sam", "index0", "oracle", "best_predicted", "single", "gt"};
+    for (int i = 0; i < o->n_baselines; i++) {
+        eval_baseline_spec *b = &o->baselines[i];
+        samw *w = samw_open(b->path);
+        if (!w) return cli_lib_error(cmd);
+        const char *family = samw_family(w);
+        int is_baseline = strcmp(family, "sam") != 0;
+        if (is_baseline && !b->name[0]) snprintf(g_baseline_names[i], sizeof g_baseline_names[i], "%s", family);
+        samw_close(w);
+        if (!is_baseline)
+            return cli_usage_error(cmd, "--baseline %s: a SAM model, not a baseline (give it as -m)", b->path);
+        for (size_t t = 0; t < sizeof taken / sizeof taken[0]; t++)
+            if (!strcmp(b->name, taken[t]))
+                return cli_usage_error(cmd, "--baseline: the name '%s' is reserved", b->name);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(b->name, o->baselines[j].name))
+                return cli_usage_error(cmd, "--baseline: two baselines named '%s' (give NAME=PATH)", b->name);
+    }
     return 0;
 }
 
@@ -97,6 +155,7 @@ int cmd_eval(int argc, char **argv) {
         CLI_FLAG_OPT("--feedback-logits", &o.exp.feedback_logits),
         CLI_INT_OPT("--seed", &seed, 0, 0x7fffffffL),
         CLI_CUSTOM_OPT("--shard", parse_shard, &o),
+        CLI_CUSTOM_OPT("--baseline", parse_baseline, &o),
         CLI_FLAG_OPT("--skip-bad", &o.skip_bad),
         CLI_FLAG_OPT("--save-masks", &o.save_masks),
         CLI_DOUBLE_OPT("--progress-every", &o.progress_every, 0, 1e9),
@@ -112,6 +171,7 @@ int cmd_eval(int argc, char **argv) {
     if (!data && !(images && masks)) return cli_usage_error(cmd, "--images and --masks go together");
     if (sam_amg_params_check(&o.exp.amg)) return cli_usage_error(cmd, "%s", samc_errmsg());
     o.progress = isatty(STDERR_FILENO) && o.progress_every > 0;
+    if (name_baselines(cmd, &o)) return 1;
     dataset_config c;
     unsigned char *text = NULL;
     size_t len;

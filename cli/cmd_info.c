@@ -1,7 +1,9 @@
 /* samc info FILE: the header facts of an image file, one "key: value" per line.
  * The format is recognised by its first bytes (cli/file_kind.h); each has its own info_FORMAT. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -13,6 +15,8 @@
 #include "io/png.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "weights/ckpt.h"
+#include "weights/convert.h"
 #include "weights/samw.h"
 
 static const char k_usage[] =
@@ -20,8 +24,12 @@ static const char k_usage[] =
     "Prints the header facts of FILE (PNG: the chunks before the image data, CRCs checked;\n"
     "JPEG: its frame header; NIfTI: the header and orientation; DICOM: transfer syntax,\n"
     "pixel format, rescale, window, spacing and orientation) and what 'samc dump' would write\n"
-    "for it. A FOLDER is a DICOM series. For a model (.samw): its configuration, tensor count,\n"
-    "size and digest, then all tensor data is checked as by 'samc verify'.\n";
+    "for it. A FOLDER is a DICOM series. For a model (.samw): its family (sam, ritm,\n"
+    "focalclick, simpleclick), its configuration (a baseline's as 'config: key=value' lines),\n"
+    "tensor count, size and digest, then all tensor data is checked as by 'samc verify'. For a\n"
+    "PyTorch checkpoint (.pth, zip or legacy): the family 'samc convert' would make of it, a\n"
+    "baseline's config, the classes its pickle names that samc does not know, and the tensor\n"
+    "counts.\n";
 
 /* The chunks before the image data (io/png.h png_read_file_header), then whether it can be
  * decoded at all: a header too large to decode is reported, but the file is not usable. */
@@ -63,6 +71,41 @@ static int info_jpeg(const char *path) {
     return 0;
 }
 
+/* A PyTorch checkpoint: what 'samc convert' would read from it. */
+static int info_checkpoint(const char *path, int zip) {
+    ckpt c;
+    if (ckpt_open(&c, path)) return cli_lib_error("info");
+    const char *family = samc_checkpoint_family(&c);
+    if (!family) {
+        ckpt_close(&c);
+        return cli_lib_error("info");
+    }
+    printf("file: %s\n", path);
+    printf("format: %s\n", zip ? "pth (torch zip)" : "pth (torch legacy)");
+    printf("family: %s\n", family);
+    for (const char *line = c.config; line && *line;) {
+        size_t n = strcspn(line, "\n");
+        if (!strncmp(line, "class=", 6)) printf("class: %.*s\n", (int)n - 6, line + 6);
+        else printf("config: %.*s\n", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    if (c.unknown) printf("unknown_classes: %s (kept inert, nothing imported or run)\n", c.unknown);
+    int n64 = 0;
+    uint64_t values = 0;
+    for (int i = 0; i < c.n_tensors; i++) {
+        uint64_t v = 1;
+        for (int d = 0; d < c.tensors[i].ndim; d++) v *= (uint64_t)c.tensors[i].shape[d];
+        values += v;
+        n64 += c.storages[c.tensors[i].storage].dtype == CK_I64;
+    }
+    printf("tensors: %d", c.n_tensors);
+    if (n64) printf(" (%d of them int64)", n64);
+    printf("\n");
+    printf("values: %" PRIu64 "\n", values);
+    ckpt_close(&c);
+    return 0;
+}
+
 /* A DICOM file or series folder: it is read whole (the value range needs the pixels). */
 static int info_dicom(const char *path) {
     nifti_image img;
@@ -92,12 +135,15 @@ int cmd_info(int argc, char **argv) {
     /* a model first; a path that cannot be read (or a folder) is sniff_file's business */
     unsigned char *head;
     size_t len;
-    int model = 0;
+    int model = 0, zip = 0, legacy = 0;
     if (read_file_head(in, 4, &head, &len) == 0) {
         model = samw_is_samw(head, len);
+        zip = len == 4 && !memcmp(head, "PK\x03\x04", 4);
+        legacy = len == 4 && !memcmp(head, "\x80\x02\x8a\x0a", 4); /* pickle: PROTO 2, LONG1 of the torch magic */
         free(head);
     }
     if (model) return cli_samw_check(cmd, in, 1);
+    if (zip || legacy) return info_checkpoint(in, zip);
     file_kind kind;
     if (sniff_file(cmd, in, &kind)) return 1;
     switch (kind) {

@@ -5,7 +5,9 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/baseline_input.h"
 #include "cli/image_input.h"
+#include "cli/predict_baseline.h"
 #include "cli/predict_report.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
@@ -43,14 +45,19 @@ static const char *k_usage =
     "  radiologically (axial: rows anterior to posterior, columns patient right to left) and the\n"
     "  prompt coordinates are in its pixels. Then each mask is also written as mask_K.nii.gz, a\n"
     "  uint8 volume with the scan's geometry (qform/sform): 1 where the mask is, in the chosen\n"
-    "  slice, 0 elsewhere, to overlay in ITK-SNAP or 3D Slicer.\n";
+    "  slice, 0 elsewhere, to overlay in ITK-SNAP or 3D Slicer.\n"
+    "  MODEL may also be one of the study's baselines (RITM, FocalClick, SimpleClick; converted\n"
+    "  from the authors' checkpoints by samc convert): it takes clicks only, X,Y integer pixels,\n"
+    "  all at once in the order given, as the study's one-pass call, and writes DIR/prob.npy\n"
+    "  (float32 H x W, the predictor's probability), masks.npy (bool 1 x H x W, prob > 0.49) and\n"
+    "  mask_0.png (and mask_0.nii.gz for a volume).\n";
 
 #define CMD "predict"
 
 /* the files of a predict output set (output_dir_owns) */
 static int predict_owns(const char *name) {
     static const char *const npys[] = {"masks.npy", "iou_predictions.npy", "low_res_logits.npy", "logits.npy",
-                                       "masks.json"};
+                                       "masks.json", "prob.npy"};
     for (size_t i = 0; i < sizeof npys / sizeof npys[0]; i++)
         if (!strcmp(name, npys[i])) return 1;
     int k, end = 0, end_nii = 0;
@@ -134,6 +141,17 @@ int cmd_predict(int argc, char **argv) {
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error(CMD, "output folder name too long");
     if (plain && !emb_path) return cli_usage_error(CMD, "--plain-embedding goes with --embedding");
+    if (cli_model_is_baseline(model)) {
+        if (emb_path || best || json)
+            return cli_usage_error(CMD, "%s is for SAM models; %s is a baseline (clicks only)",
+                                   emb_path ? "--embedding" : best ? "--best" : "--json", model);
+        output_dir bod = {0};
+        if (output_dir_open(&bod, dir, predict_owns)) rc = cli_lib_error(CMD);
+        else rc = predict_baseline(model, image, &io, &cp, &bod);
+        output_dir_abort(&bod);
+        cli_prompt_free(&cp);
+        return rc;
+    }
 
     sam_model *m = NULL;
     sam_predictor *p = NULL;

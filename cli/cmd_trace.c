@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "cli/baseline_input.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/image_input.h"
@@ -19,9 +20,49 @@ static const char *k_usage =
     "  mask_decoder.transformer.layers.0.queries, ...), with the batch dimension of 1, plus\n"
     "  DIR/manifest.tsv (index, name, file, shape), written last. Compare traces with\n"
     "  'samc diff'. --reference traces the portable reference mode.\n"
-    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n";
+    "  --max-pixels N refuses an image of more than N pixels (from its header, before any work).\n"
+    "  For a baseline model (RITM, FocalClick, SimpleClick) it traces one prediction from the\n"
+    "  --point clicks, its tensors named after the official model's modules\n"
+    "  (feature_extractor.stage2.0, ...).\n";
 
 #define CMD "trace"
+
+/* set_input_image + get_prediction of a baseline, traced. */
+static int trace_baseline(const char *model, const char *image, const cli_image_options *io, cli_prompt *cp,
+                          const char *dir) {
+    samw *w = NULL;
+    iseg *m = NULL;
+    cli_image im = {0};
+    iseg_click clicks[CLI_MAX_POINTS];
+    float *prob = NULL;
+    int rc = 1, tracing = 0;
+    if (cli_image_read(CMD, image, io, &im) || cli_baseline_clicks(CMD, cp, im.h, im.w, clicks) ||
+        cli_open_baseline(CMD, model, &w, &m))
+        goto done;
+    if (!(prob = malloc((size_t)im.h * im.w * sizeof(float))) || audit_trace_start(dir)) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    tracing = 1;
+    if (iseg_set_image(m, im.rgb, im.h, im.w) || iseg_predict(m, clicks, cp->n_points, prob)) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    tracing = 0;
+    if (audit_trace_stop()) {
+        cli_lib_error(CMD);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (tracing) audit_trace_abort();
+    free(prob);
+    iseg_free(m);
+    samw_close(w);
+    cli_image_free(&im);
+    cli_prompt_free(cp);
+    return rc;
+}
 
 int cmd_trace(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *dir = NULL;
@@ -36,6 +77,7 @@ int cmd_trace(int argc, char **argv) {
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 3800) return cli_usage_error(CMD, "output folder name too long");
 
+    if (cli_model_is_baseline(model)) return trace_baseline(model, image, &io, &cp, dir);
     sam_model *m = NULL;
     sam_predictor *p = NULL;
     cli_image im = {0};

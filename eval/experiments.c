@@ -115,7 +115,7 @@ static int add_row(ctx *c, const char *exp, const char *setting, int sel, const 
     if (c->points.failed || c->box.failed) return samc_err("out of memory");
     if (c->mask_dir && save_mask(c, exp, setting, k_choice_names[sel], mask)) return -1;
     double iou = mask_iou(mask, c->gt, c->n), dice = mask_dice(mask, c->gt, c->n);
-    result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice};
+    result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
     return result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice,
                                  &d);
 }
@@ -286,7 +286,7 @@ static int run_placement(ctx *c) {
 static int run_size(ctx *c) {
     object_size sz;
     if (object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
-    result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice};
+    result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
     if (result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction,
                               NAN, &d))
         return -1;
@@ -318,7 +318,7 @@ static int run_everything(ctx *c, const sam_amg_result *ev) {
 
 /* The suffix of class k's saved masks: none for a data set of one target, else
  * "_class<class>" (the class as a results file name: "1,2" is "1_2-<hash>"). */
-static char *mask_suffix(const dataset_config *dc, int k) {
+char *experiment_mask_suffix(const dataset_config *dc, int k) {
     char *name = dc->n_classes > 1 ? results_item_name(dc->classes[k].cls) : NULL;
     if (dc->n_classes > 1 && !name) return NULL;
     size_t len = name ? strlen(name) + sizeof "_class" : 1;
@@ -345,7 +345,7 @@ int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_
         ctx c = {.p = p, .it = it, .task = dc->classes[k].task, .cls = dc->classes[k].cls, .gt = gt,
                  .labels = labels, .n = n, .o = o, .rows = rows, .mask_dir = mask_dir};
         for (size_t i = 0; i < n; i++) c.area += gt[i];
-        char *sfx = mask_dir ? mask_suffix(dc, k) : NULL;
+        char *sfx = mask_dir ? experiment_mask_suffix(dc, k) : NULL;
         c.mask_suffix = sfx;
         if (mask_dir && !sfx) rc = -1;
         if (rc == 0 && (o->experiments & EXP_MODES)) rc = run_modes(&c);

@@ -66,4 +66,8 @@ int run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_i
                          const experiment_options *o, const sam_amg_result *everything, const char *mask_dir,
                          result_set *rows);
 
+/* The suffix of class k's saved masks: "" for a data set of one target, else "_class<class>"
+ * (the class as a results file name). malloc'd; NULL on out of memory. */
+char *experiment_mask_suffix(const dataset_config *dc, int k);
+
 #endif

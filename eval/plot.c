@@ -11,11 +11,15 @@
 #include "util/mem.h"
 
 /* Colour-blind-safe palette (Okabe & Ito 2008). */
-static const uint8_t k_palette[PLOT_MAX_SERIES][3] = {
+static const uint8_t k_palette[PLOT_PALETTE][3] = {
     {0, 114, 178}, {213, 94, 0}, {0, 158, 115}, {204, 121, 167},
     {86, 180, 233}, {230, 159, 0}, {0, 0, 0}, {150, 150, 150},
 };
 static const uint8_t k_black[3] = {0, 0, 0};
+
+static const uint8_t *series_color(const plot_series *ps, int s) {
+    return k_palette[ps->color > 0 && ps->color <= PLOT_PALETTE ? ps->color - 1 : s % PLOT_PALETTE];
+}
 static const uint8_t k_grid[3] = {225, 225, 225};
 static const uint8_t k_axis_grey[3] = {90, 90, 90};
 
@@ -122,7 +126,7 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
     int lx = f->x1 + 20, ly = f->y0;
     for (int s = 0; s < p->n_series; s++) {
         if (series_empty(&p->series[s], p->n_x)) continue; /* nothing drawn, nothing to name */
-        const uint8_t *col = k_palette[s % PLOT_MAX_SERIES];
+        const uint8_t *col = series_color(&p->series[s], s);
         if (legend_as_lines) {
             line(c, lx, ly + 6, lx + 28, ly + 6, 3, p->series[s].dashed, col);
             fill_rect(c, lx + 11, ly + 3, lx + 17, ly + 9, col);
@@ -182,7 +186,7 @@ int plot_bars(canvas *c, const plot_spec *p) {
             double v = ps->v[i];
             if (isnan(v)) continue;
             int bx = left + s * bar;
-            fill_rect(c, bx + 1, y_of(&f, v), bx + bar - 2, f.y1 - 1, k_palette[s % PLOT_MAX_SERIES]);
+            fill_rect(c, bx + 1, y_of(&f, v), bx + bar - 2, f.y1 - 1, series_color(&p->series[s], s));
             if (ps->lo && ps->hi) whisker(c, &f, bx + bar / 2, ps->lo[i], ps->hi[i], bar / 4 > 2 ? bar / 4 : 2, k_black);
         }
     }
@@ -201,7 +205,7 @@ int plot_lines(canvas *c, const plot_spec *p) {
     draw_frame(c, p, &f, xs, 1);
     for (int s = 0; s < p->n_series; s++) {
         const plot_series *ps = &p->series[s];
-        const uint8_t *col = k_palette[s % PLOT_MAX_SERIES];
+        const uint8_t *col = series_color(ps, s);
         int px = -1, py = -1;
         for (int i = 0; i < p->n_x; i++) {
             if (isnan(ps->v[i])) {
@@ -253,14 +257,14 @@ int plot_hbars(canvas *c, const plot_spec *p) {
             if (isnan(v)) continue;
             double t = (v - p->y_min) / (p->y_max - p->y_min);
             int xe = x0 + (int)lround((t < 0 ? 0 : t > 1 ? 1 : t) * (x1 - x0));
-            fill_rect(c, x0 + 1, top + s * bar, xe, top + (s + 1) * bar - 2, k_palette[s % PLOT_MAX_SERIES]);
+            fill_rect(c, x0 + 1, top + s * bar, xe, top + (s + 1) * bar - 2, series_color(&p->series[s], s));
         }
     }
     line(c, x0, y0, x0, y1, 2, 0, k_black);
     line(c, x0, y1, x1, y1, 2, 0, k_black);
     int lx = x1 + 20, ly = y0;
     for (int s = 0; s < p->n_series; s++, ly += LINE_H + 4) {
-        fill_rect(c, lx, ly, lx + 24, ly + 13, k_palette[s % PLOT_MAX_SERIES]);
+        fill_rect(c, lx, ly, lx + 24, ly + 13, series_color(&p->series[s], s));
         canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
     }
     canvas_text(c, 10, y0 - LINE_H - 4, p->x_label, SCALE, k_axis_grey);
@@ -289,7 +293,7 @@ int plot_scatter_logx(canvas *c, const scatter_spec *sp) {
     for (int k = 0; k <= d1 - d0; k++) xs[k] = f.x0 + (int)lround((double)(f.x1 - f.x0) * k / (d1 - d0));
     draw_frame(c, &p, &f, xs, 0);
     for (int s = 0; s < sp->n_series; s++) {
-        const uint8_t *col = k_palette[s % PLOT_MAX_SERIES];
+        const uint8_t *col = k_palette[s % PLOT_PALETTE];
         for (int i = 0; i < sp->series[s].n; i++) {
             double x = sp->series[s].x[i], y = sp->series[s].y[i];
             if (!(x > 0) || isnan(y)) continue;

@@ -10,13 +10,16 @@ typedef struct {
     uint8_t *rgb; /* h x w x 3 */
 } canvas;
 
-#define PLOT_MAX_SERIES 8
+#define PLOT_MAX_SERIES 12
+#define PLOT_PALETTE 8 /* colours; series beyond them reuse them */
 
 /* One series: n values (NaN = missing); lo/hi (may be NULL) give a whisker per value. */
 typedef struct {
     const char *name;
     const double *v, *lo, *hi;
     int dashed; /* line plots: a dashed line (e.g. published numbers) */
+    int color;  /* 1..PLOT_PALETTE: that palette colour (so that two series share one);
+                   0: the series' position picks it */
 } plot_series;
 
 typedef struct {

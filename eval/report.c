@@ -1,4 +1,5 @@
 #include "eval/report.h"
+#include "eval/report_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,13 +40,22 @@ static int cmp_task(const char *a, const char *b) {
     return ia != ib ? ia - ib : strcmp(a, b);
 }
 
+/* What tells a measurement's rows apart besides experiment and setting: SAM's selection rule,
+ * or for a baseline (one output, selection "single") its method. So a group's `selection` is
+ * "index0", "oracle", "best_predicted" or a baseline's name, and SAM's tables never see a
+ * baseline's rows (samc eval reserves those names). SAM's come first. */
+static const char *row_choice(const result_row *r) {
+    return strcmp(r->method, RESULTS_METHOD_SAM) ? r->method : r->selection;
+}
+
 static int cmp_measure(const result_row *x, const result_row *y) {
     int c = rank_in(x->experiment, k_experiments, 5) - rank_in(y->experiment, k_experiments, 5);
     if (c) return c;
     if ((c = strcmp(x->experiment, y->experiment))) return c;
     if ((c = strverscmp(x->setting, y->setting))) return c;
-    if ((c = rank_in(x->selection, k_selections, 3) - rank_in(y->selection, k_selections, 3))) return c;
-    return strcmp(x->selection, y->selection);
+    const char *cx = row_choice(x), *cy = row_choice(y);
+    if ((c = rank_in(cx, k_selections, 3) - rank_in(cy, k_selections, 3))) return c;
+    return strcmp(cx, cy);
 }
 
 static int cmp_item(const result_row *x, const result_row *y) {
@@ -113,29 +123,11 @@ static int stratified_bootstrap_ci(const double *v, const size_t *start, int n_s
 
 /* ---- groups: all rows of one (task, experiment, setting, selection) ---------------------- */
 
-typedef struct {
-    const char *task, *experiment, *setting, *selection;
-    result_row **rows; /* n rows, sorted by image, class */
-    size_t n;
-    double mean_iou, mean_dice, lo, hi;
-    size_t n_iou;
-} group;
-
-typedef struct {
-    result_set all;
-    result_row **order;
-    group *groups;
-    size_t n_groups;
-    char **tasks; /* distinct tasks in order (pointers into rows) */
-    int n_tasks;
-    const report_options *opt;
-    const char *out;
-} report;
 
 /* Binary search: the groups are sorted by task (cmp_task), then measurement (cmp_measure). */
-static group *find_group(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
+report_group *report_find_group(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
     result_row key = {.task = (char *)task, .experiment = (char *)exp, .setting = (char *)setting,
-                      .selection = (char *)sel};
+                      .selection = (char *)sel, .method = RESULTS_METHOD_SAM};
     size_t lo = 0, hi = r->n_groups;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -150,7 +142,7 @@ static group *find_group(const report *r, const char *task, const char *exp, con
 }
 
 /* The non-NaN IoUs (or Dice) of a group into v; returns the count. */
-static size_t group_values(const group *g, int dice, double *v) {
+static size_t group_values(const report_group *g, int dice, double *v) {
     size_t k = 0;
     for (size_t i = 0; i < g->n; i++) {
         double x = dice ? g->rows[i]->dice : g->rows[i]->iou;
@@ -175,9 +167,10 @@ static int build_groups(report *r) {
         result_row *a = r->order[i];
         size_t j = i + 1;
         while (j < n && !strcmp(r->order[j]->task, a->task) && !cmp_measure(r->order[j], a)) j++;
-        group *g = &r->groups[r->n_groups++];
+        report_group *g = &r->groups[r->n_groups++];
         memset(g, 0, sizeof *g);
-        g->task = a->task, g->experiment = a->experiment, g->setting = a->setting, g->selection = a->selection;
+        g->task = a->task, g->experiment = a->experiment, g->setting = a->setting, g->selection = row_choice(a);
+        g->method = a->method;
         g->rows = r->order + i;
         g->n = j - i;
         for (size_t k = i + 1; k < j; k++)
@@ -202,8 +195,21 @@ static int build_groups(report *r) {
     return 0;
 }
 
+/* The k_paper_clicks curve of a baseline's method name (its family's), or -1. */
+int report_paper_curve(const char *method) {
+    static const char *const families[3] = {"ritm", "simpleclick", "focalclick"}; /* curves 2, 3, 4 */
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(method, families[i])) return 2 + i;
+    return -1;
+}
+
 /* Published IoU for a group, or NaN. */
-static double paper_value(const group *g) {
+static double paper_value(const report_group *g) {
+    if (strcmp(g->method, RESULTS_METHOD_SAM)) {
+        int curve = report_paper_curve(g->method);
+        return curve >= 0 && !strcmp(g->experiment, "iterative") ? paper_click_iou(g->task, curve, atoi(g->setting))
+                                                                 : NAN;
+    }
     int oracle = !strcmp(g->selection, "oracle");
     if (!oracle && strcmp(g->selection, "index0")) return NAN;
     char *end;
@@ -216,12 +222,12 @@ static double paper_value(const group *g) {
 
 /* ---- writing ----------------------------------------------------------------------------- */
 
-static void put_num(strbuf *b, double v) {
+void report_put_num(strbuf *b, double v) {
     if (isnan(v)) sb_puts(b, "");
     else sb_printf(b, "%.6f", v);
 }
 
-static int save(const report *r, const char *rel, strbuf *b) {
+int report_save(const report *r, const char *rel, strbuf *b) {
     char *path = path_join(r->out, rel);
     int rc = path && !b->failed ? write_file_atomic(path, b->s ? b->s : "", b->n) : -1;
     free(path);
@@ -277,24 +283,23 @@ static int note_undetailed(const report *r) {
 
 static int write_summary(const report *r) {
     strbuf b = {0};
-    sb_puts(&b, "task,experiment,setting,selection,n,mean_iou,ci95_low,ci95_high,mean_dice,paper_iou,difference\n");
+    sb_puts(&b, "task,experiment,setting,selection,n,mean_iou,ci95_low,ci95_high,mean_dice,paper_iou,difference,"
+                "method\n");
     for (size_t i = 0; i < r->n_groups; i++) {
-        const group *g = &r->groups[i];
-        const char *f[4] = {g->task, g->experiment, g->setting, g->selection};
+        const report_group *g = &r->groups[i];
+        const char *f[4] = {g->task, g->experiment, g->setting, g->rows[0]->selection};
         for (int k = 0; k < 4; k++) csv_field(&b, f[k]), sb_puts(&b, ",");
         sb_printf(&b, "%zu,", g->n_iou);
         double pv = paper_value(g);
         double vals[6] = {g->mean_iou, g->lo, g->hi, g->mean_dice, pv, g->mean_iou - pv};
-        for (int k = 0; k < 6; k++) {
-            put_num(&b, vals[k]);
-            sb_puts(&b, k < 5 ? "," : "\n");
-        }
+        for (int k = 0; k < 6; k++) report_put_num(&b, vals[k]), sb_puts(&b, ",");
+        csv_field(&b, g->method), sb_puts(&b, "\n");
     }
-    return save(r, "tables/summary.csv", &b);
+    return report_save(r, "tables/summary.csv", &b);
 }
 
-static double task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
-    const group *g = find_group(r, task, exp, setting, sel);
+double report_task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel) {
+    const report_group *g = report_find_group(r, task, exp, setting, sel);
     return g ? g->mean_iou : NAN;
 }
 
@@ -337,31 +342,31 @@ static int write_fig2(const report *r) {
         for (int c = 0; c < 10; c++) {
             char setting[16];
             snprintf(setting, sizeof setting, "%d", c / 2 + 1);
-            double v = task_mean(r, tasks[t], "modes", setting, c % 2 ? "oracle" : "index0");
+            double v = report_task_mean(r, tasks[t], "modes", setting, c % 2 ? "oracle" : "index0");
             double p = paper_mode_iou(tasks[t], c / 2 + 1, c % 2);
-            sb_puts(&ours, ","), put_num(&ours, v);
-            sb_puts(&cmp, ","), put_num(&cmp, v), sb_puts(&cmp, ","), put_num(&cmp, p), sb_puts(&cmp, ","),
-                put_num(&cmp, v - p);
+            sb_puts(&ours, ","), report_put_num(&ours, v);
+            sb_puts(&cmp, ","), report_put_num(&cmp, v), sb_puts(&cmp, ","), report_put_num(&cmp, p), sb_puts(&cmp, ","),
+                report_put_num(&cmp, v - p);
             if (c % 2 == 0)
-                sb_puts(&best, ","), put_num(&best, task_mean(r, tasks[t], "modes", setting, "best_predicted"));
+                sb_puts(&best, ","), report_put_num(&best, report_task_mean(r, tasks[t], "modes", setting, "best_predicted"));
         }
         sb_puts(&ours, "\n"), sb_puts(&cmp, "\n"), sb_puts(&best, "\n");
     }
     free(tasks);
-    int rc = save(r, "tables/fig2_modes.csv", &ours);
-    rc |= save(r, "tables/fig2_modes_vs_paper.csv", &cmp);
-    rc |= save(r, "tables/fig2_modes_best_predicted.csv", &best);
+    int rc = report_save(r, "tables/fig2_modes.csv", &ours);
+    rc |= report_save(r, "tables/fig2_modes_vs_paper.csv", &cmp);
+    rc |= report_save(r, "tables/fig2_modes_best_predicted.csv", &best);
     return rc ? -1 : 0;
 }
 
-static int has_experiment(const report *r, const char *exp) {
+int report_has_experiment(const report *r, const char *exp) {
     for (size_t i = 0; i < r->n_groups; i++)
         if (!strcmp(r->groups[i].experiment, exp)) return 1;
     return 0;
 }
 
 /* Mean over the tasks that have a value (unweighted, as the paper's cross-task figure). */
-static double cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
+double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
                          int paper_mode) {
     double s = 0;
     int k = 0;
@@ -369,18 +374,18 @@ static double cross_task(const report *r, const char *exp, const char *setting, 
         double v;
         if (paper_method >= 0) v = paper_click_iou(r->tasks[t], paper_method, atoi(setting));
         else if (paper_mode >= 0) v = paper_mode_iou(r->tasks[t], atoi(setting), paper_mode);
-        else v = task_mean(r, r->tasks[t], exp, setting, sel);
+        else v = report_task_mean(r, r->tasks[t], exp, setting, sel);
         if (!isnan(v)) s += v, k++;
     }
     return k ? s / k : NAN;
 }
 
 /* The stratified bootstrap CI of the cross-task mean (images resampled within tasks). */
-static int cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
+int report_cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
                          double *hi) {
     size_t total = 0;
     for (int t = 0; t < r->n_tasks; t++) {
-        const group *g = find_group(r, r->tasks[t], exp, setting, sel);
+        const report_group *g = report_find_group(r, r->tasks[t], exp, setting, sel);
         if (g) total += g->n;
     }
     double *v = xmalloc_array(total ? total : 1, sizeof *v);
@@ -390,7 +395,7 @@ static int cross_task_ci(const report *r, const char *exp, const char *setting, 
         size_t k = 0;
         for (int t = 0; t < r->n_tasks; t++) {
             start[t] = k;
-            const group *g = find_group(r, r->tasks[t], exp, setting, sel);
+            const report_group *g = report_find_group(r, r->tasks[t], exp, setting, sel);
             if (g) k += group_values(g, 0, v + k);
         }
         start[r->n_tasks] = k;
@@ -415,10 +420,10 @@ static int write_fig34(const report *r) {
             char setting[16];
             snprintf(setting, sizeof setting, "%d", k);
             sb_printf(&b, "%d", k);
-            for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), put_num(&b, task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
+            for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), report_put_num(&b, report_task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
             sb_puts(&b, "\n");
         }
-        rc |= save(r, files[s], &b);
+        rc |= report_save(r, files[s], &b);
     }
     /* ours beside theirs, per task */
     strbuf b = {0};
@@ -435,38 +440,44 @@ static int write_fig34(const report *r) {
         sb_printf(&b, "%d", k);
         for (int t = 0; t < r->n_tasks; t++)
             for (int s = 0; s < 2; s++) {
-                double v = task_mean(r, r->tasks[t], "iterative", setting, sels[s]);
+                double v = report_task_mean(r, r->tasks[t], "iterative", setting, sels[s]);
                 double p = paper_click_iou(r->tasks[t], s, k);
-                sb_puts(&b, ","), put_num(&b, v), sb_puts(&b, ","), put_num(&b, p), sb_puts(&b, ","), put_num(&b, v - p);
+                sb_puts(&b, ","), report_put_num(&b, v), sb_puts(&b, ","), report_put_num(&b, p), sb_puts(&b, ","), report_put_num(&b, v - p);
             }
         sb_puts(&b, "\n");
     }
-    rc |= save(r, "tables/fig34_sam_vs_paper.csv", &b);
+    rc |= report_save(r, "tables/fig34_sam_vs_paper.csv", &b);
     /* fig4: the cross-task means, ours and the paper's over the same tasks */
+    const char *methods[8];
+    int n_m = report_baseline_methods(r, methods, 8);
     sb_puts(&b, "Num of points,SAM,SAM (oracle),SAM (best predicted)");
     for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_printf(&b, ",%s (paper)", k_paper_clicks[m].method);
+    for (int m = 0; m < n_m; m++) sb_puts(&b, ","), csv_field(&b, methods[m]); /* the baselines, ours */
     sb_puts(&b, "\n");
     for (int k = 1; k <= PAPER_CLICKS; k++) {
         char setting[16];
         snprintf(setting, sizeof setting, "%d", k);
         sb_printf(&b, "%d", k);
-        for (int s = 0; s < 3; s++) sb_puts(&b, ","), put_num(&b, cross_task(r, "iterative", setting, sels[s], -1, -1));
-        for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_puts(&b, ","), put_num(&b, cross_task(r, "", setting, "", m, -1));
+        for (int s = 0; s < 3; s++) sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "iterative", setting, sels[s], -1, -1));
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "", setting, "", m, -1));
+        for (int m = 0; m < n_m; m++)
+            sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "iterative", setting, methods[m], -1, -1));
         sb_puts(&b, "\n");
     }
-    rc |= save(r, "tables/fig4_average.csv", &b);
+    rc |= report_save(r, "tables/fig4_average.csv", &b);
     return rc ? -1 : 0;
 }
 
 /* Paper's cross-task mean of a measurement over our tasks (modes and iterative only), or NaN. */
 static double paper_cross_task(const report *r, const char *exp, const char *setting, const char *sel) {
-    int oracle = !strcmp(sel, "oracle");
-    if (!oracle && strcmp(sel, "index0")) return NAN;
+    int oracle = !strcmp(sel, "oracle"), curve = report_paper_curve(sel);
+    if (!oracle && strcmp(sel, "index0") && curve < 0) return NAN;
     char *end;
     long k = strtol(setting, &end, 10);
     if (*end || k < 1) return NAN;
-    if (!strcmp(exp, "modes")) return cross_task(r, "", setting, "", -1, oracle);
-    if (!strcmp(exp, "iterative")) return cross_task(r, "", setting, "", oracle, -1);
+    if (curve >= 0) return strcmp(exp, "iterative") ? NAN : report_cross_task(r, "", setting, "", curve, -1);
+    if (!strcmp(exp, "modes")) return report_cross_task(r, "", setting, "", -1, oracle);
+    if (!strcmp(exp, "iterative")) return report_cross_task(r, "", setting, "", oracle, -1);
     return NAN;
 }
 
@@ -474,29 +485,30 @@ static double paper_cross_task(const report *r, const char *exp, const char *set
  * numbers the figures draw), beside the paper's mean over the same tasks. */
 static int write_overview(const report *r) {
     strbuf b = {0};
-    sb_puts(&b, "experiment,setting,selection,n_tasks,mean_iou,ci95_low,ci95_high,paper_iou,difference\n");
+    sb_puts(&b, "experiment,setting,selection,n_tasks,mean_iou,ci95_low,ci95_high,paper_iou,difference,method\n");
     for (size_t i = 0; i < r->n_groups; i++) {
-        const group *g = &r->groups[i];
+        const report_group *g = &r->groups[i];
         int seen = 0; /* the measurement's group in its first task stands for all tasks */
         for (int t = 0; t < r->n_tasks && strcmp(r->tasks[t], g->task) && !seen; t++)
-            seen = find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
+            seen = report_find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
         if (seen || !strcmp(g->experiment, "size")) continue;
         int n_tasks = 0;
-        for (int t = 0; t < r->n_tasks; t++) n_tasks += find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
-        double m = cross_task(r, g->experiment, g->setting, g->selection, -1, -1), lo = NAN, hi = NAN;
-        cross_task_ci(r, g->experiment, g->setting, g->selection, &lo, &hi);
+        for (int t = 0; t < r->n_tasks; t++) n_tasks += report_find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
+        double m = report_cross_task(r, g->experiment, g->setting, g->selection, -1, -1), lo = NAN, hi = NAN;
+        report_cross_task_ci(r, g->experiment, g->setting, g->selection, &lo, &hi);
         double pv = paper_cross_task(r, g->experiment, g->setting, g->selection);
         csv_field(&b, g->experiment), sb_puts(&b, ","), csv_field(&b, g->setting), sb_puts(&b, ",");
-        csv_field(&b, g->selection);
+        csv_field(&b, g->rows[0]->selection);
         sb_printf(&b, ",%d,", n_tasks);
         double vals[5] = {m, lo, hi, pv, m - pv};
-        for (int k = 0; k < 5; k++) put_num(&b, vals[k]), sb_puts(&b, k < 4 ? "," : "\n");
+        for (int k = 0; k < 5; k++) report_put_num(&b, vals[k]), sb_puts(&b, ",");
+        csv_field(&b, g->method), sb_puts(&b, "\n");
     }
-    return save(r, "tables/overview.csv", &b);
+    return report_save(r, "tables/overview.csv", &b);
 }
 
 /* Pairs two groups' rows by (image, class): both are sorted that way. */
-static size_t pair_up(const group *a, const group *b, double *x, double *y) {
+size_t report_pair_up(const report_group *a, const report_group *b, double *x, double *y) {
     size_t i = 0, j = 0, n = 0;
     while (i < a->n && j < b->n) {
         int c = cmp_item(a->rows[i], b->rows[j]);
@@ -526,10 +538,10 @@ static int write_wilcoxon(const report *r) {
                     char sa[16], sb_[16];
                     snprintf(sa, sizeof sa, "%d", ma);
                     snprintf(sb_, sizeof sb_, "%d", mb);
-                    const group *ga = find_group(r, r->tasks[t], "modes", sa, k_selections[s]);
-                    const group *gb = find_group(r, r->tasks[t], "modes", sb_, k_selections[s]);
+                    const report_group *ga = report_find_group(r, r->tasks[t], "modes", sa, k_selections[s]);
+                    const report_group *gb = report_find_group(r, r->tasks[t], "modes", sb_, k_selections[s]);
                     if (!ga || !gb) continue;
-                    size_t n = pair_up(ga, gb, x, y);
+                    size_t n = report_pair_up(ga, gb, x, y);
                     wilcoxon_result wr;
                     if (wilcoxon_signed_rank(x, y, n, &wr)) {
                         free(x), free(y), sb_free(&b);
@@ -537,16 +549,16 @@ static int write_wilcoxon(const report *r) {
                     }
                     csv_field(&b, r->tasks[t]);
                     sb_printf(&b, ",%s,%d,%d,%zu,%zu,", k_selections[s], ma, mb, n, wr.n);
-                    put_num(&b, nanmean(x, n)), sb_puts(&b, ",");
-                    put_num(&b, nanmean(y, n)), sb_puts(&b, ",");
-                    put_num(&b, wr.n ? wr.statistic : NAN);
+                    report_put_num(&b, nanmean(x, n)), sb_puts(&b, ",");
+                    report_put_num(&b, nanmean(y, n)), sb_puts(&b, ",");
+                    report_put_num(&b, wr.n ? wr.statistic : NAN);
                     sb_printf(&b, ",%d,", wr.exact);
                     if (isnan(wr.p)) sb_puts(&b, "");
                     else sb_printf(&b, "%.4g", wr.p);
                     sb_puts(&b, "\n");
                 }
     free(x), free(y);
-    return save(r, "tables/wilcoxon_modes.csv", &b);
+    return report_save(r, "tables/wilcoxon_modes.csv", &b);
 }
 
 /* Spearman correlation of IoU with the object's area fraction (experiment "size" rows). */
@@ -567,10 +579,10 @@ static int write_size(const report *r) {
                     size_t n;
                     const char *task = t < r->n_tasks ? r->tasks[t] : "all tasks";
                     if (t < r->n_tasks) {
-                        const group *gs = find_group(r, r->tasks[t], "size", "area_fraction", "gt");
-                        const group *gm = find_group(r, r->tasks[t], "modes", setting, k_selections[s]);
+                        const report_group *gs = report_find_group(r, r->tasks[t], "size", "area_fraction", "gt");
+                        const report_group *gm = report_find_group(r, r->tasks[t], "modes", setting, k_selections[s]);
                         if (!gs || !gm) continue;
-                        n = pair_up(gm, gs, x, y);
+                        n = report_pair_up(gm, gs, x, y);
                         memcpy(px + pooled, x, n * sizeof *x);
                         memcpy(py + pooled, y, n * sizeof *y);
                         pooled += n;
@@ -587,12 +599,12 @@ static int write_size(const report *r) {
                     }
                     csv_field(&b, task);
                     sb_printf(&b, ",modes,%s,%s,%zu,", setting, k_selections[s], cr.n);
-                    put_num(&b, cr.r), sb_puts(&b, ",");
+                    report_put_num(&b, cr.r), sb_puts(&b, ",");
                     if (isnan(cr.p)) sb_puts(&b, "\n");
                     else sb_printf(&b, "%.4g\n", cr.p);
                 }
             }
-        rc = save(r, "tables/size_correlation.csv", &b);
+        rc = report_save(r, "tables/size_correlation.csv", &b);
     } else {
         sb_free(&b);
     }
@@ -602,7 +614,7 @@ static int write_size(const report *r) {
 
 /* ---- figures ----------------------------------------------------------------------------- */
 
-static int save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h) {
+int report_save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h) {
     canvas c;
     if (canvas_new(&c, w, h)) return -1;
     int rc = bars ? plot_bars(&c, p) : plot_lines(&c, p);
@@ -622,11 +634,11 @@ static int figure_modes(const report *r) {
         char setting[16];
         snprintf(setting, sizeof setting, "%d", m + 1);
         for (int s = 0; s < 3; s++) {
-            v[s][m] = cross_task(r, "modes", setting, k_selections[s], -1, -1);
-            cross_task_ci(r, "modes", setting, k_selections[s], &lo[s][m], &hi[s][m]);
+            v[s][m] = report_cross_task(r, "modes", setting, k_selections[s], -1, -1);
+            report_cross_task_ci(r, "modes", setting, k_selections[s], &lo[s][m], &hi[s][m]);
         }
-        v[3][m] = cross_task(r, "", setting, "", -1, 0);
-        v[4][m] = cross_task(r, "", setting, "", -1, 1);
+        v[3][m] = report_cross_task(r, "", setting, "", -1, 0);
+        v[4][m] = report_cross_task(r, "", setting, "", -1, 1);
     }
     char title[160];
     snprintf(title, sizeof title, "SAM, five modes of use: mean IoU over %d task%s (95%% CI)", r->n_tasks,
@@ -636,7 +648,7 @@ static int figure_modes(const report *r) {
     const char *names[5] = {"ours, output 0", "ours, oracle", "ours, best predicted", "paper, output 0", "paper, oracle"};
     for (int s = 0; s < 5; s++)
         p.series[s] = (plot_series){.name = names[s], .v = v[s], .lo = s < 3 ? lo[s] : NULL, .hi = s < 3 ? hi[s] : NULL};
-    return save_figure(r, "modes.png", &p, 1, 1100, 560);
+    return report_save_figure(r, "modes.png", &p, 1, 1100, 560);
 }
 
 static int figure_iterative(const report *r) {
@@ -644,10 +656,10 @@ static int figure_iterative(const report *r) {
     double v[8][9], lo[2][9], hi[2][9];
     for (int k = 0; k < 9; k++) {
         for (int s = 0; s < 2; s++) {
-            v[s][k] = cross_task(r, "iterative", ticks[k], k_selections[s], -1, -1);
-            cross_task_ci(r, "iterative", ticks[k], k_selections[s], &lo[s][k], &hi[s][k]);
+            v[s][k] = report_cross_task(r, "iterative", ticks[k], k_selections[s], -1, -1);
+            report_cross_task_ci(r, "iterative", ticks[k], k_selections[s], &lo[s][k], &hi[s][k]);
         }
-        for (int m = 0; m < PAPER_CLICK_METHODS; m++) v[2 + m][k] = cross_task(r, "", ticks[k], "", m, -1);
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) v[2 + m][k] = report_cross_task(r, "", ticks[k], "", m, -1);
     }
     char title[160];
     snprintf(title, sizeof title, "Iterative clicks: mean IoU over %d task%s (95%% CI)", r->n_tasks,
@@ -659,7 +671,7 @@ static int figure_iterative(const report *r) {
     static const char *const pn[5] = {"SAM (paper)", "SAM oracle (paper)", "RITM (paper)", "SimpleClick (paper)",
                                       "FocalClick (paper)"};
     for (int m = 0; m < 5; m++) p.series[2 + m] = (plot_series){.name = pn[m], .v = v[2 + m], .dashed = 1};
-    return save_figure(r, "iterative.png", &p, 0, 1100, 560);
+    return report_save_figure(r, "iterative.png", &p, 0, 1100, 560);
 }
 
 /* Placement: the settings "<prefix><value>" present, as one line per selection. */
@@ -669,7 +681,7 @@ static int figure_placement(const report *r, const char *prefix, const char *fil
     const char *settings[32];
     int ns = 0;
     for (size_t i = 0; i < r->n_groups && ns < 32; i++) {
-        const group *g = &r->groups[i];
+        const report_group *g = &r->groups[i];
         if (strcmp(g->experiment, "placement") || strncmp(g->setting, prefix, strlen(prefix))) continue;
         int seen = 0;
         for (int k = 0; k < ns; k++) seen |= !strcmp(settings[k], g->setting);
@@ -687,15 +699,15 @@ static int figure_placement(const report *r, const char *prefix, const char *fil
     for (int k = 0; k < ns; k++) {
         ticks[k] = settings[k] + strlen(prefix);
         for (int s = 0; s < 3; s++) {
-            v[s][k] = cross_task(r, "placement", settings[k], k_selections[s], -1, -1);
-            cross_task_ci(r, "placement", settings[k], k_selections[s], &lo[s][k], &hi[s][k]);
+            v[s][k] = report_cross_task(r, "placement", settings[k], k_selections[s], -1, -1);
+            report_cross_task_ci(r, "placement", settings[k], k_selections[s], &lo[s][k], &hi[s][k]);
         }
     }
     plot_spec p = {.title = title, .x_label = x_label, .y_label = "IoU", .n_x = ns, .x_tick = ticks,
                    .y_min = 0, .y_max = 1, .n_series = 3};
     static const char *const names[3] = {"output 0", "oracle", "best predicted"};
     for (int s = 0; s < 3; s++) p.series[s] = (plot_series){.name = names[s], .v = v[s], .lo = lo[s], .hi = hi[s]};
-    return save_figure(r, file, &p, 0, 1000, 520);
+    return report_save_figure(r, file, &p, 0, 1000, 520);
 }
 
 static int figure_everything(const report *r) {
@@ -703,13 +715,13 @@ static int figure_everything(const report *r) {
     static const char *const settings[2] = {"best_mask", "union"};
     double v[2], lo[2], hi[2];
     for (int k = 0; k < 2; k++) {
-        v[k] = cross_task(r, "everything", settings[k], "oracle", -1, -1);
-        cross_task_ci(r, "everything", settings[k], "oracle", &lo[k], &hi[k]);
+        v[k] = report_cross_task(r, "everything", settings[k], "oracle", -1, -1);
+        report_cross_task_ci(r, "everything", settings[k], "oracle", &lo[k], &hi[k]);
     }
     plot_spec p = {.title = "Segment-everything mode: mean IoU per object (95% CI)", .x_label = "scoring",
                    .y_label = "IoU", .n_x = 2, .x_tick = ticks, .y_min = 0, .y_max = 1, .n_series = 1};
     p.series[0] = (plot_series){.name = "ours", .v = v, .lo = lo, .hi = hi};
-    return save_figure(r, "everything.png", &p, 1, 900, 520);
+    return report_save_figure(r, "everything.png", &p, 1, 900, 520);
 }
 
 /* IoU against object size, pooled over tasks: one point per image and class. */
@@ -723,9 +735,9 @@ static int figure_size(const report *r) {
     double lo = INFINITY, hi = 0;
     for (int m = 0; m < 2 && rc == 0; m++)
         for (int t = 0; t < r->n_tasks; t++) {
-            const group *gs = find_group(r, r->tasks[t], "size", "area_fraction", "gt");
-            const group *gm = find_group(r, r->tasks[t], "modes", modes[m], "index0");
-            if (gs && gm) n[m] += pair_up(gm, gs, y[m] + n[m], x[m] + n[m]);
+            const report_group *gs = report_find_group(r, r->tasks[t], "size", "area_fraction", "gt");
+            const report_group *gm = report_find_group(r, r->tasks[t], "modes", modes[m], "index0");
+            if (gs && gm) n[m] += report_pair_up(gm, gs, y[m] + n[m], x[m] + n[m]);
         }
     for (int m = 0; m < 2; m++)
         for (size_t i = 0; i < n[m]; i++)
@@ -766,7 +778,7 @@ static int figure_modes_per_task(const report *r) {
     for (int m = 0; m < 5; m++) {
         char setting[16];
         snprintf(setting, sizeof setting, "%d", m + 1);
-        for (int t = 0; t < nt; t++) v[(size_t)m * nt + t] = task_mean(r, r->tasks[t], "modes", setting, "index0");
+        for (int t = 0; t < nt; t++) v[(size_t)m * nt + t] = report_task_mean(r, r->tasks[t], "modes", setting, "index0");
         p.series[m] = (plot_series){.name = names[m], .v = v + (size_t)m * nt};
     }
     canvas c;
@@ -785,29 +797,29 @@ static int write_figures(const report *r) {
     int rc = dir ? make_dirs(dir) : -1;
     free(dir);
     if (rc) return -1;
-    if (has_experiment(r, "modes") && (figure_modes(r) || figure_modes_per_task(r))) return -1;
-    if (has_experiment(r, "iterative") && figure_iterative(r)) return -1;
+    if (report_has_experiment(r, "modes") && (figure_modes(r) || figure_modes_per_task(r))) return -1;
+    if (report_has_experiment(r, "iterative") && figure_iterative(r)) return -1;
     if (figure_placement(r, "point_q", "placement_points.png", "Point placement: mean IoU vs depth quantile (95% CI)",
                          "quantile q of the distance to the border (0 = anywhere inside)"))
         return -1;
     if (figure_placement(r, "box_j", "placement_boxes.png", "Box jitter: mean IoU vs jitter (95% CI)",
                          "jitter, % of the box size"))
         return -1;
-    if (has_experiment(r, "everything") && figure_everything(r)) return -1;
-    if (has_experiment(r, "size") && has_experiment(r, "modes") && figure_size(r)) return -1;
+    if (report_has_experiment(r, "everything") && figure_everything(r)) return -1;
+    if (report_has_experiment(r, "size") && report_has_experiment(r, "modes") && figure_size(r)) return -1;
     return 0;
 }
 
 static void print_summary(const report *r) {
     printf("%d task%s, %zu measurements\n", r->n_tasks, r->n_tasks == 1 ? "" : "s", r->all.n);
-    if (!has_experiment(r, "modes")) return;
+    if (!report_has_experiment(r, "modes")) return;
     printf("%-28s %8s %8s %8s %8s %8s\n", "mean IoU (output 0)", "mode 1", "mode 2", "mode 3", "mode 4", "mode 5");
     for (int pass = 0; pass < 2; pass++) {
         printf("%-28s", pass ? "paper, same tasks" : "ours");
         for (int m = 1; m <= 5; m++) {
             char s[16];
             snprintf(s, sizeof s, "%d", m);
-            printf(" %8.4f", cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1));
+            printf(" %8.4f", report_cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1));
         }
         printf("\n");
     }
@@ -820,7 +832,7 @@ static int write_incomplete(const report *r, const char *missing, const char *sk
         strbuf b = {0};
         if (missing) sb_printf(&b, "incomplete: %s\n", missing);
         if (skipped) sb_printf(&b, "skipped: %s could not be read, see " SKIPPED_FILE "\n", skipped);
-        return save(r, "tables/" INCOMPLETE_FILE, &b);
+        return report_save(r, "tables/" INCOMPLETE_FILE, &b);
     }
     char *path = path_join(r->out, "tables/" INCOMPLETE_FILE); /* from an earlier report */
     int rc = path ? 0 : -1;
@@ -876,11 +888,12 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0) rc = build_groups(&r);
     if (rc == 0) rc = write_summary(&r);
     if (rc == 0) rc = write_overview(&r);
-    if (rc == 0 && has_experiment(&r, "modes")) rc = write_fig2(&r);
-    if (rc == 0 && has_experiment(&r, "iterative")) rc = write_fig34(&r);
-    if (rc == 0 && has_experiment(&r, "modes")) rc = write_wilcoxon(&r);
-    if (rc == 0 && has_experiment(&r, "size")) rc = write_size(&r);
+    if (rc == 0 && report_has_experiment(&r, "modes")) rc = write_fig2(&r);
+    if (rc == 0 && report_has_experiment(&r, "iterative")) rc = write_fig34(&r);
+    if (rc == 0 && report_has_experiment(&r, "modes")) rc = write_wilcoxon(&r);
+    if (rc == 0 && report_has_experiment(&r, "size")) rc = write_size(&r);
     if (rc == 0 && opt->figures) rc = write_figures(&r);
+    if (rc == 0) rc = report_write_comparison(&r); /* after the figures folder is made */
     if (rc == 0) print_summary(&r);
     free(missing);
     free(absent);

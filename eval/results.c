@@ -31,6 +31,7 @@ static int copy_optional(const char *src, char **dst) {
 
 static void row_free(result_row *r) {
     free(r->task), free(r->image), free(r->cls), free(r->experiment), free(r->setting), free(r->selection);
+    free(r->method);
     free(r->points), free(r->box), free(r->volume), free(r->plane);
 }
 
@@ -54,7 +55,8 @@ int result_set_add_detail(result_set *s, const char *task, const char *image, co
     r->area = r->slice = -1;
     int rc = (r->task = xstrdup(task)) && (r->image = xstrdup(image)) && (r->cls = xstrdup(cls)) &&
                      (r->experiment = xstrdup(experiment)) && (r->setting = xstrdup(setting)) &&
-                     (r->selection = xstrdup(selection))
+                     (r->selection = xstrdup(selection)) &&
+                     (r->method = xstrdup(d && d->method ? d->method : RESULTS_METHOD_SAM))
                  ? 0
                  : -1;
     if (rc == 0 && d) {
@@ -178,6 +180,8 @@ static void put_rows(strbuf *b, const result_set *s, int cols) {
         if (cols != COLS_PROMPTS) put_measure(b, r);
         if (cols == COLS_RESULTS) sb_putn(b, ",", 1);
         if (cols != COLS_PER_IMAGE) put_detail(b, r);
+        sb_putn(b, ",", 1);
+        csv_field(b, r->method);
         sb_putn(b, "\n", 1);
     }
 }
@@ -239,7 +243,7 @@ static int parse_count(const char *s, long long *v) {
     return *s < '0' || *s > '9' || *end || errno ? -1 : 0;
 }
 
-#define N_FILE_FIELDS 15
+#define N_FILE_FIELDS 16
 
 /* The detail fields of a row (points, box, pred_iou, area, volume, plane, slice), pointing
  * into f. 0 or -1. */
@@ -265,10 +269,11 @@ int results_parse(char *buf, size_t len, const char *what, result_set *out) {
     char *p = buf, *end = buf + len - cl;
     int complete;
     char *line = next_line(&p, end, &complete);
-    int detail = line && !strcmp(line, RESULTS_FILE_HEADER);
-    if (!line || (!detail && strcmp(line, RESULTS_HEADER) != 0))
-        return samc_err("%s: not a samc results file (header)", what);
-    int n_fields = detail ? N_FILE_FIELDS : 8;
+    /* 3: this samc's columns; 2: without the method; 1: the measurement only */
+    int version = !line ? 0 : !strcmp(line, RESULTS_FILE_HEADER) ? 3 : !strcmp(line, RESULTS_FILE_HEADER_V2) ? 2
+                            : !strcmp(line, RESULTS_HEADER_V1)   ? 1 : 0;
+    if (!version) return samc_err("%s: not a samc results file (header)", what);
+    int detail = version >= 2, n_fields = version == 3 ? N_FILE_FIELDS : version == 2 ? N_FILE_FIELDS - 1 : 8;
     size_t lineno = 1;
     /* records, not lines: an image name may hold a quoted line break */
     while ((line = csv_next_record(&p, end, &complete)) != NULL) {
@@ -277,8 +282,10 @@ int results_parse(char *buf, size_t len, const char *what, result_set *out) {
         double iou, dice;
         result_detail d;
         if (csv_split(line, f, N_FILE_FIELDS + 1) != n_fields || parse_number(f[6], &iou) ||
-            parse_number(f[7], &dice) || (detail && parse_detail(f + 8, &d)))
+            parse_number(f[7], &dice) || (detail && parse_detail(f + 8, &d)) ||
+            (version == 3 && !*f[N_FILE_FIELDS - 1]))
             return samc_err("%s:%zu: malformed row", what, lineno);
+        if (detail) d.method = version == 3 ? f[N_FILE_FIELDS - 1] : NULL;
         if (result_set_add_detail(out, f[0], f[1], f[2], f[3], f[4], f[5], iou, dice, detail ? &d : NULL))
             return -1;
     }

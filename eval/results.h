@@ -10,7 +10,7 @@
  *
  * A row is the measurement (the columns of per_image.csv) and what it was made from (the
  * columns of prompts.csv, result_detail). A samc before issue 17 wrote the measurement only,
- * under the header RESULTS_HEADER: such files stay valid, their rows have has_detail = 0. */
+ * under the header RESULTS_HEADER_V1: such files stay valid, their rows have has_detail = 0. */
 #ifndef SAMC_EVAL_RESULTS_H
 #define SAMC_EVAL_RESULTS_H
 
@@ -18,12 +18,20 @@
 
 #include "eval/dirlist.h"
 
-/* per_image.csv, and the whole results file of a samc before issue 17 */
-#define RESULTS_HEADER "task,image,class,experiment,setting,selection,iou,dice"
+/* The method column, last in every file so that the columns before it keep their places:
+ * "sam", or a baseline's name (its family, or the NAME of `--baseline NAME=PATH`). */
+#define RESULTS_METHOD_SAM "sam"
+/* per_image.csv */
+#define RESULTS_HEADER "task,image,class,experiment,setting,selection,iou,dice,method"
 #define RESULTS_KEY_COLUMNS "task,image,class,experiment,setting,selection"
 #define RESULTS_DETAIL_COLUMNS "points,box,pred_iou,area,volume,plane,slice"
-#define RESULTS_FILE_HEADER RESULTS_HEADER "," RESULTS_DETAIL_COLUMNS
-#define PROMPTS_HEADER RESULTS_KEY_COLUMNS "," RESULTS_DETAIL_COLUMNS
+#define RESULTS_FILE_HEADER                                                                        \
+    "task,image,class,experiment,setting,selection,iou,dice," RESULTS_DETAIL_COLUMNS ",method"
+#define PROMPTS_HEADER RESULTS_KEY_COLUMNS "," RESULTS_DETAIL_COLUMNS ",method"
+/* The results files of older samcs, still read (their rows are SAM's): before issue 17 the
+ * measurement only; before the baselines (issue 15) without the method column. */
+#define RESULTS_HEADER_V1 "task,image,class,experiment,setting,selection,iou,dice"
+#define RESULTS_FILE_HEADER_V2 RESULTS_HEADER_V1 "," RESULTS_DETAIL_COLUMNS
 
 /* What a measurement was made from (the columns of OUT/prompts.csv, eval/README.md). */
 typedef struct {
@@ -33,6 +41,7 @@ typedef struct {
     long long area;     /* pixels of the target (the class mask) */
     const char *volume, *plane; /* a slice of a volume: the volume's id and plane; NULL: a 2D image */
     long long slice;    /* a slice of a volume: its index; -1: a 2D image */
+    const char *method; /* NULL: RESULTS_METHOD_SAM */
 } result_detail;
 
 typedef struct {
@@ -41,7 +50,8 @@ typedef struct {
     char *cls;        /* label value of the target ("1") */
     char *experiment; /* modes | iterative | placement | size | everything */
     char *setting;    /* "3" (mode), "9" (clicks), "point_q0.3", "box_j10", ... */
-    char *selection;  /* index0 | oracle | best_predicted (see eval/README) */
+    char *selection;  /* index0 | oracle | best_predicted | single (a baseline's one output) */
+    char *method;     /* RESULTS_METHOD_SAM or a baseline's name; never NULL */
     double iou, dice; /* NaN where not applicable */
     int has_detail;   /* 0: from a results file of a samc before issue 17, the fields below unknown */
     char *points, *box, *volume, *plane; /* as in result_detail; NULL: none */

@@ -9,12 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eval/baseline_experiments.h"
 #include "eval/csv.h"
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
 #include "eval/results.h"
 #include "eval/skipped.h"
 #include "eval/source.h"
+#include "iseg/iseg.h"
 #include "nn/mode.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -22,7 +24,8 @@
 #include "util/progress.h"
 #include "util/sha256.h"
 
-char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o) {
+char *run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
+                   const runner_options *o) {
     strbuf b = {0};
     char hex[65], exps[128];
     sha256_hex(model_sha256, hex);
@@ -49,6 +52,10 @@ char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, cons
                       "box_nms_thresh %.17g, crop_n_layers %d, min_mask_region_area %lld\n",
                   a->points_per_side, a->pred_iou_thresh, a->stability_score_thresh, a->box_nms_thresh,
                   a->crop_n_layers, (long long)a->min_mask_region_area);
+    }
+    for (int i = 0; i < o->n_baselines; i++) { /* absent without baselines: older run folders still match */
+        sha256_hex(baseline_sha256[i], hex);
+        sb_printf(&b, "baseline = %s %s\n", o->baselines[i].name, hex);
     }
     /* reference mode (--reference) gives other bits: never mix the two in one run */
     sb_printf(&b, "arithmetic = %s\n", nn_reference_mode() ? "reference" : "fast");
@@ -98,6 +105,9 @@ typedef struct {
     const dataset_config *c;
     const runner_options *o;
     uint8_t model_sha[32];
+    uint8_t baseline_sha[EVAL_MAX_BASELINES][32];
+    samw *baseline_w[EVAL_MAX_BASELINES]; /* loaded with the model */
+    iseg *baseline[EVAL_MAX_BASELINES];
     char *cache_dir;
     sam_model *model; /* loaded on the first image that needs work */
     sam_predictor *pred;
@@ -138,7 +148,14 @@ static int ensure_model(run_state *s) {
     s->emb_c = sam_model_embed_channels(s->model);
     s->emb_g = sam_model_embed_grid(s->model);
     s->emb = xmalloc_array((size_t)s->emb_c * s->emb_g, (size_t)s->emb_g * sizeof(float));
-    return s->emb ? 0 : -1;
+    if (!s->emb) return -1;
+    for (int i = 0; i < s->o->n_baselines; i++) {
+        const eval_baseline_spec *b = &s->o->baselines[i];
+        if (!(s->baseline_w[i] = samw_open(b->path)) || samw_verify(s->baseline_w[i]) ||
+            !(s->baseline[i] = iseg_open(s->baseline_w[i])))
+            return samc_err_context("baseline %s", b->name);
+    }
+    return 0;
 }
 
 /* The embedding: from the cache, else encoded (and stored). */
@@ -240,6 +257,9 @@ static int item_work(run_state *s, const eval_item *it, int present) {
         if (rc == 0 && s->o->save_masks && !(mask_dir = item_mask_dir(s->o->out, it->id))) rc = -1;
         if (rc == 0)
             rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, mask_dir, &rows);
+        for (int i = 0; i < s->o->n_baselines && rc == 0; i++)
+            rc = run_item_baseline(s->baseline[i], s->o->baselines[i].name, s->c, it, s->o->exp.clicks,
+                                   s->o->exp.click_rule, mask_dir, &rows);
     }
     if (with_ev) sam_amg_result_free(&ev);
     if (rc == 0) rc = results_item_write(s->o->out, it->id, &rows);
@@ -392,7 +412,8 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     char *manifest = NULL;
     /* everything that can be refused is checked before OUT is created */
     int rc = sha256_file(model_path, s.model_sha);
-    if (rc == 0) rc = (manifest = run_manifest(s.model_sha, c, o)) ? 0 : -1;
+    for (int i = 0; i < o->n_baselines && rc == 0; i++) rc = sha256_file(o->baselines[i].path, s.baseline_sha[i]);
+    if (rc == 0) rc = (manifest = run_manifest(s.model_sha, (const uint8_t(*)[32])s.baseline_sha, c, o)) ? 0 : -1;
     if (rc == 0) rc = dataset_sources(c, &src);
     if (rc == 0) rc = make_dirs(o->out);
     if (rc == 0) rc = lock_folder(o->out);
@@ -447,5 +468,9 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     free(s.emb);
     if (s.pred) sam_predictor_free(s.pred);
     if (s.model) sam_model_free(s.model);
+    for (int i = 0; i < o->n_baselines; i++) {
+        iseg_free(s.baseline[i]);
+        samw_close(s.baseline_w[i]);
+    }
     return rc;
 }

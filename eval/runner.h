@@ -15,6 +15,9 @@
  *                     name) scored, as PNG (eval/experiments.h); written before the image's
  *                     results file, so an image with results has all its masks
  *
+ * With baselines (--baseline), each image's results file also holds their rows (method
+ * column): an image is done when SAM and every baseline are.
+ *
  * Each image is encoded once (or taken from the cache) and every experiment reuses the
  * embedding. Images already in OUT/results are skipped, so a killed run continues where it
  * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I.
@@ -28,6 +31,13 @@
 #include "eval/dataset.h"
 #include "eval/experiments.h"
 
+/* A baseline compared with SAM (eval/baseline_experiments.h): the method name its rows carry
+ * and its .samw. */
+#define EVAL_MAX_BASELINES 8
+typedef struct {
+    const char *name, *path;
+} eval_baseline_spec;
+
 typedef struct {
     const char *out;
     const char *cache_dir;  /* NULL: OUT/cache; "" : no cache */
@@ -40,12 +50,16 @@ typedef struct {
     int save_masks;         /* 1: OUT/masks (see above); not in run.conf (results do not depend on it) */
     int skip_bad;           /* 1: a file that cannot be read is recorded in OUT/skipped.txt and
                                the run goes on; not in run.conf (results do not depend on it) */
+    eval_baseline_spec baselines[EVAL_MAX_BASELINES]; /* each runs the iterative protocol on every image */
+    int n_baselines;
 } runner_options;
 
 /* 0 or -1 with a message. */
 int eval_run(const char *model_path, const dataset_config *c, const runner_options *o);
 
-/* The run.conf text of these options (used by eval_run and by tests). malloc'd. */
-char *run_manifest(const uint8_t model_sha256[32], const dataset_config *c, const runner_options *o);
+/* The run.conf text of these options (used by eval_run and by tests); baseline_sha256[i]: the
+ * SHA-256 of baseline i's file (unused without baselines). malloc'd. */
+char *run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
+                   const runner_options *o);
 
 #endif

@@ -1,6 +1,7 @@
-/* libFuzzer harness for the .samw weight file reader (weights/samw.c) and sam_model_load on
- * top of it: a corrupt or hostile weight file must give an error, never a crash, a sanitizer
- * report, a hang or an unbounded allocation.
+/* libFuzzer harness for the .samw weight file reader (weights/samw.c, both versions) and the
+ * model loaders on top of it (sam_model_load; iseg_open for a version-2 baseline): a corrupt
+ * or hostile weight file must give an error, never a crash, a sanitizer report, a hang or an
+ * unbounded allocation.
  *
  * Both take a path, so each input is written to a memfd and opened through /proc/self/fd.
  * It is opened twice: as it is, and with its header checksum (meta_crc) recomputed, so that
@@ -16,12 +17,39 @@
 #include <unistd.h>
 
 #include "fuzz/fuzz_input.h"
+#include "iseg/iseg.h"
 #include "samc.h"
 #include "weights/sam_config.h"
 #include "weights/samw.h"
 #include "weights/samw_layout.h"
 
+/* A version-2 file: its config, every float32 tensor read in full, and its model built. */
+static void read_baseline(const samw *w) {
+    const char *key;
+    for (int i = 0; (key = samw_config_key(w, i)); i++)
+        if (!samw_config_value(w, key)) abort(); /* the first line with a key holds its value */
+    int v;
+    (void)samw_config_int(w, "backbone_params.num_heads", 1, 64, &v);
+    volatile float sum = 0;
+    for (int i = 0; i < samw_count(w); i++) {
+        int64_t shape[SAMW_MAX_DIMS];
+        int is64 = 0, nd = samw_shape(w, i, shape, &is64);
+        const float *t = samw_get(w, samw_name(w, i), nd, shape);
+        if ((t == NULL) != is64) abort(); /* samw_get hands out exactly the float32 tensors */
+        size_t numel = 1;
+        for (int d = 0; d < nd; d++) numel *= (size_t)shape[d];
+        for (size_t k = 0; t && k < numel; k++) sum += t[k];
+    }
+    iseg_free(iseg_open(w));
+    (void)samw_check_unused(w, NULL);
+    (void)samw_verify(w);
+}
+
 static void read_weights(const samw *w) {
+    if (strcmp(samw_family(w), "sam")) {
+        read_baseline(w);
+        return;
+    }
     sam_key *keys = NULL;
     int n = 0;
     if (sam_config_keys(samw_config(w), &keys, &n)) return;
@@ -55,15 +83,16 @@ static void open_file(const uint8_t *data, size_t size) {
     }
 }
 
-/* The input with meta_crc made to match, when its header's table range lies in the input. */
+/* The input with meta_crc made to match, when its header's table range lies in the input
+ * (version 2: the config text lies between the header and the table). */
 static void open_fixed(const uint8_t *data, size_t size) {
     if (size < SAMW_HEADER_BYTES) return;
     uint64_t table_off = samw_get64(data + SAMW_OFF_TABLE_OFFSET), table_bytes = samw_get64(data + SAMW_OFF_TABLE_BYTES);
-    if (table_off != SAMW_HEADER_BYTES || table_bytes > size - table_off) return;
+    if (table_off < SAMW_HEADER_BYTES || table_off > size || table_bytes > size - table_off) return;
     uint8_t *copy = malloc(size);
     if (!copy) return;
     memcpy(copy, data, size);
-    uint32_t crc = samw_meta_crc(copy, copy + table_off, (size_t)table_bytes);
+    uint32_t crc = samw_meta_crc(copy, copy + SAMW_HEADER_BYTES, (size_t)(table_off + table_bytes - SAMW_HEADER_BYTES));
     if (crc != samw_get32(copy + SAMW_OFF_META_CRC)) {
         samw_put32(copy + SAMW_OFF_META_CRC, crc);
         open_file(copy, size);

@@ -59,3 +59,13 @@ void relu_inplace(float *x, size_t n) {
     #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
+
+void leaky_relu_inplace(float *x, size_t n, float slope) {
+    #pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
+}
+
+void sigmoid_inplace(float *x, size_t n) {
+    #pragma omp parallel for schedule(static) if (n > 65536)
+    for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + nn_expf(-x[i]));
+}

@@ -80,6 +80,36 @@ void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const
 int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                              int MH, int MW, int KH, int KW, int OH, int OW);
 
+/* F.interpolate(mode="bilinear") of C planes inp[C][IH][IW] -> out[C][OH][OW] as PyTorch
+ * 1.13's CPU kernel samples (baselines.md §2.5): per axis an exact copy when the sizes are
+ * equal, else the ratio in float32, the source position in double, the weights in float32.
+ *   bilinear_ac_forward: align_corners=True   (src = r*i, r = (in-1)/(out-1))
+ *   bilinear_hp_forward: align_corners=False  (src = max(r*(i+0.5)-0.5, 0), r = in/out)
+ * 0, or -1 on bad sizes or out of memory. */
+int bilinear_ac_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW);
+int bilinear_hp_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW);
+
+/* nn.BatchNorm2d in eval mode, in place on x[C][HW]:
+ * (x - running_mean) / sqrt(running_var + eps) * weight + bias. */
+void batchnorm2d_forward(float *x, const float *weight, const float *bias, const float *mean, const float *var, int C,
+                         size_t HW, float eps);
+
+/* nn.LeakyReLU(slope), in place on n values. */
+void leaky_relu_inplace(float *x, size_t n, float slope);
+/* torch.sigmoid, in place on n values: 1 / (1 + exp(-x)). */
+void sigmoid_inplace(float *x, size_t n);
+
+/* Multi-head scaled dot-product attention without position terms (timm's Attention, MiT's
+ * Attention): for each head h (channels [h*hd, (h+1)*hd) of q, k, v and out)
+ *   out[Nq][heads*hd] = softmax((q @ k^T) * hd^-0.5) @ v
+ * with q[Nq] rows q_ld floats apart, k and v [Nk] rows kv_ld apart (so a fused qkv or kv
+ * Linear's output is passed as is), out rows out_ld apart. scratch: Nq*Nk floats per
+ * thread (mha_scratch_size). The same bits at any thread count. */
+void mha_forward(float *out, int out_ld, const float *q, int q_ld, const float *k, const float *v, int kv_ld, int Nq,
+                 int Nk, int heads, int hd, float *scratch);
+/* floats of scratch mha_forward needs; 0 on overflow. */
+size_t mha_scratch_size(int Nq, int Nk);
+
 /* out[cols][rows] = in[rows][cols] transposed (e.g. a channel-first map to tokens), the rows
  * of out ld >= rows floats apart. */
 void transpose_forward(float *out, int ld, const float *in, int rows, int cols);
@@ -142,5 +172,22 @@ float attention_expf(float x);
 /* *out = floats of scratch rel_pos_attention_forward needs for h x w grids at `threads` threads.
  * 0, or -1 on size overflow. */
 int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads);
+
+/* nn.ConvTranspose2d(IC, OC, kernel_size=2, stride=2): inp[IC][H][W], weight[IC][OC][2][2],
+ * bias[OC] (may be NULL) -> out[OC][2H][2W], out[o][2y+a][2x+b] = bias[o] +
+ * sum_i inp[i][y][x] * weight[i][o][a][b]. cols: scratch of 4*OC*H*W floats. */
+void conv_transpose2x2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+                               int W, int OC, float *cols);
+
+/* nn.GroupNorm(groups, C) on one image inp[C][HW] -> out[C][HW] (in place allowed): each
+ * group of C/groups channels normalised over all its values (biased variance), then
+ * out = norm * weight[c] + bias[c]. stats: scratch of C + 2*groups doubles. */
+void groupnorm_forward(float *out, const float *inp, const float *weight, const float *bias, int C, size_t HW,
+                       int groups, float eps, double *stats);
+
+/* nn.Conv2d(C, C, 3, stride=1, padding=1, groups=C) (MiT's DWConv) on channels-last tokens:
+ * inp[H*W][C], weight[C][1][3][3], bias[C] -> out[H*W][C] (not aliased). */
+void conv2d_depthwise3x3_tokens_forward(float *out, const float *inp, const float *weight, const float *bias, int H,
+                                        int W, int C);
 
 #endif

@@ -1,7 +1,7 @@
 /* sam_model: the weight file and the three modules of Sam (segment_anything/modeling/sam.py). */
 #include "sam/sam_model.h"
-
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/mode.h"
 #include "nn/nn.h"
@@ -27,6 +27,11 @@ sam_model *sam_model_load(const char *samw_path) {
     sam_model *m = xcalloc_array(1, sizeof *m);
     if (!m) return NULL;
     if (!(m->w = samw_open(samw_path))) goto fail;
+    if (strcmp(samw_family(m->w), "sam")) {
+        samc_err("%s: a %s model, not SAM (the study's baselines take clicks only: samc predict --point, "
+                 "samc eval --baseline)", samw_path, samw_family(m->w));
+        goto fail;
+    }
     m->cfg = samw_config(m->w);
     const sam_config *c = m->cfg;
     if (c->patch_size <= 0 || c->img_size <= 0 || c->img_size % c->patch_size || c->out_chans != c->prompt_dim) {

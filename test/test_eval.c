@@ -197,15 +197,16 @@ TEST(results_roundtrip_and_checksum) {
     result_set_free(&s);
 }
 
-/* A row with all of its detail, and one of each kind of empty field. */
+/* A row with all of its detail (SAM's: no method given), and one of each kind of empty field
+ * (a baseline's). */
 static void detail_rows(result_set *s) {
-    result_detail a = {"63;188;1|180.5;163;0", "", 0.797941685f, 5954, "vols/ct, 1", "axial", 12};
-    result_detail b = {NULL, "23;143;103;235|1;2;3;4", NAN, 7, NULL, NULL, -1};
+    result_detail a = {"63;188;1|180.5;163;0", "", 0.797941685f, 5954, "vols/ct, 1", "axial", 12, NULL};
+    result_detail b = {NULL, "23;143;103;235|1;2;3;4", NAN, 7, NULL, NULL, -1, "ritm"};
     result_set_add_detail(s, "T", "ct, 1_axial012", "1", "iterative", "2", "oracle", 0.5, 2.0 / 3.0, &a);
     result_set_add_detail(s, "T", "p", "1,2", "modes", "4", "index0", 0.25, 0.4, &b);
 }
 
-/* The detail survives the results file; per_image.csv keeps its eight columns and
+/* The detail survives the results file; per_image.csv keeps its eight columns, the method last, and
  * prompts.csv has the key and the detail, row for row (texts written out by hand). */
 TEST(results_detail_roundtrip_and_csvs) {
     result_set s = {0}, back = {0};
@@ -215,7 +216,8 @@ TEST(results_detail_roundtrip_and_csvs) {
     char *text = results_format(&s, &len);
     CHECK(text && strncmp(text, RESULTS_FILE_HEADER "\n", strlen(RESULTS_FILE_HEADER) + 1) == 0);
     CHECK(strcmp(RESULTS_FILE_HEADER,
-                 "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice") == 0);
+                 "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice,"
+                 "method") == 0);
     CHECK(text && results_parse(text, len, "t", &back) == 0 && back.n == 2);
     if (back.n == 2) {
         const result_row *a = &back.rows[0], *b = &back.rows[1];
@@ -227,16 +229,17 @@ TEST(results_detail_roundtrip_and_csvs) {
     }
     free(text);
     text = results_per_image_csv(&back, &len);
-    const char *want_pi = "task,image,class,experiment,setting,selection,iou,dice\n"
-                          "T,\"ct, 1_axial012\",1,iterative,2,oracle,0.5,0.66666666666666663\n"
-                          "T,p,\"1,2\",modes,4,index0,0.25,0.40000000000000002\n";
+    const char *want_pi = "task,image,class,experiment,setting,selection,iou,dice,method\n"
+                          "T,\"ct, 1_axial012\",1,iterative,2,oracle,0.5,0.66666666666666663,sam\n"
+                          "T,p,\"1,2\",modes,4,index0,0.25,0.40000000000000002,ritm\n";
     CHECK_MSG(text && len == strlen(want_pi) && memcmp(text, want_pi, len) == 0, "%s", text ? text : "");
     free(text);
     text = results_prompts_csv(&back, &len);
-    const char *want_pr = "task,image,class,experiment,setting,selection,points,box,pred_iou,area,volume,plane,slice\n"
+    const char *want_pr = "task,image,class,experiment,setting,selection,points,box,pred_iou,area,volume,plane,slice,"
+                          "method\n"
                           "T,\"ct, 1_axial012\",1,iterative,2,oracle,63;188;1|180.5;163;0,,0.797941685,5954,"
-                          "\"vols/ct, 1\",axial,12\n"
-                          "T,p,\"1,2\",modes,4,index0,,23;143;103;235|1;2;3;4,,7,,,\n";
+                          "\"vols/ct, 1\",axial,12,sam\n"
+                          "T,p,\"1,2\",modes,4,index0,,23;143;103;235|1;2;3;4,,7,,,,ritm\n";
     CHECK_MSG(text && len == strlen(want_pr) && memcmp(text, want_pr, len) == 0, "%s", text ? text : "");
     free(text);
     result_set_free(&back);
@@ -264,17 +267,19 @@ TEST(results_older_format_and_bad_detail) {
     CHECK(results_parse(t, len, "old", &s) == 0 && s.n == 1 && !s.rows[0].has_detail);
     free(t);
     char *csv = results_prompts_csv(&s, &len);
-    const char *want = PROMPTS_HEADER "\nT,a,1,modes,1,index0,,,,,,,\n";
+    const char *want = PROMPTS_HEADER "\nT,a,1,modes,1,index0,,,,,,,,sam\n";
     CHECK_MSG(csv && len == strlen(want) && memcmp(csv, want, len) == 0, "%s", csv ? csv : "");
     free(csv);
     result_set_free(&s);
-    const char *bad[] = {"T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,x,,,\n",    /* area not a number */
-                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,nan,3,,,\n",  /* NaN is an empty field */
-                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,-3,,,\n",  /* negative area */
-                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,1e3\n",
-                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,,\n",    /* a field short */
+    const char *bad[] = {"T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,x,,,,sam\n",    /* area not a number */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,nan,3,,,,sam\n",  /* NaN is an empty field */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,-3,,,,sam\n",  /* negative area */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,1e3,sam\n",
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,,,sam\n",    /* a field short */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,,,,\n",      /* no method */
+                         "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,,,\n",       /* the v2 row, new header */
                          "T,a,1,modes,1,index0,0.5,0.25\n"};                  /* the old row, new header */
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 8; i++) {
         char body[512];
         snprintf(body, sizeof body, "%s\n%s", RESULTS_FILE_HEADER, bad[i]);
         t = with_checksum(body, &len);
@@ -285,9 +290,20 @@ TEST(results_older_format_and_bad_detail) {
     }
     /* the same row well-formed is read */
     char body[512];
-    snprintf(body, sizeof body, "%s\nT,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17\n", RESULTS_FILE_HEADER);
+    snprintf(body, sizeof body, "%s\nT,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17,ritm\n",
+             RESULTS_FILE_HEADER);
     t = with_checksum(body, &len);
-    CHECK(results_parse(t, len, "good", &s) == 0 && s.n == 1 && s.rows[0].slice == 17 && s.rows[0].area == 3);
+    CHECK(results_parse(t, len, "good", &s) == 0 && s.n == 1 && s.rows[0].slice == 17 && s.rows[0].area == 3 &&
+          !strcmp(s.rows[0].method, "ritm"));
+    result_set_free(&s);
+    free(t);
+    /* a results file of a samc before the method column: its rows are SAM's */
+    snprintf(body, sizeof body,
+             "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice\n"
+             "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17\n");
+    t = with_checksum(body, &len);
+    CHECK(results_parse(t, len, "v2", &s) == 0 && s.n == 1 && s.rows[0].has_detail && s.rows[0].slice == 17 &&
+          !strcmp(s.rows[0].method, "sam"));
     result_set_free(&s);
     free(t);
 }

@@ -41,8 +41,10 @@ static void cleanup(void) {
     if (system("rm -rf " OUT) != 0) printf("    cleanup failed\n");
 }
 
-/* Two tasks; CT-Spleen mode 1 IoUs 0.5 and 0.7 (mean 0.6), MRI-Spine: SC 0.25 everywhere. */
-static void make_run(void) {
+/* Two tasks; CT-Spleen mode 1 IoUs 0.5 and 0.7 (mean 0.6), MRI-Spine: SC 0.25 everywhere;
+ * CT-Spleen's iterative IoU after k clicks 0.1 k. With a baseline: "ritm" rows on CT-Spleen,
+ * IoU 0.2 + 0.05 k (Dice 0.3) on both images. */
+static void make_run(int with_baseline) {
     cleanup();
     const char *imgs[2] = {"b_img", "a_img"};
     for (int i = 0; i < 2; i++) {
@@ -60,13 +62,19 @@ static void make_run(void) {
             result_set_add(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "index0", 0.1 * k, NAN);
         }
         result_set_add(&s, "CT-Spleen", imgs[i], "1", "size", "area_fraction", "gt", i ? 0.2 : 0.1, NAN);
+        for (int k = 1; with_baseline && k <= 9; k++) {
+            char st[16];
+            snprintf(st, sizeof st, "%d", k);
+            result_detail d = {"1;2;1", NULL, NAN, 10, NULL, NULL, -1, "ritm"};
+            result_set_add_detail(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "single", 0.2 + 0.05 * k, 0.3, &d);
+        }
         results_item_write(OUT, imgs[i], &s);
         result_set_free(&s);
     }
 }
 
 TEST(report_tables) {
-    make_run();
+    make_run(0);
     report_options o = {.n_boot = 200, .seed = 1, .figures = 1};
     int rc = report_write(OUT, &o);
     CHECK_MSG(rc == 0, "%s", samc_errmsg());
@@ -74,9 +82,9 @@ TEST(report_tables) {
     CHECK(t != NULL);
     if (t) {
         char *l0 = line_of(t, 0), *l1 = line_of(t, 1);
-        CHECK(strcmp(l0, "task,image,class,experiment,setting,selection,iou,dice") == 0);
+        CHECK(strcmp(l0, "task,image,class,experiment,setting,selection,iou,dice,method") == 0);
         /* paper task order puts MRI-Spine: SC before CT-Spleen; images sorted by name */
-        CHECK(strcmp(l1, "MRI-Spine: SC,a_img,\"1,2\",modes,1,index0,0.25,0.40000000000000002") == 0);
+        CHECK(strcmp(l1, "MRI-Spine: SC,a_img,\"1,2\",modes,1,index0,0.25,0.40000000000000002,sam") == 0);
         int lines = 0;
         for (char *p = t; *p; p++) lines += *p == '\n';
         CHECK(lines == 1 + 2 * (15 + 9 + 1));
@@ -153,7 +161,7 @@ TEST(report_tables) {
 }
 
 TEST(report_refuses_doubles_and_damage) {
-    make_run();
+    make_run(0);
     /* the same measurement under a second file name: counted twice -> refused */
     result_set s = {0};
     result_set_add(&s, "CT-Spleen", "a_img", "1", "modes", "1", "index0", 0.5, 0.6);
@@ -168,6 +176,74 @@ TEST(report_refuses_doubles_and_damage) {
     CHECK(strstr(samc_errmsg(), "a_img.csv") != NULL);
     cleanup();
     CHECK(report_write(OUT, &o) == -1); /* no results folder */
+}
+
+/* A baseline's rows: its own tables, the comparison with SAM (by hand: SAM 0.1 k against
+ * 0.2 + 0.05 k on both images), and SAM's tables as without it. */
+TEST(report_baseline_comparison) {
+    make_run(1);
+    report_options o = {.n_boot = 200, .seed = 1, .figures = 1};
+    CHECK_MSG(report_write(OUT, &o) == 0, "%s", samc_errmsg());
+    char *t = slurp("tables/fig34_sam.csv");
+    if (t) {
+        char *r3 = line_of(t, 3);
+        CHECK(r3 && strcmp(r3, "3,,0.300000") == 0); /* SAM's rows only */
+        free(r3);
+    }
+    free(t);
+    t = slurp("tables/fig34_ritm.csv");
+    if (t) {
+        char *h = line_of(t, 0), *r1 = line_of(t, 1), *r9 = line_of(t, 9);
+        CHECK(strcmp(h, "Num of points,MRI-Spine: SC,CT-Spleen") == 0);
+        CHECK(strcmp(r1, "1,,0.250000") == 0 && strcmp(r9, "9,,0.650000") == 0);
+        free(h), free(r1), free(r9);
+    }
+    CHECK(t != NULL);
+    free(t);
+    t = slurp("tables/fig34_ritm_vs_paper.csv");
+    if (t) {
+        char *r1 = line_of(t, 1), want[128];
+        /* the published RITM curve (k_paper_clicks[2]) after one click on CT-Spleen */
+        double p = paper_click_iou("CT-Spleen", 2, 1);
+        snprintf(want, sizeof want, ",0.250000,%.6f,%.6f", p, 0.25 - p);
+        CHECK_MSG(r1 && strstr(r1, want) != NULL, "%s vs %s", r1 ? r1 : "", want);
+        free(r1);
+    }
+    free(t);
+    t = slurp("tables/fig4_average.csv");
+    if (t) {
+        char *h = line_of(t, 0), *r2 = line_of(t, 2);
+        size_t hl = strlen(h), rl = strlen(r2);
+        CHECK(hl > 5 && strcmp(h + hl - 5, ",ritm") == 0);
+        CHECK(rl > 9 && strcmp(r2 + rl - 9, ",0.300000") == 0); /* over the one task that has it */
+        free(h), free(r2);
+    }
+    free(t);
+    t = slurp("tables/compare_baselines.csv");
+    CHECK(t && strstr(t, "\nCT-Spleen,1,index0,ritm,2,0.100000,0.250000,-0.150000,-0.150000,-0.150000,") != NULL);
+    CHECK(t && strstr(t, "\nCT-Spleen,9,index0,ritm,2,0.900000,0.650000,0.250000,0.250000,0.250000,") != NULL);
+    CHECK(t && strstr(t, ",oracle,") == NULL); /* no oracle sequence in this run */
+    free(t);
+    t = slurp("tables/summary.csv");
+    CHECK(t && strstr(t, "\nCT-Spleen,iterative,1,single,2,0.250000,0.250000,0.250000,0.300000,") != NULL);
+    CHECK(t && strstr(t, ",ritm\n") != NULL && strstr(t, ",sam\n") != NULL);
+    free(t);
+    t = slurp("tables/fig3_comparison.csv");
+    if (t) {
+        char *h = line_of(t, 0), *r2 = line_of(t, 2);
+        CHECK(strncmp(h, "task,SAM mode 1,SAM mode 2,SAM mode 3,SAM mode 4,SAM mode 5,ritm 1 click,", 73) == 0);
+        /* CT-Spleen: modes 0.6 each, ritm after one click 0.25 */
+        CHECK(r2 && strncmp(r2, "CT-Spleen,0.600000,0.600000,0.600000,0.600000,0.600000,0.250000,", 64) == 0);
+        free(h), free(r2);
+    }
+    CHECK(t != NULL);
+    free(t);
+    png_image img;
+    CHECK(png_read(OUT "/figures/comparison.png", &img) == 0 && img.width == 1150 && img.height == 560);
+    png_free(&img);
+    CHECK(png_read(OUT "/figures/comparison_one_click.png", &img) == 0);
+    png_free(&img);
+    cleanup();
 }
 
 TEST(paper_lookup_and_aliases) {
@@ -190,6 +266,7 @@ TEST(paper_lookup_and_aliases) {
 int main(void) {
     RUN(report_tables);
     RUN(report_refuses_doubles_and_damage);
+    RUN(report_baseline_comparison);
     RUN(paper_lookup_and_aliases);
     return check_summary();
 }

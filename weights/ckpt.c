@@ -48,7 +48,7 @@ int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int 
                     const int64_t *stride) {
     if (ndim < 0 || ndim > CK_MAX_DIMS) return samc_err("%s: tensor '%s' has %d dims", c->label, name, ndim);
     if (c->n_tensors >= CK_MAX_TENSORS)
-        return samc_err("%s: more than %d tensors (not a SAM checkpoint)", c->label, CK_MAX_TENSORS);
+        return samc_err("%s: more than %d tensors (not a checkpoint samc knows)", c->label, CK_MAX_TENSORS);
     if (ckpt_find(c, name)) return samc_err("%s: tensor '%s' appears twice", c->label, name);
     if (c->n_tensors == c->cap_tensors) {
         int cap = c->cap_tensors ? c->cap_tensors * 2 : 256;
@@ -166,11 +166,16 @@ static void release_pages(const ckpt *c, const ck_storage *s, const uint8_t *bas
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
+/* Element idx of an int64 storage (little-endian unless swap). */
+static int64_t load_i64(const uint8_t *base, uint64_t idx, int swap) {
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) u |= (uint64_t)base[idx * 8 + (size_t)i] << 8 * (swap ? 7 - i : i);
+    return (int64_t)u;
+}
+
+/* Copies tensor t into out as float32 (out_i64 == 0) or int64. */
+static int read_tensor(const ckpt *c, const ck_tensor *t, void *out, int out_i64) {
     const ck_storage *s = &c->storages[t->storage];
-    if (s->dtype != CK_F32 && s->dtype != CK_F16 && s->dtype != CK_BF16 && s->dtype != CK_F64)
-        return samc_err("%s: tensor '%s' has dtype %s; SAM weights must be floating point", c->label, t->name,
-                        ck_dtype_name(s->dtype));
     const uint8_t *base = s->bytes;
     uint8_t *owned = NULL;
     if (s->zent && zip_entry_data(&c->zip, s->zent, &base, &owned))
@@ -180,15 +185,16 @@ int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
         free(owned);
         return -1;
     }
-    /* the common case, a contiguous little-endian float32 view: one copy */
+    /* the common case, a contiguous little-endian view of the output's type: one copy */
     int contiguous = 1;
     int64_t expect = 1;
     for (int k = t->ndim - 1; k >= 0; k--) {
         if (t->shape[k] != 1 && t->stride[k] != expect) contiguous = 0;
         expect *= t->shape[k];
     }
-    if (contiguous && s->dtype == CK_F32 && !c->big_endian) {
-        memcpy(out, base + (size_t)t->offset * 4, numel * 4);
+    if (contiguous && (s->dtype == CK_F32 || s->dtype == CK_I64) && !c->big_endian) {
+        size_t isz = ck_itemsize(s->dtype);
+        memcpy(out, base + (size_t)t->offset * isz, numel * isz);
         release_pages(c, s, base);
         free(owned);
         return 0;
@@ -197,7 +203,8 @@ int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
     int64_t idx[CK_MAX_DIMS] = {0};
     uint64_t pos = (uint64_t)t->offset;
     for (size_t e = 0; e < numel; e++) {
-        out[e] = load_elem(base, s->dtype, pos, c->big_endian);
+        if (out_i64) ((int64_t *)out)[e] = load_i64(base, pos, c->big_endian);
+        else ((float *)out)[e] = load_elem(base, s->dtype, pos, c->big_endian);
         for (int k = t->ndim - 1; k >= 0; k--) {
             pos += (uint64_t)t->stride[k];
             if (++idx[k] < t->shape[k]) break;
@@ -208,6 +215,20 @@ int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
     release_pages(c, s, base);
     free(owned);
     return 0;
+}
+
+int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
+    ck_dtype dt = c->storages[t->storage].dtype;
+    if (dt != CK_F32 && dt != CK_F16 && dt != CK_BF16 && dt != CK_F64)
+        return samc_err("%s: tensor '%s' has dtype %s; weights must be floating point", c->label, t->name,
+                        ck_dtype_name(dt));
+    return read_tensor(c, t, out, 0);
+}
+
+int ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out) {
+    ck_dtype dt = c->storages[t->storage].dtype;
+    if (dt != CK_I64) return samc_err("%s: tensor '%s' has dtype %s, expected int64", c->label, t->name, ck_dtype_name(dt));
+    return read_tensor(c, t, out, 1);
 }
 
 static int detect_and_read(ckpt *c) {
@@ -259,6 +280,8 @@ void ckpt_close(ckpt *c) {
     for (int i = 0; i < c->n_tensors; i++) free(c->tensors[i].name);
     free(c->storages);
     free(c->tensors);
+    free(c->config);
+    free(c->unknown);
     if (c->has_zip) zip_close(&c->zip);
     if (c->map) munmap(c->map, c->len);
     memset(c, 0, sizeof *c);

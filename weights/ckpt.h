@@ -10,7 +10,7 @@
 #include "weights/zip.h"
 
 #define CK_MAX_DIMS 8
-/* ViT-H has 594 tensors; the cap keeps name lookups cheap on hostile files */
+/* ViT-H has 594 tensors, RITM's HRNet-32 1895; the cap keeps name lookups cheap on hostile files */
 #define CK_MAX_TENSORS 4096
 
 typedef enum { CK_F32, CK_F16, CK_BF16, CK_F64, CK_I64, CK_I32, CK_I16, CK_I8, CK_U8, CK_BOOL } ck_dtype;
@@ -47,6 +47,12 @@ typedef struct {
     int n_storages, cap_storages;
     ck_tensor *tensors;
     int n_tensors, cap_tensors;
+    /* A baseline's training checkpoint {'state_dict': ..., 'config': {'class', 'params'}}: the
+     * config flattened to "key=value" lines (weights/FORMAT.md), else NULL. */
+    char *config;
+    /* The globals the pickle named that samc does not know, ", "-separated, else NULL. They
+     * were kept as inert values: nothing was imported or called. */
+    char *unknown;
 } ckpt;
 
 /* Maps the file and reads it (format detected from its first bytes). */
@@ -59,6 +65,8 @@ const ck_tensor *ckpt_find(const ckpt *c, const char *name);
 
 /* Copies tensor t into out (row-major, product of its shape floats), converting to float32. */
 int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out);
+/* Likewise for an int64 tensor (a BatchNorm's num_batches_tracked), kept as int64. */
+int ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out);
 
 /* For the format readers: append a storage / tensor (name is copied). Index or -1. */
 int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key);

@@ -44,7 +44,7 @@ static pk_value *pk_new(pk_vm *vm, pk_type t) {
 void pk_heap_free(pk_heap *h) {
     for (pk_value *v = h->all, *next; v; v = next) {
         next = v->next;
-        if (v->type == PK_STR || v->type == PK_BIGINT) free(v->u.str.s);
+        if (v->type == PK_STR || v->type == PK_BIGINT || v->type == PK_OBJECT) free(v->u.str.s);
         if (v->type == PK_TUPLE || v->type == PK_LIST) free(v->u.seq.items);
         if (v->type == PK_DICT) {
             free(v->u.dict.keys);
@@ -52,8 +52,8 @@ void pk_heap_free(pk_heap *h) {
         }
         free(v);
     }
-    h->all = NULL;
-    h->count = 0;
+    for (int i = 0; i < h->n_unknown; i++) free(h->unknown[i]);
+    memset(h, 0, sizeof *h);
 }
 
 /* ---- byte reading ---- */
@@ -211,6 +211,27 @@ pk_value *pk_dict_get(const pk_value *d, const char *key) {
 
 /* ---- the allowed globals: the security boundary ---- */
 
+/* An inert value standing for an unknown global "module.name" or anything made from one. */
+static pk_value *new_object(pk_vm *vm, const char *path) {
+    pk_value *v = new_bytes(vm, PK_STR, (const uint8_t *)path, strlen(path));
+    if (v) v->type = PK_OBJECT;
+    return v;
+}
+
+/* Remembers an unknown global's name for the readers to report (linear in at most
+ * PK_MAX_UNKNOWN names, so a hostile file naming thousands costs nothing). */
+static int note_unknown(pk_heap *h, const char *path) {
+    for (int i = 0; i < h->n_unknown; i++)
+        if (!strcmp(h->unknown[i], path)) return 0;
+    if (h->n_unknown == PK_MAX_UNKNOWN) {
+        h->n_unknown_more++;
+        return 0;
+    }
+    if (!(h->unknown[h->n_unknown] = strdup(path))) return samc_err("out of memory in pickle");
+    h->n_unknown++;
+    return 0;
+}
+
 static const struct {
     const char *name;
     ck_dtype dtype;
@@ -221,6 +242,7 @@ static const struct {
 };
 
 static int resolve_global(pk_vm *vm, const char *module, const char *name) {
+    if (strlen(module) > PK_MAX_NAME || strlen(name) > PK_MAX_NAME) return vm_err(vm, "global name too long");
     pk_value *v = pk_new(vm, PK_GLOBAL);
     if (!v) return -1;
     if (!strcmp(module, "collections") && !strcmp(name, "OrderedDict")) {
@@ -238,10 +260,12 @@ static int resolve_global(pk_vm *vm, const char *module, const char *name) {
                     v->u.global.dtype = k_storage_types[i].dtype;
                     found = 1;
                 }
-        if (!found)
-            return samc_err("pickle: refusing global '%.*s.%.*s' at byte %zu (a state dict only needs "
-                            "collections.OrderedDict, torch._utils._rebuild_tensor_v2/_rebuild_parameter and "
-                            "torch.*Storage)", PK_MAX_NAME, module, PK_MAX_NAME, name, vm->op_pos);
+        if (!found) { /* not imported: an inert stand-in that only remembers the name */
+            char path[2 * PK_MAX_NAME + 2];
+            snprintf(path, sizeof path, "%s.%s", module, name);
+            if (note_unknown(vm->h, path)) return -1;
+            v = new_object(vm, path);
+        }
     }
     return push(vm, v);
 }
@@ -314,6 +338,7 @@ static pk_value *rebuild_tensor(pk_vm *vm, const pk_value *args) {
 static int op_reduce(pk_vm *vm) {
     pk_value *args = pop(vm), *fn = args ? pop(vm) : NULL;
     if (!fn) return -1;
+    if (fn->type == PK_OBJECT && args->type == PK_TUPLE) return push(vm, new_object(vm, fn->u.str.s)); /* not called */
     if (fn->type != PK_GLOBAL || args->type != PK_TUPLE) return vm_err(vm, "REDUCE needs an allowed global and a tuple");
     switch (fn->u.global.g) {
     case PKG_ORDERED_DICT:
@@ -405,6 +430,7 @@ static int op_setitems(pk_vm *vm, int from_mark) {
     if (n % 2) return vm_err(vm, "SETITEMS with an odd number of items");
     pk_value *d = top(vm);
     if (!d) return -1;
+    if (d->type == PK_OBJECT) return 0; /* an unknown dict subclass: its items are dropped */
     if (d->type != PK_DICT) return vm_err(vm, "SETITEM on something that is not a dict");
     for (size_t i = 0; i < n; i += 2)
         if (dict_set(d, vm->stack[first + i], vm->stack[first + i + 1])) return -1;
@@ -421,17 +447,28 @@ static int op_appends(pk_vm *vm, int from_mark) {
     }
     pk_value *l = top(vm);
     if (!l) return -1;
+    if (l->type == PK_OBJECT) return 0; /* an unknown list subclass: its items are dropped */
     if (l->type != PK_LIST) return vm_err(vm, "APPEND on something that is not a list");
     for (size_t i = 0; i < n; i++)
         if (seq_append(l, vm->stack[first + i])) return -1;
     return 0;
 }
 
+/* NEWOBJ: cls.__new__(cls, *args), only ever of an unknown class: an inert instance. */
+static int op_newobj(pk_vm *vm) {
+    pk_value *args = pop(vm), *cls = args ? pop(vm) : NULL;
+    if (!cls) return -1;
+    if (cls->type != PK_OBJECT || args->type != PK_TUPLE) return vm_err(vm, "NEWOBJ needs an unknown class and a tuple");
+    return push(vm, new_object(vm, cls->u.str.s));
+}
+
 static int op_build(pk_vm *vm) {
     pk_value *state = pop(vm), *obj = state ? top(vm) : NULL;
     if (!obj) return -1;
-    /* OrderedDict._metadata (and a tensor's Python attributes) mean nothing to samc */
-    if (obj->type != PK_DICT && obj->type != PK_TENSOR) return vm_err(vm, "BUILD on an unexpected object");
+    /* OrderedDict._metadata, a tensor's Python attributes and an unknown object's __dict__
+     * mean nothing to samc: the state is dropped */
+    if (obj->type != PK_DICT && obj->type != PK_TENSOR && obj->type != PK_OBJECT)
+        return vm_err(vm, "BUILD on an unexpected object");
     return 0;
 }
 
@@ -481,6 +518,7 @@ static int step(pk_vm *vm) {
     }
     case 'N': return push(vm, pk_new(vm, PK_NONE));
     case 'R': return op_reduce(vm);
+    case 0x81: return op_newobj(vm);
     case 'Q': return op_binpersid(vm);
     case 'b': return op_build(vm);
     case '.': return 1;

@@ -19,7 +19,8 @@
 
 typedef struct {
     char *name;
-    int ndim;
+    int dtype; /* SAMW_DTYPE_F32, or SAMW_DTYPE_I64 (version 2) */
+    int ndim;  /* 1..4; 0 (a scalar) in version 2 */
     int64_t shape[SAMW_MAX_DIMS];
     uint64_t offset, nbytes;
 } samw_entry;
@@ -33,9 +34,17 @@ struct samw {
     char *path;
     const uint8_t *map;
     size_t size;
-    sam_config cfg;
+    int version;
+    char family[SAMW_FAMILY_BYTES]; /* "sam" for version 1 */
+    sam_config cfg;                 /* version 1; zero in version 2 */
+    char *config;                   /* version 2: the config text, each line's '=' and '\n' made NULs */
+    const char **config_key, **config_val;
+    int n_config;
     samw_entry *e;
     int n;
+    /* which tensors samw_get handed out (samw_check_unused); loaders are single-threaded, and
+     * this bookkeeping is the one thing a const samw changes */
+    unsigned char *used;
     uint64_t data_offset, data_bytes;
     uint32_t data_crc;
     uint8_t digest[32]; /* samw_digest */
@@ -45,6 +54,10 @@ void samw_close(samw *w) {
     if (!w) return;
     for (int i = 0; i < w->n; i++) free(w->e[i].name);
     free(w->e);
+    free(w->used);
+    free(w->config);
+    free(w->config_key);
+    free(w->config_val);
     if (w->map) munmap((void *)w->map, w->size);
     free(w->path);
     free(w);
@@ -65,8 +78,11 @@ static int parse_entry(samw *w, const uint8_t **pp, const uint8_t *end, uint64_t
     e->name[len] = 0;
     w->n++;
     p += 4 + len;
-    if (dtype != SAMW_DTYPE_F32) return samc_err("%s: tensor '%s' has unknown dtype %d", w->path, e->name, dtype);
-    if (ndim < 1 || ndim > SAMW_MAX_DIMS) return samc_err("%s: tensor '%s' has %d dims", w->path, e->name, ndim);
+    if (dtype != SAMW_DTYPE_F32 && !(dtype == SAMW_DTYPE_I64 && w->version == SAMW_VERSION_BASELINE))
+        return samc_err("%s: tensor '%s' has unknown dtype %d", w->path, e->name, dtype);
+    if (ndim < (w->version == SAMW_VERSION_BASELINE ? 0 : 1) || ndim > SAMW_MAX_DIMS)
+        return samc_err("%s: tensor '%s' has %d dims", w->path, e->name, ndim);
+    e->dtype = dtype;
     if ((size_t)(end - p) < 8 * (size_t)ndim + 16) return samc_err("%s: tensor table truncated at '%s'", w->path, e->name);
     e->ndim = ndim;
     for (int d = 0; d < ndim; d++, p += 8) {
@@ -77,8 +93,8 @@ static int parse_entry(samw *w, const uint8_t **pp, const uint8_t *end, uint64_t
     e->offset = samw_get64(p);
     e->nbytes = samw_get64(p + 8);
     p += 16;
-    size_t numel = 0;
-    if (size_prod(e->shape, ndim, &numel) || numel > UINT64_MAX / 4 || e->nbytes != (uint64_t)numel * 4)
+    size_t numel = 0, isz = dtype == SAMW_DTYPE_I64 ? 8 : 4;
+    if (size_prod(e->shape, ndim, &numel) || numel > UINT64_MAX / isz || e->nbytes != (uint64_t)numel * isz)
         return samc_err("%s: tensor '%s': byte size does not match its shape", w->path, e->name);
     uint64_t data_end = w->data_offset + w->data_bytes;
     if (e->offset % SAMW_ALIGN || e->offset < *prev_end || e->offset > data_end || e->nbytes > data_end - e->offset)
@@ -107,38 +123,104 @@ static int check_against_config(const samw *w) {
     return rc;
 }
 
+/* The baselines a version-2 file may hold (iseg/iseg.h builds them). */
+static const char *const k_families[] = {"ritm", "focalclick", "simpleclick"};
+
+/* Version 2's family field: a known name, NUL-padded. */
+static int parse_family(samw *w) {
+    const uint8_t *f = w->map + SAMW_OFF_FAMILY;
+    if (!memchr(f, 0, SAMW_FAMILY_BYTES)) return samc_err("%s: bad model family field", w->path);
+    memcpy(w->family, f, SAMW_FAMILY_BYTES);
+    for (size_t i = 0; i < sizeof k_families / sizeof k_families[0]; i++)
+        if (!strcmp(w->family, k_families[i])) return 0;
+    return samc_err("%s: unknown model family '%.15s'", w->path, w->family);
+}
+
+/* Version 2's config text: "key=value\n" lines (a non-empty key without '='; no NULs). */
+static int parse_config(samw *w, uint64_t bytes) {
+    const char *text = (const char *)w->map + SAMW_HEADER_BYTES;
+    if (bytes && text[bytes - 1] != '\n') return samc_err("%s: config text does not end with a newline", w->path);
+    if (memchr(text, 0, (size_t)bytes)) return samc_err("%s: NUL in the config text", w->path);
+    int lines = 0;
+    for (uint64_t i = 0; i < bytes; i++) lines += text[i] == '\n';
+    if (!(w->config = xmalloc_array((size_t)bytes + 1, 1)) ||
+        !(w->config_key = xcalloc_array(lines ? (size_t)lines : 1, sizeof *w->config_key)) ||
+        !(w->config_val = xcalloc_array(lines ? (size_t)lines : 1, sizeof *w->config_val)))
+        return -1;
+    memcpy(w->config, text, (size_t)bytes);
+    for (char *line = w->config, *end = w->config + bytes; line < end; w->n_config++) {
+        char *nl = memchr(line, '\n', (size_t)(end - line)), *eq = memchr(line, '=', (size_t)(nl - line));
+        if (!eq || eq == line) return samc_err("%s: config line %d is not 'key=value'", w->path, w->n_config + 1);
+        *eq = *nl = 0;
+        w->config_key[w->n_config] = line;
+        w->config_val[w->n_config] = eq + 1;
+        line = nl + 1;
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b) {
+    return strcmp((*(const samw_entry *const *)a)->name, (*(const samw_entry *const *)b)->name);
+}
+
+/* Version 2 has no config implying the table: at least no name may appear twice (sorted, so
+ * a hostile table of many entries costs n log n). */
+static int check_unique_names(const samw *w) {
+    const samw_entry **s = xmalloc_array(w->n ? (size_t)w->n : 1, sizeof *s);
+    if (!s) return -1;
+    for (int i = 0; i < w->n; i++) s[i] = &w->e[i];
+    qsort(s, (size_t)w->n, sizeof *s, cmp_names);
+    int rc = 0;
+    for (int i = 1; i < w->n && !rc; i++)
+        if (!strcmp(s[i]->name, s[i - 1]->name)) rc = samc_err("%s: tensor '%s' appears twice", w->path, s[i]->name);
+    free(s);
+    return rc;
+}
+
 static int parse(samw *w) {
     const uint8_t *h = w->map;
     if (w->size < SAMW_HEADER_BYTES || memcmp(h, SAMW_MAGIC, 4))
         return samc_err("%s: not a samc weight file (bad magic; convert checkpoints with 'samc convert')", w->path);
-    if (samw_get32(h + SAMW_OFF_VERSION) != SAMW_VERSION)
-        return samc_err("%s: .samw version %u is not supported (expected %d)", w->path,
-                        samw_get32(h + SAMW_OFF_VERSION), SAMW_VERSION);
+    w->version = (int)samw_get32(h + SAMW_OFF_VERSION);
+    if (w->version != SAMW_VERSION_SAM && w->version != SAMW_VERSION_BASELINE)
+        return samc_err("%s: .samw version %u is not supported (expected %d or %d)", w->path,
+                        samw_get32(h + SAMW_OFF_VERSION), SAMW_VERSION_SAM, SAMW_VERSION_BASELINE);
     uint64_t table_off = samw_get64(h + SAMW_OFF_TABLE_OFFSET), table_bytes = samw_get64(h + SAMW_OFF_TABLE_BYTES);
+    uint64_t config_bytes = w->version == SAMW_VERSION_BASELINE ? samw_get64(h + SAMW_OFF_CONFIG_BYTES) : 0;
     w->data_offset = samw_get64(h + SAMW_OFF_DATA_OFFSET);
     w->data_bytes = samw_get64(h + SAMW_OFF_DATA_BYTES);
     uint32_t n = samw_get32(h + SAMW_OFF_N_TENSORS);
-    if (samw_get32(h + SAMW_OFF_HEADER_BYTES) != SAMW_HEADER_BYTES || table_off != SAMW_HEADER_BYTES ||
-        table_bytes > w->size - table_off || w->data_offset % SAMW_ALIGN || w->data_offset < table_off + table_bytes ||
-        w->data_offset > w->size || w->data_bytes > w->size - w->data_offset)
+    if (samw_get32(h + SAMW_OFF_HEADER_BYTES) != SAMW_HEADER_BYTES || config_bytes > SAMW_MAX_CONFIG_BYTES ||
+        table_off != SAMW_HEADER_BYTES + config_bytes || table_off > w->size || table_bytes > w->size - table_off ||
+        w->data_offset % SAMW_ALIGN || w->data_offset < table_off + table_bytes || w->data_offset > w->size ||
+        w->data_bytes > w->size - w->data_offset)
         return samc_err("%s: header sizes do not fit the %zu-byte file (truncated?)", w->path, w->size);
-    if (samw_meta_crc(h, h + table_off, (size_t)table_bytes) != samw_get32(h + SAMW_OFF_META_CRC))
+    if (samw_meta_crc(h, h + SAMW_HEADER_BYTES, (size_t)(table_off + table_bytes - SAMW_HEADER_BYTES)) !=
+        samw_get32(h + SAMW_OFF_META_CRC))
         return samc_err("%s: header checksum mismatch (file corrupt)", w->path);
     w->data_crc = samw_get32(h + SAMW_OFF_DATA_CRC);
     sha256(h, (size_t)(table_off + table_bytes), w->digest);
-    int32_t v[SAMW_N_CONFIG_INTS];
-    for (int i = 0; i < SAMW_N_CONFIG_INTS; i++) v[i] = (int32_t)samw_get32(h + SAMW_OFF_CONFIG + 4 * i);
-    samw_config_from_ints(&w->cfg, v);
-    w->cfg.global_attn = samw_get64(h + SAMW_OFF_GLOBAL_ATTN);
-    if (sam_config_check(&w->cfg)) return samc_err_context("%s", w->path);
-    if (n > table_bytes / 21) return samc_err("%s: %u tensors cannot fit a %" PRIu64 "-byte table", w->path, n, table_bytes);
+    if (w->version == SAMW_VERSION_SAM) {
+        strcpy(w->family, "sam");
+        int32_t v[SAMW_N_CONFIG_INTS];
+        for (int i = 0; i < SAMW_N_CONFIG_INTS; i++) v[i] = (int32_t)samw_get32(h + SAMW_OFF_CONFIG + 4 * i);
+        samw_config_from_ints(&w->cfg, v);
+        w->cfg.global_attn = samw_get64(h + SAMW_OFF_GLOBAL_ATTN);
+        if (sam_config_check(&w->cfg)) return samc_err_context("%s", w->path);
+    } else if (parse_family(w) || parse_config(w, config_bytes)) {
+        return -1;
+    }
+    /* the smallest entry: 4 bytes, a 1-byte name, no dims (a version-2 scalar), offset and size */
+    if (n > table_bytes / 21)
+        return samc_err("%s: %u tensors cannot fit a %" PRIu64 "-byte table", w->path, n, table_bytes);
     w->e = xcalloc_array(n ? n : 1, sizeof *w->e);
-    if (!w->e) return -1;
+    w->used = xcalloc_array(n ? n : 1, 1);
+    if (!w->e || !w->used) return -1;
     const uint8_t *p = h + table_off, *end = p + table_bytes;
     uint64_t prev_end = w->data_offset;
     for (uint32_t i = 0; i < n; i++)
         if (parse_entry(w, &p, end, &prev_end)) return -1;
-    return check_against_config(w);
+    return w->version == SAMW_VERSION_SAM ? check_against_config(w) : check_unique_names(w);
 }
 
 samw *samw_open(const char *path) {
@@ -181,6 +263,51 @@ samw *samw_open(const char *path) {
 }
 
 const sam_config *samw_config(const samw *w) { return &w->cfg; }
+const char *samw_family(const samw *w) { return w->family; }
+
+const char *samw_config_value(const samw *w, const char *key) {
+    for (int i = 0; i < w->n_config; i++)
+        if (!strcmp(w->config_key[i], key)) return w->config_val[i];
+    return NULL;
+}
+
+const char *samw_config_key(const samw *w, int i) { return i >= 0 && i < w->n_config ? w->config_key[i] : NULL; }
+
+int samw_config_int(const samw *w, const char *key, int lo, int hi, int *out) {
+    const char *v = samw_config_value(w, key);
+    if (!v) return samc_err("%s: the %s config has no '%s'", w->path, w->family, key);
+    char *end = NULL;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (end == v || *end || errno) return samc_err("%s: config '%s' is '%s', not an integer", w->path, key, v);
+    if (x < lo || x > hi) return samc_err("%s: config '%s' = %ld is outside [%d, %d]", w->path, key, x, lo, hi);
+    *out = (int)x;
+    return 0;
+}
+
+int samw_check_unused(const samw *w, const char *const *ignored) {
+    for (int i = 0; i < w->n; i++) {
+        const samw_entry *e = &w->e[i];
+        if (w->used[i]) continue;
+        /* a BatchNorm's batch counter: stored by every BN, read by none in eval mode */
+        size_t len = strlen(e->name), tail = sizeof ".num_batches_tracked" - 1;
+        if (e->dtype == SAMW_DTYPE_I64 && e->ndim == 0 && len > tail && !strcmp(e->name + len - tail, ".num_batches_tracked"))
+            continue;
+        int skip = 0;
+        for (const char *const *p = ignored; p && *p && !skip; p++) skip = !strncmp(e->name, *p, strlen(*p));
+        if (!skip)
+            return samc_err("%s: tensor '%s' is not part of the %s model (an unexpected key)", w->path, e->name,
+                            w->family);
+    }
+    return 0;
+}
+
+int samw_shape(const samw *w, int i, int64_t shape[SAMW_MAX_DIMS], int *is_int64) {
+    if (i < 0 || i >= w->n) return -1;
+    memcpy(shape, w->e[i].shape, sizeof w->e[i].shape);
+    *is_int64 = w->e[i].dtype == SAMW_DTYPE_I64;
+    return w->e[i].ndim;
+}
 int samw_count(const samw *w) { return w->n; }
 const char *samw_name(const samw *w, int i) { return i >= 0 && i < w->n ? w->e[i].name : NULL; }
 
@@ -204,6 +331,11 @@ const float *samw_get(const samw *w, const char *name, int ndim, const int64_t *
             samc_err("%s: tensor '%s' has shape %s, expected %s", w->path, name, have, want);
             return NULL;
         }
+        if (e->dtype != SAMW_DTYPE_F32) {
+            samc_err("%s: tensor '%s' is int64, expected float32", w->path, name);
+            return NULL;
+        }
+        w->used[i] = 1;
         return (const float *)(w->map + e->offset);
     }
     samc_err("%s: tensor '%s' is missing", w->path, name);

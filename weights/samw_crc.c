@@ -2,8 +2,8 @@
 #include "util/crc32.h"
 #include "weights/samw_layout.h"
 
-uint32_t samw_meta_crc(const uint8_t *header, const uint8_t *table, size_t table_bytes) {
+uint32_t samw_meta_crc(const uint8_t *header, const uint8_t *rest, size_t rest_bytes) {
     uint32_t c = crc32_update(0, header, SAMW_OFF_META_CRC);
     c = crc32_update(c, header + SAMW_OFF_META_CRC + 4, SAMW_HEADER_BYTES - SAMW_OFF_META_CRC - 4);
-    return crc32_update(c, table, table_bytes);
+    return crc32_update(c, rest, rest_bytes);
 }

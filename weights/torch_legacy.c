@@ -76,7 +76,7 @@ int torch_legacy_read(ckpt *c) {
         else c->big_endian = !le->u.i;
     }
     if (!rc) rc = next_pickle(c, &h, &pos, &dict, "state dict");
-    if (!rc) rc = torch_state_dict(c, dict, legacy_add_storage, NULL);
+    if (!rc) rc = torch_note_unknown(c, &h) || torch_state_dict(c, dict, legacy_add_storage, NULL) ? -1 : 0;
     if (!rc) rc = next_pickle(c, &h, &pos, &keys, "storage key list");
     if (!rc) rc = read_records(c, keys, pos);
     pk_heap_free(&h);

@@ -58,7 +58,7 @@ int torch_pth_read(ckpt *c) {
     const zip_entry *pkl = zip_find(&c->zip, name);
     if (!pkl) return samc_err("%s: no %s record (not a torch checkpoint)", c->label, name);
     if (read_byteorder(c, ctx.prefix)) return -1;
-    /* ViT-H's is about 100 KB; a huge one can only be hostile */
+    /* ViT-H's is about 100 KB, RITM's (1895 tensors and a config) about 330 KB; a huge one is hostile */
     if (pkl->size > (256u << 20)) return samc_err("%s: %s is implausibly large (%llu bytes)", c->label, name, (unsigned long long)pkl->size);
     const uint8_t *d = NULL;
     uint8_t *owned = NULL;
@@ -67,7 +67,7 @@ int torch_pth_read(ckpt *c) {
     pk_value *root = NULL;
     int rc = pickle_load(&heap, d, (size_t)pkl->size, NULL, &root);
     if (rc) samc_err_context("%s: %s", c->label, name);
-    else rc = torch_state_dict(c, root, pth_add_storage, &ctx);
+    else rc = torch_note_unknown(c, &heap) || torch_state_dict(c, root, pth_add_storage, &ctx) ? -1 : 0;
     pk_heap_free(&heap);
     free(owned);
     return rc;

@@ -1,5 +1,7 @@
 #include "weights/torch_state.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -12,8 +14,9 @@ static int find_storage(const ckpt *c, const pk_value *sv) {
     return -1;
 }
 
-/* Training checkpoints wrap the weights, e.g. {"model": state_dict, "optimizer": ..., "epoch": n}:
- * a dict holding anything but tensors is looked into under "state_dict" or "model". */
+/* Training checkpoints wrap the weights, e.g. {"model": state_dict, "optimizer": ..., "epoch": n}
+ * or the baselines' {"state_dict": ..., "config": ...}: a dict holding anything but tensors is
+ * looked into under "state_dict" or "model". */
 static const pk_value *unwrap(const pk_value *dict) {
     for (size_t i = 0; i < dict->u.dict.n; i++)
         if (dict->u.dict.vals[i]->type != PK_TENSOR) {
@@ -24,13 +27,23 @@ static const pk_value *unwrap(const pk_value *dict) {
     return dict;
 }
 
-int torch_state_dict(ckpt *c, const pk_value *dict, int (*add_storage)(void *ctx, ckpt *c, const pk_value *storage),
+int torch_state_dict(ckpt *c, const pk_value *root, int (*add_storage)(void *ctx, ckpt *c, const pk_value *storage),
                      void *ctx) {
-    if (!dict || dict->type != PK_DICT) return samc_err("%s: the pickle does not hold a state dict", c->label);
-    dict = unwrap(dict);
+    if (root && root->type == PK_OBJECT)
+        return samc_err("%s: the pickle holds an object of the unknown class '%s', not a state dict (refused; "
+                        "nothing was imported or called)", c->label, root->u.str.s);
+    if (!root || root->type != PK_DICT) return samc_err("%s: the pickle does not hold a state dict", c->label);
+    const pk_value *dict = unwrap(root);
+    if (dict != root) {
+        const pk_value *config = pk_dict_get(root, "config");
+        if (config && torch_config_flatten(config, &c->config)) return samc_err_context("%s: config", c->label);
+    }
     for (size_t i = 0; i < dict->u.dict.n; i++) {
         const pk_value *k = dict->u.dict.keys[i], *v = dict->u.dict.vals[i];
         if (k->type != PK_STR) return samc_err("%s: state dict key %zu is not a string", c->label, i);
+        if (v->type == PK_OBJECT)
+            return samc_err("%s: state dict entry '%s' is an object of the unknown class '%s', not a tensor "
+                            "(refused; nothing was imported or called)", c->label, k->u.str.s, v->u.str.s);
         if (v->type != PK_TENSOR) return samc_err("%s: state dict entry '%s' is not a tensor", c->label, k->u.str.s);
         const pk_value *sv = v->u.tensor.storage;
         if (sv->u.storage.view) return samc_err("%s: tensor '%s' uses a storage view (not supported)", c->label, k->u.str.s);
@@ -43,5 +56,19 @@ int torch_state_dict(ckpt *c, const pk_value *dict, int (*add_storage)(void *ctx
                             v->u.tensor.stride) < 0)
             return -1;
     }
+    return 0;
+}
+
+int torch_note_unknown(ckpt *c, const pk_heap *h) {
+    if (!h->n_unknown) return 0;
+    size_t n = 32;
+    for (int i = 0; i < h->n_unknown; i++) n += strlen(h->unknown[i]) + 2;
+    char *s = xmalloc_array(n, 1);
+    if (!s) return -1;
+    size_t k = 0;
+    for (int i = 0; i < h->n_unknown; i++) k += (size_t)snprintf(s + k, n - k, "%s%s", i ? ", " : "", h->unknown[i]);
+    if (h->n_unknown_more) snprintf(s + k, n - k, " and %d more", h->n_unknown_more);
+    free(c->unknown);
+    c->unknown = s;
     return 0;
 }

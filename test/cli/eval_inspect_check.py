@@ -7,6 +7,7 @@ import csv, gzip, json, os, struct, sys, zlib
 
 KEY = ["task", "image", "class", "experiment", "setting", "selection"]
 DETAIL = ["points", "box", "pred_iou", "area", "volume", "plane", "slice"]
+METHOD = ["method"]  # last: "sam" for every row of these runs (no --baseline)
 
 
 def read_png(path):
@@ -122,7 +123,8 @@ def check_prompts(out, masks_dir, chain_image):
     bad = []
     hp, prompts = read_csv(out + "/prompts.csv")
     hi, per_image = read_csv(out + "/per_image.csv")
-    if hp != KEY + DETAIL: bad.append("prompts.csv header %r" % hp)
+    if hp != KEY + DETAIL + METHOD: bad.append("prompts.csv header %r" % hp)
+    if any(p[-1] != "sam" or q[-1] != "sam" for p, q in zip(prompts, per_image)): bad.append("a row's method is not sam")
     if len(prompts) != len(per_image) or any(p[:6] != q[:6] for p, q in zip(prompts, per_image)):
         bad.append("prompts.csv rows are not per_image.csv's keys in the same order")
     gts, files = {}, 0
@@ -249,7 +251,7 @@ def check_old(new_dir, old_dir, image):
     for ra, rb in zip(a, b):
         if ra[1] == image:
             n += 1
-            if rb != ra[:6] + [""] * 7: bad.append("row %r" % rb)
+            if rb != ra[:6] + [""] * 7 + ["sam"]: bad.append("row %r" % rb)
         elif ra != rb: bad.append("row %r changed" % rb)
     print("ok" if n and not bad else "; ".join(bad[:5]) or "no rows of " + image)
 

@@ -18,7 +18,7 @@ run() { "$SAMC" eval -m "$MODEL" --images "$DATA/images" --masks "$DATA/masks" -
 # --- one uninterrupted run ---------------------------------------------------------------
 t_run "eval runs" run -o "$T_TMP/a"
 t_run "report runs" "$SAMC" report "$T_TMP/a"
-if [ "$(head -n 1 "$T_TMP/a/per_image.csv")" = "task,image,class,experiment,setting,selection,iou,dice" ]; then
+if [ "$(head -n 1 "$T_TMP/a/per_image.csv")" = "task,image,class,experiment,setting,selection,iou,dice,method" ]; then
     t_ok "per_image.csv has exactly the specified columns"
 else t_fail "per_image.csv has exactly the specified columns" "$(head -n 1 "$T_TMP/a/per_image.csv")"; fi
 # per image: modes 5 x 3 selections, iterative 9 x 3, placement (10 + 5) x 3, size 2 = 89 rows

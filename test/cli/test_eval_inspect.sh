@@ -132,7 +132,7 @@ if [ "$n" -gt 1 ] && [ "$(grep -c '^samc eval: [0-9]*/' "$T_TMP/v.err")" -eq $((
 else t_fail "volume progress lines" "$n slices; $(head -c 400 "$T_TMP/v.err")"; fi
 # slice K's prompt, given to samc predict on the same slice of the volume, gets the same score
 row=$(grep '^CT-Phantom: Organ,.*,modes,1,index0,' "$T_TMP/v/prompts.csv" | head -n 1)
-img=$(echo "$row" | cut -d, -f2); k=$(echo "$row" | awk -F, '{ print $NF }')
+img=$(echo "$row" | cut -d, -f2); k=$(echo "$row" | awk -F, '{ print $(NF - 1) }')
 args=$($CHECK args "$T_TMP/v/prompts.csv" "$img" modes 1 all)
 rm -rf "$T_TMP/pr"
 # shellcheck disable=SC2086

@@ -1,0 +1,14 @@
+/* samc predict for a baseline model (cli/cmd_predict.c hands over when the model file is one). */
+#ifndef SAMC_CLI_PREDICT_BASELINE_H
+#define SAMC_CLI_PREDICT_BASELINE_H
+
+#include "cli/image_input.h"
+#include "cli/prompt_options.h"
+#include "util/output_dir.h"
+
+/* Runs the model at `model` on `image` with cp's clicks and writes into od (opened by the
+ * caller, committed here on success). 0, or 1 after printing the error. */
+int predict_baseline(const char *model, const char *image, const cli_image_options *io, const cli_prompt *cp,
+                     output_dir *od);
+
+#endif

@@ -1,0 +1,220 @@
+/* `samc report`'s comparison of SAM with the baselines (the study's Figs. 3 and 4): each
+ * baseline's fig34 table and its published curve, SAM's five modes beside each baseline given
+ * one click, and SAM against each baseline at 1 and 9 clicks per task (paired by image and
+ * class: Wilcoxon signed-rank, bootstrap CI of the mean difference). SAM's side is its
+ * iterative curve with output 0 (the paper's "SAM") and with the oracle. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/paper.h"
+#include "eval/report_internal.h"
+#include "metrics/metrics.h"
+#include "metrics/stats.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+#define MAX_METHODS 8
+
+int report_baseline_methods(const report *r, const char **methods, int cap) {
+    int n = 0;
+    for (size_t i = 0; i < r->n_groups; i++) {
+        const char *m = r->groups[i].method;
+        int seen = !strcmp(m, RESULTS_METHOD_SAM);
+        for (int k = 0; k < n && !seen; k++) seen = !strcmp(methods[k], m);
+        if (!seen && n < cap) methods[n++] = m;
+    }
+    return n;
+}
+
+static void setting_of(int k, char *s, size_t cap) { snprintf(s, cap, "%d", k); }
+
+/* fig34_<method>.csv (the authors' layout: clicks as rows, tasks as columns) and
+ * fig34_<method>_vs_paper.csv (ours, the published value, the difference, per task). */
+static int write_fig34_method(const report *r, const char *m) {
+    strbuf ours = {0}, cmp = {0};
+    int curve = report_paper_curve(m);
+    sb_puts(&ours, "Num of points"), sb_puts(&cmp, "Num of points");
+    for (int t = 0; t < r->n_tasks; t++) {
+        const char *task = r->tasks[t];
+        sb_puts(&ours, ","), csv_field(&ours, task);
+        sb_printf(&cmp, ",%s,%s (paper),%s (difference)", task, task, task);
+    }
+    sb_puts(&ours, "\n"), sb_puts(&cmp, "\n");
+    for (int k = 1; k <= PAPER_CLICKS; k++) {
+        char setting[16];
+        setting_of(k, setting, sizeof setting);
+        sb_printf(&ours, "%d", k), sb_printf(&cmp, "%d", k);
+        for (int t = 0; t < r->n_tasks; t++) {
+            double v = report_task_mean(r, r->tasks[t], "iterative", setting, m);
+            double p = curve >= 0 ? paper_click_iou(r->tasks[t], curve, k) : NAN;
+            sb_puts(&ours, ","), report_put_num(&ours, v);
+            sb_puts(&cmp, ","), report_put_num(&cmp, v), sb_puts(&cmp, ","), report_put_num(&cmp, p);
+            sb_puts(&cmp, ","), report_put_num(&cmp, v - p);
+        }
+        sb_puts(&ours, "\n"), sb_puts(&cmp, "\n");
+    }
+    char rel[160];
+    snprintf(rel, sizeof rel, "tables/fig34_%s.csv", m);
+    int rc = report_save(r, rel, &ours);
+    snprintf(rel, sizeof rel, "tables/fig34_%s_vs_paper.csv", m);
+    rc |= report_save(r, rel, &cmp);
+    return rc ? -1 : 0;
+}
+
+/* fig3_comparison.csv: per task (and the cross-task mean) SAM's modes 1-5 (output 0) and each
+ * baseline after one click, ours, then the published values of the same. */
+static int write_fig3(const report *r, const char *const *methods, int n_m) {
+    strbuf b = {0};
+    sb_puts(&b, "task");
+    for (int pass = 0; pass < 2; pass++) {
+        const char *sfx = pass ? " (paper)" : "";
+        for (int mode = 1; mode <= 5; mode++) sb_printf(&b, ",SAM mode %d%s", mode, sfx);
+        for (int i = 0; i < n_m; i++) sb_printf(&b, ",%s 1 click%s", methods[i], sfx);
+    }
+    sb_puts(&b, "\n");
+    for (int t = 0; t <= r->n_tasks; t++) {
+        const char *task = t < r->n_tasks ? r->tasks[t] : NULL; /* the last row: over all tasks */
+        csv_field(&b, task ? task : "mean over tasks");
+        for (int pass = 0; pass < 2; pass++) {
+            for (int mode = 1; mode <= 5; mode++) {
+                char s[16];
+                setting_of(mode, s, sizeof s);
+                double v = !task ? report_cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1)
+                           : pass ? paper_mode_iou(task, mode, 0) : report_task_mean(r, task, "modes", s, "index0");
+                sb_puts(&b, ","), report_put_num(&b, v);
+            }
+            for (int i = 0; i < n_m; i++) {
+                int curve = report_paper_curve(methods[i]);
+                double v;
+                if (pass && curve < 0) v = NAN;
+                else if (!task) v = report_cross_task(r, "iterative", "1", methods[i], pass ? curve : -1, -1);
+                else v = pass ? paper_click_iou(task, curve, 1) : report_task_mean(r, task, "iterative", "1", methods[i]);
+                sb_puts(&b, ","), report_put_num(&b, v);
+            }
+        }
+        sb_puts(&b, "\n");
+    }
+    return report_save(r, "tables/fig3_comparison.csv", &b);
+}
+
+/* One line of compare_baselines.csv: SAM (selection sel) against method m after k clicks in a
+ * task, paired by image and class. */
+static int compare_line(const report *r, strbuf *b, const char *task, const char *sel, const char *m, int k,
+                        double *x, double *y, double *d) {
+    char setting[16];
+    setting_of(k, setting, sizeof setting);
+    const report_group *gs = report_find_group(r, task, "iterative", setting, sel);
+    const report_group *gm = report_find_group(r, task, "iterative", setting, m);
+    if (!gs || !gm) return 0;
+    size_t n = report_pair_up(gs, gm, x, y), nd = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(x[i]) && !isnan(y[i])) d[nd++] = x[i] - y[i];
+    wilcoxon_result wr;
+    bootstrap_ci ci;
+    if (wilcoxon_signed_rank(x, y, n, &wr) || bootstrap_mean_ci(d, nd, r->opt->n_boot, 0.95, r->opt->seed, &ci))
+        return -1;
+    csv_field(b, task);
+    sb_printf(b, ",%d,%s,", k, sel), csv_field(b, m);
+    sb_printf(b, ",%zu,", nd);
+    double vals[5] = {nanmean(x, n), nanmean(y, n), ci.mean, ci.lo, ci.hi};
+    for (int i = 0; i < 5; i++) report_put_num(b, vals[i]), sb_puts(b, ",");
+    report_put_num(b, wr.n ? wr.statistic : NAN);
+    sb_printf(b, ",%d,", wr.exact);
+    if (!isnan(wr.p)) sb_printf(b, "%.4g", wr.p);
+    sb_puts(b, "\n");
+    return 0;
+}
+
+static int write_compare(const report *r, const char *const *methods, int n_m) {
+    strbuf b = {0};
+    sb_puts(&b, "task,clicks,sam_selection,method,n_pairs,mean_iou_sam,mean_iou_method,mean_difference,"
+                "difference_ci95_low,difference_ci95_high,wilcoxon_statistic,exact,p\n");
+    size_t cap = r->all.n ? r->all.n : 1;
+    double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y), *d = xmalloc_array(cap, sizeof *d);
+    int rc = x && y && d ? 0 : -1;
+    static const int ks[2] = {1, 9};
+    static const char *const sels[2] = {"index0", "oracle"};
+    for (int t = 0; t < r->n_tasks && rc == 0; t++)
+        for (int i = 0; i < n_m && rc == 0; i++)
+            for (int k = 0; k < 2 && rc == 0; k++)
+                for (int s = 0; s < 2 && rc == 0; s++)
+                    rc = compare_line(r, &b, r->tasks[t], sels[s], methods[i], ks[k], x, y, d);
+    free(x), free(y), free(d);
+    if (rc) {
+        sb_free(&b);
+        return -1;
+    }
+    return report_save(r, "tables/compare_baselines.csv", &b);
+}
+
+/* comparison.png: the Fig. 4 curves, each method ours (solid) and published (dashed) in one
+ * colour. */
+static int figure_comparison(const report *r, const char *const *methods, int n_m) {
+    static const char *const ticks[9] = {"1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    double v[PLOT_MAX_SERIES][9];
+    char names[PLOT_MAX_SERIES][80];
+    plot_spec p = {.title = "SAM and the baselines: mean IoU over tasks vs clicks", .x_label = "number of clicks",
+                   .y_label = "IoU", .n_x = 9, .x_tick = ticks, .y_min = 0, .y_max = 1};
+    int n_lines = 2 + n_m; /* SAM, SAM oracle, the baselines */
+    if (2 * n_lines > PLOT_MAX_SERIES) n_lines = PLOT_MAX_SERIES / 2;
+    for (int l = 0; l < n_lines; l++) {
+        const char *sel = l == 0 ? "index0" : l == 1 ? "oracle" : methods[l - 2];
+        int curve = l < 2 ? l : report_paper_curve(sel);
+        const char *label = l == 0 ? "SAM" : l == 1 ? "SAM oracle" : sel;
+        for (int k = 0; k < 9; k++) {
+            v[2 * l][k] = report_cross_task(r, "iterative", ticks[k], sel, -1, -1);
+            v[2 * l + 1][k] = curve >= 0 ? report_cross_task(r, "", ticks[k], "", curve, -1) : NAN;
+        }
+        snprintf(names[2 * l], sizeof names[0], "%s (ours)", label);
+        snprintf(names[2 * l + 1], sizeof names[0], "%s (paper)", label);
+        for (int s = 0; s < 2; s++)
+            p.series[p.n_series++] = (plot_series){.name = names[2 * l + s], .v = v[2 * l + s], .dashed = s,
+                                                   .color = 1 + l % PLOT_PALETTE};
+    }
+    return report_save_figure(r, "comparison.png", &p, 0, 1150, 560);
+}
+
+/* comparison_one_click.png: the Fig. 3 bars, per task SAM's five modes and each baseline
+ * after one click. */
+static int figure_one_click(const report *r, const char *const *methods, int n_m) {
+    int nt = r->n_tasks, ns = 5 + (n_m < PLOT_MAX_SERIES - 5 ? n_m : PLOT_MAX_SERIES - 5);
+    double *v = xmalloc_array((size_t)nt * ns, sizeof *v);
+    if (!v) return -1;
+    static const char *const modes[5] = {"SAM mode 1: point", "SAM mode 2: points", "SAM mode 3: box",
+                                         "SAM mode 4: boxes", "SAM mode 5: box over all"};
+    char names[PLOT_MAX_SERIES][80];
+    plot_spec p = {.title = "SAM's modes and the baselines given one click", .x_label = "task", .y_label = "IoU",
+                   .n_x = nt, .x_tick = (const char *const *)r->tasks, .y_min = 0, .y_max = 1, .n_series = ns};
+    for (int s = 0; s < ns; s++) {
+        char setting[16];
+        setting_of(s < 5 ? s + 1 : 1, setting, sizeof setting);
+        const char *exp = s < 5 ? "modes" : "iterative", *sel = s < 5 ? "index0" : methods[s - 5];
+        for (int t = 0; t < nt; t++) v[(size_t)s * nt + t] = report_task_mean(r, r->tasks[t], exp, setting, sel);
+        snprintf(names[s], sizeof names[0], "%s", s < 5 ? modes[s] : sel);
+        p.series[s] = (plot_series){.name = names[s], .v = v + (size_t)s * nt};
+    }
+    canvas c;
+    int rc = canvas_new(&c, 1200, 140 + nt * (10 * ns + 12));
+    if (rc == 0) rc = plot_hbars(&c, &p);
+    char *path = rc == 0 ? path_join(r->out, "figures/comparison_one_click.png") : NULL;
+    if (rc == 0) rc = path ? canvas_save_png(&c, path) : -1;
+    free(path);
+    canvas_free(&c);
+    free(v);
+    return rc;
+}
+
+int report_write_comparison(const report *r) {
+    const char *methods[MAX_METHODS];
+    int n_m = report_baseline_methods(r, methods, MAX_METHODS);
+    if (n_m == 0) return 0;
+    int rc = 0;
+    for (int i = 0; i < n_m && rc == 0; i++) rc = write_fig34_method(r, methods[i]);
+    if (rc == 0) rc = write_fig3(r, methods, n_m);
+    if (rc == 0) rc = write_compare(r, methods, n_m);
+    if (rc == 0 && r->opt->figures) rc = figure_comparison(r, methods, n_m);
+    if (rc == 0 && r->opt->figures && report_has_experiment(r, "modes")) rc = figure_one_click(r, methods, n_m);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/* What the parts of `samc report` share (eval/report.c: SAM's tables and figures;
+ * eval/report_compare.c: the comparison with the baselines): the rows grouped by measurement
+ * and the statistics over them. Not installed; eval/report.h is the interface. */
+#ifndef SAMC_EVAL_REPORT_INTERNAL_H
+#define SAMC_EVAL_REPORT_INTERNAL_H
+
+#include "eval/csv.h"
+#include "eval/plot.h"
+#include "eval/report.h"
+#include "eval/results.h"
+
+/* All rows of one (task, experiment, setting, selection) */
+typedef struct {
+    const char *task, *experiment, *setting;
+    const char *selection; /* row_choice: SAM's selection rule or a baseline's method */
+    const char *method;
+    result_row **rows; /* n rows, sorted by image, class */
+    size_t n;
+    double mean_iou, mean_dice, lo, hi;
+    size_t n_iou;
+} report_group;
+
+typedef struct {
+    result_set all;
+    result_row **order;
+    report_group *groups;
+    size_t n_groups;
+    char **tasks; /* distinct tasks in order (pointers into rows) */
+    int n_tasks;
+    const report_options *opt;
+    const char *out;
+} report;
+
+/* The group of a measurement in a task, or NULL. sel: SAM's selection rule or a baseline's method. */
+report_group *report_find_group(const report *r, const char *task, const char *exp, const char *setting,
+                                const char *sel);
+/* A task's mean IoU of a measurement, NaN if absent. */
+double report_task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel);
+/* The unweighted mean over the tasks having a value: of ours (paper_method, paper_mode < 0), of
+ * the published curve paper_method (eval/paper.h k_paper_clicks) or of the published mode
+ * table (paper_mode = oracle 0/1). */
+double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
+                         int paper_mode);
+/* The stratified bootstrap CI of report_cross_task's mean of ours. 0 or -1. */
+int report_cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
+                         double *hi);
+/* 1 if some group has this experiment. */
+int report_has_experiment(const report *r, const char *exp);
+/* The published curve (index into k_paper_clicks) of a baseline's method name, or -1. */
+int report_paper_curve(const char *method);
+/* Pairs two groups' IoUs by (image, class) into x, y; returns the pairs. */
+size_t report_pair_up(const report_group *a, const report_group *b, double *x, double *y);
+/* A number as the tables print it ("%.6f"; NaN empty). */
+void report_put_num(strbuf *b, double v);
+/* Writes b to OUT/rel atomically and frees it. 0 or -1. */
+int report_save(const report *r, const char *rel, strbuf *b);
+/* Draws p (bars or lines) into OUT/figures/name, w x h pixels. 0 or -1. */
+int report_save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h);
+
+/* eval/report_compare.c: the baselines' method names present (in group order) into methods
+ * (at most cap). */
+int report_baseline_methods(const report *r, const char **methods, int cap);
+/* Its tables (fig34_<method>.csv, fig34_<method>_vs_paper.csv, fig3_comparison.csv,
+ * compare_baselines.csv) and figures (comparison.png, comparison_one_click.png); nothing
+ * without baselines. 0 or -1. */
+int report_write_comparison(const report *r);
+
+#endif

@@ -1,0 +1,511 @@
+/* focalclick/: the port of FocalClick's segformerB3_S2_comb (ClickSEG's NoBRS BaselinePredictor)
+ * against the official predictor's outputs on a reduced random-weight model
+ * (test/fixtures/baselines/focalclick: ClickSEG's segformerB0_S2_comb config, MiT-B0, decoder
+ * 256; fixtures/baselines/README.md gives the tolerances): the network input and points, the
+ * network's logits and stage taps, the final probability and mask; the same bits at 1 and 2
+ * threads in reference mode; the depthwise conv against a hand computation; and a real-size
+ * checkpoint (segformerB3_S2_comb's 653 keys, random values) converted and run. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "focalclick/focalclick_net.h"
+#include "io/npy.h"
+#include "iseg/click_input.h"
+#include "iseg/iseg.h"
+#include "nn/blas.h"
+#include "nn/mode.h"
+#include "nn/nn.h"
+#include "nn/trace.h"
+#include "test/pth_writer.h"
+#include "util/err.h"
+#include "util/timer.h"
+#include "weights/convert.h"
+
+#define DIR "test/fixtures/baselines/focalclick/"
+#define CKPT DIR "checkpoint/segformerB0_S2_comb_RANDOM.pth"
+#define H 200
+#define W 300
+#define S FOCALCLICK_INFER_SIZE
+
+static const iseg_click clicks3[3] = {{1, 90, 120}, {0, 144, 234}, {1, 60, 108}};
+static const char *const cases[2] = {"1click", "3click"};
+static const int case_clicks[2] = {1, 3};
+
+static samw *model; /* the fixture checkpoint, converted once */
+static char model_path[128];
+
+static samw *fixture_model(void) {
+    if (model) return model;
+    snprintf(model_path, sizeof model_path, "/tmp/samc_test_focalclick_%ld.samw", (long)getpid());
+    CHECK_MSG(samc_convert_any(CKPT, model_path, 0, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG((model = samw_open(model_path)) != NULL, "%s", samc_errmsg());
+    return model;
+}
+
+/* DIR/<case>_<what>.npy as float32, of n values; data NULL (and a failed check) otherwise */
+static npy_array read_case(const char *c, const char *what, size_t n) {
+    char path[256];
+    snprintf(path, sizeof path, DIR "%s_%s.npy", c, what);
+    npy_array a = {0};
+    CHECK_MSG(npy_read_f32(path, &a) == 0, "%s", samc_errmsg());
+    CHECK_MSG(!a.data || a.count == n, "%s: %zu values, expected %zu", path, a.count, n);
+    if (a.data && a.count != n) npy_free(&a);
+    return a;
+}
+
+static uint8_t *read_image(void) {
+    npy_array a = {0};
+    CHECK_MSG(npy_read(DIR "image_uint8_hwc.npy", &a) == 0, "%s", samc_errmsg());
+    CHECK(a.data && a.dtype == NPY_U8 && a.count == (size_t)H * W * 3);
+    if (a.data && (a.dtype != NPY_U8 || a.count != (size_t)H * W * 3)) npy_free(&a);
+    return a.data;
+}
+
+static double max_abs_diff(const float *a, const float *b, size_t n) {
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (d > m || isnan(d)) m = d;
+    }
+    return m;
+}
+
+static double range(const float *a, size_t n) {
+    float lo = a[0], hi = a[0];
+    for (size_t i = 1; i < n; i++) lo = a[i] < lo ? a[i] : lo, hi = a[i] > hi ? a[i] : hi;
+    return (double)hi - lo;
+}
+
+/* The depthwise 3x3 conv on channels-last tokens against the convolution summed by hand, on
+ * grids with a border on every side and a single row, with more channels than one block
+ * (64) of the op. */
+TEST(dwconv_hand) {
+    enum { C = 70 };
+    static const int sizes[3][2] = {{4, 5}, {1, 3}, {3, 1}};
+    float in[4 * 5 * C], wt[C * 9], bias[C], out[4 * 5 * C];
+    for (int i = 0; i < 4 * 5 * C; i++) in[i] = (float)(i % 11) * 0.5f - 2.5f;
+    for (int i = 0; i < C * 9; i++) wt[i] = (float)(i % 7) * 0.25f - 0.75f;
+    for (int c = 0; c < C; c++) bias[c] = (float)(c % 3) - 1.0f;
+    for (int t = 0; t < 3; t++) {
+        int h = sizes[t][0], w = sizes[t][1];
+        conv2d_depthwise3x3_tokens_forward(out, in, wt, bias, h, w, C);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < C; c++) {
+                    double sum = bias[c];
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = y + ky - 1, ix = x + kx - 1;
+                            if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                sum += (double)wt[c * 9 + ky * 3 + kx] * in[(iy * w + ix) * C + c];
+                        }
+                    CHECK_NEAR(out[(y * w + x) * C + c], sum, 1e-5);
+                }
+    }
+}
+
+/* ---- the state_dict keys of ClickSEG's SegFormerModel, for any MiT variant ---- */
+
+#define MAX_KEYS 1500
+typedef struct {
+    pw_tensor t[MAX_KEYS];
+    char names[MAX_KEYS][96];
+    int n;
+} key_list;
+
+SAMC_PRINTF(7, 8)
+static void key(key_list *k, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
+    if (k->n == MAX_KEYS) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->names[k->n], sizeof k->names[0], fmt, ap);
+    va_end(ap);
+    k->t[k->n] = (pw_tensor){.name = k->names[k->n], .ndim = ndim, .shape = {d0, d1, d2, d3}};
+    k->n++;
+}
+
+/* BatchNorm2d(C) at prefix p */
+static void key_bn(key_list *k, const char *p, int C) {
+    key(k, 1, C, 0, 0, 0, "%s.weight", p);
+    key(k, 1, C, 0, 0, 0, "%s.bias", p);
+    key(k, 1, C, 0, 0, 0, "%s.running_mean", p);
+    key(k, 1, C, 0, 0, 0, "%s.running_var", p);
+    key(k, 0, 0, 0, 0, 0, "%s.num_batches_tracked", p);
+    k->t[k->n - 1].dtype = PW_I64;
+}
+
+/* nn.Linear / a conv's weight and bias at prefix p */
+static void key_wb(key_list *k, const char *p, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3) {
+    key(k, ndim, d0, d1, d2, d3, "%s.weight", p);
+    key(k, 1, d0, 0, 0, 0, "%s.bias", p);
+}
+
+/* RefineLayer's XConvBnRelu(32, 32) */
+static void key_xconv(key_list *k, const char *p) {
+    char q[96];
+    snprintf(q, sizeof q, "%s.conv3x3", p), key_wb(k, q, 4, 32, 1, 3, 3);
+    snprintf(q, sizeof q, "%s.conv1x1", p), key_wb(k, q, 4, 32, 32, 1, 1);
+    snprintf(q, sizeof q, "%s.norm", p), key_bn(k, q, 32);
+}
+
+/* In module registration order (baselines.md §5.3): E, depths and the decoder dim De of the
+ * variant; the refiner's feature_indim is 256 for b0, else 512. */
+static void segformer_keys(key_list *k, const int E[4], const int depths[4], int De, int feature_indim) {
+    static const int sr[4] = {8, 4, 2, 1};
+    char p[96];
+    k->n = 0;
+    key_wb(k, "maps_transform.0", 4, 16, 3, 3, 3);
+    key_wb(k, "maps_transform.2", 4, 32, 16, 3, 3);
+    key(k, 1, 1, 0, 0, 0, "maps_transform.3.scale");
+    const char *bb = "feature_extractor.backbone";
+    for (int s = 0; s < 5; s++) { /* patch_embed1..4, patch_embed_side1 */
+        int e = s < 4 ? E[s] : E[0], ic = s == 0 || s == 4 ? 3 : E[s - 1], kk = s == 0 || s == 4 ? 7 : 3;
+        if (s < 4) snprintf(p, sizeof p, "%s.patch_embed%d.proj", bb, s + 1);
+        else snprintf(p, sizeof p, "%s.patch_embed_side1.proj", bb);
+        key_wb(k, p, 4, e, ic, kk, kk);
+        memcpy(p + strlen(p) - 4, "norm", 4);
+        key_wb(k, p, 1, e, 0, 0, 0);
+    }
+    for (int s = 0; s < 4; s++) {
+        int e = E[s];
+        for (int b = 0; b < depths[s]; b++) {
+            char q[96];
+#define BLK(name) (snprintf(q, sizeof q, "%s.block%d.%d." name, bb, s + 1, b), q)
+            key_wb(k, BLK("norm1"), 1, e, 0, 0, 0);
+            key_wb(k, BLK("attn.q"), 2, e, e, 0, 0);
+            key_wb(k, BLK("attn.kv"), 2, 2 * e, e, 0, 0);
+            key_wb(k, BLK("attn.proj"), 2, e, e, 0, 0);
+            if (sr[s] > 1) {
+                key_wb(k, BLK("attn.sr"), 4, e, e, sr[s], sr[s]);
+                key_wb(k, BLK("attn.norm"), 1, e, 0, 0, 0);
+            }
+            key_wb(k, BLK("norm2"), 1, e, 0, 0, 0);
+            key_wb(k, BLK("mlp.fc1"), 2, 4 * e, e, 0, 0);
+            key_wb(k, BLK("mlp.dwconv.dwconv"), 4, 4 * e, 1, 3, 3);
+            key_wb(k, BLK("mlp.fc2"), 2, e, 4 * e, 0, 0);
+#undef BLK
+        }
+        snprintf(p, sizeof p, "%s.norm%d", bb, s + 1);
+        key_wb(k, p, 1, e, 0, 0, 0);
+    }
+    for (int s = 3; s >= 0; s--) {
+        snprintf(p, sizeof p, "feature_extractor.decode_head.linear_c%d.proj", s + 1);
+        key_wb(k, p, 2, De, E[s], 0, 0);
+    }
+    key(k, 4, De, 4 * De, 1, 1, "feature_extractor.decode_head.linear_fuse.conv.weight");
+    key_bn(k, "feature_extractor.decode_head.linear_fuse.bn", De);
+    key_wb(k, "feature_extractor.decode_head.linear_pred", 4, 1, De, 1, 1);
+    key_wb(k, "refiner.image_conv1.conv", 4, 32, 6, 3, 3);
+    key_bn(k, "refiner.image_conv1.norm", 32);
+    key_xconv(k, "refiner.image_conv2");
+    key_xconv(k, "refiner.image_conv3");
+    key_wb(k, "refiner.refine_fusion.conv", 4, 32, feature_indim, 1, 1);
+    key_bn(k, "refiner.refine_fusion.norm", 32);
+    key_xconv(k, "refiner.refine_fusion2");
+    key_xconv(k, "refiner.refine_fusion3");
+    key_wb(k, "refiner.feature_gate.0", 4, 1, 32, 1, 1);
+    key_wb(k, "refiner.refine_pred", 4, 1, 32, 3, 3);
+    key_wb(k, "refiner.refine_trimap", 4, 1, 32, 3, 3);
+}
+
+static const int k_b0_E[4] = {32, 64, 160, 256}, k_b0_depths[4] = {2, 2, 2, 2};
+static const int k_b3_E[4] = {64, 128, 320, 512}, k_b3_depths[4] = {3, 4, 18, 3};
+
+/* The config, the loader's sizes, and the key generator above against the fixture's keys
+ * (names, shapes, order), so that the real-size list below is the official one too. */
+TEST(config_and_keys) {
+    samw *w = fixture_model();
+    if (!w) return;
+    static focalclick_net net;
+    CHECK_MSG(focalclick_net_load(&net, w) == 0, "%s", samc_errmsg());
+    CHECK(!strcmp(net.model_version, "b0") && net.decoder_dim == 256 && net.disk_radius == 5.0f);
+    static const int heads[4] = {1, 2, 5, 8}, sr[4] = {8, 4, 2, 1};
+    for (int s = 0; s < 4; s++)
+        CHECK(net.embed_dims[s] == k_b0_E[s] && net.depths[s] == k_b0_depths[s] && net.num_heads[s] == heads[s] &&
+              net.sr_ratios[s] == sr[s]);
+    static key_list k;
+    segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
+    CHECK_MSG(samw_count(w) == k.n && k.n == 257, "%d keys in the file, %d generated", samw_count(w), k.n);
+    for (int i = 0; i < k.n && i < samw_count(w); i++) {
+        int64_t shape[SAMW_MAX_DIMS];
+        int is_i64, nd = samw_shape(w, i, shape, &is_i64);
+        int same = !strcmp(samw_name(w, i), k.t[i].name) && nd == k.t[i].ndim && is_i64 == (k.t[i].dtype == PW_I64);
+        for (int d = 0; same && d < nd; d++) same = shape[d] == k.t[i].shape[d];
+        CHECK_MSG(same, "key %d: file %s, generated %s", i, samw_name(w, i), k.t[i].name);
+    }
+}
+
+/* The network input and the points tensor against those the official predictor built */
+TEST(inputs_match_official) {
+    uint8_t *img = read_image();
+    npy_array ref = read_case("1click", "netcall0_image_nd", (size_t)4 * S * S);
+    float *x = malloc((size_t)3 * H * W * sizeof(float)), *nd = malloc((size_t)4 * S * S * sizeof(float));
+    if (img && ref.data && x && nd) {
+        iseg_image_to_chw(x, img, H, W);
+        CHECK(focalclick_image_nd(nd, x, H, W, S) == 0);
+        double d = max_abs_diff(nd, ref.data, (size_t)4 * S * S);
+        printf("    image_nd: max abs diff %.3g (tolerance 1e-6)\n", d);
+        CHECK(d <= 1e-6);
+    }
+    for (int c = 0; c < 2; c++) {
+        int n = case_clicks[c], P = iseg_points_per_sign(clicks3, n);
+        npy_array pr = read_case(cases[c], "netcall0_points_nd", (size_t)6 * P);
+        if (!pr.data) continue;
+        float pts[18];
+        double scratch[6];
+        focalclick_points_nd(pts, clicks3, n, P, H, W, S, scratch);
+        double d = max_abs_diff(pts, pr.data, (size_t)6 * P);
+        printf("    %s points_nd: max abs diff %.3g (tolerance 1e-6)\n", cases[c], d);
+        CHECK(d <= 1e-6);
+        npy_free(&pr);
+    }
+    free(x), free(nd), free(img);
+    npy_free(&ref);
+}
+
+/* A trace sink keeping the module outputs the fixture has taps of. */
+typedef struct {
+    const char *name;
+    float *data;
+    size_t n;
+} tap;
+static tap taps[] = {
+    {"feature_extractor.backbone.norm2", NULL, 0},
+    {"feature_extractor.backbone.norm4", NULL, 0},
+    {"feature_extractor.decode_head.linear_pred", NULL, 0},
+};
+#define N_TAPS (sizeof taps / sizeof taps[0])
+
+static void keep_tap(void *ctx, const char *name, const float *data, int ndim, const int64_t *shape) {
+    (void)ctx;
+    for (size_t i = 0; i < N_TAPS; i++)
+        if (!strcmp(name, taps[i].name)) {
+            size_t n = 1;
+            for (int d = 0; d < ndim; d++) n *= (size_t)shape[d];
+            free(taps[i].data);
+            taps[i].data = malloc(n * sizeof(float));
+            if (taps[i].data) memcpy(taps[i].data, data, n * sizeof(float));
+            taps[i].n = n;
+        }
+}
+
+/* The network on the official input against the official instances logits (1e-4 x their
+ * range), and, for 1click, the taps. */
+static void check_network(int c) {
+    samw *w = fixture_model();
+    int n = case_clicks[c], P = iseg_points_per_sign(clicks3, n);
+    size_t SS = (size_t)S * S;
+    npy_array ref = read_case(cases[c], "netcall0_instances_logits", SS);
+    npy_array nd = read_case("1click", "netcall0_image_nd", 4 * SS); /* the same input in both cases */
+    float *out = malloc(SS * sizeof(float));
+    static focalclick_net net;
+    nn_arena a = {0};
+    focalclick_work wk;
+    if (!w || !ref.data || !nd.data || !out) goto done;
+    CHECK_MSG(focalclick_net_load(&net, w) == 0, "%s", samc_errmsg());
+    CHECK_MSG(focalclick_work_alloc(&wk, &net, &a, S, S) == 0, "%s", samc_errmsg());
+    float pts[18];
+    double scratch[6];
+    focalclick_points_nd(pts, clicks3, n, P, H, W, S, scratch);
+    if (c == 0) nn_trace_set_sink(keep_tap, NULL);
+    CHECK_MSG(focalclick_net_forward(&net, &wk, nd.data, pts, P, out, 1) == 0, "%s", samc_errmsg());
+    nn_trace_set_sink(NULL, NULL);
+    double d = max_abs_diff(out, ref.data, SS), r = range(ref.data, SS);
+    printf("    %s instances: max abs diff %.3g = %.3g x range %.3g (tolerance 1e-4 x)\n", cases[c], d, d / r, r);
+    CHECK(d <= 1e-4 * r);
+    for (size_t t = 0; c == 0 && t < N_TAPS; t++) {
+        CHECK_MSG(taps[t].data != NULL, "no trace of %s", taps[t].name);
+        if (!taps[t].data) continue;
+        char file[128];
+        snprintf(file, sizeof file, "netcall0_tap_%s", taps[t].name);
+        npy_array tr = read_case(cases[c], file, taps[t].n);
+        if (!tr.data) continue;
+        double td = max_abs_diff(taps[t].data, tr.data, taps[t].n), tr_range = range(tr.data, taps[t].n);
+        printf("    tap %s: max abs diff %.3g (range %.3g)\n", taps[t].name, td, tr_range);
+        CHECK(td <= 1e-4 * tr_range);
+        npy_free(&tr);
+    }
+done:
+    for (size_t t = 0; t < N_TAPS; t++) free(taps[t].data), taps[t].data = NULL;
+    nn_arena_free(&a);
+    free(out);
+    npy_free(&ref), npy_free(&nd);
+}
+
+TEST(network_1click_matches_official) { check_network(0); }
+TEST(network_3click_matches_official) { check_network(1); }
+
+/* The predictor's final probability: within 1e-4 of the official one, and its mask
+ * prob > 0.49f the same wherever the official probability is more than 1e-4 from 0.49.
+ * Also checks that 1 and 2 threads give the same bits; *seconds: the prediction at 2. */
+static void check_predictor(int c, double *seconds) {
+    samw *w = fixture_model();
+    uint8_t *img = read_image();
+    size_t HW = (size_t)H * W;
+    npy_array ref = read_case(cases[c], "prob", HW), mask = {0};
+    char path[256];
+    snprintf(path, sizeof path, DIR "%s_mask.npy", cases[c]);
+    CHECK_MSG(npy_read(path, &mask) == 0, "%s", samc_errmsg());
+    float *p1 = malloc(HW * sizeof(float)), *p2 = malloc(HW * sizeof(float));
+    iseg *m = NULL;
+    if (!w || !img || !ref.data || !mask.data || mask.count != HW || mask.dtype != NPY_U8 || !p1 || !p2) goto done;
+    CHECK_MSG((m = iseg_open(w)) != NULL, "%s", samc_errmsg());
+    if (!m) goto done;
+    CHECK(!strcmp(iseg_family(m), "focalclick"));
+    CHECK_MSG(iseg_set_image(m, img, H, W) == 0, "%s", samc_errmsg());
+    int threads = blas_get_threads();
+    blas_set_threads(1);
+    CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p1) == 0, "%s", samc_errmsg());
+    blas_set_threads(2);
+    double t0 = util_wall_seconds();
+    CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p2) == 0, "%s", samc_errmsg());
+    if (seconds) *seconds = util_wall_seconds() - t0;
+    blas_set_threads(threads);
+    CHECK(memcmp(p1, p2, HW * sizeof(float)) == 0);
+    double d = max_abs_diff(p1, ref.data, HW);
+    const float *r = ref.data;
+    const uint8_t *mk = mask.data;
+    size_t differ = 0, near = 0;
+    for (size_t i = 0; i < HW; i++) {
+        if (fabsf(r[i] - 0.49f) <= 1e-4f) {
+            near++;
+            continue;
+        }
+        differ += (p1[i] > ISEG_THRESHOLD) != (mk[i] != 0);
+    }
+    printf("    %s%s prob: max abs diff %.3g (tolerance 1e-4); mask: %zu pixels differ (%zu within 1e-4 of 0.49 "
+           "not compared)\n",
+           nn_reference_mode() ? "reference mode " : "", cases[c], d, differ, near);
+    CHECK(d <= 1e-4);
+    CHECK(differ == 0);
+done:
+    iseg_free(m);
+    free(p1), free(p2), free(img);
+    npy_free(&ref), npy_free(&mask);
+}
+
+TEST(predictor_matches_official) {
+    for (int c = 0; c < 2; c++) {
+        double s = 0;
+        check_predictor(c, &s);
+        printf("    %s: one prediction (200x300, 2 threads) %.1f ms\n", cases[c], 1e3 * s);
+    }
+}
+
+/* reference mode (portable products and exp, nn/mode.h) on 1click: parity too, and the same
+ * bits at 1 and 2 threads */
+TEST(predictor_reference_mode) {
+    nn_set_reference_mode(1);
+    check_predictor(0, NULL);
+    nn_set_reference_mode(0);
+}
+
+/* predict before set_image */
+TEST(predictor_errors) {
+    samw *w = fixture_model();
+    if (!w) return;
+    iseg *m = iseg_open(w);
+    CHECK(m != NULL);
+    if (!m) return;
+    float p[1];
+    CHECK(iseg_predict(m, clicks3, 1, p) == -1);
+    CHECK(strstr(samc_errmsg(), "set_image") != NULL);
+    iseg_free(m);
+}
+
+#define PARAMS_FMT                                                                                              \
+    "{'feature_stride': 4, 'backbone_lr_mult': 0.1, 'norm_layer': <class torch.nn.modules.batchnorm.BatchNorm2d>, " \
+    "'pipeline_version': '%s', 'model_version': '%s', 'use_leaky_relu': True, 'use_rgb_conv': False, "          \
+    "'use_disks': True, 'norm_radius': 5, 'binary_prev_mask': False, 'with_prev_mask': True, "                 \
+    "'with_aux_output': True, 'norm_mean_std': ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])}"
+
+/* writes keys k with the given config as an official checkpoint at pth, converts it to samw;
+ * the conversion's result */
+static int write_and_convert(const key_list *k, const char *pipeline, const char *version, const char *pth,
+                             const char *samw_path) {
+    char params[640];
+    snprintf(params, sizeof params, PARAMS_FMT, pipeline, version);
+    pw_options o = {.class_name = "isegm.model.is_segformer_model.SegFormerModel", .params = params, .seed = 653};
+    CHECK(pw_write(pth, k->t, k->n, &o) == 0);
+    return samc_convert_any(pth, samw_path, 0, NULL);
+}
+
+/* A config the port does not run is refused by name: a model_version ClickSEG's SegFormer
+ * does not build, the 's1' pipeline, and a b0 file that says b3 (shapes). */
+TEST(config_refused) {
+    static key_list k;
+    char pth[128], out[128];
+    snprintf(pth, sizeof pth, "/tmp/samc_test_focalclick_cfg_%ld.pth", (long)getpid());
+    snprintf(out, sizeof out, "/tmp/samc_test_focalclick_cfg_%ld.samw", (long)getpid());
+    segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
+    static const char *const bad[3][3] = {
+        {"s2", "b2", "model_version 'b2'"}, {"s1", "b0", "pipeline_version 's1'"}, {"s2", "b3", "patch_embed1"}};
+    for (int i = 0; i < 3; i++) {
+        CHECK(write_and_convert(&k, bad[i][0], bad[i][1], pth, out) == -1);
+        CHECK_MSG(strstr(samc_errmsg(), bad[i][2]) != NULL, "%s", samc_errmsg());
+        CHECK(access(out, F_OK) != 0);
+    }
+    CHECK(write_and_convert(&k, "s2", "b0", pth, out) == 0);
+    remove(pth), remove(out);
+}
+
+/* segformerB3_S2_comb's full key list (653 keys, 45.7 M values) with random values, converted
+ * and run through the predictor on a small image: a finite probability map. */
+TEST(real_size_b3) {
+    static key_list k;
+    segformer_keys(&k, k_b3_E, k_b3_depths, 512, 512);
+    CHECK_MSG(k.n == 653, "%d keys", k.n);
+    uint64_t values = 0;
+    for (int i = 0; i < k.n; i++) {
+        uint64_t v = 1;
+        for (int d = 0; d < k.t[i].ndim; d++) v *= (uint64_t)k.t[i].shape[d];
+        values += v;
+    }
+    printf("    segformerB3_S2_comb: %d keys, %.1f M values\n", k.n, values / 1e6);
+    char pth[128], out[128];
+    snprintf(pth, sizeof pth, "/tmp/samc_test_focalclick_b3_%ld.pth", (long)getpid());
+    snprintf(out, sizeof out, "/tmp/samc_test_focalclick_b3_%ld.samw", (long)getpid());
+    CHECK_MSG(write_and_convert(&k, "s2", "b3", pth, out) == 0, "%s", samc_errmsg());
+    remove(pth);
+    samw *w = samw_open(out);
+    CHECK_MSG(w != NULL, "%s", samc_errmsg());
+    iseg *m = w ? iseg_open(w) : NULL;
+    CHECK_MSG(!w || m != NULL, "%s", samc_errmsg());
+    enum { h = 40, wd = 52 };
+    uint8_t img[h * wd * 3];
+    for (int i = 0; i < h * wd * 3; i++) img[i] = (uint8_t)(i * 37 % 251);
+    float prob[h * wd];
+    static const iseg_click clicks[2] = {{1, 20, 30}, {0, 5, 7}};
+    if (m) {
+        CHECK(iseg_set_image(m, img, h, wd) == 0);
+        double t0 = util_wall_seconds();
+        CHECK_MSG(iseg_predict(m, clicks, 2, prob) == 0, "%s", samc_errmsg());
+        printf("    b3 prediction (40x52 image, 256x256 network input): %.1f ms\n", 1e3 * (util_wall_seconds() - t0));
+        int finite = 1;
+        for (int i = 0; i < h * wd; i++) finite &= prob[i] >= 0.0f && prob[i] <= 1.0f;
+        CHECK(finite);
+    }
+    iseg_free(m);
+    samw_close(w);
+    remove(out);
+}
+
+int main(void) {
+    RUN(dwconv_hand);
+    RUN(config_and_keys);
+    RUN(inputs_match_official);
+    RUN(network_1click_matches_official);
+    RUN(network_3click_matches_official);
+    RUN(predictor_matches_official);
+    RUN(predictor_reference_mode);
+    RUN(predictor_errors);
+    RUN(config_refused);
+    RUN(real_size_b3);
+    samw_close(model);
+    if (model_path[0]) remove(model_path);
+    return check_summary();
+}
