@@ -25,6 +25,8 @@
 
 static const char *const k_experiments[] = {"modes", "iterative", "placement", "size", "everything"};
 static const char *const k_selections[] = {"index0", "oracle", "best_predicted"};
+/* the order of a measurement's groups: SAM's selections, then the baselines as the paper lists them */
+static const char *const k_choices[] = {"index0", "oracle", "best_predicted", "ritm", "simpleclick", "focalclick"};
 
 static int rank_in(const char *s, const char *const *list, int n) {
     for (int i = 0; i < n; i++)
@@ -54,7 +56,7 @@ static int cmp_measure(const result_row *x, const result_row *y) {
     if ((c = strcmp(x->experiment, y->experiment))) return c;
     if ((c = strverscmp(x->setting, y->setting))) return c;
     const char *cx = row_choice(x), *cy = row_choice(y);
-    if ((c = rank_in(cx, k_selections, 3) - rank_in(cy, k_selections, 3))) return c;
+    if ((c = rank_in(cx, k_choices, 6) - rank_in(cy, k_choices, 6))) return c;
     return strcmp(cx, cy);
 }
 
@@ -894,6 +896,7 @@ int report_write(const char *out, const report_options *opt) {
     if (rc == 0 && report_has_experiment(&r, "size")) rc = write_size(&r);
     if (rc == 0 && opt->figures) rc = write_figures(&r);
     if (rc == 0) rc = report_write_comparison(&r); /* after the figures folder is made */
+    if (rc == 0) rc = report_write_examples(&r);
     if (rc == 0) print_summary(&r);
     free(missing);
     free(absent);

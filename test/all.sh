@@ -22,7 +22,7 @@ fi
 echo "== ASan + UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if make -s -j"$jobs" SAN=1 build-san/samc $(ls test/test_*.c 2>/dev/null | sed 's|^test/\(.*\)\.c$|build-san/test/\1|'); then
-    bash test/run.sh build-san "san:" | tee "$log"; add "$log"
+    SAMC_SANITIZED=1 bash test/run.sh build-san "san:" | tee "$log"; add "$log"
 else
     echo "sanitizer build failed"; total_f=$((total_f + 1))
 fi
