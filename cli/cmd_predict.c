@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -11,6 +12,7 @@
 #include "cli/predict_report.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
+#include "eval/overlay.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "samc.h"
@@ -19,8 +21,8 @@
 static const char *k_usage =
     "usage: samc predict -m MODEL.samw -i IMAGE [--embedding EMB.npy [--plain-embedding]]\n"
     "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy\n"
-    "                    [--mask-index K]] [--multimask [--best]] [--json] [--max-pixels N]\n"
-    "                    [--threads N] -o DIR\n"
+    "                    [--mask-index K]] [--multimask [--best]] [--json] [--overlay FILE.png]\n"
+    "                    [--max-pixels N] [--threads N] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
     "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses the image embedding\n"
     "  `samc encode` wrote instead of running the image encoder; it records the model, the image\n"
@@ -32,6 +34,10 @@ static const char *k_usage =
     "  --multimask returns 3 masks, --best then keeps the one of the highest predicted IoU.\n"
     "  Prints one line per mask: its index, predicted IoU, stability score (as everything mode\n"
     "  computes it) and area; --json also writes that as DIR/masks.json.\n"
+    "  --overlay FILE.png draws mask_0.png's mask (with --best the best one) over the image: its\n"
+    "  outline red, the points blue dots (a negative one a ring), the box a blue rectangle, at\n"
+    "  the image's size (as samc report's example overlays, eval/overlay.h), written atomically;\n"
+    "  FILE's folder must exist and not be DIR. Any model: a baseline's mask is prob > 0.49.\n"
     "  Writes DIR/masks.npy (bool K x H x W), iou_predictions.npy (float32 K),\n"
     "  low_res_logits.npy (float32 K x 4G x 4G), logits.npy (float32 K x H x W) and\n"
     "  mask_0.png ... (1-bit): all of them, replacing an earlier set in DIR, or none. DIR must\n"
@@ -119,8 +125,26 @@ static int read_embedding(const char *path, int plain, const sam_model *m, const
     return 0;
 }
 
+/* --overlay FILE: its folder must exist (found before any work) and not be DIR, whose files
+ * are replaced as a set (util/output_dir.h) that the overlay is not part of. 0, or 1 after
+ * printing the error. */
+static int check_overlay_path(const char *overlay, const char *dir) {
+    size_t n = strlen(overlay);
+    if (n == 0 || n > 4000 || overlay[n - 1] == '/')
+        return cli_usage_error(CMD, "--overlay %s: not a file name", overlay);
+    char parent[4096];
+    const char *slash = strrchr(overlay, '/');
+    snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - overlay) + 1 : 1, slash ? overlay : ".");
+    struct stat sp, sd;
+    if (stat(parent, &sp) != 0 || !S_ISDIR(sp.st_mode))
+        return cli_error(CMD, "--overlay %s: no folder %s", overlay, parent);
+    if (stat(dir, &sd) == 0 && sd.st_dev == sp.st_dev && sd.st_ino == sp.st_ino)
+        return cli_usage_error(CMD, "--overlay %s: put it outside %s (its files are replaced as a set)", overlay, dir);
+    return 0;
+}
+
 int cmd_predict(int argc, char **argv) {
-    const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL;
+    const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL, *overlay = NULL;
     int plain = 0, best = 0, json = 0;
     cli_image_options io = CLI_IMAGE_DEFAULTS;
     cli_prompt cp = CLI_PROMPT_INIT;
@@ -131,6 +155,7 @@ int cmd_predict(int argc, char **argv) {
                                CLI_FLAG_OPT("--plain-embedding", &plain),
                                CLI_FLAG_OPT("--best", &best),
                                CLI_FLAG_OPT("--json", &json),
+                               CLI_STRING_OPT("--overlay", &overlay),
                                CLI_PROMPT_OPTIONS(&cp),
                                CLI_IMAGE_OPTIONS(&io),
                                {0}};
@@ -141,13 +166,14 @@ int cmd_predict(int argc, char **argv) {
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error(CMD, "output folder name too long");
     if (plain && !emb_path) return cli_usage_error(CMD, "--plain-embedding goes with --embedding");
+    if (overlay && (rc = check_overlay_path(overlay, dir))) return rc;
     if (cli_model_is_baseline(model)) {
         if (emb_path || best || json)
             return cli_usage_error(CMD, "%s is for SAM models; %s is a baseline (clicks only)",
                                    emb_path ? "--embedding" : best ? "--best" : "--json", model);
         output_dir bod = {0};
         if (output_dir_open(&bod, dir, predict_owns)) rc = cli_lib_error(CMD);
-        else rc = predict_baseline(model, image, &io, &cp, &bod);
+        else rc = predict_baseline(model, image, &io, &cp, overlay, &bod);
         output_dir_abort(&bod);
         cli_prompt_free(&cp);
         return rc;
@@ -182,10 +208,12 @@ int cmd_predict(int argc, char **argv) {
     predict_report rep;
     predict_report_make(&r, best ? predict_keep_best(&r) : -1, &rep);
     char json_path[4096];
+    overlay_prompt op = {.xy = cp.points, .labels = cp.labels, .n_points = cp.n_points,
+                         .boxes = cp.has_box ? cp.box : NULL, .n_boxes = cp.has_box};
     if (write_outputs(&od, &r, &im) ||
         (json && (output_dir_file(&od, "masks.json", json_path, sizeof json_path) ||
                   predict_report_write_json(&rep, json_path))) ||
-        output_dir_commit(&od)) {
+        (overlay && overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, r.masks, &op)) || output_dir_commit(&od)) {
         cli_lib_error(CMD);
         goto done;
     }

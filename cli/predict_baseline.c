@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cli/baseline_input.h"
+#include "eval/overlay.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "util/mem.h"
@@ -13,7 +14,7 @@
 #define CMD "predict"
 
 int predict_baseline(const char *model, const char *image, const cli_image_options *io, const cli_prompt *cp,
-                     output_dir *od) {
+                     const char *overlay, output_dir *od) {
     samw *w = NULL;
     iseg *m = NULL;
     cli_image im = {0};
@@ -35,12 +36,13 @@ int predict_baseline(const char *model, const char *image, const cli_image_optio
     for (size_t i = 0; i < HW; i++) area += mask[i] = prob[i] > ISEG_THRESHOLD;
     char path[4096];
     int64_t s_prob[2] = {im.h, im.w}, s_mask[3] = {1, im.h, im.w};
+    overlay_prompt op = {.xy = cp->points, .labels = cp->labels, .n_points = cp->n_points};
     if (output_dir_file(od, "prob.npy", path, sizeof path) || npy_write(path, NPY_F32, 2, s_prob, prob) ||
         output_dir_file(od, "masks.npy", path, sizeof path) || npy_write(path, NPY_BOOL, 3, s_mask, mask) ||
         output_dir_file(od, "mask_0.png", path, sizeof path) || png_write_mask1(path, mask, im.w, im.h) ||
         (im.is_volume && (output_dir_file(od, "mask_0.nii.gz", path, sizeof path) ||
                           cli_image_write_label_volume(&im, mask, path))) ||
-        output_dir_commit(od)) {
+        (overlay && overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, mask, &op)) || output_dir_commit(od)) {
         cli_lib_error(CMD);
         goto done;
     }

@@ -7,8 +7,9 @@
 #include "util/output_dir.h"
 
 /* Runs the model at `model` on `image` with cp's clicks and writes into od (opened by the
- * caller, committed here on success). 0, or 1 after printing the error. */
+ * caller, committed here on success); overlay (NULL: none): the mask and clicks drawn over the
+ * image into that PNG (eval/overlay.h). 0, or 1 after printing the error. */
 int predict_baseline(const char *model, const char *image, const cli_image_options *io, const cli_prompt *cp,
-                     output_dir *od);
+                     const char *overlay, output_dir *od);
 
 #endif

@@ -14,6 +14,9 @@
  *   OUT/tables/size_correlation.csv Spearman correlation of IoU with object area fraction
  *   OUT/figures/NAME.png   modes (bars), iterative (IoU vs clicks), placement (IoU vs quantile,
  *                          vs box jitter), everything mode, IoU vs object size
+ *   OUT/tables/examples.csv, OUT/figures/examples/   the best, median and worst example of
+ *                          modes 1 and 3 and the last click of each method per task, drawn
+ *                          over the image when eval saved the masks (eval/examples.h)
  *   OUT/tables/incomplete.txt  "incomplete: shard 2/3 missing; 4 images without results: ..."
  *                          when the run lacks shards or images (OUT/shards.conf, results.h),
  *                          and "skipped: 1 image could not be read, see skipped.txt" when

@@ -65,4 +65,7 @@ int report_baseline_methods(const report *r, const char **methods, int cap);
  * without baselines. 0 or -1. */
 int report_write_comparison(const report *r);
 
+/* eval/examples.c: tables/examples.csv and figures/examples/ (eval/examples.h). 0 or -1. */
+int report_write_examples(const report *r);
+
 #endif

@@ -13,6 +13,7 @@
 #include "eval/csv.h"
 #include "eval/dirlist.h"
 #include "eval/embedding_cache.h"
+#include "eval/examples.h"
 #include "eval/results.h"
 #include "eval/skipped.h"
 #include "eval/source.h"
@@ -255,6 +256,7 @@ static int item_work(run_state *s, const eval_item *it, int present) {
         }
         if (rc == 0 && crops) rc = set_image(s, it);
         if (rc == 0 && s->o->save_masks && !(mask_dir = item_mask_dir(s->o->out, it->id))) rc = -1;
+        if (rc == 0 && mask_dir) rc = examples_save_inputs(mask_dir, s->c, it); /* image, ground truth */
         if (rc == 0)
             rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, mask_dir, &rows);
         for (int i = 0; i < s->o->n_baselines && rc == 0; i++)

@@ -12,8 +12,10 @@
  *   OUT/skipped.txt   the images or volumes that could not be read (eval/skipped.h), with
  *                     --skip-bad; without it the first such file stops the run
  *   OUT/masks/NAME/   with --save-masks: every mask a row of image NAME (its results file's
- *                     name) scored, as PNG (eval/experiments.h); written before the image's
- *                     results file, so an image with results has all its masks
+ *                     name) scored, as PNG (eval/experiments.h), and the image and each
+ *                     target's ground truth (eval/examples.h: what the report's example
+ *                     overlays draw); written before the image's results file, so an image
+ *                     with results has all its masks
  *
  * With baselines (--baseline), each image's results file also holds their rows (method
  * column): an image is done when SAM and every baseline are.

@@ -153,8 +153,14 @@ def check_prompts(out, masks_dir, chain_image):
             continue
         got, want = iou(binary(read_png(f)), gt), float(q[6])
         if got is None or abs(got - want) > 1e-12: bad.append("%s: saved mask IoU %r, per_image %r" % (where, got, want))
-    n_files = sum(len(fs) for _, _, fs in os.walk(out + "/masks"))
+    # besides the masks, each image's ground truth and the image itself (the report's overlays)
+    kept = ("gt.png", "image.png")
+    n_files = sum(len([f for f in fs if f not in kept]) for _, _, fs in os.walk(out + "/masks"))
     if n_files != files: bad.append("%d files under masks/, %d rows with a mask" % (n_files, files))
+    for img, gt in gts.items():
+        f = "%s/masks/%s/gt.png" % (out, img)
+        if not os.path.exists(f) or binary(read_png(f)) != gt: bad.append("masks/%s/gt.png is not its ground truth" % img)
+        if not os.path.exists("%s/masks/%s/image.png" % (out, img)): bad.append("no masks/%s/image.png" % img)
     # the prompts by the protocol's rules, on each image whose mask is one component
     rows = {(r[1], r[3], r[4], r[5]): dict(zip(hp, r)) for r in prompts}
     for img, gt in gts.items():

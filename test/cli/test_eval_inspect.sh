@@ -61,9 +61,9 @@ t_run "resume with --save-masks (same run)" run -o "$T_TMP/b" --experiments mode
 if grep -q "1 computed, 2 already done" "$T_TMP/out" && cmp -s "$T_TMP/b/run.conf" "$T_TMP/run.conf.b"; then
     t_ok "--save-masks leaves run.conf as it was"
 else t_fail "--save-masks leaves run.conf as it was" "$(head -c 300 "$T_TMP/out")"; fi
-if [ "$(ls "$T_TMP/b/masks")" = phantom_001 ] && [ "$(ls "$T_TMP/b/masks/phantom_001" | wc -l)" -eq 15 ] &&
-    [ -s "$T_TMP/b/masks/phantom_001/modes_5_best_predicted.png" ]; then
-    t_ok "masks only for the image computed with --save-masks (15: modes x selections)"
+if [ "$(ls "$T_TMP/b/masks")" = phantom_001 ] && [ "$(ls "$T_TMP/b/masks/phantom_001" | wc -l)" -eq 17 ] &&
+    [ -s "$T_TMP/b/masks/phantom_001/modes_5_best_predicted.png" ] && [ -s "$T_TMP/b/masks/phantom_001/gt.png" ]; then
+    t_ok "masks only for the image computed with --save-masks (15: modes x selections; gt.png, image.png)"
 else t_fail "masks only for the image computed with --save-masks" "$(ls -R "$T_TMP/b/masks" 2>&1 | head -c 300)"; fi
 
 # --- a results file of an older samc ----------------------------------------------------------
