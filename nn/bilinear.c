@@ -16,18 +16,20 @@ typedef struct {
 } axis_taps;
 
 /* align_corners=True: src = r*o with r = (in-1)/(out-1) (0 when out == 1). */
-static void taps_ac(axis_taps *t, int in, int out) {
+void bilinear_ac_taps(int *i0, int *i1, float *l0, float *l1, int in, int out) {
     float r = out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.0f;
     for (int o = 0; o < out; o++) {
         double src = in == out ? o : (double)r * o;
         int a = (int)src;
         if (a > in - 1) a = in - 1;
-        t->i0[o] = a;
-        t->i1[o] = a + (a < in - 1);
-        t->l1[o] = (float)(src - a);
-        t->l0[o] = 1.0f - t->l1[o];
+        i0[o] = a;
+        i1[o] = a + (a < in - 1);
+        l1[o] = (float)(src - a);
+        l0[o] = 1.0f - l1[o];
     }
 }
+
+static void taps_ac(axis_taps *t, int in, int out) { bilinear_ac_taps(t->i0, t->i1, t->l0, t->l1, in, out); }
 
 /* align_corners=False: src = max(r*(o+0.5)-0.5, 0) with r = in/out. */
 static void taps_hp(axis_taps *t, int in, int out) {

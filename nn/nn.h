@@ -190,4 +190,8 @@ void groupnorm_forward(float *out, const float *inp, const float *weight, const 
 void conv2d_depthwise3x3_tokens_forward(float *out, const float *inp, const float *weight, const float *bias, int H,
                                         int W, int C);
 
+/* The sample positions of bilinear_ac_forward along one axis of in -> out values: output o
+ * is l0[o] * in[i0[o]] + l1[o] * in[i1[o]] (each array of out values). */
+void bilinear_ac_taps(int *i0, int *i1, float *l0, float *l1, int in, int out);
+
 #endif

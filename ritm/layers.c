@@ -1,4 +1,6 @@
 /* The conv and BatchNorm layers every part of RITM's network is made of. */
+#include <math.h>
+#include <omp.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -7,9 +9,11 @@
 #include "ritm/ritm_net.h"
 #include "util/err.h"
 
-/* Columns of C per product tile: a band of output rows is often under nn_sgemm's own tile
- * width, and would then run on one thread. */
-#define CONV_TILE_N 256
+/* Tiles a layer is cut into at least (its output channels split when the batch's bands are
+ * fewer), so that the small maps of the low-resolution branches share the threads too. The
+ * count depends on the shape alone: so do the tiles, and the bits do not depend on the
+ * thread count. */
+#define MIN_TILES 8
 
 /* cols[ic*k*k][rows*OW]: row (c, ky, kx) holds, for each output pixel of rows y0..y0+rows-1,
  * the input value its kernel tap (ky, kx) of channel c reads (0 in the padding), in the order
@@ -19,7 +23,6 @@ static void im2col_rows(float *cols, const float *in, int ic, int H, int W, int 
                         int rows, int OW) {
     int KK = ic * k * k;
     size_t n = (size_t)rows * OW;
-    #pragma omp parallel for schedule(static)
     for (int r = 0; r < KK; r++) {
         int c = r / (k * k), ky = r / k % k, kx = r % k, off = kx - pad; /* x = ox * stride + off */
         int lo = off >= 0 ? 0 : (-off + stride - 1) / stride;
@@ -46,35 +49,83 @@ static void im2col_rows(float *cols, const float *in, int ic, int H, int W, int 
     }
 }
 
-/* nn.Conv2d(padding=k/2) as im2col + product, a band of output rows at a time, so that the
- * work memory does not grow with the image: the whole im2col of conv3x3_ocr would take 270
- * floats per input pixel at width 32. A 1x1 stride-1 conv is one product on the input. */
-int ritm_conv_forward(const ritm_conv *c, float *out, const float *in, int H, int W, ritm_work *wk) {
-    int k = c->k, s = c->stride, pad = k / 2;
-    int OH = (H + 2 * pad - k) / s + 1, OW = (W + 2 * pad - k) / s + 1;
-    int P = OH * OW; /* ritm_work_alloc bounds the image, so this fits */
-    if (k == 1 && s == 1) {
-        conv2d_1x1_forward(out, in, c->weight, c->bias, c->ic, P, c->oc);
-        return 0;
+/* What follows the product on rows [o0, o0+m) of one tile, out[o][n] with rows ld floats
+ * apart (res likewise): + bias, BatchNorm, + res, ReLU, each as its own op computes it
+ * (batchnorm2d_forward's alpha and beta; the residual added as residual_forward adds it). */
+static void epilogue(float *out, size_t ld, int o0, int m, int n, const float *bias, const ritm_bn *bn,
+                     const float *res, int relu) {
+    for (int i = 0; i < m; i++) {
+        int o = o0 + i;
+        float *p = out + (size_t)i * ld;
+        const float *r = res ? res + (size_t)i * ld : NULL;
+        if (bias)
+            for (int j = 0; j < n; j++) p[j] = p[j] + bias[o];
+        if (bn) {
+            float alpha = bn->weight[o] / sqrtf(bn->running_var[o] + 1e-5f);
+            float beta = bn->bias[o] - bn->running_mean[o] * alpha;
+            #pragma omp simd
+            for (int j = 0; j < n; j++) p[j] = p[j] * alpha + beta;
+        }
+        if (r)
+            for (int j = 0; j < n; j++) p[j] = p[j] + r[j];
+        if (relu)
+            for (int j = 0; j < n; j++) p[j] = p[j] > 0.0f ? p[j] : 0.0f;
     }
-    int KK = c->ic * k * k;
-    size_t band = wk->cols_cap / ((size_t)KK * OW);
-    if (band < 1) return samc_err("ritm: a conv's im2col row (%d x %d) exceeds the work memory", KK, OW);
-    float beta = 0.0f;
-    if (c->bias) {
-        #pragma omp parallel for schedule(static)
-        for (int o = 0; o < c->oc; o++)
-            for (int p = 0; p < P; p++) out[(size_t)o * P + p] = c->bias[o];
-        beta = 1.0f;
+}
+
+/* nn.Conv2d(padding=k/2) -> BN -> + res -> ReLU on B maps in[B][ic][H][W] -> out[B][oc][OH][OW],
+ * in one parallel pass: the output is cut into tiles of a band of output rows of one map
+ * and a block of output channels, and each thread makes its tile's im2col (a 1x1 stride-1
+ * conv reads its input as it is), its product and what follows, while they are in its cache.
+ * So the work memory does not grow with the image either: the whole im2col of conv3x3_ocr
+ * would take 270 floats per input pixel at width 32. */
+int ritm_layer_forward(const ritm_conv *c, const ritm_bn *bn, const float *res, int relu, float *out,
+                       const float *in, int B, int H, int W, ritm_work *wk) {
+    int k = c->k, s = c->stride, pad = k / 2, oc = c->oc;
+    int OH = (H + 2 * pad - k) / s + 1, OW = (W + 2 * pad - k) / s + 1, KK = c->ic * k * k;
+    size_t P = (size_t)OH * OW; /* ritm_work_alloc bounds the image, so a band's columns fit an int */
+    int direct = k == 1 && s == 1;
+    int rows = OW >= RITM_TILE_PIXELS ? 1 : RITM_TILE_PIXELS / OW, threads = omp_get_max_threads();
+    if (rows > OH) rows = OH;
+    size_t need = 0; /* im2col floats per thread */
+    if (!direct) {
+        size_t row = (size_t)KK * OW;
+        if (wk->cols_cap < row) return samc_err("ritm: a conv's im2col row (%d x %d) exceeds the work memory", KK, OW);
+        if (wk->cols_cap < row * rows) rows = (int)(wk->cols_cap / row);
+        need = row * rows;
+        if ((size_t)threads > wk->cols_cap / need) threads = (int)(wk->cols_cap / need);
     }
-    for (int y0 = 0; y0 < OH; y0 += (int)band) {
-        int rows = OH - y0 < (int)band ? OH - y0 : (int)band;
-        im2col_rows(wk->cols, in, c->ic, H, W, k, s, pad, y0, rows, OW);
-        /* out[oc][rows of the band] (+)= weight[oc][KK] @ cols[KK][rows*OW] */
-        nn_sgemm_tiled(0, CONV_TILE_N, 0, 0, c->oc, rows * OW, KK, 1.0f, c->weight, KK, wk->cols, rows * OW, beta,
-                       out + (size_t)y0 * OW, P);
+    int bands = (OH + rows - 1) / rows, tiles_n = B * bands;
+    int m_parts = tiles_n >= MIN_TILES ? 1 : (MIN_TILES + tiles_n - 1) / tiles_n;
+    int tile_m = (oc + m_parts - 1) / m_parts;
+    tile_m = (tile_m + 15) / 16 * 16; /* whole blocks of the sgemm kernels' rows */
+    m_parts = (oc + tile_m - 1) / tile_m;
+    #pragma omp parallel num_threads(threads)
+    {
+        float *cols = wk->cols + (size_t)omp_get_thread_num() * need;
+        int have = -1; /* the (map, band) whose im2col cols holds */
+        #pragma omp for schedule(static)
+        for (int t = 0; t < tiles_n * m_parts; t++) {
+            int nt = t / m_parts, o0 = t % m_parts * tile_m, b = nt / bands, y0 = nt % bands * rows;
+            int m = oc - o0 < tile_m ? oc - o0 : tile_m, n = (OH - y0 < rows ? OH - y0 : rows) * OW;
+            const float *x = in + (size_t)b * c->ic * H * W, *op = x + (size_t)y0 * OW;
+            int ldb = (int)P;
+            if (!direct) {
+                if (have != nt) im2col_rows(cols, x, c->ic, H, W, k, s, pad, y0, n / OW, OW);
+                have = nt;
+                op = cols, ldb = n;
+            }
+            /* out[b][o0..o0+m)[band] = weight[o0..o0+m)[KK] @ op[KK][band] */
+            float *dst = out + ((size_t)b * oc + o0) * P + (size_t)y0 * OW;
+            nn_sgemm_tiled(0, 0, 0, 0, m, n, KK, 1.0f, c->weight + (size_t)o0 * KK, KK, op, ldb, 0.0f, dst, (int)P);
+            epilogue(dst, P, o0, m, n, c->bias, bn, res ? res + (dst - out) : NULL, relu);
+        }
     }
     return 0;
+}
+
+int ritm_conv_forward(const ritm_conv *c, float *out, const float *in, int H, int W, ritm_work *wk) {
+    return ritm_layer_forward(c, NULL, NULL, 0, out, in, 1, H, W, wk);
 }
 
 void ritm_bn_forward(const ritm_bn *bn, float *x, int C, size_t HW) {
@@ -82,10 +133,5 @@ void ritm_bn_forward(const ritm_bn *bn, float *x, int C, size_t HW) {
 }
 
 int ritm_conv_bn_forward(const ritm_conv_bn *l, float *out, const float *in, int H, int W, int relu, ritm_work *wk) {
-    if (ritm_conv_forward(&l->conv, out, in, H, W, wk)) return -1;
-    int s = l->conv.stride;
-    size_t HW = (size_t)((H - 1) / s + 1) * ((W - 1) / s + 1);
-    ritm_bn_forward(&l->bn, out, l->conv.oc, HW);
-    if (relu) relu_inplace(out, (size_t)l->conv.oc * HW);
-    return 0;
+    return ritm_layer_forward(&l->conv, &l->bn, NULL, relu, out, in, wk->B, H, W, wk);
 }

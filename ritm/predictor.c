@@ -53,18 +53,18 @@ static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     if (ritm_work_alloc(&wk, &r->net, &r->arena, H, W)) return -1;
     float *points = nn_arena_alloc(&r->arena, (size_t)12 * P, sizeof(float)); /* [2][2P][3] */
     double *scratch = nn_arena_alloc(&r->arena, (size_t)2 * n, sizeof(double));
-    float *x4 = nn_arena_alloc(&r->arena, 4 * HW, sizeof(float));     /* one batch element's image_nd */
+    float *x4 = nn_arena_alloc(&r->arena, 8 * HW, sizeof(float));     /* image_nd [2][4][H][W] */
     float *logits = nn_arena_alloc(&r->arena, 2 * HW, sizeof(float)); /* instances [2][H][W] */
     if (!points || !scratch || !x4 || !logits) return samc_err_context("ritm: predict");
     ritm_points_nd(points, clicks, n, P, W, scratch);
 
-    /* batch element 0: cat(x, prev_prediction), which is zeros after set_image */
+    /* the batch [cat(x, prev_prediction), its flip]; prev_prediction is zeros after
+     * set_image, and so is its flip */
     memcpy(x4, r->image, 3 * HW * sizeof(float));
     memset(x4 + 3 * HW, 0, HW * sizeof(float));
-    if (ritm_net_forward(&r->net, &wk, x4, points, P, logits, 1)) return -1;
-    /* batch element 1: its flip (of zeros: zeros) */
-    iseg_flip_w(x4, r->image, 3, H, W);
-    if (ritm_net_forward(&r->net, &wk, x4, points + (size_t)6 * P, P, logits + HW, 0)) return -1;
+    iseg_flip_w(x4 + 4 * HW, r->image, 3, H, W);
+    memset(x4 + 7 * HW, 0, HW * sizeof(float));
+    if (ritm_net_forward_batch(&r->net, &wk, 2, x4, points, P, logits, 1)) return -1;
 
     /* the inverse transforms in reverse order: the flip's 0.5 * (l0 + flip_W(l1)), then the
      * sigmoid */

@@ -1,8 +1,8 @@
 /* RITM's network, HRNetModel (isegm/model/is_hrnet_model.py) with its HighResolutionNet +
  * OCR feature extractor (isegm/model/modeling/hrnet_ocr.py), below the predictor: the
- * weights as the official modules hold them, and one image's forward pass (baselines.md
- * §3.2). Activations are channel-first maps x[C][h][w] of one image: the official batch of
- * two (the image and its flip) is two independent passes. */
+ * weights as the official modules hold them, and the forward pass (baselines.md §3.2). Activations are channel-first maps of the whole batch, x[B][C][h][w] as PyTorch holds
+ * them: the predictor's batch of two (the image and its flip) goes through each layer
+ * together. */
 #ifndef SAMC_RITM_RITM_NET_H
 #define SAMC_RITM_RITM_NET_H
 
@@ -89,48 +89,88 @@ typedef struct {
  * the never-used object_context_block.f_pixel / f_object (baselines.md §6). 0 or -1. */
 int ritm_net_load(ritm_net *net, const samw *w);
 
-/* The work memory of forward passes on H x W images, from an arena (see ritm_work_alloc). */
+/* The largest batch a forward pass runs: the image and its flip. */
+#define RITM_BATCH 2
+/* ritm_layer_forward's tiles: whole output rows of at most this many pixels (one row if
+ * longer), enough columns for the product to run near the sgemm peak, few enough that a
+ * tile's im2col stays in the cache */
+#define RITM_TILE_PIXELS 512
+
+/* The bilinear (align_corners) resize of a branch up to branch 0's h x w, per axis: output
+ * row y is ly0[y] * row y0[y] + ly1[y] * row y1[y] of the input, columns likewise. */
 typedef struct {
+    int *y0, *y1, *x0, *x1;
+    float *ly0, *ly1, *lx0, *lx1;
+} ritm_taps;
+
+/* The work memory of forward passes on batches of up to RITM_BATCH H x W images, from an
+ * arena (see ritm_work_alloc). Every map below holds the batch, [B][...]. */
+typedef struct {
+    int B;       /* the batch of the pass under way */
+    int threads; /* the OpenMP threads the memory is for */
     int H, W;
     int h[RITM_BRANCHES], w[RITM_BRANCHES]; /* branch sizes: H/4, H/8, H/16, H/32 (ceil) */
-    /* slab 1: the stem's inputs and maps, then layer1's, then the aggregated features */
+    /* slab 1: the stem's inputs and maps, then layer1's, then the aggregated features and the
+     * OCR head's maps */
     float *rgb, *coord, *mt_c1, *maps;    /* [3][H][W], [3][H][W], [16][H][W] or [64][H/2][W/2], [64][H/2][W/2] */
     float *l1_x[2], *l1_t[2];              /* layer1: [256][H/4][W/4] x2, [64][H/4][W/4] x2 */
-    float *feats;                          /* [15w][H/4][W/4] */
-    /* slab 2: the stem's output, then the stages' branches, then the OCR head's maps */
-    float *stem;                           /* [64][H/4][W/4] */
-    float *x[RITM_BRANCHES], *y[RITM_BRANCHES], *tmp[3]; /* branch maps; tmp: the largest branch map */
+    float *feats;                          /* [15w][H/4][W/4] (reference mode) */
     float *aux_mid, *ocr_feats;            /* [15w][H/4][W/4] (later conv_bn_dropout's [mid]); [mid][H/4][W/4] */
-    float *aux, *cls, *context;            /* [H/4][W/4] x2; vectors: ctx[mid], value[key], up[mid], bias[mid] */
-    float *cols;                           /* im2col of a band of output rows */
-    size_t cols_cap;
+    float *aux, *cls, *context;            /* [H/4][W/4] x2; ctx[B][mid], value[B][key], up[B][mid], bias[B][mid] */
+    /* slab 2: the stem's output, then the stages' branches, each of the largest branch's size
+     * so that they can trade places */
+    float *stem;                           /* [64][H/4][W/4] */
+    float *x[RITM_BRANCHES], *y[RITM_BRANCHES], *tmp[3];
+    float *cols;                           /* each thread's im2col of a tile (ritm_layer_forward) */
+    size_t cols_cap;                       /* floats of cols, all threads' */
+    /* fast mode's OCR head, in feats' place (ritm/upsampled_convs.c): conv3x3_ocr's weights
+     * regrouped, one image's products at the branches' sizes and its upsampled share
+     * (channels-last), each thread's rows */
+    float *ocr_w, *ocr_coarse, *ocr_up, *ocr_rows;
+    ritm_taps taps[RITM_BRANCHES];         /* branches 1..3 up to branch 0's size */
 } ritm_work;
 
-/* Carves the work memory of forward passes on H x W images out of arena a (which the caller
- * resets; the pointers live until then). 0 or -1 (sizes, out of memory). */
+/* Carves the work memory of forward passes on batches of up to RITM_BATCH H x W images, at
+ * the current OpenMP thread count, out of arena a (which the caller resets; the pointers
+ * live until then). 0 or -1 (sizes, out of memory). */
 int ritm_work_alloc(ritm_work *wk, const ritm_net *net, nn_arena *a, int H, int W);
 
-/* HRNetModel.forward on one image of the batch: image_nd[4][H][W] (RGB in [0, 1], then the
- * previous mask), points[2P][3] (row, col, index: P positive rows, then P negative rows,
- * padded with -1) -> instances[H][W], the logits after the final bilinear resize. trace:
- * report the official module outputs to nn_trace (for the batch's element 0). 0 or -1. */
+/* HRNetModel.forward on a batch of B <= RITM_BATCH images: image_nd[B][4][H][W] (RGB in
+ * [0, 1], then the previous mask), points[B][2P][3] (row, col, index: P positive rows, then
+ * P negative rows, padded with -1) -> instances[B][H][W], the logits after the final
+ * bilinear resize. trace: report the official module outputs to nn_trace (for the batch's
+ * element 0). 0 or -1. */
+int ritm_net_forward_batch(const ritm_net *net, ritm_work *wk, int B, const float *image_nd, const float *points,
+                           int P, float *instances, int trace);
+/* ritm_net_forward_batch on one image */
 int ritm_net_forward(const ritm_net *net, ritm_work *wk, const float *image_nd, const float *points, int P,
                      float *instances, int trace);
 
-/* The layers both halves of the network use (ritm/layers.c). Each runs on one map
- * in[ic][H][W] -> out[oc][OH][OW], OH = ceil(H / stride). */
+/* The layers both halves of the network use (ritm/layers.c), from maps in[B][ic][H][W] to
+ * out[B][oc][OH][OW], OH = ceil(H / stride); out aliases neither in nor res.
+ * ritm_layer_forward: conv -> BN (if bn) -> + res[B][oc][OH][OW] (if res) -> ReLU (if relu)
+ * on B maps; the convs' im2col in wk->cols. 0 or -1 (work memory under one output row). */
+int ritm_layer_forward(const ritm_conv *c, const ritm_bn *bn, const float *res, int relu, float *out,
+                       const float *in, int B, int H, int W, ritm_work *wk);
+/* the conv alone on one map */
 int ritm_conv_forward(const ritm_conv *c, float *out, const float *in, int H, int W, ritm_work *wk);
 /* BatchNorm2d in place on x[C][HW] */
 void ritm_bn_forward(const ritm_bn *bn, float *x, int C, size_t HW);
-/* conv -> BN, then ReLU if relu */
+/* conv -> BN, then ReLU if relu, on the wk->B maps of the pass */
 int ritm_conv_bn_forward(const ritm_conv_bn *l, float *out, const float *in, int H, int W, int relu, ritm_work *wk);
 
 /* The feature extractor in ritm_net_forward. ritm_hrnet_forward: from prepare_input's
- * normalised RGB wk->rgb and maps_transform's output wk->maps to the aggregated HRNet features
- * wk->feats [15w][H/4][W/4]. ritm_ocr_head_forward: wk->feats -> the cls_head logits wk->cls
- * [H/4][W/4] (aux_head's logits in wk->aux). */
+ * normalised RGB wk->rgb and maps_transform's output wk->maps to the branch maps wk->x[0..3]
+ * and (reference mode) their aggregation wk->feats [15w][H/4][W/4]. ritm_ocr_head_forward:
+ * those -> the cls_head logits wk->cls [H/4][W/4] (aux_head's logits in wk->aux). */
 int ritm_hrnet_forward(const ritm_net *net, ritm_work *wk, int trace);
 int ritm_ocr_head_forward(const ritm_net *net, ritm_work *wk, int trace);
+
+/* Fast mode's aux_head.0 -> BN -> ReLU (into wk->aux_mid) and conv3x3_ocr -> BN -> ReLU (into
+ * wk->ocr_feats) from the branch maps wk->x[0..3], without their aggregation feats (the
+ * upsampled branches' shares computed at their own size, ritm/upsampled_convs.c). 0 or -1. */
+int ritm_aux_head0_upsampled(const ritm_net *net, ritm_work *wk);
+int ritm_conv3x3_ocr_upsampled(const ritm_net *net, ritm_work *wk);
 
 /* The predictor's points tensor for the batch [image, flip] (baselines.md §2.2, §2.6):
  * pts[2][2P][3], element 1 with the columns flipped as (W - col) - 1; scratch: 2n doubles. */

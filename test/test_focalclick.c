@@ -5,7 +5,6 @@
  * network's logits and stage taps, the final probability and mask; the same bits at 1 and 2
  * threads in reference mode; the depthwise conv against a hand computation; and a real-size
  * checkpoint (segformerB3_S2_comb's 653 keys, random values) converted and run. */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@
 #include "nn/mode.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
-#include "test/pth_writer.h"
+#include "test/baseline_keys.h"
 #include "util/err.h"
 #include "util/timer.h"
 #include "weights/convert.h"
@@ -108,114 +107,10 @@ TEST(dwconv_hand) {
     }
 }
 
-/* ---- the state_dict keys of ClickSEG's SegFormerModel, for any MiT variant ---- */
+static const int k_b0_E[4] = BK_MIT_B0_E, k_b0_depths[4] = BK_MIT_B0_DEPTHS;
+static const int k_b3_E[4] = BK_MIT_B3_E, k_b3_depths[4] = BK_MIT_B3_DEPTHS;
 
-#define MAX_KEYS 1500
-typedef struct {
-    pw_tensor t[MAX_KEYS];
-    char names[MAX_KEYS][96];
-    int n;
-} key_list;
-
-SAMC_PRINTF(7, 8)
-static void key(key_list *k, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
-    if (k->n == MAX_KEYS) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->names[k->n], sizeof k->names[0], fmt, ap);
-    va_end(ap);
-    k->t[k->n] = (pw_tensor){.name = k->names[k->n], .ndim = ndim, .shape = {d0, d1, d2, d3}};
-    k->n++;
-}
-
-/* BatchNorm2d(C) at prefix p */
-static void key_bn(key_list *k, const char *p, int C) {
-    key(k, 1, C, 0, 0, 0, "%s.weight", p);
-    key(k, 1, C, 0, 0, 0, "%s.bias", p);
-    key(k, 1, C, 0, 0, 0, "%s.running_mean", p);
-    key(k, 1, C, 0, 0, 0, "%s.running_var", p);
-    key(k, 0, 0, 0, 0, 0, "%s.num_batches_tracked", p);
-    k->t[k->n - 1].dtype = PW_I64;
-}
-
-/* nn.Linear / a conv's weight and bias at prefix p */
-static void key_wb(key_list *k, const char *p, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3) {
-    key(k, ndim, d0, d1, d2, d3, "%s.weight", p);
-    key(k, 1, d0, 0, 0, 0, "%s.bias", p);
-}
-
-/* RefineLayer's XConvBnRelu(32, 32) */
-static void key_xconv(key_list *k, const char *p) {
-    char q[96];
-    snprintf(q, sizeof q, "%s.conv3x3", p), key_wb(k, q, 4, 32, 1, 3, 3);
-    snprintf(q, sizeof q, "%s.conv1x1", p), key_wb(k, q, 4, 32, 32, 1, 1);
-    snprintf(q, sizeof q, "%s.norm", p), key_bn(k, q, 32);
-}
-
-/* In module registration order (baselines.md §5.3): E, depths and the decoder dim De of the
- * variant; the refiner's feature_indim is 256 for b0, else 512. */
-static void segformer_keys(key_list *k, const int E[4], const int depths[4], int De, int feature_indim) {
-    static const int sr[4] = {8, 4, 2, 1};
-    char p[96];
-    k->n = 0;
-    key_wb(k, "maps_transform.0", 4, 16, 3, 3, 3);
-    key_wb(k, "maps_transform.2", 4, 32, 16, 3, 3);
-    key(k, 1, 1, 0, 0, 0, "maps_transform.3.scale");
-    const char *bb = "feature_extractor.backbone";
-    for (int s = 0; s < 5; s++) { /* patch_embed1..4, patch_embed_side1 */
-        int e = s < 4 ? E[s] : E[0], ic = s == 0 || s == 4 ? 3 : E[s - 1], kk = s == 0 || s == 4 ? 7 : 3;
-        if (s < 4) snprintf(p, sizeof p, "%s.patch_embed%d.proj", bb, s + 1);
-        else snprintf(p, sizeof p, "%s.patch_embed_side1.proj", bb);
-        key_wb(k, p, 4, e, ic, kk, kk);
-        memcpy(p + strlen(p) - 4, "norm", 4);
-        key_wb(k, p, 1, e, 0, 0, 0);
-    }
-    for (int s = 0; s < 4; s++) {
-        int e = E[s];
-        for (int b = 0; b < depths[s]; b++) {
-            char q[96];
-#define BLK(name) (snprintf(q, sizeof q, "%s.block%d.%d." name, bb, s + 1, b), q)
-            key_wb(k, BLK("norm1"), 1, e, 0, 0, 0);
-            key_wb(k, BLK("attn.q"), 2, e, e, 0, 0);
-            key_wb(k, BLK("attn.kv"), 2, 2 * e, e, 0, 0);
-            key_wb(k, BLK("attn.proj"), 2, e, e, 0, 0);
-            if (sr[s] > 1) {
-                key_wb(k, BLK("attn.sr"), 4, e, e, sr[s], sr[s]);
-                key_wb(k, BLK("attn.norm"), 1, e, 0, 0, 0);
-            }
-            key_wb(k, BLK("norm2"), 1, e, 0, 0, 0);
-            key_wb(k, BLK("mlp.fc1"), 2, 4 * e, e, 0, 0);
-            key_wb(k, BLK("mlp.dwconv.dwconv"), 4, 4 * e, 1, 3, 3);
-            key_wb(k, BLK("mlp.fc2"), 2, e, 4 * e, 0, 0);
-#undef BLK
-        }
-        snprintf(p, sizeof p, "%s.norm%d", bb, s + 1);
-        key_wb(k, p, 1, e, 0, 0, 0);
-    }
-    for (int s = 3; s >= 0; s--) {
-        snprintf(p, sizeof p, "feature_extractor.decode_head.linear_c%d.proj", s + 1);
-        key_wb(k, p, 2, De, E[s], 0, 0);
-    }
-    key(k, 4, De, 4 * De, 1, 1, "feature_extractor.decode_head.linear_fuse.conv.weight");
-    key_bn(k, "feature_extractor.decode_head.linear_fuse.bn", De);
-    key_wb(k, "feature_extractor.decode_head.linear_pred", 4, 1, De, 1, 1);
-    key_wb(k, "refiner.image_conv1.conv", 4, 32, 6, 3, 3);
-    key_bn(k, "refiner.image_conv1.norm", 32);
-    key_xconv(k, "refiner.image_conv2");
-    key_xconv(k, "refiner.image_conv3");
-    key_wb(k, "refiner.refine_fusion.conv", 4, 32, feature_indim, 1, 1);
-    key_bn(k, "refiner.refine_fusion.norm", 32);
-    key_xconv(k, "refiner.refine_fusion2");
-    key_xconv(k, "refiner.refine_fusion3");
-    key_wb(k, "refiner.feature_gate.0", 4, 1, 32, 1, 1);
-    key_wb(k, "refiner.refine_pred", 4, 1, 32, 3, 3);
-    key_wb(k, "refiner.refine_trimap", 4, 1, 32, 3, 3);
-}
-
-static const int k_b0_E[4] = {32, 64, 160, 256}, k_b0_depths[4] = {2, 2, 2, 2};
-static const int k_b3_E[4] = {64, 128, 320, 512}, k_b3_depths[4] = {3, 4, 18, 3};
-
-/* The config, the loader's sizes, and the key generator above against the fixture's keys
+/* The config, the loader's sizes, and the key generator of test/baseline_keys.h against the fixture's keys
  * (names, shapes, order), so that the real-size list below is the official one too. */
 TEST(config_and_keys) {
     samw *w = fixture_model();
@@ -227,8 +122,9 @@ TEST(config_and_keys) {
     for (int s = 0; s < 4; s++)
         CHECK(net.embed_dims[s] == k_b0_E[s] && net.depths[s] == k_b0_depths[s] && net.num_heads[s] == heads[s] &&
               net.sr_ratios[s] == sr[s]);
-    static key_list k;
-    segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
+    bk_list k;
+    if (bk_alloc(&k)) return;
+    bk_segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
     CHECK_MSG(samw_count(w) == k.n && k.n == 257, "%d keys in the file, %d generated", samw_count(w), k.n);
     for (int i = 0; i < k.n && i < samw_count(w); i++) {
         int64_t shape[SAMW_MAX_DIMS];
@@ -237,6 +133,7 @@ TEST(config_and_keys) {
         for (int d = 0; same && d < nd; d++) same = shape[d] == k.t[i].shape[d];
         CHECK_MSG(same, "key %d: file %s, generated %s", i, samw_name(w, i), k.t[i].name);
     }
+    bk_free(&k);
 }
 
 /* The network input and the points tensor against those the official predictor built */
@@ -417,31 +314,23 @@ TEST(predictor_errors) {
     iseg_free(m);
 }
 
-#define PARAMS_FMT                                                                                              \
-    "{'feature_stride': 4, 'backbone_lr_mult': 0.1, 'norm_layer': <class torch.nn.modules.batchnorm.BatchNorm2d>, " \
-    "'pipeline_version': '%s', 'model_version': '%s', 'use_leaky_relu': True, 'use_rgb_conv': False, "          \
-    "'use_disks': True, 'norm_radius': 5, 'binary_prev_mask': False, 'with_prev_mask': True, "                 \
-    "'with_aux_output': True, 'norm_mean_std': ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])}"
-
 /* writes keys k with the given config as an official checkpoint at pth, converts it to samw;
  * the conversion's result */
-static int write_and_convert(const key_list *k, const char *pipeline, const char *version, const char *pth,
+static int write_and_convert(const bk_list *k, const char *pipeline, const char *version, const char *pth,
                              const char *samw_path) {
-    char params[640];
-    snprintf(params, sizeof params, PARAMS_FMT, pipeline, version);
-    pw_options o = {.class_name = "isegm.model.is_segformer_model.SegFormerModel", .params = params, .seed = 653};
-    CHECK(pw_write(pth, k->t, k->n, &o) == 0);
+    CHECK(bk_focalclick_write(k, pipeline, version, pth) == 0);
     return samc_convert_any(pth, samw_path, 0, NULL);
 }
 
 /* A config the port does not run is refused by name: a model_version ClickSEG's SegFormer
  * does not build, the 's1' pipeline, and a b0 file that says b3 (shapes). */
 TEST(config_refused) {
-    static key_list k;
+    bk_list k;
     char pth[128], out[128];
     snprintf(pth, sizeof pth, "/tmp/samc_test_focalclick_cfg_%ld.pth", (long)getpid());
     snprintf(out, sizeof out, "/tmp/samc_test_focalclick_cfg_%ld.samw", (long)getpid());
-    segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
+    if (bk_alloc(&k)) return;
+    bk_segformer_keys(&k, k_b0_E, k_b0_depths, 256, 256);
     static const char *const bad[3][3] = {
         {"s2", "b2", "model_version 'b2'"}, {"s1", "b0", "pipeline_version 's1'"}, {"s2", "b3", "patch_embed1"}};
     for (int i = 0; i < 3; i++) {
@@ -451,26 +340,24 @@ TEST(config_refused) {
     }
     CHECK(write_and_convert(&k, "s2", "b0", pth, out) == 0);
     remove(pth), remove(out);
+    bk_free(&k);
 }
 
 /* segformerB3_S2_comb's full key list (653 keys, 45.7 M values) with random values, converted
  * and run through the predictor on a small image: a finite probability map. */
 TEST(real_size_b3) {
-    static key_list k;
-    segformer_keys(&k, k_b3_E, k_b3_depths, 512, 512);
+    bk_list k;
+    if (bk_alloc(&k)) return;
+    bk_segformer_keys(&k, k_b3_E, k_b3_depths, 512, 512);
     CHECK_MSG(k.n == 653, "%d keys", k.n);
-    uint64_t values = 0;
-    for (int i = 0; i < k.n; i++) {
-        uint64_t v = 1;
-        for (int d = 0; d < k.t[i].ndim; d++) v *= (uint64_t)k.t[i].shape[d];
-        values += v;
-    }
+    uint64_t values = bk_values(&k);
     printf("    segformerB3_S2_comb: %d keys, %.1f M values\n", k.n, values / 1e6);
     char pth[128], out[128];
     snprintf(pth, sizeof pth, "/tmp/samc_test_focalclick_b3_%ld.pth", (long)getpid());
     snprintf(out, sizeof out, "/tmp/samc_test_focalclick_b3_%ld.samw", (long)getpid());
     CHECK_MSG(write_and_convert(&k, "s2", "b3", pth, out) == 0, "%s", samc_errmsg());
     remove(pth);
+    bk_free(&k);
     samw *w = samw_open(out);
     CHECK_MSG(w != NULL, "%s", samc_errmsg());
     iseg *m = w ? iseg_open(w) : NULL;

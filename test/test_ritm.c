@@ -2,9 +2,8 @@
  * a reduced random-weight model (test/fixtures/baselines/ritm: width 8, ocr_width 16, the
  * same module and block counts as HRNet-32; fixtures/baselines/README.md gives the
  * tolerances), in both modes, with the same bits at 1 and 2 threads; its banded convolution
- * against a hand computation; the state_dict keys against baselines.md §3.3; configs it
- * refuses; and the full-size key list with random weights. */
-#include <stdarg.h>
+ * against a hand computation; the state_dict keys of test/baseline_keys.h against the
+ * fixture's; configs it refuses; and the full-size key list with random weights. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,7 @@
 #include "nn/mode.h"
 #include "nn/trace.h"
 #include "ritm/ritm_net.h"
-#include "test/pth_writer.h"
+#include "test/baseline_keys.h"
 #include "util/err.h"
 #include "util/timer.h"
 #include "weights/convert.h"
@@ -119,189 +118,33 @@ TEST(config_read) {
     CHECK(net.n_blocks == 4 && net.n_modules[0] == 1 && net.n_modules[1] == 4 && net.n_modules[2] == 3);
 }
 
-/* ---- coco_lvis_h32_itermask's state_dict keys, written from baselines.md §3.3 ---- */
-typedef struct {
-    char name[112];
-    int ndim; /* 0: an int64 BatchNorm counter */
-    int64_t shape[4];
-} key;
-
-typedef struct {
-    key *k;
-    int n, cap;
-} key_list;
-
-static void add_key(key_list *l, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...)
-    SAMC_PRINTF(7, 8);
-static void add_key(key_list *l, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
-    if (l->n == l->cap) return;
-    key *k = &l->k[l->n++];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(k->name, sizeof k->name, fmt, ap);
-    va_end(ap);
-    k->ndim = ndim;
-    k->shape[0] = d0, k->shape[1] = d1, k->shape[2] = d2, k->shape[3] = d3;
-}
-
-/* BN(n) at prefix: weight, bias, running_mean, running_var [n], num_batches_tracked [] */
-static void add_bn(key_list *l, const char *prefix, int n) {
-    static const char *const f[4] = {"weight", "bias", "running_mean", "running_var"};
-    for (int i = 0; i < 4; i++) add_key(l, 1, n, 0, 0, 0, "%s.%s", prefix, f[i]);
-    add_key(l, 0, 0, 0, 0, 0, "%s.num_batches_tracked", prefix);
-}
-
-/* a conv weight [oc][ic][k][k] at "<conv>.weight" and BN(oc) at bn */
-static void add_conv_bn(key_list *l, const char *conv, const char *bn, int oc, int ic, int k) {
-    add_key(l, 4, oc, ic, k, k, "%s.weight", conv);
-    add_bn(l, bn, oc);
-}
-
-/* small: 2 Bottlenecks and 2 BasicBlocks per branch, stages of 1, 3, 2 modules */
-static void ritm_keys(key_list *l, int w, int o, int small) {
-    char a[128], b[128];
-    int C[4] = {w, 2 * w, 4 * w, 8 * w}, L = 15 * w, blocks = small ? 2 : 4;
-    int modules[3] = {1, small ? 3 : 4, small ? 2 : 3};
-    add_key(l, 4, 16, 3, 1, 1, "maps_transform.0.weight");
-    add_key(l, 1, 16, 0, 0, 0, "maps_transform.0.bias");
-    add_key(l, 4, 64, 16, 3, 3, "maps_transform.2.weight");
-    add_key(l, 1, 64, 0, 0, 0, "maps_transform.2.bias");
-    add_key(l, 1, 1, 0, 0, 0, "maps_transform.3.scale");
-    add_conv_bn(l, "feature_extractor.conv1", "feature_extractor.bn1", 64, 3, 3);
-    add_conv_bn(l, "feature_extractor.conv2", "feature_extractor.bn2", 64, 64, 3);
-    for (int k = 0; k < blocks; k++) {
-        static const int oc[3] = {64, 64, 256}, ks[3] = {1, 3, 1};
-        int ic[3] = {k ? 256 : 64, 64, 64};
-        for (int c = 0; c < 3; c++) {
-            snprintf(a, sizeof a, "feature_extractor.layer1.%d.conv%d", k, c + 1);
-            snprintf(b, sizeof b, "feature_extractor.layer1.%d.bn%d", k, c + 1);
-            add_conv_bn(l, a, b, oc[c], ic[c], ks[c]);
-        }
-        if (k == 0)
-            add_conv_bn(l, "feature_extractor.layer1.0.downsample.0", "feature_extractor.layer1.0.downsample.1", 256,
-                        64, 1);
-    }
-    add_conv_bn(l, "feature_extractor.transition1.0.0", "feature_extractor.transition1.0.1", C[0], 256, 3);
-    add_conv_bn(l, "feature_extractor.transition1.1.0.0", "feature_extractor.transition1.1.0.1", C[1], 256, 3);
-    for (int s = 0; s < 3; s++) {
-        if (s > 0) {
-            snprintf(a, sizeof a, "feature_extractor.transition%d.%d.0.0", s + 1, s + 1);
-            snprintf(b, sizeof b, "feature_extractor.transition%d.%d.0.1", s + 1, s + 1);
-            add_conv_bn(l, a, b, C[s + 1], C[s], 3);
-        }
-        int nb = s + 2;
-        for (int m = 0; m < modules[s]; m++) {
-            for (int br = 0; br < nb; br++)
-                for (int k = 0; k < blocks; k++)
-                    for (int c = 1; c <= 2; c++) {
-                        snprintf(a, sizeof a, "feature_extractor.stage%d.%d.branches.%d.%d.conv%d", s + 2, m, br, k, c);
-                        snprintf(b, sizeof b, "feature_extractor.stage%d.%d.branches.%d.%d.bn%d", s + 2, m, br, k, c);
-                        add_conv_bn(l, a, b, C[br], C[br], 3);
-                    }
-            for (int i = 0; i < nb; i++)
-                for (int j = 0; j < nb; j++) {
-                    if (j > i) {
-                        snprintf(a, sizeof a, "feature_extractor.stage%d.%d.fuse_layers.%d.%d.0", s + 2, m, i, j);
-                        snprintf(b, sizeof b, "feature_extractor.stage%d.%d.fuse_layers.%d.%d.1", s + 2, m, i, j);
-                        add_conv_bn(l, a, b, C[i], C[j], 1);
-                    }
-                    for (int t = 0; t < i - j; t++) {
-                        snprintf(a, sizeof a, "feature_extractor.stage%d.%d.fuse_layers.%d.%d.%d.0", s + 2, m, i, j, t);
-                        snprintf(b, sizeof b, "feature_extractor.stage%d.%d.fuse_layers.%d.%d.%d.1", s + 2, m, i, j, t);
-                        add_conv_bn(l, a, b, t == i - j - 1 ? C[i] : C[j], C[j], 3);
-                    }
-                }
-        }
-    }
-    add_key(l, 4, 2 * o, L, 3, 3, "feature_extractor.conv3x3_ocr.0.weight");
-    add_key(l, 1, 2 * o, 0, 0, 0, "feature_extractor.conv3x3_ocr.0.bias");
-    add_bn(l, "feature_extractor.conv3x3_ocr.1", 2 * o);
-    static const char *const ocb[4] = {"f_pixel", "f_object", "f_down", "f_up"};
-    for (int i = 0; i < 4; i++) {
-        const char *p = "feature_extractor.ocr_distri_head.object_context_block";
-        int oc = i == 3 ? 2 * o : o, ic = i == 3 ? o : 2 * o;
-        snprintf(a, sizeof a, "%s.%s.0", p, ocb[i]);
-        snprintf(b, sizeof b, "%s.%s.1.0", p, ocb[i]);
-        add_conv_bn(l, a, b, oc, ic, 1);
-        if (i < 2) { /* f_pixel, f_object: a second conv + BN */
-            snprintf(a, sizeof a, "%s.%s.2", p, ocb[i]);
-            snprintf(b, sizeof b, "%s.%s.3.0", p, ocb[i]);
-            add_conv_bn(l, a, b, o, o, 1);
-        }
-    }
-    add_conv_bn(l, "feature_extractor.ocr_distri_head.conv_bn_dropout.0",
-                "feature_extractor.ocr_distri_head.conv_bn_dropout.1.0", 2 * o, 4 * o, 1);
-    add_key(l, 4, 1, 2 * o, 1, 1, "feature_extractor.cls_head.weight");
-    add_key(l, 1, 1, 0, 0, 0, "feature_extractor.cls_head.bias");
-    add_key(l, 4, L, L, 1, 1, "feature_extractor.aux_head.0.weight");
-    add_key(l, 1, L, 0, 0, 0, "feature_extractor.aux_head.0.bias");
-    add_bn(l, "feature_extractor.aux_head.1", L);
-    add_key(l, 4, 1, L, 1, 1, "feature_extractor.aux_head.3.weight");
-    add_key(l, 1, 1, 0, 0, 0, "feature_extractor.aux_head.3.bias");
-}
-
-/* The key list above at the fixture's width 8, ocr_width 16 is the converted checkpoint's,
- * name for name and shape for shape, in file order: 1895 keys. */
+/* The key list of test/baseline_keys.h at the fixture's width 8, ocr_width 16 is the converted
+ * checkpoint's, name for name and shape for shape, in file order: 1895 keys. */
 TEST(keys_match_spec) {
     samw *w = fixture_model();
-    key_list l = {.k = calloc(2048, sizeof(key)), .cap = 2048};
-    if (!w || !l.k) goto done;
-    ritm_keys(&l, 8, 16, 0);
+    bk_list l;
+    if (!w || bk_alloc(&l)) return;
+    bk_ritm_keys(&l, 8, 16, 0);
     CHECK(l.n == 1895);
     CHECK_MSG(samw_count(w) == l.n, "%d tensors", samw_count(w));
     for (int i = 0; i < l.n && i < samw_count(w); i++) {
         int64_t shape[SAMW_MAX_DIMS];
         int is_int64 = 0, nd = samw_shape(w, i, shape, &is_int64);
-        int same = !strcmp(samw_name(w, i), l.k[i].name) && nd == l.k[i].ndim && is_int64 == (nd == 0);
-        for (int d = 0; same && d < nd; d++) same = shape[d] == l.k[i].shape[d];
-        CHECK_MSG(same, "key %d: %s, expected %s", i, samw_name(w, i), l.k[i].name);
+        int same = !strcmp(samw_name(w, i), l.t[i].name) && nd == l.t[i].ndim && is_int64 == (nd == 0);
+        for (int d = 0; same && d < nd; d++) same = shape[d] == l.t[i].shape[d];
+        CHECK_MSG(same, "key %d: %s, expected %s", i, samw_name(w, i), l.t[i].name);
         if (!same) break;
     }
-done:
-    free(l.k);
+    bk_free(&l);
 }
 
 /* ---- official checkpoints written anew (pth_writer.h): configs, and the real size ---- */
 
-#define PARAMS_FMT                                                                                               \
-    "{'width': %d, 'ocr_width': %d, 'small': %s, 'backbone_lr_mult': 0.1, "                                    \
-    "'norm_layer': <class torch.nn.modules.batchnorm.BatchNorm2d>, 'use_leaky_relu': True, "                      \
-    "'use_rgb_conv': False, 'use_disks': %s, 'norm_radius': 5, 'with_prev_mask': True, 'with_aux_output': True, " \
-    "'binary_prev_mask': False, 'norm_mean_std': ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])}"
-
-/* pth_writer's random values, but with the last BN of each residual branch scaled down, as
- * trained residual networks have them (else, with the BN statistics fixed, each of the 100
- * residual blocks adds its branch at full size and the logits reach thousands), and the
- * classifier too, so that the probabilities are not all 1 */
-static void tempered_fill(const pw_tensor *t, float *out, size_t n, void *ctx) {
-    uint64_t s = pw_seed(*(const uint64_t *)ctx, t->name);
-    pw_random(t, &s, out, n);
-    int last_bn = strstr(t->name, ".branches.") ? pw_ends_with(t->name, "bn2.weight")
-                                                : strstr(t->name, ".layer1.") && pw_ends_with(t->name, "bn3.weight");
-    int cls = !strcmp(t->name, "feature_extractor.cls_head.weight");
-    for (size_t i = 0; (last_bn || cls) && i < n; i++) out[i] *= 0.1f;
-}
-
 /* keys l written as an HRNetModel checkpoint of that config at pth, then converted to out: the
  * conversion's result (which builds the model, so refuses what ritm_open refuses) */
-static int write_and_convert(const key_list *l, int width, int ocr_width, const char *small, const char *use_disks,
+static int write_and_convert(const bk_list *l, int width, int ocr_width, const char *small, const char *use_disks,
                              const char *pth, const char *out) {
-    pw_tensor *t = calloc((size_t)l->n, sizeof *t);
-    if (!t) return -1;
-    for (int i = 0; i < l->n; i++) {
-        t[i] = (pw_tensor){.name = l->k[i].name, .ndim = l->k[i].ndim, .dtype = l->k[i].ndim ? PW_F32 : PW_I64};
-        memcpy(t[i].shape, l->k[i].shape, sizeof t[i].shape);
-    }
-    char params[640];
-    snprintf(params, sizeof params, PARAMS_FMT, width, ocr_width, small, use_disks);
-    static const uint64_t seed = 1895;
-    pw_options o = {.class_name = "isegm.model.is_hrnet_model.HRNetModel",
-                    .params = params,
-                    .seed = seed,
-                    .fill = tempered_fill,
-                    .fill_ctx = (void *)&seed};
-    int rc = pw_write(pth, t, l->n, &o);
-    free(t);
+    int rc = bk_ritm_write(l, width, ocr_width, small, use_disks, pth);
     CHECK(rc == 0);
     return rc ? -1 : samc_convert_any(pth, out, 0, NULL);
 }
@@ -309,12 +152,12 @@ static int write_and_convert(const key_list *l, int width, int ocr_width, const 
 /* What the port does not compute is refused by name: DistMaps without disks, and a config
  * width the tensors do not have. */
 TEST(config_refused) {
-    key_list l = {.k = calloc(2048, sizeof(key)), .cap = 2048};
+    bk_list l;
     char pth[128], out[128];
     snprintf(pth, sizeof pth, "/tmp/samc_test_ritm_cfg_%ld.pth", (long)getpid());
     snprintf(out, sizeof out, "/tmp/samc_test_ritm_cfg_%ld.samw", (long)getpid());
-    if (!l.k) return;
-    ritm_keys(&l, 8, 16, 0);
+    if (bk_alloc(&l)) return;
+    bk_ritm_keys(&l, 8, 16, 0);
     CHECK(write_and_convert(&l, 8, 16, "False", "False", pth, out) == -1);
     CHECK_MSG(strstr(samc_errmsg(), "use_disks 0") != NULL, "%s", samc_errmsg());
     CHECK(write_and_convert(&l, 16, 16, "False", "True", pth, out) == -1);
@@ -325,7 +168,7 @@ TEST(config_refused) {
     CHECK(access(out, F_OK) != 0);
     CHECK_MSG(write_and_convert(&l, 8, 16, "False", "True", pth, out) == 0, "%s", samc_errmsg());
     remove(pth), remove(out);
-    free(l.k);
+    bk_free(&l);
 }
 
 /* A trace sink: whether every traced module output is finite, and the largest magnitude. */
@@ -341,10 +184,10 @@ static void check_finite(void *ctx, const char *name, const float *data, int ndi
     }
 }
 
-/* Keys l with random values (tempered_fill), converted and run through the predictor on a
+/* Keys l with random values (bk_ritm_fill), converted and run through the predictor on a
  * 45x70 crop of the fixture image: every module output finite, a probability map in [0, 1],
  * the same bits at 1 and 2 threads. */
-static void check_random_model(const key_list *l, int width, int ocr_width, const char *small) {
+static void check_random_model(const bk_list *l, int width, int ocr_width, const char *small) {
     char pth[128], out[128];
     snprintf(pth, sizeof pth, "/tmp/samc_test_ritm_random_%ld.pth", (long)getpid());
     snprintf(out, sizeof out, "/tmp/samc_test_ritm_random_%ld.samw", (long)getpid());
@@ -389,28 +232,23 @@ done:
 
 /* coco_lvis_h32_itermask's full key list: width 32, ocr_width 128, 1895 keys, 31.0 M values */
 TEST(real_size_h32) {
-    key_list l = {.k = calloc(2048, sizeof(key)), .cap = 2048};
-    if (!l.k) return;
-    ritm_keys(&l, 32, 128, 0);
-    uint64_t values = 0;
-    for (int i = 0; i < l.n; i++) {
-        uint64_t v = 1;
-        for (int d = 0; d < l.k[i].ndim; d++) v *= (uint64_t)l.k[i].shape[d];
-        values += v;
-    }
+    bk_list l;
+    if (bk_alloc(&l)) return;
+    bk_ritm_keys(&l, 32, 128, 0);
+    uint64_t values = bk_values(&l);
     printf("    coco_lvis_h32_itermask: %d keys, %.2f M values\n", l.n, values / 1e6);
     CHECK(l.n == 1895 && values > 30950000 && values < 31050000);
     check_random_model(&l, 32, 128, "False");
-    free(l.k);
+    bk_free(&l);
 }
 
 /* small = True: 2 blocks per layer, stages of 1, 3 and 2 modules */
 TEST(small_runs) {
-    key_list l = {.k = calloc(2048, sizeof(key)), .cap = 2048};
-    if (!l.k) return;
-    ritm_keys(&l, 8, 16, 1);
+    bk_list l;
+    if (bk_alloc(&l)) return;
+    bk_ritm_keys(&l, 8, 16, 1);
     check_random_model(&l, 8, 16, "True");
-    free(l.k);
+    bk_free(&l);
 }
 
 /* ritm_points_nd against the points_nd the official predictor gave the network */
