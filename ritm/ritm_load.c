@@ -77,7 +77,7 @@ static int config_int(const samw *w, const char *key, int lo, int hi, int def, i
 /* The config: HRNetModel's width (default 48), ocr_width (256), small (False), and the
  * ISModel settings the port computes with, which must be coco_lvis_h32_itermask's. */
 static int load_config(ritm_net *net, const samw *w) {
-    int use_disks, leaky, prev, binary_prev;
+    int use_disks = 0, leaky = 0, prev = 0, binary_prev = 0; /* gcc -O3 cannot see config_bool sets them */
     if (config_int(w, "width", 1, 1024, 48, &net->width) ||
         config_int(w, "ocr_width", 1, 1024, 256, &net->ocr_width) ||
         config_bool(w, "small", 0, &net->small) ||

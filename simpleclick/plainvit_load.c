@@ -121,7 +121,7 @@ static int load_config(simpleclick_net *net, const samw *w) {
     if (L % 4) return samc_err("simpleclick: depth %d is not a multiple of 4 (forward_backbone asserts it)", L);
     net->embed_dim = (int)D, net->depth = L, net->channels = (int)seg[1];
 
-    int radius = 5, disks, prev, binary_prev, random_split;
+    int radius = 5, disks = 0, prev = 0, binary_prev = 0, random_split = 0; /* gcc -O3 cannot see they are set */
     if (samw_config_int(w, "backbone_params.num_heads", 1, 16384, &net->heads) ||
         (samw_config_value(w, "norm_radius") && samw_config_int(w, "norm_radius", 1, 100000, &radius)) ||
         config_bool(w, "use_disks", 0, &disks) || config_bool(w, "with_prev_mask", 0, &prev) ||
