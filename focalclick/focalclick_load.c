@@ -1,6 +1,5 @@
 /* focalclick_net_load: SegFormerModel's configuration and weights from a .samw of family
  * "focalclick", under the official state_dict names (baselines.md §5.3). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,35 +22,6 @@ static const struct {
 /* the same in every variant */
 static const int k_num_heads[FOCALCLICK_STAGES] = {1, 2, 5, 8}, k_sr_ratios[FOCALCLICK_STAGES] = {8, 4, 2, 1};
 
-/* The tensor named by fmt, of exactly the shape d0..d3 (unused trailing dims -1). */
-SAMC_PRINTF(6, 7)
-static const float *tensor(const samw *w, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= sizeof name) {
-        samc_err("focalclick: tensor name too long");
-        return NULL;
-    }
-    return samw_get4(w, name, d0, d1, d2, d3);
-}
-
-/* A config value that is a Python bool; `def` (the official default) when the file has none. */
-static int config_bool(const samw *w, const char *key, int def, int *out) {
-    const char *v = samw_config_value(w, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (!strcmp(v, "true") || !strcmp(v, "false")) {
-        *out = !strcmp(v, "true");
-        return 0;
-    }
-    return samc_err("focalclick: config %s = '%s' is not a bool", key, v);
-}
-
 /* model_version (default 'b0') picks the MiT table; pipeline_version (default 's1') must be
  * 's2', the study's (its clicks at radius 5, no half-size input); the previous mask must be
  * a probability channel (ISModel: with_prev_mask, not binary_prev_mask). */
@@ -67,7 +37,7 @@ static int load_config(focalclick_net *net, const samw *w) {
         return samc_err("focalclick: pipeline_version '%s' is not supported (only 's2', segformerB3_S2_comb's)",
                         pipeline);
     int prev, binary_prev;
-    if (config_bool(w, "with_prev_mask", 0, &prev) || config_bool(w, "binary_prev_mask", 0, &binary_prev)) return -1;
+    if (samw_config_bool(w, "with_prev_mask", 0, &prev) || samw_config_bool(w, "binary_prev_mask", 0, &binary_prev)) return -1;
     if (!prev || binary_prev)
         return samc_err("focalclick: only a probability previous-mask channel is supported (config with_prev_mask "
                         "%d, binary_prev_mask %d)",
@@ -88,10 +58,10 @@ static int load_config(focalclick_net *net, const samw *w) {
 static int patch_embed(const samw *w, focalclick_patch_embed *pe, int ic, int oc, int k, int stride,
                        const char *prefix) {
     *pe = (focalclick_patch_embed){.ic = ic, .oc = oc, .k = k, .stride = stride};
-    return !(pe->proj_weight = tensor(w, oc, ic, k, k, "%s.proj.weight", prefix)) ||
-                   !(pe->proj_bias = tensor(w, oc, -1, -1, -1, "%s.proj.bias", prefix)) ||
-                   !(pe->norm_weight = tensor(w, oc, -1, -1, -1, "%s.norm.weight", prefix)) ||
-                   !(pe->norm_bias = tensor(w, oc, -1, -1, -1, "%s.norm.bias", prefix))
+    return !(pe->proj_weight = samw_getf(w, oc, ic, k, k, "%s.proj.weight", prefix)) ||
+                   !(pe->proj_bias = samw_getf(w, oc, -1, -1, -1, "%s.proj.bias", prefix)) ||
+                   !(pe->norm_weight = samw_getf(w, oc, -1, -1, -1, "%s.norm.weight", prefix)) ||
+                   !(pe->norm_bias = samw_getf(w, oc, -1, -1, -1, "%s.norm.bias", prefix))
                ? -1
                : 0;
 }
@@ -99,8 +69,8 @@ static int patch_embed(const samw *w, focalclick_patch_embed *pe, int ic, int oc
 /* nn.Linear(ic, oc) at "<p><name>" */
 static int linear(const samw *w, const float **weight, const float **bias, int ic, int oc, const char *p,
                   const char *name) {
-    return !(*weight = tensor(w, oc, ic, -1, -1, "%s%s.weight", p, name)) ||
-                   !(*bias = tensor(w, oc, -1, -1, -1, "%s%s.bias", p, name))
+    return !(*weight = samw_getf(w, oc, ic, -1, -1, "%s%s.weight", p, name)) ||
+                   !(*bias = samw_getf(w, oc, -1, -1, -1, "%s%s.bias", p, name))
                ? -1
                : 0;
 }
@@ -115,18 +85,18 @@ static int block(const samw *w, focalclick_block *b, int d, int r, int s, int k)
         linear(w, &b->proj_weight, &b->proj_bias, d, d, p, "attn.proj") ||
         linear(w, &b->fc1_weight, &b->fc1_bias, d, 4 * d, p, "mlp.fc1") ||
         linear(w, &b->fc2_weight, &b->fc2_bias, 4 * d, d, p, "mlp.fc2") ||
-        !(b->norm1_weight = tensor(w, d, -1, -1, -1, "%snorm1.weight", p)) ||
-        !(b->norm1_bias = tensor(w, d, -1, -1, -1, "%snorm1.bias", p)) ||
-        !(b->norm2_weight = tensor(w, d, -1, -1, -1, "%snorm2.weight", p)) ||
-        !(b->norm2_bias = tensor(w, d, -1, -1, -1, "%snorm2.bias", p)) ||
-        !(b->dwconv_weight = tensor(w, 4 * d, 1, 3, 3, "%smlp.dwconv.dwconv.weight", p)) ||
-        !(b->dwconv_bias = tensor(w, 4 * d, -1, -1, -1, "%smlp.dwconv.dwconv.bias", p)))
+        !(b->norm1_weight = samw_getf(w, d, -1, -1, -1, "%snorm1.weight", p)) ||
+        !(b->norm1_bias = samw_getf(w, d, -1, -1, -1, "%snorm1.bias", p)) ||
+        !(b->norm2_weight = samw_getf(w, d, -1, -1, -1, "%snorm2.weight", p)) ||
+        !(b->norm2_bias = samw_getf(w, d, -1, -1, -1, "%snorm2.bias", p)) ||
+        !(b->dwconv_weight = samw_getf(w, 4 * d, 1, 3, 3, "%smlp.dwconv.dwconv.weight", p)) ||
+        !(b->dwconv_bias = samw_getf(w, 4 * d, -1, -1, -1, "%smlp.dwconv.dwconv.bias", p)))
         return -1;
     if (r == 1) return 0;
-    return !(b->sr_weight = tensor(w, d, d, r, r, "%sattn.sr.weight", p)) ||
-                   !(b->sr_bias = tensor(w, d, -1, -1, -1, "%sattn.sr.bias", p)) ||
-                   !(b->attn_norm_weight = tensor(w, d, -1, -1, -1, "%sattn.norm.weight", p)) ||
-                   !(b->attn_norm_bias = tensor(w, d, -1, -1, -1, "%sattn.norm.bias", p))
+    return !(b->sr_weight = samw_getf(w, d, d, r, r, "%sattn.sr.weight", p)) ||
+                   !(b->sr_bias = samw_getf(w, d, -1, -1, -1, "%sattn.sr.bias", p)) ||
+                   !(b->attn_norm_weight = samw_getf(w, d, -1, -1, -1, "%sattn.norm.weight", p)) ||
+                   !(b->attn_norm_bias = samw_getf(w, d, -1, -1, -1, "%sattn.norm.bias", p))
                ? -1
                : 0;
 }
@@ -142,8 +112,8 @@ static int load_backbone(focalclick_net *net, const samw *w) {
     for (int s = 0; s < FOCALCLICK_STAGES; s++) {
         for (int k = 0; k < net->depths[s]; k++)
             if (block(w, &net->block[s][k], E[s], net->sr_ratios[s], s, k)) return -1;
-        if (!(net->norm_weight[s] = tensor(w, E[s], -1, -1, -1, BB "norm%d.weight", s + 1)) ||
-            !(net->norm_bias[s] = tensor(w, E[s], -1, -1, -1, BB "norm%d.bias", s + 1)))
+        if (!(net->norm_weight[s] = samw_getf(w, E[s], -1, -1, -1, BB "norm%d.weight", s + 1)) ||
+            !(net->norm_bias[s] = samw_getf(w, E[s], -1, -1, -1, BB "norm%d.bias", s + 1)))
             return -1;
     }
     return 0;
@@ -156,13 +126,13 @@ static int load_head(focalclick_net *net, const samw *w) {
         snprintf(name, sizeof name, "linear_c%d.proj", s + 1);
         if (linear(w, &net->linear_c_weight[s], &net->linear_c_bias[s], net->embed_dims[s], De, DH, name)) return -1;
     }
-    return !(net->linear_fuse_weight = tensor(w, De, 4 * De, 1, 1, DH "linear_fuse.conv.weight")) ||
-                   !(net->bn_weight = tensor(w, De, -1, -1, -1, DH "linear_fuse.bn.weight")) ||
-                   !(net->bn_bias = tensor(w, De, -1, -1, -1, DH "linear_fuse.bn.bias")) ||
-                   !(net->bn_mean = tensor(w, De, -1, -1, -1, DH "linear_fuse.bn.running_mean")) ||
-                   !(net->bn_var = tensor(w, De, -1, -1, -1, DH "linear_fuse.bn.running_var")) ||
-                   !(net->linear_pred_weight = tensor(w, 1, De, 1, 1, DH "linear_pred.weight")) ||
-                   !(net->linear_pred_bias = tensor(w, 1, -1, -1, -1, DH "linear_pred.bias"))
+    return !(net->linear_fuse_weight = samw_getf(w, De, 4 * De, 1, 1, DH "linear_fuse.conv.weight")) ||
+                   !(net->bn_weight = samw_getf(w, De, -1, -1, -1, DH "linear_fuse.bn.weight")) ||
+                   !(net->bn_bias = samw_getf(w, De, -1, -1, -1, DH "linear_fuse.bn.bias")) ||
+                   !(net->bn_mean = samw_getf(w, De, -1, -1, -1, DH "linear_fuse.bn.running_mean")) ||
+                   !(net->bn_var = samw_getf(w, De, -1, -1, -1, DH "linear_fuse.bn.running_var")) ||
+                   !(net->linear_pred_weight = samw_getf(w, 1, De, 1, 1, DH "linear_pred.weight")) ||
+                   !(net->linear_pred_bias = samw_getf(w, 1, -1, -1, -1, DH "linear_pred.bias"))
                ? -1
                : 0;
 }

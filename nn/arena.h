@@ -20,4 +20,18 @@ void nn_arena_reset(nn_arena *a);
 /* Releases the memory; the arena is empty and usable again. */
 void nn_arena_free(nn_arena *a);
 
+/* Consecutive pieces of one slab (a model's work memory laid out once for its sizes), each a
+ * multiple of 16 floats (64 bytes); with no slab (base NULL) it only counts, so the same
+ * layout code first sizes the slab, then places the buffers in it. */
+typedef struct {
+    float *base;
+    size_t used; /* floats handed out so far */
+} nn_slab;
+
+static inline float *nn_slab_take(nn_slab *s, size_t n) {
+    float *p = s->base ? s->base + s->used : NULL;
+    s->used += (n + 15) / 16 * 16;
+    return p;
+}
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "iseg/click_input.h"
+#include "nn/arena.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "ritm/ritm_net.h"
@@ -17,19 +18,6 @@
 #define MAX_PIXELS ((int64_t)1 << 28)
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
-
-/* Hands out consecutive pieces of a slab, each a multiple of 16 floats (64 bytes); with no
- * slab (base NULL) it only counts. */
-typedef struct {
-    float *base;
-    uint64_t used;
-} carver;
-
-static float *take(carver *c, uint64_t n) {
-    float *p = c->base ? c->base + c->used : NULL;
-    c->used += (n + 15) / 16 * 16;
-    return p;
-}
 
 /* Where each buffer of wk lies in the two slabs, and the slabs' sizes n1, n2 in floats, for
  * a batch of RITM_BATCH at wk->threads threads. A slab holds one phase's buffers after
@@ -48,43 +36,43 @@ static void layout(ritm_work *wk, const ritm_net *net, float *s1, float *s2, uin
         if (i) coarse += (uint64_t)wk->h[i] * wk->w[i];
     }
 
-    carver c = {s1, 0};
-    wk->rgb = take(&c, 3 * HW);
-    wk->coord = take(&c, 3 * HW);
-    wk->mt_c1 = take(&c, max_u64(16 * HW, 64 * H2W2));
-    wk->maps = take(&c, 64 * H2W2);
+    nn_slab c = {s1, 0};
+    wk->rgb = nn_slab_take(&c, 3 * HW);
+    wk->coord = nn_slab_take(&c, 3 * HW);
+    wk->mt_c1 = nn_slab_take(&c, max_u64(16 * HW, 64 * H2W2));
+    wk->maps = nn_slab_take(&c, 64 * H2W2);
     *n1 = c.used;
-    c = (carver){s1, 0};
-    for (int k = 0; k < 2; k++) wk->l1_x[k] = take(&c, 256 * Q);
-    for (int k = 0; k < 2; k++) wk->l1_t[k] = take(&c, 64 * Q);
+    c = (nn_slab){s1, 0};
+    for (int k = 0; k < 2; k++) wk->l1_x[k] = nn_slab_take(&c, 256 * Q);
+    for (int k = 0; k < 2; k++) wk->l1_t[k] = nn_slab_take(&c, 64 * Q);
     *n1 = max_u64(*n1, c.used);
     /* the OCR head: feats, or fast mode's buffers (ritm/upsampled_convs.c): conv3x3_ocr's
      * weights regrouped; one image's products at the branches' sizes (9 mid or L channels per
      * pixel) and its upsampled share (mid or L per pixel of branch 0); each thread's rows */
-    c = (carver){s1, 0};
-    carver f = {s1, 0};
-    wk->feats = take(&c, L * Q);
-    wk->ocr_w = take(&f, 9 * mid * L);
-    wk->ocr_coarse = take(&f, max_u64(9 * mid, L) * coarse);
-    wk->ocr_up = take(&f, max_u64(mid, L) * Q1);
-    wk->ocr_rows = take(&f, (uint64_t)wk->threads * max_u64(3 * mid, L) * wk->w[1]);
+    c = (nn_slab){s1, 0};
+    nn_slab f = {s1, 0};
+    wk->feats = nn_slab_take(&c, L * Q);
+    wk->ocr_w = nn_slab_take(&f, 9 * mid * L);
+    wk->ocr_coarse = nn_slab_take(&f, max_u64(9 * mid, L) * coarse);
+    wk->ocr_up = nn_slab_take(&f, max_u64(mid, L) * Q1);
+    wk->ocr_rows = nn_slab_take(&f, (uint64_t)wk->threads * max_u64(3 * mid, L) * wk->w[1]);
     c.used = max_u64(c.used, f.used);
-    wk->aux_mid = take(&c, max_u64(L, mid) * Q);
-    wk->ocr_feats = take(&c, mid * Q);
-    wk->aux = take(&c, Q);
-    wk->cls = take(&c, Q);
-    wk->context = take(&c, B * (3 * mid + key));
+    wk->aux_mid = nn_slab_take(&c, max_u64(L, mid) * Q);
+    wk->ocr_feats = nn_slab_take(&c, mid * Q);
+    wk->aux = nn_slab_take(&c, Q);
+    wk->cls = nn_slab_take(&c, Q);
+    wk->context = nn_slab_take(&c, B * (3 * mid + key));
     *n1 = max_u64(*n1, c.used);
 
-    c = (carver){s2, 0};
-    wk->stem = take(&c, 64 * Q);
+    c = (nn_slab){s2, 0};
+    wk->stem = nn_slab_take(&c, 64 * Q);
     *n2 = c.used;
-    c = (carver){s2, 0};
+    c = (nn_slab){s2, 0};
     for (int i = 0; i < RITM_BRANCHES; i++) {
-        wk->x[i] = take(&c, branch_max);
-        wk->y[i] = take(&c, branch_max);
+        wk->x[i] = nn_slab_take(&c, branch_max);
+        wk->y[i] = nn_slab_take(&c, branch_max);
     }
-    for (int k = 0; k < 3; k++) wk->tmp[k] = take(&c, branch_max);
+    for (int k = 0; k < 3; k++) wk->tmp[k] = nn_slab_take(&c, branch_max);
     *n2 = max_u64(*n2, c.used);
 }
 

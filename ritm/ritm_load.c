@@ -1,6 +1,5 @@
 /* ritm_net_load: HRNetModel's configuration and weights from a .samw of family "ritm",
  * under the official state_dict names (baselines.md §3.3). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,35 +8,20 @@
 
 #define FE "feature_extractor."
 
-/* The tensor named by fmt, of exactly the shape d0..d3 (unused trailing dims -1). */
-SAMC_PRINTF(6, 7)
-static const float *tensor(const samw *w, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= sizeof name) {
-        samc_err("ritm: tensor name too long");
-        return NULL;
-    }
-    return samw_get4(w, name, d0, d1, d2, d3);
-}
-
 /* nn.Conv2d(ic, oc, k, stride) at `prefix` (.weight, and .bias if bias) */
 static int conv(const samw *w, ritm_conv *c, int ic, int oc, int k, int stride, int bias, const char *prefix) {
     *c = (ritm_conv){.ic = ic, .oc = oc, .k = k, .stride = stride};
-    if (!(c->weight = tensor(w, oc, ic, k, k, "%s.weight", prefix))) return -1;
-    if (bias && !(c->bias = tensor(w, oc, -1, -1, -1, "%s.bias", prefix))) return -1;
+    if (!(c->weight = samw_getf(w, oc, ic, k, k, "%s.weight", prefix))) return -1;
+    if (bias && !(c->bias = samw_getf(w, oc, -1, -1, -1, "%s.bias", prefix))) return -1;
     return 0;
 }
 
 /* nn.BatchNorm2d(C) at `prefix` */
 static int bn(const samw *w, ritm_bn *b, int C, const char *prefix) {
-    return !(b->weight = tensor(w, C, -1, -1, -1, "%s.weight", prefix)) ||
-                   !(b->bias = tensor(w, C, -1, -1, -1, "%s.bias", prefix)) ||
-                   !(b->running_mean = tensor(w, C, -1, -1, -1, "%s.running_mean", prefix)) ||
-                   !(b->running_var = tensor(w, C, -1, -1, -1, "%s.running_var", prefix))
+    return !(b->weight = samw_getf(w, C, -1, -1, -1, "%s.weight", prefix)) ||
+                   !(b->bias = samw_getf(w, C, -1, -1, -1, "%s.bias", prefix)) ||
+                   !(b->running_mean = samw_getf(w, C, -1, -1, -1, "%s.running_mean", prefix)) ||
+                   !(b->running_var = samw_getf(w, C, -1, -1, -1, "%s.running_var", prefix))
                ? -1
                : 0;
 }
@@ -49,20 +33,6 @@ static int conv_bn(const samw *w, ritm_conv_bn *l, int ic, int oc, int k, int st
     snprintf(cn, sizeof cn, "%s%s", prefix, conv_name);
     snprintf(bnn, sizeof bnn, "%s%s", prefix, bn_name);
     return conv(w, &l->conv, ic, oc, k, stride, 0, cn) || bn(w, &l->bn, oc, bnn) ? -1 : 0;
-}
-
-/* A config value that is a Python bool; `def` (the official default) when the file has none. */
-static int config_bool(const samw *w, const char *key, int def, int *out) {
-    const char *v = samw_config_value(w, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (!strcmp(v, "true") || !strcmp(v, "false")) {
-        *out = !strcmp(v, "true");
-        return 0;
-    }
-    return samc_err("ritm: config %s = '%s' is not a bool", key, v);
 }
 
 /* A config int in [lo, hi]; `def` (the official default) when the file has none. */
@@ -80,10 +50,10 @@ static int load_config(ritm_net *net, const samw *w) {
     int use_disks = 0, leaky = 0, prev = 0, binary_prev = 0; /* gcc -O3 cannot see config_bool sets them */
     if (config_int(w, "width", 1, 1024, 48, &net->width) ||
         config_int(w, "ocr_width", 1, 1024, 256, &net->ocr_width) ||
-        config_bool(w, "small", 0, &net->small) ||
+        samw_config_bool(w, "small", 0, &net->small) ||
         config_int(w, "norm_radius", 1, 100000, 260, &net->norm_radius) ||
-        config_bool(w, "use_disks", 0, &use_disks) || config_bool(w, "use_leaky_relu", 0, &leaky) ||
-        config_bool(w, "with_prev_mask", 0, &prev) || config_bool(w, "binary_prev_mask", 0, &binary_prev))
+        samw_config_bool(w, "use_disks", 0, &use_disks) || samw_config_bool(w, "use_leaky_relu", 0, &leaky) ||
+        samw_config_bool(w, "with_prev_mask", 0, &prev) || samw_config_bool(w, "binary_prev_mask", 0, &binary_prev))
         return -1;
     if (!use_disks || !leaky || !prev || binary_prev)
         return samc_err("ritm: only click disks, a LeakyReLU maps_transform and a probability previous-mask channel "
@@ -104,7 +74,7 @@ static int load_stem(ritm_net *net, const samw *w) {
     const int *C = net->channels;
     if (conv(w, &net->maps_transform0, 3, 16, 1, 1, 1, "maps_transform.0") ||
         conv(w, &net->maps_transform2, 16, 64, 3, 2, 1, "maps_transform.2") ||
-        !(net->maps_transform_scale = tensor(w, 1, -1, -1, -1, "maps_transform.3.scale")) ||
+        !(net->maps_transform_scale = samw_getf(w, 1, -1, -1, -1, "maps_transform.3.scale")) ||
         conv_bn(w, &net->conv1, 3, 64, 3, 2, FE, "conv1", "bn1") ||
         conv_bn(w, &net->conv2, 64, 64, 3, 2, FE, "conv2", "bn2"))
         return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "iseg/click_input.h"
+#include "nn/arena.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
 #include "simpleclick/plainvit.h"
@@ -16,19 +17,6 @@
 
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-/* Hands out consecutive pieces of a slab, each a multiple of 16 floats (64 bytes); with no
- * slab (base NULL) it only counts. */
-typedef struct {
-    float *base;
-    size_t used;
-} carver;
-
-static float *take(carver *c, size_t n) {
-    float *p = c->base ? c->base + c->used : NULL;
-    c->used += (n + 15) / 16 * 16;
-    return p;
-}
-
 /* Where each buffer lies, and the sizes of the two slabs. Slab 1 holds what lives through the
  * whole pass (the residual stream, the im2col columns, the neck's outputs, the logits); slab 2
  * holds the backbone's scratch, then (after the last block) the neck's and head's. The loader's
@@ -40,30 +28,30 @@ static void layout(simpleclick_work *wk, const simpleclick_net *net, float *s1, 
     size_t c4 = (size_t)net->c4, c8 = (size_t)net->c8, c32 = (size_t)net->c32;
     size_t n_l[SIMPLECLICK_LEVELS] = {16 * T, 4 * T, T, T / 4};
 
-    carver c = {s1, 0};
-    wk->x = take(&c, B * T * D);
+    nn_slab c = {s1, 0};
+    wk->x = nn_slab_take(&c, B * T * D);
     /* patch embedding, down_32.0's im2col, the transposed convs' product */
-    wk->cols = take(&c, max_size(max_size(T * 3 * p * p, D * T), max_size(4 * c4 * T, max_size(8 * c4 * T, 4 * c8 * T))));
-    for (int l = 0; l < SIMPLECLICK_LEVELS; l++) wk->level[l] = take(&c, B * (size_t)net->out_dims[l] * n_l[l]);
-    wk->seg = take(&c, B * 16 * T);
+    wk->cols = nn_slab_take(&c, max_size(max_size(T * 3 * p * p, D * T), max_size(4 * c4 * T, max_size(8 * c4 * T, 4 * c8 * T))));
+    for (int l = 0; l < SIMPLECLICK_LEVELS; l++) wk->level[l] = nn_slab_take(&c, B * (size_t)net->out_dims[l] * n_l[l]);
+    wk->seg = nn_slab_take(&c, B * 16 * T);
     *n1 = c.used;
 
-    c = (carver){s2, 0};
-    wk->rgb = take(&c, B * 3 * S * S);
-    wk->coord = take(&c, B * 3 * S * S);
-    wk->xn = take(&c, B * T * D);
-    wk->y = take(&c, B * T * D);
-    wk->att = take(&c, B * T * D);
-    wk->qkv = take(&c, B * T * max_size(3 * D, M));
-    wk->mha = take(&c, mha_scratch_size(net->tokens, net->tokens));
+    c = (nn_slab){s2, 0};
+    wk->rgb = nn_slab_take(&c, B * 3 * S * S);
+    wk->coord = nn_slab_take(&c, B * 3 * S * S);
+    wk->xn = nn_slab_take(&c, B * T * D);
+    wk->y = nn_slab_take(&c, B * T * D);
+    wk->att = nn_slab_take(&c, B * T * D);
+    wk->qkv = nn_slab_take(&c, B * T * max_size(3 * D, M));
+    wk->mha = nn_slab_take(&c, mha_scratch_size(net->tokens, net->tokens));
     *n2 = c.used;
-    c = (carver){s2, 0};
-    wk->xc = take(&c, D * T);
-    wk->t0 = take(&c, max_size(max_size(c4 * 4 * T, c8 * 4 * T), c32 * T / 4));
-    wk->t1 = take(&c, c4 / 2 * 16 * T);
-    wk->cat = take(&c, 4 * Ch * 16 * T);
-    wk->small = take(&c, Ch * 4 * T);
-    wk->fusion = take(&c, B * Ch * 16 * T);
+    c = (nn_slab){s2, 0};
+    wk->xc = nn_slab_take(&c, D * T);
+    wk->t0 = nn_slab_take(&c, max_size(max_size(c4 * 4 * T, c8 * 4 * T), c32 * T / 4));
+    wk->t1 = nn_slab_take(&c, c4 / 2 * 16 * T);
+    wk->cat = nn_slab_take(&c, 4 * Ch * 16 * T);
+    wk->small = nn_slab_take(&c, Ch * 4 * T);
+    wk->fusion = nn_slab_take(&c, B * Ch * 16 * T);
     *n2 = max_size(*n2, c.used);
 }
 

@@ -1,6 +1,5 @@
 /* simpleclick_net_load: PlainVitModel's configuration and weights from a .samw of family
  * "simpleclick", under the official state_dict names (baselines.md §4.3). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,34 +9,19 @@
 
 #define SIMPLECLICK_SIZE 448 /* ZoomIn's target_size, which the backbone's img_size must be */
 
-/* The tensor named by fmt, of exactly the shape d0..d3 (unused trailing dims -1). */
-SAMC_PRINTF(6, 7)
-static const float *tensor(const samw *w, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(name, sizeof name, fmt, ap);
-    va_end(ap);
-    if (len < 0 || (size_t)len >= sizeof name) {
-        samc_err("simpleclick: tensor name too long");
-        return NULL;
-    }
-    return samw_get4(w, name, d0, d1, d2, d3);
-}
-
 /* `prefix`.weight of shape d0..d3 and `prefix`.bias [d0] */
 static int param(const samw *w, simpleclick_param *p, int64_t d0, int64_t d1, int64_t d2, int64_t d3,
                  const char *prefix) {
-    return !(p->w = tensor(w, d0, d1, d2, d3, "%s.weight", prefix)) ||
-                   !(p->b = tensor(w, d0, -1, -1, -1, "%s.bias", prefix))
+    return !(p->w = samw_getf(w, d0, d1, d2, d3, "%s.weight", prefix)) ||
+                   !(p->b = samw_getf(w, d0, -1, -1, -1, "%s.bias", prefix))
                ? -1
                : 0;
 }
 
 /* ConvTranspose2d's weight is [in][out][2][2] and its bias [out] */
 static int conv_transpose(const samw *w, simpleclick_param *p, int64_t ic, int64_t oc, const char *prefix) {
-    return !(p->w = tensor(w, ic, oc, 2, 2, "%s.weight", prefix)) ||
-                   !(p->b = tensor(w, oc, -1, -1, -1, "%s.bias", prefix))
+    return !(p->w = samw_getf(w, ic, oc, 2, 2, "%s.weight", prefix)) ||
+                   !(p->b = samw_getf(w, oc, -1, -1, -1, "%s.bias", prefix))
                ? -1
                : 0;
 }
@@ -53,20 +37,6 @@ static int shape_of(const samw *w, const char *name, int ndim, int64_t shape[SAM
         return 0;
     }
     return samc_err("simpleclick: the file has no tensor %s", name);
-}
-
-/* A config value that is a Python bool; `def` (the official default) when the file has none. */
-static int config_bool(const samw *w, const char *key, int def, int *out) {
-    const char *v = samw_config_value(w, key);
-    if (!v) {
-        *out = def;
-        return 0;
-    }
-    if (!strcmp(v, "true") || !strcmp(v, "false")) {
-        *out = !strcmp(v, "true");
-        return 0;
-    }
-    return samc_err("simpleclick: config %s = '%s' is not a bool", key, v);
 }
 
 /* norm_mean_std, when the config has it, must be the default that iseg_normalize_rgb applies */
@@ -124,8 +94,8 @@ static int load_config(simpleclick_net *net, const samw *w) {
     int radius = 5, disks = 0, prev = 0, binary_prev = 0, random_split = 0; /* gcc -O3 cannot see they are set */
     if (samw_config_int(w, "backbone_params.num_heads", 1, 16384, &net->heads) ||
         (samw_config_value(w, "norm_radius") && samw_config_int(w, "norm_radius", 1, 100000, &radius)) ||
-        config_bool(w, "use_disks", 0, &disks) || config_bool(w, "with_prev_mask", 0, &prev) ||
-        config_bool(w, "binary_prev_mask", 0, &binary_prev) || config_bool(w, "random_split", 0, &random_split))
+        samw_config_bool(w, "use_disks", 0, &disks) || samw_config_bool(w, "with_prev_mask", 0, &prev) ||
+        samw_config_bool(w, "binary_prev_mask", 0, &binary_prev) || samw_config_bool(w, "random_split", 0, &random_split))
         return -1;
     if (!disks || !prev || binary_prev || radius != 5)
         return samc_err("simpleclick: only radius-5 click disks and a probability previous-mask channel are "
@@ -164,7 +134,7 @@ static int load_backbone(simpleclick_net *net, const samw *w) {
     int64_t D = net->embed_dim, p = net->patch, T = net->tokens, M = net->mlp_dim;
     const float *pos;
     if (param(w, &net->coords_proj, D, 3, p, p, "patch_embed_coords.proj") ||
-        !(pos = tensor(w, 1, T + 1, D, -1, "backbone.pos_embed")) ||
+        !(pos = samw_getf(w, 1, T + 1, D, -1, "backbone.pos_embed")) ||
         param(w, &net->patch_proj, D, 3, p, p, "backbone.patch_embed.proj"))
         return -1;
     net->pos_embed = pos + D; /* row 0 is the class token's */

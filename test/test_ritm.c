@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test/baseline_fixture.h"
 #include "io/npy.h"
 #include "iseg/click_input.h"
 #include "iseg/iseg.h"
@@ -36,45 +37,18 @@ static samw *model;        /* the fixture checkpoint, converted once */
 static char model_path[128];
 
 static samw *fixture_model(void) {
-    if (model) return model;
-    snprintf(model_path, sizeof model_path, "/tmp/samc_test_ritm_%ld.samw", (long)getpid());
-    CHECK_MSG(samc_convert_any(CKPT, model_path, 0, NULL) == 0, "%s", samc_errmsg());
-    CHECK_MSG((model = samw_open(model_path)) != NULL, "%s", samc_errmsg());
-    return model;
+    return fixture_convert_once(&model, CKPT, "ritm", model_path, sizeof model_path);
 }
 
 /* DIR/<case>_<what>.npy as float32, of n values; data NULL (and a failed check) otherwise */
 static npy_array read_case(const char *c, const char *what, size_t n) {
     char path[256];
     snprintf(path, sizeof path, DIR "%s_%s.npy", c, what);
-    npy_array a = {0};
-    CHECK_MSG(npy_read_f32(path, &a) == 0, "%s", samc_errmsg());
-    CHECK_MSG(!a.data || a.count == n, "%s: %zu values, expected %zu", path, a.count, n);
-    if (a.data && a.count != n) npy_free(&a);
-    return a;
+    return fixture_read_f32(path, n);
 }
 
 static uint8_t *read_image(void) {
-    npy_array a = {0};
-    CHECK_MSG(npy_read(DIR "image_uint8_hwc.npy", &a) == 0, "%s", samc_errmsg());
-    CHECK(a.data && a.dtype == NPY_U8 && a.count == (size_t)H * W * 3);
-    if (a.data && (a.dtype != NPY_U8 || a.count != (size_t)H * W * 3)) npy_free(&a);
-    return a.data;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (d > m || isnan(d)) m = d;
-    }
-    return m;
-}
-
-static double range(const float *a, size_t n) {
-    float lo = a[0], hi = a[0];
-    for (size_t i = 1; i < n; i++) lo = a[i] < lo ? a[i] : lo, hi = a[i] > hi ? a[i] : hi;
-    return (double)hi - lo;
+    return fixture_read_u8(DIR "image_uint8_hwc.npy", (size_t)H * W * 3);
 }
 
 /* The banded im2col: 3x3 convs (bias) of stride 1 and 2 on a 5x4 map, with work memory for

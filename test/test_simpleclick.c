@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test/baseline_fixture.h"
 #include "io/npy.h"
 #include "io/png.h"
 #include "iseg/iseg.h"
@@ -81,22 +82,14 @@ static samw *model; /* the fixture checkpoint, converted once */
 static char model_path[128];
 
 static samw *fixture_model(void) {
-    if (model) return model;
-    snprintf(model_path, sizeof model_path, "/tmp/samc_test_simpleclick_%ld.samw", (long)getpid());
-    CHECK_MSG(samc_convert_any(CKPT, model_path, 0, NULL) == 0, "%s", samc_errmsg());
-    CHECK_MSG((model = samw_open(model_path)) != NULL, "%s", samc_errmsg());
-    return model;
+    return fixture_convert_once(&model, CKPT, "simpleclick", model_path, sizeof model_path);
 }
 
 /* DIR/<file>.npy as float32, of n values; data NULL (and a failed check) otherwise */
 static npy_array read_f32(const char *file, size_t n) {
     char path[256];
     snprintf(path, sizeof path, DIR "%s.npy", file);
-    npy_array a = {0};
-    CHECK_MSG(npy_read_f32(path, &a) == 0, "%s", samc_errmsg());
-    CHECK_MSG(!a.data || a.count == n, "%s: %zu values, expected %zu", path, a.count, n);
-    if (a.data && a.count != n) npy_free(&a);
-    return a;
+    return fixture_read_f32(path, n);
 }
 
 /* the case's image as uint8 HxWx3 (caller frees), or NULL */
@@ -114,26 +107,7 @@ static uint8_t *read_image(const fixture_case *c) {
         }
         return p.pixels;
     }
-    npy_array a = {0};
-    CHECK_MSG(npy_read(path, &a) == 0, "%s", samc_errmsg());
-    CHECK(a.data && a.dtype == NPY_U8 && a.count == n);
-    if (a.data && (a.dtype != NPY_U8 || a.count != n)) npy_free(&a);
-    return a.data;
-}
-
-static double max_abs_diff(const float *a, const float *b, size_t n) {
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (d > m || isnan(d)) m = d;
-    }
-    return m;
-}
-
-static double range(const float *a, size_t n) {
-    float lo = a[0], hi = a[0];
-    for (size_t i = 1; i < n; i++) lo = a[i] < lo ? a[i] : lo, hi = a[i] > hi ? a[i] : hi;
-    return (double)hi - lo;
+    return fixture_read_u8(path, n);
 }
 
 /* ConvTranspose2d(2, 1, 2, 2) on a 2-channel 1x2 map, summed by hand: out[o][2y+a][2x+b] =

@@ -1,6 +1,7 @@
 #include "weights/samw.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -283,6 +284,31 @@ int samw_config_int(const samw *w, const char *key, int lo, int hi, int *out) {
     if (x < lo || x > hi) return samc_err("%s: config '%s' = %ld is outside [%d, %d]", w->path, key, x, lo, hi);
     *out = (int)x;
     return 0;
+}
+
+int samw_config_bool(const samw *w, const char *key, int def, int *out) {
+    const char *v = samw_config_value(w, key);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (strcmp(v, "true") && strcmp(v, "false"))
+        return samc_err("%s: config '%s' is '%s', not a bool (true or false)", w->path, key, v);
+    *out = !strcmp(v, "true");
+    return 0;
+}
+
+const float *samw_getf(const samw *w, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...) {
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    if (len < 0 || (size_t)len >= sizeof name) {
+        samc_err("%s: tensor name too long", w->path);
+        return NULL;
+    }
+    return samw_get4(w, name, d0, d1, d2, d3);
 }
 
 int samw_check_unused(const samw *w, const char *const *ignored) {

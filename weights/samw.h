@@ -67,6 +67,13 @@ const char *samw_family(const samw *w);
 const char *samw_config_value(const samw *w, const char *key);
 /* samw_config_value as an int in [lo, hi]; -1 with a message naming the key otherwise. */
 int samw_config_int(const samw *w, const char *key, int lo, int hi, int *out);
+/* A config value that is a Python bool ("true" / "false"); def (the official default) when the
+ * file has none. 0, or -1 with a message naming the key. */
+int samw_config_bool(const samw *w, const char *key, int def, int *out);
+/* samw_get4 of the tensor whose name fmt makes (printf), e.g.
+ * samw_getf(w, 64, -1, -1, -1, "feature_extractor.stage%d.%d.bn1.weight", s, m). */
+const float *samw_getf(const samw *w, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 /* The i-th config key in file order ("class" first), NULL past the last (0 keys in version 1). */
 const char *samw_config_key(const samw *w, int i);
 
