@@ -12,14 +12,16 @@ add() { # parse the closing line of a run.sh log
 }
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 
-echo "== normal build"
+start=$(date +%s)
+section() { echo "== $1 (at $(( $(date +%s) - start )) s)"; }
+section "normal build"
 if make -s -j"$jobs" build/samc $(ls test/test_*.c 2>/dev/null | sed 's|^test/\(.*\)\.c$|build/test/\1|'); then
     bash test/run.sh build | tee "$log"; add "$log"
 else
     echo "build failed"; total_f=$((total_f + 1))
 fi
 
-echo "== ASan + UBSan build"
+section "ASan + UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if make -s -j"$jobs" SAN=1 build-san/samc $(ls test/test_*.c 2>/dev/null | sed 's|^test/\(.*\)\.c$|build-san/test/\1|'); then
     SAMC_SANITIZED=1 bash test/run.sh build-san "san:" | tee "$log"; add "$log"
@@ -27,12 +29,13 @@ else
     echo "sanitizer build failed"; total_f=$((total_f + 1))
 fi
 
-echo "== reference mode across compilers"
+section "reference mode across compilers"
 bash test/reference_builds.sh | tee "$log"; add "$log"
 
 if [ -x fuzz/smoke.sh ]; then
-    echo "== fuzz smoke run"
+    section "fuzz smoke run"
     bash fuzz/smoke.sh | tee "$log"; add "$log"
 fi
+section "end"
 echo "$total_p passed, $total_f failed"
 [ "$total_f" -eq 0 ]

@@ -22,19 +22,19 @@ tally() { # name, exit code, output file
         echo "FAIL $name: exit $rc after '$line'"; tail -n 20 "$out"; f=1
     fi
     [ "$f" -ne 0 ] && grep -E '^(FAIL|    )' "$out" | head -n 40
-    echo "$label$name: $line"
+    echo "$label$name: $line ($(( $(date +%s) - t0 )) s)"
     passed=$((passed + p)); failed=$((failed + f))
 }
 
 for t in "$bindir"/test/test_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    "$t" >"$log" 2>&1; rc=$?
+    t0=$(date +%s); "$t" >"$log" 2>&1; rc=$?
     tally "$name" "$rc" "$log"
 done
 for s in test/cli/test_*.sh; do
     [ -f "$s" ] || continue
-    SAMC="$bindir/samc" bash "$s" >"$log" 2>&1; rc=$?
+    t0=$(date +%s); SAMC="$bindir/samc" bash "$s" >"$log" 2>&1; rc=$?
     tally "$(basename "$s")" "$rc" "$log"
 done
 echo "$passed passed, $failed failed"
