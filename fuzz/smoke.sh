@@ -8,7 +8,8 @@
 # FUZZ_OUT/artifacts/). A harness passes if libFuzzer finds nothing. Prints "ok NAME" (with
 # its run count and speed) or "FAIL NAME" per harness and closes with "N passed, N failed".
 # Without clang the run is skipped ("0 passed, 0 failed"), except under CI=true where that
-# is a failure. `make fuzz` runs it for longer (FUZZ_SECONDS=60 unless given).
+# is a failure. `make fuzz` runs it for longer (FUZZ_SECONDS=60 unless given). Compiles and
+# harnesses run FUZZ_JOBS at a time (default: the cores).
 set -u
 cd "$(dirname "$0")/.."
 secs=${FUZZ_SECONDS:-20}
@@ -28,36 +29,60 @@ cflags="-std=c11 -D_GNU_SOURCE -I. -g -O1 -fopenmp -pthread -fno-omit-frame-poin
 libs="-lopenblas -ljpeg -lz -lm"
 mkdir -p "$out/obj" "$out/artifacts"
 
-# the library, as one archive (a harness pulls in only the objects it needs)
-build_ok=1
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+# throttle: before starting a background job, wait while $jobs of them run
+throttle() { while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done; }
+
+# the library, as one archive (a harness pulls in only the objects it needs), compiled
+# $jobs at a time
 objs=""
 lib_dirs=$(sed -n 's/^LIB_DIRS *= *//p' Makefile)
 for src in $(ls $(for d in $lib_dirs; do echo "$d/*.c"; done) 2>/dev/null); do
     obj="$out/obj/${src%.c}.o"
     mkdir -p "$(dirname "$obj")"
+    objs="$objs $obj"
     # rebuilt when it or any header of the tree is newer than the object
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find samc.h $lib_dirs -name '*.h' -newer "$obj" 2>/dev/null | head -n 1)" ]; then
-        if ! $CLANG $cflags -c "$src" -o "$obj" 2>"$out/build.log"; then
-            echo "FAIL build $src"; head -n 20 "$out/build.log"; build_ok=0; rm -f "$obj"; continue
-        fi
+        throttle
+        { $CLANG $cflags -c "$src" -o "$obj" 2>"$obj.log" || rm -f "$obj"; } &
     fi
-    objs="$objs $obj"
+done
+wait
+build_ok=1
+for obj in $objs; do
+    if [ ! -f "$obj" ]; then
+        echo "FAIL build ${obj#"$out"/obj/}"; head -n 20 "$obj.log"; build_ok=0
+    fi
 done
 [ "$build_ok" -eq 1 ] || failed=$((failed + 1))
 rm -f "$out/libsamc-fuzz.a"
-ar rcs "$out/libsamc-fuzz.a" $objs
+ar rcs "$out/libsamc-fuzz.a" $objs 2>/dev/null
 
+# each harness: link, then run for $secs seconds; $jobs harnesses at a time, reported in order
+names=""
 for harness in fuzz/fuzz_*.c; do
     [ -f "$harness" ] || continue
     name=$(basename "$harness" .c); name=${name#fuzz_}
-    bin="$out/fuzz_$name"
-    if ! $CLANG $cflags -fsanitize=fuzzer "$harness" "$out/libsamc-fuzz.a" $libs -o "$bin" 2>"$out/build.log"; then
-        echo "FAIL $name: does not build"; head -n 20 "$out/build.log"; failed=$((failed + 1)); continue
-    fi
-    mkdir -p "$out/corpus/$name" "fuzz/corpus/$name"
+    names="$names $name"
+    throttle
+    (
+        bin="$out/fuzz_$name" log="$out/fuzz_$name.log"
+        if ! $CLANG $cflags -fsanitize=fuzzer "$harness" "$out/libsamc-fuzz.a" $libs -o "$bin" 2>"$log"; then
+            echo "nobuild" >"$log.rc"; exit
+        fi
+        mkdir -p "$out/corpus/$name" "fuzz/corpus/$name"
+        "$bin" "$out/corpus/$name" "fuzz/corpus/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+            -artifact_prefix="$out/artifacts/$name-" >"$log" 2>&1
+        echo $? >"$log.rc"
+    ) &
+done
+wait
+for name in $names; do
     log="$out/fuzz_$name.log"
-    if "$bin" "$out/corpus/$name" "fuzz/corpus/$name" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
-        -artifact_prefix="$out/artifacts/$name-" >"$log" 2>&1; then
+    rc=$(cat "$log.rc" 2>/dev/null || echo missing)
+    if [ "$rc" = nobuild ]; then
+        echo "FAIL $name: does not build"; head -n 20 "$log"; failed=$((failed + 1))
+    elif [ "$rc" = 0 ]; then
         speed=$(grep -Eo 'exec/s: [0-9]+' "$log" | tail -n 1 | grep -Eo '[0-9]+' || true)
         echo "ok   $name ($(grep -Eo 'Done [0-9]+ runs' "$log" | tail -n 1 || true) in ${secs}s${speed:+, $speed exec/s})"
         passed=$((passed + 1))
