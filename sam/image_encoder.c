@@ -9,11 +9,11 @@
 #include "nn/blas.h"
 #include "nn/nn.h"
 #include "nn/trace.h"
+#include "sam/eps.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/timer.h"
 
-#define LN_EPS 1e-6f /* norm_layer = partial(nn.LayerNorm, eps=1e-6); LayerNorm2d's default */
 
 int image_encoder_is_global(const image_encoder *enc, int i) {
     return enc->window_size == 0 || ((enc->global_attn >> i) & 1);
@@ -135,7 +135,7 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
     int global = image_encoder_is_global(e, i);
 
     /* attention branch, on B grids of h x w tokens */
-    layernorm_forward(s->xn, s->x, b->norm1_w, b->norm1_b, T, E, LN_EPS);
+    layernorm_forward(s->xn, s->x, b->norm1_w, b->norm1_b, T, E, SAM_LN_EPS);
     lap(s, ENC_ELEMENTWISE);
     int B = 1, h = G, w = G;
     if (global) {
@@ -169,7 +169,7 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
     lap(s, ENC_PRODUCTS);
 
     /* MLP branch: x += lin2(GELU(lin1(norm2(x)))) */
-    layernorm_forward(s->xn, s->x, b->norm2_w, b->norm2_b, T, E, LN_EPS);
+    layernorm_forward(s->xn, s->x, b->norm2_w, b->norm2_b, T, E, SAM_LN_EPS);
     lap(s, ENC_ELEMENTWISE);
     linear_gelu_forward(s->hid, s->xn, b->lin1_w, b->lin1_b, T, E, e->mlp_dim);
     linear_residual_forward(s->x, s->y, s->hid, b->lin2_w, b->lin2_b, T, e->mlp_dim, E);
@@ -180,9 +180,9 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
 static void neck_forward(const image_encoder *e, scratch *s, float *out) {
     int G = e->grid, T = G * G, OC = e->out_chans;
     conv2d_1x1_tokens_forward(s->neck, s->x, e->neck_conv1, T, e->embed_dim, OC);
-    layernorm2d_forward(s->neck, s->neck, e->neck_ln1_w, e->neck_ln1_b, OC, T, LN_EPS);
+    layernorm2d_forward(s->neck, s->neck, e->neck_ln1_w, e->neck_ln1_b, OC, T, SAM_LN_EPS);
     conv2d_forward(out, s->neck, e->neck_conv2, NULL, OC, G, G, OC, 3, 1, 1, s->cols);
-    layernorm2d_forward(out, out, e->neck_ln2_w, e->neck_ln2_b, OC, T, LN_EPS);
+    layernorm2d_forward(out, out, e->neck_ln2_w, e->neck_ln2_b, OC, T, SAM_LN_EPS);
 }
 
 int image_encoder_forward(const image_encoder *e, const float *x, float *out) {

@@ -7,6 +7,7 @@
 
 #include "nn/nn.h"
 #include "nn/trace.h"
+#include "sam/eps.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -112,7 +113,7 @@ static void output_upscaling(const mask_decoder *md, const float *keys, float *a
             for (int o = 0; o < C4; o++) dst[o] = a[(size_t)p * 4 * C4 + o * 4 + t] + md->up0_b[o];
         }
     }
-    layernorm_forward(u, u, md->up1_w, md->up1_b, 4 * HW, C4, 1e-6f); /* LayerNorm2d, eps 1e-6 */
+    layernorm_forward(u, u, md->up1_w, md->up1_b, 4 * HW, C4, SAM_LN_EPS); /* LayerNorm2d */
     gelu_inplace(u, (size_t)4 * HW * C4);
     /* v = u @ up3_taps + bias, GELU (tap-major, so v holds each tap's channels contiguously) */
     #pragma omp parallel for schedule(static)
@@ -138,6 +139,20 @@ static int trace_upscaling(const float *v, int G, int C8) {
     return 0;
 }
 
+int mask_decoder_mlp_widest(const mask_decoder *md) {
+    int widest = mlp_widest(&md->iou_head);
+    for (int m = 0; m < md->num_mask_tokens; m++)
+        if (mlp_widest(&md->hyper[m]) > widest) widest = mlp_widest(&md->hyper[m]);
+    return widest;
+}
+
+void mask_decoder_tokens(const mask_decoder *md, const float *sparse, int n_sparse, float *tokens) {
+    int C = md->dim, T = md->num_mask_tokens;
+    memcpy(tokens, md->iou_token, (size_t)C * sizeof(float));
+    memcpy(tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
+    memcpy(tokens + (size_t)(1 + T) * C, sparse, (size_t)n_sparse * C * sizeof(float));
+}
+
 int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *pe_tokens,
                          const float *sparse, int n_sparse, float *masks, float *iou) {
     int C = md->dim, G = md->grid, T = md->num_mask_tokens, N = 1 + T + n_sparse;
@@ -151,16 +166,12 @@ int mask_decoder_predict(const mask_decoder *md, const float *image, const float
     float *v = xmalloc_array((size_t)C8, up_hw * sizeof(float));
     float *tap = xmalloc_array((size_t)T * 4, (size_t)4 * HW * sizeof(float));
     float *hyper = xmalloc_array((size_t)T * C8, sizeof(float));
-    int widest = mlp_widest(&md->iou_head);
-    for (int m = 0; m < T; m++) widest = mlp_widest(&md->hyper[m]) > widest ? mlp_widest(&md->hyper[m]) : widest;
+    int widest = mask_decoder_mlp_widest(md);
     float *mlp_a = xmalloc_array((size_t)widest, sizeof(float)), *mlp_b = xmalloc_array((size_t)widest, sizeof(float));
     int rc = -1;
     if (!tokens || !queries || !src || !keys || !u || !v || !tap || !hyper || !mlp_a || !mlp_b) goto done;
 
-    /* tokens = [iou_token, mask_tokens, sparse] */
-    memcpy(tokens, md->iou_token, (size_t)C * sizeof(float));
-    memcpy(tokens + C, md->mask_tokens, (size_t)T * C * sizeof(float));
-    memcpy(tokens + (size_t)(1 + T) * C, sparse, (size_t)n_sparse * C * sizeof(float));
+    mask_decoder_tokens(md, sparse, n_sparse, tokens);
     /* src = image_embedding + dense_prompt_embeddings */
     add_forward(src, image, dense, (size_t)C * HW);
     if (two_way_transformer_forward(&md->transformer, src, pe_tokens, HW, tokens, N, queries, keys)) goto done;

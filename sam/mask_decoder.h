@@ -41,6 +41,12 @@ typedef struct {
 } mask_decoder;
 
 int mask_decoder_load(mask_decoder *md, const samw *w);
+/* Floats of the widest activation of any of md's MLP heads (the IoU head, the hypernetworks):
+ * the size of each of the two buffers mlp_forward takes. */
+int mask_decoder_mlp_widest(const mask_decoder *md);
+/* tokens[1 + num_mask_tokens + n_sparse][C] = [iou_token, mask_tokens, sparse]: the decoder's
+ * input tokens (MaskDecoder.predict_masks' output_tokens concatenated with the prompt's). */
+void mask_decoder_tokens(const mask_decoder *md, const float *sparse, int n_sparse, float *tokens);
 /* Frees what mask_decoder_load allocated (the tensors stay the weight file's). */
 void mask_decoder_free(mask_decoder *md);
 

@@ -8,10 +8,10 @@
 #include "nn/gemm.h"
 #include "nn/layernorm_lanes.h"
 #include "nn/nn.h"
+#include "sam/eps.h"
 
 #define TILE_ROWS 4    /* embedding rows per tile: 16 x 256-token tiles at G = 64; fewer, larger tiles
                         * pack the first conv's weights fewer times (2 rows: ~5% slower click) */
-#define LN2D_EPS 1e-6f /* LayerNorm2d's default */
 
 size_t mask_head_scratch(int C, int G, int n_masks) {
     size_t p = (size_t)TILE_ROWS * G, C4 = C / 4, C8 = C / 8;
@@ -24,7 +24,7 @@ NN_CLONES static void norm_rows(const mask_decoder *md, float *a1, int rows, int
         float *x = a1 + (size_t)r * C4;
         #pragma omp simd /* elementwise: gcc -O2 leaves it scalar otherwise; the same bits */
         for (int c = 0; c < C4; c++) x[c] += md->up0_b[c];
-        layernorm_lanes(x, md->up1_w, md->up1_b, C4, LN2D_EPS);
+        layernorm_lanes(x, md->up1_w, md->up1_b, C4, SAM_LN_EPS);
     }
 }
 

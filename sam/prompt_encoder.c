@@ -6,6 +6,7 @@
 
 #include "nn/mode.h"
 #include "nn/nn.h"
+#include "sam/eps.h"
 #include "util/err.h"
 #include "util/mem.h"
 
@@ -127,10 +128,10 @@ int prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input
         return -1;
     }
     conv2d_k2s2_forward(a, mask_input, pe->conv0_w, pe->conv0_b, 1, 4 * G, 4 * G, m / 4);
-    layernorm2d_forward(a, a, pe->ln1_w, pe->ln1_b, m / 4, 4 * (int)GG, 1e-6f);
+    layernorm2d_forward(a, a, pe->ln1_w, pe->ln1_b, m / 4, 4 * (int)GG, SAM_LN_EPS);
     gelu_inplace(a, (size_t)(m / 4) * 4 * GG);
     conv2d_k2s2_forward(b, a, pe->conv3_w, pe->conv3_b, m / 4, 2 * G, 2 * G, m);
-    layernorm2d_forward(b, b, pe->ln4_w, pe->ln4_b, m, (int)GG, 1e-6f);
+    layernorm2d_forward(b, b, pe->ln4_w, pe->ln4_b, m, (int)GG, SAM_LN_EPS);
     gelu_inplace(b, (size_t)m * GG);
     conv2d_1x1_forward(out, b, pe->conv6_w, pe->conv6_b, m, (int)GG, C);
     free(a);

@@ -8,11 +8,11 @@
 
 #include "nn/nn.h"
 #include "nn/trace.h"
+#include "sam/eps.h"
 #include "util/err.h"
 #include "util/mem.h"
 
 #define TW_PREFIX "mask_decoder.transformer."
-#define TW_LN_EPS 1e-5f /* nn.LayerNorm default, unlike the 1e-6 elsewhere in SAM */
 
 static int load_attention(tw_attention *a, const samw *w, const char *prefix, int C, int D, int heads) {
     char name[160];
@@ -138,24 +138,24 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
         if (attention_forward(&b->self_attn, ta, tq, N, tq, queries, N)) return -1;
         add_forward(queries, queries, ta, nq);
     }
-    layernorm_forward(queries, queries, b->norm_w[0], b->norm_b[0], N, C, TW_LN_EPS);
+    layernorm_forward(queries, queries, b->norm_w[0], b->norm_b[0], N, C, SAM_TW_LN_EPS);
     /* tokens attend to the image */
     add_forward(tq, queries, query_pe, nq);
     add_forward(tk, keys, key_pe, nk);
     if (attention_forward(&b->cross_t2i, ta, tq, N, tk, keys, HW)) return -1;
     add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, TW_LN_EPS);
+    layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, SAM_TW_LN_EPS);
     /* MLP (ReLU) */
     linear_forward(w->hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
     relu_inplace(w->hid, (size_t)N * mlp_dim);
     linear_forward(ta, w->hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
     add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, TW_LN_EPS);
+    layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, SAM_TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
     add_forward(tq, queries, query_pe, nq);
     if (attention_forward(&b->cross_i2t, w->ti, tk, HW, tq, queries, N)) return -1;
     add_forward(keys, keys, w->ti, nk);
-    layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, TW_LN_EPS);
+    layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, SAM_TW_LN_EPS);
     return 0;
 }
 
@@ -185,7 +185,7 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
     if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
     add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, TW_LN_EPS);
+    layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, SAM_TW_LN_EPS);
     nn_trace("mask_decoder.transformer.norm_final_attn", queries, 1, N, C, 0);
     rc = 0;
 done:
