@@ -207,16 +207,15 @@ int report_paper_curve(const char *method) {
 
 /* Published IoU for a group, or NaN. */
 static double paper_value(const report_group *g) {
+    char *end;
+    long k = strtol(g->setting, &end, 10); /* the clicks or the mode, where the paper has a value */
+    if (*end || end == g->setting || k < 1 || k > 1000) return NAN;
     if (strcmp(g->method, RESULTS_METHOD_SAM)) {
         int curve = report_paper_curve(g->method);
-        return curve >= 0 && !strcmp(g->experiment, "iterative") ? paper_click_iou(g->task, curve, atoi(g->setting))
-                                                                 : NAN;
+        return curve >= 0 && !strcmp(g->experiment, "iterative") ? paper_click_iou(g->task, curve, (int)k) : NAN;
     }
     int oracle = !strcmp(g->selection, "oracle");
     if (!oracle && strcmp(g->selection, "index0")) return NAN;
-    char *end;
-    long k = strtol(g->setting, &end, 10);
-    if (*end) return NAN;
     if (!strcmp(g->experiment, "modes")) return paper_mode_iou(g->task, (int)k, oracle);
     if (!strcmp(g->experiment, "iterative")) return paper_click_iou(g->task, oracle, (int)k);
     return NAN;
@@ -227,6 +226,16 @@ static double paper_value(const report_group *g) {
 void report_put_num(strbuf *b, double v) {
     if (isnan(v)) sb_puts(b, "");
     else sb_printf(b, "%.6f", v);
+}
+
+void report_put_cell(strbuf *b, double v) {
+    sb_puts(b, ",");
+    report_put_num(b, v);
+}
+
+void report_put_field(strbuf *b, const char *s) {
+    sb_puts(b, ",");
+    csv_field(b, s);
 }
 
 int report_save(const report *r, const char *rel, strbuf *b) {
@@ -367,19 +376,48 @@ int report_has_experiment(const report *r, const char *exp) {
     return 0;
 }
 
-/* Mean over the tasks that have a value (unweighted, as the paper's cross-task figure). */
-double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
-                         int paper_mode) {
+/* Mean over r's tasks of value(r, task, arg) where it is not NaN. */
+static double mean_over_tasks(const report *r, double (*value)(const report *, const char *, const void *),
+                              const void *arg) {
     double s = 0;
     int k = 0;
     for (int t = 0; t < r->n_tasks; t++) {
-        double v;
-        if (paper_method >= 0) v = paper_click_iou(r->tasks[t], paper_method, atoi(setting));
-        else if (paper_mode >= 0) v = paper_mode_iou(r->tasks[t], atoi(setting), paper_mode);
-        else v = report_task_mean(r, r->tasks[t], exp, setting, sel);
+        double v = value(r, r->tasks[t], arg);
         if (!isnan(v)) s += v, k++;
     }
     return k ? s / k : NAN;
+}
+
+typedef struct {
+    const char *exp, *setting, *sel;
+} measurement;
+typedef struct {
+    int curve_or_oracle, count;
+} paper_entry;
+
+static double ours_in(const report *r, const char *task, const void *arg) {
+    const measurement *m = arg;
+    return report_task_mean(r, task, m->exp, m->setting, m->sel);
+}
+static double paper_clicks_in(const report *r, const char *task, const void *arg) {
+    (void)r;
+    const paper_entry *e = arg;
+    return paper_click_iou(task, e->curve_or_oracle, e->count);
+}
+static double paper_modes_in(const report *r, const char *task, const void *arg) {
+    (void)r;
+    const paper_entry *e = arg;
+    return paper_mode_iou(task, e->count, e->curve_or_oracle);
+}
+
+double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel) {
+    return mean_over_tasks(r, ours_in, &(measurement){exp, setting, sel});
+}
+double report_cross_task_paper_clicks(const report *r, int curve, int clicks) {
+    return mean_over_tasks(r, paper_clicks_in, &(paper_entry){curve, clicks});
+}
+double report_cross_task_paper_modes(const report *r, int points, int oracle) {
+    return mean_over_tasks(r, paper_modes_in, &(paper_entry){oracle, points});
 }
 
 /* The stratified bootstrap CI of the cross-task mean (images resampled within tasks). */
@@ -416,13 +454,13 @@ static int write_fig34(const report *r) {
     for (int s = 0; s < 3; s++) {
         strbuf b = {0};
         sb_puts(&b, "Num of points");
-        for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), csv_field(&b, r->tasks[t]);
+        for (int t = 0; t < r->n_tasks; t++) report_put_field(&b, r->tasks[t]);
         sb_puts(&b, "\n");
         for (int k = 1; k <= PAPER_CLICKS; k++) {
             char setting[16];
             snprintf(setting, sizeof setting, "%d", k);
             sb_printf(&b, "%d", k);
-            for (int t = 0; t < r->n_tasks; t++) sb_puts(&b, ","), report_put_num(&b, report_task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
+            for (int t = 0; t < r->n_tasks; t++) report_put_cell(&b, report_task_mean(r, r->tasks[t], "iterative", setting, sels[s]));
             sb_puts(&b, "\n");
         }
         rc |= report_save(r, files[s], &b);
@@ -444,7 +482,9 @@ static int write_fig34(const report *r) {
             for (int s = 0; s < 2; s++) {
                 double v = report_task_mean(r, r->tasks[t], "iterative", setting, sels[s]);
                 double p = paper_click_iou(r->tasks[t], s, k);
-                sb_puts(&b, ","), report_put_num(&b, v), sb_puts(&b, ","), report_put_num(&b, p), sb_puts(&b, ","), report_put_num(&b, v - p);
+                report_put_cell(&b, v);
+                report_put_cell(&b, p);
+                report_put_cell(&b, v - p);
             }
         sb_puts(&b, "\n");
     }
@@ -454,16 +494,16 @@ static int write_fig34(const report *r) {
     int n_m = report_baseline_methods(r, methods, 8);
     sb_puts(&b, "Num of points,SAM,SAM (oracle),SAM (best predicted)");
     for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_printf(&b, ",%s (paper)", k_paper_clicks[m].method);
-    for (int m = 0; m < n_m; m++) sb_puts(&b, ","), csv_field(&b, methods[m]); /* the baselines, ours */
+    for (int m = 0; m < n_m; m++) report_put_field(&b, methods[m]); /* the baselines, ours */
     sb_puts(&b, "\n");
     for (int k = 1; k <= PAPER_CLICKS; k++) {
         char setting[16];
         snprintf(setting, sizeof setting, "%d", k);
         sb_printf(&b, "%d", k);
-        for (int s = 0; s < 3; s++) sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "iterative", setting, sels[s], -1, -1));
-        for (int m = 0; m < PAPER_CLICK_METHODS; m++) sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "", setting, "", m, -1));
+        for (int s = 0; s < 3; s++) report_put_cell(&b, report_cross_task(r, "iterative", setting, sels[s]));
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) report_put_cell(&b, report_cross_task_paper_clicks(r, m, k));
         for (int m = 0; m < n_m; m++)
-            sb_puts(&b, ","), report_put_num(&b, report_cross_task(r, "iterative", setting, methods[m], -1, -1));
+            report_put_cell(&b, report_cross_task(r, "iterative", setting, methods[m]));
         sb_puts(&b, "\n");
     }
     rc |= report_save(r, "tables/fig4_average.csv", &b);
@@ -477,9 +517,9 @@ static double paper_cross_task(const report *r, const char *exp, const char *set
     char *end;
     long k = strtol(setting, &end, 10);
     if (*end || k < 1) return NAN;
-    if (curve >= 0) return strcmp(exp, "iterative") ? NAN : report_cross_task(r, "", setting, "", curve, -1);
-    if (!strcmp(exp, "modes")) return report_cross_task(r, "", setting, "", -1, oracle);
-    if (!strcmp(exp, "iterative")) return report_cross_task(r, "", setting, "", oracle, -1);
+    if (curve >= 0) return strcmp(exp, "iterative") ? NAN : report_cross_task_paper_clicks(r, curve, (int)k);
+    if (!strcmp(exp, "modes")) return report_cross_task_paper_modes(r, (int)k, oracle);
+    if (!strcmp(exp, "iterative")) return report_cross_task_paper_clicks(r, oracle, (int)k);
     return NAN;
 }
 
@@ -496,10 +536,10 @@ static int write_overview(const report *r) {
         if (seen || !strcmp(g->experiment, "size")) continue;
         int n_tasks = 0;
         for (int t = 0; t < r->n_tasks; t++) n_tasks += report_find_group(r, r->tasks[t], g->experiment, g->setting, g->selection) != NULL;
-        double m = report_cross_task(r, g->experiment, g->setting, g->selection, -1, -1), lo = NAN, hi = NAN;
+        double m = report_cross_task(r, g->experiment, g->setting, g->selection), lo = NAN, hi = NAN;
         report_cross_task_ci(r, g->experiment, g->setting, g->selection, &lo, &hi);
         double pv = paper_cross_task(r, g->experiment, g->setting, g->selection);
-        csv_field(&b, g->experiment), sb_puts(&b, ","), csv_field(&b, g->setting), sb_puts(&b, ",");
+        csv_field(&b, g->experiment), report_put_field(&b, g->setting), sb_puts(&b, ",");
         csv_field(&b, g->rows[0]->selection);
         sb_printf(&b, ",%d,", n_tasks);
         double vals[5] = {m, lo, hi, pv, m - pv};
@@ -636,11 +676,11 @@ static int figure_modes(const report *r) {
         char setting[16];
         snprintf(setting, sizeof setting, "%d", m + 1);
         for (int s = 0; s < 3; s++) {
-            v[s][m] = report_cross_task(r, "modes", setting, k_selections[s], -1, -1);
+            v[s][m] = report_cross_task(r, "modes", setting, k_selections[s]);
             report_cross_task_ci(r, "modes", setting, k_selections[s], &lo[s][m], &hi[s][m]);
         }
-        v[3][m] = report_cross_task(r, "", setting, "", -1, 0);
-        v[4][m] = report_cross_task(r, "", setting, "", -1, 1);
+        v[3][m] = report_cross_task_paper_modes(r, m + 1, 0);
+        v[4][m] = report_cross_task_paper_modes(r, m + 1, 1);
     }
     char title[160];
     snprintf(title, sizeof title, "SAM, five modes of use: mean IoU over %d task%s (95%% CI)", r->n_tasks,
@@ -658,10 +698,10 @@ static int figure_iterative(const report *r) {
     double v[8][9], lo[2][9], hi[2][9];
     for (int k = 0; k < 9; k++) {
         for (int s = 0; s < 2; s++) {
-            v[s][k] = report_cross_task(r, "iterative", ticks[k], k_selections[s], -1, -1);
+            v[s][k] = report_cross_task(r, "iterative", ticks[k], k_selections[s]);
             report_cross_task_ci(r, "iterative", ticks[k], k_selections[s], &lo[s][k], &hi[s][k]);
         }
-        for (int m = 0; m < PAPER_CLICK_METHODS; m++) v[2 + m][k] = report_cross_task(r, "", ticks[k], "", m, -1);
+        for (int m = 0; m < PAPER_CLICK_METHODS; m++) v[2 + m][k] = report_cross_task_paper_clicks(r, m, k + 1);
     }
     char title[160];
     snprintf(title, sizeof title, "Iterative clicks: mean IoU over %d task%s (95%% CI)", r->n_tasks,
@@ -701,7 +741,7 @@ static int figure_placement(const report *r, const char *prefix, const char *fil
     for (int k = 0; k < ns; k++) {
         ticks[k] = settings[k] + strlen(prefix);
         for (int s = 0; s < 3; s++) {
-            v[s][k] = report_cross_task(r, "placement", settings[k], k_selections[s], -1, -1);
+            v[s][k] = report_cross_task(r, "placement", settings[k], k_selections[s]);
             report_cross_task_ci(r, "placement", settings[k], k_selections[s], &lo[s][k], &hi[s][k]);
         }
     }
@@ -717,7 +757,7 @@ static int figure_everything(const report *r) {
     static const char *const settings[2] = {"best_mask", "union"};
     double v[2], lo[2], hi[2];
     for (int k = 0; k < 2; k++) {
-        v[k] = report_cross_task(r, "everything", settings[k], "oracle", -1, -1);
+        v[k] = report_cross_task(r, "everything", settings[k], "oracle");
         report_cross_task_ci(r, "everything", settings[k], "oracle", &lo[k], &hi[k]);
     }
     plot_spec p = {.title = "Segment-everything mode: mean IoU per object (95% CI)", .x_label = "scoring",
@@ -821,7 +861,7 @@ static void print_summary(const report *r) {
         for (int m = 1; m <= 5; m++) {
             char s[16];
             snprintf(s, sizeof s, "%d", m);
-            printf(" %8.4f", report_cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1));
+            printf(" %8.4f", pass ? report_cross_task_paper_modes(r, m, 0) : report_cross_task(r, "modes", s, "index0"));
         }
         printf("\n");
     }

@@ -81,17 +81,19 @@ static int write_fig3(const report *r, const char *const *methods, int n_m) {
             for (int mode = 1; mode <= 5; mode++) {
                 char s[16];
                 setting_of(mode, s, sizeof s);
-                double v = !task ? report_cross_task(r, "modes", s, "index0", -1, pass ? 0 : -1)
-                           : pass ? paper_mode_iou(task, mode, 0) : report_task_mean(r, task, "modes", s, "index0");
-                sb_puts(&b, ","), report_put_num(&b, v);
+                double v = pass ? (task ? paper_mode_iou(task, mode, 0) : report_cross_task_paper_modes(r, mode, 0))
+                           : (task ? report_task_mean(r, task, "modes", s, "index0")
+                                   : report_cross_task(r, "modes", s, "index0"));
+                report_put_cell(&b, v);
             }
             for (int i = 0; i < n_m; i++) {
                 int curve = report_paper_curve(methods[i]);
                 double v;
                 if (pass && curve < 0) v = NAN;
-                else if (!task) v = report_cross_task(r, "iterative", "1", methods[i], pass ? curve : -1, -1);
+                else if (!task)
+                    v = pass ? report_cross_task_paper_clicks(r, curve, 1) : report_cross_task(r, "iterative", "1", methods[i]);
                 else v = pass ? paper_click_iou(task, curve, 1) : report_task_mean(r, task, "iterative", "1", methods[i]);
-                sb_puts(&b, ","), report_put_num(&b, v);
+                report_put_cell(&b, v);
             }
         }
         sb_puts(&b, "\n");
@@ -164,8 +166,8 @@ static int figure_comparison(const report *r, const char *const *methods, int n_
         int curve = l < 2 ? l : report_paper_curve(sel);
         const char *label = l == 0 ? "SAM" : l == 1 ? "SAM oracle" : sel;
         for (int k = 0; k < 9; k++) {
-            v[2 * l][k] = report_cross_task(r, "iterative", ticks[k], sel, -1, -1);
-            v[2 * l + 1][k] = curve >= 0 ? report_cross_task(r, "", ticks[k], "", curve, -1) : NAN;
+            v[2 * l][k] = report_cross_task(r, "iterative", ticks[k], sel);
+            v[2 * l + 1][k] = curve >= 0 ? report_cross_task_paper_clicks(r, curve, k + 1) : NAN;
         }
         snprintf(names[2 * l], sizeof names[0], "%s (ours)", label);
         snprintf(names[2 * l + 1], sizeof names[0], "%s (paper)", label);

@@ -36,11 +36,12 @@ report_group *report_find_group(const report *r, const char *task, const char *e
                                 const char *sel);
 /* A task's mean IoU of a measurement, NaN if absent. */
 double report_task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel);
-/* The unweighted mean over the tasks having a value: of ours (paper_method, paper_mode < 0), of
- * the published curve paper_method (eval/paper.h k_paper_clicks) or of the published mode
- * table (paper_mode = oracle 0/1). */
-double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel, int paper_method,
-                         int paper_mode);
+/* The unweighted mean over r's tasks having a value (as the paper's cross-task figure) of:
+ * our measurement; the published click curve (eval/paper.h k_paper_clicks) at `clicks`; the
+ * published mode table (oracle 0 or 1) at `points` points. */
+double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel);
+double report_cross_task_paper_clicks(const report *r, int curve, int clicks);
+double report_cross_task_paper_modes(const report *r, int points, int oracle);
 /* The stratified bootstrap CI of report_cross_task's mean of ours. 0 or -1. */
 int report_cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
                          double *hi);
@@ -52,6 +53,9 @@ int report_paper_curve(const char *method);
 size_t report_pair_up(const report_group *a, const report_group *b, double *x, double *y);
 /* A number as the tables print it ("%.6f"; NaN empty). */
 void report_put_num(strbuf *b, double v);
+/* The next cell of a CSV row: a comma, then the number (report_put_num) or the field (csv_field). */
+void report_put_cell(strbuf *b, double v);
+void report_put_field(strbuf *b, const char *s);
 /* Writes b to OUT/rel atomically and frees it. 0 or -1. */
 int report_save(const report *r, const char *rel, strbuf *b);
 /* Draws p (bars or lines) into OUT/figures/name, w x h pixels. 0 or -1. */
