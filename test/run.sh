@@ -55,6 +55,7 @@ run_one() { # NAME: runs it, leaving its output, exit code and seconds in logdir
     rc=$?
     echo "$rc $(( $(date +%s) - t0 ))" >"$logdir/$n.rc"
 }
+echo "${label}running ${#names[@]} tests, $jobs at a time"
 running=0
 for n in "${names[@]}"; do
     if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
