@@ -12,6 +12,12 @@
 #                        `samc encode --timings` on ViT-B and ViT-H at 1 thread and at all
 #                        cores: where the time goes, phase by phase, and which phases are serial
 #   bench_samw           the random ViT-B .samw (${SAMC_BENCH_TMP:-/tmp}/samc_bench_vit_b.samw)
+#   samc eval --workers  images per hour of eval's encode stage for each W workers x T threads
+#                        split of the cores (on 2: 1x2 and 2x1), random ViT-B on 2 images per
+#                        core, with each worker's peak RSS and PSS and the sums (the weights'
+#                        pages are shared: PSS counts a shared page once over its sharers)
+#   bench_map            mapping the ViT-H .samw with MAP_POPULATE against faulting its pages
+#                        in under the threads (the mapping and one read of every page)
 #   bench_baselines      the study's baselines at their official sizes with random weights
 #                        (issues 13, 14), at 2 threads on a 200x300 image: a RITM and a
 #                        FocalClick prediction with 1 and 3 clicks, a SimpleClick (ViT-H)
@@ -133,6 +139,65 @@ for s in $phase_shapes; do
             -o "$out/embedding_phases.npy" --threads "$n"
     done
 done
+
+# eval --workers (issue 21): each W x T split of the cores on the random ViT-B, 2 images per
+# core (the demo phantoms, --experiments size: two decoder calls an image beside the encode,
+# --no-cache), the whole command timed (starting the workers, loading and checking the
+# weights included). Every 0.2 s each worker's /proc/PID/smaps_rollup is read (the command
+# itself with one worker): Rss counts the mapped weights in full in every worker, Pss shares
+# each page among the processes that map it, Anonymous is a worker's own memory (activations,
+# the embedding; not the weights).
+# mem_sample PID FILE: "sample pid rss_kb pss_kb anonymous_kb" lines until PID ends
+mem_sample() {
+    local k=0 p pids
+    while kill -0 "$1" 2>/dev/null; do
+        pids=$(pgrep -P "$1")
+        for p in ${pids:-$1}; do
+            awk -v k=$k -v p="$p" '$1 == "Rss:" { r = $2 } $1 == "Pss:" { s = $2 } $1 == "Anonymous:" { v = $2 }
+                END { if (r) print k, p, r, s, v }' "/proc/$p/smaps_rollup" 2>/dev/null
+        done
+        k=$((k + 1))
+        sleep 0.2
+    done >"$2"
+}
+splits=""
+if [ -n "$vitb" ]; then
+    n_img=$((2 * threads))
+    wdata=$out/workers_data
+    rm -rf "$wdata" && mkdir -p "$wdata/images" "$wdata/masks"
+    fix=test/fixtures/sam-demo/data/binary
+    for i in $(seq 1 $n_img); do
+        f=$(ls "$fix/images" | sed -n "$(( (i - 1) % 12 + 1 ))p")
+        cp "$fix/images/$f" "$wdata/images/img_$i.png" && cp "$fix/masks/$f" "$wdata/masks/img_$i.png"
+    done
+    for w in $(seq 1 "$threads"); do
+        [ $((threads % w)) -eq 0 ] || continue
+        t=$((threads / w))
+        echo "  running eval --workers $w --threads $t ($n_img images) ..." >&2
+        rm -rf "$out/workers_run"
+        "$bindir/bench/bench_process" "$bindir/samc" eval -m "$vitb" --images "$wdata/images" --masks "$wdata/masks" \
+            --experiments size --no-cache --workers "$w" --threads "$t" -o "$out/workers_run" >"$out/workers_${w}x$t.txt" 2>&1 &
+        bp=$!
+        ep=""
+        for _ in $(seq 1 200); do ep=$(pgrep -P $bp); [ -n "$ep" ] && break; sleep 0.01; done
+        [ -n "$ep" ] && mem_sample "$ep" "$out/workers_${w}x${t}_mem.txt"
+        if wait $bp && grep -q "$n_img images ($n_img computed" "$out/workers_${w}x$t.txt"; then
+            splits="$splits ${w}x$t"
+        else
+            echo "bench: eval --workers $w --threads $t failed:" >&2
+            tail -n 5 "$out/workers_${w}x$t.txt" >&2
+        fi
+        cat "$out/workers_${w}x$t.txt" >>"$log"
+    done
+    rm -rf "$out/workers_run" "$wdata"
+fi
+# MAP_POPULATE against faulting in, at ViT-H size, at 1 thread and all cores
+map_threads=""
+if [ -n "$vith" ]; then
+    for n in $(printf '1\n%s\n' "$threads" | sort -un); do
+        step "map_h_$n" "$bindir/bench/bench_map" "$vith" "$n" && map_threads="$map_threads $n"
+    done
+fi
 
 # the official implementation on the same image, if a python can import it (PIL comes with
 # torchvision, which segment_anything needs anyway); ViT-B instead of ViT-H with
@@ -396,6 +461,43 @@ for s in $phase_shapes; do
     printf '  %-16s %9.3fs %9.3fs %8.2fx\n' "whole process" "$wa" "$wb" "$(calc "$wa / $wb")"
     add_json "encode_vit_${s}_process_1thread_s" "$wa"
     add_json "encode_vit_${s}_process_${threads}threads_s" "$wb"
+done
+
+# eval --workers: images per hour of the encode stage per split, and memory
+if [ -n "$splits" ]; then
+    echo
+    echo "samc eval --workers W --threads T on the random ViT-B ($n_img images, the whole command; memory: peak per worker, and of the workers' sums):"
+    printf '  %-7s %9s %12s %14s %17s %14s %14s\n' split wall images/hour "worker RSS" "worker anonymous" \
+        "sum of RSS" "sum of PSS"
+    for sp in $splits; do
+        f=$out/workers_$sp.txt m=$out/workers_${sp}_mem.txt
+        wall=$(value wall_s "$f")
+        iph=$(calc "$n_img / $wall * 3600")
+        # per worker: the largest of its samples (of them all workers'); sums: the largest over
+        # samples of the workers' sum
+        mem=$(awk '{ if ($3 > r) r = $3; if ($5 > v) v = $5; R[$1] += $3; S[$1] += $4 }
+            END { for (k in R) { if (R[k] > tr) tr = R[k]; if (S[k] > ts) ts = S[k] }
+                  if (r) printf "%.0f %.0f %.0f %.0f", r / 1024, v / 1024, tr / 1024, ts / 1024 }' "$m" 2>/dev/null)
+        set -- $mem
+        printf '  %-7s %8ss %12s %11s MB %14s MB %11s MB %11s MB\n' "$sp" "$wall" "$iph" "${1:--}" "${2:--}" "${3:--}" "${4:--}"
+        add_json "eval_workers_${sp}_images_per_hour" "$iph"
+        add_json "eval_workers_${sp}_wall_s" "$wall"
+        if [ -n "${1:-}" ]; then
+            add_json "eval_workers_${sp}_worker_peak_rss_mb" "$1"
+            add_json "eval_workers_${sp}_worker_peak_anonymous_mb" "$2"
+            add_json "eval_workers_${sp}_sum_rss_mb" "$3"
+            add_json "eval_workers_${sp}_sum_pss_mb" "$4"
+        fi
+    done
+    echo "  (the .samw: $(calc "$(stat -c %s "$vitb") / 1048576") MB, mapped read-only: each worker's RSS counts it whole, its PSS its share)"
+fi
+for n in $map_threads; do
+    f=$out/map_h_$n.txt
+    row "map ViT-H $(value map_size_gb "$f") GB, MAP_POPULATE ($n thr)" "$(value map_populate_s "$f") s" \
+        "(the default; with a read of each page)" ""
+    row "  plain mapping, faulted in by the threads" "$(value map_fault_s "$f") s" "" ""
+    add_json "map_vit_h_populate_${n}threads_s" "$(value map_populate_s "$f")"
+    add_json "map_vit_h_fault_${n}threads_s" "$(value map_fault_s "$f")"
 done
 rss=$(value decoder_peak_rss_mb "$d")
 add_json decoder_peak_rss_mb "$rss"

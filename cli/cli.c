@@ -80,12 +80,16 @@ int cli_doubles(const char *cmd, const char *opt, const char *s, int n, double *
     return 0;
 }
 
+static int g_threads_given;
+int cli_threads_given(void) { return g_threads_given; }
+
 int cli_common_option(const char *cmd, int argc, char **argv, int *i) {
     if (!strcmp(argv[*i], "--threads")) {
         const char *v = cli_value(cmd, argc, argv, i);
         long n;
         if (!v || cli_int(cmd, "--threads", v, 1, 1024, &n)) return -1;
         blas_set_threads((int)n);
+        g_threads_given = 1;
         return 1;
     }
     if (!strcmp(argv[*i], "--reference")) {

@@ -28,6 +28,8 @@ int cli_doubles(const char *cmd, const char *opt, const char *s, int n, double *
  * reference mode of samc.h). Returns 1 if argv[*i] was one of them (and consumed it), 0 if
  * not, -1 on a bad value. */
 int cli_common_option(const char *cmd, int argc, char **argv, int *i);
+/* 1 once --threads was given (else the threads are the default: all cores). */
+int cli_threads_given(void);
 
 /* A command's options as a table for cli_parse, one row per option, ended by {0}. Write rows
  * with the CLI_*_OPT macros below; they check the type of the destination. */

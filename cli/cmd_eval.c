@@ -1,4 +1,6 @@
 /* samc eval: the experiments of Mazurowski et al. 2023 over a data set (eval/runner.h). */
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "eval/runner.h"
+#include "nn/blas.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "weights/samw.h"
@@ -47,11 +50,21 @@ static const char k_usage[] =
     "                      (image.png) and ground truth (gt.png) that samc report's example\n"
     "                      overlays draw them on; only for the\n"
     "                      images computed with it (a resumed run does not redo finished\n"
-    "                      images); not part of the run's settings\n"
+    "                      images); not part of the run's settings. On volumes IMAGE is a\n"
+    "                      slice (VOLUME_PLANEK), and each finished volume also gets\n"
+    "                      OUT/masks/VOLUME/EXPERIMENT_SETTING_SELECTION.nii.gz: that\n"
+    "                      measurement's masks of all its evaluated slices as one uint8\n"
+    "                      NIfTI in the scan's geometry (built from the slices' PNGs; not\n"
+    "                      when a slice of it was computed without --save-masks)\n"
     "  --progress-every S  when stderr is not a terminal (a log file, a SLURM job), a line\n"
     "                      'samc eval: 120/480 images (25%), 3.1 s/image, ETA 18m36s' at\n"
     "                      most every S seconds (default 30; 0: no progress at all; on a\n"
     "                      terminal one line is redrawn in place)\n"
+    "  --workers W         W worker processes share the images, each at --threads N\n"
+    "                      (default: the cores / W); they map one copy of the model, and the\n"
+    "                      results are the same bits as one process's. For many images on a\n"
+    "                      node, several workers of a few threads beat one of all cores,\n"
+    "                      e.g. 16 cores: --workers 4 --threads 4 (default 1; at most the cores)\n"
     "  --threads N         threads (default: all cores); --reference: portable arithmetic\n"
     "At the end: per task and class, how many images hold the target (a warning for a class\n"
     "in none). Then: samc report OUT (per_image.csv, prompts.csv, tables, figures)\n";
@@ -119,6 +132,27 @@ static int name_baselines(const char *cmd, runner_options *o) {
     return 0;
 }
 
+/* The cores this process may run on (its CPU affinity: a SLURM allocation's, taskset's). */
+static int cores_here(void) {
+    cpu_set_t set;
+    int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    return n > 0 ? n : 1;
+}
+
+/* W: worker processes, 1 to the cores here (each runs at least one thread) */
+static int parse_workers(const char *cmd, const char *opt, const char *v, void *workers) {
+    int cores = cores_here();
+    char *end;
+    errno = 0;
+    long w = strtol(v, &end, 10);
+    if (errno == ERANGE || (end != v && !*end && w > cores))
+        return cli_usage_error(cmd, "%s %s: more workers than the %d cores this process may use", opt, v, cores);
+    if (errno || end == v || *end || w < 1)
+        return cli_usage_error(cmd, "%s: expected a number of worker processes (1 to %d), got '%s'", opt, cores, v);
+    *(int *)workers = (int)w;
+    return 0;
+}
+
 /* I/N: this run does the images of shard I of N */
 static int parse_shard(const char *cmd, const char *opt, const char *v, void *options) {
     runner_options *o = options;
@@ -132,7 +166,7 @@ static int parse_shard(const char *cmd, const char *opt, const char *v, void *op
 int cmd_eval(int argc, char **argv) {
     const char *cmd = "eval", *model = NULL, *data = NULL, *root = NULL, *images = NULL, *masks = NULL;
     const char *task = "binary";
-    runner_options o = {.shard_i = 0, .shard_n = 1};
+    runner_options o = {.shard_i = 0, .shard_n = 1, .workers = 1, .argc = argc, .argv = argv};
     o.exp = (experiment_options){.experiments = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE,
                                  .clicks = 9, .seed = 1, .click_rule = CLICK_LABEL_FULL_MAP};
     sam_amg_params_default(&o.exp.amg);
@@ -161,6 +195,8 @@ int cmd_eval(int argc, char **argv) {
         CLI_FLAG_OPT("--skip-bad", &o.skip_bad),
         CLI_FLAG_OPT("--save-masks", &o.save_masks),
         CLI_DOUBLE_OPT("--progress-every", &o.progress_every, 0, 1e9),
+        CLI_CUSTOM_OPT("--workers", parse_workers, &o.workers),
+        CLI_INT_OPT("--eval-worker", &o.worker_fd, 3, 1 << 20), /* hidden: eval/workers.h */
         {0},
     };
     int rc = cli_parse(cmd, k_usage, opts, argc, argv, NULL, 0, NULL);
@@ -173,6 +209,14 @@ int cmd_eval(int argc, char **argv) {
     if (!data && !(images && masks)) return cli_usage_error(cmd, "--images and --masks go together");
     if (sam_amg_params_check(&o.exp.amg)) return cli_usage_error(cmd, "%s", samc_errmsg());
     o.progress = isatty(STDERR_FILENO) && o.progress_every > 0;
+    if (o.worker_fd) { /* a worker: its command keeps the progress */
+        cmd = "eval worker";
+        o.progress = 0, o.progress_every = 0;
+    }
+    /* --threads is per worker; without it the workers share the cores */
+    o.worker_threads = blas_get_threads();
+    if (o.workers > 1 && !cli_threads_given())
+        o.worker_threads = o.worker_threads / o.workers > 1 ? o.worker_threads / o.workers : 1;
     if (name_baselines(cmd, &o)) return 1;
     dataset_config c;
     unsigned char *text = NULL;

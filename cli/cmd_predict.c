@@ -10,6 +10,7 @@
 #include "cli/image_input.h"
 #include "cli/predict_baseline.h"
 #include "cli/predict_report.h"
+#include "cli/predict_slices.h"
 #include "cli/prompt_options.h"
 #include "eval/embedding_file.h"
 #include "eval/overlay.h"
@@ -23,6 +24,9 @@ static const char *k_usage =
     "                    [--point X,Y,LABEL]... [--box X0,Y0,X1,Y1] [--mask-input LOWRES.npy\n"
     "                    [--mask-index K]] [--multimask [--best]] [--json] [--overlay FILE.png]\n"
     "                    [--max-pixels N] [--threads N] -o DIR\n"
+    "       samc predict -m MODEL.samw -i VOLUME (--slices A:B | --all-slices) [--plane P]\n"
+    "                    [--intensity SPEC] [prompts as above] [--multimask [--best]] [--json]\n"
+    "                    [--progress-every S] -o DIR\n"
     "  Segments IMAGE from the prompts like SamPredictor.predict. Coordinates are in pixels of\n"
     "  IMAGE; LABEL is 1 (foreground) or 0 (background). --embedding uses the image embedding\n"
     "  `samc encode` wrote instead of running the image encoder; it records the model, the image\n"
@@ -52,6 +56,14 @@ static const char *k_usage =
     "  prompt coordinates are in its pixels. Then each mask is also written as mask_K.nii.gz, a\n"
     "  uint8 volume with the scan's geometry (qform/sform): 1 where the mask is, in the chosen\n"
     "  slice, 0 elsewhere, to overlay in ITK-SNAP or 3D Slicer.\n"
+    "  --slices A:B (slices A to B, both included, in the plane) or --all-slices segments each\n"
+    "  of those slices with the same prompts (in each slice's displayed pixels), encoding each\n"
+    "  once; not with --slice, --embedding, --overlay or a baseline. Then DIR holds mask_K.nii.gz\n"
+    "  (every segmented slice filled; with --best each slice's best mask), masks.csv (slice,\n"
+    "  mask, index, predicted_iou, stability_score, area: a row per slice and mask) and with\n"
+    "  --json masks.json (per slice), all or none; no logits (run --slice K for a slice's).\n"
+    "  Prints the mask lines prefixed 'slice S: ' and, at most every S seconds (--progress-every,\n"
+    "  default 30; 0: none), a progress line on stderr: 'samc predict: 3/10 slices (30%), ...'.\n"
     "  MODEL may also be one of the study's baselines (RITM, FocalClick, SimpleClick; converted\n"
     "  from the authors' checkpoints by samc convert): it takes clicks only, X,Y integer pixels,\n"
     "  all at once in the order given, as the study's one-pass call, and writes DIR/prob.npy\n"
@@ -66,6 +78,7 @@ static int predict_owns(const char *name) {
                                        "masks.json", "prob.npy"};
     for (size_t i = 0; i < sizeof npys / sizeof npys[0]; i++)
         if (!strcmp(name, npys[i])) return 1;
+    if (predict_slices_owns(name)) return 1;
     int k, end = 0, end_nii = 0;
     if (sscanf(name, "mask_%d.png%n", &k, &end) == 1 && end > 0 && name[end] == 0 && k >= 0) return 1;
     return sscanf(name, "mask_%d.nii.gz%n", &k, &end_nii) == 1 && end_nii > 0 && name[end_nii] == 0 && k >= 0;
@@ -146,7 +159,9 @@ static int check_overlay_path(const char *overlay, const char *dir) {
 int cmd_predict(int argc, char **argv) {
     const char *model = NULL, *image = NULL, *emb_path = NULL, *dir = NULL, *overlay = NULL;
     int plain = 0, best = 0, json = 0;
+    double progress_every = 30;
     cli_image_options io = CLI_IMAGE_DEFAULTS;
+    io.takes_range = 1;
     cli_prompt cp = CLI_PROMPT_INIT;
     const cli_option opts[] = {CLI_STRING_OPT("-m", &model),
                                CLI_STRING_OPT("-i", &image),
@@ -158,6 +173,8 @@ int cmd_predict(int argc, char **argv) {
                                CLI_STRING_OPT("--overlay", &overlay),
                                CLI_PROMPT_OPTIONS(&cp),
                                CLI_IMAGE_OPTIONS(&io),
+                               CLI_SLICE_RANGE_OPTIONS(&io),
+                               CLI_DOUBLE_OPT("--progress-every", &progress_every, 0, 1e9),
                                {0}};
     int rc = cli_parse(CMD, k_usage, opts, argc, argv, NULL, 0, NULL);
     if (rc >= 0) return rc;
@@ -166,6 +183,13 @@ int cmd_predict(int argc, char **argv) {
     if (!dir) return cli_usage_error(CMD, "no output folder (-o DIR)");
     if (strlen(dir) > 4000) return cli_usage_error(CMD, "output folder name too long");
     if (plain && !emb_path) return cli_usage_error(CMD, "--plain-embedding goes with --embedding");
+    int range = io.slices || io.all_slices;
+    if ((rc = cli_image_check_options(CMD, &io))) return rc;
+    if (range && (emb_path || overlay || cli_model_is_baseline(model)))
+        return cli_usage_error(CMD, "%s one slice; give --slice K for it",
+                               emb_path  ? "--embedding is the embedding of"
+                               : overlay ? "--overlay draws"
+                                         : "a baseline segments");
     if (overlay && (rc = check_overlay_path(overlay, dir))) return rc;
     if (cli_model_is_baseline(model)) {
         if (emb_path || best || json)
@@ -187,7 +211,7 @@ int cmd_predict(int argc, char **argv) {
     sam_prompt pr;
     output_dir od = {0};
     int n_masks = cp.multimask && !best ? 3 : 1;
-    io.on_size = announce_outputs;
+    if (!range) io.on_size = announce_outputs; /* a range writes no full-size arrays */
     io.ctx = &n_masks;
     rc = 1;
     if (output_dir_open(&od, dir, predict_owns)) { /* refused before any work */
@@ -197,6 +221,10 @@ int cmd_predict(int argc, char **argv) {
     if (cli_image_read(CMD, image, &io, &im) || cli_open_model(CMD, model, &m, &p)) goto done;
     if (emb_path && read_embedding(emb_path, plain, m, im.rgb, im.h, im.w, &emb)) goto done;
     if (cli_prompt_load(CMD, &cp, m, im.h, im.w, &pr)) goto done;
+    if (range) {
+        rc = predict_slices(CMD, p, &im, &pr, best, json, progress_every, &od);
+        goto done;
+    }
     if (emb_path ? sam_predictor_set_embedding(p, emb, im.h, im.w) : sam_predictor_set_image(p, im.rgb, im.h, im.w)) {
         cli_lib_error(CMD);
         goto done;

@@ -33,6 +33,9 @@ step "2. segment $FIX/image.png from a box and from a point, and axial slice 12 
 # a slice of a CT volume: the mask also comes back as a NIfTI volume in the scan's geometry
 "$SAMC" predict -m "$MODEL" -i "$FIX/data/volume/ct_phantom.nii.gz" --slice 12 --box 66,45,132,101 \
     -o "$OUT/predict_ct" --threads "$THREADS"
+# the same box on slices 8 to 16, each encoded once: one NIfTI volume holding all of them
+"$SAMC" predict -m "$MODEL" -i "$FIX/data/volume/ct_phantom.nii.gz" --slices 8:16 --box 66,45,132,101 --best \
+    -o "$OUT/predict_ct_slices" --threads "$THREADS" | tail -n 3
 
 step "3. the study's experiments on 12 binary phantoms (authors' layout: images/ + masks/)"
 # everything mode with the thresholds this small model's scores reach (fixture README)
@@ -88,7 +91,8 @@ fi
 step "done"
 cat <<MSG
 masks of step 2:   $OUT/predict_box/, $OUT/predict_point/, $OUT/predict_ct/ (mask_0.nii.gz: overlay it
-                   on $FIX/data/volume/ct_phantom.nii.gz in ITK-SNAP or 3D Slicer)
+                   on $FIX/data/volume/ct_phantom.nii.gz in ITK-SNAP or 3D Slicer), $OUT/predict_ct_slices/
+                   (mask_0.nii.gz: slices 8 to 16; masks.csv)
 per-image results: $OUT/{binary,multiclass,volume}/per_image.csv
 tables:            $OUT/*/tables/ (fig2_modes_vs_paper.csv: ours beside the published numbers)
 figures:           $OUT/*/figures/ (modes.png, iterative.png, placement_points.png, ...)

@@ -176,3 +176,33 @@ done:
     free(areas);
     return rc;
 }
+
+/* ---- the label volume of a slice range ---- */
+
+/* larger first; on equal areas the later mask first, so that the earlier one is drawn over it */
+static int by_area_desc_later_first(const void *a, const void *b, void *areas) {
+    const uint64_t *ar = areas;
+    int i = *(const int *)a, j = *(const int *)b;
+    if (ar[i] != ar[j]) return ar[i] < ar[j] ? 1 : -1;
+    return (i < j) - (i > j);
+}
+
+int everything_label_slice(const sam_amg_result *r, uint16_t *labels) {
+    size_t px = (size_t)r->h * r->w;
+    if (r->n > 65535) return samc_err("%d masks: more than a uint16 label volume holds (65535)", r->n);
+    memset(labels, 0, px * sizeof *labels);
+    uint8_t *mask = xmalloc_array(px, 1);
+    int *order = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *order);
+    uint64_t *areas = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *areas);
+    int rc = mask && order && areas ? 0 : -1;
+    for (int i = 0; rc == 0 && i < r->n; i++) order[i] = i, areas[i] = amg_rle_area(&r->masks[i].rle);
+    if (rc == 0) qsort_r(order, (size_t)r->n, sizeof *order, by_area_desc_later_first, areas);
+    for (int k = 0; rc == 0 && k < r->n; k++) { /* the smallest last, so on top */
+        int i = order[k];
+        if ((rc = amg_rle_decode(&r->masks[i].rle, mask))) break;
+        for (size_t p = 0; p < px; p++)
+            if (mask[p]) labels[p] = (uint16_t)(i + 1);
+    }
+    free(mask), free(order), free(areas);
+    return rc;
+}

@@ -22,4 +22,10 @@ int write_masks_npy(const char *path, const sam_amg_result *r);
  * stay visible). Written atomically. */
 int write_overlay_png(const char *path, const uint8_t *rgb, const sam_amg_result *r);
 
+/* A slice of the label volume `samc everything --slices` writes: labels (h x w) is 0, or
+ * 1 + the index (output order) of the smallest mask covering the pixel, the earlier mask on a
+ * tie: small masks lying on larger ones stay visible, as overlay.png draws them. 0, or -1
+ * with a message when r holds more than 65535 masks. */
+int everything_label_slice(const sam_amg_result *r, uint16_t *labels);
+
 #endif

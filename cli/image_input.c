@@ -20,9 +20,9 @@ static int check_pixels(const char *cmd, const char *path, const cli_image_optio
 }
 
 static int read_picture(const char *cmd, const char *path, file_kind kind, const cli_image_options *o, cli_image *img) {
-    if (o->slice >= 0 || o->plane || o->intensity)
-        return cli_error(cmd, "%s: --slice, --plane and --intensity are for volumes (NIfTI, DICOM); this is a %s", path,
-                         kind == FILE_JPEG ? "JPEG" : "PNG");
+    if (o->slice >= 0 || o->plane || o->intensity || o->slices || o->all_slices)
+        return cli_error(cmd, "%s: --slice%s, --plane and --intensity are for volumes (NIfTI, DICOM); this is a %s",
+                         path, o->takes_range ? ", --slices, --all-slices" : "", kind == FILE_JPEG ? "JPEG" : "PNG");
     if (image_read_size(path, &img->h, &img->w)) return cli_lib_error(cmd);
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
     return image_read_rgb8(path, &img->rgb, &img->h, &img->w) ? cli_lib_error(cmd) : 0;
@@ -35,9 +35,9 @@ static const char *display_axes(nifti_plane p) {
                                 : "rows superior to inferior, columns anterior to posterior";
 }
 
-/* The displayed slice as RGB: a colour volume's own, or a grey one's values mapped by im to
- * grey (inverted for a MONOCHROME1 DICOM, whose low values are shown bright). */
-static int slice_rgb(const cli_image *img, const intensity_map *im, int invert) {
+/* The displayed slice as RGB: a colour volume's own, or a grey one's values mapped to grey
+ * (inverted for a MONOCHROME1 DICOM, whose low values are shown bright). */
+static int slice_rgb(const cli_image *img) {
     size_t n = (size_t)img->h * (size_t)img->w;
     int h, w;
     if (img->vol.datatype == NIFTI_RGB24) return nifti_slice_rgb24(&img->vol, img->plane, img->slice, img->rgb, &h, &w);
@@ -45,9 +45,9 @@ static int slice_rgb(const cli_image *img, const intensity_map *im, int invert) 
     uint8_t *grey = xmalloc_array(n, 1);
     int rc = f && grey ? 0 : -1;
     if (rc == 0) rc = nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
-    if (rc == 0) rc = intensity_to_u8(f, n, im, grey);
+    if (rc == 0) rc = intensity_to_u8(f, n, &img->grey, grey);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        uint8_t g = invert ? (uint8_t)(255 - grey[i]) : grey[i];
+        uint8_t g = img->invert ? (uint8_t)(255 - grey[i]) : grey[i];
         img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = g;
     }
     free(f);
@@ -55,37 +55,85 @@ static int slice_rgb(const cli_image *img, const intensity_map *im, int invert) 
     return rc;
 }
 
+/* --slices FIRST:LAST as two numbers (saturated at LLONG_MAX); 0 or -1. */
+static int parse_range(const char *s, long long *a, long long *b) {
+    const char *digits = "0123456789";
+    size_t na = strspn(s, digits), nb = s[na] == ':' ? strspn(s + na + 1, digits) : 0;
+    if (!na || !nb || s[na + 1 + nb]) return -1;
+    *a = strtoll(s, NULL, 10), *b = strtoll(s + na + 1, NULL, 10);
+    return *a <= *b ? 0 : -1;
+}
+
+int cli_image_check_options(const char *cmd, const cli_image_options *o) {
+    long long a, b;
+    if (o->slices && parse_range(o->slices, &a, &b))
+        return cli_usage_error(cmd, "--slices %s: expected FIRST:LAST, two slice numbers with FIRST <= LAST "
+                                    "(both included)", o->slices);
+    if (o->slices && o->all_slices) return cli_usage_error(cmd, "give --slices A:B or --all-slices, not both");
+    if (o->slice >= 0 && (o->slices || o->all_slices))
+        return cli_usage_error(cmd, "give --slice K or %s, not both (one slice, or a range)",
+                               o->slices ? "--slices A:B" : "--all-slices");
+    return 0;
+}
+
+/* --slices A:B or --all-slices into img->first .. last; 0, or 1 after the message. */
+static int slice_range(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
+    const char *plane = nifti_plane_name(img->plane);
+    long long n = (long long)img->n_slices, a = 0, b = n - 1;
+    if (o->slices) {
+        parse_range(o->slices, &a, &b); /* its form checked by cli_image_read */
+        if (b >= n)
+            return cli_error(cmd, "%s: --slices %s, but the %s plane has %lld slices (0 .. %lld)", path, o->slices,
+                             plane, n, n - 1);
+    }
+    img->first = a, img->last = b;
+    return 0;
+}
+
 static int read_slice(const char *cmd, const char *path, file_kind kind, const cli_image_options *o, cli_image *img) {
-    intensity_map im;
     if (nifti_plane_parse(o->plane ? o->plane : "axial", &img->plane) ||
-        intensity_parse(o->intensity ? o->intensity : "paper", &im))
+        intensity_parse(o->intensity ? o->intensity : "paper", &img->grey))
         return cli_usage_error(cmd, "%s", samc_errmsg());
     dicom_info di = {0};
     if (kind == FILE_DICOM ? dicom_read(path, &img->vol, &di) : nifti_read(path, &img->vol)) return cli_lib_error(cmd);
     img->is_volume = 1;
+    img->invert = di.monochrome1;
     if (img->vol.datatype == NIFTI_RGB24 && o->intensity)
         return cli_error(cmd, "%s: --intensity is for grey images; this one is in colour (RGB)", path);
     if (nifti_slice_shape(&img->vol, img->plane, &img->n_slices, &img->h, &img->w))
         return cli_error(cmd, "%s: %s", path, samc_errmsg());
-    if (o->slice < 0)
-        return cli_error(cmd, "%s is a volume: give --slice K (0 .. %lld, %s plane)", path,
-                         (long long)img->n_slices - 1, nifti_plane_name(img->plane));
-    if (o->slice >= img->n_slices)
+    int range = o->slices || o->all_slices, rc;
+    if (!range && o->slice < 0)
+        return cli_error(cmd, "%s is a volume: give --slice K (0 .. %lld, %s plane)%s", path,
+                         (long long)img->n_slices - 1, nifti_plane_name(img->plane),
+                         o->takes_range ? ", or --slices A:B or --all-slices" : "");
+    if (!range && o->slice >= img->n_slices)
         return cli_error(cmd, "%s: --slice %d, but the %s plane has %lld slices (0 .. %lld)", path, o->slice,
                          nifti_plane_name(img->plane), (long long)img->n_slices, (long long)img->n_slices - 1);
-    img->slice = o->slice;
+    if (range && (rc = slice_range(cmd, path, o, img))) return rc;
+    if (!range) img->first = img->last = o->slice;
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
-    if (!(img->rgb = xmalloc_array((size_t)img->h * (size_t)img->w, 3)) || slice_rgb(img, &im, di.monochrome1))
+    if (!(img->rgb = xmalloc_array((size_t)img->h * (size_t)img->w, 3)))
         return cli_error(cmd, "%s: %s", path, samc_errmsg());
-    fprintf(stderr, "samc %s: %s slice %lld of %lld of %s, shown as %d x %d pixels (%s%s); prompt coordinates are "
-                    "in these pixels\n", cmd, nifti_plane_name(img->plane), (long long)img->slice,
-            (long long)img->n_slices, path, img->w, img->h, display_axes(img->plane),
-            di.monochrome1 ? "; MONOCHROME1: grey inverted" : "");
+    if (cli_image_set_slice(cmd, img, img->first)) return 1;
+    char which[64];
+    if (range) snprintf(which, sizeof which, "slices %lld .. %lld", (long long)img->first, (long long)img->last);
+    else snprintf(which, sizeof which, "slice %lld", (long long)img->slice);
+    fprintf(stderr, "samc %s: %s %s of %lld of %s, shown as %d x %d pixels (%s%s); prompt coordinates are "
+                    "in these pixels\n", cmd, nifti_plane_name(img->plane), which, (long long)img->n_slices, path,
+            img->w, img->h, display_axes(img->plane), di.monochrome1 ? "; MONOCHROME1: grey inverted" : "");
+    return 0;
+}
+
+int cli_image_set_slice(const char *cmd, cli_image *img, int64_t k) {
+    img->slice = k;
+    if (slice_rgb(img)) return cli_error(cmd, "slice %lld: %s", (long long)k, samc_errmsg());
     return 0;
 }
 
 int cli_image_read(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
     memset(img, 0, sizeof *img);
+    if (cli_image_check_options(cmd, o)) return 1;
     file_kind kind;
     if (sniff_file(cmd, path, &kind)) return 1;
     return kind == FILE_PNG || kind == FILE_JPEG ? read_picture(cmd, path, kind, o, img)

@@ -12,7 +12,14 @@
  * Width; give it as --intensity window:L,W to use it); a MONOCHROME1 image's grey is inverted
  * after the mapping, so that it looks as its modality shows it. A colour volume (DICOM RGB or
  * YBR, NIfTI RGB24) gives its slice's own colours and takes no --intensity. Without --max-pixels any image the decoder can hold is taken (up
- * to 2 GiB of samples, io/png.h): a small PNG may declare 20000 x 20000 pixels. */
+ * to 2 GiB of samples, io/png.h): a small PNG may declare 20000 x 20000 pixels.
+ *
+ * predict and everything also segment several slices of a volume (CLI_SLICE_RANGE_OPTIONS):
+ *   --slices A:B          slices A to B inclusive, in the chosen plane
+ *   --all-slices          every slice of the plane
+ * either one, not with --slice; a range outside the volume is refused naming the valid one.
+ * cli_image_read then reads the volume once and shows slice `first`; cli_image_set_slice
+ * shows the next. */
 #ifndef SAMC_CLI_IMAGE_INPUT_H
 #define SAMC_CLI_IMAGE_INPUT_H
 
@@ -20,6 +27,7 @@
 #include <stdint.h>
 
 #include "cli/cli.h"
+#include "io/intensity.h"
 #include "io/nifti.h"
 #include "samc.h"
 
@@ -28,6 +36,9 @@ typedef struct {
     int slice;             /* -1: not given */
     const char *plane;     /* NULL: axial */
     const char *intensity; /* NULL: paper */
+    const char *slices;    /* --slices A:B; NULL: not given */
+    int all_slices;        /* --all-slices */
+    int takes_range;       /* the command has CLI_SLICE_RANGE_OPTIONS (for its messages) */
     /* called once the size is known, before the image is decoded (may be NULL) */
     void (*on_size)(int h, int w, void *ctx);
     void *ctx;
@@ -38,6 +49,7 @@ typedef struct {
     CLI_INT_OPT("--max-pixels", &(o)->max_pixels, 1, INT_MAX),                                \
         CLI_INT_OPT("--slice", &(o)->slice, 0, INT_MAX), CLI_STRING_OPT("--plane", &(o)->plane), \
         CLI_STRING_OPT("--intensity", &(o)->intensity)
+#define CLI_SLICE_RANGE_OPTIONS(o) CLI_STRING_OPT("--slices", &(o)->slices), CLI_FLAG_OPT("--all-slices", &(o)->all_slices)
 
 typedef struct {
     uint8_t *rgb; /* h x w x 3 */
@@ -46,12 +58,22 @@ typedef struct {
     nifti_image vol; /* the whole volume (its geometry for label volumes) */
     nifti_plane plane;
     int64_t slice, n_slices;
+    int64_t first, last;    /* the slices to segment: a range, or `slice` alone */
+    intensity_map grey;     /* how a grey volume's values become a slice's grey */
+    int invert;             /* 1: MONOCHROME1, grey inverted after the mapping */
 } cli_image;
+
+/* The range options' form: --slices FIRST:LAST (FIRST <= LAST), and one of --slice, --slices,
+ * --all-slices at most. 0, or 2 after a usage error (cli_image_read checks them too). */
+int cli_image_check_options(const char *cmd, const cli_image_options *o);
 
 /* Reads the image at path (a PNG, JPEG, NIfTI or DICOM file told by its first bytes, or a
  * folder: a DICOM series). 0, or 1 after printing the error. */
 int cli_image_read(const char *cmd, const char *path, const cli_image_options *o, cli_image *img);
 void cli_image_free(cli_image *img);
+/* For a volume: shows slice k (first .. last) in img->rgb (h x w x 3, the same size for
+ * every slice of the plane). 0, or 1 after printing the error. */
+int cli_image_set_slice(const char *cmd, cli_image *img, int64_t k);
 
 /* Loads the model and a predictor. 0, or 1 after printing the error. */
 int cli_open_model(const char *cmd, const char *model_path, sam_model **m, sam_predictor **p);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sam/amg.h"
+#include "util/err.h"
 #include "util/file.h"
 
 int predict_keep_best(sam_prediction *r) {
@@ -36,28 +37,38 @@ void predict_report_make(const sam_prediction *r, int best, predict_report *rep)
     }
 }
 
-void predict_report_print(const predict_report *rep) {
+void predict_report_print_prefixed(const predict_report *rep, const char *prefix) {
     for (int i = 0; i < rep->k; i++)
-        printf("mask %d: predicted IoU %.4f, stability %.4f, area %lld px%s\n", rep->index[i], rep->iou[i],
+        printf("%smask %d: predicted IoU %.4f, stability %.4f, area %lld px%s\n", prefix, rep->index[i], rep->iou[i],
                rep->stability[i], (long long)rep->area[i], rep->best >= 0 ? " (best by predicted IoU)" : "");
 }
+
+void predict_report_print(const predict_report *rep) { predict_report_print_prefixed(rep, ""); }
 
 /* A float32 as JSON: shortest round-trip form, null for NaN or infinity (JSON has neither). */
 static int json_float(char *buf, size_t n, float v) {
     return isfinite(v) ? snprintf(buf, n, "%.9g", v) : snprintf(buf, n, "null");
 }
 
-int predict_report_write_json(const predict_report *rep, const char *path) {
-    char text[1024], iou[32], stab[32];
-    size_t o = (size_t)snprintf(text, sizeof text, "{\n  \"masks\": [\n");
+void predict_report_json_members(const predict_report *rep, strbuf *b, const char *indent) {
+    char iou[32], stab[32];
+    sb_puts(b, "\"masks\": [\n");
     for (int i = 0; i < rep->k; i++) {
         json_float(iou, sizeof iou, rep->iou[i]);
         json_float(stab, sizeof stab, rep->stability[i]);
-        o += (size_t)snprintf(text + o, sizeof text - o,
-                              "    {\"index\": %d, \"predicted_iou\": %s, \"stability_score\": %s, \"area\": %lld}%s\n",
-                              rep->index[i], iou, stab, (long long)rep->area[i], i + 1 < rep->k ? "," : "");
+        sb_printf(b, "%s  {\"index\": %d, \"predicted_iou\": %s, \"stability_score\": %s, \"area\": %lld}%s\n",
+                  indent, rep->index[i], iou, stab, (long long)rep->area[i], i + 1 < rep->k ? "," : "");
     }
-    if (rep->best >= 0) o += (size_t)snprintf(text + o, sizeof text - o, "  ],\n  \"best\": %d\n}\n", rep->best);
-    else o += (size_t)snprintf(text + o, sizeof text - o, "  ],\n  \"best\": null\n}\n");
-    return write_file_atomic(path, text, o);
+    if (rep->best >= 0) sb_printf(b, "%s],\n%s\"best\": %d", indent, indent, rep->best);
+    else sb_printf(b, "%s],\n%s\"best\": null", indent, indent);
+}
+
+int predict_report_write_json(const predict_report *rep, const char *path) {
+    strbuf b = {0};
+    sb_puts(&b, "{\n  ");
+    predict_report_json_members(rep, &b, "  ");
+    sb_puts(&b, "\n}\n");
+    int rc = b.failed ? samc_err("%s: out of memory", path) : write_file_atomic(path, b.s, b.n);
+    sb_free(&b);
+    return rc;
 }

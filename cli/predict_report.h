@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "eval/csv.h"
 #include "samc.h"
 
 #define PREDICT_MAX_MASKS 3
@@ -26,6 +27,11 @@ int predict_keep_best(sam_prediction *r);
 /* Describes r's masks; index_of_first is the model output index of r's mask 0 (best or 0). */
 void predict_report_make(const sam_prediction *r, int best, predict_report *rep);
 void predict_report_print(const predict_report *rep);
+/* The same, each line starting with prefix ("slice 12: "). */
+void predict_report_print_prefixed(const predict_report *rep, const char *prefix);
+/* Appends the report's JSON members ("masks": [...], "best": ...; lines after the first
+ * indented by indent), as masks.json holds them. */
+void predict_report_json_members(const predict_report *rep, strbuf *b, const char *indent);
 /* Writes the report as JSON to path, atomically. 0 or -1. */
 int predict_report_write_json(const predict_report *rep, const char *path);
 

@@ -17,6 +17,8 @@
 #include "eval/results.h"
 #include "eval/skipped.h"
 #include "eval/source.h"
+#include "eval/volume_masks.h"
+#include "eval/workers.h"
 #include "iseg/iseg.h"
 #include "nn/mode.h"
 #include "util/err.h"
@@ -87,7 +89,8 @@ static int check_manifest(const char *out, const char *text) {
     return rc;
 }
 
-/* One writer per run folder: an advisory lock held until the process ends. */
+/* One writer per run folder: an advisory lock held until the process ends (and its workers:
+ * they hold the same open file). The lock's descriptor, or -1 with a message. */
 static int lock_folder(const char *out) {
     char *path = path_join(out, "lock");
     if (!path) return -1;
@@ -98,7 +101,7 @@ static int lock_folder(const char *out) {
         close(fd);
         return samc_err("%s: another samc eval is writing to this folder (or samc merge is reading it)", out);
     }
-    return 0; /* fd stays open (and locked) for the life of the process */
+    return fd; /* stays open (and locked) for the life of the process */
 }
 
 typedef struct {
@@ -128,7 +131,39 @@ typedef struct {
     progress_log plog; /* progress lines for logs (not a terminal) */
     double t_work;     /* seconds spent on the sources in which something was computed ... */
     size_t n_work;     /* ... and their count: the rate of the progress lines */
+    int src_computed;  /* the current source: something was computed, in so many seconds */
+    double src_seconds;
+    int parallel;      /* the sources computed side by side (--workers), for the rate */
+    volume_masks vmasks; /* --save-masks: the current volume's evaluated slices */
 } run_state;
+
+/* The messages between an eval command and its workers (eval/workers.h carries them). A
+ * worker is this same program, so a message is its struct as laid out in memory (zeroed
+ * first: no stray padding bytes). */
+enum { MSG_HELLO = 'h', MSG_JOB = 'j', MSG_ITEM = 'i', MSG_SOURCE = 's' };
+typedef struct { /* command -> worker, first: what the cache keys need, and a check */
+    char type;
+    uint8_t model_sha[32];
+    uint64_t n_sources; /* the data set's sources as the command listed them */
+} msg_hello;
+typedef struct { /* command -> worker: do source `index` of the list; its id follows */
+    char type;
+    uint64_t index;
+} msg_job;
+typedef struct { /* worker -> command: an item finished (the progress lines) */
+    char type;
+    int resumed; /* its results file was there already */
+} msg_item;
+enum { SOURCE_READ = 0, SOURCE_UNREADABLE = 1, SOURCE_FAILED = 2 };
+typedef struct { /* worker -> command: the job done; slices_len bytes of the volume's slice
+                    names follow, then the error message of a source not read whole */
+    char type;
+    int status; /* SOURCE_*: read whole; a file could not be read (--skip-bad skips it); failed */
+    uint64_t index, items, has[DS_MAX_CLASSES];
+    int computed;
+    double seconds;
+    uint64_t slices_len;
+} msg_source;
 
 static double now(void) {
     struct timespec ts;
@@ -193,14 +228,14 @@ static void progress(run_state *s) {
 }
 
 /* A progress line for logs when one is due: sources read of this shard's, and the time per
- * source among those that needed work (resumed ones take little). */
+ * source among those that needed work (resumed ones take little), over the workers. */
 static void progress_log_line(run_state *s) {
     if (s->o->progress || !progress_log_due(&s->plog)) return;
     int vol = s->c->layout == DS_LAYOUT_NIFTI;
     char extra[48] = "";
     if (vol) snprintf(extra, sizeof extra, ", %zu slice%s", s->done, s->done == 1 ? "" : "s");
     progress_log_print(stderr, "samc eval", s->src_i, s->n_src, vol ? "volume" : "image", extra,
-                       s->n_work ? s->t_work / (double)s->n_work : 0);
+                       s->n_work ? s->t_work / (double)s->n_work / s->parallel : 0);
 }
 
 /* --save-masks: OUT/masks/NAME for an item, created, without the temporary files of a write
@@ -282,7 +317,15 @@ static int on_item(void *ctx, const eval_item *it) {
         present |= has;
     }
     s->src_items++;
+    size_t resumed = s->skipped;
     int rc = item_work(s, it, present);
+    if (rc == 0 && present && s->o->save_masks) rc = volume_masks_add(&s->vmasks, s->o->out, it);
+    if (rc == 0 && s->o->worker_fd > 0) {
+        msg_item m;
+        memset(&m, 0, sizeof m);
+        m.type = MSG_ITEM, m.resumed = s->skipped > resumed;
+        rc = eval_channel_send(s->o->worker_fd, &m, sizeof m);
+    }
     if (rc) s->item_failed = 1;
     else if (s->c->layout == DS_LAYOUT_NIFTI) progress_log_line(s); /* within a volume: one can take hours */
     return rc;
@@ -385,6 +428,221 @@ static int skip_source(run_state *s, const eval_source *src) {
     return rc;
 }
 
+/* The work on one source: its items computed (or found done). 0, or -1 with the message
+ * (s->item_failed tells a failed computation from a file that could not be read). */
+static int run_source(run_state *s, const eval_source *src) {
+    s->slices.n = 0;
+    if (s->slices.s) s->slices.s[0] = 0;
+    s->item_failed = 0;
+    s->src_items = 0;
+    memset(s->src_has, 0, sizeof s->src_has);
+    volume_masks_reset(&s->vmasks);
+    double t = now();
+    size_t computed = s->computed;
+    int rc = source_items(s->c, src, on_item, s);
+    s->src_computed = s->computed > computed;
+    /* a volume's masks as NIfTI (eval/volume_masks.h), from its slices' PNGs */
+    if (rc == 0 && s->o->save_masks && volume_masks_write(&s->vmasks, s->o->out, src->id, s->src_computed))
+        rc = -1, s->item_failed = 1;
+    s->src_seconds = now() - t;
+    return rc;
+}
+
+/* What the run folder keeps of a source's work (rc: run_source's): the source counted, or
+ * skipped (--skip-bad), or the run stops with rc's message. */
+static int finish_source(run_state *s, shard_record *rec, const eval_source *src, int rc) {
+    if (rc && s->o->skip_bad && !s->item_failed) rc = skip_source(s, src);
+    else if (rc == 0) rc = source_done(s, rec, src);
+    s->src_i++;
+    if (s->src_computed) s->t_work += s->src_seconds, s->n_work++;
+    if (rc == 0) progress_log_line(s);
+    return rc;
+}
+
+/* A worker (o->worker_fd): the sources its command hands it, one at a time, each answered
+ * with a msg_source, until the command has no more. 0, or -1 with a message when the talk
+ * itself fails (a source's failure is the command's to report). */
+static int worker_serve(run_state *s, const source_list *src) {
+    int fd = s->o->worker_fd;
+    void *buf = NULL;
+    size_t cap = 0, len;
+    strbuf out = {0};
+    int r = eval_channel_recv(fd, &buf, &cap, &len), rc = 0;
+    msg_hello hello;
+    if (r == 1 && len == sizeof hello && ((char *)buf)[0] == MSG_HELLO) memcpy(&hello, buf, sizeof hello);
+    else rc = r < 0 ? -1 : samc_err("no greeting from the command");
+    if (rc == 0 && hello.n_sources != src->n)
+        rc = samc_err("the data set changed as the run started (%llu files listed, then %zu)",
+                      (unsigned long long)hello.n_sources, src->n);
+    if (rc == 0) memcpy(s->model_sha, hello.model_sha, sizeof s->model_sha);
+    while (rc == 0 && (r = eval_channel_recv(fd, &buf, &cap, &len)) == 1) {
+        msg_job job;
+        if (len < sizeof job || ((char *)buf)[0] != MSG_JOB) {
+            rc = samc_err("a message from the command that is not a job");
+            break;
+        }
+        memcpy(&job, buf, sizeof job);
+        const char *id = (const char *)buf + sizeof job; /* zero-terminated by eval_channel_recv */
+        int status = SOURCE_FAILED, src_rc = -1;
+        if (job.index >= src->n || strcmp(src->v[job.index].id, id))
+            samc_err("%s: the data set changed as the run started", id);
+        else if ((src_rc = run_source(s, &src->v[job.index])) == 0)
+            status = SOURCE_READ;
+        else if (!s->item_failed)
+            status = SOURCE_UNREADABLE;
+        const char *why = src_rc ? samc_errmsg() : "";
+        msg_source m;
+        memset(&m, 0, sizeof m);
+        m.type = MSG_SOURCE, m.status = status, m.index = job.index, m.items = s->src_items;
+        memcpy(m.has, s->src_has, sizeof m.has);
+        m.computed = s->src_computed, m.seconds = s->src_seconds, m.slices_len = s->slices.n;
+        out.n = 0;
+        sb_putn(&out, (const char *)&m, sizeof m);
+        sb_putn(&out, s->slices.s ? s->slices.s : "", s->slices.n);
+        sb_puts(&out, why);
+        rc = out.failed ? samc_err("out of memory") : eval_channel_send(fd, out.s, out.n);
+    }
+    if (rc == 0 && r < 0) rc = -1;
+    free(buf);
+    sb_free(&out);
+    return rc;
+}
+
+/* A worker's msg_source (len bytes in m) on source `index` into s and the run folder, as if
+ * this process had run the source. 0, or -1 with the message (the source's error, or a
+ * malformed message). */
+static int take_source_report(run_state *s, shard_record *rec, const source_list *src, const char *m, size_t len,
+                              size_t index) {
+    msg_source h;
+    if (len < sizeof h) return samc_err("a malformed message from a worker");
+    memcpy(&h, m, sizeof h);
+    if (h.index != index || h.slices_len > len - sizeof h) return samc_err("a malformed message from a worker");
+    const char *slices = m + sizeof h, *why = slices + h.slices_len; /* why: zero-terminated */
+    s->slices.n = 0;
+    sb_putn(&s->slices, slices, (size_t)h.slices_len);
+    sb_putn(&s->slices, "", 0);
+    if (s->slices.failed) return samc_err("out of memory");
+    s->src_items = (size_t)h.items;
+    memcpy(s->src_has, h.has, sizeof s->src_has);
+    s->src_computed = h.computed, s->src_seconds = h.seconds;
+    s->item_failed = h.status == SOURCE_FAILED;
+    if (h.status != SOURCE_READ) samc_err("%s", why);
+    return finish_source(s, rec, &src->v[index], h.status == SOURCE_READ ? 0 : -1);
+}
+
+/* The command's side of --workers W: the workers, the source each is on, and the first
+ * failure (its message: the command's; what follows it is not). */
+typedef struct {
+    eval_workers ws;
+    size_t *job;       /* per worker: the index of its source, SIZE_MAX: none */
+    size_t next;       /* the next source of the list to look at */
+    strbuf msg;        /* a job message */
+    char *first_error; /* NULL while all goes well */
+} worker_pool;
+
+/* A failure (the current message): no more sources handed out; workers without one stop. */
+static void pool_fail(worker_pool *p) {
+    if (!p->first_error && !(p->first_error = strdup(samc_errmsg()))) p->first_error = strdup("out of memory");
+    for (int k = 0; k < p->ws.n; k++)
+        if (p->job[k] == SIZE_MAX) eval_workers_done(&p->ws, k);
+}
+
+/* Worker k (without a source) gets this shard's next source, or, when there is none or the
+ * run failed, is told there are no more. */
+static void pool_give(worker_pool *p, const run_state *s, const source_list *src, int k) {
+    const runner_options *o = s->o;
+    while (p->next < src->n && shard_of(src->v[p->next].id, o->shard_n) != o->shard_i) p->next++;
+    if (p->first_error || p->next >= src->n) {
+        eval_workers_done(&p->ws, k);
+        return;
+    }
+    msg_job j;
+    memset(&j, 0, sizeof j);
+    j.type = MSG_JOB, j.index = p->next;
+    p->msg.n = 0;
+    sb_putn(&p->msg, (const char *)&j, sizeof j);
+    sb_puts(&p->msg, src->v[p->next].id);
+    if (p->msg.failed ? samc_err("out of memory") : eval_workers_send(&p->ws, k, p->msg.s, p->msg.n)) {
+        pool_fail(p);
+        eval_workers_done(&p->ws, k);
+        return;
+    }
+    p->job[k] = p->next++;
+}
+
+/* The command of --workers W: W workers (at most one per source of this shard) each take
+ * the next source of the shard as they finish their last; their reports come back here,
+ * where the run folder's files and the progress are kept. The first failure (a source's, or
+ * a worker that died) stops handing out sources; the workers finish the one they are on. */
+static int run_workers(run_state *s, shard_record *rec, const source_list *src, int lock_fd) {
+    const runner_options *o = s->o;
+    int n = o->workers;
+    if ((size_t)n > s->n_src) n = (int)s->n_src;
+    /* each worker: samc eval with the command's options, at its threads */
+    char threads[16], *args[o->argc + 3];
+    snprintf(threads, sizeof threads, "%d", o->worker_threads);
+    args[0] = "samc"; /* o->argv[0] is "eval" */
+    memcpy(args + 1, o->argv, (size_t)o->argc * sizeof *args);
+    args[o->argc + 1] = "--threads", args[o->argc + 2] = threads;
+    worker_pool p = {.job = xmalloc_array((size_t)n, sizeof(size_t))};
+    s->parallel = n;
+    if (!p.job || eval_workers_start(&p.ws, n, args, o->argc + 3, lock_fd)) {
+        free(p.job);
+        return -1;
+    }
+    msg_hello hello;
+    memset(&hello, 0, sizeof hello);
+    hello.type = MSG_HELLO, hello.n_sources = src->n;
+    memcpy(hello.model_sha, s->model_sha, sizeof hello.model_sha);
+    for (int k = 0; k < n; k++) p.job[k] = SIZE_MAX;
+    for (int k = 0; k < n; k++)
+        if (eval_workers_send(&p.ws, k, &hello, sizeof hello)) pool_fail(&p);
+    for (int k = 0; k < n; k++) pool_give(&p, s, src, k);
+    for (int alive = n; alive > 0;) {
+        int k = eval_workers_wait(&p.ws);
+        if (k < 0) break; /* none left: cannot happen while one is alive */
+        size_t len;
+        int r = eval_workers_recv(&p.ws, k, &len);
+        const char *m = p.ws.buf;
+        if (r <= 0) { /* the worker's end: it exited, or died */
+            if (r < 0) pool_fail(&p);
+            int e = eval_workers_reap(&p.ws, k);
+            if (e == 0 && p.job[k] != SIZE_MAX) e = samc_err("worker %d of %d ended early", k + 1, n);
+            if (e) {
+                char why[512];
+                snprintf(why, sizeof why, "%s", samc_errmsg());
+                samc_err("%s%s%s; what finished is kept (run the same command again to resume)", why,
+                         p.job[k] != SIZE_MAX ? ", working on " : "", p.job[k] != SIZE_MAX ? src->v[p.job[k]].id : "");
+                pool_fail(&p);
+            }
+            p.job[k] = SIZE_MAX;
+            alive--;
+        } else if (m[0] == MSG_ITEM && len == sizeof(msg_item)) { /* progress */
+            msg_item it;
+            memcpy(&it, m, sizeof it);
+            s->done++;
+            if (it.resumed) s->skipped++;
+            else s->computed++;
+            progress(s);
+            if (s->c->layout == DS_LAYOUT_NIFTI) progress_log_line(s);
+        } else if (m[0] == MSG_SOURCE && p.job[k] != SIZE_MAX) {
+            if (take_source_report(s, rec, src, m, len, p.job[k])) pool_fail(&p);
+            p.job[k] = SIZE_MAX;
+            pool_give(&p, s, src, k);
+        } else {
+            samc_err("worker %d of %d: a message that is neither an item nor a source", k + 1, n);
+            pool_fail(&p);
+            eval_workers_done(&p.ws, k);
+        }
+    }
+    eval_workers_free(&p.ws);
+    int rc = p.first_error ? samc_err("%s", p.first_error) : 0;
+    free(p.first_error);
+    free(p.job);
+    sb_free(&p.msg);
+    return rc;
+}
+
 /* Per task and class: in how many of the images read the target occurs; a warning for a
  * class in none of them (a config asking for a label the masks do not hold). A volume's
  * slices without any target are not kept, so a class in no kept slice is in none of its. */
@@ -408,17 +666,54 @@ static void report_targets(const run_state *s) {
                 s->n_skipped, vol ? "volume" : "image", s->n_skipped == 1 ? "" : "s", s->o->out);
 }
 
+static void run_state_free(run_state *s) {
+    sb_free(&s->slices);
+    volume_masks_free(&s->vmasks);
+    skip_list_free(&s->skips);
+    free(s->cache_dir);
+    free(s->emb);
+    if (s->pred) sam_predictor_free(s->pred);
+    if (s->model) sam_model_free(s->model);
+    for (int i = 0; i < s->o->n_baselines; i++) {
+        iseg_free(s->baseline[i]);
+        samw_close(s->baseline_w[i]);
+    }
+}
+
+/* OUT/cache, the folder given, or none (NULL). 0, or -1 with a message. */
+static int set_cache_dir(run_state *s) {
+    const char *dir = s->o->cache_dir;
+    if (!dir) s->cache_dir = path_join(s->o->out, "cache");
+    else if (dir[0]) s->cache_dir = strdup(dir);
+    return (!dir || dir[0]) && !s->cache_dir ? samc_err("out of memory") : 0;
+}
+
+/* A worker of an eval command (o->worker_fd): the command has made OUT and holds its lock;
+ * the worker computes the sources it is handed (worker_serve). */
+static int worker_run(const char *model_path, const dataset_config *c, const runner_options *o) {
+    run_state s = {.model_path = model_path, .c = c, .o = o, .parallel = 1};
+    source_list src = {0};
+    int rc = dataset_sources(c, &src);
+    if (rc == 0) rc = set_cache_dir(&s);
+    if (rc == 0) rc = worker_serve(&s, &src);
+    source_list_free(&src);
+    run_state_free(&s);
+    return rc;
+}
+
 int eval_run(const char *model_path, const dataset_config *c, const runner_options *o) {
-    run_state s = {.model_path = model_path, .c = c, .o = o};
+    if (o->worker_fd > 0) return worker_run(model_path, c, o);
+    run_state s = {.model_path = model_path, .c = c, .o = o, .parallel = 1};
     source_list src = {0};
     char *manifest = NULL;
+    int lock_fd = -1;
     /* everything that can be refused is checked before OUT is created */
     int rc = sha256_file(model_path, s.model_sha);
     for (int i = 0; i < o->n_baselines && rc == 0; i++) rc = sha256_file(o->baselines[i].path, s.baseline_sha[i]);
     if (rc == 0) rc = (manifest = run_manifest(s.model_sha, (const uint8_t(*)[32])s.baseline_sha, c, o)) ? 0 : -1;
     if (rc == 0) rc = dataset_sources(c, &src);
     if (rc == 0) rc = make_dirs(o->out);
-    if (rc == 0) rc = lock_folder(o->out);
+    if (rc == 0) rc = (lock_fd = lock_folder(o->out)) < 0 ? -1 : 0;
     if (rc == 0) rc = check_manifest(o->out, manifest);
     shard_record rec = {0};
     if (rc == 0) rc = record_shards(o->out, c, &src, o, &rec);
@@ -430,9 +725,7 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     free(results_dir);
     if (rc == 0) {
         results_clean_temps(o->out);
-        if (!o->cache_dir) s.cache_dir = path_join(o->out, "cache");
-        else if (o->cache_dir[0]) s.cache_dir = strdup(o->cache_dir);
-        if ((!o->cache_dir || o->cache_dir[0]) && !s.cache_dir) rc = samc_err("out of memory");
+        rc = set_cache_dir(&s);
     }
     s.t0 = now();
     progress_log_init(&s.plog, o->progress_every);
@@ -440,39 +733,23 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
         if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
         s.n_src++;
     }
-    for (size_t i = 0; i < src.n && rc == 0; i++) {
-        if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
-        s.slices.n = 0;
-        if (s.slices.s) s.slices.s[0] = 0;
-        s.item_failed = 0;
-        s.src_items = 0;
-        memset(s.src_has, 0, sizeof s.src_has);
-        double t_src = now();
-        size_t computed = s.computed;
-        rc = source_items(c, &src.v[i], on_item, &s);
-        if (rc && o->skip_bad && !s.item_failed) rc = skip_source(&s, &src.v[i]);
-        else if (rc == 0) rc = source_done(&s, &rec, &src.v[i]);
-        s.src_i++;
-        if (s.computed > computed) s.t_work += now() - t_src, s.n_work++;
-        if (rc == 0) progress_log_line(&s);
-    }
+    if (rc == 0 && o->workers > 1 && s.n_src) rc = run_workers(&s, &rec, &src, lock_fd);
+    for (size_t i = 0; i < src.n && rc == 0 && o->workers <= 1; i++)
+        if (shard_of(src.v[i].id, o->shard_n) == o->shard_i)
+            rc = finish_source(&s, &rec, &src.v[i], run_source(&s, &src.v[i]));
     if (o->progress && s.n_src) fprintf(stderr, "\n");
     if (rc == 0) {
-        printf("samc eval: %zu images (%zu computed, %zu already done) in %s\n", s.done, s.computed, s.skipped, o->out);
+        char split[64] = "";
+        if (o->workers > 1)
+            snprintf(split, sizeof split, " (%d workers x %d thread%s)", o->workers, o->worker_threads,
+                     o->worker_threads == 1 ? "" : "s");
+        printf("samc eval: %zu images (%zu computed, %zu already done) in %s%s\n", s.done, s.computed, s.skipped,
+               o->out, split);
         report_targets(&s);
     }
     source_list_free(&src);
     shard_record_free(&rec);
-    sb_free(&s.slices);
-    skip_list_free(&s.skips);
     free(manifest);
-    free(s.cache_dir);
-    free(s.emb);
-    if (s.pred) sam_predictor_free(s.pred);
-    if (s.model) sam_model_free(s.model);
-    for (int i = 0; i < o->n_baselines; i++) {
-        iseg_free(s.baseline[i]);
-        samw_close(s.baseline_w[i]);
-    }
+    run_state_free(&s);
     return rc;
 }

@@ -15,14 +15,19 @@
  *                     name) scored, as PNG (eval/experiments.h), and the image and each
  *                     target's ground truth (eval/examples.h: what the report's example
  *                     overlays draw); written before the image's results file, so an image
- *                     with results has all its masks
+ *                     with results has all its masks. For a volume data set NAME is a
+ *                     slice (<volume>_<plane><k>), and OUT/masks/<volume>/ gathers each
+ *                     measurement's slices as one NIfTI label volume in the scan's geometry,
+ *                     <experiment>_<setting>_<selection>[_class<c>].nii.gz (eval/volume_masks.h)
  *
  * With baselines (--baseline), each image's results file also holds their rows (method
  * column): an image is done when SAM and every baseline are.
  *
  * Each image is encoded once (or taken from the cache) and every experiment reuses the
  * embedding. Images already in OUT/results are skipped, so a killed run continues where it
- * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I.
+ * stopped. --shard I/N keeps the images (or volumes) whose id hashes to shard I. With
+ * --workers W, W processes take the shard's images (volumes) one at a time as they finish
+ * their last; the results are the same bits as one process's.
  *
  * At the end it prints, per task and class, in how many of the images read the target
  * occurs, and warns of a class that occurs in none (a config asking for a label the masks do
@@ -54,6 +59,16 @@ typedef struct {
                                the run goes on; not in run.conf (results do not depend on it) */
     eval_baseline_spec baselines[EVAL_MAX_BASELINES]; /* each runs the iterative protocol on every image */
     int n_baselines;
+    /* --workers W > 1: W worker processes (eval/workers.h) share this shard's images, each
+       image (each volume) computed by one of them, at worker_threads threads each; the
+       command keeps OUT's files (lock, run.conf, shards.conf, skipped.txt) and the progress.
+       Not in run.conf: the bits do not depend on it. argv: the command line of `samc eval`
+       (argv[0] "eval"), which each worker runs again. */
+    int workers, worker_threads;
+    int argc;
+    char *const *argv;
+    int worker_fd; /* > 0: this process is such a worker, talking to its command on this
+                      socket (the hidden --eval-worker FD) */
 } runner_options;
 
 /* 0 or -1 with a message. */

@@ -390,7 +390,7 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
         if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
     }
     it.h = h, it.w = w, it.id = id;
-    it.volume = s->id, it.plane = nifti_plane_name(plane);
+    it.volume = s->id, it.plane = nifti_plane_name(plane), it.geometry = &img;
     for (int64_t k = 0; k < ns && rc == 0; k++) {
         int sh, sw;
         if ((rc = nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;

@@ -34,6 +34,8 @@ typedef struct {
      * predict --slice K --plane P takes them); NULL, NULL and -1 for a 2D image */
     const char *volume, *plane;
     int64_t slice;
+    const nifti_image *geometry; /* a volume's slice: the image volume (its header gives the
+                                    scan's geometry); valid during the call. NULL for 2D */
 } eval_item;
 
 /* Calls fn(ctx, item) for each item of a source, in order (the item is freed after the

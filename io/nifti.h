@@ -117,11 +117,15 @@ int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, 
 /* The inverse for label volumes: writes an h x w display-oriented slice into vol, a uint8
  * volume laid out like img's first 3D volume (dim[1]*dim[2]*dim[3] bytes, axis 0 fastest). */
 int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol);
+/* The same for a uint16 label volume (dim[1]*dim[2]*dim[3] uint16_t). */
+int nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
+                        uint16_t *vol);
 
 /* Writes a label volume with geom's spatial geometry (dim[1..3], pixdim, qform, sform, their
  * codes, xyzt_units) as a little-endian NIfTI-1 single file, gzipped when path ends in
  * ".gz" (.nii or .nii.gz only), atomically. labels holds dim[1]*dim[2]*dim[3] samples, axis 0
- * fastest, of datatype NIFTI_UINT8 (uint8_t) or NIFTI_INT16 (int16_t). 0 or -1. */
+ * fastest, of datatype NIFTI_UINT8 (uint8_t), NIFTI_INT16 (int16_t) or NIFTI_UINT16 (uint16_t).
+ * 0 or -1. */
 int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels);
 
 /* Prints the header facts, one "key: value" per line (what `samc info` shows). */

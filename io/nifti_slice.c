@@ -187,3 +187,12 @@ int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index,
         for (int c = 0; c < sw.w; c++) vol[slice_voxel(&sw, r, c)] = slice[(size_t)r * sw.w + c];
     return 0;
 }
+
+int nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
+                        uint16_t *vol) {
+    slice_walk sw;
+    if (slice_setup(img, plane, index, &sw)) return -1;
+    for (int r = 0; r < sw.h; r++)
+        for (int c = 0; c < sw.w; c++) vol[slice_voxel(&sw, r, c)] = slice[(size_t)r * sw.w + c];
+    return 0;
+}

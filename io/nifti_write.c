@@ -100,8 +100,9 @@ static int ends_with(const char *s, const char *suffix) {
 int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels) {
     int gz = ends_with(path, ".nii.gz");
     if (!gz && !ends_with(path, ".nii")) return samc_err("%s: a label volume is written as .nii or .nii.gz", path);
-    if (datatype != NIFTI_UINT8 && datatype != NIFTI_INT16)
-        return samc_err("%s: labels are written as uint8 or int16, not %s", path, nifti_datatype_name(datatype));
+    if (datatype != NIFTI_UINT8 && datatype != NIFTI_INT16 && datatype != NIFTI_UINT16)
+        return samc_err("%s: labels are written as uint8, int16 or uint16, not %s", path,
+                        nifti_datatype_name(datatype));
     int ndim = geom->ndim < 3 ? geom->ndim : 3;
     for (int i = 1; i <= 3; i++)
         if (geom->dim[i] > 32767)
@@ -115,8 +116,11 @@ int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, 
     fill_header(file, geom, ndim, datatype);
     if (bpv == 1) {
         memcpy(file + N1_DATA, labels, nvox);
-    } else {
+    } else if (datatype == NIFTI_INT16) {
         const int16_t *v = labels;
+        for (size_t i = 0; i < nvox; i++) put16(file + N1_DATA + 2 * i, v[i]);
+    } else {
+        const uint16_t *v = labels;
         for (size_t i = 0; i < nvox; i++) put16(file + N1_DATA + 2 * i, v[i]);
     }
     int rc;

@@ -579,21 +579,28 @@ TEST(slices_permuted_volume) {
         for (int c = 0; c < 4; c++) ok &= out[r * 4 + c] == (float)(c + 10 * (2 - r));
     CHECK(ok);
 
-    /* put_u8 is the inverse: scattering every slice of a label volume rebuilds it */
+    /* put_u8 and put_u16 are the inverse: scattering every slice of a label volume rebuilds it */
     uint8_t labels[24], rebuilt[24], sl[24];
-    for (int i = 0; i < 24; i++) labels[i] = (uint8_t)(i * 7 % 5);
+    uint16_t labels16[24], rebuilt16[24], sl16[24];
+    for (int i = 0; i < 24; i++) labels[i] = (uint8_t)(i * 7 % 5), labels16[i] = (uint16_t)(i * 2711);
     for (int p = 0; p < 3; p++) {
         int64_t n;
         CHECK(nifti_slice_shape(&img, (nifti_plane)p, &n, &h, &w) == 0);
         memset(rebuilt, 0xff, sizeof rebuilt);
+        memset(rebuilt16, 0xff, sizeof rebuilt16);
         float *v = img.data;
-        for (int i = 0; i < 24; i++) v[i] = labels[i];
+        for (int i = 0; i < 24; i++) v[i] = labels[i] + 256.0f * labels16[i]; /* exact in float32 */
         for (int64_t k = 0; k < n; k++) {
             CHECK(nifti_slice(&img, (nifti_plane)p, k, out, &h, &w) == 0);
-            for (int q = 0; q < h * w; q++) sl[q] = (uint8_t)out[q];
+            for (int q = 0; q < h * w; q++) {
+                int64_t x = (int64_t)out[q];
+                sl[q] = (uint8_t)(x % 256), sl16[q] = (uint16_t)(x / 256);
+            }
             CHECK(nifti_slice_put_u8(&img, (nifti_plane)p, k, sl, rebuilt) == 0);
+            CHECK(nifti_slice_put_u16(&img, (nifti_plane)p, k, sl16, rebuilt16) == 0);
         }
         CHECK(memcmp(rebuilt, labels, 24) == 0);
+        CHECK(memcmp(rebuilt16, labels16, sizeof labels16) == 0);
     }
     nifti_plane pl;
     CHECK(nifti_plane_parse("coronal", &pl) == 0 && pl == NIFTI_CORONAL);
@@ -775,12 +782,16 @@ TEST(writer_round_trip_keeps_geometry) {
     CHECK(parse_spec(&s, &src) == 0);
     uint8_t lab8[24];
     int16_t lab16[24];
-    for (int i = 0; i < 24; i++) lab8[i] = (uint8_t)(i % 3), lab16[i] = (int16_t)(i * 1000 - 9000);
+    uint16_t labu16[24]; /* above 32767 too: read back unsigned */
+    for (int i = 0; i < 24; i++)
+        lab8[i] = (uint8_t)(i % 3), lab16[i] = (int16_t)(i * 1000 - 9000), labu16[i] = (uint16_t)(i * 2849);
     const char *paths[2] = {TMP "/labels.nii", TMP "/labels.nii.gz"};
+    const int types[3] = {NIFTI_UINT8, NIFTI_INT16, NIFTI_UINT16};
+    const void *labs[3] = {lab8, lab16, labu16};
     for (int p = 0; p < 2; p++)
-        for (int t = 0; t < 2; t++) {
-            int dt = t ? NIFTI_INT16 : NIFTI_UINT8;
-            CHECK(nifti_write_labels(paths[p], &src, dt, t ? (const void *)lab16 : (const void *)lab8) == 0);
+        for (int t = 0; t < 3; t++) {
+            int dt = types[t];
+            CHECK(nifti_write_labels(paths[p], &src, dt, labs[t]) == 0);
             nifti_image back;
             CHECK(nifti_read(paths[p], &back) == 0);
             CHECK(back.version == 1 && back.datatype == dt && back.gzipped == p);
@@ -793,7 +804,8 @@ TEST(writer_round_trip_keeps_geometry) {
             CHECK(back.quatern[1] == -0.5 && back.qoffset[0] == -90.5);
             CHECK(!strcmp(back.axcodes, src.axcodes));
             int ok = 1;
-            for (int i = 0; i < 24; i++) ok &= nifti_value(&back, (size_t)i) == (t ? lab16[i] : lab8[i]);
+            for (int i = 0; i < 24; i++)
+                ok &= nifti_value(&back, (size_t)i) == (t == 2 ? labu16[i] : t ? lab16[i] : lab8[i]);
             CHECK(ok);
             nifti_free(&back);
             remove(paths[p]);
