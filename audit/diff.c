@@ -51,14 +51,14 @@ static void listing_free(listing *l) {
 
 static int listing_add(listing *l, const char *name, const char *file) {
     char **nn = realloc(l->names, sizeof(char *) * (size_t)(l->n + 1));
-    if (!nn) return samc_err("out of memory");
+    if (!nn) return util_err("out of memory");
     l->names = nn;
     char **nf = realloc(l->files, sizeof(char *) * (size_t)(l->n + 1));
-    if (!nf) return samc_err("out of memory");
+    if (!nf) return util_err("out of memory");
     l->files = nf;
     l->names[l->n] = strdup(name);
     l->files[l->n] = strdup(file);
-    if (!l->names[l->n] || !l->files[l->n]) return samc_err("out of memory");
+    if (!l->names[l->n] || !l->files[l->n]) return util_err("out of memory");
     l->n++;
     return 0;
 }
@@ -79,7 +79,7 @@ static int list_dir(const char *dir, listing *l) {
             if (!idx || !name || !file || strchr(file, '/')) {
                 fclose(fp);
                 listing_free(l);
-                return samc_err("%s: malformed line", path);
+                return util_err("%s: malformed line", path);
             }
             if (listing_add(l, name, file)) {
                 fclose(fp);
@@ -91,7 +91,7 @@ static int list_dir(const char *dir, listing *l) {
         return 0;
     }
     DIR *d = opendir(dir);
-    if (!d) return samc_err("%s: cannot open folder", dir);
+    if (!d) return util_err("%s: cannot open folder", dir);
     struct dirent *e;
     char **files = NULL;
     int n = 0;
@@ -102,7 +102,7 @@ static int list_dir(const char *dir, listing *l) {
         if (!nf || !(nf[n] = strdup(e->d_name))) {
             free(nf ? nf : files);
             closedir(d);
-            return samc_err("out of memory");
+            return util_err("out of memory");
         }
         files = nf;
         n++;
@@ -141,9 +141,9 @@ int audit_diff_dirs(const char *a, const char *b, double threshold, FILE *out) {
         snprintf(pa, sizeof pa, "%s/%s", a, la.files[i]);
         snprintf(pb, sizeof pb, "%s/%s", b, lb.files[j]);
         npy_array xa, xb;
-        if (npy_read_f32(pa, &xa)) goto fail;
-        if (npy_read_f32(pb, &xb)) {
-            npy_free(&xa);
+        if (io_npy_read_f32(pa, &xa)) goto fail;
+        if (io_npy_read_f32(pb, &xb)) {
+            io_npy_free(&xa);
             goto fail;
         }
         char shp[64] = "";
@@ -165,13 +165,13 @@ int audit_diff_dirs(const char *a, const char *b, double threshold, FILE *out) {
             }
         }
         compared++;
-        npy_free(&xa);
-        npy_free(&xb);
+        io_npy_free(&xa);
+        io_npy_free(&xb);
     }
     fprintf(out, "%d tensors compared, %d over threshold %g\n", compared, over, threshold);
     listing_free(&la);
     listing_free(&lb);
-    if (compared == 0) return samc_err("no tensor of %s found in %s", a, b);
+    if (compared == 0) return util_err("no tensor of %s found in %s", a, b);
     return over;
 fail:
     listing_free(&la);

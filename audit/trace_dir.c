@@ -30,12 +30,12 @@ static void sink(void *ctx, const char *name, const float *data, int ndim, const
     char **w = realloc(g_rec.written, sizeof(char *) * (size_t)(g_rec.index + 1));
     if (w) g_rec.written = w;
     if (!w || !(w[g_rec.index] = strdup(path))) {
-        samc_err("out of memory");
+        util_err("out of memory");
         g_rec.failed = 1;
         return;
     }
     g_rec.index++; /* counted before writing, so that abort removes a half-written file's name too */
-    if (npy_write(path, NPY_F32, ndim, shape, data) != 0 ||
+    if (io_npy_write(path, NPY_F32, ndim, shape, data) != 0 ||
         fprintf(g_rec.manifest, "%d\t%s\t%s\t%s\n", g_rec.index - 1, name, file, shp) < 0)
         g_rec.failed = 1;
 }
@@ -50,13 +50,13 @@ static void release(void) {
 
 int audit_trace_start(const char *dir) {
     memset(&g_rec, 0, sizeof g_rec);
-    if (make_dirs(dir)) return -1;
+    if (util_make_dirs(dir)) return -1;
     size_t n = strlen(dir) + 64;
     g_rec.dir = strdup(dir);
     g_rec.manifest_tmp = malloc(n);
     if (!g_rec.dir || !g_rec.manifest_tmp) {
         release();
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     /* an older trace's manifest must not survive to describe a half-written new trace */
     char old[4200];
@@ -65,7 +65,7 @@ int audit_trace_start(const char *dir) {
     snprintf(g_rec.manifest_tmp, n, "%s/manifest.tsv.tmp", dir);
     g_rec.manifest = fopen(g_rec.manifest_tmp, "w");
     if (!g_rec.manifest) {
-        samc_err("%s: cannot create", g_rec.manifest_tmp);
+        util_err("%s: cannot create", g_rec.manifest_tmp);
         release();
         return -1;
     }
@@ -75,7 +75,7 @@ int audit_trace_start(const char *dir) {
 
 int audit_trace_stop(void) {
     nn_trace_set_sink(NULL, NULL);
-    if (!g_rec.dir) return samc_err("no trace is being recorded");
+    if (!g_rec.dir) return util_err("no trace is being recorded");
     int failed = g_rec.failed;
     char final[4200];
     snprintf(final, sizeof final, "%s/manifest.tsv", g_rec.dir);
@@ -85,7 +85,7 @@ int audit_trace_stop(void) {
     if (failed) {
         remove(g_rec.manifest_tmp);
         for (int i = 0; i < g_rec.index; i++) remove(g_rec.written[i]);
-        if (!samc_errmsg()[0]) samc_err("%s: writing the trace failed", g_rec.dir);
+        if (!samc_errmsg()[0]) util_err("%s: writing the trace failed", g_rec.dir);
     }
     release();
     return failed ? -1 : 0;

@@ -1,7 +1,7 @@
 /* The study's three baselines at their official sizes with random weights (issues 13, 14): the
  * key sets of coco_lvis_h32_itermask (RITM, HRNet-32 + OCR-128), segformerB3_S2_comb
  * (FocalClick, MiT-B3) and cocolvis_icl_vit_huge (SimpleClick, ViT-H/14), written as the
- * authors' checkpoints (test/baseline_keys.h) and converted with samc_convert_any once, the
+ * authors' checkpoints (test/baseline_keys.h) and converted with weights_convert_any once, the
  * .samw kept as ${SAMC_BENCH_TMP:-/tmp}/samc_bench_<model>.samw for later runs (the .pth is
  * written to a temporary folder there and removed). On a 200x300 image:
  *   ritm, focalclick  one prediction with 1 click and with 3 clicks: the best and the median
@@ -78,12 +78,12 @@ static const char *tmp_dir(void) {
 static int write_model(const char *model, const char *path) {
     char dir[512], pth[600];
     snprintf(dir, sizeof dir, "%s/samc_bench_pth_XXXXXX", tmp_dir());
-    if (!mkdtemp(dir)) return samc_err("%s: %s", dir, strerror(errno));
+    if (!mkdtemp(dir)) return util_err("%s: %s", dir, strerror(errno));
     snprintf(pth, sizeof pth, "%s/model.pth", dir);
     bk_list l;
     int rc = -1;
     if (bk_alloc(&l)) {
-        samc_err("out of memory");
+        util_err("out of memory");
         goto done;
     }
     fprintf(stderr, "bench_baselines: writing the random %s checkpoint and converting it to %s\n", model, path);
@@ -99,8 +99,8 @@ static int write_model(const char *model, const char *path) {
         bk_plainvit_keys(&l, &v);
         rc = bk_simpleclick_write(&l, &v, pth, NULL, NULL);
     }
-    if (rc) samc_err("writing %s", pth);
-    else rc = samc_convert_any(pth, path, 0, NULL);
+    if (rc) util_err("writing %s", pth);
+    else rc = weights_convert_any(pth, path, 0, NULL);
 done:
     bk_free(&l);
     remove(pth);
@@ -130,7 +130,7 @@ static const iseg_click clicks3[3] = {{1, 90, 120}, {0, 144, 234}, {1, 60, 108}}
 /* ---- RITM and FocalClick: one prediction ---- */
 
 static void bench_predictions(const char *model, iseg *m) {
-    float *prob = xmalloc_array((size_t)H * W, sizeof(float));
+    float *prob = util_xmalloc_array((size_t)H * W, sizeof(float));
     if (!prob) die("out of memory");
     for (int n = 1; n <= 3; n += 2) {
         double t[REPS], cpu[REPS];
@@ -156,8 +156,8 @@ static void bench_predictions(const char *model, iseg *m) {
 /* GFLOP/s of C[T][M] = A[T][E] @ B[M][E]^T (the MLP's fc1 on the batch), the better of one
  * OpenBLAS call on all its threads and nn_sgemm, best of two runs each */
 static double sgemm_peak(int T, int E, int M) {
-    float *a = xmalloc_array((size_t)T * E, sizeof(float)), *b = xmalloc_array((size_t)M * E, sizeof(float));
-    float *c = xmalloc_array((size_t)T * M, sizeof(float));
+    float *a = util_xmalloc_array((size_t)T * E, sizeof(float)), *b = util_xmalloc_array((size_t)M * E, sizeof(float));
+    float *c = util_xmalloc_array((size_t)T * M, sizeof(float));
     if (!a || !b || !c) die("out of memory");
     for (size_t i = 0; i < (size_t)T * E; i++) a[i] = (float)((i * 7919) % 1000) * 1e-3f;
     for (size_t i = 0; i < (size_t)M * E; i++) b[i] = (float)((i * 104729) % 1000) * 1e-3f;
@@ -165,7 +165,7 @@ static double sgemm_peak(int T, int E, int M) {
     for (int r = 0; r < 4; r++) {
         double t = now();
         if (r < 2) {
-            openblas_set_num_threads(blas_get_threads());
+            openblas_set_num_threads(nn_blas_get_threads());
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, M, E, 1.0f, a, E, b, E, 0.0f, c, M);
             openblas_set_num_threads(1);
         } else {
@@ -216,7 +216,7 @@ static void time_call(void *ctx, int call, const simpleclick_roi *roi, const flo
 static void bench_simpleclick(iseg *m, const samw *w) {
     simpleclick_net net;
     if (simpleclick_net_load(&net, w)) die("simpleclick_net_load");
-    float *prob = xmalloc_array((size_t)H * W, sizeof(float));
+    float *prob = util_xmalloc_array((size_t)H * W, sizeof(float));
     if (!prob) die("out of memory");
     double flop = call_flop(&net);
     double peak = sgemm_peak(2 * net.tokens, net.embed_dim, net.mlp_dim);
@@ -252,14 +252,14 @@ static void bench_simpleclick(iseg *m, const samw *w) {
 }
 
 int main(int argc, char **argv) {
-    blas_runtime_reexec(argv); /* as the samc program does */
+    nn_blas_runtime_reexec(argv); /* as the samc program does */
     const char *model = argc > 1 ? argv[1] : "";
     int threads = argc > 2 ? atoi(argv[2]) : 2;
     if (strcmp(model, "ritm") && strcmp(model, "focalclick") && strcmp(model, "simpleclick")) {
         fprintf(stderr, "usage: bench_baselines ritm|focalclick|simpleclick [threads]\n");
         return 2;
     }
-    blas_set_threads(threads > 0 ? threads : 2);
+    nn_blas_set_threads(threads > 0 ? threads : 2);
     char path[512];
     snprintf(path, sizeof path, "%s/samc_bench_%s.samw", tmp_dir(), model);
     struct stat st;
@@ -269,9 +269,9 @@ int main(int argc, char **argv) {
     if (!w) die(path);
     iseg *m = iseg_open(w);
     if (!m) die(path);
-    printf("%s: %s, %d threads, core %s, open %.3f s\n", model, path, blas_get_threads(), blas_core_name(),
+    printf("%s: %s, %d threads, core %s, open %.3f s\n", model, path, nn_blas_get_threads(), nn_blas_core_name(),
            now() - t0);
-    uint8_t *rgb = xmalloc_array((size_t)H * W, 3);
+    uint8_t *rgb = util_xmalloc_array((size_t)H * W, 3);
     if (!rgb) die("out of memory");
     make_image(rgb);
     if (iseg_set_image(m, rgb, H, W)) die("set_image");

@@ -78,13 +78,13 @@ static double load_ms(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    blas_runtime_reexec(argv); /* as the samc program does */
+    nn_blas_runtime_reexec(argv); /* as the samc program does */
     int threads = argc > 1 ? atoi(argv[1]) : 0, reps = argc > 2 ? atoi(argv[2]) : 21;
     const char *vit_h = argc > 3 ? argv[3] : NULL;
     if (reps < 1) reps = 1;
     /* glibc's default allocator, as a program linking libsamc has it: a click's work memory is
      * the predictor's (nn/arena.h), so only its outputs are fresh pages */
-    if (threads > 0) blas_set_threads(threads);
+    if (threads > 0) nn_blas_set_threads(threads);
     const char *path = "build/bench_decoder.samw";
     sam_config cfg = config(0);
     if (random_samw_write(path, &cfg)) die(path);
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("threads %d\n", blas_get_threads());
+    printf("threads %d\n", nn_blas_get_threads());
     printf("decoder_single_ms %.2f\n", single_ms);
     printf("decoder_single_cpu_ms %.2f\n", single_cpu_ms);
     printf("decoder_single_rounds_ms");

@@ -72,7 +72,7 @@ static int write_model(const char *path, int enc_width) {
     cfg.head_dim = cfg.embed_dim / cfg.num_heads, cfg.mlp_dim = 4 * cfg.embed_dim;
     sam_key *keys = NULL;
     int n = 0;
-    if (sam_config_check(&cfg) || sam_config_keys(&cfg, &keys, &n)) return -1;
+    if (weights_sam_config_check(&cfg) || weights_sam_config_keys(&cfg, &keys, &n)) return -1;
     int rc = samw_write(path, &cfg, keys, n, fill_random, keys);
     free(keys);
     return rc;
@@ -136,14 +136,14 @@ static void report(const char *tag, const run_times *t, int n_prompts, double of
 }
 
 int main(int argc, char **argv) {
-    blas_runtime_reexec(argv); /* as the samc program does */
+    nn_blas_runtime_reexec(argv); /* as the samc program does */
     int side = argc > 1 ? atoi(argv[1]) : 32, threads = argc > 2 ? atoi(argv[2]) : 0;
     int enc_width = argc > 3 ? atoi(argv[3]) : 64;
     if (side < 1 || side > 1024 || threads < 0 || enc_width < 1 || enc_width > 4096) {
         fprintf(stderr, "usage: bench_everything [points_per_side] [threads] [encoder_width]\n");
         return 2;
     }
-    if (threads > 0) blas_set_threads(threads);
+    if (threads > 0) nn_blas_set_threads(threads);
     char path[64];
     snprintf(path, sizeof path, "/tmp/bench_everything_%d.samw", (int)getpid());
     const int H = 480, W = 640;
@@ -172,12 +172,12 @@ int main(int argc, char **argv) {
     /* the official times are for the 32 x 32 grid; scale them to this grid */
     int n = side * side;
     double scale = n / 1024.0;
-    printf("image %dx%d\npoints_per_side %d\nthreads %d\nencoder_width %d\n", W, H, side, blas_get_threads(),
+    printf("image %dx%d\npoints_per_side %d\nthreads %d\nencoder_width %d\n", W, H, side, nn_blas_get_threads(),
            enc_width);
-    report("default", &def, n, OFFICIAL_DEFAULT_S * scale, blas_get_threads());
-    report("zero", &zero, n, OFFICIAL_ZERO_S * scale, blas_get_threads());
+    report("default", &def, n, OFFICIAL_DEFAULT_S * scale, nn_blas_get_threads());
+    report("zero", &zero, n, OFFICIAL_ZERO_S * scale, nn_blas_get_threads());
     printf("\nsamc everything, 640x480, %dx%d grid, %d threads (random weights, encoder width %d):\n", side, side,
-           blas_get_threads(), enc_width);
+           nn_blas_get_threads(), enc_width);
     printf("  official thresholds: decoder %.2f s (%.1f ms/prompt) + post-processing %.2f s = %.2f s, "
            "%.1fx faster than the official %.0f s\n",
            def.dec, 1e3 * def.dec / n, def.post, def.dec + def.post, OFFICIAL_DEFAULT_S * scale / (def.dec + def.post),
@@ -186,7 +186,7 @@ int main(int argc, char **argv) {
            "%.1fx faster than the official %.0f s\n",
            zero.dec, 1e3 * zero.dec / n, zero.post, zero.dec + zero.post, OFFICIAL_ZERO_S * scale / (zero.dec + zero.post),
            OFFICIAL_ZERO_S * scale);
-    int th = blas_get_threads();
+    int th = nn_blas_get_threads();
     printf("  CPU time / threads (the wall time with the cores to itself, encoder included): %.2f s (%.1fx) and "
            "%.2f s (%.1fx)\n",
            def.cpu / th, OFFICIAL_DEFAULT_S * scale / (def.cpu / th), zero.cpu / th,

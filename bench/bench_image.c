@@ -28,7 +28,7 @@ int main(int argc, char **argv) {
             }
         }
     png_image img = {.width = W, .height = H, .channels = 3, .bit_depth = 8, .pixels = px};
-    if (png_write(argv[1], &img)) {
+    if (io_png_write(argv[1], &img)) {
         fprintf(stderr, "bench_image: %s\n", samc_errmsg());
         return 1;
     }

@@ -59,7 +59,7 @@ static double sgemm_gflops(int T, int E, int M, double *per_cpu_s) {
     for (int r = 0; r < 4; r++) {
         double t = now(), cpu = cpu_seconds();
         if (r < 2) {
-            openblas_set_num_threads(blas_get_threads());
+            openblas_set_num_threads(nn_blas_get_threads());
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, M, E, 1.0f, a, E, b, E, 0.0f, c, M);
             openblas_set_num_threads(1);
         } else {
@@ -80,7 +80,7 @@ static double forward_flop(const image_encoder *e) {
     double G = e->grid, T = G * G, E = e->embed_dim, M = e->mlp_dim, O = e->out_chans, P = e->patch_size;
     double hd = e->head_dim, ws = e->window_size, f = 2 * T * E * 3 * P * P;
     for (int i = 0; i < e->depth; i++) {
-        int global = image_encoder_is_global(e, i);
+        int global = sam_image_encoder_is_global(e, i);
         double s = global ? G : ws, nw = global ? 1 : ceil(G / ws) * ceil(G / ws), N = s * s;
         f += 2 * T * E * 3 * E;                                             /* qkv */
         f += nw * e->num_heads * (4 * N * N * hd + 2 * N * 2 * (2 * s - 1) * hd); /* attention + rel pos */
@@ -90,11 +90,11 @@ static double forward_flop(const image_encoder *e) {
 }
 
 int main(int argc, char **argv) {
-    blas_runtime_reexec(argv); /* as the samc program does */
+    nn_blas_runtime_reexec(argv); /* as the samc program does */
     const char *shape = argc > 1 ? argv[1] : "b";
     int threads = argc > 2 ? atoi(argv[2]) : 0, img = argc > 3 ? atoi(argv[3]) : 1024;
     int depth_arg = argc > 4 ? atoi(argv[4]) : 0;
-    if (threads > 0) blas_set_threads(threads);
+    if (threads > 0) nn_blas_set_threads(threads);
     int E, depth, heads;
     uint64_t global;
     if (!strcmp(shape, "b"))
@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
     double peak_cpu = 0, peak_cpu_after = 0;
     double peak = sgemm_gflops(T, E, e.mlp_dim, &peak_cpu);
     double t = now(), cpu = cpu_seconds();
-    if (image_encoder_forward(&e, x, out)) {
+    if (sam_image_encoder_forward(&e, x, out)) {
         fprintf(stderr, "forward failed: %s\n", samc_errmsg());
         return 1;
     }
@@ -135,7 +135,8 @@ int main(int argc, char **argv) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double flop = forward_flop(&e), rss = ru.ru_maxrss / 1024.0;
-    printf("vit_%s img %d, depth %d, %d threads, core %s\n", shape, img, depth, blas_get_threads(), blas_core_name());
+    printf("vit_%s img %d, depth %d, %d threads, core %s\n", shape, img, depth, nn_blas_get_threads(),
+           nn_blas_core_name());
     printf("forward %.2f s, %.0f GFLOP, %.1f GFLOPS, peak RSS %.0f MB\n", t, flop * 1e-9, flop / t * 1e-9, rss);
     printf("forward_s %.3f\n", t);
     printf("forward_cpu_s %.3f\n", cpu);

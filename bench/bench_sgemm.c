@@ -25,9 +25,9 @@ static double now(void) {
 /* GFLOPS of C[M][N] = A[M][K] @ B[N][K]^T (the layout of nn.Linear), best of a few runs:
  * one OpenBLAS call on `threads` threads (openblas), or nn_sgemm. */
 static double gflops(int M, int N, int K, int openblas, int threads) {
-    float *a = xaligned_array((size_t)M * K, sizeof(float));
-    float *b = xaligned_array((size_t)N * K, sizeof(float));
-    float *c = xaligned_array((size_t)M * N, sizeof(float));
+    float *a = util_xaligned_array((size_t)M * K, sizeof(float));
+    float *b = util_xaligned_array((size_t)N * K, sizeof(float));
+    float *c = util_xaligned_array((size_t)M * N, sizeof(float));
     if (!a || !b || !c) {
         fprintf(stderr, "out of memory\n");
         exit(1);
@@ -56,12 +56,12 @@ static double gflops(int M, int N, int K, int openblas, int threads) {
 
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 0;
-    if (threads > 0) blas_set_threads(threads);
-    printf("openblas core %s, %d threads\n", blas_core_name(), blas_get_threads());
+    if (threads > 0) nn_blas_set_threads(threads);
+    printf("openblas core %s, %d threads\n", nn_blas_core_name(), nn_blas_get_threads());
     /* ViT-H: 4096 tokens, E=1280: qkv, proj, mlp lin1, mlp lin2 */
     static const int shapes[][3] = {{4096, 3840, 1280}, {4096, 1280, 1280}, {4096, 5120, 1280}, {4096, 1280, 5120}};
     double peak = 0, nn_peak = 0;
-    int n = blas_get_threads();
+    int n = nn_blas_get_threads();
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         const int *s = shapes[i];
         double g = gflops(s[0], s[1], s[2], 1, n), t = gflops(s[0], s[1], s[2], 0, n);

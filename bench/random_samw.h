@@ -55,7 +55,7 @@ static sam_config random_samw_config(char shape) {
 static int random_samw_write(const char *path, const sam_config *cfg) {
     sam_key *keys = NULL;
     int n = 0;
-    if (sam_config_check(cfg) || sam_config_keys(cfg, &keys, &n)) return -1;
+    if (weights_sam_config_check(cfg) || weights_sam_config_keys(cfg, &keys, &n)) return -1;
     int rc = samw_write(path, cfg, keys, n, random_samw_fill, keys);
     free(keys);
     return rc;

@@ -15,7 +15,7 @@ int cli_model_is_baseline(const char *path) {
     if (is_samw) w = samw_open(path);
     int baseline = w && strcmp(samw_family(w), "sam") != 0;
     samw_close(w);
-    samc_err_clear();
+    util_err_clear();
     return baseline;
 }
 

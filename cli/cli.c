@@ -88,7 +88,7 @@ int cli_common_option(const char *cmd, int argc, char **argv, int *i) {
         const char *v = cli_value(cmd, argc, argv, i);
         long n;
         if (!v || cli_int(cmd, "--threads", v, 1, 1024, &n)) return -1;
-        blas_set_threads((int)n);
+        nn_blas_set_threads((int)n);
         g_threads_given = 1;
         return 1;
     }

@@ -36,7 +36,7 @@ int cmd_convert(int argc, char **argv) {
     if (n_files < 2) return cli_usage_error(cmd, "needs an input checkpoint and an output .samw path");
     const char *in = files[0], *out = files[1];
     samc_convert_info info;
-    if (samc_convert_any(in, out, heads, &info)) return cli_lib_error(cmd);
+    if (weights_convert_any(in, out, heads, &info)) return cli_lib_error(cmd);
     if (info.unknown[0])
         printf("%s: classes samc does not know, kept as inert values (nothing imported or run): %s\n", in, info.unknown);
     const sam_config *c = &info.sam;

@@ -31,21 +31,21 @@ static const char k_usage[] =
 /* PNG: (H, W) or (H, W, C) of uint8 / uint16. */
 static int dump_png(const char *path, const char *out) {
     png_image img;
-    if (png_read(path, &img)) return cli_lib_error("dump");
+    if (io_png_read(path, &img)) return cli_lib_error("dump");
     int64_t shape[3] = {img.height, img.width, img.channels};
     int ndim = img.channels == 1 ? 2 : 3;
-    int rc = npy_write(out, img.bit_depth == 16 ? NPY_U16 : NPY_U8, ndim, shape, img.pixels);
-    png_free(&img);
+    int rc = io_npy_write(out, img.bit_depth == 16 ? NPY_U16 : NPY_U8, ndim, shape, img.pixels);
+    io_png_free(&img);
     return rc ? cli_lib_error("dump") : 0;
 }
 
 /* JPEG: (H, W) or (H, W, 3) of uint8. */
 static int dump_jpeg(const char *path, const char *out) {
     jpg_image img;
-    if (jpg_read(path, &img)) return cli_lib_error("dump");
+    if (io_jpg_read(path, &img)) return cli_lib_error("dump");
     int64_t shape[3] = {img.height, img.width, img.channels};
-    int rc = npy_write(out, NPY_U8, img.channels == 1 ? 2 : 3, shape, img.pixels);
-    jpg_free(&img);
+    int rc = io_npy_write(out, NPY_U8, img.channels == 1 ? 2 : 3, shape, img.pixels);
+    io_jpg_free(&img);
     return rc ? cli_lib_error("dump") : 0;
 }
 
@@ -56,11 +56,11 @@ static int dump_volume(const char *path, file_kind kind, const char *out) {
     float *v;
     int ndim;
     int64_t shape[8];
-    if (kind == FILE_DICOM ? dicom_read(path, &img, NULL) : nifti_read(path, &img)) return cli_lib_error("dump");
-    int rc = nifti_to_f32(&img, &v, &ndim, shape);
-    nifti_free(&img);
+    if (kind == FILE_DICOM ? io_dicom_read(path, &img, NULL) : io_nifti_read(path, &img)) return cli_lib_error("dump");
+    int rc = io_nifti_to_f32(&img, &v, &ndim, shape);
+    io_nifti_free(&img);
     if (rc == 0) {
-        rc = npy_write(out, NPY_F32, ndim, shape, v);
+        rc = io_npy_write(out, NPY_F32, ndim, shape, v);
         free(v);
     }
     return rc ? cli_lib_error("dump") : 0;

@@ -71,8 +71,8 @@ int cmd_encode(int argc, char **argv) {
     }
     double t3 = util_wall_seconds();
     embedding_origin origin;
-    embedding_origin_of(&origin, m, im.rgb, im.h, im.w);
-    if (embedding_file_write(out, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_predictor_embedding(p),
+    eval_embedding_origin_of(&origin, m, im.rgb, im.h, im.w);
+    if (eval_embedding_file_write(out, sam_model_embed_channels(m), sam_model_embed_grid(m), sam_predictor_embedding(p),
                              &origin)) {
         cli_lib_error(CMD);
         goto done;

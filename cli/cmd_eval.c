@@ -71,7 +71,7 @@ static const char k_usage[] =
 
 static int parse_experiments(const char *cmd, const char *opt, const char *v, void *bits) {
     if (!strcmp(v, "all")) *(unsigned *)bits = EXP_MODES | EXP_ITERATIVE | EXP_PLACEMENT | EXP_SIZE;
-    else if (experiments_parse(v, bits)) return cli_usage_error(cmd, "%s: %s", opt, samc_errmsg());
+    else if (eval_experiments_parse(v, bits)) return cli_usage_error(cmd, "%s: %s", opt, samc_errmsg());
     return 0;
 }
 
@@ -214,7 +214,7 @@ int cmd_eval(int argc, char **argv) {
         o.progress = 0, o.progress_every = 0;
     }
     /* --threads is per worker; without it the workers share the cores */
-    o.worker_threads = blas_get_threads();
+    o.worker_threads = nn_blas_get_threads();
     if (o.workers > 1 && !cli_threads_given())
         o.worker_threads = o.worker_threads / o.workers > 1 ? o.worker_threads / o.workers : 1;
     if (name_baselines(cmd, &o)) return 1;
@@ -222,16 +222,16 @@ int cmd_eval(int argc, char **argv) {
     unsigned char *text = NULL;
     size_t len;
     if (data) {
-        if (read_whole_file(data, 1 << 20, &text, &len) || dataset_config_load(data, root, &c)) {
+        if (util_read_whole_file(data, 1 << 20, &text, &len) || eval_dataset_config_load(data, root, &c)) {
             free(text);
             return cli_lib_error(cmd);
         }
         o.config_text = (const char *)text;
-    } else if (dataset_config_png_dirs(images, masks, task, &c)) {
+    } else if (eval_dataset_config_png_dirs(images, masks, task, &c)) {
         return cli_lib_error(cmd);
     }
     rc = eval_run(model, &c, &o) ? cli_lib_error(cmd) : 0;
-    dataset_config_free(&c);
+    eval_dataset_config_free(&c);
     free(text);
     return rc;
 }

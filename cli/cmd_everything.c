@@ -98,8 +98,8 @@ static int progress_decode(void *ctx, const double *xy, int n, float keep_iou_ab
     progress_model *m = ctx;
     int rc = m->inner.decode(m->inner.ctx, xy, n, keep_iou_above, iou, low);
     m->done += (size_t)n;
-    if (rc == 0 && progress_log_due(&m->log))
-        progress_log_print(stderr, "samc everything", m->done, m->total, "point", m->extra[0] ? m->extra : NULL,
+    if (rc == 0 && util_progress_log_due(&m->log))
+        util_progress_log_print(stderr, "samc everything", m->done, m->total, "point", m->extra[0] ? m->extra : NULL,
                            (util_wall_seconds() - m->t0) / (double)m->done);
     return rc;
 }
@@ -112,19 +112,20 @@ static int progress_upscale(void *ctx, const float *low, float *out) {
 /* The grid points the generator decodes on an h x w image: those of every non-empty crop
  * (as sam_amg_generate walks them). 0 or -1. */
 static int grid_points(int h, int w, const sam_amg_params *p, size_t *total) {
-    int n = amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, NULL, NULL, 0);
-    int *boxes = n > 0 ? xmalloc_array((size_t)n, 4 * sizeof(int)) : NULL;
-    int *layers = n > 0 ? xmalloc_array((size_t)n, sizeof(int)) : NULL;
+    int n = sam_amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, NULL, NULL, 0);
+    int *boxes = n > 0 ? util_xmalloc_array((size_t)n, 4 * sizeof(int)) : NULL;
+    int *layers = n > 0 ? util_xmalloc_array((size_t)n, sizeof(int)) : NULL;
     if (!boxes || !layers) {
         free(boxes), free(layers);
-        return n > 0 ? -1 : samc_err("no crops for a %d x %d image", w, h);
+        return n > 0 ? -1 : util_err("no crops for a %d x %d image", w, h);
     }
-    amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, boxes, layers, n);
+    sam_amg_crop_boxes(h, w, p->crop_n_layers, p->crop_overlap_ratio, boxes, layers, n);
     *total = 0;
     for (int k = 0; k < n; k++) {
         const int *b = boxes + 4 * k;
         if (b[2] <= b[0] || b[3] <= b[1]) continue;
-        size_t g = (size_t)amg_layer_points_per_side(p->points_per_side, layers[k], p->crop_n_points_downscale_factor);
+        size_t g = (size_t)sam_amg_layer_points_per_side(p->points_per_side, layers[k],
+                    p->crop_n_points_downscale_factor);
         *total += g * g;
     }
     free(boxes), free(layers);
@@ -136,7 +137,7 @@ static int grid_points(int h, int w, const sam_amg_params *p, size_t *total) {
 static int write_image_outputs(const output_dir *od, const cli_image *im, const sam_amg_result *r, seg_mode mode) {
     char path[4096];
     for (int f = 0; f < 3; f++)
-        if (output_dir_file(od, k_outputs[f], path, sizeof path) ||
+        if (util_output_dir_file(od, k_outputs[f], path, sizeof path) ||
             (f == 0   ? write_masks_npy(path, r)
              : f == 1 ? write_annotations_json(path, r, mode)
                       : write_overlay_png(path, im->rgb, r)))
@@ -151,15 +152,15 @@ static int segment_slices(progress_model *pm, amg_model *with_progress, cli_imag
     int64_t n = im->last - im->first + 1;
     size_t nvox;
     char path[4096], name[64];
-    if (size_prod(im->vol.dim + 1, 3, &nvox)) return -1;
-    uint16_t *vol = xcalloc_array(nvox ? nvox : 1, sizeof *vol);
-    uint16_t *labels = xmalloc_array((size_t)im->h * (size_t)im->w, sizeof *labels);
-    *counts = xmalloc_array((size_t)n, sizeof **counts);
+    if (util_size_prod(im->vol.dim + 1, 3, &nvox)) return -1;
+    uint16_t *vol = util_xcalloc_array(nvox ? nvox : 1, sizeof *vol);
+    uint16_t *labels = util_xmalloc_array((size_t)im->h * (size_t)im->w, sizeof *labels);
+    *counts = util_xmalloc_array((size_t)n, sizeof **counts);
     int rc = vol && labels && *counts ? 0 : -1;
     pm->total *= (size_t)n; /* the same grid on every slice */
     for (int64_t s = 0; s < n && rc == 0; s++) {
         if (s > 0 && cli_image_set_slice("everything", im, im->first + s)) {
-            rc = samc_err("slice %lld could not be shown", (long long)(im->first + s));
+            rc = util_err("slice %lld could not be shown", (long long)(im->first + s));
             break;
         }
         snprintf(pm->extra, sizeof pm->extra, ", slice %lld (%lld of %lld)", (long long)im->slice, (long long)s + 1,
@@ -167,18 +168,18 @@ static int segment_slices(progress_model *pm, amg_model *with_progress, cli_imag
         sam_amg_result r = {0};
         rc = sam_amg_generate(with_progress, im->rgb, im->h, im->w, p, &r);
         snprintf(name, sizeof name, "annotations_%03lld.json", (long long)im->slice);
-        if (rc == 0) rc = output_dir_file(od, name, path, sizeof path) || write_annotations_json(path, &r, mode);
+        if (rc == 0) rc = util_output_dir_file(od, name, path, sizeof path) || write_annotations_json(path, &r, mode);
         if (rc == 0) rc = everything_label_slice(&r, labels);
-        if (rc == 0) rc = nifti_slice_put_u16(&im->vol, im->plane, im->slice, labels, vol);
+        if (rc == 0) rc = io_nifti_slice_put_u16(&im->vol, im->plane, im->slice, labels, vol);
         if (rc == 0) (*counts)[s] = r.n;
         if (rc == 0 && verbose)
             fprintf(stderr, "samc everything: slice %lld: %d masks; encoder %.3f s, decoder %.3f s, post-processing "
                             "%.3f s\n", (long long)im->slice, r.n, r.t_encoder, r.t_decoder, r.t_post);
-        if (rc) samc_err_context("slice %lld", (long long)im->slice);
+        if (rc) util_err_context("slice %lld", (long long)im->slice);
         sam_amg_result_free(&r);
     }
-    if (rc == 0) rc = output_dir_file(od, "labels.nii.gz", path, sizeof path) ||
-                      nifti_write_labels(path, &im->vol, NIFTI_UINT16, vol);
+    if (rc == 0) rc = util_output_dir_file(od, "labels.nii.gz", path, sizeof path) ||
+                      io_nifti_write_labels(path, &im->vol, NIFTI_UINT16, vol);
     free(vol), free(labels);
     return rc ? -1 : 0;
 }
@@ -230,7 +231,7 @@ int cmd_everything(int argc, char **argv) {
     int *counts = NULL;
     io.takes_range = 1;
     int range = io.slices || io.all_slices;
-    if (output_dir_open(&od, out_dir, everything_owns)) { /* refused before any work */
+    if (util_output_dir_open(&od, out_dir, everything_owns)) { /* refused before any work */
         cli_lib_error(cmd);
         goto done;
     }
@@ -240,7 +241,7 @@ int cmd_everything(int argc, char **argv) {
         goto done;
     }
     progress_model pm = {.t0 = util_wall_seconds()};
-    progress_log_init(&pm.log, progress_every);
+    util_progress_log_init(&pm.log, progress_every);
     if (!(pred = sam_predictor_new(m)) || sam_amg_model_init(&am, pred) || grid_points(im.h, im.w, &p, &pm.total)) {
         cli_lib_error(cmd);
         goto done;
@@ -255,7 +256,7 @@ int cmd_everything(int argc, char **argv) {
         cli_lib_error(cmd);
         goto done;
     }
-    if (output_dir_commit(&od)) {
+    if (util_output_dir_commit(&od)) {
         cli_lib_error(cmd);
         goto done;
     }
@@ -266,7 +267,7 @@ int cmd_everything(int argc, char **argv) {
                 r.t_encoder, r.t_decoder, r.t_post);
     rc = 0;
 done:
-    output_dir_abort(&od);
+    util_output_dir_abort(&od);
     free(counts);
     sam_amg_result_free(&r);
     if (am.ctx) sam_amg_model_free(&am);

@@ -16,7 +16,7 @@ static const char k_usage[] =
 
 int cmd_hash(int argc, char **argv) {
     const char *cmd = "hash";
-    const char **args = xcalloc_array((size_t)argc, sizeof *args);
+    const char **args = util_xcalloc_array((size_t)argc, sizeof *args);
     if (!args) return cli_lib_error(cmd);
     int n_args, rc = cli_parse(cmd, k_usage, NULL, argc, argv, args, argc, &n_args);
     if (rc >= 0) {
@@ -26,35 +26,35 @@ int cmd_hash(int argc, char **argv) {
     rc = 0;
     path_list files = {0};
     for (int i = 0; i < n_args && rc == 0; i++) {
-        if (is_dir(args[i])) {
+        if (eval_is_dir(args[i])) {
             path_list sub;
-            if (dir_list_files(args[i], 1, &sub)) {
+            if (eval_dir_list_files(args[i], 1, &sub)) {
                 rc = cli_lib_error(cmd);
                 break;
             }
             for (size_t k = 0; k < sub.n && rc == 0; k++)
-                if (path_list_add(&files, sub.paths[k])) rc = cli_lib_error(cmd);
-            path_list_free(&sub);
-        } else if (path_list_add(&files, args[i])) {
+                if (eval_path_list_add(&files, sub.paths[k])) rc = cli_lib_error(cmd);
+            eval_path_list_free(&sub);
+        } else if (eval_path_list_add(&files, args[i])) {
             rc = cli_lib_error(cmd);
         }
     }
     free(args);
     if (rc == 0 && files.n == 0) {
-        path_list_free(&files);
+        eval_path_list_free(&files);
         return cli_usage_error(cmd, "no files given");
     }
-    path_list_sort(&files);
+    eval_path_list_sort(&files);
     for (size_t k = 0; k < files.n && rc == 0; k++) {
         uint8_t d[32];
         char hex[65];
-        if (sha256_file(files.paths[k], d)) {
+        if (util_sha256_file(files.paths[k], d)) {
             rc = cli_lib_error(cmd);
             break;
         }
-        sha256_hex(d, hex);
+        util_sha256_hex(d, hex);
         printf("%s  %s\n", hex, files.paths[k]);
     }
-    path_list_free(&files);
+    eval_path_list_free(&files);
     return rc;
 }

@@ -31,22 +31,22 @@ static const char k_usage[] =
     "baseline's config, the classes its pickle names that samc does not know, and the tensor\n"
     "counts.\n";
 
-/* The chunks before the image data (io/png.h png_read_file_header), then whether it can be
+/* The chunks before the image data (io/png.h io_png_read_file_header), then whether it can be
  * decoded at all: a header too large to decode is reported, but the file is not usable. */
 static int info_png(const char *path) {
     png_header h;
     size_t bytes;
-    if (png_read_file_header(path, &h)) return cli_lib_error("info");
+    if (io_png_read_file_header(path, &h)) return cli_lib_error("info");
     printf("file: %s\n", path);
     printf("format: png\n");
     printf("width: %d\n", h.width);
     printf("height: %d\n", h.height);
     printf("bit_depth: %d\n", h.bit_depth);
-    printf("color_type: %d (%s)\n", h.color_type, png_color_type_name(h.color_type));
+    printf("color_type: %d (%s)\n", h.color_type, io_png_color_type_name(h.color_type));
     printf("interlace: %s\n", h.interlace ? "adam7" : "none");
     if (h.color_type == 3) printf("palette_entries: %d\n", h.palette_size);
     printf("transparency: %s\n", h.has_trns ? "tRNS" : "none");
-    if (png_decoded_bytes(&h, &bytes)) {
+    if (io_png_decoded_bytes(&h, &bytes)) {
         fflush(stdout);
         return cli_error("info", "%s: %s", path, samc_errmsg());
     }
@@ -58,7 +58,7 @@ static int info_png(const char *path) {
 /* The header up to the first scan, read by libjpeg only as far as it needs. */
 static int info_jpeg(const char *path) {
     jpg_header h;
-    if (jpg_read_header(path, &h)) return cli_lib_error("info");
+    if (io_jpg_read_header(path, &h)) return cli_lib_error("info");
     printf("file: %s\n", path);
     printf("format: jpeg\n");
     printf("width: %d\n", h.width);
@@ -74,10 +74,10 @@ static int info_jpeg(const char *path) {
 /* A PyTorch checkpoint: what 'samc convert' would read from it. */
 static int info_checkpoint(const char *path, int zip) {
     ckpt c;
-    if (ckpt_open(&c, path)) return cli_lib_error("info");
-    const char *family = samc_checkpoint_family(&c);
+    if (weights_ckpt_open(&c, path)) return cli_lib_error("info");
+    const char *family = weights_checkpoint_family(&c);
     if (!family) {
-        ckpt_close(&c);
+        weights_ckpt_close(&c);
         return cli_lib_error("info");
     }
     printf("file: %s\n", path);
@@ -102,7 +102,7 @@ static int info_checkpoint(const char *path, int zip) {
     if (n64) printf(" (%d of them int64)", n64);
     printf("\n");
     printf("values: %" PRIu64 "\n", values);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
     return 0;
 }
 
@@ -110,19 +110,19 @@ static int info_checkpoint(const char *path, int zip) {
 static int info_dicom(const char *path) {
     nifti_image img;
     dicom_info di;
-    if (dicom_read(path, &img, &di)) return cli_lib_error("info");
+    if (io_dicom_read(path, &img, &di)) return cli_lib_error("info");
     printf("file: %s\n", path);
-    dicom_print_info(stdout, &img, &di);
-    nifti_free(&img);
+    io_dicom_print_info(stdout, &img, &di);
+    io_nifti_free(&img);
     return 0;
 }
 
 static int info_nifti(const char *path) {
     nifti_image img;
-    if (nifti_read(path, &img)) return cli_lib_error("info");
+    if (io_nifti_read(path, &img)) return cli_lib_error("info");
     printf("file: %s\n", path);
-    nifti_print_info(stdout, &img);
-    nifti_free(&img);
+    io_nifti_print_info(stdout, &img);
+    io_nifti_free(&img);
     return 0;
 }
 
@@ -136,7 +136,7 @@ int cmd_info(int argc, char **argv) {
     unsigned char *head;
     size_t len;
     int model = 0, zip = 0, legacy = 0;
-    if (read_file_head(in, 4, &head, &len) == 0) {
+    if (util_read_file_head(in, 4, &head, &len) == 0) {
         model = samw_is_samw(head, len);
         zip = len == 4 && !memcmp(head, "PK\x03\x04", 4);
         legacy = len == 4 && !memcmp(head, "\x80\x02\x8a\x0a", 4); /* pickle: PROTO 2, LONG1 of the torch magic */

@@ -26,7 +26,7 @@ static const char k_usage[] =
 
 int cmd_merge(int argc, char **argv) {
     const char *cmd = "merge", *out = NULL;
-    const char **in = xcalloc_array((size_t)argc, sizeof *in);
+    const char **in = util_xcalloc_array((size_t)argc, sizeof *in);
     if (!in) return cli_lib_error(cmd);
     int allow_incomplete = 0;
     const cli_option opts[] = {{.name = "-o", .alias = "--out", .kind = CLI_STRING, .dst = &out},

@@ -88,23 +88,24 @@ static int write_outputs(const output_dir *od, const sam_prediction *r, const cl
     char path[4096], name[32];
     int64_t k = r->k, h = r->h, w = r->w, L = r->low_res;
     int64_t s_masks[3] = {k, h, w}, s_iou[1] = {k}, s_low[3] = {k, L, L};
-    if (output_dir_file(od, "masks.npy", path, sizeof path) || npy_write(path, NPY_BOOL, 3, s_masks, r->masks))
+    if (util_output_dir_file(od, "masks.npy", path, sizeof path) || io_npy_write(path, NPY_BOOL, 3, s_masks, r->masks))
         return -1;
-    if (output_dir_file(od, "iou_predictions.npy", path, sizeof path) || npy_write(path, NPY_F32, 1, s_iou, r->iou))
+    if (util_output_dir_file(od, "iou_predictions.npy", path, sizeof path) || io_npy_write(path, NPY_F32, 1, s_iou,
+        r->iou))
         return -1;
-    if (output_dir_file(od, "low_res_logits.npy", path, sizeof path) ||
-        npy_write(path, NPY_F32, 3, s_low, r->low_res_logits))
+    if (util_output_dir_file(od, "low_res_logits.npy", path, sizeof path) ||
+        io_npy_write(path, NPY_F32, 3, s_low, r->low_res_logits))
         return -1;
-    if (output_dir_file(od, "logits.npy", path, sizeof path) || npy_write(path, NPY_F32, 3, s_masks, r->logits))
+    if (util_output_dir_file(od, "logits.npy", path, sizeof path) || io_npy_write(path, NPY_F32, 3, s_masks, r->logits))
         return -1;
     for (int i = 0; i < r->k; i++) {
         snprintf(name, sizeof name, "mask_%d.png", i);
-        if (output_dir_file(od, name, path, sizeof path) ||
-            png_write_mask1(path, r->masks + (size_t)i * r->h * r->w, r->w, r->h))
+        if (util_output_dir_file(od, name, path, sizeof path) ||
+            io_png_write_mask1(path, r->masks + (size_t)i * r->h * r->w, r->w, r->h))
             return -1;
         /* a slice of a volume: the mask also in the scan's geometry, for ITK-SNAP or 3D Slicer */
         snprintf(name, sizeof name, "mask_%d.nii.gz", i);
-        if (im->is_volume && (output_dir_file(od, name, path, sizeof path) ||
+        if (im->is_volume && (util_output_dir_file(od, name, path, sizeof path) ||
                               cli_image_write_label_volume(im, r->masks + (size_t)i * r->h * r->w, path)))
             return -1;
     }
@@ -128,13 +129,13 @@ static int read_embedding(const char *path, int plain, const sam_model *m, const
                           float **emb) {
     embedding_origin got, want;
     int has = 0;
-    if (embedding_file_read(path, sam_model_embed_channels(m), sam_model_embed_grid(m), emb, &got, &has))
+    if (eval_embedding_file_read(path, sam_model_embed_channels(m), sam_model_embed_grid(m), emb, &got, &has))
         return cli_lib_error(CMD);
     if (!has && !plain)
         return cli_error(CMD, "%s records no model or image (it was not written by samc encode); give "
                               "--plain-embedding to use it for %d x %d images anyway", path, w, h);
-    embedding_origin_of(&want, m, rgb, h, w);
-    if (has && embedding_origin_check(&got, &want, path)) return cli_lib_error(CMD);
+    eval_embedding_origin_of(&want, m, rgb, h, w);
+    if (has && eval_embedding_origin_check(&got, &want, path)) return cli_lib_error(CMD);
     return 0;
 }
 
@@ -196,9 +197,9 @@ int cmd_predict(int argc, char **argv) {
             return cli_usage_error(CMD, "%s is for SAM models; %s is a baseline (clicks only)",
                                    emb_path ? "--embedding" : best ? "--best" : "--json", model);
         output_dir bod = {0};
-        if (output_dir_open(&bod, dir, predict_owns)) rc = cli_lib_error(CMD);
+        if (util_output_dir_open(&bod, dir, predict_owns)) rc = cli_lib_error(CMD);
         else rc = predict_baseline(model, image, &io, &cp, overlay, &bod);
-        output_dir_abort(&bod);
+        util_output_dir_abort(&bod);
         cli_prompt_free(&cp);
         return rc;
     }
@@ -214,7 +215,7 @@ int cmd_predict(int argc, char **argv) {
     if (!range) io.on_size = announce_outputs; /* a range writes no full-size arrays */
     io.ctx = &n_masks;
     rc = 1;
-    if (output_dir_open(&od, dir, predict_owns)) { /* refused before any work */
+    if (util_output_dir_open(&od, dir, predict_owns)) { /* refused before any work */
         cli_lib_error(CMD);
         goto done;
     }
@@ -239,16 +240,17 @@ int cmd_predict(int argc, char **argv) {
     overlay_prompt op = {.xy = cp.points, .labels = cp.labels, .n_points = cp.n_points,
                          .boxes = cp.has_box ? cp.box : NULL, .n_boxes = cp.has_box};
     if (write_outputs(&od, &r, &im) ||
-        (json && (output_dir_file(&od, "masks.json", json_path, sizeof json_path) ||
+        (json && (util_output_dir_file(&od, "masks.json", json_path, sizeof json_path) ||
                   predict_report_write_json(&rep, json_path))) ||
-        (overlay && overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, r.masks, &op)) || output_dir_commit(&od)) {
+        (overlay && eval_overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, r.masks,
+         &op)) || util_output_dir_commit(&od)) {
         cli_lib_error(CMD);
         goto done;
     }
     predict_report_print(&rep);
     rc = 0;
 done:
-    output_dir_abort(&od);
+    util_output_dir_abort(&od);
     sam_prediction_free(&r);
     free(emb);
     cli_prompt_free(&cp);

@@ -44,34 +44,36 @@ int cmd_preprocess(int argc, char **argv) {
     int nh, nw;
     output_dir od = {0};
     rc = 1;
-    if (output_dir_open(&od, dir, preprocess_owns)) {
+    if (util_output_dir_open(&od, dir, preprocess_owns)) {
         cli_lib_error("preprocess");
         goto done;
     }
     if (cli_image_read("preprocess", image, &io, &im)) goto done;
-    resize_longest_side_shape(im.h, im.w, S, &nh, &nw);
+    sam_resize_longest_side_shape(im.h, im.w, S, &nh, &nw);
     if (nh < 1 || nw < 1) {
         cli_error("preprocess", "%s: %d x %d is too elongated to resize to a long side of %d", image, im.h, im.w, S);
         goto done;
     }
-    resized = xmalloc_array((size_t)nh * nw, 3);
-    x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
-    if (!resized || !x || pillow_resize_bilinear_rgb8(im.rgb, im.h, im.w, resized, nh, nw)) {
+    resized = util_xmalloc_array((size_t)nh * nw, 3);
+    x = util_xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
+    if (!resized || !x || sam_pillow_resize_bilinear_rgb8(im.rgb, im.h, im.w, resized, nh, nw)) {
         cli_lib_error("preprocess");
         goto done;
     }
     sam_preprocess(x, resized, nh, nw, S);
     char path[4096];
     int64_t rs_shape[3] = {nh, nw, 3}, pp_shape[4] = {1, 3, S, S};
-    if (output_dir_file(&od, "resized.npy", path, sizeof path) || npy_write(path, NPY_U8, 3, rs_shape, resized) ||
-        output_dir_file(&od, "preprocessed.npy", path, sizeof path) || npy_write(path, NPY_F32, 4, pp_shape, x) ||
-        output_dir_commit(&od)) {
+    if (util_output_dir_file(&od, "resized.npy", path, sizeof path) || io_npy_write(path, NPY_U8, 3, rs_shape,
+        resized) ||
+        util_output_dir_file(&od, "preprocessed.npy", path, sizeof path) || io_npy_write(path, NPY_F32, 4, pp_shape,
+                             x) ||
+        util_output_dir_commit(&od)) {
         cli_lib_error("preprocess");
         goto done;
     }
     rc = 0;
 done:
-    output_dir_abort(&od);
+    util_output_dir_abort(&od);
     cli_image_free(&im);
     free(resized);
     free(x);

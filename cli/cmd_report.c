@@ -47,7 +47,7 @@ int cmd_report(int argc, char **argv) {
     opt.figures = !no_figures;
     const char *out = runs[0];
     if (!out) return cli_usage_error(cmd, "no run folder given");
-    if (report_write(out, &opt)) return cli_lib_error(cmd);
+    if (eval_report_write(out, &opt)) return cli_lib_error(cmd);
     printf("tables:  %s/tables/\nfigures: %s/figures/\nper image: %s/per_image.csv\nprompts: %s/prompts.csv\n", out,
            out, out, out);
     return 0;

@@ -16,7 +16,7 @@ static const char k_usage[] =
 
 int cmd_verify(int argc, char **argv) {
     const char *cmd = "verify";
-    const char **in = xcalloc_array((size_t)argc, sizeof *in);
+    const char **in = util_xcalloc_array((size_t)argc, sizeof *in);
     if (!in) return cli_lib_error(cmd);
     int n = 0, rc = cli_parse(cmd, k_usage, NULL, argc, argv, in, argc, &n);
     if (rc < 0 && n < 1) rc = cli_usage_error(cmd, "give the .samw files to verify");

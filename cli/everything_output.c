@@ -40,7 +40,7 @@ static void put(text *t, const char *fmt, ...) {
         }
         size_t cap = t->cap ? t->cap : 4096;
         while (cap <= t->n + (size_t)k) cap *= 2;
-        char *s = xmalloc_array(cap, 1);
+        char *s = util_xmalloc_array(cap, 1);
         if (!s) {
             t->failed = 1;
             return;
@@ -53,7 +53,7 @@ static void put(text *t, const char *fmt, ...) {
 
 static void put_float(text *t, double v) {
     char b[40];
-    put(t, "%s", py_float_repr(v, b, sizeof b));
+    put(t, "%s", io_py_float_repr(v, b, sizeof b));
 }
 
 /* a box coordinate: a Python int, or a float when torch promoted the boxes */
@@ -65,7 +65,7 @@ static void put_coord(text *t, int v, int as_float) {
 static void put_segmentation(text *t, const amg_rle *rle, seg_mode mode) {
     put(t, "\"segmentation\": {\"size\": [%d, %d], \"counts\": ", rle->h, rle->w);
     if (mode == SEG_COCO_RLE) {
-        char *s = amg_coco_rle_string(rle);
+        char *s = sam_amg_coco_rle_string(rle);
         if (!s) {
             t->failed = 1;
             return;
@@ -94,7 +94,7 @@ int write_annotations_json(const char *path, const sam_amg_result *r, seg_mode m
         int f = r->boxes_are_float;
         put(&t, i ? ",\n{" : "{");
         if (mode != SEG_BINARY_MASK) put_segmentation(&t, &m->rle, mode);
-        put(&t, "\"area\": %llu, \"bbox\": [", (unsigned long long)amg_rle_area(&m->rle));
+        put(&t, "\"area\": %llu, \"bbox\": [", (unsigned long long)sam_amg_rle_area(&m->rle));
         put_coord(&t, b[0], f), put(&t, ", "), put_coord(&t, b[1], f), put(&t, ", ");
         put_coord(&t, b[2] - b[0], f), put(&t, ", "), put_coord(&t, b[3] - b[1], f);
         put(&t, "], \"predicted_iou\": ");
@@ -106,8 +106,8 @@ int write_annotations_json(const char *path, const sam_amg_result *r, seg_mode m
         put(&t, ", \"crop_box\": [%d, %d, %d, %d]}", c[0], c[1], c[2] - c[0], c[3] - c[1]);
     }
     put(&t, "]\n");
-    int rc = t.failed ? samc_err("%s: out of memory formatting the annotations", path)
-                      : write_file_atomic(path, t.s, t.n);
+    int rc = t.failed ? util_err("%s: out of memory formatting the annotations", path)
+                      : util_write_file_atomic(path, t.s, t.n);
     free(t.s);
     return rc;
 }
@@ -116,15 +116,15 @@ int write_annotations_json(const char *path, const sam_amg_result *r, seg_mode m
 
 int write_masks_npy(const char *path, const sam_amg_result *r) {
     size_t px = (size_t)r->h * r->w;
-    uint8_t *all = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, px);
-    if (!all) return samc_err_context("%s", path);
+    uint8_t *all = util_xmalloc_array(r->n > 0 ? (size_t)r->n : 1, px);
+    if (!all) return util_err_context("%s", path);
     for (int i = 0; i < r->n; i++)
-        if (amg_rle_decode(&r->masks[i].rle, all + (size_t)i * px)) {
+        if (sam_amg_rle_decode(&r->masks[i].rle, all + (size_t)i * px)) {
             free(all);
-            return samc_err_context("%s: mask %d", path, i);
+            return util_err_context("%s: mask %d", path, i);
         }
     int64_t shape[3] = {r->n, r->h, r->w};
-    int rc = npy_write(path, NPY_BOOL, 3, shape, all);
+    int rc = io_npy_write(path, NPY_BOOL, 3, shape, all);
     free(all);
     return rc;
 }
@@ -149,27 +149,27 @@ static int by_area_desc(const void *a, const void *b, void *areas) {
 
 int write_overlay_png(const char *path, const uint8_t *rgb, const sam_amg_result *r) {
     size_t px = (size_t)r->h * r->w;
-    uint8_t *img = xmalloc_array(px, 3), *mask = xmalloc_array(px, 1);
-    int *order = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *order);
-    uint64_t *areas = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *areas);
+    uint8_t *img = util_xmalloc_array(px, 3), *mask = util_xmalloc_array(px, 1);
+    int *order = util_xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *order);
+    uint64_t *areas = util_xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *areas);
     int rc = -1;
     if (!img || !mask || !order || !areas) goto done;
     memcpy(img, rgb, px * 3);
-    for (int i = 0; i < r->n; i++) order[i] = i, areas[i] = amg_rle_area(&r->masks[i].rle);
+    for (int i = 0; i < r->n; i++) order[i] = i, areas[i] = sam_amg_rle_area(&r->masks[i].rle);
     qsort_r(order, (size_t)r->n, sizeof *order, by_area_desc, areas);
     for (int k = 0; k < r->n; k++) {
         int i = order[k];
         uint8_t col[3];
         mask_colour(i, col);
-        if (amg_rle_decode(&r->masks[i].rle, mask)) goto done;
+        if (sam_amg_rle_decode(&r->masks[i].rle, mask)) goto done;
         for (size_t p = 0; p < px; p++)
             if (mask[p])
                 for (int c = 0; c < 3; c++) img[3 * p + c] = (uint8_t)((img[3 * p + c] + col[c] + 1) / 2);
     }
     png_image out = {.width = r->w, .height = r->h, .channels = 3, .bit_depth = 8, .pixels = img};
-    rc = png_write(path, &out);
+    rc = io_png_write(path, &out);
 done:
-    if (rc) samc_err_context("%s", path);
+    if (rc) util_err_context("%s", path);
     free(img);
     free(mask);
     free(order);
@@ -189,17 +189,17 @@ static int by_area_desc_later_first(const void *a, const void *b, void *areas) {
 
 int everything_label_slice(const sam_amg_result *r, uint16_t *labels) {
     size_t px = (size_t)r->h * r->w;
-    if (r->n > 65535) return samc_err("%d masks: more than a uint16 label volume holds (65535)", r->n);
+    if (r->n > 65535) return util_err("%d masks: more than a uint16 label volume holds (65535)", r->n);
     memset(labels, 0, px * sizeof *labels);
-    uint8_t *mask = xmalloc_array(px, 1);
-    int *order = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *order);
-    uint64_t *areas = xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *areas);
+    uint8_t *mask = util_xmalloc_array(px, 1);
+    int *order = util_xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *order);
+    uint64_t *areas = util_xmalloc_array(r->n > 0 ? (size_t)r->n : 1, sizeof *areas);
     int rc = mask && order && areas ? 0 : -1;
-    for (int i = 0; rc == 0 && i < r->n; i++) order[i] = i, areas[i] = amg_rle_area(&r->masks[i].rle);
+    for (int i = 0; rc == 0 && i < r->n; i++) order[i] = i, areas[i] = sam_amg_rle_area(&r->masks[i].rle);
     if (rc == 0) qsort_r(order, (size_t)r->n, sizeof *order, by_area_desc_later_first, areas);
     for (int k = 0; rc == 0 && k < r->n; k++) { /* the smallest last, so on top */
         int i = order[k];
-        if ((rc = amg_rle_decode(&r->masks[i].rle, mask))) break;
+        if ((rc = sam_amg_rle_decode(&r->masks[i].rle, mask))) break;
         for (size_t p = 0; p < px; p++)
             if (mask[p]) labels[p] = (uint16_t)(i + 1);
     }

@@ -24,16 +24,16 @@ int sniff_file(const char *cmd, const char *path, file_kind *kind) {
     }
     unsigned char *head;
     size_t len;
-    if (read_file_head(path, SNIFF_BYTES, &head, &len)) return cli_lib_error(cmd);
+    if (util_read_file_head(path, SNIFF_BYTES, &head, &len)) return cli_lib_error(cmd);
     /* the magics first; then NIfTI, whose .hdr/.img pairs go by name and whose .img can start
      * with any bytes; last a DICOM data set without the "DICM" preamble, told by its first
      * element only */
     int dicm = len >= 132 && !memcmp(head + 128, "DICM", 4);
-    if (png_is_png(head, len)) *kind = FILE_PNG;
-    else if (jpg_is_jpeg(head, len)) *kind = FILE_JPEG;
+    if (io_png_is_png(head, len)) *kind = FILE_PNG;
+    else if (io_jpg_is_jpeg(head, len)) *kind = FILE_JPEG;
     else if (dicm) *kind = FILE_DICOM;
-    else if (nifti_is_nifti(path, head, len)) *kind = FILE_NIFTI;
-    else if (dicom_is_dicom(head, len)) *kind = FILE_DICOM;
+    else if (io_nifti_is_nifti(path, head, len)) *kind = FILE_NIFTI;
+    else if (io_dicom_is_dicom(head, len)) *kind = FILE_DICOM;
     else {
         free(head);
         return cli_error(cmd, "%s: unrecognised file format (supported: PNG, JPEG, NIfTI, DICOM)", path);

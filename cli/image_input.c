@@ -23,9 +23,9 @@ static int read_picture(const char *cmd, const char *path, file_kind kind, const
     if (o->slice >= 0 || o->plane || o->intensity || o->slices || o->all_slices)
         return cli_error(cmd, "%s: --slice%s, --plane and --intensity are for volumes (NIfTI, DICOM); this is a %s",
                          path, o->takes_range ? ", --slices, --all-slices" : "", kind == FILE_JPEG ? "JPEG" : "PNG");
-    if (image_read_size(path, &img->h, &img->w)) return cli_lib_error(cmd);
+    if (io_image_read_size(path, &img->h, &img->w)) return cli_lib_error(cmd);
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
-    return image_read_rgb8(path, &img->rgb, &img->h, &img->w) ? cli_lib_error(cmd) : 0;
+    return io_image_read_rgb8(path, &img->rgb, &img->h, &img->w) ? cli_lib_error(cmd) : 0;
 }
 
 /* What the rows and columns of a displayed slice run along (io/nifti.h). */
@@ -40,12 +40,13 @@ static const char *display_axes(nifti_plane p) {
 static int slice_rgb(const cli_image *img) {
     size_t n = (size_t)img->h * (size_t)img->w;
     int h, w;
-    if (img->vol.datatype == NIFTI_RGB24) return nifti_slice_rgb24(&img->vol, img->plane, img->slice, img->rgb, &h, &w);
-    float *f = xmalloc_array(n, sizeof *f);
-    uint8_t *grey = xmalloc_array(n, 1);
+    if (img->vol.datatype == NIFTI_RGB24) return io_nifti_slice_rgb24(&img->vol, img->plane, img->slice, img->rgb, &h,
+        &w);
+    float *f = util_xmalloc_array(n, sizeof *f);
+    uint8_t *grey = util_xmalloc_array(n, 1);
     int rc = f && grey ? 0 : -1;
-    if (rc == 0) rc = nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
-    if (rc == 0) rc = intensity_to_u8(f, n, &img->grey, grey);
+    if (rc == 0) rc = io_nifti_slice(&img->vol, img->plane, img->slice, f, &h, &w);
+    if (rc == 0) rc = io_intensity_to_u8(f, n, &img->grey, grey);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         uint8_t g = img->invert ? (uint8_t)(255 - grey[i]) : grey[i];
         img->rgb[3 * i] = img->rgb[3 * i + 1] = img->rgb[3 * i + 2] = g;
@@ -78,7 +79,7 @@ int cli_image_check_options(const char *cmd, const cli_image_options *o) {
 
 /* --slices A:B or --all-slices into img->first .. last; 0, or 1 after the message. */
 static int slice_range(const char *cmd, const char *path, const cli_image_options *o, cli_image *img) {
-    const char *plane = nifti_plane_name(img->plane);
+    const char *plane = io_nifti_plane_name(img->plane);
     long long n = (long long)img->n_slices, a = 0, b = n - 1;
     if (o->slices) {
         parse_range(o->slices, &a, &b); /* its form checked by cli_image_read */
@@ -91,36 +92,37 @@ static int slice_range(const char *cmd, const char *path, const cli_image_option
 }
 
 static int read_slice(const char *cmd, const char *path, file_kind kind, const cli_image_options *o, cli_image *img) {
-    if (nifti_plane_parse(o->plane ? o->plane : "axial", &img->plane) ||
-        intensity_parse(o->intensity ? o->intensity : "paper", &img->grey))
+    if (io_nifti_plane_parse(o->plane ? o->plane : "axial", &img->plane) ||
+        io_intensity_parse(o->intensity ? o->intensity : "paper", &img->grey))
         return cli_usage_error(cmd, "%s", samc_errmsg());
     dicom_info di = {0};
-    if (kind == FILE_DICOM ? dicom_read(path, &img->vol, &di) : nifti_read(path, &img->vol)) return cli_lib_error(cmd);
+    if (kind == FILE_DICOM ? io_dicom_read(path, &img->vol, &di) : io_nifti_read(path,
+        &img->vol)) return cli_lib_error(cmd);
     img->is_volume = 1;
     img->invert = di.monochrome1;
     if (img->vol.datatype == NIFTI_RGB24 && o->intensity)
         return cli_error(cmd, "%s: --intensity is for grey images; this one is in colour (RGB)", path);
-    if (nifti_slice_shape(&img->vol, img->plane, &img->n_slices, &img->h, &img->w))
+    if (io_nifti_slice_shape(&img->vol, img->plane, &img->n_slices, &img->h, &img->w))
         return cli_error(cmd, "%s: %s", path, samc_errmsg());
     int range = o->slices || o->all_slices, rc;
     if (!range && o->slice < 0)
         return cli_error(cmd, "%s is a volume: give --slice K (0 .. %lld, %s plane)%s", path,
-                         (long long)img->n_slices - 1, nifti_plane_name(img->plane),
+                         (long long)img->n_slices - 1, io_nifti_plane_name(img->plane),
                          o->takes_range ? ", or --slices A:B or --all-slices" : "");
     if (!range && o->slice >= img->n_slices)
         return cli_error(cmd, "%s: --slice %d, but the %s plane has %lld slices (0 .. %lld)", path, o->slice,
-                         nifti_plane_name(img->plane), (long long)img->n_slices, (long long)img->n_slices - 1);
+                         io_nifti_plane_name(img->plane), (long long)img->n_slices, (long long)img->n_slices - 1);
     if (range && (rc = slice_range(cmd, path, o, img))) return rc;
     if (!range) img->first = img->last = o->slice;
     if (check_pixels(cmd, path, o, img->h, img->w)) return 1;
-    if (!(img->rgb = xmalloc_array((size_t)img->h * (size_t)img->w, 3)))
+    if (!(img->rgb = util_xmalloc_array((size_t)img->h * (size_t)img->w, 3)))
         return cli_error(cmd, "%s: %s", path, samc_errmsg());
     if (cli_image_set_slice(cmd, img, img->first)) return 1;
     char which[64];
     if (range) snprintf(which, sizeof which, "slices %lld .. %lld", (long long)img->first, (long long)img->last);
     else snprintf(which, sizeof which, "slice %lld", (long long)img->slice);
     fprintf(stderr, "samc %s: %s %s of %lld of %s, shown as %d x %d pixels (%s%s); prompt coordinates are "
-                    "in these pixels\n", cmd, nifti_plane_name(img->plane), which, (long long)img->n_slices, path,
+                    "in these pixels\n", cmd, io_nifti_plane_name(img->plane), which, (long long)img->n_slices, path,
             img->w, img->h, display_axes(img->plane), di.monochrome1 ? "; MONOCHROME1: grey inverted" : "");
     return 0;
 }
@@ -143,7 +145,7 @@ int cli_image_read(const char *cmd, const char *path, const cli_image_options *o
 void cli_image_free(cli_image *img) {
     free(img->rgb);
     img->rgb = NULL;
-    if (img->is_volume) nifti_free(&img->vol);
+    if (img->is_volume) io_nifti_free(&img->vol);
     img->is_volume = 0;
 }
 
@@ -157,11 +159,11 @@ int cli_image_write_label_volume(const cli_image *img, const uint8_t *mask, cons
     const int64_t *d = img->vol.dim;
     int64_t dims[3] = {d[1], d[2], d[3]};
     size_t n;
-    if (size_prod(dims, 3, &n)) return -1;
+    if (util_size_prod(dims, 3, &n)) return -1;
     uint8_t *vol = calloc(n ? n : 1, 1);
-    if (!vol) return samc_err("out of memory for a %zu-voxel label volume", n);
-    int rc = nifti_slice_put_u8(&img->vol, img->plane, img->slice, mask, vol);
-    if (rc == 0) rc = nifti_write_labels(path, &img->vol, NIFTI_UINT8, vol);
+    if (!vol) return util_err("out of memory for a %zu-voxel label volume", n);
+    int rc = io_nifti_slice_put_u8(&img->vol, img->plane, img->slice, mask, vol);
+    if (rc == 0) rc = io_nifti_write_labels(path, &img->vol, NIFTI_UINT8, vol);
     free(vol);
     return rc;
 }

@@ -26,8 +26,8 @@ int predict_baseline(const char *model, const char *image, const cli_image_optio
         cli_open_baseline(CMD, model, &w, &m))
         goto done;
     size_t HW = (size_t)im.h * im.w;
-    prob = xmalloc_array(HW, sizeof(float));
-    mask = xmalloc_array(HW, 1);
+    prob = util_xmalloc_array(HW, sizeof(float));
+    mask = util_xmalloc_array(HW, 1);
     if (!prob || !mask || iseg_set_image(m, im.rgb, im.h, im.w) || iseg_predict(m, clicks, cp->n_points, prob)) {
         cli_lib_error(CMD);
         goto done;
@@ -37,12 +37,13 @@ int predict_baseline(const char *model, const char *image, const cli_image_optio
     char path[4096];
     int64_t s_prob[2] = {im.h, im.w}, s_mask[3] = {1, im.h, im.w};
     overlay_prompt op = {.xy = cp->points, .labels = cp->labels, .n_points = cp->n_points};
-    if (output_dir_file(od, "prob.npy", path, sizeof path) || npy_write(path, NPY_F32, 2, s_prob, prob) ||
-        output_dir_file(od, "masks.npy", path, sizeof path) || npy_write(path, NPY_BOOL, 3, s_mask, mask) ||
-        output_dir_file(od, "mask_0.png", path, sizeof path) || png_write_mask1(path, mask, im.w, im.h) ||
-        (im.is_volume && (output_dir_file(od, "mask_0.nii.gz", path, sizeof path) ||
+    if (util_output_dir_file(od, "prob.npy", path, sizeof path) || io_npy_write(path, NPY_F32, 2, s_prob, prob) ||
+        util_output_dir_file(od, "masks.npy", path, sizeof path) || io_npy_write(path, NPY_BOOL, 3, s_mask, mask) ||
+        util_output_dir_file(od, "mask_0.png", path, sizeof path) || io_png_write_mask1(path, mask, im.w, im.h) ||
+        (im.is_volume && (util_output_dir_file(od, "mask_0.nii.gz", path, sizeof path) ||
                           cli_image_write_label_volume(&im, mask, path))) ||
-        (overlay && overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, mask, &op)) || output_dir_commit(od)) {
+        (overlay && eval_overlay_write_png(overlay, im.rgb, im.h, im.w, NULL, mask,
+         &op)) || util_output_dir_commit(od)) {
         cli_lib_error(CMD);
         goto done;
     }

@@ -32,7 +32,7 @@ void predict_report_make(const sam_prediction *r, int best, predict_report *rep)
         rep->index[i] = best >= 0 ? best : i;
         rep->iou[i] = r->iou[i];
         /* as SamAutomaticMaskGenerator scores a mask: mask threshold 0, offset 1 */
-        rep->stability[i] = amg_stability_score(r->logits + i * full, full, 0.0, 1.0);
+        rep->stability[i] = sam_amg_stability_score(r->logits + i * full, full, 0.0, 1.0);
         rep->area[i] = area;
     }
 }
@@ -52,23 +52,23 @@ static int json_float(char *buf, size_t n, float v) {
 
 void predict_report_json_members(const predict_report *rep, strbuf *b, const char *indent) {
     char iou[32], stab[32];
-    sb_puts(b, "\"masks\": [\n");
+    eval_sb_puts(b, "\"masks\": [\n");
     for (int i = 0; i < rep->k; i++) {
         json_float(iou, sizeof iou, rep->iou[i]);
         json_float(stab, sizeof stab, rep->stability[i]);
-        sb_printf(b, "%s  {\"index\": %d, \"predicted_iou\": %s, \"stability_score\": %s, \"area\": %lld}%s\n",
+        eval_sb_printf(b, "%s  {\"index\": %d, \"predicted_iou\": %s, \"stability_score\": %s, \"area\": %lld}%s\n",
                   indent, rep->index[i], iou, stab, (long long)rep->area[i], i + 1 < rep->k ? "," : "");
     }
-    if (rep->best >= 0) sb_printf(b, "%s],\n%s\"best\": %d", indent, indent, rep->best);
-    else sb_printf(b, "%s],\n%s\"best\": null", indent, indent);
+    if (rep->best >= 0) eval_sb_printf(b, "%s],\n%s\"best\": %d", indent, indent, rep->best);
+    else eval_sb_printf(b, "%s],\n%s\"best\": null", indent, indent);
 }
 
 int predict_report_write_json(const predict_report *rep, const char *path) {
     strbuf b = {0};
-    sb_puts(&b, "{\n  ");
+    eval_sb_puts(&b, "{\n  ");
     predict_report_json_members(rep, &b, "  ");
-    sb_puts(&b, "\n}\n");
-    int rc = b.failed ? samc_err("%s: out of memory", path) : write_file_atomic(path, b.s, b.n);
-    sb_free(&b);
+    eval_sb_puts(&b, "\n}\n");
+    int rc = b.failed ? util_err("%s: out of memory", path) : util_write_file_atomic(path, b.s, b.n);
+    eval_sb_free(&b);
     return rc;
 }

@@ -33,11 +33,11 @@ static int segment_slice(sam_predictor *p, const cli_image *im, const sam_prompt
     if (st->k == 0) { /* the first slice says how many masks each gives */
         st->k = r.k < PREDICT_MAX_MASKS ? r.k : PREDICT_MAX_MASKS;
         for (int i = 0; i < st->k && rc == 0; i++)
-            if (!(st->vol[i] = xcalloc_array(st->nvox ? st->nvox : 1, 1))) rc = -1;
+            if (!(st->vol[i] = util_xcalloc_array(st->nvox ? st->nvox : 1, 1))) rc = -1;
     }
     size_t full = (size_t)r.h * (size_t)r.w;
     for (int i = 0; i < st->k && rc == 0; i++)
-        rc = nifti_slice_put_u8(&im->vol, im->plane, im->slice, r.masks + i * full, st->vol[i]);
+        rc = io_nifti_slice_put_u8(&im->vol, im->plane, im->slice, r.masks + i * full, st->vol[i]);
     sam_prediction_free(&r);
     return rc;
 }
@@ -45,26 +45,27 @@ static int segment_slice(sam_predictor *p, const cli_image *im, const sam_prompt
 /* masks.csv and (json) masks.json of the n reports, slices first, first + 1, ... 0 or -1. */
 static int write_tables(const output_dir *od, const predict_report *rep, int64_t first, int64_t n, int json) {
     strbuf csv = {0}, js = {0};
-    sb_puts(&csv, "slice,mask,index,predicted_iou,stability_score,area\n");
-    sb_puts(&js, "{\n  \"slices\": [\n");
+    eval_sb_puts(&csv, "slice,mask,index,predicted_iou,stability_score,area\n");
+    eval_sb_puts(&js, "{\n  \"slices\": [\n");
     for (int64_t s = 0; s < n; s++) {
         const predict_report *r = &rep[s];
         for (int i = 0; i < r->k; i++) {
-            sb_printf(&csv, "%lld,%d,%d,%.9g,", (long long)(first + s), i, r->index[i], r->iou[i]);
-            if (isfinite(r->stability[i])) sb_printf(&csv, "%.9g", r->stability[i]);
-            sb_printf(&csv, ",%lld\n", (long long)r->area[i]);
+            eval_sb_printf(&csv, "%lld,%d,%d,%.9g,", (long long)(first + s), i, r->index[i], r->iou[i]);
+            if (isfinite(r->stability[i])) eval_sb_printf(&csv, "%.9g", r->stability[i]);
+            eval_sb_printf(&csv, ",%lld\n", (long long)r->area[i]);
         }
-        sb_printf(&js, "    {\n      \"slice\": %lld,\n      ", (long long)(first + s));
+        eval_sb_printf(&js, "    {\n      \"slice\": %lld,\n      ", (long long)(first + s));
         predict_report_json_members(r, &js, "      ");
-        sb_printf(&js, "\n    }%s\n", s + 1 < n ? "," : "");
+        eval_sb_printf(&js, "\n    }%s\n", s + 1 < n ? "," : "");
     }
-    sb_puts(&js, "  ]\n}\n");
+    eval_sb_puts(&js, "  ]\n}\n");
     char path[4096];
-    int rc = csv.failed || js.failed ? samc_err("out of memory for the tables of %lld slices", (long long)n) : 0;
-    if (rc == 0) rc = output_dir_file(od, "masks.csv", path, sizeof path) || write_file_atomic(path, csv.s, csv.n);
+    int rc = csv.failed || js.failed ? util_err("out of memory for the tables of %lld slices", (long long)n) : 0;
+    if (rc == 0) rc = util_output_dir_file(od, "masks.csv", path, sizeof path) || util_write_file_atomic(path, csv.s,
+        csv.n);
     if (rc == 0 && json)
-        rc = output_dir_file(od, "masks.json", path, sizeof path) || write_file_atomic(path, js.s, js.n);
-    sb_free(&csv), sb_free(&js);
+        rc = util_output_dir_file(od, "masks.json", path, sizeof path) || util_write_file_atomic(path, js.s, js.n);
+    eval_sb_free(&csv), eval_sb_free(&js);
     return rc ? -1 : 0;
 }
 
@@ -72,14 +73,14 @@ int predict_slices(const char *cmd, sam_predictor *p, cli_image *im, const sam_p
                    double progress_every, output_dir *od) {
     int64_t n = im->last - im->first + 1;
     slices_state st = {0};
-    int rc = size_prod(im->vol.dim + 1, 3, &st.nvox);
-    if (rc == 0 && !(st.rep = xcalloc_array((size_t)n, sizeof *st.rep))) rc = -1;
+    int rc = util_size_prod(im->vol.dim + 1, 3, &st.nvox);
+    if (rc == 0 && !(st.rep = util_xcalloc_array((size_t)n, sizeof *st.rep))) rc = -1;
     if (rc) {
         free(st.rep);
         return cli_lib_error(cmd);
     }
     progress_log plog;
-    progress_log_init(&plog, progress_every);
+    util_progress_log_init(&plog, progress_every);
     double t0 = util_wall_seconds();
     char path[4096], name[32], extra[48];
     for (int64_t s = 0; s < n && rc == 0; s++) {
@@ -89,18 +90,20 @@ int predict_slices(const char *cmd, sam_predictor *p, cli_image *im, const sam_p
         }
         if (segment_slice(p, im, pr, best, &st, &st.rep[s]))
             rc = cli_error(cmd, "slice %lld: %s", (long long)im->slice, samc_errmsg());
-        else if (progress_log_due(&plog)) {
+        else if (util_progress_log_due(&plog)) {
             snprintf(extra, sizeof extra, ", slice %lld done", (long long)im->slice);
-            progress_log_print(stderr, "samc predict", (size_t)s + 1, (size_t)n, "slice", extra,
+            util_progress_log_print(stderr, "samc predict", (size_t)s + 1, (size_t)n, "slice", extra,
                                (util_wall_seconds() - t0) / (double)(s + 1));
         }
     }
     for (int i = 0; i < st.k && rc == 0; i++) {
         snprintf(name, sizeof name, "mask_%d.nii.gz", i);
-        if (output_dir_file(od, name, path, sizeof path) || nifti_write_labels(path, &im->vol, NIFTI_UINT8, st.vol[i]))
+        if (util_output_dir_file(od, name, path, sizeof path) || io_nifti_write_labels(path, &im->vol, NIFTI_UINT8,
+            st.vol[i]))
             rc = cli_lib_error(cmd);
     }
-    if (rc == 0 && (write_tables(od, st.rep, im->first, n, json) || output_dir_commit(od))) rc = cli_lib_error(cmd);
+    if (rc == 0 && (write_tables(od, st.rep, im->first, n,
+        json) || util_output_dir_commit(od))) rc = cli_lib_error(cmd);
     for (int64_t s = 0; s < n && rc == 0; s++) {
         snprintf(name, sizeof name, "slice %lld: ", (long long)(im->first + s));
         predict_report_print_prefixed(&st.rep[s], name);

@@ -30,7 +30,7 @@ int cli_prompt_box(const char *cmd, const char *opt, const char *value, void *ds
 
 int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, const int64_t *dims, int nd,
                         npy_array *a) {
-    if (npy_read_f32(path, a)) return cli_lib_error(cmd);
+    if (io_npy_read_f32(path, a)) return cli_lib_error(cmd);
     int ok = a->ndim >= nd;
     for (int i = 0; ok && i < a->ndim - nd; i++) ok = a->shape[i] == 1;
     for (int i = 0; ok && i < nd; i++) ok = a->shape[a->ndim - nd + i] == dims[i];
@@ -41,7 +41,7 @@ int cli_read_f32_shaped(const char *cmd, const char *path, const char *what, con
         g += (size_t)snprintf(got + g, sizeof got - g, i ? " x %lld" : "%lld", (long long)a->shape[i]);
     for (int i = 0; i < nd && w < sizeof want; i++)
         w += (size_t)snprintf(want + w, sizeof want - w, " x %lld", (long long)dims[i]);
-    npy_free(a);
+    io_npy_free(a);
     return cli_error(cmd, "%s %s: shape %s, expected %s", what, path, got, want);
 }
 
@@ -53,13 +53,13 @@ static int read_mask_input(const char *cmd, cli_prompt *p, int64_t L) {
         int64_t dims[2] = {L, L};
         if (cli_read_f32_shaped(cmd, p->mask_path, "mask input", dims, 2, &p->mask) == 0) return 0;
         npy_array a;
-        if (npy_read(p->mask_path, &a) == 0 && a.ndim == 3 && a.shape[0] > 1 && a.shape[1] == L && a.shape[2] == L)
+        if (io_npy_read(p->mask_path, &a) == 0 && a.ndim == 3 && a.shape[0] > 1 && a.shape[1] == L && a.shape[2] == L)
             fprintf(stderr, "samc %s: %s holds %lld masks: pick one with --mask-index K\n", cmd, p->mask_path,
                     (long long)a.shape[0]);
-        npy_free(&a);
+        io_npy_free(&a);
         return 1;
     }
-    if (npy_read_f32(p->mask_path, &p->mask)) return cli_lib_error(cmd);
+    if (io_npy_read_f32(p->mask_path, &p->mask)) return cli_lib_error(cmd);
     npy_array *a = &p->mask;
     int64_t n = a->ndim == 2 ? 1 : a->ndim == 3 ? a->shape[0] : a->ndim == 4 && a->shape[0] == 1 ? a->shape[1] : -1;
     if (n < 1 || a->shape[a->ndim - 2] != L || a->shape[a->ndim - 1] != L)
@@ -96,4 +96,4 @@ int cli_prompt_load(const char *cmd, cli_prompt *p, const sam_model *m, int h, i
     return 0;
 }
 
-void cli_prompt_free(cli_prompt *p) { npy_free(&p->mask); }
+void cli_prompt_free(cli_prompt *p) { io_npy_free(&p->mask); }

@@ -43,17 +43,17 @@ int cmd_version(int argc, char **argv) {
     (void)argc;
     (void)argv;
     printf("samc %s\n", SAMC_VERSION);
-    printf("openblas core: %s\n", blas_core_name());
+    printf("openblas core: %s\n", nn_blas_core_name());
     const char *env = getenv("OPENBLAS_CORETYPE");
     printf("openblas coretype: %s\n", env ? env : "(auto)");
-    printf("threads: %d\n", blas_get_threads());
+    printf("threads: %d\n", nn_blas_get_threads());
     const char *spin = getenv("GOMP_SPINCOUNT");
     printf("idle spin: GOMP_SPINCOUNT=%s\n", spin ? spin : "(default)");
     return 0;
 }
 
 int main(int argc, char **argv) {
-    blas_runtime_reexec(argv);
+    nn_blas_runtime_reexec(argv);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -60,7 +60,7 @@ int cli_samw_check(const char *cmd, const char *path, int facts) {
     uint8_t d[32];
     char hex[65];
     samw_digest(w, d);
-    sha256_hex(d, hex);
+    util_sha256_hex(d, hex);
     if (facts) print_facts(path, w, hex);
     fflush(stdout); /* the facts come before a slow check that may fail */
     int rc = samw_verify(w);

@@ -15,9 +15,9 @@
 #include "prompts/clicks.h"
 
 /* Runs the protocol with K clicks for every class present in it; the image is set in m here.
- * mask_dir: as run_item_experiments (masks named <method>_iterative_<k><suffix>.png), or NULL.
+ * mask_dir: as eval_run_item_experiments (masks named <method>_iterative_<k><suffix>.png), or NULL.
  * 0 or -1. */
-int run_item_baseline(iseg *m, const char *method, const dataset_config *c, const eval_item *it, int K,
+int eval_run_item_baseline(iseg *m, const char *method, const dataset_config *c, const eval_item *it, int K,
                       click_label_rule rule, const char *mask_dir, result_set *rows);
 
 #endif

@@ -14,30 +14,30 @@ static int sb_reserve(strbuf *b, size_t extra) {
     while (cap < b->n + extra + 1) {
         if (cap > ((size_t)-1) / 2) {
             b->failed = 1;
-            return samc_err("text too large");
+            return util_err("text too large");
         }
         cap *= 2;
     }
     char *s = realloc(b->s, cap);
     if (!s) {
         b->failed = 1;
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     b->s = s;
     b->cap = cap;
     return 0;
 }
 
-void sb_putn(strbuf *b, const char *s, size_t n) {
+void eval_sb_putn(strbuf *b, const char *s, size_t n) {
     if (sb_reserve(b, n)) return;
     memcpy(b->s + b->n, s, n);
     b->n += n;
     b->s[b->n] = 0;
 }
 
-void sb_puts(strbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+void eval_sb_puts(strbuf *b, const char *s) { eval_sb_putn(b, s, strlen(s)); }
 
-void sb_printf(strbuf *b, const char *fmt, ...) {
+void eval_sb_printf(strbuf *b, const char *fmt, ...) {
     char small[256];
     va_list ap;
     va_start(ap, fmt);
@@ -45,7 +45,7 @@ void sb_printf(strbuf *b, const char *fmt, ...) {
     va_end(ap);
     if (n < 0) return;
     if ((size_t)n < sizeof small) {
-        sb_putn(b, small, (size_t)n);
+        eval_sb_putn(b, small, (size_t)n);
         return;
     }
     if (sb_reserve(b, (size_t)n)) return;
@@ -55,26 +55,26 @@ void sb_printf(strbuf *b, const char *fmt, ...) {
     b->n += (size_t)n;
 }
 
-void sb_free(strbuf *b) {
+void eval_sb_free(strbuf *b) {
     free(b->s);
     memset(b, 0, sizeof *b);
 }
 
-void csv_field_quoted(strbuf *b, const char *field) {
-    sb_putn(b, "\"", 1);
+void eval_csv_field_quoted(strbuf *b, const char *field) {
+    eval_sb_putn(b, "\"", 1);
     for (const char *p = field; *p; p++) {
-        if (*p == '"') sb_putn(b, "\"", 1);
-        sb_putn(b, p, 1);
+        if (*p == '"') eval_sb_putn(b, "\"", 1);
+        eval_sb_putn(b, p, 1);
     }
-    sb_putn(b, "\"", 1);
+    eval_sb_putn(b, "\"", 1);
 }
 
-void csv_field(strbuf *b, const char *field) {
-    if (strpbrk(field, ",\"\r\n")) csv_field_quoted(b, field);
-    else sb_puts(b, field);
+void eval_csv_field(strbuf *b, const char *field) {
+    if (strpbrk(field, ",\"\r\n")) eval_csv_field_quoted(b, field);
+    else eval_sb_puts(b, field);
 }
 
-int csv_split(char *line, char **fields, int max_fields) {
+int eval_csv_split(char *line, char **fields, int max_fields) {
     size_t len = strlen(line);
     if (len && line[len - 1] == '\r') line[--len] = 0;
     int n = 0;
@@ -113,7 +113,7 @@ int csv_split(char *line, char **fields, int max_fields) {
     }
 }
 
-char *next_line(char **p, char *end, int *complete) {
+char *eval_next_line(char **p, char *end, int *complete) {
     if (*p >= end) return NULL;
     char *line = *p;
     char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -123,12 +123,12 @@ char *next_line(char **p, char *end, int *complete) {
         *complete = 1;
     } else {
         *p = end;
-        *complete = 0; /* caller's buffer has a NUL at end (read_whole_file) */
+        *complete = 0; /* caller's buffer has a NUL at end (util_read_whole_file) */
     }
     return line;
 }
 
-char *csv_next_record(char **p, char *end, int *complete) {
+char *eval_csv_next_record(char **p, char *end, int *complete) {
     if (*p >= end) return NULL;
     char *rec = *p;
     int quoted = 0; /* a doubled quote toggles twice: still inside */

@@ -25,15 +25,15 @@ static char *trim(char *s) {
 static int check_task_name(const char *name, const char *what, int line) {
     for (const char *p = name; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return line ? samc_err("%s:%d: control character 0x%02x in the task name", what, line, (unsigned char)*p)
-                        : samc_err("%s: control character 0x%02x in the task name", what, (unsigned char)*p);
+            return line ? util_err("%s:%d: control character 0x%02x in the task name", what, line, (unsigned char)*p)
+                        : util_err("%s: control character 0x%02x in the task name", what, (unsigned char)*p);
     return 0;
 }
 
 static int set_str(char **dst, const char *v, const char *what, int line, const char *key) {
-    if (*dst) return samc_err("%s:%d: '%s' given twice", what, line, key);
+    if (*dst) return util_err("%s:%d: '%s' given twice", what, line, key);
     *dst = strdup(v);
-    return *dst ? 0 : samc_err("out of memory");
+    return *dst ? 0 : util_err("out of memory");
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out) {
@@ -81,7 +81,7 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
     if (!strcmp(key, "list")) return set_str(&c->list, v, what, line, key);
     if (!strcmp(key, "task")) {
         if (check_task_name(v, what, line)) return -1;
-        if (c->n_classes) return samc_err("%s:%d: 'task' given twice or mixed with 'class.N'", what, line);
+        if (c->n_classes) return util_err("%s:%d: 'task' given twice or mixed with 'class.N'", what, line);
         c->classes[0].values[0] = 1;
         c->classes[0].n_values = 1;
         c->n_classes = 1;
@@ -92,51 +92,51 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
     if (!strcmp(key, "layout")) {
         if (!strcmp(v, "png")) c->layout = DS_LAYOUT_PNG;
         else if (!strcmp(v, "nifti")) c->layout = DS_LAYOUT_NIFTI;
-        else return samc_err("%s:%d: layout must be png or nifti, not '%s'", what, line, v);
+        else return util_err("%s:%d: layout must be png or nifti, not '%s'", what, line, v);
         return 0;
     }
     if (!strcmp(key, "labels")) {
         char *from, *to;
-        if (split_arrow(v, &from, &to)) return samc_err("%s:%d: labels must read 'FROM -> TO'", what, line);
+        if (split_arrow(v, &from, &to)) return util_err("%s:%d: labels must read 'FROM -> TO'", what, line);
         if (set_str(&c->label_from, from, what, line, key)) return -1;
         return set_str(&c->label_to, to, what, line, key);
     }
     if (!strcmp(key, "plane")) {
         if (strcmp(v, "axial") && strcmp(v, "coronal") && strcmp(v, "sagittal"))
-            return samc_err("%s:%d: plane must be axial, coronal or sagittal", what, line);
+            return util_err("%s:%d: plane must be axial, coronal or sagittal", what, line);
         return set_str(&c->plane, v, what, line, key);
     }
     if (!strcmp(key, "slices")) {
         if (!strcmp(v, "target")) c->all_slices = 0;
         else if (!strcmp(v, "all")) c->all_slices = 1;
-        else return samc_err("%s:%d: slices must be target or all", what, line);
+        else return util_err("%s:%d: slices must be target or all", what, line);
         return 0;
     }
     if (!strcmp(key, "intensity")) {
         if (!valid_intensity(v))
-            return samc_err("%s:%d: intensity must be paper, minmax, 'window:LEVEL,WIDTH' or a CT preset "
+            return util_err("%s:%d: intensity must be paper, minmax, 'window:LEVEL,WIDTH' or a CT preset "
                             "(abdomen, liver, lung, bone, brain, mediastinum), not '%s'", what, line, v);
         return set_str(&c->intensity, v, what, line, key);
     }
     if (!strcmp(key, "binary")) {
-        if (parse_bool(v, &c->binary)) return samc_err("%s:%d: binary must be yes or no", what, line);
+        if (parse_bool(v, &c->binary)) return util_err("%s:%d: binary must be yes or no", what, line);
         return 0;
     }
     if (!strcmp(key, "remap")) {
         char *from, *to;
         int a, b;
         if (split_arrow(v, &from, &to) || parse_int(from, 0, 65535, &a) || parse_int(to, 0, 65535, &b))
-            return samc_err("%s:%d: remap must read 'VALUE -> VALUE'", what, line);
-        if (c->n_remaps == DS_MAX_REMAPS) return samc_err("%s:%d: too many remaps", what, line);
+            return util_err("%s:%d: remap must read 'VALUE -> VALUE'", what, line);
+        if (c->n_remaps == DS_MAX_REMAPS) return util_err("%s:%d: too many remaps", what, line);
         for (int i = 0; i < c->n_remaps; i++)
-            if (c->remap_from[i] == a) return samc_err("%s:%d: label %d remapped twice", what, line, a);
+            if (c->remap_from[i] == a) return util_err("%s:%d: label %d remapped twice", what, line, a);
         c->remap_from[c->n_remaps] = a;
         c->remap_to[c->n_remaps++] = b;
         return 0;
     }
     if (!strncmp(key, "class.", 6)) {
-        if (c->single_task) return samc_err("%s:%d: 'class.N' mixed with 'task'", what, line);
-        if (c->n_classes == DS_MAX_CLASSES) return samc_err("%s:%d: too many classes", what, line);
+        if (c->single_task) return util_err("%s:%d: 'class.N' mixed with 'task'", what, line);
+        if (c->n_classes == DS_MAX_CLASSES) return util_err("%s:%d: too many classes", what, line);
         if (check_task_name(v, what, line)) return -1;
         ds_class *k = &c->classes[c->n_classes];
         memset(k, 0, sizeof *k);
@@ -146,21 +146,21 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
             comma = strchr(tok, ',');
             if (comma) *comma = 0;
             if (k->n_values == DS_MAX_VALUES || parse_int(tok, 1, 65535, &k->values[k->n_values]))
-                return samc_err("%s:%d: class.N needs label values 1..65535 (at most %d, comma-separated)", what,
+                return util_err("%s:%d: class.N needs label values 1..65535 (at most %d, comma-separated)", what,
                                 line, DS_MAX_VALUES);
             k->n_values++;
         }
         for (int i = 0; i < c->n_classes; i++) {
-            if (!strcmp(c->classes[i].cls, key + 6)) return samc_err("%s:%d: %s given twice", what, line, key);
-            if (!strcmp(c->classes[i].task, v)) return samc_err("%s:%d: task '%s' given twice", what, line, v);
+            if (!strcmp(c->classes[i].cls, key + 6)) return util_err("%s:%d: %s given twice", what, line, key);
+            if (!strcmp(c->classes[i].task, v)) return util_err("%s:%d: task '%s' given twice", what, line, v);
         }
         k->task = strdup(v);
         k->cls = strdup(key + 6);
-        c->n_classes++; /* counted before the check so dataset_config_free releases both */
-        if (!k->task || !k->cls) return samc_err("out of memory");
+        c->n_classes++; /* counted before the check so eval_dataset_config_free releases both */
+        if (!k->task || !k->cls) return util_err("out of memory");
         return 0;
     }
-    return samc_err("%s:%d: unknown key '%s'", what, line, key);
+    return util_err("%s:%d: unknown key '%s'", what, line, key);
 }
 
 static int resolve_root(dataset_config *c, const char *config_dir, const char *root_override) {
@@ -169,41 +169,41 @@ static int resolve_root(dataset_config *c, const char *config_dir, const char *r
     if (root_override || r[0] == '/' || !config_dir)
         abs = strdup(r);
     else
-        abs = path_join(config_dir, r);
-    if (!abs) return samc_err("out of memory");
+        abs = eval_path_join(config_dir, r);
+    if (!abs) return util_err("out of memory");
     free(c->root);
     c->root = abs;
     return 0;
 }
 
 static int finish(dataset_config *c, const char *what) {
-    if (!c->name) return samc_err("%s: 'name' missing", what);
-    if (c->n_classes == 0) return samc_err("%s: no task ('task = NAME' or 'class.N = NAME' lines)", what);
+    if (!c->name) return util_err("%s: 'name' missing", what);
+    if (c->n_classes == 0) return util_err("%s: no task ('task = NAME' or 'class.N = NAME' lines)", what);
     if (c->binary && (c->n_classes != 1 || c->classes[0].n_values != 1 || c->classes[0].values[0] != 1))
-        return samc_err("%s: a binary data set has exactly one 'task' (or 'class.1')", what);
-    if (!c->intensity && !(c->intensity = strdup("paper"))) return samc_err("out of memory");
+        return util_err("%s: a binary data set has exactly one 'task' (or 'class.1')", what);
+    if (!c->intensity && !(c->intensity = strdup("paper"))) return util_err("out of memory");
     if (c->layout == DS_LAYOUT_PNG) {
-        if (!c->mask_suffix && !(c->mask_suffix = strdup(""))) return samc_err("out of memory");
+        if (!c->mask_suffix && !(c->mask_suffix = strdup(""))) return util_err("out of memory");
         if (c->volumes || c->list || c->label_from || c->plane)
-            return samc_err("%s: volumes/list/labels/plane belong to layout = nifti", what);
-        if (!c->images && !(c->images = strdup("images"))) return samc_err("out of memory");
-        if (!c->masks && !(c->masks = strdup("masks"))) return samc_err("out of memory");
+            return util_err("%s: volumes/list/labels/plane belong to layout = nifti", what);
+        if (!c->images && !(c->images = strdup("images"))) return util_err("out of memory");
+        if (!c->masks && !(c->masks = strdup("masks"))) return util_err("out of memory");
         if (strcmp(c->intensity, "paper"))
-            return samc_err("%s: PNG images are always normalised as the paper did (intensity = paper)", what);
+            return util_err("%s: PNG images are always normalised as the paper did (intensity = paper)", what);
     } else {
-        if (!c->plane && !(c->plane = strdup("axial"))) return samc_err("out of memory");
-        if (c->images || c->masks || c->mask_suffix) return samc_err("%s: images/masks belong to layout = png", what);
-        if (!c->volumes == !c->list) return samc_err("%s: give either 'volumes' (a glob) or 'list'", what);
-        if (c->volumes && !c->label_from) return samc_err("%s: 'volumes' needs 'labels = FROM -> TO'", what);
+        if (!c->plane && !(c->plane = strdup("axial"))) return util_err("out of memory");
+        if (c->images || c->masks || c->mask_suffix) return util_err("%s: images/masks belong to layout = png", what);
+        if (!c->volumes == !c->list) return util_err("%s: give either 'volumes' (a glob) or 'list'", what);
+        if (c->volumes && !c->label_from) return util_err("%s: 'volumes' needs 'labels = FROM -> TO'", what);
     }
     return 0;
 }
 
-int dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
+int eval_dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
                          dataset_config *c) {
     memset(c, 0, sizeof *c);
     char *copy = strdup(text);
-    if (!copy) return samc_err("out of memory");
+    if (!copy) return util_err("out of memory");
     int rc = 0, lineno = 0;
     for (char *p = copy; p && rc == 0;) {
         char *nl = strchr(p, '\n');
@@ -215,11 +215,11 @@ int dataset_config_parse(const char *text, const char *what, const char *config_
         if (*line) {
             char *eq = strchr(line, '=');
             if (!eq) {
-                rc = samc_err("%s:%d: expected 'key = value'", what, lineno);
+                rc = util_err("%s:%d: expected 'key = value'", what, lineno);
             } else {
                 *eq = 0;
                 char *key = trim(line), *v = trim(eq + 1);
-                if (!*v) rc = samc_err("%s:%d: '%s' has no value", what, lineno, key);
+                if (!*v) rc = util_err("%s:%d: '%s' has no value", what, lineno, key);
                 else rc = parse_line(c, key, v, what, lineno);
             }
         }
@@ -228,34 +228,34 @@ int dataset_config_parse(const char *text, const char *what, const char *config_
     free(copy);
     if (rc == 0) rc = finish(c, what);
     if (rc == 0) rc = resolve_root(c, config_dir, root_override);
-    if (rc) dataset_config_free(c);
+    if (rc) eval_dataset_config_free(c);
     return rc;
 }
 
-int dataset_config_load(const char *path, const char *root_override, dataset_config *c) {
+int eval_dataset_config_load(const char *path, const char *root_override, dataset_config *c) {
     unsigned char *buf;
     size_t len;
     memset(c, 0, sizeof *c);
-    if (read_whole_file(path, DS_MAX_CONFIG_BYTES, &buf, &len)) return -1;
+    if (util_read_whole_file(path, DS_MAX_CONFIG_BYTES, &buf, &len)) return -1;
     if (strlen((char *)buf) != len) {
         free(buf);
-        return samc_err("%s: not a text file", path);
+        return util_err("%s: not a text file", path);
     }
     char *dir = strdup(path);
     if (!dir) {
         free(buf);
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     else strcpy(dir, ".");
-    int rc = dataset_config_parse((char *)buf, path, dir, root_override, c);
+    int rc = eval_dataset_config_parse((char *)buf, path, dir, root_override, c);
     free(dir);
     free(buf);
     return rc;
 }
 
-int dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c) {
+int eval_dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c) {
     memset(c, 0, sizeof *c);
     if (check_task_name(task, "--task", 0)) return -1;
     c->layout = DS_LAYOUT_PNG;
@@ -272,35 +272,35 @@ int dataset_config_png_dirs(const char *images, const char *masks, const char *t
     c->masks = strdup(masks);
     c->intensity = strdup("paper");
     if (!c->name || !c->classes[0].task || !c->classes[0].cls || !c->mask_suffix || !c->root || !c->images || !c->masks || !c->intensity) {
-        dataset_config_free(c);
-        return samc_err("out of memory");
+        eval_dataset_config_free(c);
+        return util_err("out of memory");
     }
     return 0;
 }
 
-void dataset_config_free(dataset_config *c) {
+void eval_dataset_config_free(dataset_config *c) {
     free(c->name), free(c->root), free(c->images), free(c->masks), free(c->volumes);
     free(c->label_from), free(c->label_to), free(c->list), free(c->intensity), free(c->mask_suffix), free(c->plane);
     for (int i = 0; i < c->n_classes; i++) free(c->classes[i].task), free(c->classes[i].cls);
     memset(c, 0, sizeof *c);
 }
 
-int dataset_remap(const dataset_config *c, int v) {
+int eval_dataset_remap(const dataset_config *c, int v) {
     for (int i = 0; i < c->n_remaps; i++)
         if (c->remap_from[i] == v) return c->remap_to[i];
     return v;
 }
 
-int dataset_in_class(const dataset_config *c, int k, int v) {
+int eval_dataset_in_class(const dataset_config *c, int k, int v) {
     if (c->binary) return v > 0;
     for (int i = 0; i < c->classes[k].n_values; i++)
         if (c->classes[k].values[i] == v) return 1;
     return 0;
 }
 
-int shard_of(const char *id, int n) {
+int eval_shard_of(const char *id, int n) {
     uint8_t d[32];
-    sha256(id, strlen(id), d);
+    util_sha256(id, strlen(id), d);
     uint64_t v = 0;
     for (int i = 0; i < 8; i++) v = v << 8 | d[i];
     return (int)(v % (uint64_t)n);

@@ -48,22 +48,22 @@ typedef struct {
 
 /* Parses a config file; root_override (may be NULL) replaces its root. 0 or -1 with a
  * message naming the file and line. */
-int dataset_config_load(const char *path, const char *root_override, dataset_config *c);
+int eval_dataset_config_load(const char *path, const char *root_override, dataset_config *c);
 /* Parses config text (what = name for messages, config_dir = folder relative roots start
  * from). 0 or -1. */
-int dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
+int eval_dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
                          dataset_config *c);
 /* The no-config form: a binary task in the authors' layout from two folders. */
-int dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c);
-void dataset_config_free(dataset_config *c);
+int eval_dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c);
+void eval_dataset_config_free(dataset_config *c);
 
 /* The label value after the data set's remaps. */
-int dataset_remap(const dataset_config *c, int v);
+int eval_dataset_remap(const dataset_config *c, int v);
 /* 1 if a (remapped) label value belongs to class k's target. */
-int dataset_in_class(const dataset_config *c, int k, int v);
+int eval_dataset_in_class(const dataset_config *c, int k, int v);
 
 /* Which of n shards (0-based) an item or source file goes to: the first 8 bytes of the
  * SHA-256 of its id, mod n. Stable across machines, runs and additions to the data set. */
-int shard_of(const char *id, int n);
+int eval_shard_of(const char *id, int n);
 
 #endif

@@ -12,21 +12,21 @@ typedef struct {
 /* Regular files directly in dir (recursive = 0) or anywhere below it (1), skipping names
  * that start with '.' and unfinished temporary files ("*.tmp.*"). Paths are "dir/rel".
  * Returns 0 or -1 with a message. */
-int dir_list_files(const char *dir, int recursive, path_list *out);
+int eval_dir_list_files(const char *dir, int recursive, path_list *out);
 /* Appends a copy of path. 0 or -1. */
-int path_list_add(path_list *l, const char *path);
-void path_list_sort(path_list *l);
-void path_list_free(path_list *l);
+int eval_path_list_add(path_list *l, const char *path);
+void eval_path_list_sort(path_list *l);
+void eval_path_list_free(path_list *l);
 
 /* Deletes the unfinished temporary files ("*.tmp.*", util/file.h) directly in dir: those of
  * writes a kill cut short. A missing dir has none. */
-void dir_remove_temps(const char *dir);
+void eval_dir_remove_temps(const char *dir);
 
 /* 1 if path is an existing directory, else 0. */
-int is_dir(const char *path);
+int eval_is_dir(const char *path);
 /* The last component of a path, without a directory ("a/b/c.png" -> "c.png"). */
-const char *path_base(const char *path);
+const char *eval_path_base(const char *path);
 /* malloc'd "a/b" (one slash between); NULL on out of memory (with a message). */
-char *path_join(const char *a, const char *b);
+char *eval_path_join(const char *a, const char *b);
 
 #endif

@@ -14,16 +14,17 @@
 #include "eval/embedding_file.h"
 
 /* hex[65] = the key of an h x w x 3 RGB image under the model with digest model_sha256. */
-void embedding_cache_key(const uint8_t model_sha256[32], const uint8_t *rgb, int h, int w, char hex[65]);
+void eval_embedding_cache_key(const uint8_t model_sha256[32], const uint8_t *rgb, int h, int w, char hex[65]);
 
 /* Reads DIR/<hex>.npy into out (c*g*g floats). Returns 1 on a hit, 0 if the entry is
  * absent or unusable (wrong shape or dtype, truncated, data not matching its checksum, no
  * checksum, another origin than want: it is then deleted, with a warning, so it gets
  * rewritten), -1 on an error that should stop the run (e.g. unreadable folder). */
-int embedding_cache_get(const char *dir, const char *hex, int c, int g, const embedding_origin *want, float *out);
+int eval_embedding_cache_get(const char *dir, const char *hex, int c, int g, const embedding_origin *want, float *out);
 
 /* Stores an embedding (c*g*g floats) with its origin and checksum (eval/embedding_file.h) as
  * DIR/<hex>.npy atomically; creates DIR. 0 or -1. */
-int embedding_cache_put(const char *dir, const char *hex, int c, int g, const float *emb, const embedding_origin *o);
+int eval_embedding_cache_put(const char *dir, const char *hex, int c, int g, const float *emb,
+                             const embedding_origin *o);
 
 #endif

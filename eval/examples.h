@@ -10,13 +10,13 @@
  *                     the masks' ("" for a data set of one target, else "_class<class>")
  * written atomically before the image's results file, like the masks.
  *
- * The report (report_write_examples, eval/report_internal.h) picks, per task, the best, median
+ * The report (eval_report_write_examples, eval/report_internal.h) picks, per task, the best, median
  * and worst row by IoU of SAM's mode 1, mode 3 and its last iterative click (output 0: index0;
  * the paper's k = 9) and of each baseline's last click (rows with an IoU; ties go to the first
  * image in image and class order; the median of n rows is the ((n + 1) / 2)-th worst, rounded
  * down) and draws each with eval/overlay.h: OUT/figures/examples/<task>_<measurement>_<rank>.png
  * (measurement mode1, mode3, iterative9, <method>_iterative9; rank best, median, worst; the
- * name made safe as results file names are: results_item_name). OUT/tables/examples.csv lists
+ * name made safe as results file names are: eval_results_item_name). OUT/tables/examples.csv lists
  * them: task,measurement,rank,image,class,iou,file (file relative to OUT; empty when the
  * example was not drawn). An example whose image, ground truth or mask was not saved (a run
  * without --save-masks, images computed by an older samc or in a resumed run without the flag,
@@ -31,6 +31,6 @@
 #define EXAMPLES_IMAGE_FILE "image.png"
 
 /* Writes MASK_DIR/image.png and MASK_DIR/gt<suffix>.png for each class present in it. 0 or -1. */
-int examples_save_inputs(const char *mask_dir, const dataset_config *dc, const eval_item *it);
+int eval_examples_save_inputs(const char *mask_dir, const dataset_config *dc, const eval_item *it);
 
 #endif

@@ -12,7 +12,7 @@
 #include "prompts/components.h"
 #include "prompts/modes.h"
 #include "prompts/placement.h"
-#include "prompts/rng.h"
+#include "util/rng.h"
 #include "sam/amg.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -21,7 +21,7 @@
 static const char *const k_exp_names[] = {"modes", "iterative", "placement", "size", "everything"};
 #define N_EXP 5
 
-int experiments_parse(const char *list, unsigned *bits) {
+int eval_experiments_parse(const char *list, unsigned *bits) {
     *bits = 0;
     const char *p = list;
     while (*p) {
@@ -29,14 +29,15 @@ int experiments_parse(const char *list, unsigned *bits) {
         int found = 0;
         for (int i = 0; i < N_EXP; i++)
             if (strlen(k_exp_names[i]) == n && !strncmp(p, k_exp_names[i], n)) *bits |= 1u << i, found = 1;
-        if (!found) return samc_err("unknown experiment '%.*s' (modes, iterative, placement, size, everything)", (int)n, p);
+        if (!found) return util_err("unknown experiment '%.*s' (modes, iterative, placement, size, everything)",
+            (int)n, p);
         p += n;
         if (*p == ',') p++;
     }
-    return *bits ? 0 : samc_err("no experiment given");
+    return *bits ? 0 : util_err("no experiment given");
 }
 
-void experiments_format(unsigned bits, char *buf, size_t cap) {
+void eval_experiments_format(unsigned bits, char *buf, size_t cap) {
     buf[0] = 0;
     for (int i = 0; i < N_EXP; i++)
         if (bits & (1u << i)) {
@@ -72,7 +73,7 @@ static void put_coord(strbuf *b, double v) {
         snprintf(t, sizeof t, "%.*g", prec, v);
         if (strtod(t, NULL) == v) break;
     }
-    sb_puts(b, t);
+    eval_sb_puts(b, t);
 }
 
 /* The next measurement's prompt starts empty. */
@@ -86,16 +87,16 @@ static void prompt_clear(ctx *c) {
  * ("x0;y0;x1;y1"), each list joined by '|'. */
 static void prompt_add(ctx *c, const sam_prompt *pr) {
     for (int i = 0; i < pr->n_points; i++) {
-        if (c->points.n) sb_puts(&c->points, "|");
+        if (c->points.n) eval_sb_puts(&c->points, "|");
         put_coord(&c->points, pr->points[2 * i]);
-        sb_puts(&c->points, ";");
+        eval_sb_puts(&c->points, ";");
         put_coord(&c->points, pr->points[2 * i + 1]);
-        sb_printf(&c->points, ";%d", pr->labels[i]);
+        eval_sb_printf(&c->points, ";%d", pr->labels[i]);
     }
     if (!pr->box) return;
-    if (c->box.n) sb_puts(&c->box, "|");
+    if (c->box.n) eval_sb_puts(&c->box, "|");
     for (int k = 0; k < 4; k++) {
-        if (k) sb_puts(&c->box, ";");
+        if (k) eval_sb_puts(&c->box, ";");
         put_coord(&c->box, pr->box[k]);
     }
 }
@@ -105,18 +106,18 @@ static void prompt_add(ctx *c, const sam_prompt *pr) {
 static int save_mask(const ctx *c, const char *exp, const char *setting, const char *sel, const uint8_t *mask) {
     char path[PATH_MAX];
     int k = snprintf(path, sizeof path, "%s/%s_%s_%s%s.png", c->mask_dir, exp, setting, sel, c->mask_suffix);
-    if (k < 0 || (size_t)k >= sizeof path) return samc_err("%s: mask path too long", c->mask_dir);
-    return png_write_mask1(path, mask, c->it->w, c->it->h);
+    if (k < 0 || (size_t)k >= sizeof path) return util_err("%s: mask path too long", c->mask_dir);
+    return io_png_write_mask1(path, mask, c->it->w, c->it->h);
 }
 
 /* A row: mask scored against the class mask, made from the current prompt, with SAM's
  * predicted IoU for it (NaN: none). */
 static int add_row(ctx *c, const char *exp, const char *setting, int sel, const uint8_t *mask, double pred_iou) {
-    if (c->points.failed || c->box.failed) return samc_err("out of memory");
+    if (c->points.failed || c->box.failed) return util_err("out of memory");
     if (c->mask_dir && save_mask(c, exp, setting, k_choice_names[sel], mask)) return -1;
-    double iou = mask_iou(mask, c->gt, c->n), dice = mask_dice(mask, c->gt, c->n);
+    double iou = metrics_mask_iou(mask, c->gt, c->n), dice = metrics_mask_dice(mask, c->gt, c->n);
     result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
-    return result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice,
+    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice,
                                  &d);
 }
 
@@ -126,7 +127,7 @@ static int add_row(ctx *c, const char *exp, const char *setting, int sel, const 
 static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t *masks, int k, const float *pred_iou,
                      int n_calls) {
     for (int s = 0; s < 3; s++) {
-        int idx = choose_mask(k_choices[s], masks, k, c->n, c->gt, pred_iou);
+        int idx = metrics_choose_mask(k_choices[s], masks, k, c->n, c->gt, pred_iou);
         if (idx < 0 || add_row(c, exp, setting, s, masks + (size_t)idx * c->n, (double)pred_iou[idx] / n_calls))
             return -1;
     }
@@ -134,33 +135,33 @@ static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t
 }
 
 static int predict(ctx *c, const sam_prompt *pr, sam_prediction *out) {
-    if (sam_predict(c->p, pr, out)) return samc_err_context("%s (%s)", c->it->id, c->task);
+    if (sam_predict(c->p, pr, out)) return util_err_context("%s (%s)", c->it->id, c->task);
     if (out->k < 1 || out->h != c->it->h || out->w != c->it->w) {
         sam_prediction_free(out);
-        return samc_err("%s: prediction has the wrong shape", c->it->id);
+        return util_err("%s: prediction has the wrong shape", c->it->id);
     }
     return 0;
 }
 
 static int run_modes(ctx *c) {
     int rc = 0;
-    uint8_t *acc = xmalloc_array(c->n, 3);
+    uint8_t *acc = util_xmalloc_array(c->n, 3);
     if (!acc) return -1;
     for (int m = 1; m <= 5 && rc == 0; m++) {
         mode_prompt mp;
-        if ((rc = mode_prompt_make(m, c->gt, c->it->h, c->it->w, NULL, &mp))) break;
+        if ((rc = prompts_mode_prompt_make(m, c->gt, c->it->h, c->it->w, NULL, &mp))) break;
         memset(acc, 0, c->n * 3);
         float sum_iou[3] = {0, 0, 0};
-        int k = 3, calls = mode_prompt_calls(&mp);
+        int k = 3, calls = prompts_mode_prompt_calls(&mp);
         prompt_clear(c);
         for (int call = 0; call < calls && rc == 0; call++) {
             sam_prompt pr;
-            mode_prompt_call(&mp, call, &pr);
+            prompts_mode_prompt_call(&mp, call, &pr);
             prompt_add(c, &pr);
             sam_prediction out;
             if ((rc = predict(c, &pr, &out))) break;
             k = out.k < 3 ? out.k : 3;
-            masks_or(acc, out.masks, (size_t)k * c->n);
+            prompts_masks_or(acc, out.masks, (size_t)k * c->n);
             for (int i = 0; i < k; i++) sum_iou[i] += out.iou[i];
             sam_prediction_free(&out);
         }
@@ -176,15 +177,15 @@ static int run_modes(ctx *c) {
  * output of the previous call. */
 static int run_clicks(ctx *c, int sel, int feedback) {
     int K = c->o->clicks, rc = 0;
-    double *xy = xmalloc_array((size_t)K, 2 * sizeof(double));
-    int *lab = xmalloc_array((size_t)K, sizeof(int));
+    double *xy = util_xmalloc_array((size_t)K, 2 * sizeof(double));
+    int *lab = util_xmalloc_array((size_t)K, sizeof(int));
     float *prev = NULL;
     if (!xy || !lab) {
         free(xy), free(lab);
         return -1;
     }
     click ck;
-    rc = click_first(c->gt, c->it->h, c->it->w, NULL, &ck);
+    rc = prompts_click_first(c->gt, c->it->h, c->it->w, NULL, &ck);
     for (int k = 0; k < K && rc == 0; k++) {
         xy[2 * k] = ck.x, xy[2 * k + 1] = ck.y, lab[k] = ck.label;
         sam_prompt pr = {.n_points = k + 1, .points = xy, .labels = lab, .mask_input = prev, .multimask = 1};
@@ -192,16 +193,16 @@ static int run_clicks(ctx *c, int sel, int feedback) {
         prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
-        int idx = choose_mask(k_choices[sel], out.masks, out.k, c->n, c->gt, out.iou);
+        int idx = metrics_choose_mask(k_choices[sel], out.masks, out.k, c->n, c->gt, out.iou);
         char setting[16];
         snprintf(setting, sizeof setting, "%s%d", feedback ? "fb" : "", k + 1);
         const uint8_t *chosen = idx >= 0 ? out.masks + (size_t)idx * c->n : NULL;
         rc = chosen ? add_row(c, "iterative", setting, sel, chosen, out.iou[idx]) : -1;
         if (rc == 0 && k + 1 < K)
-            rc = click_next(c->gt, c->labels, chosen, c->it->h, c->it->w, c->o->click_rule, NULL, &ck);
+            rc = prompts_click_next(c->gt, c->labels, chosen, c->it->h, c->it->w, c->o->click_rule, NULL, &ck);
         if (rc == 0 && feedback) {
             size_t l2 = (size_t)out.low_res * out.low_res;
-            if (!prev) prev = xmalloc_array(l2, sizeof *prev);
+            if (!prev) prev = util_xmalloc_array(l2, sizeof *prev);
             if (!prev) rc = -1;
             else memcpy(prev, out.low_res_logits + (size_t)idx * l2, l2 * sizeof *prev);
         }
@@ -224,34 +225,34 @@ static void seed_stream(const ctx *c, const char *setting, samc_rng *r) {
     sha256_ctx h;
     uint8_t d[32], seed[8];
     for (int i = 0; i < 8; i++) seed[i] = (uint8_t)(c->o->seed >> (8 * i));
-    sha256_init(&h);
-    sha256_update(&h, seed, 8);
-    sha256_update(&h, c->it->id, strlen(c->it->id) + 1);
-    sha256_update(&h, c->cls, strlen(c->cls) + 1);
-    sha256_update(&h, setting, strlen(setting) + 1);
-    sha256_final(&h, d);
+    util_sha256_init(&h);
+    util_sha256_update(&h, seed, 8);
+    util_sha256_update(&h, c->it->id, strlen(c->it->id) + 1);
+    util_sha256_update(&h, c->cls, strlen(c->cls) + 1);
+    util_sha256_update(&h, setting, strlen(setting) + 1);
+    util_sha256_final(&h, d);
     uint64_t s = 0;
     for (int i = 0; i < 8; i++) s = s << 8 | d[i];
-    rng_seed(r, s);
+    util_rng_seed(r, s);
 }
 
 static int run_placement(ctx *c) {
     int h = c->it->h, w = c->it->w, n_comp = 0, rc = 0;
-    int32_t *lab = xmalloc_array(c->n, sizeof *lab);
-    uint8_t *largest = xmalloc_array(c->n, 1);
+    int32_t *lab = util_xmalloc_array(c->n, sizeof *lab);
+    uint8_t *largest = util_xmalloc_array(c->n, 1);
     mask_component *comps = NULL;
-    if (!lab || !largest || components_find(c->gt, h, w, lab, &comps, &n_comp) || n_comp < 1) {
+    if (!lab || !largest || prompts_components_find(c->gt, h, w, lab, &comps, &n_comp) || n_comp < 1) {
         free(lab), free(largest), free(comps);
-        return samc_err_context("%s: components", c->it->id);
+        return util_err_context("%s: components", c->it->id);
     }
-    component_mask(lab, c->n, 1, largest);
+    prompts_component_mask(lab, c->n, 1, largest);
     for (int q = 0; q <= 9 && rc == 0; q++) {
         char setting[24];
         snprintf(setting, sizeof setting, "point_q0.%d", q);
         samc_rng r;
         seed_stream(c, setting, &r);
         placed_point pp;
-        if ((rc = placement_point(largest, h, w, q / 10.0, &r, &pp))) break;
+        if ((rc = prompts_placement_point(largest, h, w, q / 10.0, &r, &pp))) break;
         double xy[2] = {pp.x, pp.y};
         int one = 1;
         sam_prompt pr = {.n_points = 1, .points = xy, .labels = &one, .multimask = 1};
@@ -269,7 +270,7 @@ static int run_placement(ctx *c) {
         samc_rng r;
         seed_stream(c, setting, &r);
         double jb[4], off[4];
-        if ((rc = placement_box(box, h, w, j / 100.0, &r, jb, off))) break;
+        if ((rc = prompts_placement_box(box, h, w, j / 100.0, &r, jb, off))) break;
         sam_prompt pr = {.box = jb, .multimask = 1};
         prompt_clear(c);
         prompt_add(c, &pr);
@@ -285,29 +286,29 @@ static int run_placement(ctx *c) {
 /* No prompt and no predicted mask: the rows' detail is the target's area. */
 static int run_size(ctx *c) {
     object_size sz;
-    if (object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
+    if (prompts_object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
     result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
-    if (result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction,
+    if (eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction,
                               NAN, &d))
         return -1;
-    return result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components,
+    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components,
                                  NAN, &d);
 }
 
 /* Best single generated mask (with its predicted IoU) and the union of those mostly inside
  * the class mask (no single score); the generator's grid is not a prompt of the rows. */
 static int run_everything(ctx *c, const sam_amg_result *ev) {
-    uint8_t *m = xmalloc_array(c->n, 1), *uni = xcalloc_array(c->n, 1), *best = xcalloc_array(c->n, 1);
+    uint8_t *m = util_xmalloc_array(c->n, 1), *uni = util_xcalloc_array(c->n, 1), *best = util_xcalloc_array(c->n, 1);
     int rc = m && uni && best ? 0 : -1;
     double best_iou = -1, best_pred = NAN;
     prompt_clear(c);
     for (int i = 0; i < ev->n && rc == 0; i++) {
-        if ((rc = amg_rle_decode(&ev->masks[i].rle, m))) break;
-        double iou = mask_iou(m, c->gt, c->n);
+        if ((rc = sam_amg_rle_decode(&ev->masks[i].rle, m))) break;
+        double iou = metrics_mask_iou(m, c->gt, c->n);
         if (iou > best_iou) best_iou = iou, best_pred = ev->masks[i].predicted_iou, memcpy(best, m, c->n);
         size_t area = 0, inside = 0;
         for (size_t k = 0; k < c->n; k++) area += m[k] != 0, inside += m[k] && c->gt[k];
-        if (area && 2 * inside > area) masks_or(uni, m, c->n);
+        if (area && 2 * inside > area) prompts_masks_or(uni, m, c->n);
     }
     /* no generated mask: the empty masks best and uni score IoU 0 */
     if (rc == 0) rc = add_row(c, "everything", "best_mask", 1, best, best_pred);
@@ -318,21 +319,21 @@ static int run_everything(ctx *c, const sam_amg_result *ev) {
 
 /* The suffix of class k's saved masks: none for a data set of one target, else
  * "_class<class>" (the class as a results file name: "1,2" is "1_2-<hash>"). */
-char *experiment_mask_suffix(const dataset_config *dc, int k) {
-    char *name = dc->n_classes > 1 ? results_item_name(dc->classes[k].cls) : NULL;
+char *eval_experiment_mask_suffix(const dataset_config *dc, int k) {
+    char *name = dc->n_classes > 1 ? eval_results_item_name(dc->classes[k].cls) : NULL;
     if (dc->n_classes > 1 && !name) return NULL;
     size_t len = name ? strlen(name) + sizeof "_class" : 1;
-    char *sfx = xmalloc_array(len, 1);
+    char *sfx = util_xmalloc_array(len, 1);
     if (sfx) snprintf(sfx, len, "%s%s", name ? "_class" : "", name ? name : "");
     free(name);
     return sfx;
 }
 
-int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_item *it,
+int eval_run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_item *it,
                          const experiment_options *o, const sam_amg_result *everything, const char *mask_dir,
                          result_set *rows) {
     size_t n = (size_t)it->h * it->w;
-    uint8_t *gt = xmalloc_array(n, 1), *labels = xmalloc_array(n, 1);
+    uint8_t *gt = util_xmalloc_array(n, 1), *labels = util_xmalloc_array(n, 1);
     if (!gt || !labels) {
         free(gt), free(labels);
         return -1;
@@ -340,12 +341,12 @@ int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_
     for (size_t i = 0; i < n; i++) labels[i] = it->label[i] != 0;
     int rc = 0;
     for (int k = 0; k < dc->n_classes && rc == 0; k++) {
-        if (!item_has_class(dc, it, k)) continue; /* absent: the authors' NaN, no row */
-        item_class_mask(dc, it, k, gt);
+        if (!eval_item_has_class(dc, it, k)) continue; /* absent: the authors' NaN, no row */
+        eval_item_class_mask(dc, it, k, gt);
         ctx c = {.p = p, .it = it, .task = dc->classes[k].task, .cls = dc->classes[k].cls, .gt = gt,
                  .labels = labels, .n = n, .o = o, .rows = rows, .mask_dir = mask_dir};
         for (size_t i = 0; i < n; i++) c.area += gt[i];
-        char *sfx = mask_dir ? experiment_mask_suffix(dc, k) : NULL;
+        char *sfx = mask_dir ? eval_experiment_mask_suffix(dc, k) : NULL;
         c.mask_suffix = sfx;
         if (mask_dir && !sfx) rc = -1;
         if (rc == 0 && (o->experiments & EXP_MODES)) rc = run_modes(&c);
@@ -353,7 +354,7 @@ int run_item_experiments(sam_predictor *p, const dataset_config *dc, const eval_
         if (rc == 0 && (o->experiments & EXP_PLACEMENT)) rc = run_placement(&c);
         if (rc == 0 && (o->experiments & EXP_SIZE)) rc = run_size(&c);
         if (rc == 0 && everything) rc = run_everything(&c, everything);
-        sb_free(&c.points), sb_free(&c.box);
+        eval_sb_free(&c.points), eval_sb_free(&c.box);
         free(sfx);
     }
     free(gt), free(labels);

@@ -52,9 +52,9 @@ typedef struct {
 } experiment_options;
 
 /* Parses "modes,iterative,..." into EXP_* bits; 0 or -1. */
-int experiments_parse(const char *list, unsigned *bits);
+int eval_experiments_parse(const char *list, unsigned *bits);
 /* The canonical text of the bits ("modes,iterative"), into buf. */
-void experiments_format(unsigned bits, char *buf, size_t cap);
+void eval_experiments_format(unsigned bits, char *buf, size_t cap);
 
 /* Runs the enabled experiments on an item whose image is set in p; appends rows, each with
  * what it was made from (result_detail: the prompt of its SAM calls, the predicted IoU of the
@@ -62,12 +62,12 @@ void experiments_format(unsigned bits, char *buf, size_t cap);
  * generator's result on the item (NULL unless EXP_EVERYTHING). mask_dir: an existing folder
  * that receives every mask a row scored as <experiment>_<setting>_<selection>.png (with
  * "_class<class>" before ".png" when the data set has several targets), or NULL. 0 or -1. */
-int run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_item *it,
+int eval_run_item_experiments(sam_predictor *p, const dataset_config *c, const eval_item *it,
                          const experiment_options *o, const sam_amg_result *everything, const char *mask_dir,
                          result_set *rows);
 
 /* The suffix of class k's saved masks: "" for a data set of one target, else "_class<class>"
  * (the class as a results file name). malloc'd; NULL on out of memory. */
-char *experiment_mask_suffix(const dataset_config *dc, int k);
+char *eval_experiment_mask_suffix(const dataset_config *dc, int k);
 
 #endif

@@ -7,10 +7,10 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-const uint8_t overlay_green[3] = {0, 255, 0};
-const uint8_t overlay_red[3] = {255, 0, 0};
-const uint8_t overlay_yellow[3] = {255, 255, 0};
-const uint8_t overlay_blue[3] = {0, 0, 255};
+const uint8_t eval_overlay_green[3] = {0, 255, 0};
+const uint8_t eval_overlay_red[3] = {255, 0, 0};
+const uint8_t eval_overlay_yellow[3] = {255, 255, 0};
+const uint8_t eval_overlay_blue[3] = {0, 0, 255};
 
 /* ---- the results' prompt text ------------------------------------------------------------- */
 
@@ -35,11 +35,11 @@ static int parse_numbers(const char **s, double *v, int k) {
     return 0;
 }
 
-int overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p) {
+int eval_overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p) {
     memset(p, 0, sizeof *p);
     int np = count_items(points), nb = count_items(box);
     /* one block: xy (2 per point), boxes (4 per box), then the labels */
-    double *d = xmalloc_array((size_t)2 * np + (size_t)4 * nb + (size_t)np + 1, sizeof *d);
+    double *d = util_xmalloc_array((size_t)2 * np + (size_t)4 * nb + (size_t)np + 1, sizeof *d);
     if (!d) return -1;
     int *labels = (int *)(d + 2 * np + 4 * nb);
     const char *s = points;
@@ -47,7 +47,7 @@ int overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p)
         double v[3];
         if (parse_numbers(&s, v, 3) || (v[2] != 0 && v[2] != 1)) {
             free(d);
-            return samc_err("points '%s': expected x;y;label (label 0 or 1) joined by '|'", points);
+            return util_err("points '%s': expected x;y;label (label 0 or 1) joined by '|'", points);
         }
         d[2 * i] = v[0], d[2 * i + 1] = v[1], labels[i] = (int)v[2];
     }
@@ -55,13 +55,13 @@ int overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p)
     for (int i = 0; i < nb; i++)
         if (parse_numbers(&s, d + 2 * np + 4 * i, 4)) {
             free(d);
-            return samc_err("box '%s': expected x0;y0;x1;y1 joined by '|'", box);
+            return util_err("box '%s': expected x0;y0;x1;y1 joined by '|'", box);
         }
     *p = (overlay_prompt){.xy = d, .labels = labels, .n_points = np, .boxes = d + 2 * np, .n_boxes = nb, .owned = d};
     return 0;
 }
 
-void overlay_prompt_free(overlay_prompt *p) {
+void eval_overlay_prompt_free(overlay_prompt *p) {
     free(p->owned);
     memset(p, 0, sizeof *p);
 }
@@ -88,7 +88,7 @@ static void draw_dot(canvas *c, double x, double y, int positive) {
     for (long dy = -3; dy <= 3; dy++)
         for (long dx = -3; dx <= 3; dx++)
             if (dx * dx + dy * dy <= 9 && (positive || labs(dx) > 1 || labs(dy) > 1))
-                put(c, cx + dx, cy + dy, overlay_blue);
+                put(c, cx + dx, cy + dy, eval_overlay_blue);
 }
 
 /* The pixels of the box within 2 of its edge, clipped to the canvas (a huge box costs its
@@ -100,17 +100,17 @@ static void draw_box(canvas *c, const double *b) {
     long xa = x0 > 0 ? x0 : 0, xb = x1 < c->w - 1 ? x1 : c->w - 1;
     for (long y = ya; y <= yb; y++)
         for (long x = xa; x <= xb; x++)
-            if (x - x0 < 2 || x1 - x < 2 || y - y0 < 2 || y1 - y < 2) put(c, x, y, overlay_blue);
+            if (x - x0 < 2 || x1 - x < 2 || y - y0 < 2 || y1 - y < 2) put(c, x, y, eval_overlay_blue);
 }
 
-int overlay_draw(canvas *c, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
+int eval_overlay_draw(canvas *c, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
                  const overlay_prompt *p) {
-    if (h < 1 || w < 1 || c->h != h || c->w != w) return samc_err("overlay: canvas is not %d x %d", w, h);
+    if (h < 1 || w < 1 || c->h != h || c->w != w) return util_err("overlay: canvas is not %d x %d", w, h);
     memcpy(c->rgb, rgb, (size_t)h * w * 3);
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int g = gt && on_outline(gt, h, w, y, x), r = pred && on_outline(pred, h, w, y, x);
-            if (g || r) put(c, x, y, g && r ? overlay_yellow : g ? overlay_green : overlay_red);
+            if (g || r) put(c, x, y, g && r ? eval_overlay_yellow : g ? eval_overlay_green : eval_overlay_red);
         }
     if (p) {
         for (int i = 0; i < p->n_boxes; i++) draw_box(c, p->boxes + 4 * i);
@@ -121,12 +121,12 @@ int overlay_draw(canvas *c, const uint8_t *rgb, int h, int w, const uint8_t *gt,
     return 0;
 }
 
-int overlay_write_png(const char *path, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
+int eval_overlay_write_png(const char *path, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
                       const overlay_prompt *p) {
     canvas c;
-    if (canvas_new(&c, w, h)) return -1;
-    int rc = overlay_draw(&c, rgb, h, w, gt, pred, p);
-    if (rc == 0) rc = canvas_save_png(&c, path);
-    canvas_free(&c);
+    if (eval_canvas_new(&c, w, h)) return -1;
+    int rc = eval_overlay_draw(&c, rgb, h, w, gt, pred, p);
+    if (rc == 0) rc = eval_canvas_save_png(&c, path);
+    eval_canvas_free(&c);
     return rc;
 }

@@ -19,7 +19,7 @@
 
 #include "eval/plot.h"
 
-extern const uint8_t overlay_green[3], overlay_red[3], overlay_yellow[3], overlay_blue[3];
+extern const uint8_t eval_overlay_green[3], eval_overlay_red[3], eval_overlay_yellow[3], eval_overlay_blue[3];
 
 /* A prompt: points (x = column, y = row in image pixels, as SAM's point_coords) with their
  * labels (1 positive, 0 negative) and boxes (x0, y0, x1, y1). */
@@ -29,20 +29,20 @@ typedef struct {
     int n_points;
     const double *boxes; /* n_boxes x 4 */
     int n_boxes;
-    void *owned; /* what overlay_prompt_parse allocated (overlay_prompt_free); NULL otherwise */
+    void *owned; /* what eval_overlay_prompt_parse allocated (eval_overlay_prompt_free); NULL otherwise */
 } overlay_prompt;
 
 /* The prompt of a results row (eval/results.h): points "x;y;label" joined by '|' and boxes
  * "x0;y0;x1;y1" joined by '|'; NULL or "" is none. 0, or -1 naming the malformed text. */
-int overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p);
-void overlay_prompt_free(overlay_prompt *p);
+int eval_overlay_prompt_parse(const char *points, const char *box, overlay_prompt *p);
+void eval_overlay_prompt_free(overlay_prompt *p);
 
-/* Makes c (canvas_new: w x h) the overlay of the h x w x 3 image rgb: gt and pred (h x w, non-zero
+/* Makes c (eval_canvas_new: w x h) the overlay of the h x w x 3 image rgb: gt and pred (h x w, non-zero
  * = in the mask; either may be NULL) outlined, the prompt p (may be NULL) drawn. 0 or -1. */
-int overlay_draw(canvas *c, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
+int eval_overlay_draw(canvas *c, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
                  const overlay_prompt *p);
 /* The same written to path as an 8-bit RGB PNG, atomically (util/file.h). 0 or -1. */
-int overlay_write_png(const char *path, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
+int eval_overlay_write_png(const char *path, const uint8_t *rgb, int h, int w, const uint8_t *gt, const uint8_t *pred,
                       const overlay_prompt *p);
 
 #endif

@@ -27,16 +27,16 @@ static const uint8_t k_axis_grey[3] = {90, 90, 90};
 #define CHAR_W ((FONT_W + 1) * SCALE)
 #define LINE_H ((FONT_H + 2) * SCALE)
 
-int canvas_new(canvas *c, int w, int h) {
+int eval_canvas_new(canvas *c, int w, int h) {
     c->w = w;
     c->h = h;
-    c->rgb = xmalloc_array((size_t)w * (size_t)h, 3);
+    c->rgb = util_xmalloc_array((size_t)w * (size_t)h, 3);
     if (!c->rgb) return -1;
     memset(c->rgb, 255, (size_t)w * h * 3);
     return 0;
 }
 
-void canvas_free(canvas *c) {
+void eval_canvas_free(canvas *c) {
     free(c->rgb);
     c->rgb = NULL;
 }
@@ -67,9 +67,9 @@ static void line(canvas *c, int x0, int y0, int x1, int y1, int t, int dashed, c
     }
 }
 
-int text_width(const char *s, int scale) { return (int)strlen(s) * (FONT_W + 1) * scale; }
+int eval_text_width(const char *s, int scale) { return (int)strlen(s) * (FONT_W + 1) * scale; }
 
-void canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_t color[3]) {
+void eval_canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_t color[3]) {
     for (; *s; s++, x += (FONT_W + 1) * scale) {
         unsigned ch = (unsigned char)*s;
         if (ch < 32 || ch > 126) ch = '?';
@@ -102,25 +102,26 @@ static int series_empty(const plot_series *s, int n) {
 
 /* Title, axes, value ticks with grid lines, x tick labels under positions xs[], legend. */
 static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, int legend_as_lines) {
-    canvas_text(c, (c->w - text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
+    eval_canvas_text(c, (c->w - eval_text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
     double range = p->y_max - p->y_min, step = range > 0.6 ? 0.2 : 0.1;
     for (double v = p->y_min; v <= p->y_max + 1e-9; v += step) {
         int y = y_of(f, v);
         line(c, f->x0, y, f->x1, y, 1, 0, k_grid);
         char lab[16];
         snprintf(lab, sizeof lab, "%.1f", v);
-        canvas_text(c, f->x0 - 8 - text_width(lab, SCALE), y - FONT_ASCENT * SCALE / 2, lab, SCALE, k_black);
+        eval_canvas_text(c, f->x0 - 8 - eval_text_width(lab, SCALE), y - FONT_ASCENT * SCALE / 2, lab, SCALE, k_black);
         line(c, f->x0 - 5, y, f->x0, y, 2, 0, k_black);
     }
     line(c, f->x0, f->y0, f->x0, f->y1, 2, 0, k_black);
     line(c, f->x0, f->y1, f->x1, f->y1, 2, 0, k_black);
-    canvas_text(c, f->x0 - 40, f->y0 - LINE_H - 4, p->y_label, SCALE, k_axis_grey);
+    eval_canvas_text(c, f->x0 - 40, f->y0 - LINE_H - 4, p->y_label, SCALE, k_axis_grey);
     for (int i = 0; i < p->n_x; i++) {
         line(c, xs[i], f->y1, xs[i], f->y1 + 5, 2, 0, k_black);
         const char *t = p->x_tick[i];
-        canvas_text(c, xs[i] - text_width(t, SCALE) / 2, f->y1 + 10, t, SCALE, k_black);
+        eval_canvas_text(c, xs[i] - eval_text_width(t, SCALE) / 2, f->y1 + 10, t, SCALE, k_black);
     }
-    canvas_text(c, (f->x0 + f->x1 - text_width(p->x_label, SCALE)) / 2, f->y1 + 10 + LINE_H, p->x_label, SCALE,
+    eval_canvas_text(c, (f->x0 + f->x1 - eval_text_width(p->x_label, SCALE)) / 2, f->y1 + 10 + LINE_H, p->x_label,
+                     SCALE,
                 k_axis_grey);
     /* legend: right of the plot area, one line per series */
     int lx = f->x1 + 20, ly = f->y0;
@@ -133,7 +134,7 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
         } else {
             fill_rect(c, lx, ly, lx + 24, ly + 13, col);
         }
-        canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
+        eval_canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
         ly += LINE_H + 4;
     }
 }
@@ -141,7 +142,7 @@ static void draw_frame(canvas *c, const plot_spec *p, frame *f, const int *xs, i
 static int legend_width(const plot_spec *p) {
     int w = 0;
     for (int s = 0; s < p->n_series; s++) {
-        int t = text_width(p->series[s].name, SCALE);
+        int t = eval_text_width(p->series[s].name, SCALE);
         if (t > w) w = t;
     }
     return w + 60;
@@ -149,14 +150,14 @@ static int legend_width(const plot_spec *p) {
 
 static int check_spec(const canvas *c, const plot_spec *p, frame *f) {
     if (p->n_x < 1 || p->n_series < 1 || p->n_series > PLOT_MAX_SERIES || !(p->y_max > p->y_min))
-        return samc_err("plot '%s': nothing to draw", p->title);
+        return util_err("plot '%s': nothing to draw", p->title);
     f->x0 = 90;
     f->y0 = 20 + 2 * LINE_H;
     f->x1 = c->w - legend_width(p) - 20;
     f->y1 = c->h - 20 - 2 * LINE_H;
     f->vmin = p->y_min;
     f->vmax = p->y_max;
-    if (f->x1 - f->x0 < 40 * p->n_x / 4 || f->y1 - f->y0 < 80) return samc_err("plot '%s': canvas too small", p->title);
+    if (f->x1 - f->x0 < 40 * p->n_x / 4 || f->y1 - f->y0 < 80) return util_err("plot '%s': canvas too small", p->title);
     return 0;
 }
 
@@ -168,10 +169,10 @@ static void whisker(canvas *c, const frame *f, int x, double lo, double hi, int 
     line(c, x - half, yhi, x + half, yhi, 2, 0, col);
 }
 
-int plot_bars(canvas *c, const plot_spec *p) {
+int eval_plot_bars(canvas *c, const plot_spec *p) {
     frame f;
     if (check_spec(c, p, &f)) return -1;
-    int *xs = xmalloc_array((size_t)p->n_x, sizeof *xs);
+    int *xs = util_xmalloc_array((size_t)p->n_x, sizeof *xs);
     if (!xs) return -1;
     double group = (double)(f.x1 - f.x0) / p->n_x;
     for (int i = 0; i < p->n_x; i++) xs[i] = f.x0 + (int)lround(group * (i + 0.5));
@@ -194,10 +195,10 @@ int plot_bars(canvas *c, const plot_spec *p) {
     return 0;
 }
 
-int plot_lines(canvas *c, const plot_spec *p) {
+int eval_plot_lines(canvas *c, const plot_spec *p) {
     frame f;
     if (check_spec(c, p, &f)) return -1;
-    int *xs = xmalloc_array((size_t)p->n_x, sizeof *xs);
+    int *xs = util_xmalloc_array((size_t)p->n_x, sizeof *xs);
     if (!xs) return -1;
     int pad = 20;
     for (int i = 0; i < p->n_x; i++)
@@ -226,17 +227,17 @@ int plot_lines(canvas *c, const plot_spec *p) {
     return 0;
 }
 
-int plot_hbars(canvas *c, const plot_spec *p) {
+int eval_plot_hbars(canvas *c, const plot_spec *p) {
     if (p->n_x < 1 || p->n_series < 1 || p->n_series > PLOT_MAX_SERIES || !(p->y_max > p->y_min))
-        return samc_err("plot '%s': nothing to draw", p->title);
+        return util_err("plot '%s': nothing to draw", p->title);
     int label_w = 0;
     for (int i = 0; i < p->n_x; i++)
-        if (text_width(p->x_tick[i], SCALE) > label_w) label_w = text_width(p->x_tick[i], SCALE);
+        if (eval_text_width(p->x_tick[i], SCALE) > label_w) label_w = eval_text_width(p->x_tick[i], SCALE);
     int x0 = label_w + 24, x1 = c->w - legend_width(p) - 30, y0 = 20 + 2 * LINE_H, y1 = c->h - 20 - 2 * LINE_H;
     double row = (double)(y1 - y0) / p->n_x;
     int bar = (int)(row * 0.8 / p->n_series);
-    if (x1 - x0 < 100 || bar < 1) return samc_err("plot '%s': canvas too small", p->title);
-    canvas_text(c, (c->w - text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
+    if (x1 - x0 < 100 || bar < 1) return util_err("plot '%s': canvas too small", p->title);
+    eval_canvas_text(c, (c->w - eval_text_width(p->title, SCALE)) / 2, 10, p->title, SCALE, k_black);
     /* value axis along the bottom, grid lines up the plot */
     double step = p->y_max - p->y_min > 0.6 ? 0.2 : 0.1;
     for (double v = p->y_min; v <= p->y_max + 1e-9; v += step) {
@@ -244,13 +245,15 @@ int plot_hbars(canvas *c, const plot_spec *p) {
         line(c, x, y0, x, y1, 1, 0, k_grid);
         char lab[16];
         snprintf(lab, sizeof lab, "%.1f", v);
-        canvas_text(c, x - text_width(lab, SCALE) / 2, y1 + 10, lab, SCALE, k_black);
+        eval_canvas_text(c, x - eval_text_width(lab, SCALE) / 2, y1 + 10, lab, SCALE, k_black);
         line(c, x, y1, x, y1 + 5, 2, 0, k_black);
     }
-    canvas_text(c, (x0 + x1 - text_width(p->y_label, SCALE)) / 2, y1 + 10 + LINE_H, p->y_label, SCALE, k_axis_grey);
+    eval_canvas_text(c, (x0 + x1 - eval_text_width(p->y_label, SCALE)) / 2, y1 + 10 + LINE_H, p->y_label, SCALE,
+                     k_axis_grey);
     for (int i = 0; i < p->n_x; i++) {
         int top = y0 + (int)lround(row * i + row * 0.1), mid = y0 + (int)lround(row * (i + 0.5));
-        canvas_text(c, x0 - 10 - text_width(p->x_tick[i], SCALE), mid - FONT_ASCENT * SCALE / 2, p->x_tick[i], SCALE,
+        eval_canvas_text(c, x0 - 10 - eval_text_width(p->x_tick[i], SCALE), mid - FONT_ASCENT * SCALE / 2,
+                         p->x_tick[i], SCALE,
                     k_black);
         for (int s = 0; s < p->n_series; s++) {
             double v = p->series[s].v[i];
@@ -265,17 +268,17 @@ int plot_hbars(canvas *c, const plot_spec *p) {
     int lx = x1 + 20, ly = y0;
     for (int s = 0; s < p->n_series; s++, ly += LINE_H + 4) {
         fill_rect(c, lx, ly, lx + 24, ly + 13, series_color(&p->series[s], s));
-        canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
+        eval_canvas_text(c, lx + 36, ly, p->series[s].name, SCALE, k_black);
     }
-    canvas_text(c, 10, y0 - LINE_H - 4, p->x_label, SCALE, k_axis_grey);
+    eval_canvas_text(c, 10, y0 - LINE_H - 4, p->x_label, SCALE, k_axis_grey);
     return 0;
 }
 
-int plot_scatter_logx(canvas *c, const scatter_spec *sp) {
-    if (!(sp->x_min > 0) || !(sp->x_max > sp->x_min)) return samc_err("plot '%s': bad x range", sp->title);
+int eval_plot_scatter_logx(canvas *c, const scatter_spec *sp) {
+    if (!(sp->x_min > 0) || !(sp->x_max > sp->x_min)) return util_err("plot '%s': bad x range", sp->title);
     int d0 = (int)floor(log10(sp->x_min) + 1e-9), d1 = (int)ceil(log10(sp->x_max) - 1e-9);
     if (d1 <= d0) d1 = d0 + 1;
-    if (d1 - d0 > 12) return samc_err("plot '%s': x range too wide", sp->title);
+    if (d1 - d0 > 12) return util_err("plot '%s': x range too wide", sp->title);
     /* the frame of a line plot with one tick per decade; legend entries need a value */
     static const double k_one[13] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     char labels[13][16];
@@ -305,7 +308,7 @@ int plot_scatter_logx(canvas *c, const scatter_spec *sp) {
     return 0;
 }
 
-int canvas_save_png(const canvas *c, const char *path) {
+int eval_canvas_save_png(const canvas *c, const char *path) {
     png_image img = {.width = c->w, .height = c->h, .channels = 3, .bit_depth = 8, .pixels = c->rgb};
-    return png_write(path, &img);
+    return io_png_write(path, &img);
 }

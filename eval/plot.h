@@ -32,21 +32,21 @@ typedef struct {
 } plot_spec;
 
 /* A white canvas. 0 or -1. */
-int canvas_new(canvas *c, int w, int h);
-void canvas_free(canvas *c);
+int eval_canvas_new(canvas *c, int w, int h);
+void eval_canvas_free(canvas *c);
 /* Text with its top-left corner at (x, y), each font pixel scale x scale. */
-void canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_t color[3]);
-int text_width(const char *s, int scale);
+void eval_canvas_text(canvas *c, int x, int y, const char *s, int scale, const uint8_t color[3]);
+int eval_text_width(const char *s, int scale);
 
 /* Grouped bars: one group per x, one bar per series, whiskers from lo/hi. */
-int plot_bars(canvas *c, const plot_spec *p);
+int eval_plot_bars(canvas *c, const plot_spec *p);
 /* Lines with markers through the n_x positions, whiskers from lo/hi. */
-int plot_lines(canvas *c, const plot_spec *p);
+int eval_plot_lines(canvas *c, const plot_spec *p);
 
 /* Horizontal grouped bars: one row per category (x_tick holds the row labels, e.g. task
  * names), one bar per series, the value axis running left to right from y_min to y_max.
  * The canvas height should allow about (10 n_series + 12) pixels per row plus 120. */
-int plot_hbars(canvas *c, const plot_spec *p);
+int eval_plot_hbars(canvas *c, const plot_spec *p);
 
 /* Points (x[i], y[i]) per series over a log10 x axis from x_min to x_max (> 0; decade ticks);
  * the value axis as in plot_spec (n_x and x_tick unused). */
@@ -63,9 +63,9 @@ typedef struct {
     scatter_series series[PLOT_MAX_SERIES];
 } scatter_spec;
 
-int plot_scatter_logx(canvas *c, const scatter_spec *p);
+int eval_plot_scatter_logx(canvas *c, const scatter_spec *p);
 
 /* Saves the canvas as an 8-bit RGB PNG, atomically. */
-int canvas_save_png(const canvas *c, const char *path);
+int eval_canvas_save_png(const canvas *c, const char *path);
 
 #endif

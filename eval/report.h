@@ -42,6 +42,6 @@ typedef struct {
 } report_options;
 
 /* Writes the report of a run folder. Prints a short summary to stdout. 0 or -1. */
-int report_write(const char *out, const report_options *opt);
+int eval_report_write(const char *out, const report_options *opt);
 
 #endif

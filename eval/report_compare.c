@@ -17,7 +17,7 @@
 
 #define MAX_METHODS 8
 
-int report_baseline_methods(const report *r, const char **methods, int cap) {
+int eval_report_baseline_methods(const report *r, const char **methods, int cap) {
     int n = 0;
     for (size_t i = 0; i < r->n_groups; i++) {
         const char *m = r->groups[i].method;
@@ -34,32 +34,33 @@ static void setting_of(int k, char *s, size_t cap) { snprintf(s, cap, "%d", k); 
  * fig34_<method>_vs_paper.csv (ours, the published value, the difference, per task). */
 static int write_fig34_method(const report *r, const char *m) {
     strbuf ours = {0}, cmp = {0};
-    int curve = report_paper_curve(m);
-    sb_puts(&ours, "Num of points"), sb_puts(&cmp, "Num of points");
+    int curve = eval_report_paper_curve(m);
+    eval_sb_puts(&ours, "Num of points"), eval_sb_puts(&cmp, "Num of points");
     for (int t = 0; t < r->n_tasks; t++) {
         const char *task = r->tasks[t];
-        sb_puts(&ours, ","), csv_field(&ours, task);
-        sb_printf(&cmp, ",%s,%s (paper),%s (difference)", task, task, task);
+        eval_sb_puts(&ours, ","), eval_csv_field(&ours, task);
+        eval_sb_printf(&cmp, ",%s,%s (paper),%s (difference)", task, task, task);
     }
-    sb_puts(&ours, "\n"), sb_puts(&cmp, "\n");
+    eval_sb_puts(&ours, "\n"), eval_sb_puts(&cmp, "\n");
     for (int k = 1; k <= PAPER_CLICKS; k++) {
         char setting[16];
         setting_of(k, setting, sizeof setting);
-        sb_printf(&ours, "%d", k), sb_printf(&cmp, "%d", k);
+        eval_sb_printf(&ours, "%d", k), eval_sb_printf(&cmp, "%d", k);
         for (int t = 0; t < r->n_tasks; t++) {
-            double v = report_task_mean(r, r->tasks[t], "iterative", setting, m);
-            double p = curve >= 0 ? paper_click_iou(r->tasks[t], curve, k) : NAN;
-            sb_puts(&ours, ","), report_put_num(&ours, v);
-            sb_puts(&cmp, ","), report_put_num(&cmp, v), sb_puts(&cmp, ","), report_put_num(&cmp, p);
-            sb_puts(&cmp, ","), report_put_num(&cmp, v - p);
+            double v = eval_report_task_mean(r, r->tasks[t], "iterative", setting, m);
+            double p = curve >= 0 ? eval_paper_click_iou(r->tasks[t], curve, k) : NAN;
+            eval_sb_puts(&ours, ","), eval_report_put_num(&ours, v);
+            eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp, v), eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp,
+                         p);
+            eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp, v - p);
         }
-        sb_puts(&ours, "\n"), sb_puts(&cmp, "\n");
+        eval_sb_puts(&ours, "\n"), eval_sb_puts(&cmp, "\n");
     }
     char rel[160];
     snprintf(rel, sizeof rel, "tables/fig34_%s.csv", m);
-    int rc = report_save(r, rel, &ours);
+    int rc = eval_report_save(r, rel, &ours);
     snprintf(rel, sizeof rel, "tables/fig34_%s_vs_paper.csv", m);
-    rc |= report_save(r, rel, &cmp);
+    rc |= eval_report_save(r, rel, &cmp);
     return rc ? -1 : 0;
 }
 
@@ -67,38 +68,41 @@ static int write_fig34_method(const report *r, const char *m) {
  * baseline after one click, ours, then the published values of the same. */
 static int write_fig3(const report *r, const char *const *methods, int n_m) {
     strbuf b = {0};
-    sb_puts(&b, "task");
+    eval_sb_puts(&b, "task");
     for (int pass = 0; pass < 2; pass++) {
         const char *sfx = pass ? " (paper)" : "";
-        for (int mode = 1; mode <= 5; mode++) sb_printf(&b, ",SAM mode %d%s", mode, sfx);
-        for (int i = 0; i < n_m; i++) sb_printf(&b, ",%s 1 click%s", methods[i], sfx);
+        for (int mode = 1; mode <= 5; mode++) eval_sb_printf(&b, ",SAM mode %d%s", mode, sfx);
+        for (int i = 0; i < n_m; i++) eval_sb_printf(&b, ",%s 1 click%s", methods[i], sfx);
     }
-    sb_puts(&b, "\n");
+    eval_sb_puts(&b, "\n");
     for (int t = 0; t <= r->n_tasks; t++) {
         const char *task = t < r->n_tasks ? r->tasks[t] : NULL; /* the last row: over all tasks */
-        csv_field(&b, task ? task : "mean over tasks");
+        eval_csv_field(&b, task ? task : "mean over tasks");
         for (int pass = 0; pass < 2; pass++) {
             for (int mode = 1; mode <= 5; mode++) {
                 char s[16];
                 setting_of(mode, s, sizeof s);
-                double v = pass ? (task ? paper_mode_iou(task, mode, 0) : report_cross_task_paper_modes(r, mode, 0))
-                           : (task ? report_task_mean(r, task, "modes", s, "index0")
-                                   : report_cross_task(r, "modes", s, "index0"));
-                report_put_cell(&b, v);
+                double v = pass ? (task ? eval_paper_mode_iou(task, mode, 0) : eval_report_cross_task_paper_modes(r,
+                                   mode, 0))
+                           : (task ? eval_report_task_mean(r, task, "modes", s, "index0")
+                                   : eval_report_cross_task(r, "modes", s, "index0"));
+                eval_report_put_cell(&b, v);
             }
             for (int i = 0; i < n_m; i++) {
-                int curve = report_paper_curve(methods[i]);
+                int curve = eval_report_paper_curve(methods[i]);
                 double v;
                 if (pass && curve < 0) v = NAN;
                 else if (!task)
-                    v = pass ? report_cross_task_paper_clicks(r, curve, 1) : report_cross_task(r, "iterative", "1", methods[i]);
-                else v = pass ? paper_click_iou(task, curve, 1) : report_task_mean(r, task, "iterative", "1", methods[i]);
-                report_put_cell(&b, v);
+                    v = pass ? eval_report_cross_task_paper_clicks(r, curve, 1) : eval_report_cross_task(r,
+                                                                   "iterative", "1", methods[i]);
+                else v = pass ? eval_paper_click_iou(task, curve, 1) : eval_report_task_mean(r, task, "iterative",
+                                                     "1", methods[i]);
+                eval_report_put_cell(&b, v);
             }
         }
-        sb_puts(&b, "\n");
+        eval_sb_puts(&b, "\n");
     }
-    return report_save(r, "tables/fig3_comparison.csv", &b);
+    return eval_report_save(r, "tables/fig3_comparison.csv", &b);
 }
 
 /* One line of compare_baselines.csv: SAM (selection sel) against method m after k clicks in a
@@ -107,34 +111,36 @@ static int compare_line(const report *r, strbuf *b, const char *task, const char
                         double *x, double *y, double *d) {
     char setting[16];
     setting_of(k, setting, sizeof setting);
-    const report_group *gs = report_find_group(r, task, "iterative", setting, sel);
-    const report_group *gm = report_find_group(r, task, "iterative", setting, m);
+    const report_group *gs = eval_report_find_group(r, task, "iterative", setting, sel);
+    const report_group *gm = eval_report_find_group(r, task, "iterative", setting, m);
     if (!gs || !gm) return 0;
-    size_t n = report_pair_up(gs, gm, x, y), nd = 0;
+    size_t n = eval_report_pair_up(gs, gm, x, y), nd = 0;
     for (size_t i = 0; i < n; i++)
         if (!isnan(x[i]) && !isnan(y[i])) d[nd++] = x[i] - y[i];
     wilcoxon_result wr;
     bootstrap_ci ci;
-    if (wilcoxon_signed_rank(x, y, n, &wr) || bootstrap_mean_ci(d, nd, r->opt->n_boot, 0.95, r->opt->seed, &ci))
+    if (metrics_wilcoxon_signed_rank(x, y, n, &wr) || metrics_bootstrap_mean_ci(d, nd, r->opt->n_boot, 0.95,
+        r->opt->seed, &ci))
         return -1;
-    csv_field(b, task);
-    sb_printf(b, ",%d,%s,", k, sel), csv_field(b, m);
-    sb_printf(b, ",%zu,", nd);
-    double vals[5] = {nanmean(x, n), nanmean(y, n), ci.mean, ci.lo, ci.hi};
-    for (int i = 0; i < 5; i++) report_put_num(b, vals[i]), sb_puts(b, ",");
-    report_put_num(b, wr.n ? wr.statistic : NAN);
-    sb_printf(b, ",%d,", wr.exact);
-    if (!isnan(wr.p)) sb_printf(b, "%.4g", wr.p);
-    sb_puts(b, "\n");
+    eval_csv_field(b, task);
+    eval_sb_printf(b, ",%d,%s,", k, sel), eval_csv_field(b, m);
+    eval_sb_printf(b, ",%zu,", nd);
+    double vals[5] = {metrics_nanmean(x, n), metrics_nanmean(y, n), ci.mean, ci.lo, ci.hi};
+    for (int i = 0; i < 5; i++) eval_report_put_num(b, vals[i]), eval_sb_puts(b, ",");
+    eval_report_put_num(b, wr.n ? wr.statistic : NAN);
+    eval_sb_printf(b, ",%d,", wr.exact);
+    if (!isnan(wr.p)) eval_sb_printf(b, "%.4g", wr.p);
+    eval_sb_puts(b, "\n");
     return 0;
 }
 
 static int write_compare(const report *r, const char *const *methods, int n_m) {
     strbuf b = {0};
-    sb_puts(&b, "task,clicks,sam_selection,method,n_pairs,mean_iou_sam,mean_iou_method,mean_difference,"
+    eval_sb_puts(&b, "task,clicks,sam_selection,method,n_pairs,mean_iou_sam,mean_iou_method,mean_difference,"
                 "difference_ci95_low,difference_ci95_high,wilcoxon_statistic,exact,p\n");
     size_t cap = r->all.n ? r->all.n : 1;
-    double *x = xmalloc_array(cap, sizeof *x), *y = xmalloc_array(cap, sizeof *y), *d = xmalloc_array(cap, sizeof *d);
+    double *x = util_xmalloc_array(cap, sizeof *x), *y = util_xmalloc_array(cap, sizeof *y),
+                                   *d = util_xmalloc_array(cap, sizeof *d);
     int rc = x && y && d ? 0 : -1;
     static const int ks[2] = {1, 9};
     static const char *const sels[2] = {"index0", "oracle"};
@@ -145,10 +151,10 @@ static int write_compare(const report *r, const char *const *methods, int n_m) {
                     rc = compare_line(r, &b, r->tasks[t], sels[s], methods[i], ks[k], x, y, d);
     free(x), free(y), free(d);
     if (rc) {
-        sb_free(&b);
+        eval_sb_free(&b);
         return -1;
     }
-    return report_save(r, "tables/compare_baselines.csv", &b);
+    return eval_report_save(r, "tables/compare_baselines.csv", &b);
 }
 
 /* comparison.png: the Fig. 4 curves, each method ours (solid) and published (dashed) in one
@@ -163,11 +169,11 @@ static int figure_comparison(const report *r, const char *const *methods, int n_
     if (2 * n_lines > PLOT_MAX_SERIES) n_lines = PLOT_MAX_SERIES / 2;
     for (int l = 0; l < n_lines; l++) {
         const char *sel = l == 0 ? "index0" : l == 1 ? "oracle" : methods[l - 2];
-        int curve = l < 2 ? l : report_paper_curve(sel);
+        int curve = l < 2 ? l : eval_report_paper_curve(sel);
         const char *label = l == 0 ? "SAM" : l == 1 ? "SAM oracle" : sel;
         for (int k = 0; k < 9; k++) {
-            v[2 * l][k] = report_cross_task(r, "iterative", ticks[k], sel);
-            v[2 * l + 1][k] = curve >= 0 ? report_cross_task_paper_clicks(r, curve, k + 1) : NAN;
+            v[2 * l][k] = eval_report_cross_task(r, "iterative", ticks[k], sel);
+            v[2 * l + 1][k] = curve >= 0 ? eval_report_cross_task_paper_clicks(r, curve, k + 1) : NAN;
         }
         snprintf(names[2 * l], sizeof names[0], "%s (ours)", label);
         snprintf(names[2 * l + 1], sizeof names[0], "%s (paper)", label);
@@ -175,14 +181,14 @@ static int figure_comparison(const report *r, const char *const *methods, int n_
             p.series[p.n_series++] = (plot_series){.name = names[2 * l + s], .v = v[2 * l + s], .dashed = s,
                                                    .color = 1 + l % PLOT_PALETTE};
     }
-    return report_save_figure(r, "comparison.png", &p, 0, 1150, 560);
+    return eval_report_save_figure(r, "comparison.png", &p, 0, 1150, 560);
 }
 
 /* comparison_one_click.png: the Fig. 3 bars, per task SAM's five modes and each baseline
  * after one click. */
 static int figure_one_click(const report *r, const char *const *methods, int n_m) {
     int nt = r->n_tasks, ns = 5 + (n_m < PLOT_MAX_SERIES - 5 ? n_m : PLOT_MAX_SERIES - 5);
-    double *v = xmalloc_array((size_t)nt * ns, sizeof *v);
+    double *v = util_xmalloc_array((size_t)nt * ns, sizeof *v);
     if (!v) return -1;
     static const char *const modes[5] = {"SAM mode 1: point", "SAM mode 2: points", "SAM mode 3: box",
                                          "SAM mode 4: boxes", "SAM mode 5: box over all"};
@@ -193,30 +199,30 @@ static int figure_one_click(const report *r, const char *const *methods, int n_m
         char setting[16];
         setting_of(s < 5 ? s + 1 : 1, setting, sizeof setting);
         const char *exp = s < 5 ? "modes" : "iterative", *sel = s < 5 ? "index0" : methods[s - 5];
-        for (int t = 0; t < nt; t++) v[(size_t)s * nt + t] = report_task_mean(r, r->tasks[t], exp, setting, sel);
+        for (int t = 0; t < nt; t++) v[(size_t)s * nt + t] = eval_report_task_mean(r, r->tasks[t], exp, setting, sel);
         snprintf(names[s], sizeof names[0], "%s", s < 5 ? modes[s] : sel);
         p.series[s] = (plot_series){.name = names[s], .v = v + (size_t)s * nt};
     }
     canvas c;
-    int rc = canvas_new(&c, 1200, 140 + nt * (10 * ns + 12));
-    if (rc == 0) rc = plot_hbars(&c, &p);
-    char *path = rc == 0 ? path_join(r->out, "figures/comparison_one_click.png") : NULL;
-    if (rc == 0) rc = path ? canvas_save_png(&c, path) : -1;
+    int rc = eval_canvas_new(&c, 1200, 140 + nt * (10 * ns + 12));
+    if (rc == 0) rc = eval_plot_hbars(&c, &p);
+    char *path = rc == 0 ? eval_path_join(r->out, "figures/comparison_one_click.png") : NULL;
+    if (rc == 0) rc = path ? eval_canvas_save_png(&c, path) : -1;
     free(path);
-    canvas_free(&c);
+    eval_canvas_free(&c);
     free(v);
     return rc;
 }
 
-int report_write_comparison(const report *r) {
+int eval_report_write_comparison(const report *r) {
     const char *methods[MAX_METHODS];
-    int n_m = report_baseline_methods(r, methods, MAX_METHODS);
+    int n_m = eval_report_baseline_methods(r, methods, MAX_METHODS);
     if (n_m == 0) return 0;
     int rc = 0;
     for (int i = 0; i < n_m && rc == 0; i++) rc = write_fig34_method(r, methods[i]);
     if (rc == 0) rc = write_fig3(r, methods, n_m);
     if (rc == 0) rc = write_compare(r, methods, n_m);
     if (rc == 0 && r->opt->figures) rc = figure_comparison(r, methods, n_m);
-    if (rc == 0 && r->opt->figures && report_has_experiment(r, "modes")) rc = figure_one_click(r, methods, n_m);
+    if (rc == 0 && r->opt->figures && eval_report_has_experiment(r, "modes")) rc = figure_one_click(r, methods, n_m);
     return rc;
 }

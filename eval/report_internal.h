@@ -32,44 +32,44 @@ typedef struct {
 } report;
 
 /* The group of a measurement in a task, or NULL. sel: SAM's selection rule or a baseline's method. */
-report_group *report_find_group(const report *r, const char *task, const char *exp, const char *setting,
+report_group *eval_report_find_group(const report *r, const char *task, const char *exp, const char *setting,
                                 const char *sel);
 /* A task's mean IoU of a measurement, NaN if absent. */
-double report_task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel);
+double eval_report_task_mean(const report *r, const char *task, const char *exp, const char *setting, const char *sel);
 /* The unweighted mean over r's tasks having a value (as the paper's cross-task figure) of:
- * our measurement; the published click curve (eval/paper.h k_paper_clicks) at `clicks`; the
+ * our measurement; the published click curve (eval/paper.h eval_k_paper_clicks) at `clicks`; the
  * published mode table (oracle 0 or 1) at `points` points. */
-double report_cross_task(const report *r, const char *exp, const char *setting, const char *sel);
-double report_cross_task_paper_clicks(const report *r, int curve, int clicks);
-double report_cross_task_paper_modes(const report *r, int points, int oracle);
-/* The stratified bootstrap CI of report_cross_task's mean of ours. 0 or -1. */
-int report_cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
+double eval_report_cross_task(const report *r, const char *exp, const char *setting, const char *sel);
+double eval_report_cross_task_paper_clicks(const report *r, int curve, int clicks);
+double eval_report_cross_task_paper_modes(const report *r, int points, int oracle);
+/* The stratified bootstrap CI of eval_report_cross_task's mean of ours. 0 or -1. */
+int eval_report_cross_task_ci(const report *r, const char *exp, const char *setting, const char *sel, double *lo,
                          double *hi);
 /* 1 if some group has this experiment. */
-int report_has_experiment(const report *r, const char *exp);
-/* The published curve (index into k_paper_clicks) of a baseline's method name, or -1. */
-int report_paper_curve(const char *method);
+int eval_report_has_experiment(const report *r, const char *exp);
+/* The published curve (index into eval_k_paper_clicks) of a baseline's method name, or -1. */
+int eval_report_paper_curve(const char *method);
 /* Pairs two groups' IoUs by (image, class) into x, y; returns the pairs. */
-size_t report_pair_up(const report_group *a, const report_group *b, double *x, double *y);
+size_t eval_report_pair_up(const report_group *a, const report_group *b, double *x, double *y);
 /* A number as the tables print it ("%.6f"; NaN empty). */
-void report_put_num(strbuf *b, double v);
-/* The next cell of a CSV row: a comma, then the number (report_put_num) or the field (csv_field). */
-void report_put_cell(strbuf *b, double v);
-void report_put_field(strbuf *b, const char *s);
+void eval_report_put_num(strbuf *b, double v);
+/* The next cell of a CSV row: a comma, then the number (eval_report_put_num) or the field (eval_csv_field). */
+void eval_report_put_cell(strbuf *b, double v);
+void eval_report_put_field(strbuf *b, const char *s);
 /* Writes b to OUT/rel atomically and frees it. 0 or -1. */
-int report_save(const report *r, const char *rel, strbuf *b);
+int eval_report_save(const report *r, const char *rel, strbuf *b);
 /* Draws p (bars or lines) into OUT/figures/name, w x h pixels. 0 or -1. */
-int report_save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h);
+int eval_report_save_figure(const report *r, const char *name, const plot_spec *p, int bars, int w, int h);
 
 /* eval/report_compare.c: the baselines' method names present (in group order) into methods
  * (at most cap). */
-int report_baseline_methods(const report *r, const char **methods, int cap);
+int eval_report_baseline_methods(const report *r, const char **methods, int cap);
 /* Its tables (fig34_<method>.csv, fig34_<method>_vs_paper.csv, fig3_comparison.csv,
  * compare_baselines.csv) and figures (comparison.png, comparison_one_click.png); nothing
  * without baselines. 0 or -1. */
-int report_write_comparison(const report *r);
+int eval_report_write_comparison(const report *r);
 
 /* eval/examples.c: tables/examples.csv and figures/examples/ (eval/examples.h). 0 or -1. */
-int report_write_examples(const report *r);
+int eval_report_write_examples(const report *r);
 
 #endif

@@ -18,7 +18,7 @@
 
 static char *xstrdup(const char *s) {
     char *p = strdup(s);
-    if (!p) samc_err("out of memory");
+    if (!p) util_err("out of memory");
     return p;
 }
 
@@ -35,15 +35,15 @@ static void row_free(result_row *r) {
     free(r->points), free(r->box), free(r->volume), free(r->plane);
 }
 
-int result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
+int eval_result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
                           const char *experiment, const char *setting, const char *selection, double iou,
                           double dice, const result_detail *d) {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 64;
         size_t bytes;
-        if (size_mul(cap, sizeof *s->rows, &bytes)) return -1;
+        if (util_size_mul(cap, sizeof *s->rows, &bytes)) return -1;
         result_row *r = realloc(s->rows, bytes);
-        if (!r) return samc_err("out of memory");
+        if (!r) return util_err("out of memory");
         s->rows = r;
         s->cap = cap;
     }
@@ -77,20 +77,20 @@ int result_set_add_detail(result_set *s, const char *task, const char *image, co
     return 0;
 }
 
-int result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
+int eval_result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
                    const char *setting, const char *selection, double iou, double dice) {
-    return result_set_add_detail(s, task, image, cls, experiment, setting, selection, iou, dice, NULL);
+    return eval_result_set_add_detail(s, task, image, cls, experiment, setting, selection, iou, dice, NULL);
 }
 
-void result_set_free(result_set *s) {
+void eval_result_set_free(result_set *s) {
     for (size_t i = 0; i < s->n; i++) row_free(&s->rows[i]);
     free(s->rows);
     memset(s, 0, sizeof *s);
 }
 
-char *results_item_name(const char *item_id) {
+char *eval_results_item_name(const char *item_id) {
     size_t n = strlen(item_id);
-    char *name = xmalloc_array(n + 16, 1);
+    char *name = util_xmalloc_array(n + 16, 1);
     if (!name) return NULL;
     int changed = n == 0;
     for (size_t i = 0; i < n; i++) {
@@ -105,20 +105,20 @@ char *results_item_name(const char *item_id) {
     if (changed) {
         uint8_t d[32];
         char hex[65];
-        sha256(item_id, n, d);
-        sha256_hex(d, hex);
+        util_sha256(item_id, n, d);
+        util_sha256_hex(d, hex);
         snprintf(name + n, 10, "-%.8s", hex);
     }
     return name;
 }
 
-char *results_item_path(const char *out, const char *item_id) {
-    char *name = results_item_name(item_id);
-    char *dir = name ? path_join(out, "results") : NULL;
+char *eval_results_item_path(const char *out, const char *item_id) {
+    char *name = eval_results_item_name(item_id);
+    char *dir = name ? eval_path_join(out, "results") : NULL;
     char *file = NULL;
     if (dir) {
         size_t m = strlen(dir) + strlen(name) + 8;
-        file = xmalloc_array(m, 1);
+        file = util_xmalloc_array(m, 1);
         if (file) snprintf(file, m, "%s/%s.csv", dir, name);
     }
     free(dir);
@@ -129,23 +129,23 @@ char *results_item_path(const char *out, const char *item_id) {
 /* Numbers as text that reads back to the same double; "nan" for not-a-number. */
 static void put_number(strbuf *b, double v) {
     if (isnan(v))
-        sb_puts(b, "nan");
+        eval_sb_puts(b, "nan");
     else
-        sb_printf(b, "%.17g", v);
+        eval_sb_printf(b, "%.17g", v);
 }
 
 /* The key columns of a row, each followed by a comma. */
 static void put_key(strbuf *b, const result_row *r) {
     const char *f[6] = {r->task, r->image, r->cls, r->experiment, r->setting, r->selection};
     for (int k = 0; k < 6; k++) {
-        csv_field(b, f[k]);
-        sb_putn(b, ",", 1);
+        eval_csv_field(b, f[k]);
+        eval_sb_putn(b, ",", 1);
     }
 }
 
 static void put_measure(strbuf *b, const result_row *r) {
     put_number(b, r->iou);
-    sb_putn(b, ",", 1);
+    eval_sb_putn(b, ",", 1);
     put_number(b, r->dice);
 }
 
@@ -153,69 +153,69 @@ static void put_measure(strbuf *b, const result_row *r) {
  * predicted IoU is a float32 of SAM's (mode 4: a mean of them): 9 digits give it back. */
 static void put_detail(strbuf *b, const result_row *r) {
     int d = r->has_detail;
-    csv_field(b, d && r->points ? r->points : "");
-    sb_putn(b, ",", 1);
-    csv_field(b, d && r->box ? r->box : "");
-    sb_putn(b, ",", 1);
-    if (d && !isnan(r->pred_iou)) sb_printf(b, "%.9g", r->pred_iou);
-    sb_putn(b, ",", 1);
-    if (d && r->area >= 0) sb_printf(b, "%lld", r->area);
-    sb_putn(b, ",", 1);
-    csv_field(b, d && r->volume ? r->volume : "");
-    sb_putn(b, ",", 1);
-    csv_field(b, d && r->plane ? r->plane : "");
-    sb_putn(b, ",", 1);
-    if (d && r->slice >= 0) sb_printf(b, "%lld", r->slice);
+    eval_csv_field(b, d && r->points ? r->points : "");
+    eval_sb_putn(b, ",", 1);
+    eval_csv_field(b, d && r->box ? r->box : "");
+    eval_sb_putn(b, ",", 1);
+    if (d && !isnan(r->pred_iou)) eval_sb_printf(b, "%.9g", r->pred_iou);
+    eval_sb_putn(b, ",", 1);
+    if (d && r->area >= 0) eval_sb_printf(b, "%lld", r->area);
+    eval_sb_putn(b, ",", 1);
+    eval_csv_field(b, d && r->volume ? r->volume : "");
+    eval_sb_putn(b, ",", 1);
+    eval_csv_field(b, d && r->plane ? r->plane : "");
+    eval_sb_putn(b, ",", 1);
+    if (d && r->slice >= 0) eval_sb_printf(b, "%lld", r->slice);
 }
 
 enum { COLS_RESULTS, COLS_PER_IMAGE, COLS_PROMPTS };
 
 /* The header and one line per row in the columns of one of the three files. */
 static void put_rows(strbuf *b, const result_set *s, int cols) {
-    sb_puts(b, cols == COLS_RESULTS ? RESULTS_FILE_HEADER "\n" : cols == COLS_PER_IMAGE ? RESULTS_HEADER "\n"
+    eval_sb_puts(b, cols == COLS_RESULTS ? RESULTS_FILE_HEADER "\n" : cols == COLS_PER_IMAGE ? RESULTS_HEADER "\n"
                                                                                          : PROMPTS_HEADER "\n");
     for (size_t i = 0; i < s->n; i++) {
         const result_row *r = &s->rows[i];
         put_key(b, r);
         if (cols != COLS_PROMPTS) put_measure(b, r);
-        if (cols == COLS_RESULTS) sb_putn(b, ",", 1);
+        if (cols == COLS_RESULTS) eval_sb_putn(b, ",", 1);
         if (cols != COLS_PER_IMAGE) put_detail(b, r);
-        sb_putn(b, ",", 1);
-        csv_field(b, r->method);
-        sb_putn(b, "\n", 1);
+        eval_sb_putn(b, ",", 1);
+        eval_csv_field(b, r->method);
+        eval_sb_putn(b, "\n", 1);
     }
 }
 
 static char *finish(strbuf *b, size_t *len) {
     if (b->failed) {
-        sb_free(b);
-        samc_err("out of memory");
+        eval_sb_free(b);
+        util_err("out of memory");
         return NULL;
     }
     *len = b->n;
     return b->s;
 }
 
-char *results_format(const result_set *s, size_t *len) {
+char *eval_results_format(const result_set *s, size_t *len) {
     strbuf b = {0};
     put_rows(&b, s, COLS_RESULTS);
     if (!b.failed) {
         uint8_t d[32];
         char hex[65];
-        sha256(b.s, b.n, d);
-        sha256_hex(d, hex);
-        sb_printf(&b, "#sha256=%s\n", hex);
+        util_sha256(b.s, b.n, d);
+        util_sha256_hex(d, hex);
+        eval_sb_printf(&b, "#sha256=%s\n", hex);
     }
     return finish(&b, len);
 }
 
-char *results_per_image_csv(const result_set *s, size_t *len) {
+char *eval_results_per_image_csv(const result_set *s, size_t *len) {
     strbuf b = {0};
     put_rows(&b, s, COLS_PER_IMAGE);
     return finish(&b, len);
 }
 
-char *results_prompts_csv(const result_set *s, size_t *len) {
+char *eval_results_prompts_csv(const result_set *s, size_t *len) {
     strbuf b = {0};
     put_rows(&b, s, COLS_PROMPTS);
     return finish(&b, len);
@@ -254,55 +254,56 @@ static int parse_detail(char **f, result_detail *d) {
     return parse_count(f[3], &d->area) || parse_count(f[6], &d->slice) ? -1 : 0;
 }
 
-int results_parse(char *buf, size_t len, const char *what, result_set *out) {
+int eval_results_parse(char *buf, size_t len, const char *what, result_set *out) {
     /* the checksum line is the last line and covers every byte before it */
     const char *tag = "#sha256=";
     size_t tl = strlen(tag), cl = tl + 64 + 1;
     if (len < cl || buf[len - 1] != '\n' || memcmp(buf + len - cl, tag, tl) != 0 ||
         (len > cl && buf[len - cl - 1] != '\n'))
-        return samc_err("%s: incomplete results file (no checksum line)", what);
+        return util_err("%s: incomplete results file (no checksum line)", what);
     uint8_t d[32];
     char hex[65];
-    sha256(buf, len - cl, d);
-    sha256_hex(d, hex);
-    if (memcmp(hex, buf + len - cl + tl, 64) != 0) return samc_err("%s: damaged results file (checksum mismatch)", what);
+    util_sha256(buf, len - cl, d);
+    util_sha256_hex(d, hex);
+    if (memcmp(hex, buf + len - cl + tl, 64) != 0) return util_err("%s: damaged results file (checksum mismatch)",
+        what);
     char *p = buf, *end = buf + len - cl;
     int complete;
-    char *line = next_line(&p, end, &complete);
+    char *line = eval_next_line(&p, end, &complete);
     /* 3: this samc's columns; 2: without the method; 1: the measurement only */
     int version = !line ? 0 : !strcmp(line, RESULTS_FILE_HEADER) ? 3 : !strcmp(line, RESULTS_FILE_HEADER_V2) ? 2
                             : !strcmp(line, RESULTS_HEADER_V1)   ? 1 : 0;
-    if (!version) return samc_err("%s: not a samc results file (header)", what);
+    if (!version) return util_err("%s: not a samc results file (header)", what);
     int detail = version >= 2, n_fields = version == 3 ? N_FILE_FIELDS : version == 2 ? N_FILE_FIELDS - 1 : 8;
     size_t lineno = 1;
     /* records, not lines: an image name may hold a quoted line break */
-    while ((line = csv_next_record(&p, end, &complete)) != NULL) {
+    while ((line = eval_csv_next_record(&p, end, &complete)) != NULL) {
         lineno++;
         char *f[N_FILE_FIELDS + 1];
         double iou, dice;
         result_detail d;
-        if (csv_split(line, f, N_FILE_FIELDS + 1) != n_fields || parse_number(f[6], &iou) ||
+        if (eval_csv_split(line, f, N_FILE_FIELDS + 1) != n_fields || parse_number(f[6], &iou) ||
             parse_number(f[7], &dice) || (detail && parse_detail(f + 8, &d)) ||
             (version == 3 && !*f[N_FILE_FIELDS - 1]))
-            return samc_err("%s:%zu: malformed row", what, lineno);
+            return util_err("%s:%zu: malformed row", what, lineno);
         if (detail) d.method = version == 3 ? f[N_FILE_FIELDS - 1] : NULL;
-        if (result_set_add_detail(out, f[0], f[1], f[2], f[3], f[4], f[5], iou, dice, detail ? &d : NULL))
+        if (eval_result_set_add_detail(out, f[0], f[1], f[2], f[3], f[4], f[5], iou, dice, detail ? &d : NULL))
             return -1;
     }
     return 0;
 }
 
-int results_item_write(const char *out, const char *item_id, const result_set *s) {
-    char *dir = path_join(out, "results");
-    if (!dir || make_dirs(dir)) {
+int eval_results_item_write(const char *out, const char *item_id, const result_set *s) {
+    char *dir = eval_path_join(out, "results");
+    if (!dir || util_make_dirs(dir)) {
         free(dir);
         return -1;
     }
     free(dir);
-    char *path = results_item_path(out, item_id);
+    char *path = eval_results_item_path(out, item_id);
     size_t len = 0;
-    char *text = path ? results_format(s, &len) : NULL;
-    int rc = text ? write_file_atomic(path, text, len) : -1;
+    char *text = path ? eval_results_format(s, &len) : NULL;
+    int rc = text ? util_write_file_atomic(path, text, len) : -1;
     free(text);
     free(path);
     return rc;
@@ -312,23 +313,23 @@ int results_item_write(const char *out, const char *item_id, const result_set *s
 static int read_results_file(const char *path, result_set *out) {
     unsigned char *buf;
     size_t len;
-    if (read_whole_file(path, RESULTS_MAX_FILE, &buf, &len)) return -1;
-    int rc = results_parse((char *)buf, len, path, out);
+    if (util_read_whole_file(path, RESULTS_MAX_FILE, &buf, &len)) return -1;
+    int rc = eval_results_parse((char *)buf, len, path, out);
     free(buf);
     return rc;
 }
 
-int results_item_done(const char *out, const char *item_id) {
-    char *path = results_item_path(out, item_id);
+int eval_results_item_done(const char *out, const char *item_id) {
+    char *path = eval_results_item_path(out, item_id);
     if (!path) return -1;
     if (access(path, F_OK) != 0) {
         int e = errno;
         free(path);
-        return e == ENOENT ? 0 : samc_err("%s: %s", out, strerror(e));
+        return e == ENOENT ? 0 : util_err("%s: %s", out, strerror(e));
     }
     result_set s = {0};
     int rc = read_results_file(path, &s);
-    result_set_free(&s);
+    eval_result_set_free(&s);
     if (rc) {
         fprintf(stderr, "samc: warning: %s; computing it again\n", samc_errmsg());
         unlink(path);
@@ -337,17 +338,17 @@ int results_item_done(const char *out, const char *item_id) {
     return rc == 0;
 }
 
-int results_read_all(const char *out, result_set *all) {
-    char *dir = path_join(out, "results");
+int eval_results_read_all(const char *out, result_set *all) {
+    char *dir = eval_path_join(out, "results");
     if (!dir) return -1;
     path_list files;
     int rc = 0;
-    if (!is_dir(dir)) {
-        rc = samc_err("%s: no results folder (not a samc eval output?)", out);
+    if (!eval_is_dir(dir)) {
+        rc = util_err("%s: no results folder (not a samc eval output?)", out);
         free(dir);
         return rc;
     }
-    if (dir_list_files(dir, 0, &files)) {
+    if (eval_dir_list_files(dir, 0, &files)) {
         free(dir);
         return -1;
     }
@@ -356,34 +357,34 @@ int results_read_all(const char *out, result_set *all) {
         if (l < 4 || strcmp(files.paths[i] + l - 4, ".csv")) continue;
         rc = read_results_file(files.paths[i], all);
     }
-    path_list_free(&files);
+    eval_path_list_free(&files);
     free(dir);
     return rc;
 }
 
-void results_clean_temps(const char *out) {
-    char *dir = path_join(out, "results");
-    if (dir) dir_remove_temps(dir);
+void eval_results_clean_temps(const char *out) {
+    char *dir = eval_path_join(out, "results");
+    if (dir) eval_dir_remove_temps(dir);
     free(dir);
 }
 
-int results_list_names(const char *out, path_list *names) {
+int eval_results_list_names(const char *out, path_list *names) {
     memset(names, 0, sizeof *names);
-    char *dir = path_join(out, "results");
+    char *dir = eval_path_join(out, "results");
     if (!dir) return -1;
     path_list files = {0};
-    int rc = is_dir(dir) ? dir_list_files(dir, 0, &files) : 0;
+    int rc = eval_is_dir(dir) ? eval_dir_list_files(dir, 0, &files) : 0;
     for (size_t i = 0; i < files.n && rc == 0; i++) {
-        const char *base = path_base(files.paths[i]);
+        const char *base = eval_path_base(files.paths[i]);
         size_t l = strlen(base);
         if (l <= 4 || strcmp(base + l - 4, ".csv")) continue;
         char *stem = strndup(base, l - 4);
-        rc = stem ? path_list_add(names, stem) : samc_err("out of memory");
+        rc = stem ? eval_path_list_add(names, stem) : util_err("out of memory");
         free(stem);
     }
-    if (rc == 0) path_list_sort(names);
-    else path_list_free(names);
-    path_list_free(&files);
+    if (rc == 0) eval_path_list_sort(names);
+    else eval_path_list_free(names);
+    eval_path_list_free(&files);
     free(dir);
     return rc;
 }
@@ -401,16 +402,16 @@ static int valid_name(const char *s, size_t n) {
     return 1;
 }
 
-int shard_record_init(shard_record *r, int n_shards) {
+int eval_shard_record_init(shard_record *r, int n_shards) {
     memset(r, 0, sizeof *r);
-    if (n_shards < 1 || n_shards > 100000) return samc_err("shard count %d out of range", n_shards);
+    if (n_shards < 1 || n_shards > 100000) return util_err("shard count %d out of range", n_shards);
     r->held = calloc((size_t)n_shards, 1);
-    if (!r->held) return samc_err("out of memory");
+    if (!r->held) return util_err("out of memory");
     r->n_shards = n_shards;
     return 0;
 }
 
-void shard_record_free(shard_record *r) {
+void eval_shard_record_free(shard_record *r) {
     for (size_t i = 0; i < r->n; i++) free(r->v[i].name), free(r->v[i].slices);
     for (size_t i = 0; i < r->n_classes; i++) free(r->classes[i].task), free(r->classes[i].cls);
     free(r->classes);
@@ -419,13 +420,13 @@ void shard_record_free(shard_record *r) {
     memset(r, 0, sizeof *r);
 }
 
-int shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices) {
-    if (shard < 0 || shard >= r->n_shards) return samc_err("%s: shard %d out of range", name, shard);
+int eval_shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices) {
+    if (shard < 0 || shard >= r->n_shards) return util_err("%s: shard %d out of range", name, shard);
     if ((r->n & (r->n - 1)) == 0) { /* n is 0 or a power of two: full */
         size_t cap = r->n ? r->n * 2 : 1, bytes;
-        if (size_mul(cap, sizeof *r->v, &bytes)) return -1;
+        if (util_size_mul(cap, sizeof *r->v, &bytes)) return -1;
         shard_source *v = realloc(r->v, bytes);
-        if (!v) return samc_err("out of memory");
+        if (!v) return util_err("out of memory");
         r->v = v;
     }
     shard_source *s = &r->v[r->n];
@@ -433,7 +434,7 @@ int shard_record_add(shard_record *r, const char *name, int shard, int volume, c
     s->slices = slices ? strdup(slices) : NULL;
     if (!s->name || (slices && !s->slices)) {
         free(s->name), free(s->slices);
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     s->shard = shard, s->volume = volume;
     r->n++;
@@ -446,14 +447,14 @@ static int has_control(const char *s) {
     return 0;
 }
 
-int shard_record_add_class(shard_record *r, const char *task, const char *cls) {
+int eval_shard_record_add_class(shard_record *r, const char *task, const char *cls) {
     /* the record is line-based: a line break in a name would end its line */
-    if (has_control(task) || has_control(cls)) return samc_err("task '%s': control characters in its name", task);
+    if (has_control(task) || has_control(cls)) return util_err("task '%s': control characters in its name", task);
     if ((r->n_classes & (r->n_classes - 1)) == 0) { /* 0 or a power of two: full */
         size_t cap = r->n_classes ? r->n_classes * 2 : 1, bytes;
-        if (size_mul(cap, sizeof *r->classes, &bytes)) return -1;
+        if (util_size_mul(cap, sizeof *r->classes, &bytes)) return -1;
         shard_class *v = realloc(r->classes, bytes);
-        if (!v) return samc_err("out of memory");
+        if (!v) return util_err("out of memory");
         r->classes = v;
     }
     shard_class *k = &r->classes[r->n_classes];
@@ -461,7 +462,7 @@ int shard_record_add_class(shard_record *r, const char *task, const char *cls) {
     k->cls = strdup(cls);
     if (!k->task || !k->cls) {
         free(k->task), free(k->cls);
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     r->n_classes++;
     return 0;
@@ -471,11 +472,11 @@ static int cmp_source_name(const void *a, const void *b) {
     return strcmp(((const shard_source *)a)->name, ((const shard_source *)b)->name);
 }
 
-void shard_record_sort(shard_record *r) {
+void eval_shard_record_sort(shard_record *r) {
     if (r->n) qsort(r->v, r->n, sizeof *r->v, cmp_source_name);
 }
 
-shard_source *shard_record_find(const shard_record *r, const char *name) {
+shard_source *eval_shard_record_find(const shard_record *r, const char *name) {
     shard_source key = {.name = (char *)name};
     return r->n ? bsearch(&key, r->v, r->n, sizeof *r->v, cmp_source_name) : NULL;
 }
@@ -513,7 +514,7 @@ static int parse_slices(char *list) {
     return 0;
 }
 
-int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r) {
+int eval_shard_record_parse(char *buf, size_t len, const char *what, shard_record *r) {
     memset(r, 0, sizeof *r);
     char *p = buf, *end = buf + len, *line;
     struct pending {
@@ -521,14 +522,14 @@ int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r)
     } *sl = NULL;
     size_t n_sl = 0, lineno = 0;
     int complete, rc = 0;
-    while (rc == 0 && (line = next_line(&p, end, &complete)) != NULL) {
+    while (rc == 0 && (line = eval_next_line(&p, end, &complete)) != NULL) {
         lineno++;
         if (!complete) break; /* the end of an append cut short by a kill: not recorded */
         line = trim(line);
         if (!*line || *line == '#') continue;
         char *eq = strchr(line, '=');
         if (!eq) {
-            rc = samc_err("%s:%zu: expected key = value", what, lineno);
+            rc = util_err("%s:%zu: expected key = value", what, lineno);
             break;
         }
         *eq = 0;
@@ -539,68 +540,69 @@ int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r)
         char *name;
         if (!strcmp(key, "shards")) {
             x = strtol(v, &e, 10);
-            if (r->n_shards) rc = samc_err("%s:%zu: a second 'shards' line", what, lineno);
+            if (r->n_shards) rc = util_err("%s:%zu: a second 'shards' line", what, lineno);
             else if (e == v || *e || x < 1 || x > 100000)
-                rc = samc_err("%s:%zu: bad shard count '%s'", what, lineno, v);
-            else rc = shard_record_init(r, (int)x);
+                rc = util_err("%s:%zu: bad shard count '%s'", what, lineno, v);
+            else rc = eval_shard_record_init(r, (int)x);
         } else if (!r->n_shards) {
-            rc = samc_err("%s:%zu: '%s' before the 'shards' line", what, lineno, key);
+            rc = util_err("%s:%zu: '%s' before the 'shards' line", what, lineno, key);
         } else if (!strcmp(key, "shard")) {
             x = strtol(v, &e, 10);
-            if (e == v || *e || x < 0 || x >= r->n_shards) rc = samc_err("%s:%zu: bad shard '%s'", what, lineno, v);
+            if (e == v || *e || x < 0 || x >= r->n_shards) rc = util_err("%s:%zu: bad shard '%s'", what, lineno, v);
             else r->held[x] = 1;
         } else if (!strcmp(key, "image") || !strcmp(key, "volume")) {
             if (parse_entry(v, r->n_shards, &shard, &name))
-                rc = samc_err("%s:%zu: expected '%s = SHARD NAME'", what, lineno, key);
-            else rc = shard_record_add(r, name, shard, key[0] == 'v', NULL);
+                rc = util_err("%s:%zu: expected '%s = SHARD NAME'", what, lineno, key);
+            else rc = eval_shard_record_add(r, name, shard, key[0] == 'v', NULL);
         } else if (!strcmp(key, "class")) {
             char *f[3];
-            if (csv_split(v, f, 3) != 2) rc = samc_err("%s:%zu: expected 'class = \"CLASS\",\"TASK\"'", what, lineno);
-            else rc = shard_record_add_class(r, f[1], f[0]);
+            if (eval_csv_split(v, f, 3) != 2) rc = util_err("%s:%zu: expected 'class = \"CLASS\",\"TASK\"'", what,
+                lineno);
+            else rc = eval_shard_record_add_class(r, f[1], f[0]);
         } else if (!strcmp(key, "slices")) {
             char *colon = strchr(v, ':');
             if (!colon || !valid_name(v, (size_t)(colon - v)) || parse_slices(colon + 1)) {
-                rc = samc_err("%s:%zu: expected 'slices = VOLUME: NAME NAME ...'", what, lineno);
+                rc = util_err("%s:%zu: expected 'slices = VOLUME: NAME NAME ...'", what, lineno);
             } else {
                 *colon = 0;
                 void *t = (n_sl & (n_sl - 1)) == 0 ? realloc(sl, (n_sl ? n_sl * 2 : 1) * sizeof *sl) : sl;
-                if (!t) rc = samc_err("out of memory");
+                if (!t) rc = util_err("out of memory");
                 else sl = t, sl[n_sl++] = (struct pending){v, colon + 1};
             }
         } /* other keys: from a later samc, ignored */
     }
-    if (rc == 0 && !r->n_shards) rc = samc_err("%s: no 'shards' line", what);
-    if (rc == 0) shard_record_sort(r);
+    if (rc == 0 && !r->n_shards) rc = util_err("%s: no 'shards' line", what);
+    if (rc == 0) eval_shard_record_sort(r);
     for (size_t i = 1; i < r->n && rc == 0; i++)
-        if (!strcmp(r->v[i - 1].name, r->v[i].name)) rc = samc_err("%s: %s listed twice", what, r->v[i].name);
+        if (!strcmp(r->v[i - 1].name, r->v[i].name)) rc = util_err("%s: %s listed twice", what, r->v[i].name);
     for (size_t i = 0; i < n_sl && rc == 0; i++) { /* in file order: a later line supersedes */
-        shard_source *s = shard_record_find(r, sl[i].name);
+        shard_source *s = eval_shard_record_find(r, sl[i].name);
         if (!s || !s->volume) {
-            rc = samc_err("%s: slices of %s, which is not a volume of the record", what, sl[i].name);
+            rc = util_err("%s: slices of %s, which is not a volume of the record", what, sl[i].name);
         } else {
             free(s->slices);
             s->slices = strdup(sl[i].list);
-            if (!s->slices) rc = samc_err("out of memory");
+            if (!s->slices) rc = util_err("out of memory");
         }
     }
     free(sl);
-    if (rc) shard_record_free(r);
+    if (rc) eval_shard_record_free(r);
     return rc;
 }
 
-int shard_record_read(const char *out, shard_record *r) {
+int eval_shard_record_read(const char *out, shard_record *r) {
     memset(r, 0, sizeof *r);
-    char *path = path_join(out, SHARDS_FILE);
+    char *path = eval_path_join(out, SHARDS_FILE);
     if (!path) return -1;
     int rc;
     if (access(path, F_OK) != 0) {
-        rc = errno == ENOENT ? 0 : samc_err("%s: %s", path, strerror(errno));
+        rc = errno == ENOENT ? 0 : util_err("%s: %s", path, strerror(errno));
     } else {
         unsigned char *buf;
         size_t len;
-        rc = read_whole_file(path, 1u << 30, &buf, &len);
+        rc = util_read_whole_file(path, 1u << 30, &buf, &len);
         if (rc == 0) {
-            rc = shard_record_parse((char *)buf, len, path, r) ? -1 : 1;
+            rc = eval_shard_record_parse((char *)buf, len, path, r) ? -1 : 1;
             free(buf);
         }
     }
@@ -608,62 +610,62 @@ int shard_record_read(const char *out, shard_record *r) {
     return rc;
 }
 
-char *shard_record_format(const shard_record *r, size_t *len) {
+char *eval_shard_record_format(const shard_record *r, size_t *len) {
     strbuf b = {0};
-    sb_puts(&b, "# samc: the images of the data set by shard, and the shards this folder holds;\n"
+    eval_sb_puts(&b, "# samc: the images of the data set by shard, and the shards this folder holds;\n"
                 "# samc merge and samc report check that each has results (eval/README.md)\n");
-    sb_printf(&b, "shards = %d\n", r->n_shards);
+    eval_sb_printf(&b, "shards = %d\n", r->n_shards);
     for (int i = 0; i < r->n_shards; i++)
-        if (r->held[i]) sb_printf(&b, "shard = %d\n", i);
+        if (r->held[i]) eval_sb_printf(&b, "shard = %d\n", i);
     for (size_t i = 0; i < r->n_classes; i++) {
-        sb_puts(&b, "class = ");
-        csv_field_quoted(&b, r->classes[i].cls);
-        sb_puts(&b, ",");
-        csv_field_quoted(&b, r->classes[i].task);
-        sb_puts(&b, "\n");
+        eval_sb_puts(&b, "class = ");
+        eval_csv_field_quoted(&b, r->classes[i].cls);
+        eval_sb_puts(&b, ",");
+        eval_csv_field_quoted(&b, r->classes[i].task);
+        eval_sb_puts(&b, "\n");
     }
     for (size_t i = 0; i < r->n; i++)
-        sb_printf(&b, "%s = %d %s\n", r->v[i].volume ? "volume" : "image", r->v[i].shard, r->v[i].name);
+        eval_sb_printf(&b, "%s = %d %s\n", r->v[i].volume ? "volume" : "image", r->v[i].shard, r->v[i].name);
     for (size_t i = 0; i < r->n; i++)
         if (r->v[i].volume && r->v[i].slices) {
-            sb_printf(&b, "slices = %s:", r->v[i].name);
-            if (r->v[i].slices[0]) sb_printf(&b, " %s", r->v[i].slices);
-            sb_puts(&b, "\n");
+            eval_sb_printf(&b, "slices = %s:", r->v[i].name);
+            if (r->v[i].slices[0]) eval_sb_printf(&b, " %s", r->v[i].slices);
+            eval_sb_puts(&b, "\n");
         }
     if (b.failed) {
-        sb_free(&b);
-        samc_err("out of memory");
+        eval_sb_free(&b);
+        util_err("out of memory");
         return NULL;
     }
     *len = b.n;
     return b.s;
 }
 
-int shard_record_write(const char *out, const shard_record *r) {
+int eval_shard_record_write(const char *out, const shard_record *r) {
     size_t len;
-    char *text = shard_record_format(r, &len);
-    char *path = text ? path_join(out, SHARDS_FILE) : NULL;
-    int rc = path ? write_file_atomic(path, text, len) : -1;
+    char *text = eval_shard_record_format(r, &len);
+    char *path = text ? eval_path_join(out, SHARDS_FILE) : NULL;
+    int rc = path ? util_write_file_atomic(path, text, len) : -1;
     free(path);
     free(text);
     return rc;
 }
 
-int shard_record_join(shard_record *into, const shard_record *from, const char *what) {
+int eval_shard_record_join(shard_record *into, const shard_record *from, const char *what) {
     if (!into->n_shards) {
-        if (shard_record_init(into, from->n_shards)) return -1;
+        if (eval_shard_record_init(into, from->n_shards)) return -1;
         memcpy(into->held, from->held, (size_t)from->n_shards);
         for (size_t i = 0; i < from->n; i++)
-            if (shard_record_add(into, from->v[i].name, from->v[i].shard, from->v[i].volume, from->v[i].slices))
+            if (eval_shard_record_add(into, from->v[i].name, from->v[i].shard, from->v[i].volume, from->v[i].slices))
                 return -1;
         for (size_t i = 0; i < from->n_classes; i++)
-            if (shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
+            if (eval_shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
         return 0; /* from is sorted, so is the copy */
     }
     if (into->n_shards != from->n_shards)
-        return samc_err("%s: shards of a run in %d shards, not %d", what, from->n_shards, into->n_shards);
+        return util_err("%s: shards of a run in %d shards, not %d", what, from->n_shards, into->n_shards);
     if (into->n != from->n)
-        return samc_err("%s: a data set of %zu images or volumes, not %zu (another data folder?)", what, from->n,
+        return util_err("%s: a data set of %zu images or volumes, not %zu (another data folder?)", what, from->n,
                         into->n);
     /* a record of a samc before the class lines lists none: it agrees with any */
     if (into->n_classes && from->n_classes) {
@@ -671,21 +673,21 @@ int shard_record_join(shard_record *into, const shard_record *from, const char *
         for (size_t i = 0; same && i < from->n_classes; i++)
             same = !strcmp(into->classes[i].task, from->classes[i].task) &&
                    !strcmp(into->classes[i].cls, from->classes[i].cls);
-        if (!same) return samc_err("%s: another list of classes (another data set config?)", what);
+        if (!same) return util_err("%s: another list of classes (another data set config?)", what);
     }
     for (size_t i = 0; i < from->n; i++) {
         shard_source *a = &into->v[i];
         const shard_source *b = &from->v[i];
         if (strcmp(a->name, b->name) || a->shard != b->shard || a->volume != b->volume)
-            return samc_err("%s: another list of images (%s, not %s; another data folder?)", what, b->name, a->name);
+            return util_err("%s: another list of images (%s, not %s; another data folder?)", what, b->name, a->name);
         if (!b->slices) continue;
         if (a->slices && strcmp(a->slices, b->slices))
-            return samc_err("%s: volume %s finished with other slices", what, b->name);
-        if (!a->slices && !(a->slices = strdup(b->slices))) return samc_err("out of memory");
+            return util_err("%s: volume %s finished with other slices", what, b->name);
+        if (!a->slices && !(a->slices = strdup(b->slices))) return util_err("out of memory");
     }
     size_t had = into->n_classes;
     for (size_t i = 0; !had && i < from->n_classes; i++)
-        if (shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
+        if (eval_shard_record_add_class(into, from->classes[i].task, from->classes[i].cls)) return -1;
     for (int i = 0; i < into->n_shards; i++) into->held[i] |= from->held[i];
     return 0;
 }
@@ -699,22 +701,23 @@ static int cmp_str(const void *a, const void *b) {
 /* Lists a missing image or volume (up to MISSING_LISTED). */
 static void note_missing(strbuf *list, size_t *n, const char *name, size_t len) {
     if (*n < MISSING_LISTED) {
-        if (*n) sb_puts(list, ", ");
-        sb_putn(list, name, len);
+        if (*n) eval_sb_puts(list, ", ");
+        eval_sb_putn(list, name, len);
     }
     (*n)++;
 }
 
-int shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg) {
+int eval_shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg) {
     *msg = NULL;
     strbuf b = {0}, list = {0}, vols = {0};
     size_t n_missing = 0, n_shards_missing = 0, n_vols = 0;
     for (int i = 0; i < r->n_shards; i++) {
         if (r->held[i]) continue;
-        if (n_shards_missing < MISSING_LISTED) sb_printf(&b, "%s%d/%d", n_shards_missing ? ", " : "", i, r->n_shards);
+        if (n_shards_missing < MISSING_LISTED) eval_sb_printf(&b, "%s%d/%d", n_shards_missing ? ", " : "", i,
+            r->n_shards);
         n_shards_missing++;
     }
-    if (n_shards_missing > MISSING_LISTED) sb_printf(&b, " and %zu more", n_shards_missing - MISSING_LISTED);
+    if (n_shards_missing > MISSING_LISTED) eval_sb_printf(&b, " and %zu more", n_shards_missing - MISSING_LISTED);
     for (size_t i = 0; i < r->n; i++) {
         const shard_source *s = &r->v[i];
         if (!s->volume) {
@@ -731,8 +734,8 @@ int shard_record_missing(const shard_record *r, char *const *names, size_t n_nam
             size_t n = strcspn(p, " ");
             char *key = strndup(p, n);
             if (!key) {
-                sb_free(&b), sb_free(&list), sb_free(&vols);
-                return samc_err("out of memory");
+                eval_sb_free(&b), eval_sb_free(&list), eval_sb_free(&vols);
+                return util_err("out of memory");
             }
             if (!n_names || !bsearch(&key, names, n_names, sizeof *names, cmp_str))
                 note_missing(&list, &n_missing, p, n);
@@ -741,31 +744,31 @@ int shard_record_missing(const shard_record *r, char *const *names, size_t n_nam
             while (*p == ' ') p++;
         }
     }
-    if (n_missing > MISSING_LISTED) sb_printf(&list, " and %zu more", n_missing - MISSING_LISTED);
-    if (n_vols > MISSING_LISTED) sb_printf(&vols, " and %zu more", n_vols - MISSING_LISTED);
+    if (n_missing > MISSING_LISTED) eval_sb_printf(&list, " and %zu more", n_missing - MISSING_LISTED);
+    if (n_vols > MISSING_LISTED) eval_sb_printf(&vols, " and %zu more", n_vols - MISSING_LISTED);
     if (!n_shards_missing && !n_missing && !n_vols) {
-        sb_free(&b), sb_free(&list), sb_free(&vols);
+        eval_sb_free(&b), eval_sb_free(&list), eval_sb_free(&vols);
         return 0;
     }
     strbuf m = {0};
-    if (n_shards_missing) sb_printf(&m, "shard%s %s missing", n_shards_missing == 1 ? "" : "s", b.s);
+    if (n_shards_missing) eval_sb_printf(&m, "shard%s %s missing", n_shards_missing == 1 ? "" : "s", b.s);
     if (n_missing)
-        sb_printf(&m, "%s%zu image%s without results: %s", m.n ? "; " : "", n_missing, n_missing == 1 ? "" : "s",
+        eval_sb_printf(&m, "%s%zu image%s without results: %s", m.n ? "; " : "", n_missing, n_missing == 1 ? "" : "s",
                   list.s);
     /* a volume's slices are known once it is finished */
     if (n_vols)
-        sb_printf(&m, "%s%zu volume%s not finished: %s", m.n ? "; " : "", n_vols, n_vols == 1 ? "" : "s", vols.s);
+        eval_sb_printf(&m, "%s%zu volume%s not finished: %s", m.n ? "; " : "", n_vols, n_vols == 1 ? "" : "s", vols.s);
     int failed = b.failed || list.failed || vols.failed || m.failed;
-    sb_free(&b), sb_free(&list), sb_free(&vols);
+    eval_sb_free(&b), eval_sb_free(&list), eval_sb_free(&vols);
     if (failed) {
-        sb_free(&m);
-        return samc_err("out of memory");
+        eval_sb_free(&m);
+        return util_err("out of memory");
     }
     *msg = m.s;
     return 0;
 }
 
-int shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n) {
+int eval_shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n) {
     *msg = NULL;
     *n = 0;
     strbuf b = {0};
@@ -774,35 +777,35 @@ int shard_record_absent_classes(const shard_record *r, const result_set *rows, c
         size_t i = 0;
         while (i < rows->n && (strcmp(rows->rows[i].task, c->task) || strcmp(rows->rows[i].cls, c->cls))) i++;
         if (i < rows->n) continue;
-        sb_printf(&b, "%sclass %s of task '%s'", *n ? ", " : "", c->cls, c->task);
+        eval_sb_printf(&b, "%sclass %s of task '%s'", *n ? ", " : "", c->cls, c->task);
         (*n)++;
     }
     if (b.failed) {
-        sb_free(&b);
+        eval_sb_free(&b);
         *n = 0;
-        return samc_err("out of memory");
+        return util_err("out of memory");
     }
     *msg = b.s;
     return 0;
 }
 
-int results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent) {
+int eval_results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent) {
     *msg = *absent = NULL;
     *n_absent = 0;
     shard_record r;
-    int rc = shard_record_read(out, &r);
+    int rc = eval_shard_record_read(out, &r);
     if (rc != 1) return rc;
     path_list names;
-    if (results_list_names(out, &names)) {
-        shard_record_free(&r);
+    if (eval_results_list_names(out, &names)) {
+        eval_shard_record_free(&r);
         return -1;
     }
-    rc = shard_record_missing(&r, names.paths, names.n, msg) ? -1 : 1;
-    if (rc == 1 && shard_record_absent_classes(&r, rows, absent, n_absent)) {
+    rc = eval_shard_record_missing(&r, names.paths, names.n, msg) ? -1 : 1;
+    if (rc == 1 && eval_shard_record_absent_classes(&r, rows, absent, n_absent)) {
         free(*msg), *msg = NULL;
         rc = -1;
     }
-    path_list_free(&names);
-    shard_record_free(&r);
+    eval_path_list_free(&names);
+    eval_shard_record_free(&r);
     return rc;
 }

@@ -65,51 +65,51 @@ typedef struct {
 } result_set;
 
 /* Appends a row (strings copied) without detail (has_detail = 0). 0 or -1. */
-int result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
+int eval_result_set_add(result_set *s, const char *task, const char *image, const char *cls, const char *experiment,
                    const char *setting, const char *selection, double iou, double dice);
 /* The same with what the measurement was made from (d: has_detail = 1). 0 or -1. */
-int result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
+int eval_result_set_add_detail(result_set *s, const char *task, const char *image, const char *cls,
                           const char *experiment, const char *setting, const char *selection, double iou,
                           double dice, const result_detail *d);
-void result_set_free(result_set *s);
+void eval_result_set_free(result_set *s);
 
 /* The results file of an item: malloc'd "OUT/results/<name>.csv", where name is the item id
  * with every character outside [A-Za-z0-9._-] replaced by '_' and, when anything was
  * replaced, "-" and 8 hex digits of the id's SHA-256 (so distinct ids never collide). */
-char *results_item_path(const char *out, const char *item_id);
+char *eval_results_item_path(const char *out, const char *item_id);
 
 /* The text of a results file for these rows (header, rows, checksum line); malloc'd. A row
  * without detail gets empty detail fields. */
-char *results_format(const result_set *s, size_t *len);
+char *eval_results_format(const result_set *s, size_t *len);
 /* The text of per_image.csv (RESULTS_HEADER, one line per row, no checksum) and of
  * prompts.csv (PROMPTS_HEADER, one line per row in the same order; a row without detail has
  * empty detail fields); malloc'd, NULL on out of memory. */
-char *results_per_image_csv(const result_set *s, size_t *len);
-char *results_prompts_csv(const result_set *s, size_t *len);
+char *eval_results_per_image_csv(const result_set *s, size_t *len);
+char *eval_results_prompts_csv(const result_set *s, size_t *len);
 /* Parses a results file's text (buf is modified): this samc's or an older one's (header
  * RESULTS_HEADER, rows without detail). Returns 0, or -1 with a message when the checksum
  * line is missing or wrong, a row is malformed or the header is neither. */
-int results_parse(char *buf, size_t len, const char *what, result_set *out);
+int eval_results_parse(char *buf, size_t len, const char *what, result_set *out);
 
 /* Writes the item's rows atomically (creates OUT/results). 0 or -1. */
-int results_item_write(const char *out, const char *item_id, const result_set *s);
+int eval_results_item_write(const char *out, const char *item_id, const result_set *s);
 /* 1 if the item has a complete, intact results file; 0 if not (a damaged one is deleted
  * with a warning so it is recomputed); -1 on an I/O error. */
-int results_item_done(const char *out, const char *item_id);
+int eval_results_item_done(const char *out, const char *item_id);
 
 /* Reads every results file of a run folder in file-name order. 0, or -1 (naming the file)
  * if any is damaged. */
-int results_read_all(const char *out, result_set *all);
+int eval_results_read_all(const char *out, result_set *all);
 
 /* Deletes temporary files left in OUT/results by a killed run. */
-void results_clean_temps(const char *out);
+void eval_results_clean_temps(const char *out);
 
-/* The file name (without ".csv") of an item's results file, as in results_item_path;
+/* The file name (without ".csv") of an item's results file, as in eval_results_item_path;
  * malloc'd. */
-char *results_item_name(const char *item_id);
-/* The names (as results_item_name gives them, sorted) of the results files in OUT/results,
+char *eval_results_item_name(const char *item_id);
+/* The names (as eval_results_item_name gives them, sorted) of the results files in OUT/results,
  * not checked; an absent folder gives none. 0 or -1. */
-int results_list_names(const char *out, path_list *names);
+int eval_results_list_names(const char *out, path_list *names);
 
 /* ---- OUT/shards.conf: what a run folder is to hold ----------------------------------------
  * `samc eval` writes it when it starts (key = value lines, '#' comments):
@@ -120,7 +120,7 @@ int results_list_names(const char *out, path_list *names);
  *   slices = NAME: A B ...    appended when a volume is finished: its kept slices
  *   class = "CLS","TASK"      a target of the data set: the class and task columns its rows
  *                             have (CSV, always quoted); in config order
- * NAMEs are results file names (results_item_name): no spaces or colons. A folder holds
+ * NAMEs are results file names (eval_results_item_name): no spaces or colons. A folder holds
  * its images when every image of its shards has a results file and every volume is finished
  * with a results file per slice; it is complete when it holds every shard. `samc merge`
  * joins the records of its inputs into OUT/shards.conf; `samc report` checks it. A folder
@@ -150,39 +150,39 @@ typedef struct {
 
 /* Reads OUT/shards.conf: 1, 0 if there is none, -1 (naming the file and line) if it cannot
  * be read or is malformed. An unfinished last line (a killed append) is ignored. */
-int shard_record_read(const char *out, shard_record *r);
+int eval_shard_record_read(const char *out, shard_record *r);
 /* Parses a record's text (buf is modified). 0 or -1. */
-int shard_record_parse(char *buf, size_t len, const char *what, shard_record *r);
+int eval_shard_record_parse(char *buf, size_t len, const char *what, shard_record *r);
 /* The text of a record; malloc'd, NULL on out of memory. */
-char *shard_record_format(const shard_record *r, size_t *len);
+char *eval_shard_record_format(const shard_record *r, size_t *len);
 /* Writes OUT/shards.conf atomically. 0 or -1. */
-int shard_record_write(const char *out, const shard_record *r);
+int eval_shard_record_write(const char *out, const shard_record *r);
 /* An empty record of n shards (none held). 0 or -1. */
-int shard_record_init(shard_record *r, int n_shards);
-/* Adds a source (name copied) to a record being built; call shard_record_sort after the
+int eval_shard_record_init(shard_record *r, int n_shards);
+/* Adds a source (name copied) to a record being built; call eval_shard_record_sort after the
  * last. 0 or -1. */
-int shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices);
-void shard_record_sort(shard_record *r);
+int eval_shard_record_add(shard_record *r, const char *name, int shard, int volume, const char *slices);
+void eval_shard_record_sort(shard_record *r);
 /* Adds a target (strings copied; no control characters). 0 or -1. */
-int shard_record_add_class(shard_record *r, const char *task, const char *cls);
+int eval_shard_record_add_class(shard_record *r, const char *task, const char *cls);
 /* The source of that name, or NULL. r must be sorted. */
-shard_source *shard_record_find(const shard_record *r, const char *name);
+shard_source *eval_shard_record_find(const shard_record *r, const char *name);
 /* Joins from into into (an empty into, n_shards 0, becomes a copy): the same shard count,
  * the same images and the same classes (when both list them) are required (else -1 with a
  * message naming what); the held shards and the finished volumes are united (a volume
  * finished with other slices: -1). */
-int shard_record_join(shard_record *into, const shard_record *from, const char *what);
+int eval_shard_record_join(shard_record *into, const shard_record *from, const char *what);
 /* What is missing, given the sorted names of the results files present: *msg = NULL when
  * nothing, else malloc'd "shard 2/3 missing; 4 images without results: a, b, c, d; 1 volume
  * not finished: v" (at most 10 names per list). 0 or -1. */
-int shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg);
+int eval_shard_record_missing(const shard_record *r, char *const *names, size_t n_names, char **msg);
 /* The recorded classes without a row in rows: *msg = NULL when every class has rows (or
  * none is recorded), else malloc'd "class 7 of task 'X', class 2 of task 'Y'" (all of them) and
  * *n their count. 0 or -1. */
-int shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n);
+int eval_shard_record_absent_classes(const shard_record *r, const result_set *rows, char **msg, size_t *n);
 /* The same for a run folder: 1 checked (*msg as above; *absent: the classes without a row in
- * rows, as shard_record_absent_classes), 0 no record (older samc), -1. */
-int results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent);
-void shard_record_free(shard_record *r);
+ * rows, as eval_shard_record_absent_classes), 0 no record (older samc), -1. */
+int eval_results_check_complete(const char *out, const result_set *rows, char **msg, char **absent, size_t *n_absent);
+void eval_shard_record_free(shard_record *r);
 
 #endif

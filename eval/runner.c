@@ -27,44 +27,44 @@
 #include "util/progress.h"
 #include "util/sha256.h"
 
-char *run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
+char *eval_run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
                    const runner_options *o) {
     strbuf b = {0};
     char hex[65], exps[128];
-    sha256_hex(model_sha256, hex);
-    experiments_format(o->exp.experiments, exps, sizeof exps);
-    sb_puts(&b, "# samc eval: what these results depend on (a resumed run or merged shard must match)\n");
-    sb_printf(&b, "model_sha256 = %s\n", hex);
-    sb_printf(&b, "dataset = %s\n", c->name);
+    util_sha256_hex(model_sha256, hex);
+    eval_experiments_format(o->exp.experiments, exps, sizeof exps);
+    eval_sb_puts(&b, "# samc eval: what these results depend on (a resumed run or merged shard must match)\n");
+    eval_sb_printf(&b, "model_sha256 = %s\n", hex);
+    eval_sb_printf(&b, "dataset = %s\n", c->name);
     if (o->config_text) {
         uint8_t d[32];
-        sha256(o->config_text, strlen(o->config_text), d);
-        sha256_hex(d, hex);
-        sb_printf(&b, "dataset_config_sha256 = %s\n", hex);
+        util_sha256(o->config_text, strlen(o->config_text), d);
+        util_sha256_hex(d, hex);
+        eval_sb_printf(&b, "dataset_config_sha256 = %s\n", hex);
     } else {
-        sb_printf(&b, "dataset_config_sha256 = none (--images/--masks, task %s)\n", c->classes[0].task);
+        eval_sb_printf(&b, "dataset_config_sha256 = none (--images/--masks, task %s)\n", c->classes[0].task);
     }
-    sb_printf(&b, "experiments = %s\n", exps);
-    sb_printf(&b, "clicks = %d\n", o->exp.clicks);
-    sb_printf(&b, "click_label = %s\n", o->exp.click_rule == CLICK_LABEL_CLASS_MASK ? "class" : "paper");
-    sb_printf(&b, "feedback_logits = %d\n", o->exp.feedback_logits);
-    sb_printf(&b, "seed = %llu\n", (unsigned long long)o->exp.seed);
+    eval_sb_printf(&b, "experiments = %s\n", exps);
+    eval_sb_printf(&b, "clicks = %d\n", o->exp.clicks);
+    eval_sb_printf(&b, "click_label = %s\n", o->exp.click_rule == CLICK_LABEL_CLASS_MASK ? "class" : "paper");
+    eval_sb_printf(&b, "feedback_logits = %d\n", o->exp.feedback_logits);
+    eval_sb_printf(&b, "seed = %llu\n", (unsigned long long)o->exp.seed);
     if (o->exp.experiments & EXP_EVERYTHING) {
         const sam_amg_params *a = &o->exp.amg;
-        sb_printf(&b, "everything = points_per_side %d, pred_iou_thresh %.17g, stability_score_thresh %.17g, "
+        eval_sb_printf(&b, "everything = points_per_side %d, pred_iou_thresh %.17g, stability_score_thresh %.17g, "
                       "box_nms_thresh %.17g, crop_n_layers %d, min_mask_region_area %lld\n",
                   a->points_per_side, a->pred_iou_thresh, a->stability_score_thresh, a->box_nms_thresh,
                   a->crop_n_layers, (long long)a->min_mask_region_area);
     }
     for (int i = 0; i < o->n_baselines; i++) { /* absent without baselines: older run folders still match */
-        sha256_hex(baseline_sha256[i], hex);
-        sb_printf(&b, "baseline = %s %s\n", o->baselines[i].name, hex);
+        util_sha256_hex(baseline_sha256[i], hex);
+        eval_sb_printf(&b, "baseline = %s %s\n", o->baselines[i].name, hex);
     }
     /* reference mode (--reference) gives other bits: never mix the two in one run */
-    sb_printf(&b, "arithmetic = %s\n", nn_reference_mode() ? "reference" : "fast");
+    eval_sb_printf(&b, "arithmetic = %s\n", nn_reference_mode() ? "reference" : "fast");
     if (b.failed) {
-        sb_free(&b);
-        samc_err("out of memory");
+        eval_sb_free(&b);
+        util_err("out of memory");
         return NULL;
     }
     return b.s;
@@ -72,16 +72,16 @@ char *run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha2
 
 /* Writes OUT/run.conf, or checks that an existing one says the same. */
 static int check_manifest(const char *out, const char *text) {
-    char *path = path_join(out, "run.conf");
+    char *path = eval_path_join(out, "run.conf");
     if (!path) return -1;
     unsigned char *old;
     size_t len;
     int rc;
     if (access(path, F_OK) != 0) {
-        rc = write_file_atomic(path, text, strlen(text));
-    } else if ((rc = read_whole_file(path, 1 << 20, &old, &len)) == 0) {
+        rc = util_write_file_atomic(path, text, strlen(text));
+    } else if ((rc = util_read_whole_file(path, 1 << 20, &old, &len)) == 0) {
         if (len != strlen(text) || memcmp(old, text, len))
-            rc = samc_err("%s was made with other settings (model, data set or options differ); "
+            rc = util_err("%s was made with other settings (model, data set or options differ); "
                           "use another -o folder, or the same settings to resume", path);
         free(old);
     }
@@ -92,14 +92,14 @@ static int check_manifest(const char *out, const char *text) {
 /* One writer per run folder: an advisory lock held until the process ends (and its workers:
  * they hold the same open file). The lock's descriptor, or -1 with a message. */
 static int lock_folder(const char *out) {
-    char *path = path_join(out, "lock");
+    char *path = eval_path_join(out, "lock");
     if (!path) return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     free(path);
-    if (fd < 0) return samc_err("%s: cannot create the lock file: %s", out, strerror(errno));
+    if (fd < 0) return util_err("%s: cannot create the lock file: %s", out, strerror(errno));
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         close(fd);
-        return samc_err("%s: another samc eval is writing to this folder (or samc merge is reading it)", out);
+        return util_err("%s: another samc eval is writing to this folder (or samc merge is reading it)", out);
     }
     return fd; /* stays open (and locked) for the life of the process */
 }
@@ -183,13 +183,13 @@ static int ensure_model(run_state *s) {
     if (!s->pred) return -1;
     s->emb_c = sam_model_embed_channels(s->model);
     s->emb_g = sam_model_embed_grid(s->model);
-    s->emb = xmalloc_array((size_t)s->emb_c * s->emb_g, (size_t)s->emb_g * sizeof(float));
+    s->emb = util_xmalloc_array((size_t)s->emb_c * s->emb_g, (size_t)s->emb_g * sizeof(float));
     if (!s->emb) return -1;
     for (int i = 0; i < s->o->n_baselines; i++) {
         const eval_baseline_spec *b = &s->o->baselines[i];
         if (!(s->baseline_w[i] = samw_open(b->path)) || samw_verify(s->baseline_w[i]) ||
             !(s->baseline[i] = iseg_open(s->baseline_w[i])))
-            return samc_err_context("baseline %s", b->name);
+            return util_err_context("baseline %s", b->name);
     }
     return 0;
 }
@@ -200,15 +200,16 @@ static int set_image(run_state *s, const eval_item *it) {
     embedding_origin origin;
     int hit = 0;
     if (s->cache_dir) {
-        embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
-        embedding_origin_of(&origin, s->model, it->rgb, it->h, it->w);
-        hit = embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, &origin, s->emb);
+        eval_embedding_cache_key(s->model_sha, it->rgb, it->h, it->w, key);
+        eval_embedding_origin_of(&origin, s->model, it->rgb, it->h, it->w);
+        hit = eval_embedding_cache_get(s->cache_dir, key, s->emb_c, s->emb_g, &origin, s->emb);
         if (hit < 0) return -1;
     }
     if (hit) return sam_predictor_set_embedding(s->pred, s->emb, it->h, it->w);
     if (sam_predictor_set_image(s->pred, it->rgb, it->h, it->w)) return -1;
     if (s->cache_dir)
-        return embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred), &origin);
+        return eval_embedding_cache_put(s->cache_dir, key, s->emb_c, s->emb_g, sam_predictor_embedding(s->pred),
+                                        &origin);
     return 0;
 }
 
@@ -230,38 +231,38 @@ static void progress(run_state *s) {
 /* A progress line for logs when one is due: sources read of this shard's, and the time per
  * source among those that needed work (resumed ones take little), over the workers. */
 static void progress_log_line(run_state *s) {
-    if (s->o->progress || !progress_log_due(&s->plog)) return;
+    if (s->o->progress || !util_progress_log_due(&s->plog)) return;
     int vol = s->c->layout == DS_LAYOUT_NIFTI;
     char extra[48] = "";
     if (vol) snprintf(extra, sizeof extra, ", %zu slice%s", s->done, s->done == 1 ? "" : "s");
-    progress_log_print(stderr, "samc eval", s->src_i, s->n_src, vol ? "volume" : "image", extra,
+    util_progress_log_print(stderr, "samc eval", s->src_i, s->n_src, vol ? "volume" : "image", extra,
                        s->n_work ? s->t_work / (double)s->n_work / s->parallel : 0);
 }
 
 /* --save-masks: OUT/masks/NAME for an item, created, without the temporary files of a write
  * that a kill cut short. malloc'd; NULL on an error. */
 static char *item_mask_dir(const char *out, const char *id) {
-    char *name = results_item_name(id), *masks = name ? path_join(out, "masks") : NULL;
-    char *dir = masks ? path_join(masks, name) : NULL;
+    char *name = eval_results_item_name(id), *masks = name ? eval_path_join(out, "masks") : NULL;
+    char *dir = masks ? eval_path_join(masks, name) : NULL;
     free(name), free(masks);
-    if (dir && make_dirs(dir)) {
+    if (dir && util_make_dirs(dir)) {
         free(dir);
         return NULL;
     }
-    if (dir) dir_remove_temps(dir);
+    if (dir) eval_dir_remove_temps(dir);
     return dir;
 }
 
 static int item_work(run_state *s, const eval_item *it, int present) {
     if (s->c->layout == DS_LAYOUT_NIFTI) {
-        char *name = results_item_name(it->id);
+        char *name = eval_results_item_name(it->id);
         if (!name) return -1;
-        if (s->slices.n) sb_puts(&s->slices, " ");
-        sb_puts(&s->slices, name);
+        if (s->slices.n) eval_sb_puts(&s->slices, " ");
+        eval_sb_puts(&s->slices, name);
         free(name);
-        if (s->slices.failed) return samc_err("out of memory");
+        if (s->slices.failed) return util_err("out of memory");
     }
-    int done = results_item_done(s->o->out, it->id);
+    int done = eval_results_item_done(s->o->out, it->id);
     if (done < 0) return -1;
     if (done) {
         s->done++, s->skipped++;
@@ -291,18 +292,18 @@ static int item_work(run_state *s, const eval_item *it, int present) {
         }
         if (rc == 0 && crops) rc = set_image(s, it);
         if (rc == 0 && s->o->save_masks && !(mask_dir = item_mask_dir(s->o->out, it->id))) rc = -1;
-        if (rc == 0 && mask_dir) rc = examples_save_inputs(mask_dir, s->c, it); /* image, ground truth */
+        if (rc == 0 && mask_dir) rc = eval_examples_save_inputs(mask_dir, s->c, it); /* image, ground truth */
         if (rc == 0)
-            rc = run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, mask_dir, &rows);
+            rc = eval_run_item_experiments(s->pred, s->c, it, &s->o->exp, with_ev ? &ev : NULL, mask_dir, &rows);
         for (int i = 0; i < s->o->n_baselines && rc == 0; i++)
-            rc = run_item_baseline(s->baseline[i], s->o->baselines[i].name, s->c, it, s->o->exp.clicks,
+            rc = eval_run_item_baseline(s->baseline[i], s->o->baselines[i].name, s->c, it, s->o->exp.clicks,
                                    s->o->exp.click_rule, mask_dir, &rows);
     }
     if (with_ev) sam_amg_result_free(&ev);
-    if (rc == 0) rc = results_item_write(s->o->out, it->id, &rows);
-    result_set_free(&rows);
+    if (rc == 0) rc = eval_results_item_write(s->o->out, it->id, &rows);
+    eval_result_set_free(&rows);
     free(mask_dir);
-    if (rc) return samc_err_context("%s", it->id);
+    if (rc) return util_err_context("%s", it->id);
     s->done++, s->computed++;
     progress(s);
     return 0;
@@ -312,14 +313,14 @@ static int on_item(void *ctx, const eval_item *it) {
     run_state *s = ctx;
     int present = 0;
     for (int k = 0; k < s->c->n_classes; k++) {
-        int has = item_has_class(s->c, it, k);
+        int has = eval_item_has_class(s->c, it, k);
         s->src_has[k] += (size_t)has;
         present |= has;
     }
     s->src_items++;
     size_t resumed = s->skipped;
     int rc = item_work(s, it, present);
-    if (rc == 0 && present && s->o->save_masks) rc = volume_masks_add(&s->vmasks, s->o->out, it);
+    if (rc == 0 && present && s->o->save_masks) rc = eval_volume_masks_add(&s->vmasks, s->o->out, it);
     if (rc == 0 && s->o->worker_fd > 0) {
         msg_item m;
         memset(&m, 0, sizeof m);
@@ -335,58 +336,59 @@ static int on_item(void *ctx, const eval_item *it) {
  * keeping what an earlier run of the same shard count recorded. */
 static int record_shards(const char *out, const dataset_config *c, const source_list *src, const runner_options *o,
                          shard_record *rec) {
-    if (shard_record_init(rec, o->shard_n)) return -1;
+    if (eval_shard_record_init(rec, o->shard_n)) return -1;
     rec->held[o->shard_i] = 1;
     int rc = 0;
     for (size_t i = 0; i < src->n && rc == 0; i++) {
-        char *name = results_item_name(src->v[i].id);
-        rc = name ? shard_record_add(rec, name, shard_of(src->v[i].id, o->shard_n), c->layout == DS_LAYOUT_NIFTI, NULL)
+        char *name = eval_results_item_name(src->v[i].id);
+        rc = name ? eval_shard_record_add(rec, name, eval_shard_of(src->v[i].id, o->shard_n),
+                                          c->layout == DS_LAYOUT_NIFTI, NULL)
                   : -1;
         free(name);
     }
     for (int k = 0; k < c->n_classes && rc == 0; k++)
-        rc = shard_record_add_class(rec, c->classes[k].task, c->classes[k].cls);
+        rc = eval_shard_record_add_class(rec, c->classes[k].task, c->classes[k].cls);
     if (rc) return -1;
-    shard_record_sort(rec);
+    eval_shard_record_sort(rec);
     shard_record old;
-    int r = shard_record_read(out, &old);
+    int r = eval_shard_record_read(out, &old);
     if (r < 0) fprintf(stderr, "samc eval: warning: %s; writing it again\n", samc_errmsg());
     if (r == 1 && old.n_shards == rec->n_shards) {
         /* the folder holds what it held (its results stay), and finished volumes stay finished */
         for (int i = 0; i < rec->n_shards; i++) rec->held[i] |= old.held[i];
         for (size_t i = 0; i < rec->n && rc == 0; i++) {
-            shard_source *a = &rec->v[i], *b = shard_record_find(&old, a->name);
+            shard_source *a = &rec->v[i], *b = eval_shard_record_find(&old, a->name);
             if (a->volume && b && b->volume && b->slices && !(a->slices = strdup(b->slices)))
-                rc = samc_err("out of memory");
+                rc = util_err("out of memory");
         }
     }
-    if (r == 1) shard_record_free(&old);
-    return rc ? -1 : shard_record_write(out, rec);
+    if (r == 1) eval_shard_record_free(&old);
+    return rc ? -1 : eval_shard_record_write(out, rec);
 }
 
 /* Appends "slices = NAME: ..." to OUT/shards.conf once a volume is finished (a line cut short
  * by a kill is ignored by the reader and dropped by the next run's rewrite). */
 static int record_volume(const char *out, shard_record *rec, const char *id, const strbuf *slices) {
-    char *name = results_item_name(id);
-    shard_source *v = name ? shard_record_find(rec, name) : NULL;
+    char *name = eval_results_item_name(id);
+    shard_source *v = name ? eval_shard_record_find(rec, name) : NULL;
     const char *list = slices->n ? slices->s : "";
     int rc = name ? 0 : -1;
     if (v && (!v->slices || strcmp(v->slices, list))) {
         strbuf line = {0};
-        sb_printf(&line, "slices = %s:%s%s\n", name, list[0] ? " " : "", list);
-        char *path = path_join(out, SHARDS_FILE);
+        eval_sb_printf(&line, "slices = %s:%s%s\n", name, list[0] ? " " : "", list);
+        char *path = eval_path_join(out, SHARDS_FILE);
         int fd = path && !line.failed ? open(path, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
-        if (fd < 0) rc = samc_err("%s: %s", path ? path : out, line.failed ? "out of memory" : strerror(errno));
+        if (fd < 0) rc = util_err("%s: %s", path ? path : out, line.failed ? "out of memory" : strerror(errno));
         for (size_t k = 0; rc == 0 && k < line.n;) {
             ssize_t w = write(fd, line.s + k, line.n - k);
             if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) rc = samc_err("%s: %s", path, w < 0 ? strerror(errno) : "short write");
+            if (w <= 0) rc = util_err("%s: %s", path, w < 0 ? strerror(errno) : "short write");
             else k += (size_t)w;
         }
-        if (rc == 0 && fsync(fd)) rc = samc_err("%s: %s", path, strerror(errno));
+        if (rc == 0 && fsync(fd)) rc = util_err("%s: %s", path, strerror(errno));
         if (fd >= 0) close(fd);
         free(path);
-        sb_free(&line);
+        eval_sb_free(&line);
         if (rc == 0) {
             free(v->slices);
             v->slices = strdup(list); /* NULL on out of memory: at worst the line is appended again */
@@ -403,9 +405,9 @@ static int source_done(run_state *s, shard_record *rec, const eval_source *src) 
     s->n_items += s->src_items;
     for (int k = 0; k < s->c->n_classes; k++) s->has[k] += s->src_has[k];
     if (s->c->layout == DS_LAYOUT_NIFTI && record_volume(s->o->out, rec, src->id, &s->slices)) return -1;
-    char *name = results_item_name(src->id);
+    char *name = eval_results_item_name(src->id);
     if (!name) return -1;
-    int rc = skip_list_remove(&s->skips, name) ? skip_list_write(s->o->out, &s->skips) : 0;
+    int rc = eval_skip_list_remove(&s->skips, name) ? eval_skip_list_write(s->o->out, &s->skips) : 0;
     free(name);
     return rc;
 }
@@ -415,15 +417,15 @@ static int source_done(run_state *s, shard_record *rec, const eval_source *src) 
  * keep their results, but the volume stays unfinished. */
 static int skip_source(run_state *s, const eval_source *src) {
     int volume = s->c->layout == DS_LAYOUT_NIFTI;
-    char *why = strdup(samc_errmsg()), *name = results_item_name(src->id);
-    int rc = why && name ? 0 : samc_err("out of memory");
+    char *why = strdup(samc_errmsg()), *name = eval_results_item_name(src->id);
+    int rc = why && name ? 0 : util_err("out of memory");
     if (rc == 0) {
         if (s->o->progress) fprintf(stderr, "\n");
         fprintf(stderr, "samc eval: skipped %s %s (--skip-bad): %s\n", volume ? "volume" : "image", name, why);
         s->n_skipped++;
-        rc = skip_list_set(&s->skips, volume, name, why);
+        rc = eval_skip_list_set(&s->skips, volume, name, why);
     }
-    if (rc == 0) rc = skip_list_write(s->o->out, &s->skips);
+    if (rc == 0) rc = eval_skip_list_write(s->o->out, &s->skips);
     free(why), free(name);
     return rc;
 }
@@ -436,13 +438,13 @@ static int run_source(run_state *s, const eval_source *src) {
     s->item_failed = 0;
     s->src_items = 0;
     memset(s->src_has, 0, sizeof s->src_has);
-    volume_masks_reset(&s->vmasks);
+    eval_volume_masks_reset(&s->vmasks);
     double t = now();
     size_t computed = s->computed;
-    int rc = source_items(s->c, src, on_item, s);
+    int rc = eval_source_items(s->c, src, on_item, s);
     s->src_computed = s->computed > computed;
     /* a volume's masks as NIfTI (eval/volume_masks.h), from its slices' PNGs */
-    if (rc == 0 && s->o->save_masks && volume_masks_write(&s->vmasks, s->o->out, src->id, s->src_computed))
+    if (rc == 0 && s->o->save_masks && eval_volume_masks_write(&s->vmasks, s->o->out, src->id, s->src_computed))
         rc = -1, s->item_failed = 1;
     s->src_seconds = now() - t;
     return rc;
@@ -470,22 +472,22 @@ static int worker_serve(run_state *s, const source_list *src) {
     int r = eval_channel_recv(fd, &buf, &cap, &len), rc = 0;
     msg_hello hello;
     if (r == 1 && len == sizeof hello && ((char *)buf)[0] == MSG_HELLO) memcpy(&hello, buf, sizeof hello);
-    else rc = r < 0 ? -1 : samc_err("no greeting from the command");
+    else rc = r < 0 ? -1 : util_err("no greeting from the command");
     if (rc == 0 && hello.n_sources != src->n)
-        rc = samc_err("the data set changed as the run started (%llu files listed, then %zu)",
+        rc = util_err("the data set changed as the run started (%llu files listed, then %zu)",
                       (unsigned long long)hello.n_sources, src->n);
     if (rc == 0) memcpy(s->model_sha, hello.model_sha, sizeof s->model_sha);
     while (rc == 0 && (r = eval_channel_recv(fd, &buf, &cap, &len)) == 1) {
         msg_job job;
         if (len < sizeof job || ((char *)buf)[0] != MSG_JOB) {
-            rc = samc_err("a message from the command that is not a job");
+            rc = util_err("a message from the command that is not a job");
             break;
         }
         memcpy(&job, buf, sizeof job);
         const char *id = (const char *)buf + sizeof job; /* zero-terminated by eval_channel_recv */
         int status = SOURCE_FAILED, src_rc = -1;
         if (job.index >= src->n || strcmp(src->v[job.index].id, id))
-            samc_err("%s: the data set changed as the run started", id);
+            util_err("%s: the data set changed as the run started", id);
         else if ((src_rc = run_source(s, &src->v[job.index])) == 0)
             status = SOURCE_READ;
         else if (!s->item_failed)
@@ -497,14 +499,14 @@ static int worker_serve(run_state *s, const source_list *src) {
         memcpy(m.has, s->src_has, sizeof m.has);
         m.computed = s->src_computed, m.seconds = s->src_seconds, m.slices_len = s->slices.n;
         out.n = 0;
-        sb_putn(&out, (const char *)&m, sizeof m);
-        sb_putn(&out, s->slices.s ? s->slices.s : "", s->slices.n);
-        sb_puts(&out, why);
-        rc = out.failed ? samc_err("out of memory") : eval_channel_send(fd, out.s, out.n);
+        eval_sb_putn(&out, (const char *)&m, sizeof m);
+        eval_sb_putn(&out, s->slices.s ? s->slices.s : "", s->slices.n);
+        eval_sb_puts(&out, why);
+        rc = out.failed ? util_err("out of memory") : eval_channel_send(fd, out.s, out.n);
     }
     if (rc == 0 && r < 0) rc = -1;
     free(buf);
-    sb_free(&out);
+    eval_sb_free(&out);
     return rc;
 }
 
@@ -514,19 +516,19 @@ static int worker_serve(run_state *s, const source_list *src) {
 static int take_source_report(run_state *s, shard_record *rec, const source_list *src, const char *m, size_t len,
                               size_t index) {
     msg_source h;
-    if (len < sizeof h) return samc_err("a malformed message from a worker");
+    if (len < sizeof h) return util_err("a malformed message from a worker");
     memcpy(&h, m, sizeof h);
-    if (h.index != index || h.slices_len > len - sizeof h) return samc_err("a malformed message from a worker");
+    if (h.index != index || h.slices_len > len - sizeof h) return util_err("a malformed message from a worker");
     const char *slices = m + sizeof h, *why = slices + h.slices_len; /* why: zero-terminated */
     s->slices.n = 0;
-    sb_putn(&s->slices, slices, (size_t)h.slices_len);
-    sb_putn(&s->slices, "", 0);
-    if (s->slices.failed) return samc_err("out of memory");
+    eval_sb_putn(&s->slices, slices, (size_t)h.slices_len);
+    eval_sb_putn(&s->slices, "", 0);
+    if (s->slices.failed) return util_err("out of memory");
     s->src_items = (size_t)h.items;
     memcpy(s->src_has, h.has, sizeof s->src_has);
     s->src_computed = h.computed, s->src_seconds = h.seconds;
     s->item_failed = h.status == SOURCE_FAILED;
-    if (h.status != SOURCE_READ) samc_err("%s", why);
+    if (h.status != SOURCE_READ) util_err("%s", why);
     return finish_source(s, rec, &src->v[index], h.status == SOURCE_READ ? 0 : -1);
 }
 
@@ -551,7 +553,7 @@ static void pool_fail(worker_pool *p) {
  * run failed, is told there are no more. */
 static void pool_give(worker_pool *p, const run_state *s, const source_list *src, int k) {
     const runner_options *o = s->o;
-    while (p->next < src->n && shard_of(src->v[p->next].id, o->shard_n) != o->shard_i) p->next++;
+    while (p->next < src->n && eval_shard_of(src->v[p->next].id, o->shard_n) != o->shard_i) p->next++;
     if (p->first_error || p->next >= src->n) {
         eval_workers_done(&p->ws, k);
         return;
@@ -560,9 +562,9 @@ static void pool_give(worker_pool *p, const run_state *s, const source_list *src
     memset(&j, 0, sizeof j);
     j.type = MSG_JOB, j.index = p->next;
     p->msg.n = 0;
-    sb_putn(&p->msg, (const char *)&j, sizeof j);
-    sb_puts(&p->msg, src->v[p->next].id);
-    if (p->msg.failed ? samc_err("out of memory") : eval_workers_send(&p->ws, k, p->msg.s, p->msg.n)) {
+    eval_sb_putn(&p->msg, (const char *)&j, sizeof j);
+    eval_sb_puts(&p->msg, src->v[p->next].id);
+    if (p->msg.failed ? util_err("out of memory") : eval_workers_send(&p->ws, k, p->msg.s, p->msg.n)) {
         pool_fail(p);
         eval_workers_done(&p->ws, k);
         return;
@@ -584,7 +586,7 @@ static int run_workers(run_state *s, shard_record *rec, const source_list *src, 
     args[0] = "samc"; /* o->argv[0] is "eval" */
     memcpy(args + 1, o->argv, (size_t)o->argc * sizeof *args);
     args[o->argc + 1] = "--threads", args[o->argc + 2] = threads;
-    worker_pool p = {.job = xmalloc_array((size_t)n, sizeof(size_t))};
+    worker_pool p = {.job = util_xmalloc_array((size_t)n, sizeof(size_t))};
     s->parallel = n;
     if (!p.job || eval_workers_start(&p.ws, n, args, o->argc + 3, lock_fd)) {
         free(p.job);
@@ -607,11 +609,11 @@ static int run_workers(run_state *s, shard_record *rec, const source_list *src, 
         if (r <= 0) { /* the worker's end: it exited, or died */
             if (r < 0) pool_fail(&p);
             int e = eval_workers_reap(&p.ws, k);
-            if (e == 0 && p.job[k] != SIZE_MAX) e = samc_err("worker %d of %d ended early", k + 1, n);
+            if (e == 0 && p.job[k] != SIZE_MAX) e = util_err("worker %d of %d ended early", k + 1, n);
             if (e) {
                 char why[512];
                 snprintf(why, sizeof why, "%s", samc_errmsg());
-                samc_err("%s%s%s; what finished is kept (run the same command again to resume)", why,
+                util_err("%s%s%s; what finished is kept (run the same command again to resume)", why,
                          p.job[k] != SIZE_MAX ? ", working on " : "", p.job[k] != SIZE_MAX ? src->v[p.job[k]].id : "");
                 pool_fail(&p);
             }
@@ -630,16 +632,16 @@ static int run_workers(run_state *s, shard_record *rec, const source_list *src, 
             p.job[k] = SIZE_MAX;
             pool_give(&p, s, src, k);
         } else {
-            samc_err("worker %d of %d: a message that is neither an item nor a source", k + 1, n);
+            util_err("worker %d of %d: a message that is neither an item nor a source", k + 1, n);
             pool_fail(&p);
             eval_workers_done(&p.ws, k);
         }
     }
     eval_workers_free(&p.ws);
-    int rc = p.first_error ? samc_err("%s", p.first_error) : 0;
+    int rc = p.first_error ? util_err("%s", p.first_error) : 0;
     free(p.first_error);
     free(p.job);
-    sb_free(&p.msg);
+    eval_sb_free(&p.msg);
     return rc;
 }
 
@@ -667,9 +669,9 @@ static void report_targets(const run_state *s) {
 }
 
 static void run_state_free(run_state *s) {
-    sb_free(&s->slices);
-    volume_masks_free(&s->vmasks);
-    skip_list_free(&s->skips);
+    eval_sb_free(&s->slices);
+    eval_volume_masks_free(&s->vmasks);
+    eval_skip_list_free(&s->skips);
     free(s->cache_dir);
     free(s->emb);
     if (s->pred) sam_predictor_free(s->pred);
@@ -683,9 +685,9 @@ static void run_state_free(run_state *s) {
 /* OUT/cache, the folder given, or none (NULL). 0, or -1 with a message. */
 static int set_cache_dir(run_state *s) {
     const char *dir = s->o->cache_dir;
-    if (!dir) s->cache_dir = path_join(s->o->out, "cache");
+    if (!dir) s->cache_dir = eval_path_join(s->o->out, "cache");
     else if (dir[0]) s->cache_dir = strdup(dir);
-    return (!dir || dir[0]) && !s->cache_dir ? samc_err("out of memory") : 0;
+    return (!dir || dir[0]) && !s->cache_dir ? util_err("out of memory") : 0;
 }
 
 /* A worker of an eval command (o->worker_fd): the command has made OUT and holds its lock;
@@ -693,10 +695,10 @@ static int set_cache_dir(run_state *s) {
 static int worker_run(const char *model_path, const dataset_config *c, const runner_options *o) {
     run_state s = {.model_path = model_path, .c = c, .o = o, .parallel = 1};
     source_list src = {0};
-    int rc = dataset_sources(c, &src);
+    int rc = eval_dataset_sources(c, &src);
     if (rc == 0) rc = set_cache_dir(&s);
     if (rc == 0) rc = worker_serve(&s, &src);
-    source_list_free(&src);
+    eval_source_list_free(&src);
     run_state_free(&s);
     return rc;
 }
@@ -708,34 +710,34 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
     char *manifest = NULL;
     int lock_fd = -1;
     /* everything that can be refused is checked before OUT is created */
-    int rc = sha256_file(model_path, s.model_sha);
-    for (int i = 0; i < o->n_baselines && rc == 0; i++) rc = sha256_file(o->baselines[i].path, s.baseline_sha[i]);
-    if (rc == 0) rc = (manifest = run_manifest(s.model_sha, (const uint8_t(*)[32])s.baseline_sha, c, o)) ? 0 : -1;
-    if (rc == 0) rc = dataset_sources(c, &src);
-    if (rc == 0) rc = make_dirs(o->out);
+    int rc = util_sha256_file(model_path, s.model_sha);
+    for (int i = 0; i < o->n_baselines && rc == 0; i++) rc = util_sha256_file(o->baselines[i].path, s.baseline_sha[i]);
+    if (rc == 0) rc = (manifest = eval_run_manifest(s.model_sha, (const uint8_t(*)[32])s.baseline_sha, c, o)) ? 0 : -1;
+    if (rc == 0) rc = eval_dataset_sources(c, &src);
+    if (rc == 0) rc = util_make_dirs(o->out);
     if (rc == 0) rc = (lock_fd = lock_folder(o->out)) < 0 ? -1 : 0;
     if (rc == 0) rc = check_manifest(o->out, manifest);
     shard_record rec = {0};
     if (rc == 0) rc = record_shards(o->out, c, &src, o, &rec);
-    if (rc == 0) rc = skip_list_read(o->out, &s.skips);
+    if (rc == 0) rc = eval_skip_list_read(o->out, &s.skips);
     /* made now, so a run whose files were all skipped (or a shard without images) is still a
      * run folder to samc report and samc merge */
-    char *results_dir = rc == 0 ? path_join(o->out, "results") : NULL;
-    if (rc == 0) rc = results_dir ? make_dirs(results_dir) : -1;
+    char *results_dir = rc == 0 ? eval_path_join(o->out, "results") : NULL;
+    if (rc == 0) rc = results_dir ? util_make_dirs(results_dir) : -1;
     free(results_dir);
     if (rc == 0) {
-        results_clean_temps(o->out);
+        eval_results_clean_temps(o->out);
         rc = set_cache_dir(&s);
     }
     s.t0 = now();
-    progress_log_init(&s.plog, o->progress_every);
+    util_progress_log_init(&s.plog, o->progress_every);
     for (size_t i = 0; i < src.n && rc == 0; i++) {
-        if (shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
+        if (eval_shard_of(src.v[i].id, o->shard_n) != o->shard_i) continue;
         s.n_src++;
     }
     if (rc == 0 && o->workers > 1 && s.n_src) rc = run_workers(&s, &rec, &src, lock_fd);
     for (size_t i = 0; i < src.n && rc == 0 && o->workers <= 1; i++)
-        if (shard_of(src.v[i].id, o->shard_n) == o->shard_i)
+        if (eval_shard_of(src.v[i].id, o->shard_n) == o->shard_i)
             rc = finish_source(&s, &rec, &src.v[i], run_source(&s, &src.v[i]));
     if (o->progress && s.n_src) fprintf(stderr, "\n");
     if (rc == 0) {
@@ -747,8 +749,8 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
                o->out, split);
         report_targets(&s);
     }
-    source_list_free(&src);
-    shard_record_free(&rec);
+    eval_source_list_free(&src);
+    eval_shard_record_free(&rec);
     free(manifest);
     run_state_free(&s);
     return rc;

@@ -76,7 +76,7 @@ int eval_run(const char *model_path, const dataset_config *c, const runner_optio
 
 /* The run.conf text of these options (used by eval_run and by tests); baseline_sha256[i]: the
  * SHA-256 of baseline i's file (unused without baselines). malloc'd. */
-char *run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
+char *eval_run_manifest(const uint8_t model_sha256[32], const uint8_t (*baseline_sha256)[32], const dataset_config *c,
                    const runner_options *o);
 
 #endif

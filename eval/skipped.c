@@ -40,21 +40,21 @@ static int append_line(skip_list *l, char *line) {
      * can be full only at 0 or a power of two; there it is set to 2n */
     if ((l->n & (l->n - 1)) == 0) {
         size_t cap = l->n ? l->n * 2 : 1, bytes;
-        if (size_mul(cap, sizeof *l->lines, &bytes)) return -1;
+        if (util_size_mul(cap, sizeof *l->lines, &bytes)) return -1;
         char **v = realloc(l->lines, bytes);
-        if (!v) return samc_err("out of memory");
+        if (!v) return util_err("out of memory");
         l->lines = v;
     }
     l->lines[l->n++] = line;
     return 0;
 }
 
-int skip_list_parse(char *buf, size_t len, const char *what, skip_list *l) {
+int eval_skip_list_parse(char *buf, size_t len, const char *what, skip_list *l) {
     memset(l, 0, sizeof *l);
     char *p = buf, *end = buf + len, *line;
     int complete;
     size_t lineno = 0;
-    while ((line = next_line(&p, end, &complete)) != NULL) {
+    while ((line = eval_next_line(&p, end, &complete)) != NULL) {
         lineno++;
         const char *name;
         if (!*line) continue;
@@ -65,24 +65,24 @@ int skip_list_parse(char *buf, size_t len, const char *what, skip_list *l) {
         char *copy = strdup(line);
         if (!copy || append_line(l, copy)) {
             free(copy);
-            skip_list_free(l);
-            return samc_err("out of memory");
+            eval_skip_list_free(l);
+            return util_err("out of memory");
         }
     }
     return 0;
 }
 
-int skip_list_read(const char *out, skip_list *l) {
+int eval_skip_list_read(const char *out, skip_list *l) {
     memset(l, 0, sizeof *l);
-    char *path = path_join(out, SKIPPED_FILE);
+    char *path = eval_path_join(out, SKIPPED_FILE);
     if (!path) return -1;
     unsigned char *buf;
     size_t len;
     int rc = 0;
     if (access(path, F_OK) != 0) {
-        if (errno != ENOENT) rc = samc_err("%s: %s", path, strerror(errno));
-    } else if ((rc = read_whole_file(path, SKIPPED_MAX_BYTES, &buf, &len)) == 0) {
-        rc = skip_list_parse((char *)buf, len, path, l);
+        if (errno != ENOENT) rc = util_err("%s: %s", path, strerror(errno));
+    } else if ((rc = util_read_whole_file(path, SKIPPED_MAX_BYTES, &buf, &len)) == 0) {
+        rc = eval_skip_list_parse((char *)buf, len, path, l);
         free(buf);
     }
     free(path);
@@ -92,22 +92,22 @@ int skip_list_read(const char *out, skip_list *l) {
 /* The message on one line: control characters as \n, \r, \t or \xHH, a backslash doubled. */
 static void put_escaped(strbuf *b, const char *msg) {
     for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
-        if (*p == '\n') sb_puts(b, "\\n");
-        else if (*p == '\r') sb_puts(b, "\\r");
-        else if (*p == '\t') sb_puts(b, "\\t");
-        else if (*p == '\\') sb_puts(b, "\\\\");
-        else if (*p < 0x20 || *p == 0x7f) sb_printf(b, "\\x%02x", *p);
-        else sb_putn(b, (const char *)p, 1);
+        if (*p == '\n') eval_sb_puts(b, "\\n");
+        else if (*p == '\r') eval_sb_puts(b, "\\r");
+        else if (*p == '\t') eval_sb_puts(b, "\\t");
+        else if (*p == '\\') eval_sb_puts(b, "\\\\");
+        else if (*p < 0x20 || *p == 0x7f) eval_sb_printf(b, "\\x%02x", *p);
+        else eval_sb_putn(b, (const char *)p, 1);
     }
 }
 
-int skip_list_set(skip_list *l, int volume, const char *name, const char *msg) {
+int eval_skip_list_set(skip_list *l, int volume, const char *name, const char *msg) {
     strbuf b = {0};
-    sb_printf(&b, "%s %s: ", volume ? "volume" : "image", name);
+    eval_sb_printf(&b, "%s %s: ", volume ? "volume" : "image", name);
     put_escaped(&b, msg);
     if (b.failed) {
-        sb_free(&b);
-        return samc_err("out of memory");
+        eval_sb_free(&b);
+        return util_err("out of memory");
     }
     ssize_t i = find_entry(l, name);
     if (i >= 0) {
@@ -116,13 +116,13 @@ int skip_list_set(skip_list *l, int volume, const char *name, const char *msg) {
         return 0;
     }
     if (append_line(l, b.s)) {
-        sb_free(&b);
+        eval_sb_free(&b);
         return -1;
     }
     return 0;
 }
 
-int skip_list_join(skip_list *into, const skip_list *from) {
+int eval_skip_list_join(skip_list *into, const skip_list *from) {
     for (size_t i = 0; i < from->n; i++) {
         const char *p;
         size_t n = entry_name(from->lines[i], &p);
@@ -134,13 +134,13 @@ int skip_list_join(skip_list *into, const skip_list *from) {
         char *line = strdup(from->lines[i]);
         if (!line || append_line(into, line)) {
             free(line);
-            return samc_err("out of memory");
+            return util_err("out of memory");
         }
     }
     return 0;
 }
 
-int skip_list_remove(skip_list *l, const char *name) {
+int eval_skip_list_remove(skip_list *l, const char *name) {
     ssize_t i = find_entry(l, name);
     if (i < 0) return 0;
     free(l->lines[i]);
@@ -149,37 +149,37 @@ int skip_list_remove(skip_list *l, const char *name) {
     return 1;
 }
 
-int skip_list_write(const char *out, const skip_list *l) {
-    char *path = path_join(out, SKIPPED_FILE);
+int eval_skip_list_write(const char *out, const skip_list *l) {
+    char *path = eval_path_join(out, SKIPPED_FILE);
     if (!path) return -1;
     int rc = 0;
     if (!l->n) {
-        if (unlink(path) != 0 && errno != ENOENT) rc = samc_err("%s: %s", path, strerror(errno));
+        if (unlink(path) != 0 && errno != ENOENT) rc = util_err("%s: %s", path, strerror(errno));
         free(path);
         return rc;
     }
     strbuf b = {0};
-    for (size_t i = 0; i < l->n; i++) sb_puts(&b, l->lines[i]), sb_puts(&b, "\n");
-    rc = b.failed ? samc_err("out of memory") : write_file_atomic(path, b.s, b.n);
-    sb_free(&b);
+    for (size_t i = 0; i < l->n; i++) eval_sb_puts(&b, l->lines[i]), eval_sb_puts(&b, "\n");
+    rc = b.failed ? util_err("out of memory") : util_write_file_atomic(path, b.s, b.n);
+    eval_sb_free(&b);
     free(path);
     return rc;
 }
 
-void skip_list_free(skip_list *l) {
+void eval_skip_list_free(skip_list *l) {
     for (size_t i = 0; i < l->n; i++) free(l->lines[i]);
     free(l->lines);
     memset(l, 0, sizeof *l);
 }
 
-int skipped_count(const char *out, size_t *n_images, size_t *n_volumes) {
+int eval_skipped_count(const char *out, size_t *n_images, size_t *n_volumes) {
     *n_images = *n_volumes = 0;
     skip_list l;
-    if (skip_list_read(out, &l)) return -1;
+    if (eval_skip_list_read(out, &l)) return -1;
     for (size_t i = 0; i < l.n; i++) {
         if (l.lines[i][0] == 'v') (*n_volumes)++;
         else (*n_images)++;
     }
-    skip_list_free(&l);
+    eval_skip_list_free(&l);
     return 0;
 }

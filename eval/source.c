@@ -19,10 +19,10 @@
 static char *data_path(const dataset_config *c, const char *rel) {
     if (rel[0] == '/' || !c->root[0]) {
         char *p = strdup(rel);
-        if (!p) samc_err("out of memory");
+        if (!p) util_err("out of memory");
         return p;
     }
-    return path_join(c->root, rel);
+    return eval_path_join(c->root, rel);
 }
 
 static int has_suffix(const char *s, const char *suffix) {
@@ -32,10 +32,10 @@ static int has_suffix(const char *s, const char *suffix) {
 
 static int add_source(source_list *l, const char *id, char *image, char *label) {
     eval_source *v = realloc(l->v, (l->n + 1) * sizeof *v);
-    if (!v) return samc_err("out of memory");
+    if (!v) return util_err("out of memory");
     l->v = v;
     char *idc = strdup(id);
-    if (!idc) return samc_err("out of memory");
+    if (!idc) return util_err("out of memory");
     l->v[l->n++] = (eval_source){idc, image, label};
     return 0;
 }
@@ -58,11 +58,11 @@ static int cmp_png_file(const void *a, const void *b) {
 
 /* The .png files of a listing, sorted by stem. 0 or -1. */
 static int png_files(const path_list *l, png_file **out, size_t *n) {
-    *out = xmalloc_array(l->n ? l->n : 1, sizeof **out);
+    *out = util_xmalloc_array(l->n ? l->n : 1, sizeof **out);
     if (!*out) return -1;
     *n = 0;
     for (size_t i = 0; i < l->n; i++) {
-        const char *base = path_base(l->paths[i]);
+        const char *base = eval_path_base(l->paths[i]);
         if (has_suffix(base, ".png")) (*out)[(*n)++] = (png_file){l->paths[i], base, strlen(base) - 4};
     }
     qsort(*out, *n, sizeof **out, cmp_png_file);
@@ -80,10 +80,10 @@ static int find_mask(const png_file *m, size_t n, const char *image, const char 
         else hi = mid;
     }
     if (lo == n || cmp_png_stem(&m[lo], stem, len) != 0)
-        return samc_err("%s: no mask for this image (expected %s/%.*s.png, the extension in any case)", image, mdir,
+        return util_err("%s: no mask for this image (expected %s/%.*s.png, the extension in any case)", image, mdir,
                         (int)len, stem);
     if (lo + 1 < n && cmp_png_stem(&m[lo + 1], stem, len) == 0)
-        return samc_err("%s: two masks for this image, %s and %s; remove one", image, m[lo].path, m[lo + 1].path);
+        return util_err("%s: two masks for this image, %s and %s; remove one", image, m[lo].path, m[lo + 1].path);
     *mask = m[lo].path;
     return 0;
 }
@@ -94,11 +94,11 @@ static int png_sources(const dataset_config *c, source_list *out) {
     path_list files = {0}, mfiles = {0};
     png_file *masks = NULL;
     size_t n_masks = 0, sl = strlen(c->mask_suffix);
-    int rc = idir && mdir ? dir_list_files(idir, 0, &files) : -1;
-    if (rc == 0) rc = dir_list_files(mdir, 0, &mfiles);
+    int rc = idir && mdir ? eval_dir_list_files(idir, 0, &files) : -1;
+    if (rc == 0) rc = eval_dir_list_files(mdir, 0, &mfiles);
     if (rc == 0) rc = png_files(&mfiles, &masks, &n_masks);
     for (size_t i = 0; i < files.n && rc == 0; i++) {
-        const char *base = path_base(files.paths[i]);
+        const char *base = eval_path_base(files.paths[i]);
         if (!has_suffix(base, ".png")) continue;
         size_t stem = strlen(base) - 4;
         /* a mask kept beside its image (same folder, suffix) is not an image */
@@ -108,18 +108,18 @@ static int png_sources(const dataset_config *c, source_list *out) {
         int nl = snprintf(name, sizeof name, "%s%s", id, c->mask_suffix);
         const char *mask_path = NULL;
         if (nl < 0 || (size_t)nl >= sizeof name) {
-            rc = samc_err("%s: name too long", files.paths[i]);
+            rc = util_err("%s: name too long", files.paths[i]);
             break;
         }
         if ((rc = find_mask(masks, n_masks, files.paths[i], name, (size_t)nl, mdir, &mask_path))) break;
         char *mask = strdup(mask_path), *image = strdup(files.paths[i]);
-        rc = mask && image ? add_source(out, id, image, mask) : samc_err("out of memory");
+        rc = mask && image ? add_source(out, id, image, mask) : util_err("out of memory");
         if (rc) free(mask), free(image);
     }
-    if (rc == 0 && out->n == 0) rc = samc_err("%s: no .png images", idir ? idir : c->images);
+    if (rc == 0 && out->n == 0) rc = util_err("%s: no .png images", idir ? idir : c->images);
     free(masks);
-    path_list_free(&files);
-    path_list_free(&mfiles);
+    eval_path_list_free(&files);
+    eval_path_list_free(&mfiles);
     free(idir), free(mdir);
     return rc;
 }
@@ -142,27 +142,27 @@ static int nifti_sources(const dataset_config *c, source_list *out) {
         glob_t g;
         int gr = glob(pattern, 0, NULL, &g);
         if (gr == GLOB_NOMATCH) {
-            rc = samc_err("%s: no volume matches", pattern);
+            rc = util_err("%s: no volume matches", pattern);
         } else if (gr != 0) {
-            rc = samc_err("%s: cannot list the volumes", pattern);
+            rc = util_err("%s: cannot list the volumes", pattern);
         } else {
             for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
                 const char *img = g.gl_pathv[i];
                 const char *at = strstr(img, c->label_from);
                 if (!at) {
-                    rc = samc_err("%s: does not contain '%s' (the labels rule)", img, c->label_from);
+                    rc = util_err("%s: does not contain '%s' (the labels rule)", img, c->label_from);
                     break;
                 }
                 size_t n = strlen(img) - strlen(c->label_from) + strlen(c->label_to) + 1;
-                char *lab = xmalloc_array(n, 1), *image = strdup(img);
+                char *lab = util_xmalloc_array(n, 1), *image = strdup(img);
                 if (!lab || !image) {
                     free(lab), free(image);
-                    rc = samc_err("out of memory");
+                    rc = util_err("out of memory");
                     break;
                 }
                 snprintf(lab, n, "%.*s%s%s", (int)(at - img), img, c->label_to, at + strlen(c->label_from));
                 if (access(lab, R_OK) != 0) {
-                    rc = samc_err("%s: no label volume (expected %s)", img, lab);
+                    rc = util_err("%s: no label volume (expected %s)", img, lab);
                     free(lab), free(image);
                     break;
                 }
@@ -180,7 +180,7 @@ static int nifti_sources(const dataset_config *c, source_list *out) {
     char *list = data_path(c, c->list);
     FILE *fp = list ? fopen(list, "r") : NULL;
     if (!fp) {
-        rc = list ? samc_err("%s: cannot open the list", list) : -1;
+        rc = list ? util_err("%s: cannot open the list", list) : -1;
         free(list);
         return rc;
     }
@@ -192,7 +192,7 @@ static int nifti_sources(const dataset_config *c, source_list *out) {
         int k = sscanf(line, "%4095s %4095s %c", a, b, &extra);
         if (k <= 0 || a[0] == '#') continue;
         if (k != 2) {
-            rc = samc_err("%s:%d: expected 'IMAGE LABEL'", list, lineno);
+            rc = util_err("%s:%d: expected 'IMAGE LABEL'", list, lineno);
             break;
         }
         char *image = data_path(c, a), *lab = data_path(c, b);
@@ -203,7 +203,7 @@ static int nifti_sources(const dataset_config *c, source_list *out) {
         if (rc) free(image), free(lab);
     }
     fclose(fp);
-    if (rc == 0 && out->n == 0) rc = samc_err("%s: empty list", list);
+    if (rc == 0 && out->n == 0) rc = util_err("%s: empty list", list);
     free(list);
     return rc;
 }
@@ -212,7 +212,7 @@ static int cmp_source(const void *a, const void *b) {
     return strcmp(((const eval_source *)a)->id, ((const eval_source *)b)->id);
 }
 
-int dataset_sources(const dataset_config *c, source_list *out) {
+int eval_dataset_sources(const dataset_config *c, source_list *out) {
     out->v = NULL;
     out->n = 0;
     int rc = c->layout == DS_LAYOUT_PNG ? png_sources(c, out) : nifti_sources(c, out);
@@ -220,21 +220,21 @@ int dataset_sources(const dataset_config *c, source_list *out) {
         qsort(out->v, out->n, sizeof *out->v, cmp_source);
         for (size_t i = 1; i < out->n && rc == 0; i++)
             if (!strcmp(out->v[i - 1].id, out->v[i].id))
-                rc = samc_err("two images named %s: %s and %s; remove one", out->v[i].id, out->v[i - 1].image,
+                rc = util_err("two images named %s: %s and %s; remove one", out->v[i].id, out->v[i - 1].image,
                               out->v[i].image);
     }
-    if (rc) source_list_free(out);
+    if (rc) eval_source_list_free(out);
     return rc;
 }
 
-void source_list_free(source_list *l) {
+void eval_source_list_free(source_list *l) {
     for (size_t i = 0; i < l->n; i++) free(l->v[i].id), free(l->v[i].image), free(l->v[i].label);
     free(l->v);
     l->v = NULL;
     l->n = 0;
 }
 
-void normalize_paper_u8(uint8_t *px, size_t n) {
+void eval_normalize_paper_u8(uint8_t *px, size_t n) {
     uint8_t max = 0;
     for (size_t i = 0; i < n; i++)
         if (px[i] > max) max = px[i];
@@ -242,16 +242,16 @@ void normalize_paper_u8(uint8_t *px, size_t n) {
     for (size_t i = 0; i < n; i++) px[i] = (uint8_t)((double)px[i] / (double)max * 255.0);
 }
 
-int item_has_class(const dataset_config *c, const eval_item *it, int k) {
+int eval_item_has_class(const dataset_config *c, const eval_item *it, int k) {
     size_t n = (size_t)it->h * it->w;
     for (size_t i = 0; i < n; i++)
-        if (dataset_in_class(c, k, it->label[i])) return 1;
+        if (eval_dataset_in_class(c, k, it->label[i])) return 1;
     return 0;
 }
 
-void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask) {
+void eval_item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask) {
     size_t n = (size_t)it->h * it->w;
-    for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)dataset_in_class(c, k, it->label[i]);
+    for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)eval_dataset_in_class(c, k, it->label[i]);
 }
 
 #define MASK_FRACTION 65535
@@ -261,15 +261,15 @@ void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_
  * the palette shows them in are for viewers, and expanded they would be a colour mask. */
 static int read_mask(const dataset_config *c, const char *path, int h, int w, uint16_t **out) {
     png_image m;
-    if (png_read_ex(path, PNG_PALETTE_INDICES, &m)) return -1;
+    if (io_png_read_ex(path, PNG_PALETTE_INDICES, &m)) return -1;
     int rc = 0;
     if (m.width != w || m.height != h) {
-        rc = samc_err("%s: mask is %dx%d but its image is %dx%d", path, m.width, m.height, w, h);
+        rc = util_err("%s: mask is %dx%d but its image is %dx%d", path, m.width, m.height, w, h);
     } else if (m.bit_depth != 8) {
-        rc = samc_err("%s: masks must be 8-bit (this one is %d-bit)", path, m.bit_depth);
+        rc = util_err("%s: masks must be 8-bit (this one is %d-bit)", path, m.bit_depth);
     }
     size_t n = (size_t)h * w;
-    uint16_t *lab = rc ? NULL : xmalloc_array(n, sizeof *lab);
+    uint16_t *lab = rc ? NULL : util_xmalloc_array(n, sizeof *lab);
     if (!rc && !lab) rc = -1;
     const uint8_t *px = m.pixels;
     int ch = m.channels, grey_ch = ch <= 2 ? 1 : 3;
@@ -278,7 +278,7 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
         const uint8_t *p = px + i * ch;
         for (int k = 1; k < grey_ch; k++)
             if (p[k] != p[0]) {
-                rc = samc_err("%s: a colour mask (pixel %zu); label maps must be grey", path, i);
+                rc = util_err("%s: a colour mask (pixel %zu); label maps must be grey", path, i);
                 break;
             }
         if (p[0] > max) max = p[0];
@@ -289,9 +289,9 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
          * any other non-zero value a fraction that is non-zero (binary tasks, the click rule)
          * but equal to no class value; MASK_FRACTION stands for those. */
         if (max == 255) v = v == 255 ? 1 : v ? MASK_FRACTION : 0;
-        lab[i] = (uint16_t)dataset_remap(c, v);
+        lab[i] = (uint16_t)eval_dataset_remap(c, v);
     }
-    png_free(&m);
+    io_png_free(&m);
     if (rc) {
         free(lab);
         return -1;
@@ -302,8 +302,8 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
 
 static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
     eval_item it = {.slice = -1};
-    if (image_read_rgb8(s->image, &it.rgb, &it.h, &it.w)) return -1;
-    normalize_paper_u8(it.rgb, (size_t)it.h * it.w * 3);
+    if (io_image_read_rgb8(s->image, &it.rgb, &it.h, &it.w)) return -1;
+    eval_normalize_paper_u8(it.rgb, (size_t)it.h * it.w * 3);
     int rc = read_mask(c, s->label, it.h, it.w, &it.label);
     if (rc == 0) {
         it.id = s->id;
@@ -314,13 +314,13 @@ static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn
     return rc;
 }
 
-/* A label slice (floats from nifti_slice) as remapped label values. */
+/* A label slice (floats from io_nifti_slice) as remapped label values. */
 static int label_slice(const dataset_config *c, const char *path, const float *v, size_t n, uint16_t *out) {
     for (size_t i = 0; i < n; i++) {
         float x = v[i];
         if (!(x >= 0 && x <= 65535) || x != (float)(int)x)
-            return samc_err("%s: label value %g is not an integer in 0..65535", path, (double)x);
-        out[i] = (uint16_t)dataset_remap(c, (int)x);
+            return util_err("%s: label value %g is not an integer in 0..65535", path, (double)x);
+        out[i] = (uint16_t)eval_dataset_remap(c, (int)x);
     }
     return 0;
 }
@@ -332,10 +332,11 @@ static int affine_finite(const nifti_image *v) {
     return 1;
 }
 
-int volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab, const char *lab_path) {
+int eval_volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab,
+                            const char *lab_path) {
     for (int d = 1; d <= 3; d++)
         if (img->dim[d] != lab->dim[d])
-            return samc_err("%s is %lld x %lld x %lld voxels but its labels %s are %lld x %lld x %lld", img_path,
+            return util_err("%s is %lld x %lld x %lld voxels but its labels %s are %lld x %lld x %lld", img_path,
                             (long long)img->dim[1], (long long)img->dim[2], (long long)img->dim[3], lab_path,
                             (long long)lab->dim[1], (long long)lab->dim[2], (long long)lab->dim[3]);
     if (!affine_finite(img) || !affine_finite(lab)) return 0;
@@ -349,7 +350,7 @@ int volume_grids_match(const nifti_image *img, const char *img_path, const nifti
         for (int j = 0; j < 4; j++) {
             double a = img->affine[i][j], b = lab->affine[i][j], tol = 1e-3 * (j < 3 ? size[j] : largest);
             if (fabs(a - b) > tol)
-                return samc_err("%s and its labels %s lie on different voxel grids: affine entry [%d][%d] is %.6g in "
+                return util_err("%s and its labels %s lie on different voxel grids: affine entry [%d][%d] is %.6g in "
                                 "the image (%s) but %.6g in the labels (%s); samc does not resample a label volume",
                                 img_path, lab_path, i, j, a, img->affine_source, b, lab->affine_source);
         }
@@ -368,49 +369,49 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
     uint8_t *grey = NULL;
     eval_item it = {0};
     char *id = NULL;
-    int rc = nifti_plane_parse(c->plane, &plane);
-    if (rc == 0) rc = intensity_parse(c->intensity, &im);
-    if (rc == 0 && (rc = nifti_read(s->image, &img)) != 0) samc_err_context("%s", s->image);
-    if (rc == 0 && (rc = nifti_read(s->label, &lab)) != 0) samc_err_context("%s", s->label);
-    if (rc == 0) rc = volume_grids_match(&img, s->image, &lab, s->label);
+    int rc = io_nifti_plane_parse(c->plane, &plane);
+    if (rc == 0) rc = io_intensity_parse(c->intensity, &im);
+    if (rc == 0 && (rc = io_nifti_read(s->image, &img)) != 0) util_err_context("%s", s->image);
+    if (rc == 0 && (rc = io_nifti_read(s->label, &lab)) != 0) util_err_context("%s", s->label);
+    if (rc == 0) rc = eval_volume_grids_match(&img, s->image, &lab, s->label);
     /* same grid, so the same slices; still checked, as the buffers below are sized by the image */
-    if (rc == 0) rc = nifti_slice_shape(&img, plane, &ns, &h, &w);
-    if (rc == 0) rc = nifti_slice_shape(&lab, plane, &nl, &lh, &lw);
+    if (rc == 0) rc = io_nifti_slice_shape(&img, plane, &ns, &h, &w);
+    if (rc == 0) rc = io_nifti_slice_shape(&lab, plane, &nl, &lh, &lw);
     if (rc == 0 && (ns != nl || h != lh || w != lw))
-        rc = samc_err("%s: %lld slices of %dx%d, but its labels %s have %lld of %dx%d", s->image, (long long)ns, w, h,
+        rc = util_err("%s: %lld slices of %dx%d, but its labels %s have %lld of %dx%d", s->image, (long long)ns, w, h,
                       s->label, (long long)nl, lw, lh);
     size_t n = (size_t)h * (size_t)w;
     if (rc == 0) {
-        fimg = xmalloc_array(n, sizeof *fimg);
-        flab = xmalloc_array(n, sizeof *flab);
-        grey = xmalloc_array(n, 1);
-        it.rgb = xmalloc_array(n, 3);
-        it.label = xmalloc_array(n, sizeof *it.label);
-        id = xmalloc_array(strlen(s->id) + 40, 1);
+        fimg = util_xmalloc_array(n, sizeof *fimg);
+        flab = util_xmalloc_array(n, sizeof *flab);
+        grey = util_xmalloc_array(n, 1);
+        it.rgb = util_xmalloc_array(n, 3);
+        it.label = util_xmalloc_array(n, sizeof *it.label);
+        id = util_xmalloc_array(strlen(s->id) + 40, 1);
         if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
     }
     it.h = h, it.w = w, it.id = id;
-    it.volume = s->id, it.plane = nifti_plane_name(plane), it.geometry = &img;
+    it.volume = s->id, it.plane = io_nifti_plane_name(plane), it.geometry = &img;
     for (int64_t k = 0; k < ns && rc == 0; k++) {
         int sh, sw;
-        if ((rc = nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;
+        if ((rc = io_nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;
         if ((rc = label_slice(c, s->label, flab, n, it.label))) break;
         int keep = c->all_slices;
-        for (int j = 0; j < c->n_classes && !keep; j++) keep = item_has_class(c, &it, j);
+        for (int j = 0; j < c->n_classes && !keep; j++) keep = eval_item_has_class(c, &it, j);
         if (!keep) continue;
-        if ((rc = nifti_slice(&img, plane, k, fimg, &sh, &sw))) break;
-        if ((rc = intensity_to_u8(fimg, n, &im, grey))) break;
+        if ((rc = io_nifti_slice(&img, plane, k, fimg, &sh, &sw))) break;
+        if ((rc = io_intensity_to_u8(fimg, n, &im, grey))) break;
         for (size_t i = 0; i < n; i++) it.rgb[3 * i] = it.rgb[3 * i + 1] = it.rgb[3 * i + 2] = grey[i];
-        snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, nifti_plane_name(plane), (long long)k);
+        snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, io_nifti_plane_name(plane), (long long)k);
         it.slice = k;
         rc = fn(ctx, &it);
     }
     free(fimg), free(flab), free(grey), free(it.rgb), free(it.label), free(id);
-    nifti_free(&img);
-    nifti_free(&lab);
+    io_nifti_free(&img);
+    io_nifti_free(&lab);
     return rc;
 }
 
-int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
+int eval_source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
     return c->layout == DS_LAYOUT_PNG ? png_items(c, s, fn, ctx) : nifti_items(c, s, fn, ctx);
 }

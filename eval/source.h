@@ -22,8 +22,8 @@ typedef struct {
 
 /* Every source of the data set, sorted by id. Fails (naming the file) if an image has no
  * mask / label volume. 0 or -1. */
-int dataset_sources(const dataset_config *c, source_list *out);
-void source_list_free(source_list *l);
+int eval_dataset_sources(const dataset_config *c, source_list *out);
+void eval_source_list_free(source_list *l);
 
 typedef struct {
     char *id;        /* item id: the source id, plus "_<plane><slice>" for a volume slice */
@@ -41,7 +41,7 @@ typedef struct {
 /* Calls fn(ctx, item) for each item of a source, in order (the item is freed after the
  * call). Stops at the first non-zero return and passes it on; -1 on a load error. */
 typedef int (*eval_item_fn)(void *ctx, const eval_item *item);
-int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx);
+int eval_source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx);
 
 /* 0 if a label volume lies on its image volume's voxel grid: the same dim[1..3] and the same
  * voxel-to-world affine (nifti_image.affine: sform, else qform, else pixdim), each entry within
@@ -49,16 +49,16 @@ int source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn,
  * size). Else -1 with a message naming both files and the first entry that differs: samc cuts
  * both volumes into slices by their own orientation and does not resample, so a label volume
  * on another grid (x flipped, shifted) would silently score the wrong pixels. A non-finite
- * affine is left to nifti_slice_shape, which refuses it. */
-int volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab, const char *lab_path);
+ * affine is left to io_nifti_slice_shape, which refuses it. */
+int eval_volume_grids_match(const nifti_image *img, const char *img_path, const nifti_image *lab, const char *lab_path);
 
 /* The paper's image rule: uint8(img / img.max() * 255), one maximum over all channels, in
  * double, truncated; an all-zero image stays zero. In place on n bytes. */
-void normalize_paper_u8(uint8_t *px, size_t n);
+void eval_normalize_paper_u8(uint8_t *px, size_t n);
 
 /* 1 if class k of the data set has a pixel in the label map. */
-int item_has_class(const dataset_config *c, const eval_item *it, int k);
+int eval_item_has_class(const dataset_config *c, const eval_item *it, int k);
 /* mask[i] = 1 where the label is in class k's target, else 0. */
-void item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask);
+void eval_item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask);
 
 #endif

@@ -36,12 +36,12 @@ typedef struct {
 } volume_masks;
 
 /* Forgets the slices of the last volume (keeps the memory). */
-void volume_masks_reset(volume_masks *vm);
+void eval_volume_masks_reset(volume_masks *vm);
 /* Records an evaluated slice (an item with a target) of a volume. 0 or -1. */
-int volume_masks_add(volume_masks *vm, const char *out, const eval_item *it);
+int eval_volume_masks_add(volume_masks *vm, const char *out, const eval_item *it);
 /* At the volume's end: writes its set unless (see above) it is in place and computed is 0, or
  * a slice's PNGs are missing. 0 or -1 with a message. */
-int volume_masks_write(volume_masks *vm, const char *out, const char *volume_id, int computed);
-void volume_masks_free(volume_masks *vm);
+int eval_volume_masks_write(volume_masks *vm, const char *out, const char *volume_id, int computed);
+void eval_volume_masks_free(volume_masks *vm);
 
 #endif

@@ -26,7 +26,7 @@ static int send_all(int fd, const void *p, size_t n) {
         /* MSG_NOSIGNAL: a peer gone is an error value here, not a SIGPIPE ending this process */
         ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return samc_err("%s", w < 0 ? strerror(errno) : "short write");
+        if (w <= 0) return util_err("%s", w < 0 ? strerror(errno) : "short write");
         c += w, n -= (size_t)w;
     }
     return 0;
@@ -38,15 +38,15 @@ static int recv_all(int fd, void *p, size_t n) {
     for (size_t got = 0; got < n;) {
         ssize_t r = read(fd, c + got, n - got);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return samc_err("%s", strerror(errno));
-        if (r == 0) return got ? samc_err("a message cut short") : 0;
+        if (r < 0) return util_err("%s", strerror(errno));
+        if (r == 0) return got ? util_err("a message cut short") : 0;
         got += (size_t)r;
     }
     return 1;
 }
 
 int eval_channel_send(int fd, const void *msg, size_t len) {
-    if (len > CHANNEL_MAX_MESSAGE) return samc_err("a message of %zu bytes (at most %u)", len, CHANNEL_MAX_MESSAGE);
+    if (len > CHANNEL_MAX_MESSAGE) return util_err("a message of %zu bytes (at most %u)", len, CHANNEL_MAX_MESSAGE);
     uint32_t n = (uint32_t)len;
     return send_all(fd, &n, sizeof n) || send_all(fd, msg, len) ? -1 : 0;
 }
@@ -55,13 +55,13 @@ int eval_channel_recv(int fd, void **buf, size_t *cap, size_t *len) {
     uint32_t n;
     int r = recv_all(fd, &n, sizeof n);
     if (r <= 0) return r;
-    if (n > CHANNEL_MAX_MESSAGE) return samc_err("a message of %u bytes (at most %u)", n, CHANNEL_MAX_MESSAGE);
+    if (n > CHANNEL_MAX_MESSAGE) return util_err("a message of %u bytes (at most %u)", n, CHANNEL_MAX_MESSAGE);
     if (n + 1u > *cap) { /* one byte more: a text message can be read as a string */
         void *b = realloc(*buf, n + 1u);
-        if (!b) return samc_err("out of memory");
+        if (!b) return util_err("out of memory");
         *buf = b, *cap = n + 1u;
     }
-    if (n && recv_all(fd, *buf, n) != 1) return samc_err("a message cut short");
+    if (n && recv_all(fd, *buf, n) != 1) return util_err("a message cut short");
     ((char *)*buf)[n] = 0;
     *len = n;
     return 1;
@@ -69,8 +69,8 @@ int eval_channel_recv(int fd, void **buf, size_t *cap, size_t *len) {
 
 int eval_workers_start(eval_workers *ws, int n, char *const *args, int n_args, int keep_fd) {
     *ws = (eval_workers){0};
-    char **argv = xcalloc_array((size_t)n_args + 3, sizeof *argv);
-    ws->v = xcalloc_array((size_t)n, sizeof *ws->v);
+    char **argv = util_xcalloc_array((size_t)n_args + 3, sizeof *argv);
+    ws->v = util_xcalloc_array((size_t)n, sizeof *ws->v);
     if (!argv || !ws->v) {
         free(argv);
         return -1;
@@ -85,7 +85,7 @@ int eval_workers_start(eval_workers *ws, int n, char *const *args, int n_args, i
         ws->v[k].fd = -1;
         int sv[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
-            rc = samc_err("cannot start worker %d: %s", k + 1, strerror(errno));
+            rc = util_err("cannot start worker %d: %s", k + 1, strerror(errno));
             break;
         }
         /* never 0-2 in the worker (a command started with stdin closed could get fd 0) */
@@ -109,7 +109,7 @@ int eval_workers_start(eval_workers *ws, int n, char *const *args, int n_args, i
         if (sv[1] >= 0) close(sv[1]);
         if (pid < 0) {
             close(sv[0]);
-            rc = samc_err("cannot start worker %d: %s", k + 1, strerror(e));
+            rc = util_err("cannot start worker %d: %s", k + 1, strerror(e));
             break;
         }
         ws->v[k] = (eval_worker){.pid = pid, .fd = sv[0]};
@@ -125,11 +125,11 @@ int eval_workers_wait(eval_workers *ws) {
     int m = 0;
     for (int k = 0; k < ws->n; k++)
         if (ws->v[k].fd >= 0) p[m++] = (struct pollfd){.fd = ws->v[k].fd, .events = POLLIN};
-    if (!m) return samc_err("no worker left");
+    if (!m) return util_err("no worker left");
     for (;;) {
         int r = poll(p, (nfds_t)m, -1);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return samc_err("waiting for the workers: %s", strerror(errno));
+        if (r < 0) return util_err("waiting for the workers: %s", strerror(errno));
         for (int i = 0; i < m; i++)
             if (p[i].revents)
                 for (int k = 0; k < ws->n; k++)
@@ -139,13 +139,13 @@ int eval_workers_wait(eval_workers *ws) {
 
 int eval_workers_send(eval_workers *ws, int k, const void *msg, size_t len) {
     if (eval_channel_send(ws->v[k].fd, msg, len))
-        return samc_err_context("worker %d of %d (pid %ld)", k + 1, ws->n, (long)ws->v[k].pid);
+        return util_err_context("worker %d of %d (pid %ld)", k + 1, ws->n, (long)ws->v[k].pid);
     return 0;
 }
 
 int eval_workers_recv(eval_workers *ws, int k, size_t *len) {
     int r = eval_channel_recv(ws->v[k].fd, &ws->buf, &ws->cap, len);
-    if (r < 0) samc_err_context("worker %d of %d (pid %ld)", k + 1, ws->n, (long)ws->v[k].pid);
+    if (r < 0) util_err_context("worker %d of %d (pid %ld)", k + 1, ws->n, (long)ws->v[k].pid);
     return r;
 }
 
@@ -164,12 +164,12 @@ int eval_workers_reap(eval_workers *ws, int k) {
     }
     long pid = (long)w->pid;
     w->pid = 0;
-    if (r < 0) return samc_err("worker %d of %d (pid %ld): %s", k + 1, ws->n, pid, strerror(errno));
+    if (r < 0) return util_err("worker %d of %d (pid %ld): %s", k + 1, ws->n, pid, strerror(errno));
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return 0;
     if (WIFSIGNALED(st))
-        return samc_err("worker %d of %d (pid %ld) was killed by signal %d (%s)", k + 1, ws->n, pid, WTERMSIG(st),
+        return util_err("worker %d of %d (pid %ld) was killed by signal %d (%s)", k + 1, ws->n, pid, WTERMSIG(st),
                         strsignal(WTERMSIG(st)));
-    return samc_err("worker %d of %d (pid %ld) exited with status %d%s", k + 1, ws->n, pid, WEXITSTATUS(st),
+    return util_err("worker %d of %d (pid %ld) exited with status %d%s", k + 1, ws->n, pid, WEXITSTATUS(st),
                     WEXITSTATUS(st) == 127 ? " (it could not start: /proc/self/exe)" : "");
 }
 

@@ -32,14 +32,14 @@ static int load_config(focalclick_net *net, const samw *w) {
     size_t v = 0, nv = sizeof k_versions / sizeof k_versions[0];
     while (v < nv && strcmp(version, k_versions[v].version)) v++;
     if (v == nv)
-        return samc_err("focalclick: model_version '%s' is not one ClickSEG's SegFormer builds (b0, b3, b5)", version);
+        return util_err("focalclick: model_version '%s' is not one ClickSEG's SegFormer builds (b0, b3, b5)", version);
     if (strcmp(pipeline, "s2"))
-        return samc_err("focalclick: pipeline_version '%s' is not supported (only 's2', segformerB3_S2_comb's)",
+        return util_err("focalclick: pipeline_version '%s' is not supported (only 's2', segformerB3_S2_comb's)",
                         pipeline);
     int prev, binary_prev;
     if (samw_config_bool(w, "with_prev_mask", 0, &prev) || samw_config_bool(w, "binary_prev_mask", 0, &binary_prev)) return -1;
     if (!prev || binary_prev)
-        return samc_err("focalclick: only a probability previous-mask channel is supported (config with_prev_mask "
+        return util_err("focalclick: only a probability previous-mask channel is supported (config with_prev_mask "
                         "%d, binary_prev_mask %d)",
                         prev, binary_prev);
     snprintf(net->model_version, sizeof net->model_version, "%s", k_versions[v].version);

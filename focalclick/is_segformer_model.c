@@ -17,7 +17,7 @@ static float *take(nn_arena *a, size_t n) { return nn_arena_alloc(a, n, sizeof(f
 
 int focalclick_work_alloc(focalclick_work *wk, const focalclick_net *net, nn_arena *a, int h, int w) {
     if (h < 1 || w < 1 || h > MAX_SIDE || w > MAX_SIDE)
-        return samc_err("focalclick: network input %dx%d outside 1..%d", h, w, MAX_SIDE);
+        return util_err("focalclick: network input %dx%d outside 1..%d", h, w, MAX_SIDE);
     *wk = (focalclick_work){.h = h, .w = w};
     const int *E = net->embed_dims;
     size_t hw = (size_t)h * w, max_ne = 0, max_kv = 0, max_cols = 0, max_mha = 0, N[FOCALCLICK_STAGES];
@@ -30,10 +30,10 @@ int focalclick_work_alloc(focalclick_work *wk, const focalclick_net *net, nn_are
         int r = net->sr_ratios[s];
         size_t nk = r > 1 ? (size_t)(wk->gh[s] / r) * (size_t)(wk->gw[s] / r) : N[s];
         if (nk < 1)
-            return samc_err("focalclick: network input %dx%d too small for stage %d's sr ratio %d", h, w, s + 1, r);
+            return util_err("focalclick: network input %dx%d too small for stage %d's sr ratio %d", h, w, s + 1, r);
         size_t ne = N[s] * (size_t)E[s], cols = (size_t)ic * k * k * N[s], sr_cols = nk * (size_t)E[s] * r * r;
-        size_t mha = mha_scratch_size((int)N[s], (int)nk);
-        if (!mha) return samc_err("focalclick: attention scratch size overflows");
+        size_t mha = nn_mha_scratch_size((int)N[s], (int)nk);
+        if (!mha) return util_err("focalclick: attention scratch size overflows");
         max_ne = ne > max_ne ? ne : max_ne;
         max_kv = 2 * nk * (size_t)E[s] > max_kv ? 2 * nk * (size_t)E[s] : max_kv;
         max_cols = cols > max_cols ? cols : max_cols;
@@ -49,9 +49,9 @@ int focalclick_work_alloc(focalclick_work *wk, const focalclick_net *net, nn_are
         !(wk->hidden2 = take(a, 4 * max_ne)) || !(wk->mha_scratch = take(a, max_mha)) ||
         !(wk->cat = take(a, 4 * De * N[0])) || !(wk->head_tmp = take(a, De * N[1])) ||
         !(wk->fuse = take(a, De * N[0])) || !(wk->pred = take(a, N[0])))
-        return samc_err_context("focalclick: work memory");
+        return util_err_context("focalclick: work memory");
     for (int s = 0; s < FOCALCLICK_STAGES; s++)
-        if (!(wk->c[s] = take(a, N[s] * (size_t)E[s]))) return samc_err_context("focalclick: work memory");
+        if (!(wk->c[s] = take(a, N[s] * (size_t)E[s]))) return util_err_context("focalclick: work memory");
     return 0;
 }
 
@@ -67,5 +67,5 @@ int focalclick_net_forward(const focalclick_net *net, focalclick_work *wk, const
     /* 's2': the backbone sees the image and the click features at full input size */
     focalclick_mit_forward(net, wk, trace);
     if (focalclick_segformer_head_forward(net, wk, trace)) return -1;
-    return bilinear_ac_forward(instances, wk->pred, 1, wk->gh[0], wk->gw[0], h, w);
+    return nn_bilinear_ac_forward(instances, wk->pred, 1, wk->gh[0], wk->gw[0], h, w);
 }

@@ -12,10 +12,10 @@
 static void overlap_patch_embed(const focalclick_patch_embed *pe, float *out, const float *in, int H, int W,
                                 focalclick_work *wk) {
     int pad = pe->k / 2, OH = (H + 2 * pad - pe->k) / pe->stride + 1, OW = (W + 2 * pad - pe->k) / pe->stride + 1;
-    conv2d_forward(wk->proj, in, pe->proj_weight, pe->proj_bias, pe->ic, H, W, pe->oc, pe->k, pe->stride, pad,
+    nn_conv2d_forward(wk->proj, in, pe->proj_weight, pe->proj_bias, pe->ic, H, W, pe->oc, pe->k, pe->stride, pad,
                    wk->cols);
-    transpose_forward(out, pe->oc, wk->proj, pe->oc, OH * OW);
-    layernorm_forward(out, out, pe->norm_weight, pe->norm_bias, OH * OW, pe->oc, 1e-5f);
+    nn_transpose_forward(out, pe->oc, wk->proj, pe->oc, OH * OW);
+    nn_layernorm_forward(out, out, pe->norm_weight, pe->norm_bias, OH * OW, pe->oc, 1e-5f);
 }
 
 /* Attention (spatial-reduction) on xn[N][d], the tokens of an h x w grid, sr ratio r:
@@ -25,33 +25,33 @@ static void overlap_patch_embed(const focalclick_patch_embed *pe, float *out, co
 static void attention(const focalclick_block *b, focalclick_work *wk, int h, int w, int d, int heads, int r) {
     int N = h * w, Nk = N;
     const float *kv_in = wk->xn;
-    linear_forward(wk->q, wk->xn, b->q_weight, b->q_bias, N, d, d);
+    nn_linear_forward(wk->q, wk->xn, b->q_weight, b->q_bias, N, d, d);
     if (r > 1) {
         Nk = (h / r) * (w / r);
-        transpose_forward(wk->map, N, wk->xn, N, d); /* x.permute(0, 2, 1).reshape(B, C, H, W) */
+        nn_transpose_forward(wk->map, N, wk->xn, N, d); /* x.permute(0, 2, 1).reshape(B, C, H, W) */
         /* sr: Conv r x r stride r, returned as tokens [Nk][d] (reshape(B, C, -1).permute(0, 2, 1)) */
-        conv2d_patchify_forward(wk->sr, wk->map, b->sr_weight, b->sr_bias, d, h, w, d, r, wk->cols);
-        layernorm_forward(wk->sr, wk->sr, b->attn_norm_weight, b->attn_norm_bias, Nk, d, 1e-5f);
+        nn_conv2d_patchify_forward(wk->sr, wk->map, b->sr_weight, b->sr_bias, d, h, w, d, r, wk->cols);
+        nn_layernorm_forward(wk->sr, wk->sr, b->attn_norm_weight, b->attn_norm_bias, Nk, d, 1e-5f);
         kv_in = wk->sr;
     }
-    linear_forward(wk->kv, kv_in, b->kv_weight, b->kv_bias, Nk, d, 2 * d);
+    nn_linear_forward(wk->kv, kv_in, b->kv_weight, b->kv_bias, Nk, d, 2 * d);
     /* kv.reshape(B, -1, 2, heads, d/heads): k = the first d outputs of a row, v the next d */
-    mha_forward(wk->attn, d, wk->q, d, wk->kv, wk->kv + d, 2 * d, N, Nk, heads, d / heads, wk->mha_scratch);
+    nn_mha_forward(wk->attn, d, wk->q, d, wk->kv, wk->kv + d, 2 * d, N, Nk, heads, d / heads, wk->mha_scratch);
 }
 
 /* Block on x[N][d] in place: x += proj(attn(norm1(x))); x += fc2(GELU(dwconv(fc1(norm2(x))))). */
 static void block_forward(const focalclick_block *b, focalclick_work *wk, float *x, int h, int w, int d, int heads,
                           int r) {
     int N = h * w;
-    layernorm_forward(wk->xn, x, b->norm1_weight, b->norm1_bias, N, d, 1e-6f);
+    nn_layernorm_forward(wk->xn, x, b->norm1_weight, b->norm1_bias, N, d, 1e-6f);
     attention(b, wk, h, w, d, heads, r);
-    linear_residual_forward(x, wk->y, wk->attn, b->proj_weight, b->proj_bias, N, d, d);
+    nn_linear_residual_forward(x, wk->y, wk->attn, b->proj_weight, b->proj_bias, N, d, d);
     /* Mlp */
-    layernorm_forward(wk->xn, x, b->norm2_weight, b->norm2_bias, N, d, 1e-6f);
-    linear_forward(wk->hidden, wk->xn, b->fc1_weight, b->fc1_bias, N, d, 4 * d);
-    conv2d_depthwise3x3_tokens_forward(wk->hidden2, wk->hidden, b->dwconv_weight, b->dwconv_bias, h, w, 4 * d);
-    gelu_inplace(wk->hidden2, (size_t)N * 4 * d);
-    linear_residual_forward(x, wk->y, wk->hidden2, b->fc2_weight, b->fc2_bias, N, 4 * d, d);
+    nn_layernorm_forward(wk->xn, x, b->norm2_weight, b->norm2_bias, N, d, 1e-6f);
+    nn_linear_forward(wk->hidden, wk->xn, b->fc1_weight, b->fc1_bias, N, d, 4 * d);
+    nn_conv2d_depthwise3x3_tokens_forward(wk->hidden2, wk->hidden, b->dwconv_weight, b->dwconv_bias, h, w, 4 * d);
+    nn_gelu_inplace(wk->hidden2, (size_t)N * 4 * d);
+    nn_linear_residual_forward(x, wk->y, wk->hidden2, b->fc2_weight, b->fc2_bias, N, 4 * d, d);
 }
 
 void focalclick_mit_forward(const focalclick_net *net, focalclick_work *wk, int trace) {
@@ -77,7 +77,7 @@ void focalclick_mit_forward(const focalclick_net *net, focalclick_work *wk, int 
             }
         }
         /* norm{s}: c_s, traced as the module returns it (tokens [1][N][E]) */
-        layernorm_forward(wk->c[s], wk->x, net->norm_weight[s], net->norm_bias[s], N, E, 1e-6f);
+        nn_layernorm_forward(wk->c[s], wk->x, net->norm_weight[s], net->norm_bias[s], N, E, 1e-6f);
         if (trace) {
             snprintf(name, sizeof name, "feature_extractor.backbone.norm%d", s + 1);
             nn_trace(name, wk->c[s], 1, N, E, 0);
@@ -87,10 +87,10 @@ void focalclick_mit_forward(const focalclick_net *net, focalclick_work *wk, int 
          * added (after c1 was taken, so c1 does not see the clicks) */
         const float *t = wk->c[s];
         if (s == 0) {
-            add_forward(wk->x, wk->c[0], wk->side, (size_t)N * E);
+            nn_add_forward(wk->x, wk->c[0], wk->side, (size_t)N * E);
             t = wk->x;
         }
-        transpose_forward(wk->map, N, t, N, E);
+        nn_transpose_forward(wk->map, N, t, N, E);
         in = wk->map;
         H = h, W = w;
     }

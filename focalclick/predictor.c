@@ -28,7 +28,7 @@ int focalclick_image_nd(float *out, const float *x, int H, int W, int size) {
     size_t plane = (size_t)size * size;
     /* the previous-mask channel is zeros, and so is its resize */
     memset(out + 3 * plane, 0, plane * sizeof(float));
-    return bilinear_ac_forward(out, x, 3, H, W, size, size);
+    return nn_bilinear_ac_forward(out, x, 3, H, W, size, size);
 }
 
 void focalclick_points_nd(float *pts, const iseg_click *clicks, int n, int P, int H, int W, int size,
@@ -47,7 +47,7 @@ static int set_image(iseg *m, const uint8_t *rgb, int H, int W) {
     free(f->image);
     f->image = NULL;
     f->H = f->W = 0;
-    if (!(f->image = xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
+    if (!(f->image = util_xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
     iseg_image_to_chw(f->image, rgb, H, W);
     f->H = H, f->W = W;
     return 0;
@@ -55,7 +55,7 @@ static int set_image(iseg *m, const uint8_t *rgb, int H, int W) {
 
 static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     focalclick_model *f = (focalclick_model *)m;
-    if (!f->image) return samc_err("focalclick: predict before set_image");
+    if (!f->image) return util_err("focalclick: predict before set_image");
     const int S = FOCALCLICK_INFER_SIZE;
     int P = iseg_points_per_sign(clicks, n);
     nn_arena_reset(&f->arena);
@@ -65,13 +65,13 @@ static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     double *scratch = nn_arena_alloc(&f->arena, (size_t)2 * n, sizeof(double));
     float *image_nd = nn_arena_alloc(&f->arena, (size_t)4 * S * S, sizeof(float));
     float *logits = nn_arena_alloc(&f->arena, (size_t)S * S, sizeof(float));
-    if (!points || !scratch || !image_nd || !logits) return samc_err_context("focalclick: predict");
+    if (!points || !scratch || !image_nd || !logits) return util_err_context("focalclick: predict");
     if (focalclick_image_nd(image_nd, f->image, f->H, f->W, S)) return -1;
     focalclick_points_nd(points, clicks, n, P, f->H, f->W, S, scratch);
     if (focalclick_net_forward(&f->net, &wk, image_nd, points, P, logits, nn_trace_enabled())) return -1;
     /* the inverse transforms in reverse order: the sigmoid, then ResizeTrans back to H x W */
-    sigmoid_inplace(logits, (size_t)S * S);
-    return bilinear_ac_forward(prob, logits, 1, S, S, f->H, f->W);
+    nn_sigmoid_inplace(logits, (size_t)S * S);
+    return nn_bilinear_ac_forward(prob, logits, 1, S, S, f->H, f->W);
 }
 
 static void model_free(iseg *m) {
@@ -85,10 +85,10 @@ static const iseg_ops ops = {"focalclick", set_image, predict, model_free};
 
 iseg *focalclick_open(const samw *w) {
     if (strcmp(samw_family(w), "focalclick")) {
-        samc_err("focalclick: the file holds a %s model", samw_family(w));
+        util_err("focalclick: the file holds a %s model", samw_family(w));
         return NULL;
     }
-    focalclick_model *f = xcalloc_array(1, sizeof *f);
+    focalclick_model *f = util_xcalloc_array(1, sizeof *f);
     if (!f) return NULL;
     f->base.ops = &ops;
     if (focalclick_net_load(&f->net, w)) {

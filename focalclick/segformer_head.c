@@ -9,7 +9,7 @@
 /* MLP linear_c{s+1} on tokens c[N][E] then permute(0, 2, 1).reshape to a map: out[De][N] =
  * weight[De][E] @ c^T + bias (the layout change done by the product itself). */
 static void linear_c(float *out, const float *c, const float *weight, const float *bias, int N, int E, int De) {
-    conv2d_1x1_tokens_forward(out, c, weight, N, E, De);
+    nn_conv2d_1x1_tokens_forward(out, c, weight, N, E, De);
     #pragma omp parallel for schedule(static)
     for (int o = 0; o < De; o++) {
         float *p = out + (size_t)o * N;
@@ -26,15 +26,15 @@ int focalclick_segformer_head_forward(const focalclick_net *net, focalclick_work
         int N = wk->gh[s] * wk->gw[s];
         float *map = s ? wk->head_tmp : slot;
         linear_c(map, wk->c[s], net->linear_c_weight[s], net->linear_c_bias[s], N, net->embed_dims[s], De);
-        if (s && bilinear_hp_forward(slot, map, De, wk->gh[s], wk->gw[s], h1, w1)) return -1;
+        if (s && nn_bilinear_hp_forward(slot, map, De, wk->gh[s], wk->gw[s], h1, w1)) return -1;
     }
     /* linear_fuse: ConvModule 1x1 4De -> De (no bias) -> BN -> ReLU */
-    conv2d_1x1_forward(wk->fuse, wk->cat, net->linear_fuse_weight, NULL, 4 * De, (int)N1, De);
-    batchnorm2d_forward(wk->fuse, net->bn_weight, net->bn_bias, net->bn_mean, net->bn_var, De, N1, 1e-5f);
-    relu_inplace(wk->fuse, (size_t)De * N1);
+    nn_conv2d_1x1_forward(wk->fuse, wk->cat, net->linear_fuse_weight, NULL, 4 * De, (int)N1, De);
+    nn_batchnorm2d_forward(wk->fuse, net->bn_weight, net->bn_bias, net->bn_mean, net->bn_var, De, N1, 1e-5f);
+    nn_relu_inplace(wk->fuse, (size_t)De * N1);
     if (trace) nn_trace("feature_extractor.decode_head.linear_fuse", wk->fuse, 1, De, h1, w1);
     /* linear_pred: Conv1x1 De -> 1 (bias) */
-    conv2d_1x1_forward(wk->pred, wk->fuse, net->linear_pred_weight, net->linear_pred_bias, De, (int)N1, 1);
+    nn_conv2d_1x1_forward(wk->pred, wk->fuse, net->linear_pred_weight, net->linear_pred_bias, De, (int)N1, 1);
     if (trace) nn_trace("feature_extractor.decode_head.linear_pred", wk->pred, 1, 1, h1, w1);
     return 0;
 }

@@ -25,10 +25,10 @@ static void use(const dataset_config *c) {
     for (int k = 0; k < c->n_classes; k++) {
         if (!c->classes[k].task || !c->classes[k].cls) abort();
         sum += (int)strlen(c->classes[k].task) + (int)strlen(c->classes[k].cls);
-        for (int v = 0; v < 8; v++) sum += dataset_in_class(c, k, dataset_remap(c, v));
+        for (int v = 0; v < 8; v++) sum += eval_dataset_in_class(c, k, eval_dataset_remap(c, v));
     }
-    for (int i = 0; i < c->n_remaps; i++) sum += dataset_remap(c, c->remap_from[i]);
-    int s = shard_of(c->name, 7);
+    for (int i = 0; i < c->n_remaps; i++) sum += eval_dataset_remap(c, c->remap_from[i]);
+    int s = eval_shard_of(c->name, 7);
     if (s < 0 || s >= 7) abort();
 }
 
@@ -38,20 +38,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(text, data, size);
     text[size] = 0; /* an embedded NUL just ends the text early */
     dataset_config c;
-    if (dataset_config_parse(text, "fuzz.conf", "/nonexistent/configs", NULL, &c) == 0) {
+    if (eval_dataset_config_parse(text, "fuzz.conf", "/nonexistent/configs", NULL, &c) == 0) {
         use(&c);
-        dataset_config_free(&c);
+        eval_dataset_config_free(&c);
     }
-    if (dataset_config_parse(text, "fuzz.conf", NULL, "/nonexistent/root", &c) == 0) {
+    if (eval_dataset_config_parse(text, "fuzz.conf", NULL, "/nonexistent/root", &c) == 0) {
         if (strcmp(c.root, "/nonexistent/root")) abort();
         use(&c);
-        dataset_config_free(&c);
+        eval_dataset_config_free(&c);
     }
     free(text);
     char path[64];
-    if (fuzz_input_path(data, size, path, sizeof path) == 0 && dataset_config_load(path, NULL, &c) == 0) {
+    if (fuzz_input_path(data, size, path, sizeof path) == 0 && eval_dataset_config_load(path, NULL, &c) == 0) {
         use(&c);
-        dataset_config_free(&c);
+        eval_dataset_config_free(&c);
     }
     return 0;
 }

@@ -19,24 +19,24 @@ static void exercise(const nifti_image *img, const dicom_info *info) {
     float *all;
     int nd;
     int64_t shape[8];
-    if (nifti_to_f32(img, &all, &nd, shape) == 0) free(all);
+    if (io_nifti_to_f32(img, &all, &nd, shape) == 0) free(all);
     for (int p = 0; p < 3; p++) {
         int64_t n;
         int h, w;
-        if (nifti_slice_shape(img, (nifti_plane)p, &n, &h, &w)) continue;
+        if (io_nifti_slice_shape(img, (nifti_plane)p, &n, &h, &w)) continue;
         size_t px = (size_t)h * (size_t)w;
         float *s = malloc(sizeof(float) * px);
         uint8_t *rgb = malloc(3 * px), *lab = calloc(px, 1), *vol = calloc(img->nvox, 1);
         if (s && rgb && lab && vol) {
-            if (img->datatype == NIFTI_RGB24) nifti_slice_rgb24(img, (nifti_plane)p, n - 1, rgb, &h, &w);
-            else nifti_slice(img, (nifti_plane)p, n - 1, s, &h, &w);
-            nifti_slice_put_u8(img, (nifti_plane)p, n - 1, lab, vol);
+            if (img->datatype == NIFTI_RGB24) io_nifti_slice_rgb24(img, (nifti_plane)p, n - 1, rgb, &h, &w);
+            else io_nifti_slice(img, (nifti_plane)p, n - 1, s, &h, &w);
+            io_nifti_slice_put_u8(img, (nifti_plane)p, n - 1, lab, vol);
         }
         free(s), free(rgb), free(lab), free(vol);
     }
     FILE *null = fopen("/dev/null", "w");
     if (null) {
-        dicom_print_info(null, img, info);
+        io_dicom_print_info(null, img, info);
         fclose(null);
     }
 }
@@ -72,18 +72,18 @@ static int write_file(const char *path, const uint8_t *p, size_t n) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     nifti_image img;
     dicom_info info;
-    if (dicom_parse(data, size, &img, &info) == 0) {
+    if (io_dicom_parse(data, size, &img, &info) == 0) {
         exercise(&img, &info);
-        nifti_free(&img);
+        io_nifti_free(&img);
     }
     const char *dir = series_dir();
     char a[96], b[96];
     snprintf(a, sizeof a, "%s/a", dir);
     snprintf(b, sizeof b, "%s/b", dir);
     if (write_file(a, data, size / 2) || write_file(b, data + size / 2, size - size / 2)) return 0;
-    if (dicom_read(dir, &img, &info) == 0) {
+    if (io_dicom_read(dir, &img, &info) == 0) {
         exercise(&img, &info);
-        nifti_free(&img);
+        io_nifti_free(&img);
     }
     return 0;
 }

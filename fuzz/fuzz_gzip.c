@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t len;
     /* the cap is taken from the first byte so that small caps (cut mid-stream) are tried too */
     size_t cap = size ? (size_t)data[0] << 12 : 0;
-    if (gz_inflate_capped(data, size, cap, &out, &len) == 0) {
+    if (io_gz_inflate_capped(data, size, cap, &out, &len) == 0) {
         if (len > cap) abort();
         free(out);
     }

@@ -23,18 +23,18 @@ static void touch(const jpg_image *img, const jpg_header *h) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jpg_header h;
-    if (jpg_parse_header(data, size, &h)) return 0;
+    if (io_jpg_parse_header(data, size, &h)) return 0;
     if ((size_t)h.width * h.height * h.channels > ((size_t)16 << 20)) return 0;
     jpg_image img;
-    if (jpg_decode(data, size, &img) == 0) {
+    if (io_jpg_decode(data, size, &img) == 0) {
         touch(&img, &h);
-        jpg_free(&img);
+        io_jpg_free(&img);
     }
     char path[64];
     if (fuzz_input_path(data, size, path, sizeof path)) return 0;
-    if (jpg_read(path, &img) == 0) {
+    if (io_jpg_read(path, &img) == 0) {
         touch(&img, &h);
-        jpg_free(&img);
+        io_jpg_free(&img);
     }
     return 0;
 }

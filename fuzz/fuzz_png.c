@@ -16,15 +16,15 @@
 /* Decodes as is and with palette indices (the label-map path of eval/source.c). */
 static void decode(const uint8_t *data, size_t size) {
     png_header h;
-    (void)png_read_header(data, size, &h);
+    (void)io_png_read_header(data, size, &h);
     for (int flags = 0; flags <= PNG_PALETTE_INDICES; flags += PNG_PALETTE_INDICES) {
         png_image img;
-        if (png_decode_ex(data, size, flags, &img) != 0) continue;
+        if (io_png_decode_ex(data, size, flags, &img) != 0) continue;
         /* read every sample so ASan checks the buffer really has the size the image claims */
         size_t n = (size_t)img.width * (size_t)img.height * (size_t)img.channels * (size_t)(img.bit_depth / 8);
         volatile unsigned sum = 0;
         for (size_t i = 0; i < n; i++) sum += ((const uint8_t *)img.pixels)[i];
-        png_free(&img);
+        io_png_free(&img);
     }
 }
 

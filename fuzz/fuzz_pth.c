@@ -27,21 +27,21 @@
  * each element, so ASan checks every view really lies in its storage). */
 static void read_checkpoint(const uint8_t *data, size_t size) {
     ckpt c;
-    if (ckpt_open_mem(&c, data, size, "fuzz") != 0) return;
-    (void)samc_checkpoint_family(&c);
+    if (weights_ckpt_open_mem(&c, data, size, "fuzz") != 0) return;
+    (void)weights_checkpoint_family(&c);
     if (c.config && !memchr(c.config, '=', strlen(c.config))) abort(); /* every line is key=value */
     sam_config cfg;
-    if (sam_config_infer(&c, 0, &cfg) == 0) {
+    if (weights_sam_config_infer(&c, 0, &cfg) == 0) {
         sam_key *keys = NULL;
         int n = 0;
-        if (sam_config_keys(&cfg, &keys, &n) == 0) free(keys);
+        if (weights_sam_config_keys(&cfg, &keys, &n) == 0) free(keys);
     }
     for (int i = 0; i < c.n_tensors; i++) {
         size_t numel = 0;
-        if (size_prod(c.tensors[i].shape, c.tensors[i].ndim, &numel) || numel > (1u << 22)) continue;
+        if (util_size_prod(c.tensors[i].shape, c.tensors[i].ndim, &numel) || numel > (1u << 22)) continue;
         if (c.storages[c.tensors[i].storage].dtype == CK_I64) {
             int64_t *v = malloc((numel ? numel : 1) * sizeof *v);
-            if (v && ckpt_read_i64(&c, &c.tensors[i], v) == 0) {
+            if (v && weights_ckpt_read_i64(&c, &c.tensors[i], v) == 0) {
                 volatile int64_t sum = 0;
                 for (size_t k = 0; k < numel; k++) sum += v[k];
             }
@@ -49,21 +49,21 @@ static void read_checkpoint(const uint8_t *data, size_t size) {
             continue;
         }
         float *out = malloc((numel ? numel : 1) * sizeof *out);
-        if (out && ckpt_read_f32(&c, &c.tensors[i], out) == 0) {
+        if (out && weights_ckpt_read_f32(&c, &c.tensors[i], out) == 0) {
             volatile float sum = 0;
             for (size_t k = 0; k < numel; k++) sum += out[k];
         }
         free(out);
     }
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 static void read_pickle(const uint8_t *data, size_t size) {
     pk_heap h = {0};
     pk_value *v = NULL;
     size_t used = 0;
-    (void)pickle_load(&h, data, size, &used, &v);
-    pk_heap_free(&h);
+    (void)weights_pickle_load(&h, data, size, &used, &v);
+    weights_pk_heap_free(&h);
 }
 
 static void read_wrapped(const uint8_t *data, size_t size) {

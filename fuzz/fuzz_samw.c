@@ -52,7 +52,7 @@ static void read_weights(const samw *w) {
     }
     sam_key *keys = NULL;
     int n = 0;
-    if (sam_config_keys(samw_config(w), &keys, &n)) return;
+    if (weights_sam_config_keys(samw_config(w), &keys, &n)) return;
     if (n != samw_count(w)) abort(); /* samw_open promises exactly the tensors the config implies */
     volatile float sum = 0;
     for (int i = 0; i < n; i++) {

@@ -1,12 +1,12 @@
-/* DICOM images and series as NIfTI volumes in memory, so that slicing (nifti_slice), intensity
- * mapping and label volumes (nifti_write_labels) work on them unchanged.
+/* DICOM images and series as NIfTI volumes in memory, so that slicing (io_nifti_slice), intensity
+ * mapping and label volumes (io_nifti_write_labels) work on them unchanged.
  *
  *   nifti_image img;
  *   dicom_info info;
- *   dicom_read("series/", &img, &info);                  // a file, or a folder holding one series
+ *   io_dicom_read("series/", &img, &info);                  // a file, or a folder holding one series
  *   int64_t n; int h, w;
- *   nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w);     // then as io/nifti.h
- *   nifti_free(&img);
+ *   io_nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w);     // then as io/nifti.h
+ *   io_nifti_free(&img);
  *
  * Files: DICOM Part 10 (128-byte preamble, "DICM", file meta group) or a bare data set without
  * meta (its transfer syntax told from its first element), in implicit VR little endian
@@ -30,10 +30,10 @@
  * direction (its first three values), axis 1 along its column direction, axis 2 across the
  * slices. The samples keep their stored type (uint8/int8, uint16/int16, uint32/int32; 1-bit
  * data as uint8 0/1) and Rescale Slope/Intercept become scl_slope/scl_inter, so
- * nifti_value() and nifti_to_f32() give raw * slope + intercept computed in double, as
+ * io_nifti_value() and io_nifti_to_f32() give raw * slope + intercept computed in double, as
  * pydicom's pixel_array * RescaleSlope + RescaleIntercept. A series whose slices have different
  * rescale values is converted to float32 holding the rescaled values. Colour images are
- * NIFTI_RGB24 (nifti_to_f32 adds a last axis of 3). MONOCHROME1 keeps its values (dicom_info's
+ * NIFTI_RGB24 (io_nifti_to_f32 adds a last axis of 3). MONOCHROME1 keeps its values (dicom_info's
  * monochrome1 says that low values are to be shown bright; samc's slice input inverts the grey
  * image it makes). Window Center/Width (the first values) are reported, not applied; nor is
  * RT Dose's Dose Grid Scaling (pydicom's pixel_array does not apply it either). An enhanced
@@ -46,7 +46,7 @@
  * Geometry: DICOM's patient coordinates are LPS (+x to the patient's left, +y posterior); the
  * affine is built there, then its first two rows are negated to NIfTI's RAS and stored as the
  * sform (code 1, scanner) with a matching qform, and nifti_image.axcodes, affine, pixdim filled
- * as nifti_read does. Column i of the affine: Image Orientation's row direction times the
+ * as io_nifti_read does. Column i of the affine: Image Orientation's row direction times the
  * column spacing (Pixel Spacing's second value); column j: its column direction times the row
  * spacing (the first value); column k: (position of the last slice - position of the first) /
  * (slices - 1); the origin: Image Position (Patient) of the first slice. Slice positions come
@@ -109,15 +109,15 @@ typedef struct {
 /* 1 when buf (a file's first len bytes, 132 or more for a Part 10 file) looks like DICOM:
  * "DICM" at offset 128, or a data set starting with a group 0008 (or 0002) element in one of
  * the syntaxes above. */
-int dicom_is_dicom(const unsigned char *buf, size_t len);
+int io_dicom_is_dicom(const unsigned char *buf, size_t len);
 
 /* One DICOM file already in memory as a volume (info may be NULL). 0 or -1. */
-int dicom_parse(const unsigned char *buf, size_t len, nifti_image *img, dicom_info *info);
+int io_dicom_parse(const unsigned char *buf, size_t len, nifti_image *img, dicom_info *info);
 
 /* A DICOM file, or a folder holding one series (see above). Errors name the file. 0 or -1. */
-int dicom_read(const char *path, nifti_image *img, dicom_info *info);
+int io_dicom_read(const char *path, nifti_image *img, dicom_info *info);
 
 /* The DICOM facts, then the volume's geometry, one "key: value" per line (samc info). */
-void dicom_print_info(FILE *fp, const nifti_image *img, const dicom_info *info);
+void io_dicom_print_info(FILE *fp, const nifti_image *img, const dicom_info *info);
 
 #endif

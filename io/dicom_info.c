@@ -4,7 +4,7 @@
 
 #include "io/dicom.h"
 
-void dicom_print_info(FILE *fp, const nifti_image *img, const dicom_info *in) {
+void io_dicom_print_info(FILE *fp, const nifti_image *img, const dicom_info *in) {
     if (in->n_files > 1 || in->n_skipped)
         fprintf(fp, "format: DICOM series folder (%d files, %d others skipped)\n", in->n_files, in->n_skipped);
     else
@@ -45,9 +45,9 @@ void dicom_print_info(FILE *fp, const nifti_image *img, const dicom_info *in) {
         fprintf(fp, "slices: 1 (%.9g mm thick in the affine, from %s)\n", in->slice_spacing, in->spacing_source);
     fprintf(fp, "dims: %lld x %lld x %lld (columns, rows, slices)\n", (long long)img->dim[1], (long long)img->dim[2],
             (long long)img->dim[3]);
-    fprintf(fp, "datatype: %s%s\n", nifti_datatype_name(img->datatype),
+    fprintf(fp, "datatype: %s%s\n", io_nifti_datatype_name(img->datatype),
             img->scaled ? " (values: raw * slope + intercept)" : "");
-    nifti_print_geometry(fp, img, 9);
+    io_nifti_print_geometry(fp, img, 9);
     if (img->datatype == NIFTI_RGB24)
         fprintf(fp, "decoded: float32 (%lld, %lld, %lld, 3)\n", (long long)img->dim[1], (long long)img->dim[2],
                 (long long)img->dim[3]);

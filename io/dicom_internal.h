@@ -26,16 +26,16 @@ typedef struct {
 } dicom_file;
 
 /* Parses the file in buf (which must outlive f): syntax, attributes, pixel data location. On
- * failure f needs no dicom_file_free. 0 or -1. */
-int dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f);
-void dicom_file_free(dicom_file *f);
+ * failure f needs no io_dicom_file_free. 0 or -1. */
+int io_dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f);
+void io_dicom_file_free(dicom_file *f);
 
 /* Checks the pixel attributes against what samc decodes and the pixel data's length, and
  * gives the volume datatype of the samples as stored (NIFTI_UINT8 ... NIFTI_RGB24). 0 or -1. */
-int dicom_pixel_check(const dicom_file *f, int *datatype);
+int io_dicom_pixel_check(const dicom_file *f, int *datatype);
 /* Decodes frame `frame` into out: rows * cols samples in pixel data order, of `datatype`:
- * the stored type from dicom_pixel_check (raw values, Bits Stored applied), NIFTI_FLOAT32
- * (raw * slope + inter), or NIFTI_RGB24. Call dicom_pixel_check first. */
-void dicom_decode_frame(const dicom_file *f, int64_t frame, int datatype, double slope, double inter, void *out);
+ * the stored type from io_dicom_pixel_check (raw values, Bits Stored applied), NIFTI_FLOAT32
+ * (raw * slope + inter), or NIFTI_RGB24. Call io_dicom_pixel_check first. */
+void io_dicom_decode_frame(const dicom_file *f, int64_t frame, int datatype, double slope, double inter, void *out);
 
 #endif

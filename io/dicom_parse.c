@@ -183,7 +183,7 @@ typedef struct {
 
 static int read_element(const stream *s, size_t pos, size_t end, element *e) {
     if (end - pos < 8)
-        return samc_err("truncated: an element at offset %zu needs at least 8 bytes, %zu remain", pos, end - pos);
+        return util_err("truncated: an element at offset %zu needs at least 8 bytes, %zu remain", pos, end - pos);
     const unsigned char *p = s->buf + pos;
     e->tag = (uint32_t)rd16(p, s->big) << 16 | rd16(p + 2, s->big);
     e->vr[0] = 0;
@@ -194,7 +194,7 @@ static int read_element(const stream *s, size_t pos, size_t end, element *e) {
         return 0;
     }
     if (!is_vr(p[4], p[5]))
-        return samc_err("(%04X,%04X) at offset %zu: bytes %02X %02X are not a value representation (explicit VR "
+        return util_err("(%04X,%04X) at offset %zu: bytes %02X %02X are not a value representation (explicit VR "
                         "expected)", GROUP(e->tag), ELEM(e->tag), pos, p[4], p[5]);
     e->vr[0] = (char)p[4];
     e->vr[1] = (char)p[5];
@@ -204,7 +204,8 @@ static int read_element(const stream *s, size_t pos, size_t end, element *e) {
         e->value = pos + 8;
         return 0;
     }
-    if (end - pos < 12) return samc_err("truncated: the %s element at offset %zu needs 12 bytes, %zu remain", e->vr, pos, end - pos);
+    if (end - pos < 12) return util_err("truncated: the %s element at offset %zu needs 12 bytes, %zu remain", e->vr,
+        pos, end - pos);
     e->len = rd32(p + 8, s->big);
     e->value = pos + 12;
     return 0;
@@ -225,7 +226,7 @@ static int get_string(const unsigned char *v, size_t n, char *out, size_t cap, u
     size_t len;
     trimmed(v, n, &s, &len);
     if (len >= cap)
-        return samc_err("(%04X,%04X) %s: %zu characters, more than %zu", GROUP(tag), ELEM(tag), tag_name(tag), len,
+        return util_err("(%04X,%04X) %s: %zu characters, more than %zu", GROUP(tag), ELEM(tag), tag_name(tag), len,
                         cap - 1);
     for (size_t i = 0; i < len; i++) out[i] = isprint(s[i]) ? (char)s[i] : '?';
     out[len] = 0;
@@ -252,7 +253,7 @@ static int get_numbers(const unsigned char *v, size_t n, double *out, size_t max
             d = strtod(tmp, &endp);
         }
         if (!len || len >= sizeof tmp || endp != tmp + len || !isfinite(d))
-            return samc_err("(%04X,%04X) %s: value %zu ('%.*s') is not a number", GROUP(tag), ELEM(tag),
+            return util_err("(%04X,%04X) %s: value %zu ('%.*s') is not a number", GROUP(tag), ELEM(tag),
                             tag_name(tag), k + 1, (int)(len < 40 ? len : 40), (const char *)s);
         if (out && k < max) out[k] = d;
         at = stop + 1;
@@ -265,7 +266,8 @@ static int get_numbers(const unsigned char *v, size_t n, double *out, size_t max
 static int get_n(const unsigned char *v, size_t n, double *out, size_t want, uint32_t tag) {
     size_t k;
     if (get_numbers(v, n, out, want, &k, tag)) return -1;
-    if (k != want) return samc_err("(%04X,%04X) %s has %zu values, expected %zu", GROUP(tag), ELEM(tag), tag_name(tag), k, want);
+    if (k != want) return util_err("(%04X,%04X) %s has %zu values, expected %zu", GROUP(tag), ELEM(tag),
+        tag_name(tag), k, want);
     return 0;
 }
 
@@ -277,7 +279,7 @@ static int get_first(const unsigned char *v, size_t n, double *out, uint32_t tag
 
 static int get_us(const stream *s, const element *e, int *out) {
     if (e->len < 2)
-        return samc_err("(%04X,%04X) %s: %u bytes, expected 2", GROUP(e->tag), ELEM(e->tag), tag_name(e->tag), e->len);
+        return util_err("(%04X,%04X) %s: %u bytes, expected 2", GROUP(e->tag), ELEM(e->tag), tag_name(e->tag), e->len);
     *out = (int)rd16(s->buf + e->value, s->big);
     return 0;
 }
@@ -297,7 +299,7 @@ static int get_int(const unsigned char *v, size_t n, long lo, long hi, int *out,
         x = strtol(tmp, &endp, 10);
     }
     if (!len || len >= sizeof tmp || endp != tmp + len || errno || x < lo || x > hi)
-        return samc_err("(%04X,%04X) %s: '%.*s' is not an integer in %ld..%ld", GROUP(tag), ELEM(tag), tag_name(tag),
+        return util_err("(%04X,%04X) %s: '%.*s' is not an integer in %ld..%ld", GROUP(tag), ELEM(tag), tag_name(tag),
                         (int)(len < 24 ? len : 24), (const char *)s, lo, hi);
     *out = (int)x;
     return 0;
@@ -318,7 +320,7 @@ static int set_orientation(dicom_file *f, const double iop[6]) {
     if (f->info.has_orientation) {
         for (int i = 0; i < 6; i++)
             if (fabs(f->iop[i] - iop[i]) > 1e-4)
-                return samc_err("the frames have different Image Orientation (Patient): not a volume");
+                return util_err("the frames have different Image Orientation (Patient): not a volume");
         return 0;
     }
     memcpy(f->iop, iop, sizeof f->iop);
@@ -331,7 +333,7 @@ static int store_rescale(dicom_file *f, uint32_t tag, double x) {
     int bit = tag == T_RESCALE_SLOPE ? 1 : 2;
     if (f->info.has_rescale & bit) {
         /* per-frame values of an enhanced file: one rescale per volume */
-        if (*dst != x) return samc_err("the frames have different %s values: not supported", tag_name(tag));
+        if (*dst != x) return util_err("the frames have different %s values: not supported", tag_name(tag));
         return 0;
     }
     *dst = x;
@@ -398,7 +400,7 @@ static int store_top(dicom_file *f, const stream *s, const element *e) {
         f->gfov = NULL;
         if (get_numbers(v, n, NULL, 0, &k, e->tag)) return -1;
         /* k <= n / 2 + 1: at most a value per two bytes, so this is bounded by the file */
-        if (!(f->gfov = xmalloc_array(k, sizeof *f->gfov))) return -1;
+        if (!(f->gfov = util_xmalloc_array(k, sizeof *f->gfov))) return -1;
         f->n_gfov = k;
         return get_numbers(v, n, f->gfov, k, &k, e->tag);
     }
@@ -409,7 +411,7 @@ static int store_top(dicom_file *f, const stream *s, const element *e) {
         return 0;
     case T_FLOAT_PIXEL_DATA:
     case T_DOUBLE_PIXEL_DATA:
-        return samc_err("(7FE0,%04X) %s Pixel Data is not supported", ELEM(e->tag),
+        return util_err("(7FE0,%04X) %s Pixel Data is not supported", ELEM(e->tag),
                         e->tag == T_FLOAT_PIXEL_DATA ? "Float" : "Double Float");
     default: return 0;
     }
@@ -418,12 +420,12 @@ static int store_top(dicom_file *f, const stream *s, const element *e) {
 /* Plane Position (Patient) of per-frame functional group item `frame`, in frame order. */
 static int store_frame_position(dicom_file *f, size_t frame, const stream *s, const element *e) {
     if (frame != f->n_frame_ipp)
-        return samc_err("Per-frame Functional Groups item %zu: %s", frame < f->n_frame_ipp ? frame : f->n_frame_ipp,
+        return util_err("Per-frame Functional Groups item %zu: %s", frame < f->n_frame_ipp ? frame : f->n_frame_ipp,
                         frame < f->n_frame_ipp ? "two Plane Positions" : "no Plane Position (Patient)");
     if (f->n_frame_ipp == f->cap_frame_ipp) {
         /* one position per item: bounded by the file's length / 8 */
         size_t cap = f->cap_frame_ipp ? 2 * f->cap_frame_ipp : 64;
-        void *p = xmalloc_array(cap, sizeof *f->frame_ipp);
+        void *p = util_xmalloc_array(cap, sizeof *f->frame_ipp);
         if (!p) return -1;
         if (f->n_frame_ipp) memcpy(p, f->frame_ipp, f->n_frame_ipp * sizeof *f->frame_ipp);
         free(f->frame_ipp);
@@ -483,17 +485,17 @@ static int walk_dataset(walker *w, const stream *s, size_t pos, size_t end, int 
  * delimiter (undefined: end is the enclosing limit). *stop: the offset after it. */
 static int walk_sequence(walker *w, const stream *s, uint32_t tag, size_t pos, size_t end, int undefined, size_t *stop) {
     if (w->depth >= DICOM_MAX_DEPTH)
-        return samc_err("(%04X,%04X): sequences nested more than %d deep", GROUP(tag), ELEM(tag), DICOM_MAX_DEPTH);
+        return util_err("(%04X,%04X): sequences nested more than %d deep", GROUP(tag), ELEM(tag), DICOM_MAX_DEPTH);
     for (size_t item = 0;; item++) {
         if (!undefined && pos == end) break;
         element it;
-        if (read_element(s, pos, end, &it)) return samc_err_context("sequence (%04X,%04X)", GROUP(tag), ELEM(tag));
+        if (read_element(s, pos, end, &it)) return util_err_context("sequence (%04X,%04X)", GROUP(tag), ELEM(tag));
         if (it.tag == T_SEQUENCE_END && undefined) {
             pos = it.value;
             break;
         }
         if (it.tag != T_ITEM)
-            return samc_err("sequence (%04X,%04X) at offset %zu: (%04X,%04X) where an item was expected", GROUP(tag),
+            return util_err("sequence (%04X,%04X) at offset %zu: (%04X,%04X) where an item was expected", GROUP(tag),
                             ELEM(tag), pos, GROUP(it.tag), ELEM(it.tag));
         w->seq[w->depth] = tag;
         w->item[w->depth] = item;
@@ -502,7 +504,7 @@ static int walk_sequence(walker *w, const stream *s, uint32_t tag, size_t pos, s
         if (it.len == UNDEFINED) {
             rc = walk_dataset(w, s, it.value, end, 1, &pos);
         } else if (it.len > end - it.value) {
-            rc = samc_err("truncated: an item of sequence (%04X,%04X) at offset %zu declares %u bytes, %zu remain",
+            rc = util_err("truncated: an item of sequence (%04X,%04X) at offset %zu declares %u bytes, %zu remain",
                           GROUP(tag), ELEM(tag), pos, it.len, end - it.value);
         } else {
             size_t after;
@@ -527,22 +529,22 @@ static int walk_dataset(walker *w, const stream *s, size_t pos, size_t end, int 
             return 0;
         }
         if (GROUP(e.tag) == 0xfffe)
-            return samc_err("offset %zu: (FFFE,%04X) outside the sequence structure it belongs to", pos, ELEM(e.tag));
+            return util_err("offset %zu: (FFFE,%04X) outside the sequence structure it belongs to", pos, ELEM(e.tag));
         size_t next;
         int is_sq = !strcmp(e.vr, "SQ") || (!s->explicit_vr && known_sequence(e.tag));
         if (e.len == UNDEFINED) {
             if (e.tag == T_PIXEL_DATA)
-                return samc_err("(7FE0,0010) Pixel Data is encapsulated (compressed) although the transfer syntax is not");
+                return util_err("(7FE0,0010) Pixel Data is encapsulated (compressed) although the transfer syntax is not");
             /* undefined length: a sequence (PS3.5 7.5.1); UN holds one in implicit VR little endian */
             int un = !strcmp(e.vr, "UN");
             if (s->explicit_vr && !is_sq && !un)
-                return samc_err("(%04X,%04X) %s at offset %zu has undefined length, which only a sequence may have",
+                return util_err("(%04X,%04X) %s at offset %zu has undefined length, which only a sequence may have",
                                 GROUP(e.tag), ELEM(e.tag), e.vr, pos);
             stream inner = un ? (stream){s->buf, 0, 0} : *s;
             if (walk_sequence(w, &inner, e.tag, e.value, end, 1, &next)) return -1;
         } else {
             if (e.len > end - e.value)
-                return samc_err("truncated: (%04X,%04X) %s at offset %zu declares %u bytes, %zu remain", GROUP(e.tag),
+                return util_err("truncated: (%04X,%04X) %s at offset %zu declares %u bytes, %zu remain", GROUP(e.tag),
                                 ELEM(e.tag), tag_name(e.tag), pos, e.len, end - e.value);
             next = e.value + e.len;
             size_t after;
@@ -550,7 +552,7 @@ static int walk_dataset(walker *w, const stream *s, size_t pos, size_t end, int 
         }
         pos = next;
     }
-    if (in_item) return samc_err("truncated: an item of undefined length ends without its delimiter");
+    if (in_item) return util_err("truncated: an item of undefined length ends without its delimiter");
     *stop = pos;
     return 0;
 }
@@ -563,15 +565,15 @@ static int parse_meta(const unsigned char *buf, size_t len, size_t *pos, char ui
     stream s = {buf, 1, 0};
     while (len - *pos >= 8 && rd16(buf + *pos, 0) == 0x0002) {
         element e;
-        if (read_element(&s, *pos, len, &e)) return samc_err_context("file meta group");
+        if (read_element(&s, *pos, len, &e)) return util_err_context("file meta group");
         if (e.len == UNDEFINED || e.len > len - e.value)
-            return samc_err("truncated: file meta element (0002,%04X) at offset %zu declares %u bytes, %zu remain",
+            return util_err("truncated: file meta element (0002,%04X) at offset %zu declares %u bytes, %zu remain",
                             ELEM(e.tag), *pos, e.len, len - e.value);
         if (e.tag == T_TRANSFER_SYNTAX) {
             const unsigned char *v;
             size_t n;
             trimmed(buf + e.value, e.len, &v, &n);
-            if (n > 64) return samc_err("(0002,0010) Transfer Syntax UID is %zu characters, more than 64", n);
+            if (n > 64) return util_err("(0002,0010) Transfer Syntax UID is %zu characters, more than 64", n);
             for (size_t i = 0; i < n; i++) uid[i] = isprint(v[i]) ? (char)v[i] : '?';
             uid[n] = 0;
         }
@@ -593,7 +595,7 @@ static const char *guess_syntax(const unsigned char *p, size_t n) {
 static int inflate_dataset(const unsigned char *in, size_t len, unsigned char **out, size_t *out_len) {
     z_stream zs;
     memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return samc_err("zlib: cannot start inflating");
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) return util_err("zlib: cannot start inflating");
     size_t cap = 1 << 16, have = 0, used = 0;
     unsigned char *buf = malloc(cap);
     int rc = buf ? Z_OK : Z_MEM_ERROR;
@@ -633,13 +635,14 @@ static int inflate_dataset(const unsigned char *in, size_t len, unsigned char **
         return 0;
     }
     free(buf);
-    if (rc == Z_MEM_ERROR) return samc_err("out of memory inflating the deflated data set");
-    if (rc == Z_BUF_ERROR && have == cap) return samc_err("the deflated data set inflates to more than %zu GiB", DICOM_MAX_BYTES >> 30);
-    if (rc == Z_BUF_ERROR) return samc_err("truncated: the deflated data set ends after %zu bytes inflated", have);
-    return samc_err("the deflated data set is corrupt (zlib: %s)", zmsg ? zmsg : "error");
+    if (rc == Z_MEM_ERROR) return util_err("out of memory inflating the deflated data set");
+    if (rc == Z_BUF_ERROR && have == cap) return util_err("the deflated data set inflates to more than %zu GiB",
+        DICOM_MAX_BYTES >> 30);
+    if (rc == Z_BUF_ERROR) return util_err("truncated: the deflated data set ends after %zu bytes inflated", have);
+    return util_err("the deflated data set is corrupt (zlib: %s)", zmsg ? zmsg : "error");
 }
 
-int dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f) {
+int io_dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f) {
     memset(f, 0, sizeof *f);
     f->info.frames = 1;
     f->info.samples = 1;
@@ -655,10 +658,10 @@ int dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f) {
     if (f->info.has_meta && parse_meta(buf, len, &pos, uid)) return -1;
     if (!uid[0]) strcpy(uid, guess_syntax(buf + pos, len - pos));
     const syntax *sx = find_syntax(uid);
-    if (!sx) return samc_err("not supported: unknown transfer syntax (%s)", uid);
+    if (!sx) return util_err("not supported: unknown transfer syntax (%s)", uid);
     f->info.transfer_syntax_name = sx->name;
     if (!sx->supported)
-        return samc_err("not supported: %s (%s); samc reads uncompressed DICOM only (decompress it first, e.g. with "
+        return util_err("not supported: %s (%s); samc reads uncompressed DICOM only (decompress it first, e.g. with "
                         "gdcmconv --raw or dcmdjpeg)", sx->name, sx->uid);
     stream s = {buf, sx->explicit_vr, sx->big};
     size_t end = len;
@@ -671,7 +674,7 @@ int dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f) {
     walker w = {.f = f};
     size_t stop;
     if (walk_dataset(&w, &s, pos, end, 0, &stop)) {
-        dicom_file_free(f);
+        io_dicom_file_free(f);
         return -1;
     }
     f->info.monochrome1 = !strcmp(f->info.photometric, "MONOCHROME1");
@@ -681,7 +684,7 @@ int dicom_parse_file(const unsigned char *buf, size_t len, dicom_file *f) {
     return 0;
 }
 
-void dicom_file_free(dicom_file *f) {
+void io_dicom_file_free(dicom_file *f) {
     free(f->owned);
     free(f->frame_ipp);
     free(f->gfov);
@@ -690,7 +693,7 @@ void dicom_file_free(dicom_file *f) {
     f->gfov = NULL;
 }
 
-int dicom_is_dicom(const unsigned char *buf, size_t len) {
+int io_dicom_is_dicom(const unsigned char *buf, size_t len) {
     if (len >= 132 && !memcmp(buf + 128, "DICM", 4)) return 1;
     if (len < 8) return 0;
     /* a bare data set: its first element in group 0008 (or 0002), in either byte order */

@@ -19,21 +19,21 @@ static size_t frame_bytes(const dicom_info *in) {
 
 static int check_photometric(const dicom_info *in) {
     const char *pi = in->photometric;
-    if (!pi[0]) return samc_err("no (0028,0004) Photometric Interpretation");
+    if (!pi[0]) return util_err("no (0028,0004) Photometric Interpretation");
     if (in->samples == 1) {
         if (strcmp(pi, "MONOCHROME1") && strcmp(pi, "MONOCHROME2"))
-            return samc_err("Photometric Interpretation %s is not supported (with 1 sample per pixel: MONOCHROME1 "
+            return util_err("Photometric Interpretation %s is not supported (with 1 sample per pixel: MONOCHROME1 "
                             "or MONOCHROME2)", pi);
         return 0;
     }
     if (strcmp(pi, "RGB") && !is_ybr(pi))
-        return samc_err("Photometric Interpretation %s is not supported (with 3 samples per pixel: RGB, YBR_FULL or "
+        return util_err("Photometric Interpretation %s is not supported (with 3 samples per pixel: RGB, YBR_FULL or "
                         "YBR_FULL_422)", pi);
     if (in->bits_allocated != 8)
-        return samc_err("colour with %d bits allocated is not supported (8 only)", in->bits_allocated);
-    if (in->planar != 0 && in->planar != 1) return samc_err("Planar Configuration %d is not 0 or 1", in->planar);
+        return util_err("colour with %d bits allocated is not supported (8 only)", in->bits_allocated);
+    if (in->planar != 0 && in->planar != 1) return util_err("Planar Configuration %d is not 0 or 1", in->planar);
     if (!strcmp(pi, "YBR_FULL_422") && (in->planar != 0 || in->cols % 2))
-        return samc_err("YBR_FULL_422 needs Planar Configuration 0 and an even number of columns (has %d, %d)",
+        return util_err("YBR_FULL_422 needs Planar Configuration 0 and an even number of columns (has %d, %d)",
                         in->planar, in->cols);
     return 0;
 }
@@ -42,40 +42,40 @@ static int check_bits(const dicom_file *f) {
     const dicom_info *in = &f->info;
     int ba = in->bits_allocated, bs = in->bits_stored;
     if (ba != 1 && ba != 8 && ba != 16 && ba != 32)
-        return samc_err("Bits Allocated %d is not supported (1, 8, 16 or 32)", ba);
-    if (bs < 1 || bs > ba) return samc_err("Bits Stored %d with Bits Allocated %d", bs, ba);
+        return util_err("Bits Allocated %d is not supported (1, 8, 16 or 32)", ba);
+    if (bs < 1 || bs > ba) return util_err("Bits Stored %d with Bits Allocated %d", bs, ba);
     if (f->has_high_bit && f->high_bit != bs - 1)
-        return samc_err("High Bit %d with Bits Stored %d is not supported (only High Bit = Bits Stored - 1)",
+        return util_err("High Bit %d with Bits Stored %d is not supported (only High Bit = Bits Stored - 1)",
                         f->high_bit, bs);
     if (in->signed_pixels != 0 && in->signed_pixels != 1)
-        return samc_err("Pixel Representation %d is not 0 or 1", in->signed_pixels);
+        return util_err("Pixel Representation %d is not 0 or 1", in->signed_pixels);
     if (ba == 1 && (in->samples != 1 || in->signed_pixels))
-        return samc_err("1-bit pixel data must be unsigned grey");
+        return util_err("1-bit pixel data must be unsigned grey");
     return 0;
 }
 
-int dicom_pixel_check(const dicom_file *f, int *datatype) {
+int io_dicom_pixel_check(const dicom_file *f, int *datatype) {
     const dicom_info *in = &f->info;
-    if (!f->has_pixels) return samc_err("no (7FE0,0010) Pixel Data: not an image");
+    if (!f->has_pixels) return util_err("no (7FE0,0010) Pixel Data: not an image");
     if (!f->has_rows || !f->has_cols || !f->has_bits_allocated)
-        return samc_err("no (0028,%s) %s", !f->has_rows ? "0010" : !f->has_cols ? "0011" : "0100",
+        return util_err("no (0028,%s) %s", !f->has_rows ? "0010" : !f->has_cols ? "0011" : "0100",
                         !f->has_rows ? "Rows" : !f->has_cols ? "Columns" : "Bits Allocated");
-    if (in->rows < 1 || in->cols < 1) return samc_err("Rows x Columns is %d x %d", in->rows, in->cols);
+    if (in->rows < 1 || in->cols < 1) return util_err("Rows x Columns is %d x %d", in->rows, in->cols);
     if (in->samples != 1 && in->samples != 3)
-        return samc_err("Samples per Pixel %d is not supported (1 or 3)", in->samples);
+        return util_err("Samples per Pixel %d is not supported (1 or 3)", in->samples);
     if (check_bits(f) || check_photometric(in)) return -1;
-    if (in->has_rescale && in->slope == 0) return samc_err("(0028,1053) Rescale Slope is 0");
+    if (in->has_rescale && in->slope == 0) return util_err("(0028,1053) Rescale Slope is 0");
 
     int64_t dims[3] = {in->rows, in->cols, in->frames};
     size_t px, bytes;
-    if (size_prod(dims, 3, &px)) return -1;
+    if (util_size_prod(dims, 3, &px)) return -1;
     if (in->bits_allocated == 1) bytes = px / 8 + (px % 8 != 0);
-    else if (size_mul(frame_bytes(in), (size_t)in->frames, &bytes)) return -1;
+    else if (util_size_mul(frame_bytes(in), (size_t)in->frames, &bytes)) return -1;
     if (bytes > DICOM_MAX_BYTES)
-        return samc_err("%d x %d pixels x %d frames need %zu bytes, more than %zu GiB", in->cols, in->rows, in->frames,
+        return util_err("%d x %d pixels x %d frames need %zu bytes, more than %zu GiB", in->cols, in->rows, in->frames,
                         bytes, DICOM_MAX_BYTES >> 30);
     if (f->pixels_len < bytes)
-        return samc_err("truncated (7FE0,0010) Pixel Data: %zu bytes, %zu expected for %d x %d pixels x %d frames x %d "
+        return util_err("truncated (7FE0,0010) Pixel Data: %zu bytes, %zu expected for %d x %d pixels x %d frames x %d "
                         "samples of %d bits", f->pixels_len, bytes, in->cols, in->rows, in->frames, in->samples,
                         in->bits_allocated);
     static const int k_types[2][3] = {{NIFTI_UINT8, NIFTI_UINT16, NIFTI_UINT32}, {NIFTI_INT8, NIFTI_INT16, NIFTI_INT32}};
@@ -144,7 +144,7 @@ static void decode_colour(const dicom_file *f, int64_t frame, uint8_t *out) {
     }
 }
 
-void dicom_decode_frame(const dicom_file *f, int64_t frame, int datatype, double slope, double inter, void *out) {
+void io_dicom_decode_frame(const dicom_file *f, int64_t frame, int datatype, double slope, double inter, void *out) {
     if (datatype == NIFTI_RGB24) {
         decode_colour(f, frame, out);
         return;

@@ -32,13 +32,13 @@ static int plane_of(const dicom_file *f, plane *g) {
         double *d = v ? g->col : g->row, n = sqrt(dot3(iop + 3 * v, iop + 3 * v));
         /* written with a few digits, but a direction all the same */
         if (!(n > 0.5 && n < 1.5))
-            return samc_err("(0020,0037) Image Orientation (Patient): the %s direction (%g, %g, %g) is not a unit "
+            return util_err("(0020,0037) Image Orientation (Patient): the %s direction (%g, %g, %g) is not a unit "
                             "vector", v ? "column" : "row", iop[3 * v], iop[3 * v + 1], iop[3 * v + 2]);
         for (int i = 0; i < 3; i++) d[i] = iop[3 * v + i] / n;
     }
     double c = dot3(g->row, g->col);
     if (fabs(c) > 1e-2)
-        return samc_err("(0020,0037) Image Orientation (Patient): the row and column directions are not orthogonal "
+        return util_err("(0020,0037) Image Orientation (Patient): the row and column directions are not orthogonal "
                         "(cosine %.3g)", c);
     g->normal[0] = g->row[1] * g->col[2] - g->row[2] * g->col[1];
     g->normal[1] = g->row[2] * g->col[0] - g->row[0] * g->col[2];
@@ -48,7 +48,7 @@ static int plane_of(const dicom_file *f, plane *g) {
     g->spacing[0] = g->spacing[1] = 1.0;
     if (f->info.has_pixel_spacing) {
         if (!(f->info.pixel_spacing[0] > 0 && f->info.pixel_spacing[1] > 0))
-            return samc_err("(0028,0030) Pixel Spacing %g\\%g: both must be positive", f->info.pixel_spacing[0],
+            return util_err("(0028,0030) Pixel Spacing %g\\%g: both must be positive", f->info.pixel_spacing[0],
                             f->info.pixel_spacing[1]);
         memcpy(g->spacing, f->info.pixel_spacing, sizeof g->spacing);
     }
@@ -104,14 +104,14 @@ static int slice_step(const double (*P)[3], int64_t n, const double normal[3], c
     /* two slices at one place first: that is what an uneven spacing would otherwise hide */
     for (int64_t k = 0; k + 1 < n; k++)
         if (fabs(dot3(P[k + 1], normal) - dot3(P[k], normal)) < 1e-6)
-            return samc_err("%s and %s are at the same position along the slice normal (%.6g mm): not one volume "
+            return util_err("%s and %s are at the same position along the slice normal (%.6g mm): not one volume "
                             "(two acquisitions, echoes or time points?)", slice_name(names, k, a, sizeof a),
                             slice_name(names, k + 1, b, sizeof b), dot3(P[k], normal));
     double mean = (dot3(P[n - 1], normal) - dot3(P[0], normal)) / (double)(n - 1);
     for (int64_t k = 0; k + 1 < n; k++) {
         double d = dot3(P[k + 1], normal) - dot3(P[k], normal);
         if (fabs(d - mean) > DICOM_SPACING_TOLERANCE * fabs(mean) + 1e-3)
-            return samc_err("uneven slice spacing: %.6g mm from %s to %s, %.6g mm on average (tolerance %g%%): a "
+            return util_err("uneven slice spacing: %.6g mm from %s to %s, %.6g mm on average (tolerance %g%%): a "
                             "missing or extra slice?", d, slice_name(names, k, a, sizeof a),
                             slice_name(names, k + 1, b, sizeof b), mean, DICOM_SPACING_TOLERANCE * 100);
     }
@@ -156,13 +156,13 @@ static int make_volume(nifti_image *img, const dicom_info *in, int64_t slices, i
         A[i][2] = ras * step[i] + 0.0;
         A[i][3] = ras * origin[i] + 0.0;
     }
-    nifti_set_affine(img, A, 1);
+    io_nifti_set_affine(img, A, 1);
     size_t bytes;
-    if (size_prod(img->dim + 1, 3, &img->nvox) || size_mul(img->nvox, img->voxel_bytes, &bytes) ||
+    if (util_size_prod(img->dim + 1, 3, &img->nvox) || util_size_mul(img->nvox, img->voxel_bytes, &bytes) ||
         bytes > DICOM_MAX_BYTES)
-        return samc_err("a volume of %d x %d x %lld samples is larger than %zu GiB", in->cols, in->rows,
+        return util_err("a volume of %d x %d x %lld samples is larger than %zu GiB", in->cols, in->rows,
                         (long long)slices, DICOM_MAX_BYTES >> 30);
-    img->data = xmalloc_array(bytes, 1);
+    img->data = util_xmalloc_array(bytes, 1);
     return img->data ? 0 : -1;
 }
 
@@ -182,17 +182,17 @@ static size_t slice_bytes(const nifti_image *img) {
 static int file_volume(const dicom_file *f, nifti_image *img, dicom_info *info) {
     int dt;
     plane g;
-    if (dicom_pixel_check(f, &dt) || plane_of(f, &g)) return -1;
+    if (io_dicom_pixel_check(f, &dt) || plane_of(f, &g)) return -1;
     int64_t n = f->info.frames;
-    double (*P)[3] = xmalloc_array((size_t)n, sizeof *P);
+    double (*P)[3] = util_xmalloc_array((size_t)n, sizeof *P);
     if (!P) return -1;
     const char *source = NULL;
     double step[3], spacing = 0;
     int rc = 0;
     if (f->n_frame_ipp && (int64_t)f->n_frame_ipp != n)
-        rc = samc_err("Per-frame Functional Groups: %zu Plane Positions for %lld frames", f->n_frame_ipp, (long long)n);
+        rc = util_err("Per-frame Functional Groups: %zu Plane Positions for %lld frames", f->n_frame_ipp, (long long)n);
     else if (n > 1 && f->n_gfov && (int64_t)f->n_gfov != n)
-        rc = samc_err("(3004,000C) Grid Frame Offset Vector: %zu values for %lld frames", f->n_gfov, (long long)n);
+        rc = util_err("(3004,000C) Grid Frame Offset Vector: %zu values for %lld frames", f->n_gfov, (long long)n);
     if (rc == 0) frame_positions(f, &g, P, &source);
     if (rc == 0 && n > 1) {
         rc = slice_step((const double(*)[3])P, n, g.normal, NULL, step, &spacing);
@@ -205,7 +205,7 @@ static int file_volume(const dicom_file *f, nifti_image *img, dicom_info *info) 
     if (rc) return -1;
     set_scaling(img, &f->info);
     for (int64_t k = 0; k < n; k++)
-        dicom_decode_frame(f, k, dt, 1, 0, (unsigned char *)img->data + (size_t)k * slice_bytes(img));
+        io_dicom_decode_frame(f, k, dt, 1, 0, (unsigned char *)img->data + (size_t)k * slice_bytes(img));
     *info = f->info;
     info->slices = n;
     info->slice_spacing = spacing;
@@ -214,24 +214,24 @@ static int file_volume(const dicom_file *f, nifti_image *img, dicom_info *info) 
     return 0;
 }
 
-int dicom_parse(const unsigned char *buf, size_t len, nifti_image *img, dicom_info *info) {
+int io_dicom_parse(const unsigned char *buf, size_t len, nifti_image *img, dicom_info *info) {
     memset(img, 0, sizeof *img);
     dicom_info unused;
     dicom_file f;
-    if (dicom_parse_file(buf, len, &f)) return -1;
+    if (io_dicom_parse_file(buf, len, &f)) return -1;
     int rc = file_volume(&f, img, info ? info : &unused);
-    dicom_file_free(&f);
-    if (rc) nifti_free(img);
+    io_dicom_file_free(&f);
+    if (rc) io_nifti_free(img);
     return rc;
 }
 
 static int read_one(const char *path, nifti_image *img, dicom_info *info) {
     unsigned char *buf;
     size_t len;
-    if (read_whole_file(path, DICOM_MAX_FILE_BYTES, &buf, &len)) return -1;
-    int rc = dicom_parse(buf, len, img, info);
+    if (util_read_whole_file(path, DICOM_MAX_FILE_BYTES, &buf, &len)) return -1;
+    int rc = io_dicom_parse(buf, len, img, info);
     free(buf);
-    return rc ? samc_err_context("%s", path) : 0;
+    return rc ? util_err_context("%s", path) : 0;
 }
 
 /* ---- series folders ---- */
@@ -284,18 +284,18 @@ static int open_candidate(const char *path, unsigned char **buf, dicom_file *f, 
     *is_image = 0;
     *buf = NULL;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return 0;
-    if (read_file_head(path, 256, &head, &len)) return -1;
-    int dicom = dicom_is_dicom(head, len);
+    if (util_read_file_head(path, 256, &head, &len)) return -1;
+    int dicom = io_dicom_is_dicom(head, len);
     free(head);
     if (!dicom) return 0;
-    if (read_whole_file(path, DICOM_MAX_FILE_BYTES, buf, &len)) return -1;
-    if (dicom_parse_file(*buf, len, f)) {
+    if (util_read_whole_file(path, DICOM_MAX_FILE_BYTES, buf, &len)) return -1;
+    if (io_dicom_parse_file(*buf, len, f)) {
         free(*buf);
         *buf = NULL;
-        return samc_err_context("%s", path);
+        return util_err_context("%s", path);
     }
     if (!f->has_pixels) {
-        dicom_file_free(f);
+        io_dicom_file_free(f);
         free(*buf);
         *buf = NULL;
         return 0;
@@ -307,21 +307,21 @@ static int open_candidate(const char *path, unsigned char **buf, dicom_file *f, 
 /* Adds a parsed file to the series after checking it belongs there. */
 static int add_file(series *s, char *path, const dicom_file *f) {
     int dt;
-    if (dicom_pixel_check(f, &dt)) return samc_err_context("%s", path);
+    if (io_dicom_pixel_check(f, &dt)) return util_err_context("%s", path);
     if (f->info.frames > 1)
-        return samc_err("%s has %d frames: a series folder holds single-frame files (give a multi-frame file on "
+        return util_err("%s has %d frames: a series folder holds single-frame files (give a multi-frame file on "
                         "its own)", path, f->info.frames);
     if (s->n == 0) {
         s->first = *f;
         s->first.owned = NULL, s->first.frame_ipp = NULL, s->first.gfov = NULL, s->first.pixels = NULL;
     } else {
         if (strcmp(f->info.series_uid, s->first.info.series_uid))
-            return samc_err("the folder mixes series %s (%s) and %s (%s): give one series per folder",
+            return util_err("the folder mixes series %s (%s) and %s (%s): give one series per folder",
                             s->first.info.series_uid, s->files[0].path, f->info.series_uid, path);
         const char *what = differs(&s->first, f);
-        if (what) return samc_err("%s and %s differ in %s: not one volume", s->files[0].path, path, what);
+        if (what) return util_err("%s and %s differ in %s: not one volume", s->files[0].path, path, what);
     }
-    if (s->n == DICOM_MAX_FILES) return samc_err("%s: more than %d DICOM files", s->dir, DICOM_MAX_FILES);
+    if (s->n == DICOM_MAX_FILES) return util_err("%s: more than %d DICOM files", s->dir, DICOM_MAX_FILES);
     series_file *sf = &s->files[s->n++];
     sf->path = path;
     memcpy(sf->pos, f->ipp, sizeof sf->pos);
@@ -333,12 +333,12 @@ static int add_file(series *s, char *path, const dicom_file *f) {
 
 /* Pass 1: every DICOM image file of the folder, checked against the first. */
 static int collect(series *s, struct dirent **names, int n_names) {
-    if (!(s->files = xmalloc_array((size_t)n_names, sizeof *s->files))) return -1;
+    if (!(s->files = util_xmalloc_array((size_t)n_names, sizeof *s->files))) return -1;
     for (int i = 0; i < n_names; i++) {
         const char *name = names[i]->d_name;
         if (!strcmp(name, ".") || !strcmp(name, "..")) continue;
         size_t len = strlen(s->dir) + strlen(name) + 2;
-        char *path = xmalloc_array(len, 1);
+        char *path = util_xmalloc_array(len, 1);
         if (!path) return -1;
         snprintf(path, len, "%s/%s", s->dir, name);
         unsigned char *buf;
@@ -354,7 +354,7 @@ static int collect(series *s, struct dirent **names, int n_names) {
             continue;
         }
         int rc = add_file(s, path, &f);
-        dicom_file_free(&f);
+        io_dicom_file_free(&f);
         free(buf);
         if (rc) {
             /* added files are freed with the series; this one may not have been */
@@ -372,33 +372,35 @@ static int fill_slice(const series *s, size_t k, int dt, nifti_image *img, dicom
     dicom_file f;
     int fdt;
     const series_file *sf = &s->files[k];
-    if (read_whole_file(sf->path, DICOM_MAX_FILE_BYTES, &buf, &len)) return -1;
-    int rc = dicom_parse_file(buf, len, &f);
+    if (util_read_whole_file(sf->path, DICOM_MAX_FILE_BYTES, &buf, &len)) return -1;
+    int rc = io_dicom_parse_file(buf, len, &f);
     if (rc == 0) {
         /* the file was read once already: it must not have changed in between */
-        rc = dicom_pixel_check(&f, &fdt);
+        rc = io_dicom_pixel_check(&f, &fdt);
         if (rc == 0 && (differs(&s->first, &f) || f.info.frames != 1 || (dt != NIFTI_FLOAT32 && fdt != dt)))
-            rc = samc_err("changed while the series was read");
-        if (rc == 0) dicom_decode_frame(&f, 0, dt, sf->slope, sf->intercept, (unsigned char *)img->data + k * slice_bytes(img));
+            rc = util_err("changed while the series was read");
+        if (rc == 0) io_dicom_decode_frame(&f, 0, dt, sf->slope, sf->intercept,
+            (unsigned char *)img->data + k * slice_bytes(img));
         if (rc == 0 && k == 0) *info = f.info;
-        dicom_file_free(&f);
+        io_dicom_file_free(&f);
     }
     free(buf);
-    return rc ? samc_err_context("%s", sf->path) : 0;
+    return rc ? util_err_context("%s", sf->path) : 0;
 }
 
 static int assemble(series *s, nifti_image *img, dicom_info *info) {
     plane g;
     int dt;
-    if (plane_of(&s->first, &g) || dicom_pixel_check(&s->first, &dt)) return samc_err_context("%s", s->files[0].path);
+    if (plane_of(&s->first, &g) || io_dicom_pixel_check(&s->first, &dt)) return util_err_context("%s",
+        s->files[0].path);
     for (size_t k = 0; k < s->n; k++)
         if (!s->files[k].has_position)
-            return samc_err("%s: no (0020,0032) Image Position (Patient), so it cannot be placed in the series",
+            return util_err("%s: no (0020,0032) Image Position (Patient), so it cannot be placed in the series",
                             s->files[k].path);
     for (size_t k = 0; k < s->n; k++) s->files[k].along = dot3(s->files[k].pos, g.normal);
     qsort(s->files, s->n, sizeof *s->files, by_position);
-    double (*P)[3] = xmalloc_array(s->n, sizeof *P);
-    char **names = xmalloc_array(s->n, sizeof *names);
+    double (*P)[3] = util_xmalloc_array(s->n, sizeof *P);
+    char **names = util_xmalloc_array(s->n, sizeof *names);
     double step[3], spacing = 0;
     int rc = P && names ? 0 : -1, varies = 0;
     for (size_t k = 0; rc == 0 && k < s->n; k++) {
@@ -410,7 +412,7 @@ static int assemble(series *s, nifti_image *img, dicom_info *info) {
     if (rc == 0) {
         if (varies && dt != NIFTI_RGB24) dt = NIFTI_FLOAT32;
         else varies = 0;
-        if ((rc = make_volume(img, &s->first.info, (int64_t)s->n, dt, &g, P[0], step))) samc_err_context("%s", s->dir);
+        if ((rc = make_volume(img, &s->first.info, (int64_t)s->n, dt, &g, P[0], step))) util_err_context("%s", s->dir);
     }
     free(P);
     free(names);
@@ -428,21 +430,21 @@ static int assemble(series *s, nifti_image *img, dicom_info *info) {
 static int read_series(const char *dir, nifti_image *img, dicom_info *info) {
     struct dirent **names;
     int n_names = scandir(dir, &names, NULL, alphasort);
-    if (n_names < 0) return samc_err("%s: cannot list the folder: %s", dir, strerror(errno));
+    if (n_names < 0) return util_err("%s: cannot list the folder: %s", dir, strerror(errno));
     series s = {.dir = dir};
-    int rc = n_names > DICOM_MAX_FILES + 2 ? samc_err("%s: more than %d files", dir, DICOM_MAX_FILES)
+    int rc = n_names > DICOM_MAX_FILES + 2 ? util_err("%s: more than %d files", dir, DICOM_MAX_FILES)
                                            : collect(&s, names, n_names);
     for (int i = 0; i < n_names; i++) free(names[i]);
     free(names);
     if (rc == 0 && s.n == 0)
-        rc = samc_err("%s: no DICOM image in the folder (%d files skipped: not DICOM, or DICOM without pixel data)",
+        rc = util_err("%s: no DICOM image in the folder (%d files skipped: not DICOM, or DICOM without pixel data)",
                       dir, s.skipped);
     if (rc == 0 && s.n == 1) rc = read_one(s.files[0].path, img, info);
     else if (rc == 0) rc = assemble(&s, img, info);
     for (size_t k = 0; k < s.n; k++) free(s.files[k].path);
     free(s.files);
     if (rc) {
-        nifti_free(img);
+        io_nifti_free(img);
         return -1;
     }
     info->n_files = (int)s.n;
@@ -450,12 +452,12 @@ static int read_series(const char *dir, nifti_image *img, dicom_info *info) {
     return 0;
 }
 
-int dicom_read(const char *path, nifti_image *img, dicom_info *info) {
+int io_dicom_read(const char *path, nifti_image *img, dicom_info *info) {
     memset(img, 0, sizeof *img);
     dicom_info unused;
     if (!info) info = &unused;
     memset(info, 0, sizeof *info);
     struct stat st;
-    if (stat(path, &st) != 0) return samc_err("%s: %s", path, strerror(errno));
+    if (stat(path, &st) != 0) return util_err("%s: %s", path, strerror(errno));
     return S_ISDIR(st.st_mode) ? read_series(path, img, info) : read_one(path, img, info);
 }

@@ -17,19 +17,19 @@ static const struct {
     {"liver", 30, 150},   {"lung", -600, 1500}, {"mediastinum", 50, 350},
 };
 
-int intensity_preset(const char *name, double *level, double *width) {
+int io_intensity_preset(const char *name, double *level, double *width) {
     for (size_t i = 0; i < sizeof k_presets / sizeof k_presets[0]; i++)
         if (!strcmp(name, k_presets[i].name)) {
             *level = k_presets[i].level;
             *width = k_presets[i].width;
             return 0;
         }
-    return samc_err("unknown intensity mapping '%s' (paper, minmax, abdomen, bone, brain, liver, lung, "
+    return util_err("unknown intensity mapping '%s' (paper, minmax, abdomen, bone, brain, liver, lung, "
                     "mediastinum, or window:LEVEL,WIDTH)",
                     name);
 }
 
-int intensity_parse(const char *spec, intensity_map *m) {
+int io_intensity_parse(const char *spec, intensity_map *m) {
     memset(m, 0, sizeof *m);
     if (!strcmp(spec, "paper")) return 0;
     if (!strcmp(spec, "minmax")) {
@@ -37,14 +37,14 @@ int intensity_parse(const char *spec, intensity_map *m) {
         return 0;
     }
     m->mode = INTENSITY_WINDOW;
-    if (strncmp(spec, "window:", 7) != 0) return intensity_preset(spec, &m->level, &m->width);
+    if (strncmp(spec, "window:", 7) != 0) return io_intensity_preset(spec, &m->level, &m->width);
     char *end;
     m->level = strtod(spec + 7, &end);
-    if (end == spec + 7 || *end != ',') return samc_err("bad window '%s' (window:LEVEL,WIDTH)", spec);
+    if (end == spec + 7 || *end != ',') return util_err("bad window '%s' (window:LEVEL,WIDTH)", spec);
     const char *w = end + 1;
     m->width = strtod(w, &end);
     if (end == w || *end || !isfinite(m->level) || !isfinite(m->width) || m->width < 1)
-        return samc_err("bad window '%s' (window:LEVEL,WIDTH with WIDTH >= 1)", spec);
+        return util_err("bad window '%s' (window:LEVEL,WIDTH with WIDTH >= 1)", spec);
     return 0;
 }
 
@@ -55,9 +55,9 @@ static uint8_t trunc_u8(double v) {
     return (uint8_t)v;
 }
 
-int intensity_to_u8(const float *x, size_t n, const intensity_map *m, uint8_t *out) {
+int io_intensity_to_u8(const float *x, size_t n, const intensity_map *m, uint8_t *out) {
     if (m->mode == INTENSITY_WINDOW) {
-        if (!(m->width >= 1)) return samc_err("window width %g is below 1", m->width);
+        if (!(m->width >= 1)) return util_err("window width %g is below 1", m->width);
         double c = m->level - 0.5, w1 = m->width - 1, lo = c - w1 / 2, hi = c + w1 / 2;
         for (size_t i = 0; i < n; i++) {
             double v = x[i];

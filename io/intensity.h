@@ -26,10 +26,10 @@ typedef struct {
 
 /* Parses "paper", "minmax", a window preset name (abdomen, bone, brain, liver, lung,
  * mediastinum) or "window:LEVEL,WIDTH". 0 or -1. */
-int intensity_parse(const char *spec, intensity_map *m);
+int io_intensity_parse(const char *spec, intensity_map *m);
 /* The level and width of a preset window; 0 or -1 for an unknown name. */
-int intensity_preset(const char *name, double *level, double *width);
+int io_intensity_preset(const char *name, double *level, double *width);
 /* Maps n values to out[n]. 0 or -1 (a window narrower than 1). */
-int intensity_to_u8(const float *x, size_t n, const intensity_map *m, uint8_t *out);
+int io_intensity_to_u8(const float *x, size_t n, const intensity_map *m, uint8_t *out);
 
 #endif

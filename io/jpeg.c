@@ -79,7 +79,7 @@ static void take_header(reader *r, j_decompress_ptr d, jpg_header *h) {
     if (h->precision != 8) REFUSE(r, "%d-bit JPEG is not supported (8-bit only)", h->precision);
     int64_t dims[3] = {h->height, h->width, h->channels};
     size_t bytes;
-    if (size_prod(dims, 3, &bytes) || bytes > JPG_MAX_DECODED_BYTES)
+    if (util_size_prod(dims, 3, &bytes) || bytes > JPG_MAX_DECODED_BYTES)
         REFUSE(r, "%d x %d pixels x %d channels: more than %zu GiB decoded", h->width, h->height, h->channels,
                JPG_MAX_DECODED_BYTES >> 30);
 }
@@ -97,7 +97,7 @@ static int run(FILE *fp, const unsigned char *buf, size_t len, jpg_header *h, jp
     if (setjmp(r.jump)) {
         jpeg_destroy_decompress(&d);
         free(pixels);
-        return samc_err("JPEG: %s", r.msg);
+        return util_err("JPEG: %s", r.msg);
     }
     jpeg_create_decompress(&d);
     d.progress = &r.progress;
@@ -127,11 +127,12 @@ static int run(FILE *fp, const unsigned char *buf, size_t len, jpg_header *h, jp
     return 0;
 }
 
-int jpg_is_jpeg(const unsigned char *buf, size_t len) { return len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff; }
+int io_jpg_is_jpeg(const unsigned char *buf,
+                   size_t len) { return len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff; }
 
-int jpg_parse_header(const unsigned char *buf, size_t len, jpg_header *h) { return run(NULL, buf, len, h, NULL); }
+int io_jpg_parse_header(const unsigned char *buf, size_t len, jpg_header *h) { return run(NULL, buf, len, h, NULL); }
 
-int jpg_decode(const unsigned char *buf, size_t len, jpg_image *img) {
+int io_jpg_decode(const unsigned char *buf, size_t len, jpg_image *img) {
     jpg_header h;
     memset(img, 0, sizeof *img);
     return run(NULL, buf, len, &h, img);
@@ -140,21 +141,21 @@ int jpg_decode(const unsigned char *buf, size_t len, jpg_image *img) {
 /* The file is read by libjpeg's stdio source, only as far as needed. */
 static int run_file(const char *path, jpg_header *h, jpg_image *img) {
     FILE *fp = fopen(path, "rb");
-    if (!fp) return samc_err("%s: %s", path, strerror(errno));
+    if (!fp) return util_err("%s: %s", path, strerror(errno));
     int rc = run(fp, NULL, 0, h, img);
     fclose(fp);
-    return rc ? samc_err_context("%s", path) : 0;
+    return rc ? util_err_context("%s", path) : 0;
 }
 
-int jpg_read_header(const char *path, jpg_header *h) { return run_file(path, h, NULL); }
+int io_jpg_read_header(const char *path, jpg_header *h) { return run_file(path, h, NULL); }
 
-int jpg_read(const char *path, jpg_image *img) {
+int io_jpg_read(const char *path, jpg_image *img) {
     jpg_header h;
     memset(img, 0, sizeof *img);
     return run_file(path, &h, img);
 }
 
-void jpg_free(jpg_image *img) {
+void io_jpg_free(jpg_image *img) {
     free(img->pixels);
     img->pixels = NULL;
 }

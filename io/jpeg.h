@@ -30,15 +30,15 @@ typedef struct {
 } jpg_image;
 
 /* 1 if buf starts with a JPEG SOI marker and another marker (FF D8 FF). */
-int jpg_is_jpeg(const unsigned char *buf, size_t len);
+int io_jpg_is_jpeg(const unsigned char *buf, size_t len);
 
 /* The header (up to the first scan) of the JPEG in memory / in a file; -1 when it cannot be
  * decoded (damaged, CMYK, not 8-bit, larger than JPG_MAX_DECODED_BYTES). */
-int jpg_parse_header(const unsigned char *buf, size_t len, jpg_header *h);
-int jpg_read_header(const char *path, jpg_header *h);
+int io_jpg_parse_header(const unsigned char *buf, size_t len, jpg_header *h);
+int io_jpg_read_header(const char *path, jpg_header *h);
 
-int jpg_decode(const unsigned char *buf, size_t len, jpg_image *img);
-int jpg_read(const char *path, jpg_image *img);
-void jpg_free(jpg_image *img);
+int io_jpg_decode(const unsigned char *buf, size_t len, jpg_image *img);
+int io_jpg_read(const char *path, jpg_image *img);
+void io_jpg_free(jpg_image *img);
 
 #endif

@@ -1,15 +1,15 @@
 /* NIfTI-1 and NIfTI-2 volumes: reading, anatomical slicing, and writing label volumes.
  *
  *   nifti_image img;
- *   nifti_read("ct.nii.gz", &img);                        // .nii .nii.gz .hdr/.img (.gz)
+ *   io_nifti_read("ct.nii.gz", &img);                        // .nii .nii.gz .hdr/.img (.gz)
  *   int64_t n; int h, w;
- *   nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w);      // n slices of h x w
+ *   io_nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w);      // n slices of h x w
  *   float *s = malloc(sizeof(float) * h * w);
- *   nifti_slice(&img, NIFTI_AXIAL, n / 2, s, &h, &w);      // scaled values, display orientation
- *   nifti_free(&img);
+ *   io_nifti_slice(&img, NIFTI_AXIAL, n / 2, s, &h, &w);      // scaled values, display orientation
+ *   io_nifti_free(&img);
  *
  * Files in either byte order are converted to host order. The samples stay in the file's
- * datatype and layout (array axis 0 fastest); nifti_value() applies scl_slope/scl_inter.
+ * datatype and layout (array axis 0 fastest); io_nifti_value() applies scl_slope/scl_inter.
  *
  * Display orientation (radiological convention, as ITK-SNAP and most PACS show CT):
  *   axial    (normal S/I): rows run anterior -> posterior, columns patient right -> left
@@ -78,47 +78,47 @@ typedef enum { NIFTI_AXIAL, NIFTI_CORONAL, NIFTI_SAGITTAL } nifti_plane;
 
 /* Reads PATH: NIfTI-1 or -2, .nii or .nii.gz (detected by content), or a .hdr/.img pair given
  * by either name (each part optionally gzipped: X.hdr[.gz] + X.img[.gz]). 0 or -1. */
-int nifti_read(const char *path, nifti_image *img);
-/* 1 when a file named path that starts with the len bytes at buf is one for nifti_read: a
+int io_nifti_read(const char *path, nifti_image *img);
+/* 1 when a file named path that starts with the len bytes at buf is one for io_nifti_read: a
  * .hdr/.img(.gz) name, gzip data, or a NIfTI-1/2 sizeof_hdr in either byte order. */
-int nifti_is_nifti(const char *path, const unsigned char *buf, size_t len);
+int io_nifti_is_nifti(const char *path, const unsigned char *buf, size_t len);
 /* Parses a single-file NIfTI (.nii, gzipped or not) already in memory. */
-int nifti_parse(const unsigned char *buf, size_t len, nifti_image *img);
+int io_nifti_parse(const unsigned char *buf, size_t len, nifti_image *img);
 /* Parses a .hdr/.img pair already in memory (each gzipped or not). */
-int nifti_parse_pair(const unsigned char *hdr, size_t hdr_len, const unsigned char *data, size_t data_len,
+int io_nifti_parse_pair(const unsigned char *hdr, size_t hdr_len, const unsigned char *data, size_t data_len,
                      nifti_image *img);
-void nifti_free(nifti_image *img);
+void io_nifti_free(nifti_image *img);
 
 /* "uint8", "int16", ... ("unknown" for other codes). */
-const char *nifti_datatype_name(int datatype);
+const char *io_nifti_datatype_name(int datatype);
 
 /* Voxel i (file order) as raw * scl_slope + scl_inter in double (raw when not scaled).
  * Not for RGB24 (returns 0). */
-double nifti_value(const nifti_image *img, size_t i);
+double io_nifti_value(const nifti_image *img, size_t i);
 
 /* What `samc dump` writes: every voxel's scaled value as float32 (nibabel's get_fdata()
  * computes the same value in float64) in C order with shape (dim[1], ..., dim[ndim]), so
  * out[i1][i2]... is voxel (i1, i2, ...) as in nibabel. RGB24 gives the raw channels with an
  * extra last axis of 3. *out is malloc'd; *ndim and shape[0..*ndim) describe it. */
-int nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8]);
+int io_nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8]);
 
 /* "axial" / "coronal" / "sagittal" -> plane; 0 or -1. */
-int nifti_plane_parse(const char *name, nifti_plane *plane);
-const char *nifti_plane_name(nifti_plane plane);
+int io_nifti_plane_parse(const char *name, nifti_plane *plane);
+const char *io_nifti_plane_name(nifti_plane plane);
 
 /* The number of slices along plane and each slice's display size h x w. 0 or -1. */
-int nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slices, int *h, int *w);
+int io_nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slices, int *h, int *w);
 /* Slice `index` (0 .. n_slices-1) of the first 3D volume as h x w floats in the display
- * orientation above, values scaled like nifti_value (integer labels come out exact up to
- * 2^24). out must hold h * w floats (see nifti_slice_shape). 0 or -1. */
-int nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float *out, int *h, int *w);
+ * orientation above, values scaled like io_nifti_value (integer labels come out exact up to
+ * 2^24). out must hold h * w floats (see io_nifti_slice_shape). 0 or -1. */
+int io_nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float *out, int *h, int *w);
 /* The same for an RGB24 volume: h x w x 3 bytes (RGB) into out. 0 or -1. */
-int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w);
+int io_nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w);
 /* The inverse for label volumes: writes an h x w display-oriented slice into vol, a uint8
  * volume laid out like img's first 3D volume (dim[1]*dim[2]*dim[3] bytes, axis 0 fastest). */
-int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol);
+int io_nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol);
 /* The same for a uint16 label volume (dim[1]*dim[2]*dim[3] uint16_t). */
-int nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
+int io_nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
                         uint16_t *vol);
 
 /* Writes a label volume with geom's spatial geometry (dim[1..3], pixdim, qform, sform, their
@@ -126,12 +126,12 @@ int nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index
  * ".gz" (.nii or .nii.gz only), atomically. labels holds dim[1]*dim[2]*dim[3] samples, axis 0
  * fastest, of datatype NIFTI_UINT8 (uint8_t), NIFTI_INT16 (int16_t) or NIFTI_UINT16 (uint16_t).
  * 0 or -1. */
-int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels);
+int io_nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels);
 
 /* Prints the header facts, one "key: value" per line (what `samc info` shows). */
-void nifti_print_info(FILE *fp, const nifti_image *img);
+void io_nifti_print_info(FILE *fp, const nifti_image *img);
 /* Its part after the header fields: the affine, orientation, slices per plane and value range,
  * the affine with g significant digits (shared with io/dicom's info). */
-void nifti_print_geometry(FILE *fp, const nifti_image *img, int g);
+void io_nifti_print_geometry(FILE *fp, const nifti_image *img, int g);
 
 #endif

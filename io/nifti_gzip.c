@@ -7,18 +7,18 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-int gz_is_gzip(const unsigned char *buf, size_t len) { return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b; }
+int io_gz_is_gzip(const unsigned char *buf, size_t len) { return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b; }
 
-int gz_stream_open(gz_stream *s, const unsigned char *in, size_t len) {
+int io_gz_stream_open(gz_stream *s, const unsigned char *in, size_t len) {
     memset(s, 0, sizeof *s);
     s->in = in;
     s->in_len = len;
     /* 16 + MAX_WBITS: expect a gzip wrapper (header, CRC-32 and length trailer) */
-    if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) return samc_err("zlib: cannot start inflating");
+    if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) return util_err("zlib: cannot start inflating");
     return 0;
 }
 
-void gz_stream_close(gz_stream *s) {
+void io_gz_stream_close(gz_stream *s) {
     inflateEnd(&s->zs);
     memset(s, 0, sizeof *s);
 }
@@ -39,15 +39,15 @@ static int next_member(gz_stream *s) {
     size_t pos = (size_t)(s->zs.next_in - s->in);
     s->used = pos;
     s->zs.avail_in = 0;
-    if (!gz_is_gzip(s->in + pos, s->in_len - pos)) {
+    if (!io_gz_is_gzip(s->in + pos, s->in_len - pos)) {
         s->ended = 1;
         return 0;
     }
-    if (inflateReset(&s->zs) != Z_OK) return samc_err("zlib: cannot restart inflating");
+    if (inflateReset(&s->zs) != Z_OK) return util_err("zlib: cannot restart inflating");
     return 0;
 }
 
-int gz_stream_read(gz_stream *s, unsigned char *out, size_t n, size_t *got) {
+int io_gz_stream_read(gz_stream *s, unsigned char *out, size_t n, size_t *got) {
     *got = 0;
     while (*got < n && !s->ended) {
         feed_input(s);
@@ -60,21 +60,21 @@ int gz_stream_read(gz_stream *s, unsigned char *out, size_t n, size_t *got) {
         if (rc == Z_STREAM_END) {
             if (next_member(s)) return -1;
         } else if (rc == Z_BUF_ERROR && s->zs.avail_in == 0 && s->used == s->in_len) {
-            return samc_err("gzip stream is truncated (it ends inside a member)");
+            return util_err("gzip stream is truncated (it ends inside a member)");
         } else if (rc != Z_OK) {
-            return samc_err("gzip stream is corrupt (%s)", s->zs.msg ? s->zs.msg : "zlib error");
+            return util_err("gzip stream is corrupt (%s)", s->zs.msg ? s->zs.msg : "zlib error");
         }
     }
     return 0;
 }
 
-int gz_stream_finish(gz_stream *s) {
+int io_gz_stream_finish(gz_stream *s) {
     unsigned char scratch[64];
     size_t got;
-    return gz_stream_read(s, scratch, sizeof scratch, &got);
+    return io_gz_stream_read(s, scratch, sizeof scratch, &got);
 }
 
-int gz_stream_read_alloc(gz_stream *s, const unsigned char *head, size_t head_len, size_t n, unsigned char **out,
+int io_gz_stream_read_alloc(gz_stream *s, const unsigned char *head, size_t head_len, size_t n, unsigned char **out,
                          size_t *got) {
     *out = NULL;
     *got = 0;
@@ -82,14 +82,14 @@ int gz_stream_read_alloc(gz_stream *s, const unsigned char *head, size_t head_le
     /* start small (or at what is already in hand) and double as the stream keeps delivering */
     size_t cap = head_len > ((size_t)1 << 16) ? head_len : (size_t)1 << 16;
     if (cap > n) cap = n;
-    unsigned char *buf = xmalloc_array(cap ? cap : 1, 1);
+    unsigned char *buf = util_xmalloc_array(cap ? cap : 1, 1);
     if (!buf) return -1;
     if (head_len) memcpy(buf, head, head_len);
     size_t have = head_len;
     while (have < n) {
         if (have == cap) {
             size_t next = cap > n / 2 ? n : cap * 2;
-            unsigned char *bigger = xmalloc_array(next, 1);
+            unsigned char *bigger = util_xmalloc_array(next, 1);
             if (!bigger) {
                 free(buf);
                 return -1;
@@ -100,7 +100,7 @@ int gz_stream_read_alloc(gz_stream *s, const unsigned char *head, size_t head_le
             cap = next;
         }
         size_t g;
-        if (gz_stream_read(s, buf + have, cap - have, &g)) {
+        if (io_gz_stream_read(s, buf + have, cap - have, &g)) {
             free(buf);
             return -1;
         }
@@ -112,19 +112,19 @@ int gz_stream_read_alloc(gz_stream *s, const unsigned char *head, size_t head_le
     return 0;
 }
 
-int gz_inflate_capped(const unsigned char *in, size_t len, size_t max_out, unsigned char **out, size_t *out_len) {
+int io_gz_inflate_capped(const unsigned char *in, size_t len, size_t max_out, unsigned char **out, size_t *out_len) {
     *out = NULL;
     *out_len = 0;
     gz_stream s;
-    if (gz_stream_open(&s, in, len)) return -1;
+    if (io_gz_stream_open(&s, in, len)) return -1;
     unsigned char *buf = NULL;
     size_t have = 0;
-    if (gz_stream_read_alloc(&s, NULL, 0, max_out, &buf, &have) || gz_stream_finish(&s)) {
+    if (io_gz_stream_read_alloc(&s, NULL, 0, max_out, &buf, &have) || io_gz_stream_finish(&s)) {
         free(buf);
-        gz_stream_close(&s);
+        io_gz_stream_close(&s);
         return -1;
     }
-    gz_stream_close(&s);
+    io_gz_stream_close(&s);
     *out = buf;
     *out_len = have;
     return 0;

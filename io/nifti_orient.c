@@ -109,7 +109,7 @@ static void axis_codes(const double A[3][4], char codes[4]) {
     }
 }
 
-void nifti_orient(nifti_image *img) {
+void io_nifti_orient(nifti_image *img) {
     if (img->sform_code != 0) {
         memcpy(img->affine, img->srow, sizeof img->affine);
         img->affine_source = "sform";
@@ -177,9 +177,9 @@ static void set_qform(nifti_image *img, const double A[3][4]) {
     for (int i = 0; i < 3; i++) img->qoffset[i] = A[i][3];
 }
 
-void nifti_set_affine(nifti_image *img, const double A[3][4], int code) {
+void io_nifti_set_affine(nifti_image *img, const double A[3][4], int code) {
     memcpy(img->srow, A, sizeof img->srow);
     img->sform_code = img->qform_code = code;
     set_qform(img, A);
-    nifti_orient(img);
+    io_nifti_orient(img);
 }

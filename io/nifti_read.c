@@ -33,7 +33,7 @@ static const struct {
 };
 #define N_TYPES (sizeof k_types / sizeof k_types[0])
 
-const char *nifti_datatype_name(int datatype) {
+const char *io_nifti_datatype_name(int datatype) {
     for (size_t i = 0; i < N_TYPES; i++)
         if (k_types[i].code == datatype) return k_types[i].name;
     return "unknown";
@@ -121,7 +121,7 @@ static void read_fields_v2(const unsigned char *h, int big, nifti_image *img, do
 /* Parses and checks a header; on success img holds every field but the data. */
 static int parse_header(const unsigned char *h, size_t len, nifti_image *img) {
     memset(img, 0, sizeof *img);
-    if (len < 4) return samc_err("not a NIfTI file: %zu bytes is too short for a header", len);
+    if (len < 4) return util_err("not a NIfTI file: %zu bytes is too short for a header", len);
     uint64_t le = rd_u(h, 4, 0), be = rd_u(h, 4, 1);
     int big;
     size_t hdr_size;
@@ -132,24 +132,24 @@ static int parse_header(const unsigned char *h, size_t len, nifti_image *img) {
         big = 1;
         hdr_size = (size_t)be;
     } else {
-        return samc_err("not a NIfTI file (sizeof_hdr is %llu, expected 348 or 540)", (unsigned long long)le);
+        return util_err("not a NIfTI file (sizeof_hdr is %llu, expected 348 or 540)", (unsigned long long)le);
     }
     img->version = hdr_size == N1_HDR ? 1 : 2;
     if (len < hdr_size)
-        return samc_err("truncated NIfTI-%d header (%zu of %zu bytes)", img->version, len, hdr_size);
+        return util_err("truncated NIfTI-%d header (%zu of %zu bytes)", img->version, len, hdr_size);
     img->swapped = big != host_is_big_endian();
 
     double vox_offset = 0;
     if (img->version == 1) {
         const unsigned char *m = h + 344;
         if (memcmp(m, "n+1", 4) && memcmp(m, "ni1", 4))
-            return samc_err("not a NIfTI-1 file: no n+1/ni1 magic (an Analyze 7.5 header is not supported)");
+            return util_err("not a NIfTI-1 file: no n+1/ni1 magic (an Analyze 7.5 header is not supported)");
         img->pair = m[1] == 'i';
         read_fields_v1(h, big, img, &vox_offset);
     } else {
-        if (memcmp(h + 4, "n+2", 4) && memcmp(h + 4, "ni2", 4)) return samc_err("not a NIfTI-2 file: no n+2/ni2 magic");
+        if (memcmp(h + 4, "n+2", 4) && memcmp(h + 4, "ni2", 4)) return util_err("not a NIfTI-2 file: no n+2/ni2 magic");
         if (memcmp(h + 8, "\r\n\032\n", 4))
-            return samc_err("NIfTI-2 header damaged (its \\r\\n\\032\\n check bytes were altered, e.g. by a text-mode copy)");
+            return util_err("NIfTI-2 header damaged (its \\r\\n\\032\\n check bytes were altered, e.g. by a text-mode copy)");
         img->pair = h[5] == 'i';
         read_fields_v2(h, big, img, &vox_offset);
     }
@@ -158,39 +158,40 @@ static int parse_header(const unsigned char *h, size_t len, nifti_image *img) {
         if ((unsigned char)*c < 32 || (unsigned char)*c > 126) *c = '?';
 
     if (img->dim[0] < 1 || img->dim[0] > 7)
-        return samc_err("dim[0] = %lld: the number of dimensions must be 1 to 7", (long long)img->dim[0]);
+        return util_err("dim[0] = %lld: the number of dimensions must be 1 to 7", (long long)img->dim[0]);
     img->ndim = (int)img->dim[0];
     for (int i = 1; i <= img->ndim; i++) {
-        if (img->dim[i] < 1) return samc_err("dim[%d] = %lld: every dimension must be at least 1", i, (long long)img->dim[i]);
+        if (img->dim[i] < 1) return util_err("dim[%d] = %lld: every dimension must be at least 1", i,
+            (long long)img->dim[i]);
         if (img->dim[i] > INT32_MAX)
-            return samc_err("dim[%d] = %lld is too large (limit %d)", i, (long long)img->dim[i], INT32_MAX);
+            return util_err("dim[%d] = %lld is too large (limit %d)", i, (long long)img->dim[i], INT32_MAX);
     }
     for (int i = img->ndim + 1; i < 8; i++) img->dim[i] = 1;
     img->voxel_bytes = datatype_bytes(img->datatype);
     if (!img->voxel_bytes)
-        return samc_err("unsupported datatype %d (%s)", img->datatype, nifti_datatype_name(img->datatype));
+        return util_err("unsupported datatype %d (%s)", img->datatype, io_nifti_datatype_name(img->datatype));
     size_t bytes;
-    if (size_prod(img->dim + 1, img->ndim, &img->nvox) || size_mul(img->nvox, img->voxel_bytes, &bytes) ||
+    if (util_size_prod(img->dim + 1, img->ndim, &img->nvox) || util_size_mul(img->nvox, img->voxel_bytes, &bytes) ||
         bytes > NIFTI_MAX_BYTES)
-        return samc_err("dims %lld x %lld x %lld x ... (%s) need more than %zu GiB of data", (long long)img->dim[1],
-                        (long long)img->dim[2], (long long)img->dim[3], nifti_datatype_name(img->datatype),
+        return util_err("dims %lld x %lld x %lld x ... (%s) need more than %zu GiB of data", (long long)img->dim[1],
+                        (long long)img->dim[2], (long long)img->dim[3], io_nifti_datatype_name(img->datatype),
                         NIFTI_MAX_BYTES >> 30);
 
     /* NIfTI-1 stores vox_offset as a float; it must still name a whole byte */
     if (!(vox_offset >= 0) || vox_offset != floor(vox_offset) || vox_offset > (double)NIFTI_MAX_BYTES)
-        return samc_err("vox_offset %g is not a valid byte offset", vox_offset);
+        return util_err("vox_offset %g is not a valid byte offset", vox_offset);
     img->vox_offset = (int64_t)vox_offset;
     if (!img->pair && (size_t)img->vox_offset < hdr_size)
-        return samc_err("vox_offset %lld lies inside the %zu-byte header", (long long)img->vox_offset, hdr_size);
+        return util_err("vox_offset %lld lies inside the %zu-byte header", (long long)img->vox_offset, hdr_size);
     if (bytes > NIFTI_MAX_BYTES - (size_t)img->vox_offset)
-        return samc_err("vox_offset %lld + %zu bytes of data exceed the %zu GiB limit", (long long)img->vox_offset,
+        return util_err("vox_offset %lld + %zu bytes of data exceed the %zu GiB limit", (long long)img->vox_offset,
                         bytes, NIFTI_MAX_BYTES >> 30);
 
     /* as nibabel: a zero or non-finite slope means the stored values are the values */
     img->scaled = isfinite(img->scl_slope) && img->scl_slope != 0;
     if (img->scaled && !isfinite(img->scl_inter))
-        return samc_err("scl_inter is %g while scl_slope is %g", img->scl_inter, img->scl_slope);
-    nifti_orient(img);
+        return util_err("scl_inter is %g while scl_slope is %g", img->scl_inter, img->scl_slope);
+    io_nifti_orient(img);
     return 0;
 }
 
@@ -210,11 +211,11 @@ static void to_host_order(nifti_image *img) {
 /* Data stored uncompressed at vox_offset in buf. */
 static int load_plain(nifti_image *img, const unsigned char *buf, size_t len) {
     size_t off = (size_t)img->vox_offset, bytes = img->nvox * img->voxel_bytes;
-    if (off > len) return samc_err("vox_offset %zu is past the end of the file (%zu bytes)", off, len);
+    if (off > len) return util_err("vox_offset %zu is past the end of the file (%zu bytes)", off, len);
     if (bytes > len - off)
-        return samc_err("truncated: %zu bytes of voxel data expected at offset %zu, the file has %zu after it", bytes,
+        return util_err("truncated: %zu bytes of voxel data expected at offset %zu, the file has %zu after it", bytes,
                         off, len - off);
-    img->data = xmalloc_array(bytes ? bytes : 1, 1);
+    img->data = util_xmalloc_array(bytes ? bytes : 1, 1);
     if (!img->data) return -1;
     memcpy(img->data, buf + off, bytes);
     to_host_order(img);
@@ -231,78 +232,79 @@ static int load_gz(nifti_image *img, gz_stream *s, const unsigned char *prefix, 
         unsigned char skip[4096];
         for (size_t at = prefix_len; at < off;) {
             size_t want = off - at < sizeof skip ? off - at : sizeof skip, got;
-            if (gz_stream_read(s, skip, want, &got)) return -1;
-            if (got < want) return samc_err("vox_offset %zu is past the end of the data (%zu bytes uncompressed)", off, at + got);
+            if (io_gz_stream_read(s, skip, want, &got)) return -1;
+            if (got < want) return util_err("vox_offset %zu is past the end of the data (%zu bytes uncompressed)",
+                off, at + got);
             at += got;
         }
     }
     size_t got;
     unsigned char *data;
     img->gzipped = 1;
-    if (gz_stream_read_alloc(s, head ? prefix + off : NULL, head, bytes, &data, &got)) return -1;
+    if (io_gz_stream_read_alloc(s, head ? prefix + off : NULL, head, bytes, &data, &got)) return -1;
     img->data = data;
     if (got < bytes)
-        return samc_err("truncated: the gzip data ends after %zu of %zu bytes of voxel data", got, bytes);
-    if (gz_stream_finish(s)) return -1;
+        return util_err("truncated: the gzip data ends after %zu of %zu bytes of voxel data", got, bytes);
+    if (io_gz_stream_finish(s)) return -1;
     to_host_order(img);
     return 0;
 }
 
-int nifti_parse(const unsigned char *buf, size_t len, nifti_image *img) {
+int io_nifti_parse(const unsigned char *buf, size_t len, nifti_image *img) {
     memset(img, 0, sizeof *img);
-    if (!gz_is_gzip(buf, len)) {
+    if (!io_gz_is_gzip(buf, len)) {
         if (parse_header(buf, len, img)) return -1;
         if (img->pair)
-            return samc_err("this is the header of a .hdr/.img pair (magic ni%d): read it as .hdr", img->version);
+            return util_err("this is the header of a .hdr/.img pair (magic ni%d): read it as .hdr", img->version);
         if (load_plain(img, buf, len)) {
-            nifti_free(img);
+            io_nifti_free(img);
             return -1;
         }
         return 0;
     }
     gz_stream s;
-    if (gz_stream_open(&s, buf, len)) return -1;
+    if (io_gz_stream_open(&s, buf, len)) return -1;
     unsigned char prefix[N2_HDR];
     size_t got;
-    int rc = gz_stream_read(&s, prefix, sizeof prefix, &got);
+    int rc = io_gz_stream_read(&s, prefix, sizeof prefix, &got);
     if (rc == 0) rc = parse_header(prefix, got, img);
     if (rc == 0 && img->pair) {
-        rc = samc_err("this is the header of a .hdr/.img pair (magic ni%d): read it as .hdr", img->version);
+        rc = util_err("this is the header of a .hdr/.img pair (magic ni%d): read it as .hdr", img->version);
     }
     if (rc == 0) rc = load_gz(img, &s, prefix, got);
-    gz_stream_close(&s);
-    if (rc) nifti_free(img);
+    io_gz_stream_close(&s);
+    if (rc) io_nifti_free(img);
     return rc;
 }
 
-int nifti_parse_pair(const unsigned char *hdr, size_t hdr_len, const unsigned char *data, size_t data_len,
+int io_nifti_parse_pair(const unsigned char *hdr, size_t hdr_len, const unsigned char *data, size_t data_len,
                      nifti_image *img) {
     memset(img, 0, sizeof *img);
     unsigned char *inflated = NULL;
-    if (gz_is_gzip(hdr, hdr_len)) {
-        if (gz_inflate_capped(hdr, hdr_len, N2_HDR, &inflated, &hdr_len)) return -1;
+    if (io_gz_is_gzip(hdr, hdr_len)) {
+        if (io_gz_inflate_capped(hdr, hdr_len, N2_HDR, &inflated, &hdr_len)) return -1;
         hdr = inflated;
     }
     int rc = parse_header(hdr, hdr_len, img);
     free(inflated);
     if (rc) return -1;
     if (!img->pair)
-        return samc_err("the header's magic n+%d says the data is in the same file, not in a .img", img->version);
-    if (!gz_is_gzip(data, data_len)) {
+        return util_err("the header's magic n+%d says the data is in the same file, not in a .img", img->version);
+    if (!io_gz_is_gzip(data, data_len)) {
         rc = load_plain(img, data, data_len);
     } else {
         gz_stream s;
-        rc = gz_stream_open(&s, data, data_len);
+        rc = io_gz_stream_open(&s, data, data_len);
         if (rc == 0) {
             rc = load_gz(img, &s, NULL, 0);
-            gz_stream_close(&s);
+            io_gz_stream_close(&s);
         }
     }
-    if (rc) nifti_free(img);
+    if (rc) io_nifti_free(img);
     return rc;
 }
 
-void nifti_free(nifti_image *img) {
+void io_nifti_free(nifti_image *img) {
     free(img->data);
     img->data = NULL;
 }
@@ -326,7 +328,7 @@ static char *pair_partner(const char *path) {
     int gz = ends_with(path, ".gz");
     size_t stem = strlen(path) - (gz ? 7 : 4);
     const char *ext = ends_with(path, gz ? ".hdr.gz" : ".hdr") ? ".img" : ".hdr";
-    char *p = xmalloc_array(stem + 8, 1);
+    char *p = util_xmalloc_array(stem + 8, 1);
     if (!p) return NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         int with_gz = attempt == 0 ? gz : !gz;
@@ -337,7 +339,7 @@ static char *pair_partner(const char *path) {
     }
     memcpy(p, path, stem);
     strcpy(p + stem, ext);
-    samc_err("%s: its pair file %s[.gz] does not exist", path, p);
+    util_err("%s: its pair file %s[.gz] does not exist", path, p);
     free(p);
     return NULL;
 }
@@ -346,14 +348,14 @@ static int is_pair_name(const char *path) {
     return ends_with(path, ".hdr") || ends_with(path, ".img") || ends_with(path, ".hdr.gz") || ends_with(path, ".img.gz");
 }
 
-int nifti_is_nifti(const char *path, const unsigned char *buf, size_t len) {
-    if (is_pair_name(path) || gz_is_gzip(buf, len)) return 1;
+int io_nifti_is_nifti(const char *path, const unsigned char *buf, size_t len) {
+    if (is_pair_name(path) || io_gz_is_gzip(buf, len)) return 1;
     if (len < 4) return 0;
     uint64_t le = rd_u(buf, 4, 0), be = rd_u(buf, 4, 1);
     return le == N1_HDR || le == N2_HDR || be == N1_HDR || be == N2_HDR;
 }
 
-int nifti_read(const char *path, nifti_image *img) {
+int io_nifti_read(const char *path, nifti_image *img) {
     memset(img, 0, sizeof *img);
     const size_t limit = NIFTI_MAX_BYTES + ((size_t)1 << 20);
     int is_pair = is_pair_name(path);
@@ -361,16 +363,16 @@ int nifti_read(const char *path, nifti_image *img) {
     size_t alen = 0, blen = 0;
     int rc;
     if (!is_pair) {
-        rc = read_whole_file(path, limit, &a, &alen);
-        if (rc == 0 && (rc = nifti_parse(a, alen, img))) samc_err_context("%s", path);
+        rc = util_read_whole_file(path, limit, &a, &alen);
+        if (rc == 0 && (rc = io_nifti_parse(a, alen, img))) util_err_context("%s", path);
     } else {
         int given_hdr = ends_with(path, ".hdr") || ends_with(path, ".hdr.gz");
         char *other = pair_partner(path);
         const char *hdr_path = given_hdr ? path : other, *img_path = given_hdr ? other : path;
         rc = other ? 0 : -1;
-        if (rc == 0) rc = read_whole_file(hdr_path, limit, &a, &alen);
-        if (rc == 0) rc = read_whole_file(img_path, limit, &b, &blen);
-        if (rc == 0 && (rc = nifti_parse_pair(a, alen, b, blen, img))) samc_err_context("%s", path);
+        if (rc == 0) rc = util_read_whole_file(hdr_path, limit, &a, &alen);
+        if (rc == 0) rc = util_read_whole_file(img_path, limit, &b, &blen);
+        if (rc == 0 && (rc = io_nifti_parse_pair(a, alen, b, blen, img))) util_err_context("%s", path);
         free(other);
     }
     free(a);

@@ -8,7 +8,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-double nifti_value(const nifti_image *img, size_t i) {
+double io_nifti_value(const nifti_image *img, size_t i) {
     const unsigned char *p = (const unsigned char *)img->data + i * img->voxel_bytes;
     double v;
     switch (img->datatype) {
@@ -35,9 +35,9 @@ double nifti_value(const nifti_image *img, size_t i) {
     return img->scaled ? v * img->scl_slope + img->scl_inter : v;
 }
 
-int nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8]) {
+int io_nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8]) {
     int n = img->ndim, ch = img->datatype == NIFTI_RGB24 ? 3 : 1;
-    *out = xmalloc_array(img->nvox ? img->nvox : 1, sizeof(float) * ch);
+    *out = util_xmalloc_array(img->nvox ? img->nvox : 1, sizeof(float) * ch);
     if (!*out) return -1;
     for (int k = 0; k < n; k++) shape[k] = img->dim[k + 1];
     *ndim = n;
@@ -52,7 +52,7 @@ int nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8
             const unsigned char *p = (const unsigned char *)img->data + f * 3;
             for (int c = 0; c < 3; c++) (*out)[o * 3 + c] = p[c];
         } else {
-            (*out)[o] = (float)nifti_value(img, f);
+            (*out)[o] = (float)io_nifti_value(img, f);
         }
         for (int k = n - 1; k >= 0; k--) {
             f += fstride[k];
@@ -66,16 +66,16 @@ int nifti_to_f32(const nifti_image *img, float **out, int *ndim, int64_t shape[8
 
 static const char *const k_plane_names[] = {"axial", "coronal", "sagittal"};
 
-int nifti_plane_parse(const char *name, nifti_plane *plane) {
+int io_nifti_plane_parse(const char *name, nifti_plane *plane) {
     for (int p = 0; p < 3; p++)
         if (!strcmp(name, k_plane_names[p])) {
             *plane = (nifti_plane)p;
             return 0;
         }
-    return samc_err("unknown plane '%s' (axial, coronal or sagittal)", name);
+    return util_err("unknown plane '%s' (axial, coronal or sagittal)", name);
 }
 
-const char *nifti_plane_name(nifti_plane plane) { return (unsigned)plane < 3 ? k_plane_names[plane] : "?"; }
+const char *io_nifti_plane_name(nifti_plane plane) { return (unsigned)plane < 3 ? k_plane_names[plane] : "?"; }
 
 /* Which array axis is normal to the plane, which runs down the rows and which along the
  * columns, and whether rows/columns run against the array index. */
@@ -86,8 +86,8 @@ typedef struct {
 
 static int find_plane_axes(const nifti_image *img, nifti_plane plane, plane_axes *pa) {
     if (img->axcodes[0] == '?')
-        return samc_err("cannot tell the anatomical planes: the %s affine is not finite", img->affine_source);
-    if ((unsigned)plane > 2) return samc_err("bad plane %d", (int)plane);
+        return util_err("cannot tell the anatomical planes: the %s affine is not finite", img->affine_source);
+    if ((unsigned)plane > 2) return util_err("bad plane %d", (int)plane);
     int array_axis[3];
     char code[3];
     for (int a = 0; a < 3; a++) {
@@ -114,7 +114,7 @@ static int find_plane_axes(const nifti_image *img, nifti_plane plane, plane_axes
     return 0;
 }
 
-int nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slices, int *h, int *w) {
+int io_nifti_slice_shape(const nifti_image *img, nifti_plane plane, int64_t *n_slices, int *h, int *w) {
     plane_axes pa = {0};
     if (find_plane_axes(img, plane, &pa)) return -1;
     *n_slices = img->dim[pa.normal + 1];
@@ -136,7 +136,7 @@ static int slice_setup(const nifti_image *img, nifti_plane plane, int64_t index,
     plane_axes pa = {0};
     if (find_plane_axes(img, plane, &pa)) return -1;
     if (index < 0 || index >= img->dim[pa.normal + 1])
-        return samc_err("%s slice %lld is out of range (0..%lld)", nifti_plane_name(plane), (long long)index,
+        return util_err("%s slice %lld is out of range (0..%lld)", io_nifti_plane_name(plane), (long long)index,
                         (long long)img->dim[pa.normal + 1] - 1);
     size_t stride[3] = {1, (size_t)img->dim[1], (size_t)img->dim[1] * (size_t)img->dim[2]};
     sw->h = (int)img->dim[pa.row + 1];
@@ -157,19 +157,19 @@ static size_t slice_voxel(const slice_walk *sw, int r, int c) {
     return v;
 }
 
-int nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float *out, int *h, int *w) {
-    if (img->datatype == NIFTI_RGB24) return samc_err("cannot slice an RGB24 volume as one channel");
+int io_nifti_slice(const nifti_image *img, nifti_plane plane, int64_t index, float *out, int *h, int *w) {
+    if (img->datatype == NIFTI_RGB24) return util_err("cannot slice an RGB24 volume as one channel");
     slice_walk sw;
     if (slice_setup(img, plane, index, &sw)) return -1;
     for (int r = 0; r < sw.h; r++)
-        for (int c = 0; c < sw.w; c++) out[(size_t)r * sw.w + c] = (float)nifti_value(img, slice_voxel(&sw, r, c));
+        for (int c = 0; c < sw.w; c++) out[(size_t)r * sw.w + c] = (float)io_nifti_value(img, slice_voxel(&sw, r, c));
     *h = sw.h;
     *w = sw.w;
     return 0;
 }
 
-int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w) {
-    if (img->datatype != NIFTI_RGB24) return samc_err("not an RGB24 volume");
+int io_nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, uint8_t *out, int *h, int *w) {
+    if (img->datatype != NIFTI_RGB24) return util_err("not an RGB24 volume");
     slice_walk sw;
     if (slice_setup(img, plane, index, &sw)) return -1;
     const uint8_t *data = img->data;
@@ -180,7 +180,8 @@ int nifti_slice_rgb24(const nifti_image *img, nifti_plane plane, int64_t index, 
     return 0;
 }
 
-int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice, uint8_t *vol) {
+int io_nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index, const uint8_t *slice,
+                          uint8_t *vol) {
     slice_walk sw;
     if (slice_setup(img, plane, index, &sw)) return -1;
     for (int r = 0; r < sw.h; r++)
@@ -188,7 +189,7 @@ int nifti_slice_put_u8(const nifti_image *img, nifti_plane plane, int64_t index,
     return 0;
 }
 
-int nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
+int io_nifti_slice_put_u16(const nifti_image *img, nifti_plane plane, int64_t index, const uint16_t *slice,
                         uint16_t *vol) {
     slice_walk sw;
     if (slice_setup(img, plane, index, &sw)) return -1;

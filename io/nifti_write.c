@@ -60,9 +60,9 @@ static int gzip_buffer(const unsigned char *in, size_t len, unsigned char **out,
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return samc_err("zlib: cannot start compressing");
+        return util_err("zlib: cannot start compressing");
     size_t cap = (size_t)deflateBound(&zs, (uLong)len);
-    unsigned char *buf = xmalloc_array(cap, 1);
+    unsigned char *buf = util_xmalloc_array(cap, 1);
     if (!buf) {
         deflateEnd(&zs);
         return -1;
@@ -85,7 +85,7 @@ static int gzip_buffer(const unsigned char *in, size_t len, unsigned char **out,
     deflateEnd(&zs);
     if (rc != Z_STREAM_END) {
         free(buf);
-        return samc_err("zlib: compression failed");
+        return util_err("zlib: compression failed");
     }
     *out = buf;
     *out_len = produced;
@@ -97,21 +97,22 @@ static int ends_with(const char *s, const char *suffix) {
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels) {
+int io_nifti_write_labels(const char *path, const nifti_image *geom, int datatype, const void *labels) {
     int gz = ends_with(path, ".nii.gz");
-    if (!gz && !ends_with(path, ".nii")) return samc_err("%s: a label volume is written as .nii or .nii.gz", path);
+    if (!gz && !ends_with(path, ".nii")) return util_err("%s: a label volume is written as .nii or .nii.gz", path);
     if (datatype != NIFTI_UINT8 && datatype != NIFTI_INT16 && datatype != NIFTI_UINT16)
-        return samc_err("%s: labels are written as uint8, int16 or uint16, not %s", path,
-                        nifti_datatype_name(datatype));
+        return util_err("%s: labels are written as uint8, int16 or uint16, not %s", path,
+                        io_nifti_datatype_name(datatype));
     int ndim = geom->ndim < 3 ? geom->ndim : 3;
     for (int i = 1; i <= 3; i++)
         if (geom->dim[i] > 32767)
-            return samc_err("%s: dim[%d] = %lld does not fit a NIfTI-1 header", path, i, (long long)geom->dim[i]);
+            return util_err("%s: dim[%d] = %lld does not fit a NIfTI-1 header", path, i, (long long)geom->dim[i]);
     size_t nvox, bytes, total;
     size_t bpv = datatype == NIFTI_UINT8 ? 1 : 2;
-    if (size_prod(geom->dim + 1, 3, &nvox) || size_mul(nvox, bpv, &bytes) || size_add(bytes, N1_DATA, &total))
+    if (util_size_prod(geom->dim + 1, 3, &nvox) || util_size_mul(nvox, bpv, &bytes) || util_size_add(bytes, N1_DATA,
+        &total))
         return -1;
-    unsigned char *file = xcalloc_array(total, 1);
+    unsigned char *file = util_xcalloc_array(total, 1);
     if (!file) return -1;
     fill_header(file, geom, ndim, datatype);
     if (bpv == 1) {
@@ -129,11 +130,11 @@ int nifti_write_labels(const char *path, const nifti_image *geom, int datatype, 
         size_t zlen = 0;
         rc = gzip_buffer(file, total, &z, &zlen);
         if (rc == 0) {
-            rc = write_file_atomic(path, z, zlen);
+            rc = util_write_file_atomic(path, z, zlen);
             free(z);
         }
     } else {
-        rc = write_file_atomic(path, file, total);
+        rc = util_write_file_atomic(path, file, total);
     }
     free(file);
     return rc;

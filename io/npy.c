@@ -18,7 +18,7 @@ static const struct {
 };
 #define N_TYPES (sizeof k_types / sizeof k_types[0])
 
-size_t npy_itemsize(npy_dtype t) {
+size_t io_npy_itemsize(npy_dtype t) {
     for (size_t i = 0; i < N_TYPES; i++)
         if (k_types[i].t == t) return k_types[i].size;
     return 0;
@@ -64,34 +64,34 @@ static int read_note(const unsigned char *p, size_t n, npy_note *note) {
     if (n == 0) return 0;
     if (n < m + 1 || n > NPY_NOTE_MAX + 1 || memcmp(p, NPY_NOTE_MAGIC, m) || p[n - 1] != '\n' ||
         memchr(p, '\n', n - 1) || memchr(p, 0, n))
-        return samc_err("%zu unexpected bytes after the .npy data (not a samc note)", n);
+        return util_err("%zu unexpected bytes after the .npy data (not a samc note)", n);
     memcpy(note->text, p, n - 1);
     note->text[n - 1] = 0;
     note->present = 1;
     return 0;
 }
 
-int npy_parse(const unsigned char *buf, size_t len, npy_array *a) { return npy_parse_noted(buf, len, a, NULL); }
+int io_npy_parse(const unsigned char *buf, size_t len, npy_array *a) { return io_npy_parse_noted(buf, len, a, NULL); }
 
-int npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note *note) {
+int io_npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note *note) {
     memset(a, 0, sizeof *a);
     if (note) memset(note, 0, sizeof *note);
-    if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0) return samc_err("not a .npy file (bad magic)");
+    if (len < 10 || memcmp(buf, "\x93NUMPY", 6) != 0) return util_err("not a .npy file (bad magic)");
     int major = buf[6];
     size_t hlen, hoff;
     if (major == 1) {
         hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
         hoff = 10;
     } else if (major == 2 || major == 3) {
-        if (len < 12) return samc_err("truncated .npy header");
+        if (len < 12) return util_err("truncated .npy header");
         hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
         hoff = 12;
     } else {
-        return samc_err("unsupported .npy version %d", major);
+        return util_err("unsupported .npy version %d", major);
     }
-    if (hlen > len - hoff || hlen > 65536) return samc_err("truncated .npy header");
+    if (hlen > len - hoff || hlen > 65536) return util_err("truncated .npy header");
     char *hdr = malloc(hlen + 1);
-    if (!hdr) return samc_err("out of memory");
+    if (!hdr) return util_err("out of memory");
     memcpy(hdr, buf + hoff, hlen);
     hdr[hlen] = 0;
 
@@ -100,7 +100,7 @@ int npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note
     const char *f = dict_value(hdr, "'fortran_order'");
     const char *s = dict_value(hdr, "'shape'");
     if (!d || !f || !s || *d != '\'' || *s != '(') {
-        samc_err("malformed .npy header");
+        util_err("malformed .npy header");
         goto out;
     }
     int found = 0;
@@ -120,12 +120,12 @@ int npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note
         }
     }
     if (!found) {
-        samc_err("unsupported .npy dtype (need little-endian bool/u1/i2/u2/i4/i8/f4/f8)");
+        util_err("unsupported .npy dtype (need little-endian bool/u1/i2/u2/i4/i8/f4/f8)");
         goto out;
     }
     int fortran = strncmp(f, "True", 4) == 0;
     if (!fortran && strncmp(f, "False", 5) != 0) {
-        samc_err("malformed .npy fortran_order");
+        util_err("malformed .npy fortran_order");
         goto out;
     }
     const char *p = s + 1;
@@ -134,68 +134,68 @@ int npy_parse_noted(const unsigned char *buf, size_t len, npy_array *a, npy_note
         while (*p == ' ' || *p == ',') p++;
         if (*p == ')') break;
         if (*p < '0' || *p > '9') {
-            samc_err("malformed .npy shape");
+            util_err("malformed .npy shape");
             goto out;
         }
         if (a->ndim == NPY_MAX_DIMS) {
-            samc_err(".npy has more than %d dimensions", NPY_MAX_DIMS);
+            util_err(".npy has more than %d dimensions", NPY_MAX_DIMS);
             goto out;
         }
         char *end;
         long long v = strtoll(p, &end, 10);
         if (v < 0 || end == p || v > (1LL << 40)) {
-            samc_err("bad .npy dimension");
+            util_err("bad .npy dimension");
             goto out;
         }
         a->shape[a->ndim++] = v;
         p = end;
     }
     size_t count = 0, bytes = 0;
-    if (size_prod(a->shape, a->ndim, &count) || size_mul(count, npy_itemsize(a->dtype), &bytes)) goto out;
+    if (util_size_prod(a->shape, a->ndim, &count) || util_size_mul(count, io_npy_itemsize(a->dtype), &bytes)) goto out;
     if (bytes > len - hoff - hlen) {
-        samc_err("truncated .npy data (need %zu bytes, have %zu)", bytes, len - hoff - hlen);
+        util_err("truncated .npy data (need %zu bytes, have %zu)", bytes, len - hoff - hlen);
         goto out;
     }
     a->count = count;
-    a->data = xmalloc_array(bytes ? bytes : 1, 1);
+    a->data = util_xmalloc_array(bytes ? bytes : 1, 1);
     if (!a->data) goto out;
     if (fortran)
-        fortran_to_c(a->data, buf + hoff + hlen, a->shape, a->ndim, npy_itemsize(a->dtype), count);
+        fortran_to_c(a->data, buf + hoff + hlen, a->shape, a->ndim, io_npy_itemsize(a->dtype), count);
     else
         memcpy(a->data, buf + hoff + hlen, bytes);
     rc = note ? read_note(buf + hoff + hlen + bytes, len - hoff - hlen - bytes, note) : 0;
-    if (rc) npy_free(a);
+    if (rc) io_npy_free(a);
 out:
     free(hdr);
     return rc;
 }
 
-int npy_read(const char *path, npy_array *a) { return npy_read_noted(path, a, NULL); }
+int io_npy_read(const char *path, npy_array *a) { return io_npy_read_noted(path, a, NULL); }
 
-int npy_read_noted(const char *path, npy_array *a, npy_note *note) {
+int io_npy_read_noted(const char *path, npy_array *a, npy_note *note) {
     unsigned char *buf;
     size_t len;
     memset(a, 0, sizeof *a);
     if (note) memset(note, 0, sizeof *note);
-    if (read_whole_file(path, (size_t)1 << 36, &buf, &len)) return -1;
-    int rc = npy_parse_noted(buf, len, a, note);
+    if (util_read_whole_file(path, (size_t)1 << 36, &buf, &len)) return -1;
+    int rc = io_npy_parse_noted(buf, len, a, note);
     free(buf);
-    if (rc) samc_err_context("%s", path);
+    if (rc) util_err_context("%s", path);
     return rc;
 }
 
-int npy_read_f32(const char *path, npy_array *a) {
-    if (npy_read(path, a)) return -1;
-    if (npy_to_f32(a)) {
-        npy_free(a);
+int io_npy_read_f32(const char *path, npy_array *a) {
+    if (io_npy_read(path, a)) return -1;
+    if (io_npy_to_f32(a)) {
+        io_npy_free(a);
         return -1;
     }
     return 0;
 }
 
-int npy_to_f32(npy_array *a) {
+int io_npy_to_f32(npy_array *a) {
     if (a->dtype == NPY_F32) return 0;
-    float *out = xmalloc_array(a->count ? a->count : 1, sizeof(float));
+    float *out = util_xmalloc_array(a->count ? a->count : 1, sizeof(float));
     if (!out) return -1;
     for (size_t i = 0; i < a->count; i++) {
         switch (a->dtype) {
@@ -215,24 +215,24 @@ int npy_to_f32(npy_array *a) {
     return 0;
 }
 
-void npy_free(npy_array *a) {
+void io_npy_free(npy_array *a) {
     free(a->data);
     a->data = NULL;
 }
 
-int npy_write(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data) {
-    return npy_write_noted(path, dtype, ndim, shape, data, NULL);
+int io_npy_write(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data) {
+    return io_npy_write_noted(path, dtype, ndim, shape, data, NULL);
 }
 
-int npy_write_noted(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data,
+int io_npy_write_noted(const char *path, npy_dtype dtype, int ndim, const int64_t *shape, const void *data,
                     const char *note) {
     if (note && (strlen(note) > NPY_NOTE_MAX || strncmp(note, NPY_NOTE_MAGIC, strlen(NPY_NOTE_MAGIC)) ||
                  strchr(note, '\n')))
-        return samc_err("npy_write: a note is one line starting " NPY_NOTE_MAGIC " of at most %d bytes", NPY_NOTE_MAX);
+        return util_err("npy_write: a note is one line starting " NPY_NOTE_MAGIC " of at most %d bytes", NPY_NOTE_MAX);
     const char *descr = NULL;
     for (size_t i = 0; i < N_TYPES; i++)
         if (k_types[i].t == dtype) descr = k_types[i].descr;
-    if (!descr || ndim < 0 || ndim > NPY_MAX_DIMS) return samc_err("npy_write: bad dtype or rank");
+    if (!descr || ndim < 0 || ndim > NPY_MAX_DIMS) return util_err("npy_write: bad dtype or rank");
     char dims[256] = "";
     size_t off = 0;
     for (int i = 0; i < ndim; i++)
@@ -248,17 +248,17 @@ int npy_write_noted(const char *path, npy_dtype dtype, int ndim, const int64_t *
     hdr[n + pad] = '\n';
     size_t hlen = (size_t)n + pad + 1;
     size_t count = 0, bytes = 0;
-    if (size_prod(shape, ndim, &count) || size_mul(count, npy_itemsize(dtype), &bytes)) return -1;
+    if (util_size_prod(shape, ndim, &count) || util_size_mul(count, io_npy_itemsize(dtype), &bytes)) return -1;
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
                              (unsigned char)(hlen >> 8)};
     atomic_file af;
-    if (atomic_file_open(&af, path)) return -1;
-    atomic_file_write(&af, pre, sizeof pre);
-    atomic_file_write(&af, hdr, hlen);
-    atomic_file_write(&af, data, bytes);
+    if (util_atomic_file_open(&af, path)) return -1;
+    util_atomic_file_write(&af, pre, sizeof pre);
+    util_atomic_file_write(&af, hdr, hlen);
+    util_atomic_file_write(&af, data, bytes);
     if (note) {
-        atomic_file_write(&af, note, strlen(note));
-        atomic_file_write(&af, "\n", 1);
+        util_atomic_file_write(&af, note, strlen(note));
+        util_atomic_file_write(&af, "\n", 1);
     }
-    return atomic_file_commit(&af);
+    return util_atomic_file_commit(&af);
 }

@@ -33,9 +33,9 @@ static void put_be32(unsigned char *p, uint32_t v) {
     p[3] = (unsigned char)v;
 }
 
-int png_is_png(const unsigned char *buf, size_t len) { return len >= 8 && !memcmp(buf, k_signature, 8); }
+int io_png_is_png(const unsigned char *buf, size_t len) { return len >= 8 && !memcmp(buf, k_signature, 8); }
 
-const char *png_color_type_name(int color_type) {
+const char *io_png_color_type_name(int color_type) {
     switch (color_type) {
     case 0: return "grey";
     case 2: return "rgb";
@@ -59,7 +59,7 @@ typedef struct {
 /* Reads the chunk at *pos (length, type, data, CRC), checks it and advances *pos. */
 static int next_chunk(const unsigned char *buf, size_t len, size_t *pos, png_chunk *c) {
     size_t p = *pos;
-    if (len - p < 12) return samc_err("truncated PNG: file ends inside the chunk at byte %zu", p);
+    if (len - p < 12) return util_err("truncated PNG: file ends inside the chunk at byte %zu", p);
     c->length = get_be32(buf + p);
     memcpy(c->type, buf + p + 4, 4);
     c->type[4] = 0;
@@ -67,17 +67,17 @@ static int next_chunk(const unsigned char *buf, size_t len, size_t *pos, png_chu
     for (int i = 0; i < 4; i++) {
         unsigned char ch = (unsigned char)c->type[i];
         if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')))
-            return samc_err("invalid chunk type bytes at byte %zu (corrupt PNG)", p + 4);
+            return util_err("invalid chunk type bytes at byte %zu (corrupt PNG)", p + 4);
     }
     if (c->length > PNG_MAX_DIM)
-        return samc_err("%s chunk at byte %zu: length %u exceeds the PNG limit 2^31-1", c->type, p, c->length);
+        return util_err("%s chunk at byte %zu: length %u exceeds the PNG limit 2^31-1", c->type, p, c->length);
     if (c->length > len - p - 12)
-        return samc_err("truncated PNG: %s chunk at byte %zu needs %u data bytes, the file has %zu", c->type, p,
+        return util_err("truncated PNG: %s chunk at byte %zu needs %u data bytes, the file has %zu", c->type, p,
                         c->length, len - p - 12);
     c->data = buf + p + 8;
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf + p + 4, c->length + 4);
     if (crc != get_be32(c->data + c->length))
-        return samc_err("bad CRC in %s chunk at byte %zu (corrupt PNG)", c->type, p);
+        return util_err("bad CRC in %s chunk at byte %zu (corrupt PNG)", c->type, p);
     *pos = p + 12 + c->length;
     return 0;
 }
@@ -95,23 +95,24 @@ typedef struct {
 } png_meta;
 
 static int parse_ihdr(const png_chunk *c, png_header *h) {
-    if (c->length != 13) return samc_err("IHDR chunk has length %u, expected 13", c->length);
+    if (c->length != 13) return util_err("IHDR chunk has length %u, expected 13", c->length);
     const unsigned char *d = c->data;
     uint32_t w = get_be32(d), ht = get_be32(d + 4);
     int bd = d[8], ct = d[9];
     if (w == 0 || ht == 0 || w > PNG_MAX_DIM || ht > PNG_MAX_DIM)
-        return samc_err("IHDR: invalid image size %ux%u (each must be 1 .. 2^31-1)", w, ht);
+        return util_err("IHDR: invalid image size %ux%u (each must be 1 .. 2^31-1)", w, ht);
     int ok_depth;
     switch (ct) {
     case 0: ok_depth = bd == 1 || bd == 2 || bd == 4 || bd == 8 || bd == 16; break;
     case 3: ok_depth = bd == 1 || bd == 2 || bd == 4 || bd == 8; break;
     case 2: case 4: case 6: ok_depth = bd == 8 || bd == 16; break;
-    default: return samc_err("IHDR: invalid colour type %d", ct);
+    default: return util_err("IHDR: invalid colour type %d", ct);
     }
-    if (!ok_depth) return samc_err("IHDR: bit depth %d is not allowed with colour type %d (%s)", bd, ct, png_color_type_name(ct));
-    if (d[10] != 0) return samc_err("IHDR: unknown compression method %d", d[10]);
-    if (d[11] != 0) return samc_err("IHDR: unknown filter method %d", d[11]);
-    if (d[12] > 1) return samc_err("IHDR: unknown interlace method %d", d[12]);
+    if (!ok_depth) return util_err("IHDR: bit depth %d is not allowed with colour type %d (%s)", bd, ct,
+        io_png_color_type_name(ct));
+    if (d[10] != 0) return util_err("IHDR: unknown compression method %d", d[10]);
+    if (d[11] != 0) return util_err("IHDR: unknown filter method %d", d[11]);
+    if (d[12] > 1) return util_err("IHDR: unknown interlace method %d", d[12]);
     memset(h, 0, sizeof *h);
     h->width = (int)w;
     h->height = (int)ht;
@@ -124,9 +125,9 @@ static int parse_ihdr(const png_chunk *c, png_header *h) {
 static int parse_plte(const png_chunk *c, png_meta *m) {
     png_header *h = &m->h;
     if (h->color_type != 3) return 0; /* only a suggestion for RGB; meaningless for grey */
-    if (h->palette_size) return samc_err("duplicate PLTE chunk");
+    if (h->palette_size) return util_err("duplicate PLTE chunk");
     if (c->length == 0 || c->length % 3 || c->length > 3 * 256)
-        return samc_err("PLTE chunk has invalid length %u (need 3 x 1..256)", c->length);
+        return util_err("PLTE chunk has invalid length %u (need 3 x 1..256)", c->length);
     h->palette_size = (int)(c->length / 3);
     for (int i = 0; i < h->palette_size; i++) {
         memcpy(m->palette[i], c->data + 3 * i, 3);
@@ -170,36 +171,36 @@ static void set_output_format(png_header *h) {
 static int parse_until_idat(const unsigned char *buf, size_t len, size_t *pos, png_meta *m) {
     memset(m, 0, sizeof *m);
     for (int i = 0; i < 256; i++) m->palette[i][3] = 255;
-    if (!png_is_png(buf, len)) return samc_err("not a PNG file (bad signature)");
+    if (!io_png_is_png(buf, len)) return util_err("not a PNG file (bad signature)");
     *pos = 8;
     for (int n = 0;; n++) {
         size_t at = *pos;
         png_chunk c;
         if (next_chunk(buf, len, pos, &c)) return -1;
         if (n == 0) {
-            if (strcmp(c.type, "IHDR")) return samc_err("first chunk is %s, not IHDR", c.type);
+            if (strcmp(c.type, "IHDR")) return util_err("first chunk is %s, not IHDR", c.type);
             if (parse_ihdr(&c, &m->h)) return -1;
         } else if (!strcmp(c.type, "IDAT")) {
-            if (m->h.color_type == 3 && !m->h.palette_size) return samc_err("palette image without a PLTE chunk");
+            if (m->h.color_type == 3 && !m->h.palette_size) return util_err("palette image without a PLTE chunk");
             set_output_format(&m->h);
             *pos = at;
             return 0;
         } else if (!strcmp(c.type, "IHDR")) {
-            return samc_err("duplicate IHDR chunk");
+            return util_err("duplicate IHDR chunk");
         } else if (!strcmp(c.type, "PLTE")) {
             if (parse_plte(&c, m)) return -1;
         } else if (!strcmp(c.type, "tRNS")) {
             parse_trns(&c, m);
         } else if (!strcmp(c.type, "IEND")) {
-            return samc_err("no image data: IEND before any IDAT chunk");
+            return util_err("no image data: IEND before any IDAT chunk");
         } else if (is_critical(&c)) {
-            return samc_err("unknown critical chunk %s", c.type);
+            return util_err("unknown critical chunk %s", c.type);
         } /* other ancillary chunks: skipped */
     }
 }
 
-int png_read_header(const unsigned char *buf, size_t len, png_header *h) {
-    png_meta *m = xmalloc_array(1, sizeof *m);
+int io_png_read_header(const unsigned char *buf, size_t len, png_header *h) {
+    png_meta *m = util_xmalloc_array(1, sizeof *m);
     if (!m) return -1;
     size_t pos;
     int rc = parse_until_idat(buf, len, &pos, m);
@@ -256,7 +257,7 @@ typedef struct {
 /* Feeds one IDAT chunk's data to inflate; the output must fill raw exactly. */
 static int inflate_idat(inflater *f, const unsigned char *data, uint32_t n) {
     if (f->ended) {
-        if (n) return samc_err("IDAT: compressed data continues after the end of the zlib stream");
+        if (n) return util_err("IDAT: compressed data continues after the end of the zlib stream");
         return 0;
     }
     f->zs.next_in = (unsigned char *)data;
@@ -276,7 +277,7 @@ static int inflate_idat(inflater *f, const unsigned char *data, uint32_t n) {
         int r = inflate(&f->zs, Z_NO_FLUSH);
         if (overflow) {
             if (f->zs.avail_out == 0)
-                return samc_err("IDAT: image data decompresses to more than the %zu bytes the IHDR size implies",
+                return util_err("IDAT: image data decompresses to more than the %zu bytes the IHDR size implies",
                                 f->raw_len);
         } else {
             f->raw_pos += before - f->zs.avail_out;
@@ -284,12 +285,12 @@ static int inflate_idat(inflater *f, const unsigned char *data, uint32_t n) {
         if (r == Z_STREAM_END) {
             f->ended = 1;
             if (f->raw_pos != f->raw_len)
-                return samc_err("IDAT: image data ends early (%zu of %zu bytes the IHDR size implies)", f->raw_pos,
+                return util_err("IDAT: image data ends early (%zu of %zu bytes the IHDR size implies)", f->raw_pos,
                                 f->raw_len);
-            if (f->zs.avail_in) return samc_err("IDAT: compressed data continues after the end of the zlib stream");
+            if (f->zs.avail_in) return util_err("IDAT: compressed data continues after the end of the zlib stream");
             return 0;
         }
-        if (r != Z_OK) return samc_err("IDAT: bad zlib stream (%s)", f->zs.msg ? f->zs.msg : "corrupt data");
+        if (r != Z_OK) return util_err("IDAT: bad zlib stream (%s)", f->zs.msg ? f->zs.msg : "corrupt data");
     }
     return 0;
 }
@@ -301,16 +302,16 @@ static int read_image_data(const unsigned char *buf, size_t len, size_t pos, inf
         png_chunk c;
         if (next_chunk(buf, len, &pos, &c)) return -1;
         if (!strcmp(c.type, "IDAT")) {
-            if (idat_done) return samc_err("IDAT chunks are not consecutive");
+            if (idat_done) return util_err("IDAT chunks are not consecutive");
             if (inflate_idat(f, c.data, c.length)) return -1;
             continue;
         }
         idat_done = 1;
         if (!strcmp(c.type, "IEND")) break;
-        if (is_critical(&c)) return samc_err("unexpected critical chunk %s after the image data", c.type);
+        if (is_critical(&c)) return util_err("unexpected critical chunk %s after the image data", c.type);
     }
     if (!f->ended)
-        return samc_err("IDAT: zlib stream is incomplete (%zu of %zu image bytes; truncated PNG?)", f->raw_pos,
+        return util_err("IDAT: zlib stream is incomplete (%zu of %zu image bytes; truncated PNG?)", f->raw_pos,
                         f->raw_len);
     return 0;
 }
@@ -347,7 +348,7 @@ static int unfilter_row(int type, unsigned char *row, const unsigned char *prev,
             row[i] = (unsigned char)(row[i] + paeth(left, up, ul));
         }
         break;
-    default: return samc_err("invalid filter type %d (corrupt PNG)", type);
+    default: return util_err("invalid filter type %d (corrupt PNG)", type);
     }
     return 0;
 }
@@ -420,7 +421,7 @@ static int unfilter_and_expand(const png_meta *m, unsigned char *raw, void *out)
         for (size_t r = 0; r < ph; r++, off += 1 + rb) {
             unsigned char *row = raw + off + 1;
             if (unfilter_row(raw[off], row, prev, rb, bpp))
-                return samc_err_context("row %zu%s", r, h->interlace ? " of an interlace pass" : "");
+                return util_err_context("row %zu%s", r, h->interlace ? " of an interlace pass" : "");
             prev = row;
             size_t y = (size_t)ps->y0 + r * (size_t)ps->dy;
             for (size_t c = 0; c < pw; c++) {
@@ -432,15 +433,15 @@ static int unfilter_and_expand(const png_meta *m, unsigned char *raw, void *out)
     return 0;
 }
 
-int png_decoded_bytes(const png_header *h, size_t *bytes) {
+int io_png_decoded_bytes(const png_header *h, size_t *bytes) {
     int64_t dims[4] = {h->height, h->width, h->channels, h->out_depth / 8};
-    if (size_prod(dims, 4, bytes) || *bytes > PNG_MAX_DECODED_BYTES)
-        return samc_err("image %dx%d with %d channel(s) of %d bits is too large to decode (limit %zu bytes)",
+    if (util_size_prod(dims, 4, bytes) || *bytes > PNG_MAX_DECODED_BYTES)
+        return util_err("image %dx%d with %d channel(s) of %d bits is too large to decode (limit %zu bytes)",
                         h->width, h->height, h->channels, h->out_depth, PNG_MAX_DECODED_BYTES);
     return 0;
 }
 
-int png_read_file_header(const char *path, png_header *h) {
+int io_png_read_file_header(const char *path, png_header *h) {
     unsigned char *buf = NULL;
     size_t len;
     int rc;
@@ -448,19 +449,19 @@ int png_read_file_header(const char *path, png_header *h) {
      * never need the (possibly huge) image data */
     for (size_t cap = (size_t)1 << 16;; cap *= 2) {
         free(buf);
-        if (read_file_head(path, cap, &buf, &len)) return -1;
-        rc = png_read_header(buf, len, h);
+        if (util_read_file_head(path, cap, &buf, &len)) return -1;
+        rc = io_png_read_header(buf, len, h);
         if (rc == 0 || len < cap || cap >= PNG_MAX_FILE_BYTES) break; /* else the head may have cut the chunks */
     }
     free(buf);
-    return rc ? samc_err_context("%s", path) : 0;
+    return rc ? util_err_context("%s", path) : 0;
 }
 
-int png_decode(const unsigned char *buf, size_t len, png_image *img) { return png_decode_ex(buf, len, 0, img); }
+int io_png_decode(const unsigned char *buf, size_t len, png_image *img) { return io_png_decode_ex(buf, len, 0, img); }
 
-int png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img) {
+int io_png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img) {
     memset(img, 0, sizeof *img);
-    png_meta *m = xmalloc_array(1, sizeof *m);
+    png_meta *m = util_xmalloc_array(1, sizeof *m);
     if (!m) return -1;
     inflater f;
     memset(&f, 0, sizeof f);
@@ -474,22 +475,22 @@ int png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *im
         h->channels = 1; /* tRNS alpha belongs to the colours, not to the indices */
         h->out_depth = 8;
     }
-    if (png_decoded_bytes(h, &out_bytes)) goto done;
+    if (io_png_decoded_bytes(h, &out_bytes)) goto done;
     f.raw_len = filtered_size(h);
     if (f.raw_len / DEFLATE_MAX_RATIO > len) {
-        samc_err("IHDR size %dx%d needs %zu bytes of image data, more than a %zu-byte file can hold", h->width,
+        util_err("IHDR size %dx%d needs %zu bytes of image data, more than a %zu-byte file can hold", h->width,
                  h->height, f.raw_len, len);
         goto done;
     }
-    f.raw = xmalloc_array(f.raw_len, 1);
+    f.raw = util_xmalloc_array(f.raw_len, 1);
     if (!f.raw) goto done;
     if (inflateInit(&f.zs) != Z_OK) {
-        samc_err("zlib inflateInit failed");
+        util_err("zlib inflateInit failed");
         goto done;
     }
     zinit = 1;
     if (read_image_data(buf, len, pos, &f)) goto done;
-    out = xmalloc_array(out_bytes, 1);
+    out = util_xmalloc_array(out_bytes, 1);
     if (!out || unfilter_and_expand(m, f.raw, out)) goto done;
     img->width = h->width;
     img->height = h->height;
@@ -506,20 +507,20 @@ done:
     return rc;
 }
 
-int png_read(const char *path, png_image *img) { return png_read_ex(path, 0, img); }
+int io_png_read(const char *path, png_image *img) { return io_png_read_ex(path, 0, img); }
 
-int png_read_ex(const char *path, int flags, png_image *img) {
+int io_png_read_ex(const char *path, int flags, png_image *img) {
     unsigned char *buf;
     size_t len;
     memset(img, 0, sizeof *img);
-    if (read_whole_file(path, PNG_MAX_FILE_BYTES, &buf, &len)) return -1;
-    int rc = png_decode_ex(buf, len, flags, img);
+    if (util_read_whole_file(path, PNG_MAX_FILE_BYTES, &buf, &len)) return -1;
+    int rc = io_png_decode_ex(buf, len, flags, img);
     free(buf);
-    if (rc) return samc_err_context("%s", path);
+    if (rc) return util_err_context("%s", path);
     return 0;
 }
 
-void png_free(png_image *img) {
+void io_png_free(png_image *img) {
     free(img->pixels);
     img->pixels = NULL;
 }
@@ -534,9 +535,9 @@ static int write_chunk(atomic_file *af, const char *type, const unsigned char *d
     uLong crc = crc32(crc32(0L, Z_NULL, 0), hdr + 4, 4);
     if (n) crc = crc32(crc, data, (uInt)n);
     put_be32(tail, (uint32_t)crc);
-    atomic_file_write(af, hdr, 8);
-    if (n) atomic_file_write(af, data, n);
-    return atomic_file_write(af, tail, 4);
+    util_atomic_file_write(af, hdr, 8);
+    if (n) util_atomic_file_write(af, data, n);
+    return util_atomic_file_write(af, tail, 4);
 }
 
 /* Chooses a filter for each row (the one with the smallest sum of |signed byte|, the usual
@@ -572,17 +573,17 @@ static int encode_rows(const char *path, int width, int height, int bit_depth, i
     size_t n, bound;
     unsigned char *filtered = NULL, *z = NULL;
     atomic_file af;
-    if (size_mul((size_t)height, 1 + rb, &n)) return -1;
-    filtered = xmalloc_array(n, 1);
+    if (util_size_mul((size_t)height, 1 + rb, &n)) return -1;
+    filtered = util_xmalloc_array(n, 1);
     if (!filtered) return -1;
     size_t bpp = ((size_t)channels * (size_t)bit_depth + 7) / 8;
     filter_rows(rows, filtered, (size_t)height, rb, bpp, bit_depth >= 8);
     bound = compressBound((uLong)n);
-    z = xmalloc_array(bound, 1);
+    z = util_xmalloc_array(bound, 1);
     if (!z) goto done;
     uLongf zlen = (uLongf)bound;
     if (compress2(z, &zlen, filtered, (uLong)n, 6) != Z_OK) {
-        samc_err("%s: zlib compression failed", path);
+        util_err("%s: zlib compression failed", path);
         goto done;
     }
     unsigned char ihdr[13];
@@ -591,13 +592,13 @@ static int encode_rows(const char *path, int width, int height, int bit_depth, i
     ihdr[8] = (unsigned char)bit_depth;
     ihdr[9] = (unsigned char)color_type;
     ihdr[10] = ihdr[11] = ihdr[12] = 0;
-    if (atomic_file_open(&af, path)) goto done;
-    atomic_file_write(&af, k_signature, 8);
+    if (util_atomic_file_open(&af, path)) goto done;
+    util_atomic_file_write(&af, k_signature, 8);
     write_chunk(&af, "IHDR", ihdr, 13);
     for (size_t off = 0; off < zlen; off += 1u << 20) /* IDATs of at most 1 MiB */
         write_chunk(&af, "IDAT", z + off, zlen - off < (1u << 20) ? zlen - off : (1u << 20));
     write_chunk(&af, "IEND", NULL, 0);
-    rc = atomic_file_commit(&af);
+    rc = util_atomic_file_commit(&af);
 done:
     free(filtered);
     free(z);
@@ -606,20 +607,20 @@ done:
 
 static int check_write_size(const char *path, int width, int height) {
     if (width <= 0 || height <= 0 || (uint32_t)width > PNG_MAX_DIM || (uint32_t)height > PNG_MAX_DIM)
-        return samc_err("%s: cannot write a %dx%d PNG", path, width, height);
+        return util_err("%s: cannot write a %dx%d PNG", path, width, height);
     return 0;
 }
 
-int png_write(const char *path, const png_image *img) {
+int io_png_write(const char *path, const png_image *img) {
     static const int color_types[5] = {0, 0, 4, 2, 6};
     if (check_write_size(path, img->width, img->height)) return -1;
     if (img->channels < 1 || img->channels > 4 || (img->bit_depth != 8 && img->bit_depth != 16) || !img->pixels)
-        return samc_err("%s: cannot write %d channel(s) at %d bits", path, img->channels, img->bit_depth);
+        return util_err("%s: cannot write %d channel(s) at %d bits", path, img->channels, img->bit_depth);
     size_t w = (size_t)img->width, h = (size_t)img->height, per_row, rb, total;
-    if (size_mul(w, (size_t)img->channels, &per_row) || size_mul(per_row, (size_t)img->bit_depth / 8, &rb) ||
-        size_mul(h, 1 + rb, &total))
-        return samc_err_context("%s", path);
-    unsigned char *rows = xmalloc_array(total, 1);
+    if (util_size_mul(w, (size_t)img->channels, &per_row) || util_size_mul(per_row, (size_t)img->bit_depth / 8, &rb) ||
+        util_size_mul(h, 1 + rb, &total))
+        return util_err_context("%s", path);
+    unsigned char *rows = util_xmalloc_array(total, 1);
     if (!rows) return -1;
     for (size_t y = 0; y < h; y++) {
         unsigned char *dst = rows + y * (1 + rb) + 1;
@@ -636,11 +637,11 @@ int png_write(const char *path, const png_image *img) {
     return rc;
 }
 
-int png_write_mask1(const char *path, const uint8_t *mask, int width, int height) {
+int io_png_write_mask1(const char *path, const uint8_t *mask, int width, int height) {
     if (check_write_size(path, width, height)) return -1;
     size_t w = (size_t)width, h = (size_t)height, rb = (w + 7) / 8, total;
-    if (size_mul(h, 1 + rb, &total)) return samc_err_context("%s", path);
-    unsigned char *rows = xcalloc_array(total, 1);
+    if (util_size_mul(h, 1 + rb, &total)) return util_err_context("%s", path);
+    unsigned char *rows = util_xcalloc_array(total, 1);
     if (!rows) return -1;
     for (size_t y = 0; y < h; y++) {
         unsigned char *dst = rows + y * (1 + rb) + 1;

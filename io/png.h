@@ -28,25 +28,25 @@ typedef struct {
     int interlace;    /* 0 none, 1 Adam7 */
     int palette_size; /* PLTE entries (0 if none) */
     int has_trns;     /* a tRNS chunk applies */
-    int channels;     /* channels after expansion (what png_decode returns) */
+    int channels;     /* channels after expansion (what io_png_decode returns) */
     int out_depth;    /* 8 or 16: sample size after expansion */
 } png_header;
 
 /* 1 if buf starts with the PNG signature. */
-int png_is_png(const unsigned char *buf, size_t len);
+int io_png_is_png(const unsigned char *buf, size_t len);
 /* Parses the chunks before the image data (checking their CRCs) into h. */
-int png_read_header(const unsigned char *buf, size_t len, png_header *h);
+int io_png_read_header(const unsigned char *buf, size_t len, png_header *h);
 /* The same from a file, reading only as much of it as the chunks before the image data need. */
-int png_read_file_header(const char *path, png_header *h);
-/* The bytes png_decode would allocate for the samples; -1 with a message when that exceeds
+int io_png_read_file_header(const char *path, png_header *h);
+/* The bytes io_png_decode would allocate for the samples; -1 with a message when that exceeds
  * PNG_MAX_DECODED_BYTES (the image cannot be decoded). */
-int png_decoded_bytes(const png_header *h, size_t *bytes);
-const char *png_color_type_name(int color_type);
+int io_png_decoded_bytes(const png_header *h, size_t *bytes);
+const char *io_png_color_type_name(int color_type);
 
-int png_decode(const unsigned char *buf, size_t len, png_image *img);
-int png_read(const char *path, png_image *img);
+int io_png_decode(const unsigned char *buf, size_t len, png_image *img);
+int io_png_read(const char *path, png_image *img);
 
-/* Decoding options of png_decode_ex / png_read_ex (0: as png_decode). */
+/* Decoding options of io_png_decode_ex / io_png_read_ex (0: as io_png_decode). */
 enum {
     /* A palette image (colour type 3) comes out as one 8-bit channel of palette indices, not
      * expanded to its colours (what PIL's np.array of a mode "P" image gives): a label map
@@ -54,13 +54,13 @@ enum {
      * Other colour types decode as without it. */
     PNG_PALETTE_INDICES = 1,
 };
-int png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img);
-int png_read_ex(const char *path, int flags, png_image *img);
-void png_free(png_image *img);
+int io_png_decode_ex(const unsigned char *buf, size_t len, int flags, png_image *img);
+int io_png_read_ex(const char *path, int flags, png_image *img);
+void io_png_free(png_image *img);
 
 /* Writes img (channels 1-4, bit depth 8 or 16) atomically. */
-int png_write(const char *path, const png_image *img);
+int io_png_write(const char *path, const png_image *img);
 /* Writes a 1-bit grey PNG of a 0/1 mask (h x w bytes, any non-zero byte is 1) atomically. */
-int png_write_mask1(const char *path, const uint8_t *mask, int width, int height);
+int io_png_write_mask1(const char *path, const uint8_t *mask, int width, int height);
 
 #endif

@@ -24,7 +24,7 @@ static int shortest_digits(double v, char *digits, int *decpt) {
     return 0; /* not reached: 17 digits always round-trip */
 }
 
-char *py_float_repr(double v, char *buf, size_t size) {
+char *io_py_float_repr(double v, char *buf, size_t size) {
     if (isnan(v)) {
         snprintf(buf, size, "NaN");
         return buf;

@@ -8,6 +8,6 @@
 #include <stddef.h>
 
 /* Writes the repr of v into buf (32 bytes always suffice); returns buf. */
-char *py_float_repr(double v, char *buf, size_t size);
+char *io_py_float_repr(double v, char *buf, size_t size);
 
 #endif

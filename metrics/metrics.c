@@ -15,14 +15,14 @@ static void overlap(const uint8_t *pred, const uint8_t *gt, size_t n, size_t *in
     *inter = i_, *n_pred = p_, *n_gt = g_;
 }
 
-double mask_iou(const uint8_t *pred, const uint8_t *gt, size_t n) {
+double metrics_mask_iou(const uint8_t *pred, const uint8_t *gt, size_t n) {
     size_t in, np, ng;
     overlap(pred, gt, n, &in, &np, &ng);
     size_t uni = np + ng - in;
     return uni ? (double)in / (double)uni : NAN;
 }
 
-double mask_dice(const uint8_t *pred, const uint8_t *gt, size_t n) {
+double metrics_mask_dice(const uint8_t *pred, const uint8_t *gt, size_t n) {
     size_t in, np, ng;
     overlap(pred, gt, n, &in, &np, &ng);
     return np + ng ? 2.0 * (double)in / (double)(np + ng) : NAN;
@@ -34,15 +34,15 @@ static int any(const uint8_t *m, size_t n) {
     return 0;
 }
 
-double class_iou(const uint8_t *pred, const uint8_t *gt, size_t n) {
-    return any(gt, n) ? mask_iou(pred, gt, n) : NAN;
+double metrics_class_iou(const uint8_t *pred, const uint8_t *gt, size_t n) {
+    return any(gt, n) ? metrics_mask_iou(pred, gt, n) : NAN;
 }
 
-double class_dice(const uint8_t *pred, const uint8_t *gt, size_t n) {
-    return any(gt, n) ? mask_dice(pred, gt, n) : NAN;
+double metrics_class_dice(const uint8_t *pred, const uint8_t *gt, size_t n) {
+    return any(gt, n) ? metrics_mask_dice(pred, gt, n) : NAN;
 }
 
-double nanmean(const double *v, size_t n) {
+double metrics_nanmean(const double *v, size_t n) {
     double s = 0;
     size_t c = 0;
     for (size_t i = 0; i < n; i++)
@@ -50,28 +50,28 @@ double nanmean(const double *v, size_t n) {
     return c ? s / (double)c : NAN;
 }
 
-int choose_mask(mask_choice how, const uint8_t *masks, int k, size_t n, const uint8_t *gt,
+int metrics_choose_mask(mask_choice how, const uint8_t *masks, int k, size_t n, const uint8_t *gt,
                 const float *pred_iou) {
-    if (k < 1) return samc_err("choose_mask: %d masks", k);
+    if (k < 1) return util_err("choose_mask: %d masks", k);
     switch (how) {
     case MASK_CHOICE_FIRST: return 0;
     case MASK_CHOICE_ORACLE: {
-        if (!gt || !masks) return samc_err("choose_mask: the oracle needs the masks and the ground truth");
+        if (!gt || !masks) return util_err("choose_mask: the oracle needs the masks and the ground truth");
         int best = k - 1; /* the authors' "-1" */
         double best_iou = 0;
         for (int i = 0; i < k; i++) {
-            double v = mask_iou(masks + (size_t)i * n, gt, n);
+            double v = metrics_mask_iou(masks + (size_t)i * n, gt, n);
             if (v > best_iou) best_iou = v, best = i;
         }
         return best;
     }
     case MASK_CHOICE_PREDICTED_IOU: {
-        if (!pred_iou) return samc_err("choose_mask: needs the predicted IoUs");
+        if (!pred_iou) return util_err("choose_mask: needs the predicted IoUs");
         int best = 0;
         for (int i = 1; i < k; i++)
             if (pred_iou[i] > pred_iou[best]) best = i;
         return best;
     }
     }
-    return samc_err("choose_mask: unknown choice %d", (int)how);
+    return util_err("choose_mask: unknown choice %d", (int)how);
 }

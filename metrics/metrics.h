@@ -1,10 +1,10 @@
 /* Scores of binary masks (uint8, any non-zero byte is foreground, n = h * w pixels) and the
  * protocol's choice among SAM's three outputs.
  *
- * Empty masks: mask_iou and mask_dice are NaN when both masks are empty (0 / 0) and 0 when
+ * Empty masks: metrics_mask_iou and metrics_mask_dice are NaN when both masks are empty (0 / 0) and 0 when
  * only one is. The protocol scores a class only where it is present in the ground truth: an
- * image where class k is absent gives NaN for k whatever the prediction (class_iou,
- * class_dice), and per-task means skip NaN (nanmean). The authors report IoU only; Dice is
+ * image where class k is absent gives NaN for k whatever the prediction (metrics_class_iou,
+ * metrics_class_dice), and per-task means skip NaN (metrics_nanmean). The authors report IoU only; Dice is
  * an extension. */
 #ifndef SAMC_METRICS_METRICS_H
 #define SAMC_METRICS_METRICS_H
@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-double mask_iou(const uint8_t *pred, const uint8_t *gt, size_t n);
-double mask_dice(const uint8_t *pred, const uint8_t *gt, size_t n);
-/* NaN when gt is empty (class absent), else mask_iou / mask_dice. */
-double class_iou(const uint8_t *pred, const uint8_t *gt, size_t n);
-double class_dice(const uint8_t *pred, const uint8_t *gt, size_t n);
+double metrics_mask_iou(const uint8_t *pred, const uint8_t *gt, size_t n);
+double metrics_mask_dice(const uint8_t *pred, const uint8_t *gt, size_t n);
+/* NaN when gt is empty (class absent), else metrics_mask_iou / metrics_mask_dice. */
+double metrics_class_iou(const uint8_t *pred, const uint8_t *gt, size_t n);
+double metrics_class_dice(const uint8_t *pred, const uint8_t *gt, size_t n);
 
 /* Mean of the non-NaN values; NaN if there are none. */
-double nanmean(const double *v, size_t n);
+double metrics_nanmean(const double *v, size_t n);
 
 typedef enum {
     MASK_CHOICE_FIRST = 0,         /* output index 0: the authors' default */
@@ -35,7 +35,7 @@ typedef enum {
  *                  4 pass the OR-ed masks: one index for the union. Needs gt.
  *   PREDICTED_IOU  argmax of pred_iou (k floats), first wins ties. Needs pred_iou.
  * Returns -1 (with a message) on bad arguments. */
-int choose_mask(mask_choice how, const uint8_t *masks, int k, size_t n, const uint8_t *gt,
+int metrics_choose_mask(mask_choice how, const uint8_t *masks, int k, size_t n, const uint8_t *gt,
                 const float *pred_iou);
 
 #endif

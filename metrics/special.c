@@ -3,7 +3,7 @@
 #include <float.h>
 #include <math.h>
 
-double normal_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
+double metrics_normal_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
 
 /* Continued fraction of I_x(a, b) (the textbook expansion, e.g. Abramowitz & Stegun 26.5.8),
  * evaluated with the modified Lentz method; converges fast for x < (a + 1) / (a + b + 2). */
@@ -36,7 +36,7 @@ static double betainc_cf(double a, double b, double x) {
     return f;
 }
 
-double betainc_reg(double a, double b, double x) {
+double metrics_betainc_reg(double a, double b, double x) {
     if (!(a > 0 && b > 0 && x >= 0 && x <= 1)) return NAN;
     if (x == 0) return 0;
     if (x == 1) return 1;
@@ -47,8 +47,8 @@ double betainc_reg(double a, double b, double x) {
     return 1.0 - exp(log_front) * betainc_cf(b, a, 1.0 - x) / b;
 }
 
-double student_t_two_sided(double t, double df) {
+double metrics_student_t_two_sided(double t, double df) {
     if (!(df > 0) || isnan(t)) return NAN;
     if (isinf(t)) return 0;
-    return betainc_reg(0.5 * df, 0.5, df / (df + t * t));
+    return metrics_betainc_reg(0.5 * df, 0.5, df / (df + t * t));
 }

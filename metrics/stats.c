@@ -3,12 +3,12 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "prompts/rng.h"
+#include "util/rng.h"
 #include "metrics/special.h"
 #include "util/err.h"
 #include "util/mem.h"
 
-double quantile_sorted(const double *v, size_t n, double q) {
+double metrics_quantile_sorted(const double *v, size_t n, double q) {
     double pos = q * (double)(n - 1);
     size_t lo = (size_t)floor(pos);
     if (lo >= n - 1) return v[n - 1];
@@ -33,8 +33,8 @@ static int cmp_keyed(const void *pa, const void *pb) {
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
-int rank_average(const double *v, size_t n, double *ranks) {
-    keyed *k = xmalloc_array(n ? n : 1, sizeof *k);
+int metrics_rank_average(const double *v, size_t n, double *ranks) {
+    keyed *k = util_xmalloc_array(n ? n : 1, sizeof *k);
     if (!k) return -1;
     for (size_t i = 0; i < n; i++) k[i].v = v[i], k[i].i = i;
     qsort(k, n, sizeof *k, cmp_keyed);
@@ -49,12 +49,12 @@ int rank_average(const double *v, size_t n, double *ranks) {
     return 0;
 }
 
-int bootstrap_mean_ci(const double *v, size_t n, int resamples, double level, uint64_t seed,
+int metrics_bootstrap_mean_ci(const double *v, size_t n, int resamples, double level, uint64_t seed,
                       bootstrap_ci *out) {
-    if (resamples < 1) return samc_err("bootstrap: %d resamples", resamples);
-    if (!(level > 0 && level < 1)) return samc_err("bootstrap: confidence level %g not in (0, 1)", level);
-    double *s = xmalloc_array(n ? n : 1, sizeof *s);
-    double *means = xmalloc_array((size_t)resamples, sizeof *means);
+    if (resamples < 1) return util_err("bootstrap: %d resamples", resamples);
+    if (!(level > 0 && level < 1)) return util_err("bootstrap: confidence level %g not in (0, 1)", level);
+    double *s = util_xmalloc_array(n ? n : 1, sizeof *s);
+    double *means = util_xmalloc_array((size_t)resamples, sizeof *means);
     int rc = -1;
     if (!s || !means) goto done;
     size_t m = 0;
@@ -69,15 +69,15 @@ int bootstrap_mean_ci(const double *v, size_t n, int resamples, double level, ui
     }
     out->mean = sum / (double)m;
     samc_rng r;
-    rng_seed(&r, seed);
+    util_rng_seed(&r, seed);
     for (int b = 0; b < resamples; b++) {
         double t = 0;
-        for (size_t j = 0; j < m; j++) t += s[rng_below(&r, m)];
+        for (size_t j = 0; j < m; j++) t += s[util_rng_below(&r, m)];
         means[b] = t / (double)m;
     }
     qsort(means, (size_t)resamples, sizeof *means, cmp_double);
-    out->lo = quantile_sorted(means, (size_t)resamples, 0.5 * (1 - level));
-    out->hi = quantile_sorted(means, (size_t)resamples, 0.5 * (1 + level));
+    out->lo = metrics_quantile_sorted(means, (size_t)resamples, 0.5 * (1 - level));
+    out->hi = metrics_quantile_sorted(means, (size_t)resamples, 0.5 * (1 + level));
     rc = 0;
 done:
     free(s), free(means);
@@ -87,7 +87,7 @@ done:
 /* Exact two-sided p of W+ = w under H0: counts of rank subsets of {1..n} by sum (DP). */
 static int wilcoxon_exact_p(size_t n, double w, double *p) {
     size_t max = n * (n + 1) / 2;
-    double *cnt = xcalloc_array(max + 1, sizeof *cnt);
+    double *cnt = util_xcalloc_array(max + 1, sizeof *cnt);
     if (!cnt) return -1;
     cnt[0] = 1;
     for (size_t k = 1; k <= n; k++)
@@ -104,10 +104,10 @@ static int wilcoxon_exact_p(size_t n, double w, double *p) {
     return 0;
 }
 
-int wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_result *out) {
-    double *d = xmalloc_array(n ? n : 1, sizeof *d);
-    double *ad = xmalloc_array(n ? n : 1, sizeof *ad);
-    double *rk = xmalloc_array(n ? n : 1, sizeof *rk);
+int metrics_wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_result *out) {
+    double *d = util_xmalloc_array(n ? n : 1, sizeof *d);
+    double *ad = util_xmalloc_array(n ? n : 1, sizeof *ad);
+    double *rk = util_xmalloc_array(n ? n : 1, sizeof *rk);
     int rc = -1;
     if (!d || !ad || !rk) goto done;
     size_t m = 0, zeros = 0;
@@ -124,7 +124,7 @@ int wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_re
         rc = 0;
         goto done;
     }
-    if (rank_average(ad, m, rk)) goto done;
+    if (metrics_rank_average(ad, m, rk)) goto done;
     for (size_t i = 0; i < m; i++) {
         if (d[i] > 0) out->w_plus += rk[i];
         else out->w_minus += rk[i];
@@ -149,7 +149,7 @@ int wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_re
         double var = nn * (nn + 1) * (2 * nn + 1) / 24 - tie_sum / 48;
         double cc = T > mean ? 0.5 : T < mean ? -0.5 : 0;
         out->z = (T - mean - cc) / sqrt(var);
-        out->p = 2 * normal_sf(fabs(out->z));
+        out->p = 2 * metrics_normal_sf(fabs(out->z));
         if (out->p > 1) out->p = 1;
     }
     rc = 0;
@@ -177,7 +177,7 @@ static void pearson_of(const double *x, const double *y, size_t m, correlation *
     out->r = r;
     if (m < 3) return;
     double df = (double)m - 2;
-    out->p = betainc_reg(0.5 * df, 0.5, (1 - r) * (1 + r));
+    out->p = metrics_betainc_reg(0.5 * df, 0.5, (1 - r) * (1 + r));
 }
 
 /* Copies the pairs with no NaN into xs, ys; returns their count. */
@@ -190,13 +190,13 @@ static size_t complete_pairs(const double *x, const double *y, size_t n, double 
 
 static int correlate(const double *x, const double *y, size_t n, int ranked, correlation *out) {
     size_t cap = n ? n : 1;
-    double *xs = xmalloc_array(cap, sizeof *xs), *ys = xmalloc_array(cap, sizeof *ys);
-    double *rx = xmalloc_array(cap, sizeof *rx), *ry = xmalloc_array(cap, sizeof *ry);
+    double *xs = util_xmalloc_array(cap, sizeof *xs), *ys = util_xmalloc_array(cap, sizeof *ys);
+    double *rx = util_xmalloc_array(cap, sizeof *rx), *ry = util_xmalloc_array(cap, sizeof *ry);
     int rc = -1;
     if (!xs || !ys || !rx || !ry) goto done;
     size_t m = complete_pairs(x, y, n, xs, ys);
     if (ranked) {
-        if (rank_average(xs, m, rx) || rank_average(ys, m, ry)) goto done;
+        if (metrics_rank_average(xs, m, rx) || metrics_rank_average(ys, m, ry)) goto done;
         pearson_of(rx, ry, m, out);
     } else {
         pearson_of(xs, ys, m, out);
@@ -207,6 +207,7 @@ done:
     return rc;
 }
 
-int pearson(const double *x, const double *y, size_t n, correlation *out) { return correlate(x, y, n, 0, out); }
+int metrics_pearson(const double *x, const double *y, size_t n, correlation *out) { return correlate(x, y, n, 0, out); }
 
-int spearman(const double *x, const double *y, size_t n, correlation *out) { return correlate(x, y, n, 1, out); }
+int metrics_spearman(const double *x, const double *y, size_t n, correlation *out) { return correlate(x, y, n, 1,
+                     out); }

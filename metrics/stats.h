@@ -11,10 +11,10 @@
 
 /* Quantile of n >= 1 values sorted ascending, q in [0, 1], numpy's default ("linear",
  * Hyndman-Fan type 7): position q (n - 1), linear between the two neighbours. */
-double quantile_sorted(const double *v, size_t n, double q);
+double metrics_quantile_sorted(const double *v, size_t n, double q);
 
 /* Average ranks (1-based; ties share the mean of their ranks), as scipy.stats.rankdata. */
-int rank_average(const double *v, size_t n, double *ranks);
+int metrics_rank_average(const double *v, size_t n, double *ranks);
 
 #define BOOTSTRAP_DEFAULT_RESAMPLES 1000
 
@@ -26,11 +26,11 @@ typedef struct {
 
 /* Percentile bootstrap CI of the mean over images. The sample (non-NaN values, in input
  * order) is resampled with replacement `resamples` times: resample b takes n indices
- * rng_below(n) in turn from one SplitMix64 stream seeded with `seed` (prompts/rng.h), and
+ * util_rng_below(n) in turn from one SplitMix64 stream seeded with `seed` (util/rng.h), and
  * its mean is the sum in draw order divided by n. lo / hi are the type-7 quantiles
- * (quantile_sorted) at (1 - level) / 2 and (1 + level) / 2 of the sorted resample means.
+ * (metrics_quantile_sorted) at (1 - level) / 2 and (1 + level) / 2 of the sorted resample means.
  * level in (0, 1), e.g. 0.95; resamples >= 1. With no value, mean = lo = hi = NaN. */
-int bootstrap_mean_ci(const double *v, size_t n, int resamples, double level, uint64_t seed,
+int metrics_bootstrap_mean_ci(const double *v, size_t n, int resamples, double level, uint64_t seed,
                       bootstrap_ci *out);
 
 typedef struct {
@@ -53,7 +53,7 @@ typedef struct {
  * var = n(n+1)(2n+1)/24 - sum(t^3 - t)/48 and the continuity correction:
  * z = (T - n(n+1)/4 - 0.5 sign(T - n(n+1)/4)) / sqrt(var), T = min(w+, w-), p = 2 P(Z > |z|)
  * (scipy.stats.wilcoxon(method="approx", correction=True) exactly). */
-int wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_result *out);
+int metrics_wilcoxon_signed_rank(const double *x, const double *y, size_t n, wilcoxon_result *out);
 
 typedef struct {
     double r;  /* coefficient; NaN if either side is constant or n < 2 */
@@ -62,8 +62,8 @@ typedef struct {
 } correlation;
 
 /* Pearson's r; p = I_{1 - r^2}((n - 2) / 2, 1 / 2), i.e. t = r sqrt((n-2) / (1-r^2)). */
-int pearson(const double *x, const double *y, size_t n, correlation *out);
+int metrics_pearson(const double *x, const double *y, size_t n, correlation *out);
 /* Spearman's rho = Pearson's r of the average ranks; p as Pearson (scipy's spearmanr). */
-int spearman(const double *x, const double *y, size_t n, correlation *out);
+int metrics_spearman(const double *x, const double *y, size_t n, correlation *out);
 
 #endif

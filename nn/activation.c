@@ -44,9 +44,9 @@ NN_CLONES static void gelu_fast_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = gelu_fast(x[i]);
 }
 
-float gelu_fast_value(float x) { return gelu_fast(x); }
+float nn_gelu_fast_value(float x) { return gelu_fast(x); }
 
-void gelu_inplace(float *x, size_t n) {
+void nn_gelu_inplace(float *x, size_t n) {
     if (!nn_reference_mode()) {
         gelu_fast_inplace(x, n);
         return;
@@ -55,17 +55,17 @@ void gelu_inplace(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] * (1.0f + nn_erff(x[i] * (float)M_SQRT1_2));
 }
 
-void relu_inplace(float *x, size_t n) {
+void nn_relu_inplace(float *x, size_t n) {
     #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
-void leaky_relu_inplace(float *x, size_t n, float slope) {
+void nn_leaky_relu_inplace(float *x, size_t n, float slope) {
     #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : x[i] * slope;
 }
 
-void sigmoid_inplace(float *x, size_t n) {
+void nn_sigmoid_inplace(float *x, size_t n) {
     #pragma omp parallel for schedule(static) if (n > 65536)
     for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + nn_expf(-x[i]));
 }

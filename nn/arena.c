@@ -49,9 +49,9 @@ static nn_arena_block *block_new(size_t size) {
 
 void *nn_arena_alloc(nn_arena *a, size_t n, size_t size) {
     size_t exact, bytes;
-    if (size_mul(n, size, &exact)) return NULL;
+    if (util_size_mul(n, size, &exact)) return NULL;
     if (exact > SIZE_MAX / 2) {
-        samc_err("scratch of %zu bytes is too large", exact);
+        util_err("scratch of %zu bytes is too large", exact);
         return NULL;
     }
     bytes = (exact + ARENA_REDZONE + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
@@ -59,7 +59,7 @@ void *nn_arena_alloc(nn_arena *a, size_t n, size_t size) {
     if (!b || b->size - b->used < bytes) {
         size_t want = bytes > ARENA_MIN_BLOCK ? bytes : ARENA_MIN_BLOCK;
         if (!(b = block_new(want))) {
-            samc_err("out of memory (%zu bytes of scratch)", bytes);
+            util_err("out of memory (%zu bytes of scratch)", bytes);
             return NULL;
         }
         b->next = a->blocks;

@@ -31,23 +31,23 @@ static int block_rows(int h, int w) {
     return rows < h ? rows : h;
 }
 
-int rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
+int nn_rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int threads) {
     size_t N = (size_t)h * w, Rh = 2 * (size_t)h - 1, Rw = 2 * (size_t)w - 1;
     size_t Qb = (size_t)block_rows(h, w) * w;
     size_t tables = 0, per_task = 0, all_tasks = 0;
     /* resized tables th[Rh][hd], tw[Rw][hd]; per thread attn[Qb][N], ph[Qb][Rh], pw[Qb][Rw], qs[Qb][hd],
      * rel_h[h], rel_w[w] */
-    if (size_mul(Rh + Rw, (size_t)hd, &tables) || size_mul(Qb, N + Rh + Rw + (size_t)hd, &per_task) ||
-        size_add(per_task, (size_t)h + w, &per_task) ||
-        size_mul(per_task, (size_t)threads, &all_tasks) || size_add(tables, all_tasks, out))
+    if (util_size_mul(Rh + Rw, (size_t)hd, &tables) || util_size_mul(Qb, N + Rh + Rw + (size_t)hd, &per_task) ||
+        util_size_add(per_task, (size_t)h + w, &per_task) ||
+        util_size_mul(per_task, (size_t)threads, &all_tasks) || util_size_add(tables, all_tasks, out))
         return -1;
     return 0;
 }
 
-float attention_expf(float x) { return nn_fast_expf(x); }
+float nn_attention_expf(float x) { return nn_fast_expf(x); }
 
 /* add_decomposed_rel_pos and softmax on one query's logits row[h][w], in place:
- * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as softmax_rows_inplace
+ * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as nn_softmax_rows_inplace
  * (max, exp, sum in double, times 1/sum), one row at a time so that it stays in L1. The
  * maximum is the same whatever order the vectorised loop takes. Reference mode keeps the
  * portable nn_expf and a sequential sum; fast mode vectorises exp and the sum (a fixed
@@ -108,7 +108,7 @@ static void rel_pos_attention_task(float *out, const float *qkv, const float *th
     /* attn = (q * scale) @ k^T */
     nn_sgemm(0, 1, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
 
-    /* add_decomposed_rel_pos with the unscaled q. get_rel_pos for q_size == k_size gives
+    /* add_decomposed_rel_pos with the unscaled q. nn_get_rel_pos for q_size == k_size gives
      * Rh[i][kk] = rel_pos_h[i - kk + h - 1], so rel_h[(i,j)][kk] = q(i,j) . rel_pos_h[i - kk + h - 1]:
      * one sgemm against the whole table, then a gather. */
     nn_sgemm(0, 1, nq, Rh, hd, 1.0f, q, ld, th, hd, 0.0f, ph, Rh);
@@ -124,7 +124,7 @@ static void rel_pos_attention_task(float *out, const float *qkv, const float *th
     nn_sgemm(0, 0, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f, out + (size_t)i0 * w * C + (size_t)head * hd, C);
 }
 
-void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
+void nn_rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
                                int B, int h, int w, int heads, int hd, int threads, float *scratch) {
     int C = heads * hd, N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
     int rows = block_rows(h, w), nblk = (h + rows - 1) / rows;
@@ -133,10 +133,10 @@ void rel_pos_attention_forward(float *out, const float *qkv, const float *rel_h,
      * hd up to 4096, and sqrt is exact IEEE everywhere) */
     float scale = (float)(1.0 / sqrt((double)hd));
 
-    /* get_rel_pos resizes a table whose length is not 2*size-1 */
+    /* nn_get_rel_pos resizes a table whose length is not 2*size-1 */
     float *th = scratch, *tw = th + (size_t)Rh * hd, *task_scratch = tw + (size_t)Rw * hd;
-    rel_pos_resize(th, Rh, rel_h, Lh, hd);
-    rel_pos_resize(tw, Rw, rel_w, Lw, hd);
+    nn_rel_pos_resize(th, Rh, rel_h, Lh, hd);
+    nn_rel_pos_resize(tw, Rw, rel_w, Lw, hd);
 
     int tasks = B * heads * nblk;
     #pragma omp parallel for schedule(static) num_threads(threads)

@@ -5,7 +5,8 @@
 
 #include "nn/nn.h"
 
-void batchnorm2d_forward(float *x, const float *weight, const float *bias, const float *mean, const float *var, int C,
+void nn_batchnorm2d_forward(float *x, const float *weight, const float *bias, const float *mean, const float *var,
+                            int C,
                          size_t HW, float eps) {
     #pragma omp parallel for schedule(static) if ((size_t)C * HW > 65536)
     for (int c = 0; c < C; c++) {

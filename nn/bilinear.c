@@ -16,7 +16,7 @@ typedef struct {
 } axis_taps;
 
 /* align_corners=True: src = r*o with r = (in-1)/(out-1) (0 when out == 1). */
-void bilinear_ac_taps(int *i0, int *i1, float *l0, float *l1, int in, int out) {
+void nn_bilinear_ac_taps(int *i0, int *i1, float *l0, float *l1, int in, int out) {
     float r = out > 1 ? (float)(in - 1) / (float)(out - 1) : 0.0f;
     for (int o = 0; o < out; o++) {
         double src = in == out ? o : (double)r * o;
@@ -29,7 +29,7 @@ void bilinear_ac_taps(int *i0, int *i1, float *l0, float *l1, int in, int out) {
     }
 }
 
-static void taps_ac(axis_taps *t, int in, int out) { bilinear_ac_taps(t->i0, t->i1, t->l0, t->l1, in, out); }
+static void taps_ac(axis_taps *t, int in, int out) { nn_bilinear_ac_taps(t->i0, t->i1, t->l0, t->l1, in, out); }
 
 /* align_corners=False: src = max(r*(o+0.5)-0.5, 0) with r = in/out. */
 static void taps_hp(axis_taps *t, int in, int out) {
@@ -47,8 +47,8 @@ static void taps_hp(axis_taps *t, int in, int out) {
 }
 
 static int taps_alloc(axis_taps *t, int n) {
-    t->i0 = xmalloc_array((size_t)n * 2, sizeof(int));
-    t->l0 = xmalloc_array((size_t)n * 2, sizeof(float));
+    t->i0 = util_xmalloc_array((size_t)n * 2, sizeof(int));
+    t->l0 = util_xmalloc_array((size_t)n * 2, sizeof(float));
     if (!t->i0 || !t->l0) {
         free(t->i0);
         free(t->l0);
@@ -62,7 +62,7 @@ static int taps_alloc(axis_taps *t, int n) {
 /* out = l0h*(l0w*a + l1w*b) + l1h*(l0w*c + l1w*d), one output row per iteration. */
 static int resize(float *out, const float *inp, int C, int IH, int IW, int OH, int OW,
                   void (*taps)(axis_taps *, int, int)) {
-    if (C < 1 || IH < 1 || IW < 1 || OH < 1 || OW < 1) return samc_err("bilinear resize: bad sizes");
+    if (C < 1 || IH < 1 || IW < 1 || OH < 1 || OW < 1) return util_err("bilinear resize: bad sizes");
     axis_taps ty, tx;
     if (taps_alloc(&ty, OH)) return -1;
     if (taps_alloc(&tx, OW)) {
@@ -93,10 +93,10 @@ static int resize(float *out, const float *inp, int C, int IH, int IW, int OH, i
     return 0;
 }
 
-int bilinear_ac_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW) {
+int nn_bilinear_ac_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW) {
     return resize(out, inp, C, IH, IW, OH, OW, taps_ac);
 }
 
-int bilinear_hp_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW) {
+int nn_bilinear_hp_forward(float *out, const float *inp, int C, int IH, int IW, int OH, int OW) {
     return resize(out, inp, C, IH, IW, OH, OW, taps_hp);
 }

@@ -10,9 +10,9 @@ char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
 int openblas_get_num_threads(void);
 
-const char *blas_core_name(void) { return openblas_get_corename(); }
+const char *nn_blas_core_name(void) { return openblas_get_corename(); }
 
-const char *blas_core_for(const char *loaded, int cpu_features) {
+const char *nn_blas_core_for(const char *loaded, int cpu_features) {
     /* Kernels OpenBLAS falls back to on CPUs it does not know. */
     static const char *const fallbacks[] = {"Prescott", "Core2",     "Nehalem", "Katmai",  "Penryn",
                                             "Dunnington", "Atom",    "Barcelona", "Opteron"};
@@ -41,14 +41,14 @@ static int cpu_features(void) {
     return f;
 }
 
-const char *blas_better_core(void) { return blas_core_for(blas_core_name(), cpu_features()); }
+const char *nn_blas_better_core(void) { return nn_blas_core_for(nn_blas_core_name(), cpu_features()); }
 
-void blas_runtime_reexec(char **argv) {
+void nn_blas_runtime_reexec(char **argv) {
     if (getenv("SAMC_NO_REEXEC")) {
         unsetenv("SAMC_NO_REEXEC"); /* children (e.g. tests spawning samc) decide afresh */
         return;
     }
-    const char *better = getenv("OPENBLAS_CORETYPE") ? NULL : blas_better_core();
+    const char *better = getenv("OPENBLAS_CORETYPE") ? NULL : nn_blas_better_core();
     int spin = !getenv("GOMP_SPINCOUNT");
     if (!better && !spin) return;
     if (better) setenv("OPENBLAS_CORETYPE", better, 1);
@@ -61,17 +61,17 @@ void blas_runtime_reexec(char **argv) {
     unsetenv("SAMC_NO_REEXEC");
 }
 
-void blas_hold_serial(void) {
+void nn_blas_hold_serial(void) {
     if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 }
 
 static int g_threads = 0;
 
-void blas_set_threads(int n) {
+void nn_blas_set_threads(int n) {
     if (n < 1) n = 1;
     g_threads = n;
-    blas_hold_serial();
+    nn_blas_hold_serial();
     omp_set_num_threads(n);
 }
 
-int blas_get_threads(void) { return g_threads ? g_threads : omp_get_max_threads(); }
+int nn_blas_get_threads(void) { return g_threads ? g_threads : omp_get_max_threads(); }

@@ -23,7 +23,8 @@ static void im2col(float *cols, const float *inp, int IC, int H, int W, int K, i
     }
 }
 
-void conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H, int W, int OC,
+void nn_conv2d_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H, int W,
+                       int OC,
                     int K, int stride, int pad, float *cols) {
     int OH = (H + 2 * pad - K) / stride + 1, OW = (W + 2 * pad - K) / stride + 1;
     int P = OH * OW, KK = IC * K * K;
@@ -43,7 +44,7 @@ void conv2d_forward(float *out, const float *inp, const float *weight, const flo
     nn_sgemm(0, 0, OC, P, KK, 1.0f, weight, KK, b, P, beta, out, P);
 }
 
-void conv2d_patchify_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+void nn_conv2d_patchify_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
                              int W, int OC, int P, float *cols) {
     int OH = H / P, OW = W / P, KK = IC * P * P;
     /* cols[OH*OW][IC*P*P]: one row per patch, in the order of weight[OC][IC][P][P] */
@@ -56,10 +57,10 @@ void conv2d_patchify_forward(float *out, const float *inp, const float *weight, 
                 memcpy(row + ((size_t)c * P + ky) * P, inp + ((size_t)c * H + (size_t)oy * P + ky) * W + (size_t)ox * P,
                        (size_t)P * sizeof(float));
     }
-    linear_forward(out, cols, weight, bias, OH * OW, KK, OC);
+    nn_linear_forward(out, cols, weight, bias, OH * OW, KK, OC);
 }
 
-void conv2d_1x1_tokens_forward(float *out, const float *inp, const float *weight, int HW, int IC, int OC) {
+void nn_conv2d_1x1_tokens_forward(float *out, const float *inp, const float *weight, int HW, int IC, int OC) {
     /* out[OC][HW] = weight[OC][IC] @ inp[HW][IC]^T */
     nn_sgemm(0, 1, OC, HW, IC, 1.0f, weight, IC, inp, IC, 0.0f, out, HW);
 }

@@ -9,7 +9,7 @@
  * that the loop over channels reads both operands contiguously */
 #define DW_BLOCK 64
 
-void conv2d_depthwise3x3_tokens_forward(float *out, const float *inp, const float *weight, const float *bias, int H,
+void nn_conv2d_depthwise3x3_tokens_forward(float *out, const float *inp, const float *weight, const float *bias, int H,
                                         int W, int C) {
     #pragma omp parallel for schedule(static)
     for (int y = 0; y < H; y++)

@@ -5,7 +5,7 @@
 
 #include "nn/nn.h"
 
-void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+void nn_conv2d_k2s2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
                          int W, int OC) {
     int OH = H / 2, OW = W / 2;
     #pragma omp parallel for schedule(static)
@@ -24,7 +24,7 @@ void conv2d_k2s2_forward(float *out, const float *inp, const float *weight, cons
     }
 }
 
-void conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int HW,
+void nn_conv2d_1x1_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int HW,
                         int OC) {
     float beta = 0.0f;
     if (bias) {

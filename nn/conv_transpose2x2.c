@@ -4,7 +4,7 @@
 #include "nn/gemm.h"
 #include "nn/nn.h"
 
-void conv_transpose2x2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
+void nn_conv_transpose2x2_forward(float *out, const float *inp, const float *weight, const float *bias, int IC, int H,
                                int W, int OC, float *cols) {
     int HW = H * W, OW = 2 * W;
     /* cols[OC*4][HW] = weight[IC][OC*4]^T @ inp[IC][HW]: row o*4 + a*2 + b is tap (a, b) of o */

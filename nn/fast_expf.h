@@ -1,5 +1,5 @@
 /* A vectorisable exp for fast mode: the encoder's attention, the decoder's
- * softmax_rows_inplace and the fast GELU's erfc share it. */
+ * nn_softmax_rows_inplace and the fast GELU's erfc share it. */
 #ifndef NN_FAST_EXPF_H
 #define NN_FAST_EXPF_H
 #include <math.h>

@@ -88,7 +88,7 @@ void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int
         sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    blas_hold_serial();
+    nn_blas_hold_serial();
     if (tile_m < 1 || tile_m > M) tile_m = M;
     if (tile_n < 1 || tile_n > N) tile_n = N;
     long nm = (M + tile_m - 1) / tile_m, nn = (N + tile_n - 1) / tile_n, tiles = nm * nn;

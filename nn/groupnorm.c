@@ -6,7 +6,7 @@
 
 #include "nn/nn.h"
 
-void groupnorm_forward(float *out, const float *inp, const float *weight, const float *bias, int C, size_t HW,
+void nn_groupnorm_forward(float *out, const float *inp, const float *weight, const float *bias, int C, size_t HW,
                        int groups, float eps, double *stats) {
     int cg = C / groups;
     double n = (double)cg * (double)HW;

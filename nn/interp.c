@@ -91,18 +91,18 @@ NN_CLONES static void chain_out_row(float *dst, const float *p0, const float *p1
     for (int x = 0; x < OW; x++) dst[x] = v0 * p0[x] + v1 * p1[x];
 }
 
-int bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
+int nn_bilinear_resize2_forward(float *out, const float *inp, int C, int IH, int IW, int in_ld, size_t in_cstride,
                              int MH, int MW, int KH, int KW, int OH, int OW) {
     if (C < 1 || IH < 1 || IW < 1 || MH < 1 || MW < 1 || KH < 1 || KW < 1 || OH < 1 || OW < 1 || KH > MH ||
         KW > MW)
-        return samc_err("bilinear_resize2_forward: bad sizes %dx%d -> %dx%d[:%d, :%d] -> %dx%d", IH, IW, MH, MW,
+        return util_err("bilinear_resize2_forward: bad sizes %dx%d -> %dx%d[:%d, :%d] -> %dx%d", IH, IW, MH, MW,
                         KH, KW, OH, OW);
     int threads = omp_get_max_threads();
     size_t n_y = (size_t)2 * KH + (size_t)2 * OH; /* ys0, ys1, vs0, vs1 and their weights */
-    int *ix = xmalloc_array((size_t)6 * OW + n_y, sizeof(int));
-    float *wt = xmalloc_array((size_t)4 * OW + n_y, sizeof(float));
+    int *ix = util_xmalloc_array((size_t)6 * OW + n_y, sizeof(int));
+    float *wt = util_xmalloc_array((size_t)4 * OW + n_y, sizeof(float));
     /* per thread: two ta|tb rows (2 x 2*OW) and two p rows (2 x OW) */
-    float *rows = xmalloc_array((size_t)threads * 6, (size_t)OW * sizeof(float));
+    float *rows = util_xmalloc_array((size_t)threads * 6, (size_t)OW * sizeof(float));
     if (!ix || !wt || !rows) {
         free(ix);
         free(wt);

@@ -26,7 +26,7 @@ static void row_stats(const float *x, int C, float eps, int sequential, float *m
     *rstd_out = (float)(1.0 / sqrt(v / C + eps));
 }
 
-void layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
+void nn_layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
                        float eps) {
     int sequential = nn_reference_mode();
     #pragma omp parallel for schedule(static) if ((size_t)N * C > 65536)
@@ -46,7 +46,7 @@ void layernorm_forward(float *out, const float *inp, const float *weight, const 
  * pixel's sums still go over the channels in order, as one pixel at a time would. */
 #define LN2D_TILE 64
 
-void layernorm2d_forward(float *out, const float *inp, const float *weight, const float *bias, int C, int HW,
+void nn_layernorm2d_forward(float *out, const float *inp, const float *weight, const float *bias, int C, int HW,
                          float eps) {
     int tiles = (HW + LN2D_TILE - 1) / LN2D_TILE;
     #pragma omp parallel for schedule(static)

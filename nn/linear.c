@@ -1,7 +1,7 @@
 #include "nn/gemm.h"
 #include "nn/nn.h"
 
-void linear_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC, int OC) {
+void nn_linear_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC, int OC) {
     float beta = 0.0f;
     if (bias) {
         /* start from the bias and let sgemm accumulate onto it: out = 1*inp@W^T + 1*out */
@@ -17,7 +17,7 @@ void linear_forward(float *out, const float *inp, const float *weight, const flo
  * between adding the bias and what follows. */
 #define EPILOGUE_ROWS 8
 
-void linear_gelu_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC,
+void nn_linear_gelu_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC,
                          int OC) {
     nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, 0.0f, out, OC);
     int steps = (N + EPILOGUE_ROWS - 1) / EPILOGUE_ROWS;
@@ -27,11 +27,11 @@ void linear_gelu_forward(float *out, const float *inp, const float *weight, cons
         float *o = out + (size_t)n0 * OC;
         for (int n = 0; n < nr; n++)
             for (int c = 0; c < OC; c++) o[(size_t)n * OC + c] += bias[c];
-        gelu_inplace(o, (size_t)nr * OC); /* a nested region: runs on this thread */
+        nn_gelu_inplace(o, (size_t)nr * OC); /* a nested region: runs on this thread */
     }
 }
 
-void linear_residual_forward(float *x, float *y, const float *inp, const float *weight, const float *bias, int N,
+void nn_linear_residual_forward(float *x, float *y, const float *inp, const float *weight, const float *bias, int N,
                              int IC, int OC) {
     nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, 0.0f, y, OC);
     #pragma omp parallel for schedule(static)

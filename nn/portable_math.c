@@ -21,7 +21,7 @@ static double pow2i(int k) {
 /* exp(x) = 2^k * exp(r), k = round(x / ln 2), |r| <= ln2/2; exp(r) by its Taylor series to
  * degree 14 (truncation error < 1e-17 relative). ln 2 is split in a part with trailing zero
  * bits (so k * LN2_HI is exact) and the rest. */
-double portable_exp(double x) {
+double nn_portable_exp(double x) {
     static const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10,
                         INV_LN2 = 1.44269504088896338700e+00;
     if (x != x) return x;
@@ -39,7 +39,7 @@ double portable_exp(double x) {
 
 /* erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_{n>=0} 2^n x^(2n+1) / (1*3*...*(2n+1)): every term is
  * positive, so the sum has no cancellation. Beyond |x| = 6, erf is 1 to double precision. */
-double portable_erf(double x) {
+double nn_portable_erf(double x) {
     static const double TWO_OVER_SQRT_PI = 1.12837916709551257390e+00;
     if (x != x) return x;
     double ax = x < 0 ? -x : x;
@@ -50,7 +50,7 @@ double portable_erf(double x) {
         sum += term;
         if (term < sum * 1e-17) break;
     }
-    double r = TWO_OVER_SQRT_PI * portable_exp(-x2) * sum;
+    double r = TWO_OVER_SQRT_PI * nn_portable_exp(-x2) * sum;
     if (r > 1.0) r = 1.0;
     return x < 0 ? -r : r;
 }
@@ -78,7 +78,7 @@ static double reduce_pio2(double x, int *quadrant) {
     return ((x - n * PIO2_1) - n * PIO2_2) - n * PIO2_3;
 }
 
-double portable_sin(double x) {
+double nn_portable_sin(double x) {
     if (x != x || x - x != 0.0) return x - x; /* NaN for NaN and infinities */
     int q;
     double r = reduce_pio2(x, &q);
@@ -90,7 +90,7 @@ double portable_sin(double x) {
     }
 }
 
-double portable_cos(double x) {
+double nn_portable_cos(double x) {
     if (x != x || x - x != 0.0) return x - x;
     int q;
     double r = reduce_pio2(x, &q);
@@ -102,7 +102,7 @@ double portable_cos(double x) {
     }
 }
 
-float portable_expf(float x) { return (float)portable_exp(x); }
-float portable_erff(float x) { return (float)portable_erf(x); }
-float portable_sinf(float x) { return (float)portable_sin(x); }
-float portable_cosf(float x) { return (float)portable_cos(x); }
+float nn_portable_expf(float x) { return (float)nn_portable_exp(x); }
+float nn_portable_erff(float x) { return (float)nn_portable_erf(x); }
+float nn_portable_sinf(float x) { return (float)nn_portable_sin(x); }
+float nn_portable_cosf(float x) { return (float)nn_portable_cos(x); }

@@ -6,15 +6,15 @@
 #ifndef SAMC_NN_PORTABLE_MATH_H
 #define SAMC_NN_PORTABLE_MATH_H
 
-float portable_expf(float x);
-float portable_erff(float x);
-float portable_sinf(float x);
-float portable_cosf(float x);
+float nn_portable_expf(float x);
+float nn_portable_erff(float x);
+float nn_portable_sinf(float x);
+float nn_portable_cosf(float x);
 
 /* The double-precision kernels behind them (exposed for tests). */
-double portable_exp(double x);
-double portable_erf(double x);
-double portable_sin(double x);
-double portable_cos(double x);
+double nn_portable_exp(double x);
+double nn_portable_erf(double x);
+double nn_portable_sin(double x);
+double nn_portable_cos(double x);
 
 #endif

@@ -1,11 +1,11 @@
-/* get_rel_pos of segment_anything/modeling/image_encoder.py: the relative-position
+/* nn_get_rel_pos of segment_anything/modeling/image_encoder.py: the relative-position
  * embedding for every (query, key) pair along one axis. */
 #include <math.h>
 #include <string.h>
 
 #include "nn/nn.h"
 
-void rel_pos_resize(float *out, int out_len, const float *table, int L, int C) {
+void nn_rel_pos_resize(float *out, int out_len, const float *table, int L, int C) {
     if (L == out_len) {
         memcpy(out, table, (size_t)L * C * sizeof(float));
         return;
@@ -28,7 +28,7 @@ void rel_pos_resize(float *out, int out_len, const float *table, int L, int C) {
     }
 }
 
-void rel_pos_index(int *idx, int q_size, int k_size) {
+void nn_rel_pos_index(int *idx, int q_size, int k_size) {
     /* The official coordinates are float32 tensors (an integer arange times a Python float),
      * and .long() truncates; every value is >= 0, so truncation is floor. */
     float q_scale = (float)fmax((double)k_size / q_size, 1.0);
@@ -39,14 +39,14 @@ void rel_pos_index(int *idx, int q_size, int k_size) {
             idx[(size_t)i * k_size + j] = (int)(((float)i * q_scale - (float)j * k_scale) + offset);
 }
 
-void get_rel_pos(float *out, int q_size, int k_size, const float *table, int L, int C, float *resized, int *idx) {
+void nn_get_rel_pos(float *out, int q_size, int k_size, const float *table, int L, int C, float *resized, int *idx) {
     int max_rel_dist = 2 * (q_size > k_size ? q_size : k_size) - 1;
     const float *t = table;
     if (L != max_rel_dist) {
-        rel_pos_resize(resized, max_rel_dist, table, L, C);
+        nn_rel_pos_resize(resized, max_rel_dist, table, L, C);
         t = resized;
     }
-    rel_pos_index(idx, q_size, k_size);
+    nn_rel_pos_index(idx, q_size, k_size);
     for (size_t p = 0; p < (size_t)q_size * k_size; p++)
         memcpy(out + p * C, t + (size_t)idx[p] * C, (size_t)C * sizeof(float));
 }

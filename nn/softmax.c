@@ -10,7 +10,7 @@
  * simd sum in float (the libm call per value was an eighth of a decoder click, the double
  * sum another tenth). The sum's order is fixed for a build, whatever the thread count, since
  * each row is one thread's. */
-NN_CLONES void softmax_rows_inplace(float *x, size_t rows, int cols) {
+NN_CLONES void nn_softmax_rows_inplace(float *x, size_t rows, int cols) {
     int reference = nn_reference_mode();
     #pragma omp parallel for schedule(static) if (rows * (size_t)cols > 65536)
     for (size_t r = 0; r < rows; r++) {
@@ -40,7 +40,7 @@ NN_CLONES void softmax_rows_inplace(float *x, size_t rows, int cols) {
 }
 
 /* The softmax down each column c < n of x[rows][ld] (n <= SOFTMAX_DOWN_MAX): max, exp, a sum
- * in row order, times 1/sum, each column's as softmax_rows_inplace does a row's (reference:
+ * in row order, times 1/sum, each column's as nn_softmax_rows_inplace does a row's (reference:
  * nn_expf and the sum in double). Always inlined, to take its caller's clone. */
 #define SOFTMAX_DOWN_MAX 256
 
@@ -77,13 +77,13 @@ __attribute__((always_inline)) static inline void softmax_down(float *x, int row
     }
 }
 
-/* Rows per block of softmax_short_rows_inplace: a block, transposed, stays in L1. */
+/* Rows per block of nn_softmax_short_rows_inplace: a block, transposed, stays in L1. */
 #define SHORT_BLOCK 64
 #define SHORT_MAX_COLS 64
 
-NN_CLONES void softmax_short_rows_inplace(float *x, size_t rows, int cols) {
+NN_CLONES void nn_softmax_short_rows_inplace(float *x, size_t rows, int cols) {
     if (nn_reference_mode() || cols > SHORT_MAX_COLS) {
-        softmax_rows_inplace(x, rows, cols);
+        nn_softmax_rows_inplace(x, rows, cols);
         return;
     }
     size_t blocks = (rows + SHORT_BLOCK - 1) / SHORT_BLOCK;
@@ -100,10 +100,10 @@ NN_CLONES void softmax_short_rows_inplace(float *x, size_t rows, int cols) {
     }
 }
 
-/* Columns per block of softmax_cols_inplace: the block's rows stay in L1 between passes. */
+/* Columns per block of nn_softmax_cols_inplace: the block's rows stay in L1 between passes. */
 #define COLS_BLOCK SOFTMAX_DOWN_MAX
 
-NN_CLONES void softmax_cols_inplace(float *x, int groups, int rows, size_t cols) {
+NN_CLONES void nn_softmax_cols_inplace(float *x, int groups, int rows, size_t cols) {
     int reference = nn_reference_mode();
     size_t blocks = (cols + COLS_BLOCK - 1) / COLS_BLOCK;
     #pragma omp parallel for schedule(static) if ((size_t)groups * rows * cols > 65536)

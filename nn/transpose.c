@@ -2,7 +2,7 @@
 
 /* In tiles of 64 output rows x 8 input rows: 8 read streams (rows `cols` floats apart alias
  * in the L1 cache, so few at a time) and short contiguous writes. */
-void transpose_forward(float *out, int ld, const float *in, int rows, int cols) {
+void nn_transpose_forward(float *out, int ld, const float *in, int rows, int cols) {
     #pragma omp parallel for schedule(static)
     for (int c0 = 0; c0 < cols; c0 += 64) {
         int c1 = c0 + 64 < cols ? c0 + 64 : cols;

@@ -1,9 +1,9 @@
-/* window_partition / window_unpartition of segment_anything/modeling/image_encoder.py. */
+/* nn_window_partition / nn_window_unpartition of segment_anything/modeling/image_encoder.py. */
 #include <string.h>
 
 #include "nn/nn.h"
 
-void window_partition(float *windows, const float *x, int H, int W, int C, int ws, const float *pad) {
+void nn_window_partition(float *windows, const float *x, int H, int W, int C, int ws, const float *pad) {
     int nh = (H + ws - 1) / ws, nw = (W + ws - 1) / ws;
     #pragma omp parallel for schedule(static)
     for (int n = 0; n < nh * nw; n++) {
@@ -22,7 +22,7 @@ void window_partition(float *windows, const float *x, int H, int W, int C, int w
     }
 }
 
-void window_unpartition(float *x, const float *windows, int H, int W, int C, int ws) {
+void nn_window_unpartition(float *x, const float *windows, int H, int W, int C, int ws) {
     int nw = (W + ws - 1) / ws;
     #pragma omp parallel for schedule(static)
     for (int y = 0; y < H; y++)

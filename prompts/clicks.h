@@ -9,7 +9,7 @@
  *
  * Clicked pixels are not excluded. If the prediction equals the ground truth the error
  * region is empty: the authors' code then takes the argmax of an all-zero map, i.e. any
- * pixel (ties drawn at random); here, consistently with region_center, it is pixel (0, 0)
+ * pixel (ties drawn at random); here, consistently with prompts_region_center, it is pixel (0, 0)
  * (or a drawn pixel with ties), labelled by the same rule, and region_area reports 0 so
  * the caller can tell. The caller still predicts with it, as the authors did. */
 #ifndef SAMC_PROMPTS_CLICKS_H
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prompts/rng.h"
+#include "util/rng.h"
 
 typedef enum {
     CLICK_LABEL_FULL_MAP = 0,   /* positive iff label_map != 0 at the click (paper) */
@@ -32,11 +32,11 @@ typedef struct {
 } click;
 
 /* Click 1: positive, at the center of gt (h x w). Fails on an empty gt. */
-int click_first(const uint8_t *gt, int h, int w, samc_rng *ties, click *out);
+int prompts_click_first(const uint8_t *gt, int h, int w, samc_rng *ties, click *out);
 
 /* The next click from gt, the full label map (may be NULL with CLICK_LABEL_CLASS_MASK)
  * and the current binary prediction pred. */
-int click_next(const uint8_t *gt, const uint8_t *label_map, const uint8_t *pred, int h, int w,
+int prompts_click_next(const uint8_t *gt, const uint8_t *label_map, const uint8_t *pred, int h, int w,
                click_label_rule rule, samc_rng *ties, click *out);
 
 #endif

@@ -8,20 +8,20 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-int mask_check_size(int h, int w) {
-    if (h < 1 || w < 1) return samc_err("mask size %d x %d: both sides must be >= 1", h, w);
-    if ((int64_t)h * w > INT32_MAX) return samc_err("mask size %d x %d: too many pixels", h, w);
+int prompts_mask_check_size(int h, int w) {
+    if (h < 1 || w < 1) return util_err("mask size %d x %d: both sides must be >= 1", h, w);
+    if ((int64_t)h * w > INT32_MAX) return util_err("mask size %d x %d: too many pixels", h, w);
     return 0;
 }
 
-size_t mask_area(const uint8_t *mask, size_t n) {
+size_t prompts_mask_area(const uint8_t *mask, size_t n) {
     size_t a = 0;
     for (size_t i = 0; i < n; i++) a += mask[i] != 0;
     return a;
 }
 
-int mask_box(const uint8_t *mask, int h, int w, int box[4]) {
-    if (mask_check_size(h, w)) return -1;
+int prompts_mask_box(const uint8_t *mask, int h, int w, int box[4]) {
+    if (prompts_mask_check_size(h, w)) return -1;
     int x0 = w, y0 = h, x1 = -1, y1 = -1;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++)
@@ -31,7 +31,7 @@ int mask_box(const uint8_t *mask, int h, int w, int box[4]) {
                 if (y < y0) y0 = y;
                 y1 = y;
             }
-    if (x1 < 0) return samc_err("mask_box: the mask is empty");
+    if (x1 < 0) return util_err("mask_box: the mask is empty");
     box[0] = x0, box[1] = y0, box[2] = x1, box[3] = y1;
     return 0;
 }
@@ -70,13 +70,13 @@ static int by_protocol_order(const void *pa, const void *pb) {
     return a->first > b->first ? -1 : a->first < b->first ? 1 : 0;
 }
 
-int components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_component **comps,
+int prompts_components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_component **comps,
                     int *n_comps) {
     *comps = NULL, *n_comps = 0;
-    if (mask_check_size(h, w)) return -1;
+    if (prompts_mask_check_size(h, w)) return -1;
     size_t n = (size_t)h * w;
-    int32_t *lab = xcalloc_array(n, sizeof *lab);
-    int32_t *stack = xmalloc_array(n, sizeof *stack);
+    int32_t *lab = util_xcalloc_array(n, sizeof *lab);
+    int32_t *stack = util_xmalloc_array(n, sizeof *stack);
     mask_component *c = NULL;
     int32_t *remap = NULL;
     int count = 0, cap = 0, rc = -1;
@@ -85,7 +85,7 @@ int components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_com
         if (!mask[i] || lab[i]) continue;
         if (count == cap) {
             int new_cap = cap ? 2 * cap : 16;
-            mask_component *g = xmalloc_array((size_t)new_cap, sizeof *g);
+            mask_component *g = util_xmalloc_array((size_t)new_cap, sizeof *g);
             if (!g) goto done;
             for (int k = 0; k < count; k++) g[k] = c[k];
             free(c);
@@ -97,7 +97,7 @@ int components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_com
     if (count > 1) qsort(c, (size_t)count, sizeof *c, by_protocol_order);
     if (labels) {
         /* provisional id of a component = 1 + its rank by first pixel; map it to 1 + sorted index */
-        remap = xmalloc_array((size_t)count + 1, sizeof *remap);
+        remap = util_xmalloc_array((size_t)count + 1, sizeof *remap);
         if (!remap) goto done;
         remap[0] = 0;
         for (int k = 0; k < count; k++) remap[lab[c[k].first]] = k + 1;
@@ -111,6 +111,6 @@ done:
     return rc;
 }
 
-void component_mask(const int32_t *labels, size_t n, int32_t label, uint8_t *out) {
+void prompts_component_mask(const int32_t *labels, size_t n, int32_t label, uint8_t *out) {
     for (size_t i = 0; i < n; i++) out[i] = labels[i] == label;
 }

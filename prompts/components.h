@@ -20,22 +20,22 @@ typedef struct {
 } mask_component;
 
 /* Checks h, w >= 1 and h * w <= INT32_MAX (labels are int32). Returns 0 or -1. */
-int mask_check_size(int h, int w);
+int prompts_mask_check_size(int h, int w);
 
 /* Number of non-zero pixels. */
-size_t mask_area(const uint8_t *mask, size_t n);
+size_t prompts_mask_area(const uint8_t *mask, size_t n);
 
 /* Tight box of all non-zero pixels: box = {x0, y0, x1, y1}. Returns 0, or -1 if the
  * mask is empty (or the size is bad). */
-int mask_box(const uint8_t *mask, int h, int w, int box[4]);
+int prompts_mask_box(const uint8_t *mask, int h, int w, int box[4]);
 
 /* Finds the components. labels (h*w int32, may be NULL) receives 0 for background and
  * k + 1 for pixels of (*comps)[k], already in protocol order. *comps is malloc'ed (free()
  * it; NULL when *n_comps == 0). Returns 0 or -1. */
-int components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_component **comps,
+int prompts_components_find(const uint8_t *mask, int h, int w, int32_t *labels, mask_component **comps,
                     int *n_comps);
 
 /* out[i] = (labels[i] == label) for the n pixels. */
-void component_mask(const int32_t *labels, size_t n, int32_t label, uint8_t *out);
+void prompts_component_mask(const int32_t *labels, size_t n, int32_t label, uint8_t *out);
 
 #endif

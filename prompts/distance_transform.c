@@ -15,11 +15,11 @@ enum { HV = 65536, DIAG = 91750, KNIGHT = 143976 }; /* cvRound(w * 2^16) for 1, 
 
 static inline uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
-int chamfer5_distance(const uint8_t *mask, int h, int w, float *dist) {
-    if (mask_check_size(h, w)) return -1;
+int prompts_chamfer5_distance(const uint8_t *mask, int h, int w, float *dist) {
+    if (prompts_mask_check_size(h, w)) return -1;
     /* t: (h + 4) x (w + 4) working map with a two-pixel frame of FAR; row stride s */
     size_t s = (size_t)w + 4, rows = (size_t)h + 4;
-    uint32_t *t = xmalloc_array(rows * s, sizeof *t);
+    uint32_t *t = util_xmalloc_array(rows * s, sizeof *t);
     if (!t) return -1;
     for (size_t i = 0; i < rows * s; i++) t[i] = FAR;
 
@@ -69,18 +69,18 @@ int chamfer5_distance(const uint8_t *mask, int h, int w, float *dist) {
     return 0;
 }
 
-int region_distance(const uint8_t *mask, int h, int w, float *dist) {
-    if (mask_check_size(h, w)) return -1;
-    if (mask_check_size(h + 2, w + 2)) return samc_err_context("region_distance");
+int prompts_region_distance(const uint8_t *mask, int h, int w, float *dist) {
+    if (prompts_mask_check_size(h, w)) return -1;
+    if (prompts_mask_check_size(h + 2, w + 2)) return util_err_context("region_distance");
     int ph = h + 2, pw = w + 2;
     size_t pn = (size_t)ph * pw;
-    uint8_t *pad = xcalloc_array(pn, 1);
-    float *pd = xmalloc_array(pn, sizeof *pd);
+    uint8_t *pad = util_xcalloc_array(pn, 1);
+    float *pd = util_xmalloc_array(pn, sizeof *pd);
     int rc = -1;
     if (!pad || !pd) goto done;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) pad[(size_t)(y + 1) * pw + x + 1] = mask[(size_t)y * w + x] != 0;
-    if (chamfer5_distance(pad, ph, pw, pd)) goto done;
+    if (prompts_chamfer5_distance(pad, ph, pw, pd)) goto done;
     for (int y = 0; y < h; y++) memcpy(dist + (size_t)y * w, pd + (size_t)(y + 1) * pw + 1, (size_t)w * sizeof *dist);
     rc = 0;
 done:
@@ -88,7 +88,7 @@ done:
     return rc;
 }
 
-int64_t argmax_ties(const float *dist, int64_t n, samc_rng *ties, int64_t *n_max) {
+int64_t prompts_argmax_ties(const float *dist, int64_t n, samc_rng *ties, int64_t *n_max) {
     int64_t best = 0, count = 0;
     for (int64_t i = 0; i < n; i++) {
         if (dist[i] > dist[best]) best = i, count = 1;
@@ -97,20 +97,20 @@ int64_t argmax_ties(const float *dist, int64_t n, samc_rng *ties, int64_t *n_max
     if (n_max) *n_max = count;
     if (!ties || count <= 1) return best;
     /* the k-th maximum in row-major order, k uniform in [0, count) */
-    int64_t k = (int64_t)rng_below(ties, (uint64_t)count);
+    int64_t k = (int64_t)util_rng_below(ties, (uint64_t)count);
     for (int64_t i = best; i < n; i++)
         if (dist[i] == dist[best] && k-- == 0) return i;
     return best; /* not reached */
 }
 
-int region_center(const uint8_t *mask, int h, int w, samc_rng *ties, int *x, int *y) {
-    if (mask_check_size(h, w)) return -1;
-    float *d = xmalloc_array((size_t)h * w, sizeof *d);
-    if (!d || region_distance(mask, h, w, d)) {
+int prompts_region_center(const uint8_t *mask, int h, int w, samc_rng *ties, int *x, int *y) {
+    if (prompts_mask_check_size(h, w)) return -1;
+    float *d = util_xmalloc_array((size_t)h * w, sizeof *d);
+    if (!d || prompts_region_distance(mask, h, w, d)) {
         free(d);
         return -1;
     }
-    int64_t i = argmax_ties(d, (int64_t)h * w, ties, NULL);
+    int64_t i = prompts_argmax_ties(d, (int64_t)h * w, ties, NULL);
     *x = (int)(i % w), *y = (int)(i / w);
     free(d);
     return 0;

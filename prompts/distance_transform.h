@@ -18,22 +18,22 @@
 
 #include <stdint.h>
 
-#include "prompts/rng.h"
+#include "util/rng.h"
 
 /* cv2.distanceTransform(mask, DIST_L2, 5) on the h x w mask as is (no padding). */
-int chamfer5_distance(const uint8_t *mask, int h, int w, float *dist);
+int prompts_chamfer5_distance(const uint8_t *mask, int h, int w, float *dist);
 
 /* The protocol's map: pad by one zero pixel on each side, transform, crop back to h x w. */
-int region_distance(const uint8_t *mask, int h, int w, float *dist);
+int prompts_region_distance(const uint8_t *mask, int h, int w, float *dist);
 
 /* Index of the maximum of dist[0..n): the first in row-major order when ties == NULL,
  * else one drawn uniformly among all maxima (the authors drew with numpy; exact replay is
  * impossible). Optionally reports how many pixels tie at the maximum. */
-int64_t argmax_ties(const float *dist, int64_t n, samc_rng *ties, int64_t *n_max);
+int64_t prompts_argmax_ties(const float *dist, int64_t n, samc_rng *ties, int64_t *n_max);
 
 /* Center of the non-zero pixels of mask: *x = column, *y = row of the maximum of
- * region_distance. An empty mask has an all-zero map, so every pixel ties and the result
+ * prompts_region_distance. An empty mask has an all-zero map, so every pixel ties and the result
  * is pixel (0, 0) (or a random pixel with ties): the authors' code behaves the same way. */
-int region_center(const uint8_t *mask, int h, int w, samc_rng *ties, int *x, int *y);
+int prompts_region_center(const uint8_t *mask, int h, int w, samc_rng *ties, int *x, int *y);
 
 #endif

@@ -16,21 +16,21 @@ static void set_box(double *dst, const int b[4]) {
 static int component_prompts(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, int n_regions,
                              mode_prompt *out) {
     size_t n = (size_t)h * w;
-    int32_t *labels = xmalloc_array(n, sizeof *labels);
-    uint8_t *region = xmalloc_array(n, 1);
+    int32_t *labels = util_xmalloc_array(n, sizeof *labels);
+    uint8_t *region = util_xmalloc_array(n, 1);
     mask_component *comps = NULL;
     int n_comps = 0, rc = -1;
-    if (!labels || !region || components_find(gt, h, w, labels, &comps, &n_comps)) goto done;
+    if (!labels || !region || prompts_components_find(gt, h, w, labels, &comps, &n_comps)) goto done;
     if (n_comps == 0) {
-        samc_err("mode %d: the class mask is empty", mode);
+        util_err("mode %d: the class mask is empty", mode);
         goto done;
     }
     if (n_regions > n_comps) n_regions = n_comps;
     for (int k = 0; k < n_regions; k++) {
         if (mode == 1 || mode == 2) {
             int x = 0, y = 0;
-            component_mask(labels, n, k + 1, region);
-            if (region_center(region, h, w, ties, &x, &y)) goto done;
+            prompts_component_mask(labels, n, k + 1, region);
+            if (prompts_region_center(region, h, w, ties, &x, &y)) goto done;
             out->points[2 * k] = x, out->points[2 * k + 1] = y;
             out->labels[k] = 1;
             out->n_points++;
@@ -47,10 +47,10 @@ done:
     return rc;
 }
 
-int mode_prompt_make(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, mode_prompt *out) {
+int prompts_mode_prompt_make(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, mode_prompt *out) {
     memset(out, 0, sizeof *out);
     out->mode = mode;
-    if (mask_check_size(h, w)) return -1;
+    if (prompts_mask_check_size(h, w)) return -1;
     switch (mode) {
     case 1: return component_prompts(mode, gt, h, w, ties, 1, out);
     case 2: return component_prompts(mode, gt, h, w, ties, MODE_MAX_REGIONS, out);
@@ -58,18 +58,18 @@ int mode_prompt_make(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, 
     case 4: return component_prompts(mode, gt, h, w, ties, MODE_MAX_REGIONS, out);
     case 5: {
         int b[4];
-        if (mask_box(gt, h, w, b)) return samc_err("mode 5: the class mask is empty");
+        if (prompts_mask_box(gt, h, w, b)) return util_err("mode 5: the class mask is empty");
         set_box(out->boxes, b);
         out->n_boxes = 1;
         return 0;
     }
-    default: return samc_err("prompt mode %d: must be 1..5", mode);
+    default: return util_err("prompt mode %d: must be 1..5", mode);
     }
 }
 
-int mode_prompt_calls(const mode_prompt *mp) { return mp->mode == 4 ? mp->n_boxes : 1; }
+int prompts_mode_prompt_calls(const mode_prompt *mp) { return mp->mode == 4 ? mp->n_boxes : 1; }
 
-void mode_prompt_call(const mode_prompt *mp, int c, sam_prompt *out) {
+void prompts_mode_prompt_call(const mode_prompt *mp, int c, sam_prompt *out) {
     memset(out, 0, sizeof *out);
     out->multimask = 1;
     if (mp->n_points) {
@@ -81,6 +81,6 @@ void mode_prompt_call(const mode_prompt *mp, int c, sam_prompt *out) {
     }
 }
 
-void masks_or(uint8_t *acc, const uint8_t *masks, size_t n) {
+void prompts_masks_or(uint8_t *acc, const uint8_t *masks, size_t n) {
     for (size_t i = 0; i < n; i++) acc[i] = (uint8_t)(acc[i] | (masks[i] != 0));
 }

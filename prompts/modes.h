@@ -11,11 +11,11 @@
  * pixel indices as doubles; boxes [x0, y0, x1, y1] inclusive pixel indices.
  *
  *   mode_prompt mp;
- *   mode_prompt_make(4, gt, h, w, NULL, &mp);
- *   for (int c = 0; c < mode_prompt_calls(&mp); c++) {
- *       sam_prompt pr; mode_prompt_call(&mp, c, &pr);
+ *   prompts_mode_prompt_make(4, gt, h, w, NULL, &mp);
+ *   for (int c = 0; c < prompts_mode_prompt_calls(&mp); c++) {
+ *       sam_prompt pr; prompts_mode_prompt_call(&mp, c, &pr);
  *       sam_predict(p, &pr, &out);
- *       masks_or(acc, out.masks, (size_t)out.k * h * w);   // acc zeroed before the loop
+ *       prompts_masks_or(acc, out.masks, (size_t)out.k * h * w);   // acc zeroed before the loop
  *   } */
 #ifndef SAMC_PROMPTS_MODES_H
 #define SAMC_PROMPTS_MODES_H
@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "prompts/rng.h"
+#include "util/rng.h"
 #include "samc.h"
 
 #define MODE_MAX_REGIONS 3
@@ -40,17 +40,17 @@ typedef struct {
 /* Builds the prompt of `mode` for the class mask gt (h x w). ties: NULL for the first
  * maximum in row-major order, else centres are drawn among tied maxima. Fails on an empty
  * mask (the protocol skips those: the image gives NaN for that class) or a bad mode. */
-int mode_prompt_make(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, mode_prompt *out);
+int prompts_mode_prompt_make(int mode, const uint8_t *gt, int h, int w, samc_rng *ties, mode_prompt *out);
 
 /* Number of SAM calls the prompt needs (n_boxes in mode 4, else 1). */
-int mode_prompt_calls(const mode_prompt *mp);
+int prompts_mode_prompt_calls(const mode_prompt *mp);
 
-/* The sam_prompt of call c (0 <= c < mode_prompt_calls): multimask = 1, mask_input = NULL.
+/* The sam_prompt of call c (0 <= c < prompts_mode_prompt_calls): multimask = 1, mask_input = NULL.
  * It points into mp, which must outlive it. */
-void mode_prompt_call(const mode_prompt *mp, int c, sam_prompt *out);
+void prompts_mode_prompt_call(const mode_prompt *mp, int c, sam_prompt *out);
 
 /* acc[i] |= masks[i] for n bytes (values stay 0/1): the mode-4 union of the K calls,
  * applied per multimask index when masks is k x h x w. */
-void masks_or(uint8_t *acc, const uint8_t *masks, size_t n);
+void prompts_masks_or(uint8_t *acc, const uint8_t *masks, size_t n);
 
 #endif

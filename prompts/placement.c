@@ -14,31 +14,31 @@ static int cmp_double(const void *pa, const void *pb) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-int placement_point(const uint8_t *mask, int h, int w, double q, samc_rng *rng, placed_point *out) {
-    if (mask_check_size(h, w)) return -1;
-    if (!(q >= 0 && q <= 1)) return samc_err("placement quantile %g: must be in [0, 1]", q);
-    if (!rng) return samc_err("placement_point: needs a seeded rng");
-    size_t n = (size_t)h * w, area = mask_area(mask, n);
-    if (!area) return samc_err("placement_point: the mask is empty");
-    float *d = xmalloc_array(n, sizeof *d);
-    double *vals = xmalloc_array(area, sizeof *vals);
+int prompts_placement_point(const uint8_t *mask, int h, int w, double q, samc_rng *rng, placed_point *out) {
+    if (prompts_mask_check_size(h, w)) return -1;
+    if (!(q >= 0 && q <= 1)) return util_err("placement quantile %g: must be in [0, 1]", q);
+    if (!rng) return util_err("placement_point: needs a seeded rng");
+    size_t n = (size_t)h * w, area = prompts_mask_area(mask, n);
+    if (!area) return util_err("placement_point: the mask is empty");
+    float *d = util_xmalloc_array(n, sizeof *d);
+    double *vals = util_xmalloc_array(area, sizeof *vals);
     int rc = -1;
-    if (!d || !vals || region_distance(mask, h, w, d)) goto done;
+    if (!d || !vals || prompts_region_distance(mask, h, w, d)) goto done;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (mask[i]) vals[k++] = d[i];
     qsort(vals, area, sizeof *vals, cmp_double);
-    double t = quantile_sorted(vals, area, q);
+    double t = metrics_quantile_sorted(vals, area, q);
     size_t cand = 0;
     for (size_t i = 0; i < n; i++) cand += mask[i] && (double)d[i] >= t;
     /* the pick-th candidate in row-major order */
-    size_t pick = (size_t)rng_below(rng, cand), at = 0;
+    size_t pick = (size_t)util_rng_below(rng, cand), at = 0;
     for (size_t i = 0; i < n; i++)
         if (mask[i] && (double)d[i] >= t && pick-- == 0) {
             at = i;
             break;
         }
-    int64_t c = argmax_ties(d, (int64_t)n, NULL, NULL);
+    int64_t c = prompts_argmax_ties(d, (int64_t)n, NULL, NULL);
     out->x = (double)(at % w), out->y = (double)(at / w);
     out->dx = out->x - (double)(c % w), out->dy = out->y - (double)(c / w);
     out->displacement = sqrt(out->dx * out->dx + out->dy * out->dy);
@@ -52,18 +52,18 @@ done:
 /* One coordinate v moved by a draw in [-m, m] and clipped to [0, hi]. */
 static double jitter_coord(double v, double size, double jitter, double hi, samc_rng *rng) {
     uint64_t m = (uint64_t)floor(jitter * size);
-    double moved = v + (double)(int64_t)rng_below(rng, 2 * m + 1) - (double)m;
+    double moved = v + (double)(int64_t)util_rng_below(rng, 2 * m + 1) - (double)m;
     return moved < 0 ? 0 : moved > hi ? hi : moved;
 }
 
-int placement_box(const double box[4], int h, int w, double jitter, samc_rng *rng, double out[4],
+int prompts_placement_box(const double box[4], int h, int w, double jitter, samc_rng *rng, double out[4],
                   double offset[4]) {
-    if (mask_check_size(h, w)) return -1;
-    if (!(jitter >= 0 && jitter <= 1)) return samc_err("box jitter %g: must be in [0, 1]", jitter);
-    if (!rng) return samc_err("placement_box: needs a seeded rng");
+    if (prompts_mask_check_size(h, w)) return -1;
+    if (!(jitter >= 0 && jitter <= 1)) return util_err("box jitter %g: must be in [0, 1]", jitter);
+    if (!rng) return util_err("placement_box: needs a seeded rng");
     if (!(box[0] <= box[2] && box[1] <= box[3] && box[0] >= 0 && box[1] >= 0 && box[2] <= w - 1 &&
           box[3] <= h - 1))
-        return samc_err("box [%g %g %g %g]: not an ordered box inside the %d x %d image", box[0], box[1],
+        return util_err("box [%g %g %g %g]: not an ordered box inside the %d x %d image", box[0], box[1],
                         box[2], box[3], h, w);
     double bw = box[2] - box[0] + 1, bh = box[3] - box[1] + 1, in[4] = {box[0], box[1], box[2], box[3]};
     double r[4];
@@ -78,10 +78,10 @@ int placement_box(const double box[4], int h, int w, double jitter, samc_rng *rn
     return 0;
 }
 
-int object_size_of(const uint8_t *mask, int h, int w, object_size *out) {
+int prompts_object_size_of(const uint8_t *mask, int h, int w, object_size *out) {
     mask_component *c = NULL;
     int n = 0;
-    if (components_find(mask, h, w, NULL, &c, &n)) return -1;
+    if (prompts_components_find(mask, h, w, NULL, &c, &n)) return -1;
     out->area = 0;
     for (int k = 0; k < n; k++) out->area += c[k].area;
     out->area_fraction = (double)out->area / ((double)h * w);

@@ -18,7 +18,7 @@ static int stem_forward(const ritm_net *net, ritm_work *wk) {
     int H2 = (wk->H - 1) / 2 + 1, W2 = (wk->W - 1) / 2 + 1;
     float *x = wk->mt_c1; /* maps_transform's hidden map is no longer needed */
     if (ritm_conv_bn_forward(&net->conv1, x, wk->rgb, wk->H, wk->W, 1, wk)) return -1;
-    residual_forward(x, wk->maps, (size_t)wk->B * CH_STEM * H2 * W2);
+    nn_residual_forward(x, wk->maps, (size_t)wk->B * CH_STEM * H2 * W2);
     return ritm_conv_bn_forward(&net->conv2, wk->stem, x, H2, W2, 1, wk);
 }
 
@@ -99,16 +99,16 @@ static int hr_module_forward(const ritm_net *net, const ritm_hr_module *m, ritm_
             const float *term = wk->x[j];
             if (j > i) {
                 if (ritm_conv_bn_forward(&m->fuse[i][j][0], wk->tmp[0], wk->x[j], wk->h[j], wk->w[j], 0, wk) ||
-                    bilinear_ac_forward(wk->tmp[1], wk->tmp[0], wk->B * C, wk->h[j], wk->w[j], h, w))
+                    nn_bilinear_ac_forward(wk->tmp[1], wk->tmp[0], wk->B * C, wk->h[j], wk->w[j], h, w))
                     return -1;
                 term = wk->tmp[1];
             } else if (j < i) {
                 if (fuse_down(m, i, j, wk->tmp[2], wk)) return -1;
                 term = wk->tmp[2];
             }
-            residual_forward(y, term, size); /* y = y + term */
+            nn_residual_forward(y, term, size); /* y = y + term */
         }
-        relu_inplace(y, size);
+        nn_relu_inplace(y, size);
     }
     for (int i = 0; i < n; i++) {
         float *t = wk->x[i];
@@ -142,7 +142,7 @@ static int aggregate_forward(const ritm_net *net, ritm_work *wk) {
             const float *x = wk->x[i] + b * n;
             if (i == 0)
                 memcpy(dst, x, n * sizeof(float));
-            else if (bilinear_ac_forward(dst, x, net->channels[i], wk->h[i], wk->w[i], h, w))
+            else if (nn_bilinear_ac_forward(dst, x, net->channels[i], wk->h[i], wk->w[i], h, w))
                 return -1;
             dst += (size_t)net->channels[i] * h * w;
         }

@@ -78,7 +78,7 @@ static void layout(ritm_work *wk, const ritm_net *net, float *s1, float *s2, uin
 
 int ritm_work_alloc(ritm_work *wk, const ritm_net *net, nn_arena *a, int H, int W) {
     if (H < 1 || W < 1 || H > MAX_SIDE || W > MAX_SIDE || (int64_t)H * W > MAX_PIXELS)
-        return samc_err("ritm: image of %dx%d pixels is empty or above %d per side or 2^28 in all", H, W, MAX_SIDE);
+        return util_err("ritm: image of %dx%d pixels is empty or above %d per side or 2^28 in all", H, W, MAX_SIDE);
     *wk = (ritm_work){.H = H, .W = W};
     wk->h[0] = ((H + 1) / 2 + 1) / 2;
     wk->w[0] = ((W + 1) / 2 + 1) / 2;
@@ -97,7 +97,7 @@ int ritm_work_alloc(ritm_work *wk, const ritm_net *net, nn_arena *a, int H, int 
                             9 * max_u64(256, L) * max_u64(w0, RITM_TILE_PIXELS));
     cols *= (uint64_t)wk->threads;
     if (n1 > SIZE_MAX / sizeof(float) || n2 > SIZE_MAX / sizeof(float) || cols > SIZE_MAX / sizeof(float))
-        return samc_err("ritm: work memory for a %dx%d image is too large", H, W);
+        return util_err("ritm: work memory for a %dx%d image is too large", H, W);
     float *s1 = nn_arena_alloc(a, (size_t)n1, sizeof(float));
     float *s2 = s1 ? nn_arena_alloc(a, (size_t)n2, sizeof(float)) : NULL;
     wk->cols = s2 ? nn_arena_alloc(a, (size_t)cols, sizeof(float)) : NULL;
@@ -105,7 +105,7 @@ int ritm_work_alloc(ritm_work *wk, const ritm_net *net, nn_arena *a, int H, int 
     size_t taps = (size_t)2 * (wk->h[0] + wk->w[0]);
     int *ti = wk->cols ? nn_arena_alloc(a, RITM_BRANCHES * taps, sizeof(int)) : NULL;
     float *tl = ti ? nn_arena_alloc(a, RITM_BRANCHES * taps, sizeof(float)) : NULL;
-    if (!tl) return samc_err_context("ritm: work memory for a %dx%d image", H, W);
+    if (!tl) return util_err_context("ritm: work memory for a %dx%d image", H, W);
     wk->cols_cap = (size_t)cols;
     layout(wk, net, s1, s2, &n1, &n2);
     for (int i = 1; i < RITM_BRANCHES; i++) {
@@ -113,8 +113,8 @@ int ritm_work_alloc(ritm_work *wk, const ritm_net *net, nn_arena *a, int H, int 
         int h = wk->h[0], w = wk->w[0];
         t->y0 = ti + i * taps, t->y1 = t->y0 + h, t->x0 = t->y1 + h, t->x1 = t->x0 + w;
         t->ly0 = tl + i * taps, t->ly1 = t->ly0 + h, t->lx0 = t->ly1 + h, t->lx1 = t->lx0 + w;
-        bilinear_ac_taps(t->y0, t->y1, t->ly0, t->ly1, wk->h[i], h);
-        bilinear_ac_taps(t->x0, t->x1, t->lx0, t->lx1, wk->w[i], w);
+        nn_bilinear_ac_taps(t->y0, t->y1, t->ly0, t->ly1, wk->h[i], h);
+        nn_bilinear_ac_taps(t->x0, t->x1, t->lx0, t->lx1, wk->w[i], w);
     }
     return 0;
 }
@@ -125,7 +125,7 @@ static int maps_transform_forward(const ritm_net *net, ritm_work *wk) {
     int B = wk->B, H = wk->H, W = wk->W;
     size_t n = (size_t)B * net->maps_transform2.oc * ((H + 1) / 2) * ((W + 1) / 2);
     if (ritm_layer_forward(&net->maps_transform0, NULL, NULL, 0, wk->mt_c1, wk->coord, B, H, W, wk)) return -1;
-    leaky_relu_inplace(wk->mt_c1, (size_t)B * net->maps_transform0.oc * H * W, 0.2f);
+    nn_leaky_relu_inplace(wk->mt_c1, (size_t)B * net->maps_transform0.oc * H * W, 0.2f);
     if (ritm_layer_forward(&net->maps_transform2, NULL, NULL, 0, wk->maps, wk->mt_c1, B, H, W, wk)) return -1;
     float scale = fabsf(net->maps_transform_scale[0]);
     float *m = wk->maps;
@@ -136,7 +136,7 @@ static int maps_transform_forward(const ritm_net *net, ritm_work *wk) {
 
 int ritm_net_forward_batch(const ritm_net *net, ritm_work *wk, int B, const float *image_nd, const float *points,
                            int P, float *instances, int trace) {
-    if (B < 1 || B > RITM_BATCH) return samc_err("ritm: a batch of %d images (1..%d)", B, RITM_BATCH);
+    if (B < 1 || B > RITM_BATCH) return util_err("ritm: a batch of %d images (1..%d)", B, RITM_BATCH);
     int H = wk->H, W = wk->W, HW = H * W;
     wk->B = B;
     for (int b = 0; b < B; b++) {
@@ -152,7 +152,7 @@ int ritm_net_forward_batch(const ritm_net *net, ritm_work *wk, int B, const floa
     if (trace) nn_trace("maps_transform", wk->maps, 1, net->maps_transform2.oc, (H + 1) / 2, (W + 1) / 2);
     if (ritm_hrnet_forward(net, wk, trace) || ritm_ocr_head_forward(net, wk, trace)) return -1;
     /* instances: bilinear (align_corners) from H/4 to the input size */
-    if (bilinear_ac_forward(instances, wk->cls, B, wk->h[0], wk->w[0], H, W)) return -1;
+    if (nn_bilinear_ac_forward(instances, wk->cls, B, wk->h[0], wk->w[0], H, W)) return -1;
     if (trace) nn_trace("instances", instances, 1, 1, H, W);
     return 0;
 }

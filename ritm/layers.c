@@ -51,7 +51,7 @@ static void im2col_rows(float *cols, const float *in, int ic, int H, int W, int 
 
 /* What follows the product on rows [o0, o0+m) of one tile, out[o][n] with rows ld floats
  * apart (res likewise): + bias, BatchNorm, + res, ReLU, each as its own op computes it
- * (batchnorm2d_forward's alpha and beta; the residual added as residual_forward adds it). */
+ * (nn_batchnorm2d_forward's alpha and beta; the residual added as nn_residual_forward adds it). */
 static void epilogue(float *out, size_t ld, int o0, int m, int n, const float *bias, const ritm_bn *bn,
                      const float *res, int relu) {
     for (int i = 0; i < m; i++) {
@@ -90,7 +90,7 @@ int ritm_layer_forward(const ritm_conv *c, const ritm_bn *bn, const float *res, 
     size_t need = 0; /* im2col floats per thread */
     if (!direct) {
         size_t row = (size_t)KK * OW;
-        if (wk->cols_cap < row) return samc_err("ritm: a conv's im2col row (%d x %d) exceeds the work memory", KK, OW);
+        if (wk->cols_cap < row) return util_err("ritm: a conv's im2col row (%d x %d) exceeds the work memory", KK, OW);
         if (wk->cols_cap < row * rows) rows = (int)(wk->cols_cap / row);
         need = row * rows;
         if ((size_t)threads > wk->cols_cap / need) threads = (int)(wk->cols_cap / need);
@@ -129,7 +129,7 @@ int ritm_conv_forward(const ritm_conv *c, float *out, const float *in, int H, in
 }
 
 void ritm_bn_forward(const ritm_bn *bn, float *x, int C, size_t HW) {
-    batchnorm2d_forward(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, C, HW, 1e-5f);
+    nn_batchnorm2d_forward(x, bn->weight, bn->bias, bn->running_mean, bn->running_var, C, HW, 1e-5f);
 }
 
 int ritm_conv_bn_forward(const ritm_conv_bn *l, float *out, const float *in, int H, int W, int relu, ritm_work *wk) {

@@ -25,7 +25,7 @@ static void ocr_gather_head_forward(const ritm_net *net, ritm_work *wk, int b, f
     int HW = wk->h[0] * wk->w[0], mid = net->conv3x3_ocr.conv.oc;
     float *p = wk->cls + (size_t)b * HW; /* free until cls_head */
     memcpy(p, wk->aux + (size_t)b * HW, (size_t)HW * sizeof(float));
-    softmax_rows_inplace(p, 1, HW);
+    nn_softmax_rows_inplace(p, 1, HW);
     /* ctx[mid][1] = ocr_feats[mid][HW] @ p[HW][1] */
     nn_sgemm(0, 0, mid, 1, HW, 1.0f, wk->ocr_feats + (size_t)b * mid * HW, HW, p, 1, 0.0f, ctx, 1);
 }
@@ -56,7 +56,7 @@ static int ocr_distri_head_forward(const ritm_net *net, ritm_work *wk, const flo
                  HW);
         ritm_bn_forward(&net->conv_bn_dropout.bn, o_b, mid, (size_t)HW);
     }
-    relu_inplace(out, (size_t)B * mid * HW);
+    nn_relu_inplace(out, (size_t)B * mid * HW);
     return 0;
 }
 

@@ -37,7 +37,7 @@ static int set_image(iseg *m, const uint8_t *rgb, int H, int W) {
     ritm_model *r = (ritm_model *)m;
     free(r->image);
     r->H = r->W = 0;
-    if (!(r->image = xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
+    if (!(r->image = util_xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
     iseg_image_to_chw(r->image, rgb, H, W);
     r->H = H, r->W = W;
     return 0;
@@ -45,7 +45,7 @@ static int set_image(iseg *m, const uint8_t *rgb, int H, int W) {
 
 static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     ritm_model *r = (ritm_model *)m;
-    if (!r->image) return samc_err("ritm: predict before set_image");
+    if (!r->image) return util_err("ritm: predict before set_image");
     int H = r->H, W = r->W, P = iseg_points_per_sign(clicks, n);
     size_t HW = (size_t)H * W;
     nn_arena_reset(&r->arena);
@@ -55,7 +55,7 @@ static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     double *scratch = nn_arena_alloc(&r->arena, (size_t)2 * n, sizeof(double));
     float *x4 = nn_arena_alloc(&r->arena, 8 * HW, sizeof(float));     /* image_nd [2][4][H][W] */
     float *logits = nn_arena_alloc(&r->arena, 2 * HW, sizeof(float)); /* instances [2][H][W] */
-    if (!points || !scratch || !x4 || !logits) return samc_err_context("ritm: predict");
+    if (!points || !scratch || !x4 || !logits) return util_err_context("ritm: predict");
     ritm_points_nd(points, clicks, n, P, W, scratch);
 
     /* the batch [cat(x, prev_prediction), its flip]; prev_prediction is zeros after
@@ -71,7 +71,7 @@ static int predict(iseg *m, const iseg_click *clicks, int n, float *prob) {
     float *flipped = x4;
     iseg_flip_w(flipped, logits + HW, 1, H, W);
     for (size_t i = 0; i < HW; i++) prob[i] = 0.5f * (logits[i] + flipped[i]);
-    sigmoid_inplace(prob, HW);
+    nn_sigmoid_inplace(prob, HW);
     return 0;
 }
 
@@ -86,10 +86,10 @@ static const iseg_ops ops = {"ritm", set_image, predict, model_free};
 
 iseg *ritm_open(const samw *w) {
     if (strcmp(samw_family(w), "ritm")) {
-        samc_err("ritm: the file holds a %s model", samw_family(w));
+        util_err("ritm: the file holds a %s model", samw_family(w));
         return NULL;
     }
-    ritm_model *r = xcalloc_array(1, sizeof *r);
+    ritm_model *r = util_xcalloc_array(1, sizeof *r);
     if (!r) return NULL;
     r->base.ops = &ops;
     if (ritm_net_load(&r->net, w)) {

@@ -56,7 +56,7 @@ static int load_config(ritm_net *net, const samw *w) {
         samw_config_bool(w, "with_prev_mask", 0, &prev) || samw_config_bool(w, "binary_prev_mask", 0, &binary_prev))
         return -1;
     if (!use_disks || !leaky || !prev || binary_prev)
-        return samc_err("ritm: only click disks, a LeakyReLU maps_transform and a probability previous-mask channel "
+        return util_err("ritm: only click disks, a LeakyReLU maps_transform and a probability previous-mask channel "
                         "are supported (config use_disks %d, use_leaky_relu %d, with_prev_mask %d, "
                         "binary_prev_mask %d)",
                         use_disks, leaky, prev, binary_prev);

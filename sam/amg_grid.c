@@ -13,7 +13,7 @@ static double linspace_at(double start, double stop, int n, int i) {
     return (double)i * step + start;
 }
 
-void amg_point_grid(int n, double *out) {
+void sam_amg_point_grid(int n, double *out) {
     double start = 1.0 / (2.0 * n), stop = 1.0 - start;
     /* np.stack([tile(x), tile(y)], -1).reshape(-1, 2): row index = y, x fastest */
     for (int r = 0; r < n; r++)
@@ -23,7 +23,7 @@ void amg_point_grid(int n, double *out) {
         }
 }
 
-int amg_layer_points_per_side(int n_per_side, int layer, int scale_per_layer) {
+int sam_amg_layer_points_per_side(int n_per_side, int layer, int scale_per_layer) {
     /* int(n_per_side / (scale_per_layer ** layer)), a Python float division */
     double scale = 1.0; /* exact integer powers, without relying on libm's pow */
     for (int i = 0; i < layer; i++) scale *= scale_per_layer;
@@ -35,7 +35,7 @@ static int crop_len(int orig_len, int n_crops, int overlap) {
     return (int)ceil((double)((long long)overlap * (n_crops - 1) + orig_len) / (double)n_crops);
 }
 
-int amg_crop_boxes(int h, int w, int n_layers, double overlap_ratio, int *boxes, int *layers, int cap) {
+int sam_amg_crop_boxes(int h, int w, int n_layers, double overlap_ratio, int *boxes, int *layers, int cap) {
     int count = 0;
 #define PUSH(x0, y0, x1, y1, layer)                                                                  \
     do {                                                                                           \
@@ -65,7 +65,7 @@ int amg_crop_boxes(int h, int w, int n_layers, double overlap_ratio, int *boxes,
     return count;
 }
 
-int amg_box_near_crop_edge(const int box[4], const int crop_box[4], int h, int w) {
+int sam_amg_box_near_crop_edge(const int box[4], const int crop_box[4], int h, int w) {
     /* torch.isclose(..., atol=20, rtol=0) on float32 copies of integers: |a - b| <= 20 */
     const int orig[4] = {0, 0, w, h};
     const int off[4] = {crop_box[0], crop_box[1], crop_box[0], crop_box[1]};

@@ -4,7 +4,7 @@
 
 #include "sam/amg.h"
 
-void amg_mask_to_box(const uint8_t *mask, int h, int w, int box[4]) {
+void sam_amg_mask_to_box(const uint8_t *mask, int h, int w, int box[4]) {
     int x0 = w, y0 = h, x1 = -1, y1 = -1;
     for (int y = 0; y < h; y++) {
         const uint8_t *row = mask + (size_t)y * w;
@@ -24,13 +24,13 @@ void amg_mask_to_box(const uint8_t *mask, int h, int w, int box[4]) {
     box[0] = x0, box[1] = y0, box[2] = x1, box[3] = y1;
 }
 
-float amg_stability_from_counts(int64_t inter, int64_t uni) {
+float sam_amg_stability_from_counts(int64_t inter, int64_t uni) {
     /* int32 / int32 true division in torch: both to float32, then a float32 division */
     if (uni == 0) return NAN;
     return (float)inter / (float)uni;
 }
 
-float amg_stability_score(const float *logits, size_t n, double mask_threshold, double offset) {
+float sam_amg_stability_score(const float *logits, size_t n, double mask_threshold, double offset) {
     /* the Python scalars mask_threshold +/- offset are compared with the float32 logits as float32 */
     float hi = (float)(mask_threshold + offset);
     float lo = (float)(mask_threshold - offset);
@@ -39,5 +39,5 @@ float amg_stability_score(const float *logits, size_t n, double mask_threshold, 
         inter += logits[i] > hi;
         uni += logits[i] > lo;
     }
-    return amg_stability_from_counts(inter, uni);
+    return sam_amg_stability_from_counts(inter, uni);
 }

@@ -27,13 +27,13 @@ static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int strid
     free(b->crop);
     b->crop = NULL;
     if (stride != w) { /* image[y0:y1, x0:x1, :] as the contiguous array set_image takes */
-        b->crop = xmalloc_array((size_t)h * w, 3);
+        b->crop = util_xmalloc_array((size_t)h * w, 3);
         if (!b->crop) return -1;
         for (int y = 0; y < h; y++)
             memcpy(b->crop + (size_t)y * w * 3, rgb + (size_t)y * stride * 3, (size_t)w * 3);
         rgb = b->crop;
     }
-    fast_decoder_free(&b->own);
+    sam_fast_decoder_free(&b->own);
     b->dec = NULL;
     /* the whole image (stride == w, the predictor's size) with its embedding preset: reuse it */
     int reuse = b->preset && stride == w && h == b->p->orig_h && w == b->p->orig_w;
@@ -43,7 +43,7 @@ static int bind_set_image(void *ctx, const uint8_t *rgb, int h, int w, int strid
         b->dec = b->p->image_terms;
         return 0;
     }
-    if (fast_decoder_init(&b->own, b->p->m, b->p->embedding)) return -1;
+    if (sam_fast_decoder_init(&b->own, b->p->m, b->p->embedding)) return -1;
     b->dec = &b->own;
     return 0;
 }
@@ -52,7 +52,7 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
     sam_binding *b = ctx;
     if (n > b->xy01_cap) {
         free(b->xy01);
-        if (!(b->xy01 = xmalloc_array((size_t)n, 2 * sizeof(float)))) return b->xy01_cap = 0, -1;
+        if (!(b->xy01 = util_xmalloc_array((size_t)n, 2 * sizeof(float)))) return b->xy01_cap = 0, -1;
         b->xy01_cap = n;
     }
     /* _process_batch: apply_coords, then the prompt encoder's + 0.5 and / S, all in float64
@@ -63,7 +63,7 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
         b->xy01[2 * i] = (float)((xy[2 * i] * sx + 0.5) / S);
         b->xy01[2 * i + 1] = (float)((xy[2 * i + 1] * sy + 0.5) / S);
     }
-    return fast_decoder_run(b->dec, b->xy01, n, keep_iou_above, iou, low);
+    return sam_fast_decoder_run(b->dec, b->xy01, n, keep_iou_above, iou, low);
 }
 
 /* Sam.postprocess_masks, as sam_postprocess_logits does it: bilinear to S x S keeping only
@@ -71,12 +71,12 @@ static int bind_decode(void *ctx, const double *xy, int n, float keep_iou_above,
 static int bind_upscale(void *ctx, const float *low, float *out) {
     const sam_predictor *p = ((sam_binding *)ctx)->p;
     int S = p->m->img_size, L = 4 * p->m->grid;
-    return bilinear_resize2_forward(out, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w, p->orig_h,
+    return nn_bilinear_resize2_forward(out, low, 1, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w, p->orig_h,
                                     p->orig_w);
 }
 
 int sam_amg_model_init(amg_model *m, sam_predictor *p) {
-    sam_binding *b = xcalloc_array(1, sizeof *b);
+    sam_binding *b = util_xcalloc_array(1, sizeof *b);
     if (!b) return -1;
     b->p = p;
     memset(m, 0, sizeof *m);
@@ -89,7 +89,7 @@ int sam_amg_model_init(amg_model *m, sam_predictor *p) {
 }
 
 int sam_amg_model_init_preset(amg_model *m, sam_predictor *p) {
-    if (!sam_predictor_embedding(p)) return samc_err("sam_amg_model_init_preset: the predictor has no image");
+    if (!sam_predictor_embedding(p)) return util_err("sam_amg_model_init_preset: the predictor has no image");
     if (sam_amg_model_init(m, p)) return -1;
     ((sam_binding *)m->ctx)->preset = 1;
     return 0;
@@ -100,7 +100,7 @@ void sam_amg_model_free(amg_model *m) {
     if (b) {
         free(b->crop);
         free(b->xy01);
-        fast_decoder_free(&b->own);
+        sam_fast_decoder_free(&b->own);
     }
     free(b);
     m->ctx = NULL;

@@ -28,12 +28,12 @@ static void sort_by_score(int *idx, int *tmp, int n, const float *scores) {
     }
 }
 
-int amg_nms(const float *boxes, const float *scores, int n, double iou_threshold, int *keep) {
+int sam_amg_nms(const float *boxes, const float *scores, int n, double iou_threshold, int *keep) {
     if (n <= 0) return 0;
-    int *order = xmalloc_array((size_t)n, sizeof *order);
-    int *tmp = xmalloc_array((size_t)n, sizeof *tmp);
-    uint8_t *suppressed = xcalloc_array((size_t)n, 1);
-    float *areas = xmalloc_array((size_t)n, sizeof *areas);
+    int *order = util_xmalloc_array((size_t)n, sizeof *order);
+    int *tmp = util_xmalloc_array((size_t)n, sizeof *tmp);
+    uint8_t *suppressed = util_xcalloc_array((size_t)n, 1);
+    float *areas = util_xmalloc_array((size_t)n, sizeof *areas);
     int kept = -1;
     if (!order || !tmp || !suppressed || !areas) goto done;
     for (int i = 0; i < n; i++) {

@@ -51,7 +51,7 @@ static int32_t label_components(const uint8_t *mask, int h, int w, int want, int
                 }
         }
     /* roots are the smallest index of each component; number them by 2x2 blocks */
-    int32_t *root_label = xcalloc_array((size_t)h * w, sizeof *root_label);
+    int32_t *root_label = util_xcalloc_array((size_t)h * w, sizeof *root_label);
     if (!root_label) return -1;
     int32_t n = 0;
     for (int by = 0; by < h; by += 2)
@@ -77,14 +77,14 @@ static int32_t label_components(const uint8_t *mask, int h, int w, int want, int
     return n;
 }
 
-int amg_remove_small_regions(uint8_t *mask, int h, int w, int64_t area_thresh, int holes, int *changed) {
+int sam_amg_remove_small_regions(uint8_t *mask, int h, int w, int64_t area_thresh, int holes, int *changed) {
     *changed = 0;
     if (h <= 0 || w <= 0) return 0;
-    if ((uint64_t)h * (uint64_t)w >= INT32_MAX) return samc_err("mask of %d x %d pixels is too large", h, w);
+    if ((uint64_t)h * (uint64_t)w >= INT32_MAX) return util_err("mask of %d x %d pixels is too large", h, w);
     size_t n_pix = (size_t)h * w;
-    int32_t *label = xmalloc_array(n_pix, sizeof *label);
-    int64_t *sizes = xmalloc_array(n_pix + 1, sizeof *sizes);
-    uint8_t *fill = xcalloc_array(n_pix + 1, 1); /* per label: 1 if its pixels end up in the mask */
+    int32_t *label = util_xmalloc_array(n_pix, sizeof *label);
+    int64_t *sizes = util_xmalloc_array(n_pix + 1, sizeof *sizes);
+    uint8_t *fill = util_xcalloc_array(n_pix + 1, 1); /* per label: 1 if its pixels end up in the mask */
     int rc = -1;
     if (!label || !sizes || !fill) goto done;
     /* holes: components of the background (working = ~mask); islands: of the mask */

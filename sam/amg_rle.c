@@ -8,7 +8,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-void amg_rle_free(amg_rle *rle) {
+void sam_amg_rle_free(amg_rle *rle) {
     free(rle->counts);
     rle->counts = NULL;
     rle->n = 0;
@@ -18,7 +18,7 @@ void amg_rle_free(amg_rle *rle) {
 static int push_run(amg_rle *rle, size_t *cap, uint64_t len) {
     if (rle->n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 16;
-        uint32_t *c = xmalloc_array(ncap, sizeof *c);
+        uint32_t *c = util_xmalloc_array(ncap, sizeof *c);
         if (!c) return -1;
         if (rle->n) memcpy(c, rle->counts, rle->n * sizeof *c);
         free(rle->counts);
@@ -46,12 +46,12 @@ static int feed(rle_writer *wr, uint8_t v, uint64_t count) {
     return 0;
 }
 
-int amg_rle_encode_placed(const uint8_t *mask, int ch, int cw, int x0, int y0, int h, int w, amg_rle *rle) {
+int sam_amg_rle_encode_placed(const uint8_t *mask, int ch, int cw, int x0, int y0, int h, int w, amg_rle *rle) {
     rle->h = h, rle->w = w, rle->n = 0, rle->counts = NULL;
     if (h < 0 || w < 0 || (uint64_t)h * (uint64_t)w > UINT32_MAX)
-        return samc_err("mask of %d x %d pixels is too large for an RLE", h, w);
+        return util_err("mask of %d x %d pixels is too large for an RLE", h, w);
     if (x0 < 0 || y0 < 0 || ch < 0 || cw < 0 || x0 + (int64_t)cw > w || y0 + (int64_t)ch > h)
-        return samc_err("crop %d x %d at (%d, %d) lies outside the %d x %d image", ch, cw, x0, y0, h, w);
+        return util_err("crop %d x %d at (%d, %d) lies outside the %d x %d image", ch, cw, x0, y0, h, w);
     rle_writer wr = {rle, 0, 0, 0};
     /* flat index x*h + y; outside the crop every pixel is 0 */
     for (int x = 0; x < w; x++) {
@@ -67,18 +67,18 @@ int amg_rle_encode_placed(const uint8_t *mask, int ch, int cw, int x0, int y0, i
     if (push_run(rle, &wr.cap, wr.run)) goto fail;
     return 0;
 fail:
-    amg_rle_free(rle);
+    sam_amg_rle_free(rle);
     return -1;
 }
 
-int amg_rle_encode(const uint8_t *mask, int h, int w, amg_rle *rle) {
-    return amg_rle_encode_placed(mask, h, w, 0, 0, h, w, rle);
+int sam_amg_rle_encode(const uint8_t *mask, int h, int w, amg_rle *rle) {
+    return sam_amg_rle_encode_placed(mask, h, w, 0, 0, h, w, rle);
 }
 
-int amg_rle_decode(const amg_rle *rle, uint8_t *mask) {
+int sam_amg_rle_decode(const amg_rle *rle, uint8_t *mask) {
     uint64_t total = (uint64_t)rle->h * (uint64_t)rle->w, pos = 0;
     for (size_t i = 0; i < rle->n; i++) {
-        if (rle->counts[i] > total - pos) return samc_err("RLE runs exceed %d x %d pixels", rle->h, rle->w);
+        if (rle->counts[i] > total - pos) return util_err("RLE runs exceed %d x %d pixels", rle->h, rle->w);
         uint8_t v = (uint8_t)(i & 1);
         for (uint64_t k = pos; k < pos + rle->counts[i]; k++) {
             uint64_t x = k / (uint64_t)rle->h, y = k % (uint64_t)rle->h; /* column-major */
@@ -86,22 +86,22 @@ int amg_rle_decode(const amg_rle *rle, uint8_t *mask) {
         }
         pos += rle->counts[i];
     }
-    if (pos != total) return samc_err("RLE runs cover %llu of %llu pixels", (unsigned long long)pos,
+    if (pos != total) return util_err("RLE runs cover %llu of %llu pixels", (unsigned long long)pos,
                                       (unsigned long long)total);
     return 0;
 }
 
-uint64_t amg_rle_area(const amg_rle *rle) {
+uint64_t sam_amg_rle_area(const amg_rle *rle) {
     uint64_t a = 0;
     for (size_t i = 1; i < rle->n; i += 2) a += rle->counts[i];
     return a;
 }
 
-char *amg_coco_rle_string(const amg_rle *rle) {
+char *sam_amg_coco_rle_string(const amg_rle *rle) {
     /* a 32-bit count (or a difference of two) takes at most 7 characters */
     size_t cap = 0;
-    if (size_mul(rle->n, 7, &cap) || size_add(cap, 1, &cap)) return NULL;
-    char *s = xmalloc_array(cap, 1);
+    if (util_size_mul(rle->n, 7, &cap) || util_size_add(cap, 1, &cap)) return NULL;
+    char *s = util_xmalloc_array(cap, 1);
     if (!s) return NULL;
     size_t p = 0;
     for (size_t i = 0; i < rle->n; i++) {
@@ -122,10 +122,10 @@ char *amg_coco_rle_string(const amg_rle *rle) {
     return s;
 }
 
-int amg_coco_rle_parse(const char *s, int h, int w, amg_rle *rle) {
+int sam_amg_coco_rle_parse(const char *s, int h, int w, amg_rle *rle) {
     rle->h = h, rle->w = w, rle->n = 0, rle->counts = NULL;
     if (h < 0 || w < 0 || (uint64_t)h * (uint64_t)w > UINT32_MAX)
-        return samc_err("RLE size %d x %d is out of range", h, w);
+        return util_err("RLE size %d x %d is out of range", h, w);
     size_t len = strlen(s), cap = 0;
     uint64_t total = 0;
     for (size_t p = 0; p < len;) {
@@ -145,13 +145,13 @@ int amg_coco_rle_parse(const char *s, int h, int w, amg_rle *rle) {
         if (v < 0 || v > UINT32_MAX || (uint64_t)v > (uint64_t)h * (uint64_t)w - total) goto bad;
         total += (uint64_t)v;
         if (push_run(rle, &cap, (uint64_t)v)) {
-            amg_rle_free(rle);
+            sam_amg_rle_free(rle);
             return -1;
         }
     }
     if (total != (uint64_t)h * (uint64_t)w) goto bad;
     return 0;
 bad:
-    amg_rle_free(rle);
-    return samc_err("malformed COCO RLE counts string for a %d x %d mask", h, w);
+    sam_amg_rle_free(rle);
+    return util_err("malformed COCO RLE counts string for a %d x %d mask", h, w);
 }

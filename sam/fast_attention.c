@@ -63,16 +63,16 @@ NN_CLONES static void heads_by_image(const float *x, int N, int D, int H, const 
 void sam_fast_attn_tokens(const tw_attention *a, float *out, const float *q_in, const float *k_in, const float *v_in,
                       int N, const fast_attn_scratch *b) {
     int C = a->dim, D = a->internal, d = D / a->heads;
-    linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
-    linear_forward(b->k, k_in, a->k_w, a->k_b, N, C, D);
-    linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
+    nn_linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
+    nn_linear_forward(b->k, k_in, a->k_w, a->k_b, N, C, D);
+    nn_linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
     for (int h = 0; h < a->heads; h++) {
         nn_sgemm(0, 1, N, N, d, 1.0f, b->q + h * d, D, b->k + h * d, D, 0.0f, b->scores, N);
         scale_scores(b->scores, (size_t)N, (size_t)N, NULL, (float)sqrt((double)d));
-        softmax_short_rows_inplace(b->scores, (size_t)N, N);
+        nn_softmax_short_rows_inplace(b->scores, (size_t)N, N);
         nn_sgemm(0, 0, N, d, N, 1.0f, b->scores, N, b->v + h * d, D, 0.0f, b->o + h * d, D);
     }
-    linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
+    nn_linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
 }
 
 /* Attention.forward of N token queries q_in[N][C] over HW image tokens whose key and value
@@ -81,15 +81,15 @@ void sam_fast_attn_tokens(const tw_attention *a, float *out, const float *q_in, 
 void sam_fast_attn_t2i_projected(const tw_attention *a, float *out, const float *q_in, int N, const float *kT,
                               const float *vT, int ld, int HW, const fast_attn_scratch *b) {
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
-    linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
+    nn_linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
     heads_by_image(b->q, N, D, H, kT, ld, HW, b->scores); /* s[R][HW] */
     scale_scores(b->scores, (size_t)R, (size_t)HW, NULL, (float)sqrt((double)d));
-    softmax_rows_inplace(b->scores, (size_t)R, HW);
+    nn_softmax_rows_inplace(b->scores, (size_t)R, HW);
     #pragma omp parallel for schedule(static) /* a head per thread: each product is too narrow to split */
     for (int h = 0; h < H; h++) /* o[j][h] = sum_p P[h][j][p] v_h[p] */
         nn_sgemm(0, 1, N, d, HW, 1.0f, b->scores + (size_t)h * N * HW, HW, vT + (size_t)h * d * ld, ld, 0.0f,
                  b->o + h * d, D);
-    linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
+    nn_linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
 }
 
 /* The token side of a folded cross attention: for each head h and token j,
@@ -121,7 +121,7 @@ static void fold_heads(const float *x, const float *W, const float *bias, int N,
  * keys update that produced the keys), and sam_fast_attn_t2i_finish. */
 void sam_fast_attn_t2i_fold(const tw_attention *a, const float *q_in, int N, const fast_attn_scratch *b) {
     int C = a->dim, D = a->internal, H = a->heads;
-    linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
+    nn_linear_forward(b->q, q_in, a->q_w, a->q_b, N, C, D);
     fold_heads(b->q, a->k_w, a->k_b, N, C, D, H, b->folded, b->folded_bias);
 }
 
@@ -131,14 +131,14 @@ void sam_fast_attn_t2i_finish(const tw_attention *a, float *out, int N, const fl
                               const fast_attn_scratch *b) {
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
     scale_scores(b->scores, (size_t)R, (size_t)HW, b->folded_bias, (float)sqrt((double)d));
-    softmax_rows_inplace(b->scores, (size_t)R, HW);
+    nn_softmax_rows_inplace(b->scores, (size_t)R, HW);
     nn_sgemm_tiled(0, 64, 0, 0, R, C, HW, 1.0f, b->scores, HW, v_in, C, 0.0f, b->weighted, C); /* z[R][C] = P @ x */
     for (int h = 0; h < H; h++) /* o[j][h] = Wv_h z[h][j] + bv_h */
         nn_sgemm(0, 1, N, d, C, 1.0f, b->weighted + (size_t)h * N * C, C, a->v_w + (size_t)h * d * C, C, 0.0f,
                  b->o + h * d, D);
     for (int j = 0; j < N; j++)
         for (int e = 0; e < D; e++) b->o[(size_t)j * D + e] += a->v_b[e];
-    linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
+    nn_linear_forward(out, b->o, a->out_w, a->out_b, N, D, C);
 }
 
 /* b->scores[R][HW] = b->folded k_in^T: the scores of sam_fast_attn_t2i_fold's folded queries against image keys
@@ -159,8 +159,8 @@ void sam_fast_attn_t2i_scores(int R, int C, const float *k_in, int HW, const fas
 void sam_fast_attn_i2t(const tw_attention *a, float *out, const float *q_in, const float *qT, int ld, int HW,
                           const float *k_in, const float *v_in, int N, const fast_attn_scratch *b, float *s) {
     int C = a->dim, D = a->internal, H = a->heads, d = D / H, R = H * N;
-    linear_forward(b->k, k_in, a->k_w, a->k_b, N, C, D);
-    linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
+    nn_linear_forward(b->k, k_in, a->k_w, a->k_b, N, C, D);
+    nn_linear_forward(b->v, v_in, a->v_w, a->v_b, N, C, D);
     if (qT) { /* s[h][j][p] = q_h[p] . k_hj */
         heads_by_image(b->k, N, D, H, qT, ld, HW, s);
         scale_scores(s, (size_t)R, (size_t)HW, NULL, (float)sqrt((double)d));
@@ -169,7 +169,7 @@ void sam_fast_attn_i2t(const tw_attention *a, float *out, const float *q_in, con
         nn_sgemm_tiled(0, IMAGE_BLOCK, 0, 1, R, HW, C, 1.0f, b->folded, C, q_in, C, 0.0f, s, HW);
         scale_scores(s, (size_t)R, (size_t)HW, b->folded_bias, (float)sqrt((double)d));
     }
-    softmax_cols_inplace(s, H, N, (size_t)HW);
+    nn_softmax_cols_inplace(s, H, N, (size_t)HW);
     for (int h = 0; h < H; h++) /* f[h][j] = Wo_h v_hj */
         nn_sgemm(0, 1, N, C, d, 1.0f, b->v + h * d, D, a->out_w + h * d, D, 0.0f, b->folded + (size_t)h * N * C, C);
     nn_sgemm_tiled(IMAGE_BLOCK, 0, 1, 0, HW, C, R, 1.0f, s, HW, b->folded, C, 1.0f, out, C);

@@ -8,7 +8,7 @@
  *   ---------------------------  ---------------  ------------------------  ---------------------------
  *   sam_fast_attn_tokens         tokens -> tokens -                         q, k, v of the N tokens
  *   sam_fast_attn_t2i_projected  tokens -> image  its k, v projections      q (k, v: once per image,
- *                                (layer 0)        [D][HW], transposed        in fast_decoder_init)
+ *                                (layer 0)        [D][HW], transposed        in sam_fast_decoder_init)
  *   sam_fast_attn_t2i_fold,      tokens -> image  the tokens [HW][C]        q, folded into Wk^T q [R][C];
  *     then _t2i_scores (or the   (later layers,                             Wv after the weighted sum:
  *     keys update), _t2i_finish   the final one)                            Wv (P x) [R][C] -> [N][D]

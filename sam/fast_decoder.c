@@ -28,21 +28,21 @@
  * them side by side. */
 #define TRANSPOSED_PAD 16
 
-void fast_decoder_free(fast_decoder *d) {
+void sam_fast_decoder_free(fast_decoder *d) {
     free(d->keys);
     free(d->key_pe_tmp);
     free(d->t2i_kT);
     free(d->t2i_vT);
     free(d->i2t_qT);
-    keys_fold_free(&d->fold);
+    sam_keys_fold_free(&d->fold);
     memset(d, 0, sizeof *d);
 }
 
 /* outT[D][ld] = (x[HW][C] @ W[D][C]^T + bias)^T, by way of proj[HW][D] */
 static void projection_t(float *outT, int ld, const float *x, const float *W, const float *bias, int HW, int C,
                          int D, float *proj) {
-    linear_forward(proj, x, W, bias, HW, C, D);
-    transpose_forward(outT, ld, proj, HW, D);
+    nn_linear_forward(proj, x, W, bias, HW, C, D);
+    nn_transpose_forward(outT, ld, proj, HW, D);
 }
 
 /* The image terms of embedding[C][G][G] plus the dense prompt embedding: dense[C][G][G], or
@@ -53,23 +53,23 @@ static int image_init(fast_decoder *d, const sam_model *m, const float *embeddin
     const tw_block *b0 = &t->layers[0];
     int C = m->channels, HW = m->grid * m->grid, D0 = b0->cross_t2i.internal;
     if (b0->cross_i2t.internal != D0 || !b0->skip_first_layer_pe)
-        return samc_err("fast decoder: unexpected first two-way layer");
+        return util_err("fast decoder: unexpected first two-way layer");
     d->m = m, d->C = C, d->HW = HW, d->D0 = D0;
-    d->keys = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    d->keys = util_xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
     d->key_pe = sam_model_pe_tokens(m, &d->key_pe_tmp);
     float *keys_pe = NULL, *proj = NULL;
     if (precompute) {
         d->ldT = HW + TRANSPOSED_PAD;
-        d->t2i_kT = xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
-        d->t2i_vT = xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
-        d->i2t_qT = xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
-        keys_pe = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-        proj = xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
+        d->t2i_kT = util_xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
+        d->t2i_vT = util_xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
+        d->i2t_qT = util_xmalloc_array((size_t)d->ldT, (size_t)D0 * sizeof(float));
+        keys_pe = util_xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+        proj = util_xmalloc_array((size_t)HW, (size_t)D0 * sizeof(float));
     }
     if (!d->keys || !d->key_pe || (precompute && (!d->t2i_kT || !d->t2i_vT || !d->i2t_qT || !keys_pe || !proj))) {
         free(keys_pe);
         free(proj);
-        fast_decoder_free(d);
+        sam_fast_decoder_free(d);
         return -1;
     }
     /* src = image_embedding + dense_prompt_embeddings, flattened to tokens [HW][C] */
@@ -82,7 +82,7 @@ static int image_init(fast_decoder *d, const sam_model *m, const float *embeddin
         }
     if (!precompute) return 0;
     /* layer 0 sees the same image tokens for every prompt */
-    add_forward(keys_pe, d->keys, d->key_pe, (size_t)HW * C);
+    nn_add_forward(keys_pe, d->keys, d->key_pe, (size_t)HW * C);
     projection_t(d->t2i_kT, d->ldT, keys_pe, b0->cross_t2i.k_w, b0->cross_t2i.k_b, HW, C, D0, proj);
     projection_t(d->t2i_vT, d->ldT, d->keys, b0->cross_t2i.v_w, b0->cross_t2i.v_b, HW, C, D0, proj);
     projection_t(d->i2t_qT, d->ldT, keys_pe, b0->cross_i2t.q_w, b0->cross_i2t.q_b, HW, C, D0, proj);
@@ -95,19 +95,19 @@ static int image_init(fast_decoder *d, const sam_model *m, const float *embeddin
         if (t->layers[l].cross_i2t.heads != b0->cross_i2t.heads) return 0;
         fl[l] = (keys_fold_layer){t->layers[l].norm_w[3], t->layers[l].norm_b[3], t->layers[l].cross_i2t.out_b};
     }
-    if (keys_fold_init(&d->fold, fl, t->depth, C, m->decoder.up0_taps, C, d->keys, HW)) {
-        fast_decoder_free(d);
+    if (sam_keys_fold_init(&d->fold, fl, t->depth, C, m->decoder.up0_taps, C, d->keys, HW)) {
+        sam_fast_decoder_free(d);
         return -1;
     }
     d->folded = 1;
     return 0;
 }
 
-int fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding) {
+int sam_fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding) {
     return image_init(d, m, embedding, NULL, 1);
 }
 
-int fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense) {
+int sam_fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense) {
     return image_init(d, m, embedding, dense, 0);
 }
 
@@ -146,7 +146,7 @@ NN_CLONES static void keys_rows(float *keys, float *keys_pe, float *rstd, const 
     X(attn.folded, R, C)                                                                        \
     X(attn.weighted, R, C)                                                                      \
     X(attn.folded_bias, R, 1)                                                                   \
-    X(head, mask_head_scratch(C, m->grid, 3), 1) /* the mask head's tiles (everything mode) */  \
+    X(head, sam_mask_head_scratch(C, m->grid, 3), 1) /* the mask head's tiles (everything mode) */  \
     X(hyper, md->num_mask_tokens, C / 8)         /* the hypernetworks' outputs */               \
     X(mlp_a, widest, 1)                          /* the MLP heads' activations */               \
     X(mlp_b, widest, 1)
@@ -177,7 +177,7 @@ static int prompt_buf_alloc(prompt_buf *b, const fast_decoder *d, int N, nn_aren
         heads = layer->cross_t2i.heads > heads ? layer->cross_t2i.heads : heads;
         heads = layer->cross_i2t.heads > heads ? layer->cross_i2t.heads : heads;
     }
-    int R = heads * N, widest = mask_decoder_mlp_widest(md);
+    int R = heads * N, widest = sam_mask_decoder_mlp_widest(md);
     int L = md->transformer.depth, R0 = md->transformer.layers[0].cross_i2t.heads * N;
     memset(b, 0, sizeof *b);
 #define ALLOC(field, rows, cols) \
@@ -225,12 +225,12 @@ static void block_tokens(const fast_decoder *d, int l, prompt_buf *b, int N) {
         sam_fast_attn_tokens(&layer->self_attn, b->attn_out, b->queries, b->queries, b->queries, N, &b->attn);
         memcpy(b->queries, b->attn_out, nq * sizeof(float));
     } else {
-        add_forward(b->queries_pe, b->queries, query_pe, nq);
+        nn_add_forward(b->queries_pe, b->queries, query_pe, nq);
         sam_fast_attn_tokens(&layer->self_attn, b->attn_out, b->queries_pe, b->queries_pe, b->queries, N, &b->attn);
-        add_forward(b->queries, b->queries, b->attn_out, nq);
+        nn_add_forward(b->queries, b->queries, b->attn_out, nq);
     }
-    layernorm_forward(b->queries, b->queries, layer->norm_w[0], layer->norm_b[0], N, d->C, SAM_TW_LN_EPS);
-    add_forward(b->queries_pe, b->queries, query_pe, nq);
+    nn_layernorm_forward(b->queries, b->queries, layer->norm_w[0], layer->norm_b[0], N, d->C, SAM_TW_LN_EPS);
+    nn_add_forward(b->queries_pe, b->queries, query_pe, nq);
 }
 
 /* The second: the tokens attend to the image (b->attn.scores already holds the scores unless this
@@ -253,16 +253,16 @@ static void block_image(const fast_decoder *d, int l, prompt_buf *b, int N) {
         }
         sam_fast_attn_t2i_finish(&layer->cross_t2i, b->attn_out, N, b->keys, HW, &b->attn);
     }
-    add_forward(b->queries, b->queries, b->attn_out, nq);
-    layernorm_forward(b->queries, b->queries, layer->norm_w[1], layer->norm_b[1], N, C, SAM_TW_LN_EPS);
+    nn_add_forward(b->queries, b->queries, b->attn_out, nq);
+    nn_layernorm_forward(b->queries, b->queries, layer->norm_w[1], layer->norm_b[1], N, C, SAM_TW_LN_EPS);
     /* MLP (ReLU) */
-    linear_forward(b->mlp_hidden, b->queries, layer->mlp1_w, layer->mlp1_b, N, C, t->mlp_dim);
-    relu_inplace(b->mlp_hidden, (size_t)N * t->mlp_dim);
-    linear_forward(b->attn_out, b->mlp_hidden, layer->mlp2_w, layer->mlp2_b, N, t->mlp_dim, C);
-    add_forward(b->queries, b->queries, b->attn_out, nq);
-    layernorm_forward(b->queries, b->queries, layer->norm_w[2], layer->norm_b[2], N, C, SAM_TW_LN_EPS);
+    nn_linear_forward(b->mlp_hidden, b->queries, layer->mlp1_w, layer->mlp1_b, N, C, t->mlp_dim);
+    nn_relu_inplace(b->mlp_hidden, (size_t)N * t->mlp_dim);
+    nn_linear_forward(b->attn_out, b->mlp_hidden, layer->mlp2_w, layer->mlp2_b, N, t->mlp_dim, C);
+    nn_add_forward(b->queries, b->queries, b->attn_out, nq);
+    nn_layernorm_forward(b->queries, b->queries, layer->norm_w[2], layer->norm_b[2], N, C, SAM_TW_LN_EPS);
     /* the image attends to the tokens */
-    add_forward(b->queries_pe, b->queries, query_pe, nq);
+    nn_add_forward(b->queries_pe, b->queries, query_pe, nq);
     int R = layer->cross_i2t.heads * N;
     float *s = d->folded ? b->probs + (size_t)l * HW * R : b->attn.scores;
     if (pre) {
@@ -272,7 +272,7 @@ static void block_image(const fast_decoder *d, int l, prompt_buf *b, int N) {
         sam_fast_attn_i2t(&layer->cross_i2t, b->keys, b->keys_pe, NULL, 0, HW, b->queries_pe, b->queries, N, &b->attn,
                           s);
     }
-    if (d->folded) keys_fold_values(&d->fold, l, b->attn.folded, R, b->fold_v + (size_t)l * R * d->fold.O,
+    if (d->folded) sam_keys_fold_values(&d->fold, l, b->attn.folded, R, b->fold_v + (size_t)l * R * d->fold.O,
         b->attn.weighted);
 }
 
@@ -282,10 +282,10 @@ static void masks(const fast_decoder *d, prompt_buf *b, float *out) {
     int C = d->C, C8 = C / 8;
     /* hypernetworks of mask tokens 1..3 only: output 0 is not part of multimask output */
     for (int m = 1; m <= 3; m++)
-        mlp_forward(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->mlp_a,
+        sam_mlp_forward(&md->hyper[m], b->queries + (size_t)(1 + m) * C, b->hyper + (size_t)(m - 1) * C8, b->mlp_a,
                     b->mlp_b);
-    if (d->folded) keys_fold_scale(&b->fold);
-    mask_head(md, C, d->m->grid, b->keys, d->folded ? &b->fold : NULL, b->hyper, 3, out, b->head);
+    if (d->folded) sam_keys_fold_scale(&b->fold);
+    sam_mask_head(md, C, d->m->grid, b->keys, d->folded ? &b->fold : NULL, b->hyper, 3, out, b->head);
 }
 
 /* TwoWayTransformer.forward from b->tokens [N][C]: b->keys, and b->queries after the final
@@ -319,22 +319,22 @@ static void transformer(const fast_decoder *d, prompt_buf *b, int N) {
     size_t nq = (size_t)N * d->C, nk = (size_t)d->HW * d->C, nq_out = (size_t)n_out * d->C;
     memcpy(b->queries, b->tokens, nq * sizeof(float));
     memcpy(b->keys, d->keys, nk * sizeof(float));
-    if (!d->t2i_kT) add_forward(b->keys_pe, d->keys, d->key_pe, nk); /* layer 0 from the image tokens themselves */
+    if (!d->t2i_kT) nn_add_forward(b->keys_pe, d->keys, d->key_pe, nk); /* layer 0 from the image tokens themselves */
     block_tokens(d, 0, b, N);
     for (int l = 0; l < t->depth; l++) {
         block_image(d, l, b, N);
         int last = l + 1 == t->depth, n_next = last ? n_out : N;
         const tw_attention *next = last ? &t->final_attn : &t->layers[l + 1].cross_t2i;
         if (last)
-            add_forward(b->queries_pe, b->queries, b->tokens, nq_out); /* the final attention's queries */
+            nn_add_forward(b->queries_pe, b->queries, b->tokens, nq_out); /* the final attention's queries */
         else
             block_tokens(d, l + 1, b, N);
         sam_fast_attn_t2i_fold(next, b->queries_pe, n_next, &b->attn);
         keys_update(d, l, b, next->heads * n_next);
     }
     sam_fast_attn_t2i_finish(&t->final_attn, b->attn_out, n_out, b->keys, d->HW, &b->attn);
-    add_forward(b->queries, b->queries, b->attn_out, nq_out);
-    layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, n_out, d->C, SAM_TW_LN_EPS);
+    nn_add_forward(b->queries, b->queries, b->attn_out, nq_out);
+    nn_layernorm_forward(b->queries, b->queries, t->norm_final_w, t->norm_final_b, n_out, d->C, SAM_TW_LN_EPS);
 }
 
 /* Everything after the prompt encoder for prompt i: iou[3], and low[3][4G][4G] unless the
@@ -347,11 +347,11 @@ static void decode_one(const fast_decoder *d, prompt_buf *b, const float *xy01, 
     /* sparse tokens: the point (label 1) and the padding point (label -1) */
     const int labels[N_SPARSE] = {PROMPT_POSITIVE, PROMPT_PAD};
     const float xy[2 * N_SPARSE] = {xy01[0], xy01[1], 0.0f, 0.0f};
-    prompt_encoder_embed_sparse(&m->prompt, xy, labels, N_SPARSE, b->attn_out); /* [N][C] scratch */
-    mask_decoder_tokens(md, b->attn_out, N_SPARSE, b->tokens);
+    sam_prompt_encoder_embed_sparse(&m->prompt, xy, labels, N_SPARSE, b->attn_out); /* [N][C] scratch */
+    sam_mask_decoder_tokens(md, b->attn_out, N_SPARSE, b->tokens);
     transformer(d, b, N);
     float all_iou[MD_MAX_MASK_TOKENS];
-    mlp_forward(&md->iou_head, b->queries, all_iou, b->mlp_a, b->mlp_b);
+    sam_mlp_forward(&md->iou_head, b->queries, all_iou, b->mlp_a, b->mlp_b);
     memcpy(iou, all_iou + 1, 3 * sizeof(float));
     if (!isnan(keep_iou_above) && !(iou[0] > keep_iou_above) && !(iou[1] > keep_iou_above) &&
         !(iou[2] > keep_iou_above))
@@ -359,27 +359,28 @@ static void decode_one(const fast_decoder *d, prompt_buf *b, const float *xy01, 
     masks(d, b, low);
 }
 
-int fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
+int sam_fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
                          float *iou) {
     const mask_decoder *md = &d->m->decoder;
     int C = d->C, C8 = C / 8, T = md->num_mask_tokens, N = 1 + T + n_sparse;
     prompt_buf b;
     if (prompt_buf_alloc(&b, d, N, a)) return -1;
-    mask_decoder_tokens(md, sparse, n_sparse, b.tokens);
+    sam_mask_decoder_tokens(md, sparse, n_sparse, b.tokens);
     transformer(d, &b, N);
     for (int m = 0; m < T; m++)
-        mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, b.hyper + (size_t)m * C8, b.mlp_a, b.mlp_b);
-    if (d->folded) keys_fold_scale(&b.fold);
-    int rc = mask_head_parallel(md, C, d->m->grid, b.keys, d->folded ? &b.fold : NULL, b.hyper, T, low, a);
-    mlp_forward(&md->iou_head, b.queries, iou, b.mlp_a, b.mlp_b);
+        sam_mlp_forward(&md->hyper[m], b.queries + (size_t)(1 + m) * C, b.hyper + (size_t)m * C8, b.mlp_a, b.mlp_b);
+    if (d->folded) sam_keys_fold_scale(&b.fold);
+    int rc = sam_mask_head_parallel(md, C, d->m->grid, b.keys, d->folded ? &b.fold : NULL, b.hyper, T, low, a);
+    sam_mlp_forward(&md->iou_head, b.queries, iou, b.mlp_a, b.mlp_b);
     return rc;
 }
 
-int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low) {
+int sam_fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou,
+                         float *low) {
     const sam_model *m = d->m;
     int T = m->decoder.num_mask_tokens, N = 1 + T + N_SPARSE, failed = 0;
     size_t LL = (size_t)16 * d->HW;
-    if (T != 4) return samc_err("everything decoder: %d mask tokens (multimask output needs 4)", T);
+    if (T != 4) return util_err("everything decoder: %d mask tokens (multimask output needs 4)", T);
     /* one prompt per thread, each prompt's ops on that thread (nested regions run on it): the
      * prompts are independent, and per-op threading of such small ops costs more than it gains */
     #pragma omp parallel
@@ -397,5 +398,5 @@ int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep
                 decode_one(d, &b, xy01 + 2 * (size_t)i, keep_iou_above, iou + 3 * (size_t)i, low + (size_t)i * 3 * LL);
         nn_arena_free(&a);
     }
-    return failed ? samc_err("everything decoder: out of memory") : 0;
+    return failed ? util_err("everything decoder: out of memory") : 0;
 }

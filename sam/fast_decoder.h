@@ -42,25 +42,25 @@ typedef struct fast_decoder {
 } fast_decoder;
 
 /* Precomputes the image terms for embedding[C][G][G]. Returns 0 or -1. */
-int fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding);
+int sam_fast_decoder_init(fast_decoder *d, const sam_model *m, const float *embedding);
 /* The image terms of one prompt with a mask input: embedding[C][G][G] + dense[C][G][G] (the
  * prompt encoder's dense embedding), without the first layer's projections (t2i_kT, t2i_vT,
  * i2t_qT stay NULL: a single prompt has nothing to share them with). Returns 0 or -1. */
-int fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense);
-void fast_decoder_free(fast_decoder *d);
+int sam_fast_decoder_init_dense(fast_decoder *d, const sam_model *m, const float *embedding, const float *dense);
+void sam_fast_decoder_free(fast_decoder *d);
 
 /* n prompts, each one positive point at xy01[i] (normalised as the prompt encoder takes it)
  * plus the padding point: iou[n][3] and low[n][3][4G][4G] (multimask outputs 1..3). If
  * keep_iou_above is not NaN, a prompt whose three IoUs are all <= it gets no masks (its low
- * entries are left unwritten). The prompts are spread over the blas_get_threads() threads,
+ * entries are left unwritten). The prompts are spread over the nn_blas_get_threads() threads,
  * with BLAS set to one thread for the duration of the call. Returns 0 or -1. */
-int fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low);
+int sam_fast_decoder_run(const fast_decoder *d, const float *xy01, int n, float keep_iou_above, float *iou, float *low);
 
 /* One prompt of any sparse tokens (sparse[n_sparse][C] from the prompt encoder) and no mask
  * input, for the predictor: the outputs of ALL mask tokens, low[T][4G][4G] and iou[T], each
  * op threaded (BLAS at its current thread count), its scratch from a (the predictor's, so a
  * click allocates nothing). Returns 0 or -1. */
-int fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
+int sam_fast_decoder_predict(const fast_decoder *d, nn_arena *a, const float *sparse, int n_sparse, float *low,
                          float *iou);
 
 #endif

@@ -2,8 +2,8 @@
  * padded image -> the image embedding, out_chans x G x G (G = S / patch_size).
  *
  *   image_encoder enc;
- *   image_encoder_load(&enc, w);             // pointers into the mapped .samw, no copy
- *   image_encoder_forward(&enc, img, emb);   // emb: out_chans * G * G floats
+ *   sam_image_encoder_load(&enc, w);             // pointers into the mapped .samw, no copy
+ *   sam_image_encoder_forward(&enc, img, emb);   // emb: out_chans * G * G floats
  *
  * The struct only points at weights; it owns nothing and needs no free. */
 #ifndef SAMC_SAM_IMAGE_ENCODER_H
@@ -43,18 +43,18 @@ typedef struct image_encoder {
 
 /* Takes the configuration from samw_config(w) and every image_encoder.* tensor, each
  * checked for its exact shape. 0, or -1 with a message naming the field or tensor. */
-int image_encoder_load(image_encoder *enc, const samw *w);
+int sam_image_encoder_load(image_encoder *enc, const samw *w);
 
-/* Checks a configuration (filled in by image_encoder_load or by hand) is one the forward
+/* Checks a configuration (filled in by sam_image_encoder_load or by hand) is one the forward
  * pass can run. 0 or -1 with a message. */
-int image_encoder_check(const image_encoder *enc);
+int sam_image_encoder_check(const image_encoder *enc);
 
 /* Block i attends globally (window_size 0, or bit i of global_attn). */
-int image_encoder_is_global(const image_encoder *enc, int i);
+int sam_image_encoder_is_global(const image_encoder *enc, int i);
 
 /* x: 3 x S x S, out: out_chans x G x G. Allocates its scratch once per call.
  * 0, or -1 with a message (bad configuration, out of memory). */
-int image_encoder_forward(const image_encoder *enc, const float *x, float *out);
+int sam_image_encoder_forward(const image_encoder *enc, const float *x, float *out);
 
 /* Where a forward's wall time goes, for profiling (samc encode --timings, make bench): the
  * blocks' time split by kind of op (attention counts its own products). */
@@ -67,8 +67,8 @@ typedef enum {
     ENC_PHASES
 } image_encoder_phase;
 
-/* image_encoder_forward that adds each phase's seconds to seconds[ENC_PHASES] (the same bits:
+/* sam_image_encoder_forward that adds each phase's seconds to seconds[ENC_PHASES] (the same bits:
  * only clocks are read between the ops). */
-int image_encoder_forward_timed(const image_encoder *enc, const float *x, float *out, double *seconds);
+int sam_image_encoder_forward_timed(const image_encoder *enc, const float *x, float *out, double *seconds);
 
 #endif

@@ -1,4 +1,4 @@
-/* image_encoder_load: the encoder's configuration and weights from a .samw. */
+/* sam_image_encoder_load: the encoder's configuration and weights from a .samw. */
 #include <stdio.h>
 
 #include "sam/image_encoder.h"
@@ -19,7 +19,7 @@ static const float *tensor(const samw *w, int block, const char *name, int64_t d
         if (!((field) = tensor(w, block, name, d0, d1, d2, d3))) return -1;                                         \
     } while (0)
 
-int image_encoder_load(image_encoder *enc, const samw *w) {
+int sam_image_encoder_load(image_encoder *enc, const samw *w) {
     const sam_config *c = samw_config(w);
     *enc = (image_encoder){
         .img_size = c->img_size,
@@ -34,7 +34,7 @@ int image_encoder_load(image_encoder *enc, const samw *w) {
         .global_attn = c->global_attn,
         .out_chans = c->out_chans,
     };
-    if (image_encoder_check(enc)) return -1;
+    if (sam_image_encoder_check(enc)) return -1;
     int64_t E = enc->embed_dim, P = enc->patch_size, G = enc->grid, hd = enc->head_dim, M = enc->mlp_dim,
             O = enc->out_chans;
     GET(enc->pos_embed, -1, "pos_embed", 1, G, G, E);
@@ -42,7 +42,7 @@ int image_encoder_load(image_encoder *enc, const samw *w) {
     GET(enc->patch_b, -1, "patch_embed.proj.bias", E, -1, -1, -1);
     for (int i = 0; i < enc->depth; i++) {
         image_encoder_block *b = &enc->blocks[i];
-        int64_t rel = 2 * (int64_t)(image_encoder_is_global(enc, i) ? enc->grid : enc->window_size) - 1;
+        int64_t rel = 2 * (int64_t)(sam_image_encoder_is_global(enc, i) ? enc->grid : enc->window_size) - 1;
         GET(b->norm1_w, i, "norm1.weight", E, -1, -1, -1);
         GET(b->norm1_b, i, "norm1.bias", E, -1, -1, -1);
         GET(b->rel_pos_h, i, "attn.rel_pos_h", rel, hd, -1, -1);

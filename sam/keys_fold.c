@@ -9,7 +9,7 @@
 #include "nn/gemm.h"
 #include "util/mem.h"
 
-void keys_fold_free(keys_fold *f) {
+void sam_keys_fold_free(keys_fold *f) {
     free(f->h);
     free(f->c);
     free(f->d);
@@ -42,21 +42,21 @@ static void row_times(float *out, const float *x, double shift, const float *H, 
     }
 }
 
-int keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, const float *U, int O,
+int sam_keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, const float *U, int O,
                    const float *src, int HW) {
     memset(f, 0, sizeof *f);
     if (L < 1 || L > KEYS_FOLD_MAX_LAYERS) return -1;
     f->L = L, f->C = C, f->O = O, f->HW = HW;
-    f->h = xmalloc_array((size_t)L * C, (size_t)O * sizeof(float));
-    f->c = xmalloc_array((size_t)L, (size_t)O * sizeof(float));
-    f->d = xmalloc_array((size_t)O, sizeof(float));
-    f->img = xmalloc_array((size_t)HW, (size_t)O * sizeof(float));
-    float *tmp = xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
-    float *row = xmalloc_array((size_t)C, sizeof(float));
+    f->h = util_xmalloc_array((size_t)L * C, (size_t)O * sizeof(float));
+    f->c = util_xmalloc_array((size_t)L, (size_t)O * sizeof(float));
+    f->d = util_xmalloc_array((size_t)O, sizeof(float));
+    f->img = util_xmalloc_array((size_t)HW, (size_t)O * sizeof(float));
+    float *tmp = util_xmalloc_array((size_t)HW, (size_t)C * sizeof(float));
+    float *row = util_xmalloc_array((size_t)C, sizeof(float));
     if (!f->h || !f->c || !f->d || !f->img || !tmp || !row) {
         free(tmp);
         free(row);
-        keys_fold_free(f);
+        sam_keys_fold_free(f);
         return -1;
     }
     /* H_{L-1} = diag(gamma_{L-1}) U; H_{l-1} = diag(gamma_{l-1}) Pi H_l (Pi centres each column) */
@@ -92,7 +92,7 @@ int keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, co
     return 0;
 }
 
-void keys_fold_values(const keys_fold *f, int l, const float *F, int R, float *v_l, float *scratch) {
+void sam_keys_fold_values(const keys_fold *f, int l, const float *F, int R, float *v_l, float *scratch) {
     center_rows(scratch, F, R, f->C);
     nn_sgemm(0, 0, R, f->O, f->C, 1.0f, scratch, f->C, f->h + (size_t)l * f->C * f->O, f->O, 0.0f, v_l, f->O);
 }
@@ -108,7 +108,7 @@ NN_CLONES static void scale_probs(float *rows, const float *g, int L, int R, int
     }
 }
 
-void keys_fold_scale(const keys_fold_prompt *p) {
+void sam_keys_fold_scale(const keys_fold_prompt *p) {
     const keys_fold *f = p->f;
     int L = f->L, HW = f->HW, LR = L * p->R;
     #pragma omp parallel for schedule(static)
@@ -141,7 +141,7 @@ NN_CLONES static void conv_epilogue(const keys_fold_prompt *p, int p0, int P, fl
     }
 }
 
-void keys_fold_conv(const keys_fold_prompt *p, int p0, int P, float *out) {
+void sam_keys_fold_conv(const keys_fold_prompt *p, int p0, int P, float *out) {
     const keys_fold *f = p->f;
     /* sum_l (g_l S_l) V_l + sum_{l >= 1} g_l c_l */
     nn_sgemm(1, 0, P, f->O, KEYS_FOLD_K(f->L, p->R), 1.0f, p->probs + p0, f->HW, p->v, f->O, 0.0f, out, f->O);

@@ -46,14 +46,14 @@ typedef struct {
 
 /* The image terms for L layers (L <= KEYS_FOLD_MAX_LAYERS), U[C][O] and the image tokens
  * src[HW][C]. Returns 0 or -1 (out of memory, or L out of range). */
-int keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, const float *U, int O,
+int sam_keys_fold_init(keys_fold *f, const keys_fold_layer *layers, int L, int C, const float *U, int O,
                    const float *src, int HW);
-void keys_fold_free(keys_fold *f);
+void sam_keys_fold_free(keys_fold *f);
 
 /* One prompt's terms: the layers' probabilities, transposed, probs[KEYS_FOLD_K(L, R)][HW]
- * (rows l R + r, then L - 1 rows for keys_fold_scale), their LayerNorms' 1/sqrt(var + eps)
- * per token rstd[L][HW], v[KEYS_FOLD_K(L, R)][O] (rows l R + r from keys_fold_values, the
- * last L - 1 for keys_fold_scale), and g[L][HW] (keys_fold_scale). */
+ * (rows l R + r, then L - 1 rows for sam_keys_fold_scale), their LayerNorms' 1/sqrt(var + eps)
+ * per token rstd[L][HW], v[KEYS_FOLD_K(L, R)][O] (rows l R + r from sam_keys_fold_values, the
+ * last L - 1 for sam_keys_fold_scale), and g[L][HW] (sam_keys_fold_scale). */
 #define KEYS_FOLD_K(L, R) ((L) * (R) + (L) - 1)
 typedef struct {
     const keys_fold *f;
@@ -63,14 +63,14 @@ typedef struct {
 } keys_fold_prompt;
 
 /* v_l[R][O] = (F_l Pi) H_l, from layer l's F_l[R][C]; scratch[R][C]. */
-void keys_fold_values(const keys_fold *f, int l, const float *F, int R, float *v_l, float *scratch);
+void sam_keys_fold_values(const keys_fold *f, int l, const float *F, int R, float *v_l, float *scratch);
 
 /* Once all L layers have run: p->g, the probabilities scaled to g_l S_l in place, and the
  * product's last L - 1 rows and columns. */
-void keys_fold_scale(const keys_fold_prompt *p);
+void sam_keys_fold_scale(const keys_fold_prompt *p);
 
 /* out[P][O] = keys_{L-1} U for the image tokens [p0, p0 + P), without the conv's bias, after
- * keys_fold_scale. Single-threaded (one-thread sgemm, for the mask head's tiles). */
-void keys_fold_conv(const keys_fold_prompt *p, int p0, int P, float *out);
+ * sam_keys_fold_scale. Single-threaded (one-thread sgemm, for the mask head's tiles). */
+void sam_keys_fold_conv(const keys_fold_prompt *p, int p0, int P, float *out);
 
 #endif

@@ -18,9 +18,9 @@ typedef struct {
 } mlp_head;
 
 /* Floats of the widest activation of m. */
-int mlp_widest(const mlp_head *m);
-/* MLP.forward of one vector x[dims[0]] -> y[dims[n]]; a and b hold mlp_widest(m) floats each. */
-void mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b);
+int sam_mlp_widest(const mlp_head *m);
+/* MLP.forward of one vector x[dims[0]] -> y[dims[n]]; a and b hold sam_mlp_widest(m) floats each. */
+void sam_mlp_forward(const mlp_head *m, const float *x, float *y, float *a, float *b);
 
 #define MD_MAX_MASK_TOKENS 16
 
@@ -40,15 +40,15 @@ typedef struct {
     mlp_head iou_head;                  /* C -> iou_hidden ... -> num_mask_tokens */
 } mask_decoder;
 
-int mask_decoder_load(mask_decoder *md, const samw *w);
+int sam_mask_decoder_load(mask_decoder *md, const samw *w);
 /* Floats of the widest activation of any of md's MLP heads (the IoU head, the hypernetworks):
- * the size of each of the two buffers mlp_forward takes. */
-int mask_decoder_mlp_widest(const mask_decoder *md);
+ * the size of each of the two buffers sam_mlp_forward takes. */
+int sam_mask_decoder_mlp_widest(const mask_decoder *md);
 /* tokens[1 + num_mask_tokens + n_sparse][C] = [iou_token, mask_tokens, sparse]: the decoder's
  * input tokens (MaskDecoder.predict_masks' output_tokens concatenated with the prompt's). */
-void mask_decoder_tokens(const mask_decoder *md, const float *sparse, int n_sparse, float *tokens);
-/* Frees what mask_decoder_load allocated (the tensors stay the weight file's). */
-void mask_decoder_free(mask_decoder *md);
+void sam_mask_decoder_tokens(const mask_decoder *md, const float *sparse, int n_sparse, float *tokens);
+/* Frees what sam_mask_decoder_load allocated (the tensors stay the weight file's). */
+void sam_mask_decoder_free(mask_decoder *md);
 
 /* MaskDecoder.predict_masks for one prompt, in the official order of operations (what
  * reference mode and tracing run; fast mode runs sam/fast_decoder.h):
@@ -59,7 +59,7 @@ void mask_decoder_free(mask_decoder *md);
  * -> masks[num_mask_tokens][4G][4G] low-res logits and iou[num_mask_tokens], all mask tokens
  * (the caller slices [1:] for multimask output, [0:1] otherwise).
  * Returns 0, or -1 if out of memory. */
-int mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *pe_tokens,
+int sam_mask_decoder_predict(const mask_decoder *md, const float *image, const float *dense, const float *pe_tokens,
                          const float *sparse, int n_sparse, float *masks, float *iou);
 
 #endif

@@ -13,7 +13,7 @@
 #define TILE_ROWS 4    /* embedding rows per tile: 16 x 256-token tiles at G = 64; fewer, larger tiles
                         * pack the first conv's weights fewer times (2 rows: ~5% slower click) */
 
-size_t mask_head_scratch(int C, int G, int n_masks) {
+size_t sam_mask_head_scratch(int C, int G, int n_masks) {
     size_t p = (size_t)TILE_ROWS * G, C4 = C / 4, C8 = C / 8;
     return p * 4 * C4 + 4 * p * 4 * C8 + (size_t)n_masks * 16 * p;
 }
@@ -53,15 +53,15 @@ static void head_tile(const mask_decoder *md, int C, int G, const float *keys, c
     int ty = G - y0 < TILE_ROWS ? G - y0 : TILE_ROWS, P = ty * G;
     /* ConvTranspose2d(C, C/4, 2, stride 2), LayerNorm2d, GELU */
     if (fold)
-        keys_fold_conv(fold, y0 * G, P, a1);
+        sam_keys_fold_conv(fold, y0 * G, P, a1);
     else
         nn_sgemm(0, 0, P, 4 * C4, C, 1.0f, keys + (size_t)y0 * G * C, C, md->up0_taps, 4 * C4, 0.0f, a1, 4 * C4);
     norm_rows(md, a1, 4 * P, C4);
-    gelu_inplace(a1, (size_t)4 * P * C4);
+    nn_gelu_inplace(a1, (size_t)4 * P * C4);
     /* ConvTranspose2d(C/4, C/8, 2, stride 2), GELU */
     nn_sgemm(0, 0, 4 * P, 4 * C8, C4, 1.0f, a1, C4, md->up3_taps, 4 * C8, 0.0f, a2, 4 * C8);
     add_bias_rows(a2, md->up3_b, 16 * P, C8);
-    gelu_inplace(a2, (size_t)16 * P * C8);
+    nn_gelu_inplace(a2, (size_t)16 * P * C8);
     /* masks = hyper_in @ upscaled, then each value to its pixel */
     nn_sgemm(0, 1, n_masks, 16 * P, C8, 1.0f, hyper, C8, a2, C8, 0.0f, m, 16 * P);
     for (int k = 0; k < n_masks; k++)
@@ -75,15 +75,15 @@ static void head_tile(const mask_decoder *md, int C, int G, const float *keys, c
         }
 }
 
-void mask_head(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+void sam_mask_head(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
                const float *hyper, int n_masks, float *out, float *scratch) {
     for (int y0 = 0; y0 < G; y0 += TILE_ROWS) head_tile(md, C, G, keys, fold, hyper, n_masks, out, scratch, y0);
 }
 
-int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+int sam_mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
                        const float *hyper, int n_masks, float *out, nn_arena *a) {
     int threads = omp_get_max_threads(), tiles = (G + TILE_ROWS - 1) / TILE_ROWS;
-    size_t per_thread = mask_head_scratch(C, G, n_masks);
+    size_t per_thread = sam_mask_head_scratch(C, G, n_masks);
     float *scratch = nn_arena_alloc(a, (size_t)threads, per_thread * sizeof(float));
     if (!scratch) return -1;
     #pragma omp parallel for schedule(static) num_threads(threads)

@@ -14,20 +14,20 @@
 #include "sam/keys_fold.h"
 #include "sam/mask_decoder.h"
 
-/* Floats of scratch mask_head needs for C channels on a G x G grid and n_masks masks. */
-size_t mask_head_scratch(int C, int G, int n_masks);
+/* Floats of scratch sam_mask_head needs for C channels on a G x G grid and n_masks masks. */
+size_t sam_mask_head_scratch(int C, int G, int n_masks);
 
 /* keys[G*G][C] (the transformer's image output, token-major), hyper[n_masks][C/8] (the
  * hypernetwork outputs) -> out[n_masks][4G][4G] low-res logits. With fold (not NULL), the
  * first transposed conv comes from the fold (sam/keys_fold.h) and keys is not read.
  * Single-threaded. */
-void mask_head(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+void sam_mask_head(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
                const float *hyper, int n_masks, float *out, float *scratch);
 
-/* mask_head with the tiles shared among the OpenMP threads (each a one-thread sgemm): for one
+/* sam_mask_head with the tiles shared among the OpenMP threads (each a one-thread sgemm): for one
  * prompt at a time, the threads' scratch from a. The tiles do not depend on the thread count:
  * neither do the bits. Returns 0, or -1 if out of memory. */
-int mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
+int sam_mask_head_parallel(const mask_decoder *md, int C, int G, const float *keys, const keys_fold_prompt *fold,
                        const float *hyper, int n_masks, float *out, nn_arena *a);
 
 #endif

@@ -17,10 +17,10 @@
 #include "util/timer.h"
 
 sam_predictor *sam_predictor_new(const sam_model *m) {
-    sam_predictor *p = xcalloc_array(1, sizeof *p);
+    sam_predictor *p = util_xcalloc_array(1, sizeof *p);
     if (!p) return NULL;
     p->m = m;
-    p->embedding = xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float));
+    p->embedding = util_xmalloc_array((size_t)m->channels * m->grid, (size_t)m->grid * sizeof(float));
     if (!p->embedding) {
         free(p);
         return NULL;
@@ -30,17 +30,17 @@ sam_predictor *sam_predictor_new(const sam_model *m) {
 
 /* Drops the image terms of the previous image. */
 static void drop_image_terms(sam_predictor *p) {
-    if (p->image_terms) fast_decoder_free(p->image_terms);
+    if (p->image_terms) sam_fast_decoder_free(p->image_terms);
     free(p->image_terms);
     p->image_terms = NULL;
 }
 
 /* After a new embedding: the decoder's image terms, in fast mode (reference mode keeps the
- * official order of operations, mask_decoder_predict). 0 or -1. */
+ * official order of operations, sam_mask_decoder_predict). 0 or -1. */
 static int set_image_terms(sam_predictor *p) {
     if (nn_reference_mode()) return 0;
-    if (!(p->image_terms = xcalloc_array(1, sizeof *p->image_terms))) return -1;
-    if (fast_decoder_init(p->image_terms, p->m, p->embedding)) {
+    if (!(p->image_terms = util_xcalloc_array(1, sizeof *p->image_terms))) return -1;
+    if (sam_fast_decoder_init(p->image_terms, p->m, p->embedding)) {
         free(p->image_terms);
         p->image_terms = NULL;
         return -1;
@@ -58,11 +58,11 @@ void sam_predictor_free(sam_predictor *p) {
 
 /* original_size and input_size of an h x w image; fails for sizes the model cannot take */
 static int set_sizes(sam_predictor *p, int h, int w) {
-    if (h < 1 || w < 1) return samc_err("image size %d x %d: must be at least 1 x 1", h, w);
+    if (h < 1 || w < 1) return util_err("image size %d x %d: must be at least 1 x 1", h, w);
     int nh, nw;
-    resize_longest_side_shape(h, w, p->m->img_size, &nh, &nw);
+    sam_resize_longest_side_shape(h, w, p->m->img_size, &nh, &nw);
     if (nh < 1 || nw < 1)
-        return samc_err("image size %d x %d: too elongated, its short side would resize to 0 pixels", h, w);
+        return util_err("image size %d x %d: too elongated, its short side would resize to 0 pixels", h, w);
     p->orig_h = h;
     p->orig_w = w;
     p->input_h = nh;
@@ -87,14 +87,14 @@ int sam_predictor_set_image(sam_predictor *p, const uint8_t *rgb, int h, int w) 
     if (set_sizes(p, h, w)) return -1;
     int S = p->m->img_size;
     double t0 = util_wall_seconds(), enc[ENC_PHASES] = {0};
-    uint8_t *resized = xmalloc_array((size_t)p->input_h * p->input_w, 3);
-    float *x = xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
+    uint8_t *resized = util_xmalloc_array((size_t)p->input_h * p->input_w, 3);
+    float *x = util_xmalloc_array((size_t)3 * S, (size_t)S * sizeof(float));
     int rc = -1;
     if (!resized || !x) goto done;
-    if (pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
+    if (sam_pillow_resize_bilinear_rgb8(rgb, h, w, resized, p->input_h, p->input_w)) goto done;
     sam_preprocess(x, resized, p->input_h, p->input_w, S);
     double t1 = util_wall_seconds();
-    if (image_encoder_forward_timed(&p->m->encoder, x, p->embedding, p->timings ? enc : NULL)) goto done;
+    if (sam_image_encoder_forward_timed(&p->m->encoder, x, p->embedding, p->timings ? enc : NULL)) goto done;
     double t2 = util_wall_seconds();
     if (set_image_terms(p)) goto done;
     if (p->timings) {
@@ -121,7 +121,7 @@ int sam_predictor_set_embedding(sam_predictor *p, const float *embedding, int h,
     p->has_image = 0;
     drop_image_terms(p);
     long bad = first_non_finite(embedding, (size_t)p->m->channels * p->m->grid * p->m->grid);
-    if (bad >= 0) return samc_err("set_embedding: the embedding holds a non-finite value (at index %ld)", bad);
+    if (bad >= 0) return util_err("set_embedding: the embedding holds a non-finite value (at index %ld)", bad);
     if (set_sizes(p, h, w)) return -1;
     memcpy(p->embedding, embedding, (size_t)p->m->channels * p->m->grid * p->m->grid * sizeof(float));
     if (set_image_terms(p)) return -1;
@@ -141,25 +141,25 @@ void sam_predictor_sizes(const sam_predictor *p, int *orig_h, int *orig_w, int *
 int sam_decode_normalised(const sam_predictor *p, nn_arena *a, const float *xy01, const int *labels, int n,
                           const float *mask_input, float *low_res, float *iou) {
     const sam_model *m = p->m;
-    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    if (!p->has_image) return util_err("predict: no image set (call set_image or set_embedding first)");
     size_t GG = (size_t)m->grid * m->grid;
     int fast = !nn_reference_mode() && !nn_trace_enabled();
     float *sparse = nn_arena_alloc(a, (size_t)(n > 0 ? n : 1), (size_t)m->channels * sizeof(float));
     float *dense = NULL, *pe_tmp = NULL;
     int rc = -1;
     if (!sparse) goto done;
-    prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
+    sam_prompt_encoder_embed_sparse(&m->prompt, xy01, labels, n, sparse);
     if (fast && !mask_input && p->image_terms) { /* the image terms computed at set_image */
-        rc = fast_decoder_predict(p->image_terms, a, sparse, n, low_res, iou);
+        rc = sam_fast_decoder_predict(p->image_terms, a, sparse, n, low_res, iou);
         goto done;
     }
     if (!(dense = nn_arena_alloc(a, (size_t)m->channels, GG * sizeof(float)))) goto done;
-    if (prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
+    if (sam_prompt_encoder_embed_dense(&m->prompt, mask_input, dense)) goto done;
     if (fast) { /* the same form, its image terms made for this prompt's dense embedding */
         fast_decoder d;
-        if (fast_decoder_init_dense(&d, m, p->embedding, dense)) goto done;
-        rc = fast_decoder_predict(&d, a, sparse, n, low_res, iou);
-        fast_decoder_free(&d);
+        if (sam_fast_decoder_init_dense(&d, m, p->embedding, dense)) goto done;
+        rc = sam_fast_decoder_predict(&d, a, sparse, n, low_res, iou);
+        sam_fast_decoder_free(&d);
         goto done;
     }
     /* reference mode, or tracing: MaskDecoder in the official order of operations */
@@ -167,7 +167,7 @@ int sam_decode_normalised(const sam_predictor *p, nn_arena *a, const float *xy01
     if (!pe) goto done;
     if (n > 0) nn_trace("prompt_encoder.sparse_embeddings", sparse, 1, n, m->channels, 0);
     nn_trace("prompt_encoder.dense_embeddings", dense, 1, m->channels, m->grid, m->grid);
-    rc = mask_decoder_predict(&m->decoder, p->embedding, dense, pe, sparse, n, low_res, iou);
+    rc = sam_mask_decoder_predict(&m->decoder, p->embedding, dense, pe, sparse, n, low_res, iou);
 done:
     free(pe_tmp);
     return rc;
@@ -176,7 +176,7 @@ done:
 int sam_postprocess_logits(const sam_predictor *p, const float *low_res, int k, float *out) {
     int S = p->m->img_size, L = 4 * p->m->grid;
     /* upscale to S x S, keep the crop [:input_h, :input_w], resize that to the original size */
-    return bilinear_resize2_forward(out, low_res, k, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w,
+    return nn_bilinear_resize2_forward(out, low_res, k, L, L, L, (size_t)L * L, S, S, p->input_h, p->input_w,
                                     p->orig_h, p->orig_w);
 }
 
@@ -210,11 +210,11 @@ static int decode_point(const sam_predictor *p, nn_arena *a, const double *point
 int sam_predict_points_batch(const sam_predictor *p, const double *points, int n, int multimask, float *low_res,
                              float *iou) {
     const sam_model *m = p->m;
-    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    if (!p->has_image) return util_err("predict: no image set (call set_image or set_embedding first)");
     int first, k;
     output_range(m, multimask, &first, &k);
     size_t LL = (size_t)16 * m->grid * m->grid;
-    int threads = blas_get_threads();
+    int threads = nn_blas_get_threads();
     /* Prompts are independent: each thread decodes whole prompts, each op on its thread, which
      * scales better than splitting each prompt's small products (and gives the same bits:
      * every op is thread-count independent). Each thread's work memory serves all its prompts. */
@@ -230,7 +230,7 @@ int sam_predict_points_batch(const sam_predictor *p, const double *points, int n
             }
         nn_arena_free(&a);
     }
-    if (failed >= 0) return samc_err("predict: prompt %d of the batch failed (out of memory)", failed);
+    if (failed >= 0) return util_err("predict: prompt %d of the batch failed (out of memory)", failed);
     return 0;
 }
 
@@ -246,32 +246,32 @@ void sam_prediction_free(sam_prediction *out) {
 static int coord_ok(double v) { return isfinite(v) && fabs(v) <= SAM_COORD_LIMIT; }
 
 int sam_prompt_validate(const sam_model *m, const sam_prompt *pr) {
-    if (pr->n_points < 0 || pr->n_points > 1 << 20) return samc_err("predict: bad number of points %d", pr->n_points);
-    if (pr->n_points > 0 && (!pr->points || !pr->labels)) return samc_err("predict: points given without coordinates or labels");
+    if (pr->n_points < 0 || pr->n_points > 1 << 20) return util_err("predict: bad number of points %d", pr->n_points);
+    if (pr->n_points > 0 && (!pr->points || !pr->labels)) return util_err("predict: points given without coordinates or labels");
     for (int i = 0; i < pr->n_points; i++) {
         if (!coord_ok(pr->points[2 * i]) || !coord_ok(pr->points[2 * i + 1]))
-            return samc_err("predict: point %d (%g, %g): coordinates must be finite and within +-%g pixels", i,
+            return util_err("predict: point %d (%g, %g): coordinates must be finite and within +-%g pixels", i,
                             pr->points[2 * i], pr->points[2 * i + 1], SAM_COORD_LIMIT);
         if (pr->labels[i] < -1 || pr->labels[i] > 1)
-            return samc_err("predict: point %d has label %d (expected 1 foreground, 0 background)", i, pr->labels[i]);
+            return util_err("predict: point %d has label %d (expected 1 foreground, 0 background)", i, pr->labels[i]);
     }
     if (pr->box)
         for (int i = 0; i < 4; i++)
             if (!coord_ok(pr->box[i]))
-                return samc_err("predict: box coordinate %d (%g): coordinates must be finite and within +-%g pixels",
+                return util_err("predict: box coordinate %d (%g): coordinates must be finite and within +-%g pixels",
                                 i, pr->box[i], SAM_COORD_LIMIT);
     long bad = pr->mask_input ? first_non_finite(pr->mask_input, (size_t)16 * m->grid * m->grid) : -1;
-    if (bad >= 0) return samc_err("predict: the mask input holds a non-finite value (at index %ld)", bad);
+    if (bad >= 0) return util_err("predict: the mask input holds a non-finite value (at index %ld)", bad);
     return 0;
 }
 
 int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     memset(out, 0, sizeof *out);
     const sam_model *m = p->m;
-    if (!p->has_image) return samc_err("predict: no image set (call set_image or set_embedding first)");
+    if (!p->has_image) return util_err("predict: no image set (call set_image or set_embedding first)");
     if (sam_prompt_validate(m, pr)) return -1;
     int n = pr->n_points, S = m->img_size, L = 4 * m->grid, T = m->decoder.num_mask_tokens;
-    int ntok = prompt_sparse_count(n, pr->box != NULL);
+    int ntok = sam_prompt_sparse_count(n, pr->box != NULL);
     size_t LL = (size_t)L * L, HW = (size_t)p->orig_h * p->orig_w;
     int first, k;
     output_range(m, pr->multimask, &first, &k);
@@ -308,10 +308,10 @@ int sam_predict(sam_predictor *p, const sam_prompt *pr, sam_prediction *out) {
     out->h = p->orig_h;
     out->w = p->orig_w;
     out->low_res = L;
-    out->iou = xmalloc_array((size_t)k, sizeof(float));
-    out->low_res_logits = xmalloc_array((size_t)k, LL * sizeof(float));
-    out->logits = xmalloc_array((size_t)k, HW * sizeof(float));
-    out->masks = xmalloc_array((size_t)k, HW);
+    out->iou = util_xmalloc_array((size_t)k, sizeof(float));
+    out->low_res_logits = util_xmalloc_array((size_t)k, LL * sizeof(float));
+    out->logits = util_xmalloc_array((size_t)k, HW * sizeof(float));
+    out->masks = util_xmalloc_array((size_t)k, HW);
     if (!out->iou || !out->low_res_logits || !out->logits || !out->masks) goto done;
     memcpy(out->iou, all_iou + first, (size_t)k * sizeof(float));
     memcpy(out->low_res_logits, all + first * LL, (size_t)k * LL * sizeof(float));

@@ -12,11 +12,11 @@
 
 #define PE_PREFIX "prompt_encoder."
 
-int prompt_encoder_load(prompt_encoder *pe, const samw *w) {
+int sam_prompt_encoder_load(prompt_encoder *pe, const samw *w) {
     const sam_config *c = samw_config(w);
     int C = c->prompt_dim, m = c->mask_in_chans;
     if (C <= 0 || C % 2 || m <= 0 || m % 4 || c->patch_size <= 0 || c->img_size % c->patch_size)
-        return samc_err("prompt encoder: bad config (prompt_dim %d, mask_in_chans %d, img_size %d, patch %d)", C, m,
+        return util_err("prompt encoder: bad config (prompt_dim %d, mask_in_chans %d, img_size %d, patch %d)", C, m,
                         c->img_size, c->patch_size);
     pe->dim = C;
     pe->img_size = c->img_size;
@@ -65,7 +65,8 @@ static void pe_encode(const prompt_encoder *pe, float x, float y, float *out, si
     }
 }
 
-void prompt_encoder_embed_sparse(const prompt_encoder *pe, const float *xy01, const int *labels, int n, float *out) {
+void sam_prompt_encoder_embed_sparse(const prompt_encoder *pe, const float *xy01, const int *labels, int n,
+                                     float *out) {
     int C = pe->dim;
     for (int i = 0; i < n; i++) {
         float *t = out + (size_t)i * C;
@@ -79,11 +80,11 @@ void prompt_encoder_embed_sparse(const prompt_encoder *pe, const float *xy01, co
     }
 }
 
-int prompt_sparse_count(int n_points, int has_box) {
+int sam_prompt_sparse_count(int n_points, int has_box) {
     return n_points + (has_box ? 2 : (n_points > 0 ? 1 : 0));
 }
 
-void prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, const int *labels, int n,
+void sam_prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, const int *labels, int n,
                                  const float *box, float *out) {
     float S = (float)pe->img_size;
     float xy[2];
@@ -93,13 +94,13 @@ void prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, con
         /* _embed_points: +0.5 then / S, both float32 */
         xy[0] = (pts[2 * i] + 0.5f) / S;
         xy[1] = (pts[2 * i + 1] + 0.5f) / S;
-        prompt_encoder_embed_sparse(pe, xy, &labels[i], 1, out + (size_t)i * pe->dim);
+        sam_prompt_encoder_embed_sparse(pe, xy, &labels[i], 1, out + (size_t)i * pe->dim);
     }
     if (!box) {
         if (n > 0) { /* the padding point, whose position is never used */
             xy[0] = xy[1] = 0.0f;
             lab = PROMPT_PAD;
-            prompt_encoder_embed_sparse(pe, xy, &lab, 1, out + (size_t)i * pe->dim);
+            sam_prompt_encoder_embed_sparse(pe, xy, &lab, 1, out + (size_t)i * pe->dim);
         }
         return;
     }
@@ -107,11 +108,11 @@ void prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, con
         xy[0] = (box[2 * k] + 0.5f) / S;
         xy[1] = (box[2 * k + 1] + 0.5f) / S;
         lab = PROMPT_BOX_TOPLEFT + k;
-        prompt_encoder_embed_sparse(pe, xy, &lab, 1, out + (size_t)(i + k) * pe->dim);
+        sam_prompt_encoder_embed_sparse(pe, xy, &lab, 1, out + (size_t)(i + k) * pe->dim);
     }
 }
 
-int prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input, float *out) {
+int sam_prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input, float *out) {
     int C = pe->dim, G = pe->grid, m = pe->mask_in_chans;
     size_t GG = (size_t)G * G;
     if (!mask_input) {
@@ -120,26 +121,26 @@ int prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input
         return 0;
     }
     /* 1 x 4G x 4G -> m/4 x 2G x 2G -> m x G x G -> C x G x G */
-    float *a = xmalloc_array((size_t)(m / 4) * 4 * GG, sizeof(float));
-    float *b = xmalloc_array((size_t)m * GG, sizeof(float));
+    float *a = util_xmalloc_array((size_t)(m / 4) * 4 * GG, sizeof(float));
+    float *b = util_xmalloc_array((size_t)m * GG, sizeof(float));
     if (!a || !b) {
         free(a);
         free(b);
         return -1;
     }
-    conv2d_k2s2_forward(a, mask_input, pe->conv0_w, pe->conv0_b, 1, 4 * G, 4 * G, m / 4);
-    layernorm2d_forward(a, a, pe->ln1_w, pe->ln1_b, m / 4, 4 * (int)GG, SAM_LN_EPS);
-    gelu_inplace(a, (size_t)(m / 4) * 4 * GG);
-    conv2d_k2s2_forward(b, a, pe->conv3_w, pe->conv3_b, m / 4, 2 * G, 2 * G, m);
-    layernorm2d_forward(b, b, pe->ln4_w, pe->ln4_b, m, (int)GG, SAM_LN_EPS);
-    gelu_inplace(b, (size_t)m * GG);
-    conv2d_1x1_forward(out, b, pe->conv6_w, pe->conv6_b, m, (int)GG, C);
+    nn_conv2d_k2s2_forward(a, mask_input, pe->conv0_w, pe->conv0_b, 1, 4 * G, 4 * G, m / 4);
+    nn_layernorm2d_forward(a, a, pe->ln1_w, pe->ln1_b, m / 4, 4 * (int)GG, SAM_LN_EPS);
+    nn_gelu_inplace(a, (size_t)(m / 4) * 4 * GG);
+    nn_conv2d_k2s2_forward(b, a, pe->conv3_w, pe->conv3_b, m / 4, 2 * G, 2 * G, m);
+    nn_layernorm2d_forward(b, b, pe->ln4_w, pe->ln4_b, m, (int)GG, SAM_LN_EPS);
+    nn_gelu_inplace(b, (size_t)m * GG);
+    nn_conv2d_1x1_forward(out, b, pe->conv6_w, pe->conv6_b, m, (int)GG, C);
     free(a);
     free(b);
     return 0;
 }
 
-void prompt_encoder_dense_pe(const prompt_encoder *pe, float *out) {
+void sam_prompt_encoder_dense_pe(const prompt_encoder *pe, float *out) {
     int G = pe->grid;
     size_t GG = (size_t)G * G;
     /* cumsum(ones) - 0.5, / G: the cell centres, exact in float32 */

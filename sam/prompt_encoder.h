@@ -31,26 +31,26 @@ typedef struct {
     const float *conv0_w, *conv0_b, *ln1_w, *ln1_b, *conv3_w, *conv3_b, *ln4_w, *ln4_b, *conv6_w, *conv6_b;
 } prompt_encoder;
 
-int prompt_encoder_load(prompt_encoder *pe, const samw *w);
+int sam_prompt_encoder_load(prompt_encoder *pe, const samw *w);
 
 /* Sparse tokens of n prompts given as normalised coordinates xy01[n][2] (x, y already
  * shifted to the pixel centre and divided by S, i.e. in [0, 1]) with labels above:
  * out[n][C] = PE(xy) + point_embed[label], or not_a_point for PROMPT_PAD. */
-void prompt_encoder_embed_sparse(const prompt_encoder *pe, const float *xy01, const int *labels, int n, float *out);
+void sam_prompt_encoder_embed_sparse(const prompt_encoder *pe, const float *xy01, const int *labels, int n, float *out);
 
 /* The tokens of SamPredictor.predict: clicks pts[n][2] (x, y in the S frame, float32 as the
  * predictor casts them) with labels 0/1 (or -1), then the padding point if there is no box,
  * then the box corners (box = x0, y0, x1, y1 in the S frame, or NULL).
- * out[prompt_sparse_count(n, box != NULL)][C]. */
-int prompt_sparse_count(int n_points, int has_box);
-void prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, const int *labels, int n,
+ * out[sam_prompt_sparse_count(n, box != NULL)][C]. */
+int sam_prompt_sparse_count(int n_points, int has_box);
+void sam_prompt_encoder_embed_prompt(const prompt_encoder *pe, const float *pts, const int *labels, int n,
                                  const float *box, float *out);
 
 /* The dense embedding out[C][G][G]: mask_downscaling(mask_input[4G][4G]) or, if mask_input is
  * NULL, no_mask_embed at every position. Returns 0, or -1 if out of memory. */
-int prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input, float *out);
+int sam_prompt_encoder_embed_dense(const prompt_encoder *pe, const float *mask_input, float *out);
 
 /* get_dense_pe(): PE of the G x G grid cell centres, out[C][G][G]. */
-void prompt_encoder_dense_pe(const prompt_encoder *pe, float *out);
+void sam_prompt_encoder_dense_pe(const prompt_encoder *pe, float *out);
 
 #endif

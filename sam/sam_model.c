@@ -11,10 +11,10 @@
 /* get_dense_pe() in the current nn mode, as image tokens [G*G][C]; NULL if out of memory */
 static float *pe_tokens_new(const sam_model *m) {
     size_t n = (size_t)m->channels * m->grid * m->grid;
-    float *pe = xmalloc_array(n, sizeof(float)), *tokens = xmalloc_array(n, sizeof(float));
+    float *pe = util_xmalloc_array(n, sizeof(float)), *tokens = util_xmalloc_array(n, sizeof(float));
     if (pe && tokens) {
-        prompt_encoder_dense_pe(&m->prompt, pe);
-        transpose_forward(tokens, m->channels, pe, m->channels, m->grid * m->grid);
+        sam_prompt_encoder_dense_pe(&m->prompt, pe);
+        nn_transpose_forward(tokens, m->channels, pe, m->channels, m->grid * m->grid);
     } else {
         free(tokens);
         tokens = NULL;
@@ -24,27 +24,27 @@ static float *pe_tokens_new(const sam_model *m) {
 }
 
 sam_model *sam_model_load(const char *samw_path) {
-    sam_model *m = xcalloc_array(1, sizeof *m);
+    sam_model *m = util_xcalloc_array(1, sizeof *m);
     if (!m) return NULL;
     if (!(m->w = samw_open(samw_path))) goto fail;
     if (strcmp(samw_family(m->w), "sam")) {
-        samc_err("%s: a %s model, not SAM (the study's baselines take clicks only: samc predict --point, "
+        util_err("%s: a %s model, not SAM (the study's baselines take clicks only: samc predict --point, "
                  "samc eval --baseline)", samw_path, samw_family(m->w));
         goto fail;
     }
     m->cfg = samw_config(m->w);
     const sam_config *c = m->cfg;
     if (c->patch_size <= 0 || c->img_size <= 0 || c->img_size % c->patch_size || c->out_chans != c->prompt_dim) {
-        samc_err("%s: inconsistent config (img_size %d, patch %d, out_chans %d, prompt_dim %d)", samw_path,
+        util_err("%s: inconsistent config (img_size %d, patch %d, out_chans %d, prompt_dim %d)", samw_path,
                  c->img_size, c->patch_size, c->out_chans, c->prompt_dim);
         goto fail;
     }
     m->img_size = c->img_size;
     m->grid = c->img_size / c->patch_size;
     m->channels = c->prompt_dim;
-    if (image_encoder_load(&m->encoder, m->w) || prompt_encoder_load(&m->prompt, m->w) ||
-        mask_decoder_load(&m->decoder, m->w)) {
-        samc_err_context("%s", samw_path);
+    if (sam_image_encoder_load(&m->encoder, m->w) || sam_prompt_encoder_load(&m->prompt, m->w) ||
+        sam_mask_decoder_load(&m->decoder, m->w)) {
+        util_err_context("%s", samw_path);
         goto fail;
     }
     if (!(m->pe_tokens = pe_tokens_new(m))) goto fail;
@@ -58,7 +58,7 @@ fail:
 void sam_model_free(sam_model *m) {
     if (!m) return;
     free(m->pe_tokens);
-    mask_decoder_free(&m->decoder);
+    sam_mask_decoder_free(&m->decoder);
     samw_close(m->w);
     free(m);
 }

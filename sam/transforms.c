@@ -6,15 +6,15 @@
 
 #include "util/mem.h"
 
-void resize_longest_side_shape(int h, int w, int target, int *new_h, int *new_w) {
+void sam_resize_longest_side_shape(int h, int w, int target, int *new_h, int *new_w) {
     double scale = target * 1.0 / (h > w ? h : w);
     *new_h = (int)(h * scale + 0.5);
     *new_w = (int)(w * scale + 0.5);
 }
 
-void resize_apply_coords(double *xy, int n, int h, int w, int target) {
+void sam_resize_apply_coords(double *xy, int n, int h, int w, int target) {
     int nh, nw;
-    resize_longest_side_shape(h, w, target, &nh, &nw);
+    sam_resize_longest_side_shape(h, w, target, &nh, &nw);
     double sx = (double)nw / w, sy = (double)nh / h;
     for (int i = 0; i < n; i++) {
         xy[2 * i] *= sx;
@@ -22,7 +22,8 @@ void resize_apply_coords(double *xy, int n, int h, int w, int target) {
     }
 }
 
-void resize_apply_boxes(double *boxes, int n, int h, int w, int target) { resize_apply_coords(boxes, 2 * n, h, w, target); }
+void sam_resize_apply_boxes(double *boxes, int n, int h, int w, int target) { sam_resize_apply_coords(boxes, 2 * n, h,
+                            w, target); }
 
 /* ---- Pillow's BILINEAR resampler (libImaging/Resample.c) ---- */
 
@@ -36,9 +37,9 @@ static int precompute_coeffs(int in_size, int out_size, int **bounds_out, int32_
     double filterscale = scale < 1.0 ? 1.0 : scale; /* widen the triangle when shrinking */
     double support = 1.0 * filterscale;
     int ksize = (int)ceil(support) * 2 + 1;
-    int *bounds = xmalloc_array((size_t)out_size, 2 * sizeof(int));
-    int32_t *kk = xcalloc_array((size_t)out_size * ksize, sizeof(int32_t));
-    double *k = xmalloc_array((size_t)ksize, sizeof(double));
+    int *bounds = util_xmalloc_array((size_t)out_size, 2 * sizeof(int));
+    int32_t *kk = util_xcalloc_array((size_t)out_size * ksize, sizeof(int32_t));
+    double *k = util_xmalloc_array((size_t)ksize, sizeof(double));
     if (!bounds || !kk || !k) {
         free(bounds);
         free(kk);
@@ -111,7 +112,7 @@ static void resample_vertical(uint8_t *out, const uint8_t *in, int w, int row0, 
     }
 }
 
-int pillow_resize_bilinear_rgb8(const uint8_t *in, int ih, int iw, uint8_t *out, int oh, int ow) {
+int sam_pillow_resize_bilinear_rgb8(const uint8_t *in, int ih, int iw, uint8_t *out, int oh, int ow) {
     if (ih == oh && iw == ow) { /* Image.resize returns a copy */
         memcpy(out, in, (size_t)ih * iw * 3);
         return 0;
@@ -132,7 +133,7 @@ int pillow_resize_bilinear_rgb8(const uint8_t *in, int ih, int iw, uint8_t *out,
             rc = 0;
             goto done;
         }
-        tmp = xmalloc_array((size_t)(last - first) * ow, 3);
+        tmp = util_xmalloc_array((size_t)(last - first) * ow, 3);
         if (!tmp) goto done;
         resample_horizontal(tmp, in, iw, first, last - first, ow, ksh, bh, kh);
         resample_vertical(out, tmp, ow, first, oh, ksv, bv, kv);

@@ -19,7 +19,7 @@ static int load_attention(tw_attention *a, const samw *w, const char *prefix, in
     a->dim = C;
     a->internal = D;
     a->heads = heads;
-    if (D % heads) return samc_err("%s: internal dim %d not divisible by %d heads", prefix, D, heads);
+    if (D % heads) return util_err("%s: internal dim %d not divisible by %d heads", prefix, D, heads);
     struct {
         const float **dst;
         const char *suffix;
@@ -37,11 +37,11 @@ static int load_attention(tw_attention *a, const samw *w, const char *prefix, in
     return 0;
 }
 
-int two_way_transformer_load(two_way_transformer *t, const samw *w) {
+int sam_two_way_transformer_load(two_way_transformer *t, const samw *w) {
     const sam_config *c = samw_config(w);
     int C = c->prompt_dim, H = c->dec_heads;
     if (c->dec_depth < 1 || c->dec_depth > TW_MAX_DEPTH || H < 1 || C % 2 || c->dec_mlp_dim < 1)
-        return samc_err("two-way transformer: bad config (depth %d, heads %d, dim %d, mlp %d)", c->dec_depth, H, C,
+        return util_err("two-way transformer: bad config (depth %d, heads %d, dim %d, mlp %d)", c->dec_depth, H, C,
                         c->dec_mlp_dim);
     t->dim = C;
     t->heads = H;
@@ -83,16 +83,16 @@ int two_way_transformer_load(two_way_transformer *t, const samw *w) {
 static int attention_forward(const tw_attention *a, float *out, const float *q_in, int Nq, const float *k_in,
                              const float *v_in, int Nk) {
     int C = a->dim, D = a->internal, d = D / a->heads;
-    float *q = xmalloc_array((size_t)Nq, (size_t)D * sizeof(float));
-    float *k = xmalloc_array((size_t)Nk, (size_t)D * sizeof(float));
-    float *v = xmalloc_array((size_t)Nk, (size_t)D * sizeof(float));
-    float *o = xmalloc_array((size_t)Nq, (size_t)D * sizeof(float));
-    float *s = xmalloc_array((size_t)Nq * Nk, sizeof(float));
+    float *q = util_xmalloc_array((size_t)Nq, (size_t)D * sizeof(float));
+    float *k = util_xmalloc_array((size_t)Nk, (size_t)D * sizeof(float));
+    float *v = util_xmalloc_array((size_t)Nk, (size_t)D * sizeof(float));
+    float *o = util_xmalloc_array((size_t)Nq, (size_t)D * sizeof(float));
+    float *s = util_xmalloc_array((size_t)Nq * Nk, sizeof(float));
     int rc = -1;
     if (!q || !k || !v || !o || !s) goto done;
-    linear_forward(q, q_in, a->q_w, a->q_b, Nq, C, D);
-    linear_forward(k, k_in, a->k_w, a->k_b, Nk, C, D);
-    linear_forward(v, v_in, a->v_w, a->v_b, Nk, C, D);
+    nn_linear_forward(q, q_in, a->q_w, a->q_b, Nq, C, D);
+    nn_linear_forward(k, k_in, a->k_w, a->k_b, Nk, C, D);
+    nn_linear_forward(v, v_in, a->v_w, a->v_b, Nk, C, D);
     /* divided after the matmul, by the float32 value of math.sqrt(d), as torch */
     float scale = (float)sqrt((double)d);
     for (int h = 0; h < a->heads; h++) {
@@ -100,14 +100,14 @@ static int attention_forward(const tw_attention *a, float *out, const float *q_i
         nn_sgemm(0, 1, Nq, Nk, d, 1.0f, q + h * d, D, k + h * d, D, 0.0f, s,
                     Nk);
         size_t n = (size_t)Nq * Nk;
-        #pragma omp parallel for simd schedule(static) if (n > 65536) /* simd: see add_forward() */
+        #pragma omp parallel for simd schedule(static) if (n > 65536) /* simd: see nn_add_forward() */
         for (size_t i = 0; i < n; i++) s[i] /= scale;
-        softmax_rows_inplace(s, (size_t)Nq, Nk);
+        nn_softmax_rows_inplace(s, (size_t)Nq, Nk);
         /* o_h[Nq][d] = s @ v_h */
         nn_sgemm(0, 0, Nq, d, Nk, 1.0f, s, Nk, v + h * d, D, 0.0f, o + h * d,
                     D);
     }
-    linear_forward(out, o, a->out_w, a->out_b, Nq, D, C);
+    nn_linear_forward(out, o, a->out_w, a->out_b, Nq, D, C);
     rc = 0;
 done:
     free(q);
@@ -134,44 +134,44 @@ static int block_forward(const tw_block *b, int C, int mlp_dim, float *queries, 
         if (attention_forward(&b->self_attn, ta, queries, N, queries, queries, N)) return -1;
         memcpy(queries, ta, nq * sizeof(float));
     } else {
-        add_forward(tq, queries, query_pe, nq);
+        nn_add_forward(tq, queries, query_pe, nq);
         if (attention_forward(&b->self_attn, ta, tq, N, tq, queries, N)) return -1;
-        add_forward(queries, queries, ta, nq);
+        nn_add_forward(queries, queries, ta, nq);
     }
-    layernorm_forward(queries, queries, b->norm_w[0], b->norm_b[0], N, C, SAM_TW_LN_EPS);
+    nn_layernorm_forward(queries, queries, b->norm_w[0], b->norm_b[0], N, C, SAM_TW_LN_EPS);
     /* tokens attend to the image */
-    add_forward(tq, queries, query_pe, nq);
-    add_forward(tk, keys, key_pe, nk);
+    nn_add_forward(tq, queries, query_pe, nq);
+    nn_add_forward(tk, keys, key_pe, nk);
     if (attention_forward(&b->cross_t2i, ta, tq, N, tk, keys, HW)) return -1;
-    add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, SAM_TW_LN_EPS);
+    nn_add_forward(queries, queries, ta, nq);
+    nn_layernorm_forward(queries, queries, b->norm_w[1], b->norm_b[1], N, C, SAM_TW_LN_EPS);
     /* MLP (ReLU) */
-    linear_forward(w->hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
-    relu_inplace(w->hid, (size_t)N * mlp_dim);
-    linear_forward(ta, w->hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
-    add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, SAM_TW_LN_EPS);
+    nn_linear_forward(w->hid, queries, b->mlp1_w, b->mlp1_b, N, C, mlp_dim);
+    nn_relu_inplace(w->hid, (size_t)N * mlp_dim);
+    nn_linear_forward(ta, w->hid, b->mlp2_w, b->mlp2_b, N, mlp_dim, C);
+    nn_add_forward(queries, queries, ta, nq);
+    nn_layernorm_forward(queries, queries, b->norm_w[2], b->norm_b[2], N, C, SAM_TW_LN_EPS);
     /* the image attends to the tokens (tk still holds keys + key_pe) */
-    add_forward(tq, queries, query_pe, nq);
+    nn_add_forward(tq, queries, query_pe, nq);
     if (attention_forward(&b->cross_i2t, w->ti, tk, HW, tq, queries, N)) return -1;
-    add_forward(keys, keys, w->ti, nk);
-    layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, SAM_TW_LN_EPS);
+    nn_add_forward(keys, keys, w->ti, nk);
+    nn_layernorm_forward(keys, keys, b->norm_w[3], b->norm_b[3], HW, C, SAM_TW_LN_EPS);
     return 0;
 }
 
-int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
+int sam_two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys) {
     int C = t->dim;
     size_t nq = (size_t)N * C, nk = (size_t)HW * C;
-    float *tk = xmalloc_array(nk, sizeof(float));
-    float *tq = xmalloc_array(nq, sizeof(float));
-    float *ta = xmalloc_array(nq, sizeof(float));
-    tw_scratch w = {.ti = xmalloc_array(nk, sizeof(float)),
-                     .hid = xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float))};
+    float *tk = util_xmalloc_array(nk, sizeof(float));
+    float *tq = util_xmalloc_array(nq, sizeof(float));
+    float *ta = util_xmalloc_array(nq, sizeof(float));
+    tw_scratch w = {.ti = util_xmalloc_array(nk, sizeof(float)),
+                     .hid = util_xmalloc_array((size_t)N, (size_t)t->mlp_dim * sizeof(float))};
     int rc = -1;
     if (!tk || !tq || !ta || !w.ti || !w.hid) goto done;
     /* flatten(2).permute(0, 2, 1): [C][HW] -> [HW][C] */
-    transpose_forward(keys, C, image, C, HW);
+    nn_transpose_forward(keys, C, image, C, HW);
     memcpy(queries, tokens, nq * sizeof(float));
     for (int l = 0; l < t->depth; l++) {
         if (block_forward(&t->layers[l], C, t->mlp_dim, queries, keys, N, tokens, key_pe, HW, tq, tk, ta, &w))
@@ -180,12 +180,12 @@ int two_way_transformer_forward(const two_way_transformer *t, const float *image
         nn_trace_at("mask_decoder.transformer.layers.%d.keys", l, keys, 1, HW, C, 0);
     }
     /* final attention of the tokens to the image */
-    add_forward(tq, queries, tokens, nq);
-    add_forward(tk, keys, key_pe, nk);
+    nn_add_forward(tq, queries, tokens, nq);
+    nn_add_forward(tk, keys, key_pe, nk);
     if (attention_forward(&t->final_attn, ta, tq, N, tk, keys, HW)) goto done;
     nn_trace("mask_decoder.transformer.final_attn_token_to_image", ta, 1, N, C, 0);
-    add_forward(queries, queries, ta, nq);
-    layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, SAM_TW_LN_EPS);
+    nn_add_forward(queries, queries, ta, nq);
+    nn_layernorm_forward(queries, queries, t->norm_final_w, t->norm_final_b, N, C, SAM_TW_LN_EPS);
     nn_trace("mask_decoder.transformer.norm_final_attn", queries, 1, N, C, 0);
     rc = 0;
 done:

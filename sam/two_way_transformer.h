@@ -31,12 +31,12 @@ typedef struct {
     const float *norm_final_w, *norm_final_b;
 } two_way_transformer;
 
-int two_way_transformer_load(two_way_transformer *t, const samw *w);
+int sam_two_way_transformer_load(two_way_transformer *t, const samw *w);
 
 /* image[C][HW] (image embedding + dense prompt, channel-first), key_pe[HW][C] (the image PE
  * as tokens), tokens[N][C] -> queries[N][C] and keys[HW][C] (the transformer's two outputs).
  * Returns 0, or -1 if out of memory. */
-int two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
+int sam_two_way_transformer_forward(const two_way_transformer *t, const float *image, const float *key_pe, int HW,
                                 const float *tokens, int N, float *queries, float *keys);
 
 #endif

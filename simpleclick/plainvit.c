@@ -43,7 +43,7 @@ static void layout(simpleclick_work *wk, const simpleclick_net *net, float *s1, 
     wk->y = nn_slab_take(&c, B * T * D);
     wk->att = nn_slab_take(&c, B * T * D);
     wk->qkv = nn_slab_take(&c, B * T * max_size(3 * D, M));
-    wk->mha = nn_slab_take(&c, mha_scratch_size(net->tokens, net->tokens));
+    wk->mha = nn_slab_take(&c, nn_mha_scratch_size(net->tokens, net->tokens));
     *n2 = c.used;
     c = (nn_slab){s2, 0};
     wk->xc = nn_slab_take(&c, D * T);
@@ -57,7 +57,8 @@ static void layout(simpleclick_work *wk, const simpleclick_net *net, float *s1, 
 
 int simpleclick_work_alloc(simpleclick_work *wk, const simpleclick_net *net, nn_arena *a, int B) {
     *wk = (simpleclick_work){.B = B};
-    if (!mha_scratch_size(net->tokens, net->tokens)) return samc_err("simpleclick: attention scratch size overflows");
+    if (!nn_mha_scratch_size(net->tokens,
+        net->tokens)) return util_err("simpleclick: attention scratch size overflows");
     size_t n1, n2;
     layout(wk, net, NULL, NULL, &n1, &n2);
     float *s1 = nn_arena_alloc(a, n1, sizeof(float)), *s2 = nn_arena_alloc(a, n2, sizeof(float));
@@ -65,7 +66,7 @@ int simpleclick_work_alloc(simpleclick_work *wk, const simpleclick_net *net, nn_
     size_t C = max_size(max_size((size_t)net->c4, (size_t)net->c8), (size_t)net->c32);
     for (int l = 0; l < SIMPLECLICK_LEVELS; l++) C = max_size(C, (size_t)net->out_dims[l]);
     wk->stats = nn_arena_alloc(a, C + 2, sizeof(double));
-    if (!s1 || !s2 || !wk->stats) return samc_err_context("simpleclick: work memory");
+    if (!s1 || !s2 || !wk->stats) return util_err_context("simpleclick: work memory");
     layout(wk, net, s1, s2, &n1, &n2);
     return 0;
 }
@@ -90,15 +91,17 @@ static void patch_embed_forward(const simpleclick_net *net, simpleclick_work *wk
     int S = net->img_size, T = net->tokens, D = net->embed_dim, p = net->patch;
     size_t SS = (size_t)S * S, TD = (size_t)T * D;
     for (int b = 0; b < wk->B; b++)
-        conv2d_patchify_forward(wk->xn + b * TD, wk->coord + b * 3 * SS, net->coords_proj.w, net->coords_proj.b, 3, S,
+        nn_conv2d_patchify_forward(wk->xn + b * TD, wk->coord + b * 3 * SS, net->coords_proj.w, net->coords_proj.b, 3,
+                                   S,
                                 S, D, p, wk->cols);
     nn_trace("patch_embed_coords", wk->xn, wk->B, T, D, 0);
     for (int b = 0; b < wk->B; b++)
-        conv2d_patchify_forward(wk->x + b * TD, wk->rgb + b * 3 * SS, net->patch_proj.w, net->patch_proj.b, 3, S, S, D,
+        nn_conv2d_patchify_forward(wk->x + b * TD, wk->rgb + b * 3 * SS, net->patch_proj.w, net->patch_proj.b, 3, S,
+                                   S, D,
                                 p, wk->cols);
     nn_trace("backbone.patch_embed", wk->x, wk->B, T, D, 0);
-    residual_forward(wk->x, wk->xn, wk->B * TD); /* x += additional_features */
-    for (int b = 0; b < wk->B; b++) residual_forward(wk->x + b * TD, net->pos_embed, TD);
+    nn_residual_forward(wk->x, wk->xn, wk->B * TD); /* x += additional_features */
+    for (int b = 0; b < wk->B; b++) nn_residual_forward(wk->x + b * TD, net->pos_embed, TD);
 }
 
 /* Block.forward on x[B*T][D] holding nseq independent sequences of n tokens each (the whole
@@ -107,18 +110,18 @@ static void patch_embed_forward(const simpleclick_net *net, simpleclick_work *wk
 static void block_forward(const simpleclick_net *net, const simpleclick_block *blk, simpleclick_work *wk, int nseq,
                           int n) {
     int N = wk->B * net->tokens, D = net->embed_dim;
-    layernorm_forward(wk->xn, wk->x, blk->norm1.w, blk->norm1.b, N, D, LN_EPS);
-    linear_forward(wk->qkv, wk->xn, blk->qkv.w, blk->qkv.b, N, D, 3 * D); /* [N][3][heads][hd] */
+    nn_layernorm_forward(wk->xn, wk->x, blk->norm1.w, blk->norm1.b, N, D, LN_EPS);
+    nn_linear_forward(wk->qkv, wk->xn, blk->qkv.w, blk->qkv.b, N, D, 3 * D); /* [N][3][heads][hd] */
     for (int s = 0; s < nseq; s++) {
         const float *q = wk->qkv + (size_t)s * n * 3 * D;
-        mha_forward(wk->att + (size_t)s * n * D, D, q, 3 * D, q + D, q + 2 * D, 3 * D, n, n, net->heads,
+        nn_mha_forward(wk->att + (size_t)s * n * D, D, q, 3 * D, q + D, q + 2 * D, 3 * D, n, n, net->heads,
                     net->head_dim, wk->mha);
     }
-    linear_residual_forward(wk->x, wk->y, wk->att, blk->proj.w, blk->proj.b, N, D, D);
-    layernorm_forward(wk->xn, wk->x, blk->norm2.w, blk->norm2.b, N, D, LN_EPS);
+    nn_linear_residual_forward(wk->x, wk->y, wk->att, blk->proj.w, blk->proj.b, N, D, D);
+    nn_layernorm_forward(wk->xn, wk->x, blk->norm2.w, blk->norm2.b, N, D, LN_EPS);
     float *hid = wk->qkv; /* [N][4D] */
-    linear_gelu_forward(hid, wk->xn, blk->fc1.w, blk->fc1.b, N, D, net->mlp_dim);
-    linear_residual_forward(wk->x, wk->y, hid, blk->fc2.w, blk->fc2.b, N, net->mlp_dim, D);
+    nn_linear_gelu_forward(hid, wk->xn, blk->fc1.w, blk->fc1.b, N, D, net->mlp_dim);
+    nn_linear_residual_forward(wk->x, wk->y, hid, blk->fc2.w, blk->fc2.b, N, net->mlp_dim, D);
 }
 
 /* patchify (windows = 1) or unpatchify (windows = 0) of each image's tokens, through y */
@@ -127,9 +130,9 @@ static void rewindow(const simpleclick_net *net, simpleclick_work *wk, int windo
     size_t TD = (size_t)net->tokens * D;
     for (int b = 0; b < wk->B; b++) {
         if (windows)
-            window_partition(wk->y + b * TD, wk->x + b * TD, g, g, D, net->window, NULL);
+            nn_window_partition(wk->y + b * TD, wk->x + b * TD, g, g, D, net->window, NULL);
         else
-            window_unpartition(wk->y + b * TD, wk->x + b * TD, g, g, D, net->window);
+            nn_window_unpartition(wk->y + b * TD, wk->x + b * TD, g, g, D, net->window);
     }
     memcpy(wk->x, wk->y, wk->B * TD * sizeof(float));
 }
@@ -155,8 +158,8 @@ static void blocks_forward(const simpleclick_net *net, simpleclick_work *wk) {
 
 /* GroupNorm(1, C) in place on x[C][n], then GELU if gelu */
 static void gn(simpleclick_work *wk, float *x, const simpleclick_param *p, int C, size_t n, int gelu) {
-    groupnorm_forward(x, x, p->w, p->b, C, n, 1, GN_EPS, wk->stats);
-    if (gelu) gelu_inplace(x, (size_t)C * n);
+    nn_groupnorm_forward(x, x, p->w, p->b, C, n, 1, GN_EPS, wk->stats);
+    if (gelu) nn_gelu_inplace(x, (size_t)C * n);
 }
 
 /* SimpleFPN on one image's map xc[D][g][g] -> out[l] = the level-l map of this image */
@@ -165,24 +168,24 @@ static void neck_forward(const simpleclick_net *net, simpleclick_work *wk, float
     const int *o = net->out_dims;
     size_t T = (size_t)net->tokens;
     /* down_4: ConvT, GN, GELU, ConvT, GN, Conv1x1, GN, GELU -> [o0][4g][4g] */
-    conv_transpose2x2_forward(wk->t0, wk->xc, net->down4_0.w, net->down4_0.b, D, g, g, c4, wk->cols);
+    nn_conv_transpose2x2_forward(wk->t0, wk->xc, net->down4_0.w, net->down4_0.b, D, g, g, c4, wk->cols);
     gn(wk, wk->t0, &net->down4_1, c4, 4 * T, 1);
-    conv_transpose2x2_forward(wk->t1, wk->t0, net->down4_3.w, net->down4_3.b, c4, 2 * g, 2 * g, c4 / 2, wk->cols);
+    nn_conv_transpose2x2_forward(wk->t1, wk->t0, net->down4_3.w, net->down4_3.b, c4, 2 * g, 2 * g, c4 / 2, wk->cols);
     gn(wk, wk->t1, &net->down4_4, c4 / 2, 16 * T, 0);
-    conv2d_1x1_forward(out[0], wk->t1, net->down4_5.w, net->down4_5.b, c4 / 2, (int)(16 * T), o[0]);
+    nn_conv2d_1x1_forward(out[0], wk->t1, net->down4_5.w, net->down4_5.b, c4 / 2, (int)(16 * T), o[0]);
     gn(wk, out[0], &net->down4_6, o[0], 16 * T, 1);
     /* down_8: ConvT, GN, Conv1x1, GN, GELU -> [o1][2g][2g] */
-    conv_transpose2x2_forward(wk->t0, wk->xc, net->down8_0.w, net->down8_0.b, D, g, g, c8, wk->cols);
+    nn_conv_transpose2x2_forward(wk->t0, wk->xc, net->down8_0.w, net->down8_0.b, D, g, g, c8, wk->cols);
     gn(wk, wk->t0, &net->down8_1, c8, 4 * T, 0);
-    conv2d_1x1_forward(out[1], wk->t0, net->down8_2.w, net->down8_2.b, c8, (int)(4 * T), o[1]);
+    nn_conv2d_1x1_forward(out[1], wk->t0, net->down8_2.w, net->down8_2.b, c8, (int)(4 * T), o[1]);
     gn(wk, out[1], &net->down8_3, o[1], 4 * T, 1);
     /* down_16: Conv1x1, GN, GELU -> [o2][g][g] */
-    conv2d_1x1_forward(out[2], wk->xc, net->down16_0.w, net->down16_0.b, D, (int)T, o[2]);
+    nn_conv2d_1x1_forward(out[2], wk->xc, net->down16_0.w, net->down16_0.b, D, (int)T, o[2]);
     gn(wk, out[2], &net->down16_1, o[2], T, 1);
     /* down_32: Conv 2x2 s2, GN, Conv1x1, GN, GELU -> [o3][g/2][g/2] */
-    conv2d_forward(wk->t0, wk->xc, net->down32_0.w, net->down32_0.b, D, g, g, c32, 2, 2, 0, wk->cols);
+    nn_conv2d_forward(wk->t0, wk->xc, net->down32_0.w, net->down32_0.b, D, g, g, c32, 2, 2, 0, wk->cols);
     gn(wk, wk->t0, &net->down32_1, c32, T / 4, 0);
-    conv2d_1x1_forward(out[3], wk->t0, net->down32_2.w, net->down32_2.b, c32, (int)(T / 4), o[3]);
+    nn_conv2d_1x1_forward(out[3], wk->t0, net->down32_2.w, net->down32_2.b, c32, (int)(T / 4), o[3]);
     gn(wk, out[3], &net->down32_3, o[3], T / 4, 1);
 }
 
@@ -197,13 +200,13 @@ static int head_forward(const simpleclick_net *net, simpleclick_work *wk, const 
         int s = s0 >> l;
         /* level 0 is already at the size: its resize would be an exact copy */
         float *dst = l ? wk->small : wk->cat;
-        conv2d_1x1_forward(dst, lv[l], net->head_convs[l].w, net->head_convs[l].b, net->out_dims[l], s * s, Ch);
-        relu_inplace(dst, (size_t)Ch * s * s);
-        if (l && bilinear_hp_forward(wk->cat + (size_t)l * Ch * n0, dst, Ch, s, s, s0, s0)) return -1;
+        nn_conv2d_1x1_forward(dst, lv[l], net->head_convs[l].w, net->head_convs[l].b, net->out_dims[l], s * s, Ch);
+        nn_relu_inplace(dst, (size_t)Ch * s * s);
+        if (l && nn_bilinear_hp_forward(wk->cat + (size_t)l * Ch * n0, dst, Ch, s, s, s0, s0)) return -1;
     }
-    conv2d_1x1_forward(fusion, wk->cat, net->fusion_conv.w, net->fusion_conv.b, 4 * Ch, (int)n0, Ch);
-    relu_inplace(fusion, (size_t)Ch * n0);
-    conv2d_1x1_forward(seg, fusion, net->conv_seg.w, net->conv_seg.b, Ch, (int)n0, 1);
+    nn_conv2d_1x1_forward(fusion, wk->cat, net->fusion_conv.w, net->fusion_conv.b, 4 * Ch, (int)n0, Ch);
+    nn_relu_inplace(fusion, (size_t)Ch * n0);
+    nn_conv2d_1x1_forward(seg, fusion, net->conv_seg.w, net->conv_seg.b, Ch, (int)n0, 1);
     return 0;
 }
 
@@ -221,7 +224,7 @@ int simpleclick_net_forward(const simpleclick_net *net, simpleclick_work *wk, co
     for (int b = 0; b < B; b++) {
         float *out[SIMPLECLICK_LEVELS];
         for (int l = 0; l < SIMPLECLICK_LEVELS; l++) out[l] = wk->level[l] + (size_t)b * net->out_dims[l] * n_l[l];
-        transpose_forward(wk->xc, T, wk->x + (size_t)b * T * D, T, D); /* transpose(-1, -2).view(B, D, g, g) */
+        nn_transpose_forward(wk->xc, T, wk->x + (size_t)b * T * D, T, D); /* transpose(-1, -2).view(B, D, g, g) */
         neck_forward(net, wk, out);
     }
     for (int l = 0; l < SIMPLECLICK_LEVELS; l++)
@@ -235,5 +238,5 @@ int simpleclick_net_forward(const simpleclick_net *net, simpleclick_work *wk, co
     nn_trace("head.fusion_conv", wk->fusion, B, Ch, s0, s0);
     nn_trace("head.conv_seg", wk->seg, B, 1, s0, s0);
     /* ISModel.forward: instances resized to the input's size, align_corners=True */
-    return bilinear_ac_forward(instances, wk->seg, B, s0, s0, net->img_size, net->img_size);
+    return nn_bilinear_ac_forward(instances, wk->seg, B, s0, s0, net->img_size, net->img_size);
 }

@@ -61,7 +61,7 @@ typedef struct {
     float *rgb, *coord;       /* [B][3][S][S]: normalised RGB; cat(prev, pos disk, neg disk) */
     float *x, *xn, *y, *att;  /* tokens [B*T][D]: residual stream, norm output, proj/fc2 product, attention */
     float *qkv;               /* [B*T][3D], and the MLP's hidden [B*T][4D] */
-    float *mha;               /* mha_forward's scratch */
+    float *mha;               /* nn_mha_forward's scratch */
     float *cols;              /* im2col of a patch embedding or of down_32.0; ConvTranspose2d's product */
     double *stats;            /* GroupNorm's */
     float *xc;                /* one image's tokens as a map [D][g][g] */

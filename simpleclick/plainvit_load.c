@@ -31,12 +31,12 @@ static int shape_of(const samw *w, const char *name, int ndim, int64_t shape[SAM
     for (int i = 0; i < samw_count(w); i++) {
         if (strcmp(samw_name(w, i), name)) continue;
         int is_int64, rank = samw_shape(w, i, shape, &is_int64);
-        if (rank != ndim || is_int64) return samc_err("simpleclick: %s is not a %d-d float tensor", name, ndim);
+        if (rank != ndim || is_int64) return util_err("simpleclick: %s is not a %d-d float tensor", name, ndim);
         for (int d = 0; d < ndim; d++)
-            if (shape[d] < 1 || shape[d] > 1 << 20) return samc_err("simpleclick: %s has a bad dimension", name);
+            if (shape[d] < 1 || shape[d] > 1 << 20) return util_err("simpleclick: %s has a bad dimension", name);
         return 0;
     }
-    return samc_err("simpleclick: the file has no tensor %s", name);
+    return util_err("simpleclick: the file has no tensor %s", name);
 }
 
 /* norm_mean_std, when the config has it, must be the default that iseg_normalize_rgb applies */
@@ -48,7 +48,8 @@ static int check_mean_std(const samw *w) {
         char *end;
         double x = strtod(s, &end);
         if (end == s || (float)x != expect[i])
-            return samc_err("simpleclick: config norm_mean_std = '%s'; only the ImageNet mean and std are supported", v);
+            return util_err("simpleclick: config norm_mean_std = '%s'; only the ImageNet mean and std are supported",
+                            v);
         s = end;
     }
     return 0;
@@ -71,12 +72,12 @@ static int load_config(simpleclick_net *net, const samw *w) {
     }
     int64_t D = pe[0], p = pe[2];
     if (pe[1] != 3 || pe[3] != p || D > 16384)
-        return samc_err("simpleclick: backbone.patch_embed.proj.weight is not [D][3][p][p] with D <= 16384");
+        return util_err("simpleclick: backbone.patch_embed.proj.weight is not [D][3][p][p] with D <= 16384");
     if (p > 224 || SIMPLECLICK_SIZE % p)
-        return samc_err("simpleclick: patch size %d does not tile %d and fit 224", (int)p, SIMPLECLICK_SIZE);
+        return util_err("simpleclick: patch size %d does not tile %d and fit 224", (int)p, SIMPLECLICK_SIZE);
     int g = SIMPLECLICK_SIZE / (int)p;
     if (pos[0] != 1 || pos[1] != (int64_t)g * g + 1 || pos[2] != D)
-        return samc_err("simpleclick: backbone.pos_embed is not [1][%d][%d]: the backbone's img_size must be %d (the "
+        return util_err("simpleclick: backbone.pos_embed is not [1][%d][%d]: the backbone's img_size must be %d (the "
                         "predictor's target_size), and pos_embed is not interpolated",
                         g * g + 1, (int)D, SIMPLECLICK_SIZE);
     int L = 0;
@@ -87,8 +88,8 @@ static int load_config(simpleclick_net *net, const samw *w) {
             b + 1 > L)
             L = b + 1;
     }
-    if (L < 1 || L > SIMPLECLICK_MAX_DEPTH) return samc_err("simpleclick: %d blocks (1..%d)", L, SIMPLECLICK_MAX_DEPTH);
-    if (L % 4) return samc_err("simpleclick: depth %d is not a multiple of 4 (forward_backbone asserts it)", L);
+    if (L < 1 || L > SIMPLECLICK_MAX_DEPTH) return util_err("simpleclick: %d blocks (1..%d)", L, SIMPLECLICK_MAX_DEPTH);
+    if (L % 4) return util_err("simpleclick: depth %d is not a multiple of 4 (forward_backbone asserts it)", L);
     net->embed_dim = (int)D, net->depth = L, net->channels = (int)seg[1];
 
     int radius = 5, disks = 0, prev = 0, binary_prev = 0, random_split = 0; /* gcc -O3 cannot see they are set */
@@ -98,21 +99,23 @@ static int load_config(simpleclick_net *net, const samw *w) {
         samw_config_bool(w, "binary_prev_mask", 0, &binary_prev) || samw_config_bool(w, "random_split", 0, &random_split))
         return -1;
     if (!disks || !prev || binary_prev || radius != 5)
-        return samc_err("simpleclick: only radius-5 click disks and a probability previous-mask channel are "
+        return util_err("simpleclick: only radius-5 click disks and a probability previous-mask channel are "
                         "supported (config use_disks %d, with_prev_mask %d, binary_prev_mask %d, norm_radius %d)",
                         disks, prev, binary_prev, radius);
     /* random_split makes forward_backbone shuffle the tokens at random */
-    if (random_split) return samc_err("simpleclick: config random_split = True is not supported");
+    if (random_split) return util_err("simpleclick: config random_split = True is not supported");
     if (check_mean_std(w)) return -1;
     const char *up = samw_config_value(w, "head_params.upsample");
     if (up && strcmp(up, "x1"))
-        return samc_err("simpleclick: config head_params.upsample = '%s', only 'x1' is supported", up);
-    if (D % net->heads) return samc_err("simpleclick: embed_dim %d is not a multiple of num_heads %d", (int)D, net->heads);
+        return util_err("simpleclick: config head_params.upsample = '%s', only 'x1' is supported", up);
+    if (D % net->heads) return util_err("simpleclick: embed_dim %d is not a multiple of num_heads %d", (int)D,
+        net->heads);
 
     /* patchify: as many windows of the 224-pixel pretraining grid (224/p tokens) as fit, of equal size */
     int nwin = g / (224 / (int)p);
-    if (g % nwin) return samc_err("simpleclick: a %dx%d token grid does not split into %dx%d windows", g, g, nwin, nwin);
-    if (g % 2) return samc_err("simpleclick: down_32 needs an even token grid, not %d", g);
+    if (g % nwin) return util_err("simpleclick: a %dx%d token grid does not split into %dx%d windows", g, g, nwin,
+        nwin);
+    if (g % 2) return util_err("simpleclick: down_32 needs an even token grid, not %d", g);
     net->img_size = SIMPLECLICK_SIZE;
     net->patch = (int)p;
     net->grid = g;
@@ -126,7 +129,7 @@ static int load_config(simpleclick_net *net, const samw *w) {
     net->c4 = 2 * od[0] > half ? 2 * od[0] : half;
     net->c8 = od[1] > half ? od[1] : half;
     net->c32 = od[3] > 2 * (int)D ? od[3] : 2 * (int)D;
-    if (net->c4 % 2) return samc_err("simpleclick: down_4's width %d is odd", net->c4);
+    if (net->c4 % 2) return util_err("simpleclick: down_4's width %d is odd", net->c4);
     return 0;
 }
 

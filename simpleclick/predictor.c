@@ -44,7 +44,7 @@ static int set_image(iseg *m, const uint8_t *rgb, int H, int W) {
     simpleclick_model *s = (simpleclick_model *)m;
     free(s->image);
     s->H = s->W = 0;
-    if (!(s->image = xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
+    if (!(s->image = util_xmalloc_array((size_t)3 * H, (size_t)W * sizeof(float)))) return -1;
     iseg_image_to_chw(s->image, rgb, H, W);
     s->H = H, s->W = W;
     return 0;
@@ -153,7 +153,7 @@ static int network_call(simpleclick_model *s, call_buffers *cb, zoom_state *z, c
             memcpy(cb->crop + ((size_t)c * rh + y) * rw, src + (size_t)(r->rmin + y) * W + r->cmin,
                    (size_t)rw * sizeof(float));
     }
-    if (bilinear_ac_forward(cb->image_nd, cb->crop, 4, rh, rw, S, S)) return -1;
+    if (nn_bilinear_ac_forward(cb->image_nd, cb->crop, 4, rh, rw, S, S)) return -1;
     iseg_flip_w(cb->image_nd + 4 * SS, cb->image_nd, 4, S, S);
 
     /* ZoomIn._transform_clicks: crop_size * (coord - min) / (max - min + 1), integers
@@ -172,11 +172,11 @@ static int network_call(simpleclick_model *s, call_buffers *cb, zoom_state *z, c
     /* AddHorizontalFlip's inverse on logits, then SigmoidForPred's */
     iseg_flip_w(cb->avg, cb->logits + SS, 1, S, S);
     for (size_t i = 0; i < SS; i++) cb->avg[i] = 0.5f * (cb->logits[i] + cb->avg[i]);
-    sigmoid_inplace(cb->avg, SS);
+    nn_sigmoid_inplace(cb->avg, SS);
     /* ZoomIn's inverse: resized to the ROI, pasted into zeros. The first call (no previous
      * probabilities) keeps the resized map as it is, which is the same: its ROI is the whole
      * image. */
-    if (bilinear_ac_forward(cb->crop, cb->avg, 1, S, S, rh, rw)) return -1;
+    if (nn_bilinear_ac_forward(cb->crop, cb->avg, 1, S, S, rh, rw)) return -1;
     memset(out, 0, HW * sizeof(float));
     for (int y = 0; y < rh; y++)
         memcpy(out + (size_t)(r->rmin + y) * W + r->cmin, cb->crop + (size_t)y * rw, (size_t)rw * sizeof(float));
@@ -193,13 +193,13 @@ static size_t mask_changes(const float *a, const float *b, size_t n) {
 
 int simpleclick_predict_traced(iseg *m, const iseg_click *clicks, int n, float *prob, simpleclick_call_hook hook,
                                void *ctx) {
-    if (m->ops != &ops) return samc_err("simpleclick: the model is a %s model", m->ops->family);
+    if (m->ops != &ops) return util_err("simpleclick: the model is a %s model", m->ops->family);
     simpleclick_model *s = (simpleclick_model *)m;
-    if (!s->image) return samc_err("simpleclick: predict before set_image");
+    if (!s->image) return util_err("simpleclick: predict before set_image");
     int H = s->H, W = s->W, S = s->net.img_size, P = iseg_points_per_sign(clicks, n);
     for (int k = 0; k < n; k++)
         if (clicks[k].row < 0 || clicks[k].row >= H || clicks[k].col < 0 || clicks[k].col >= W)
-            return samc_err("simpleclick: click %d at (row %d, col %d) is outside the %dx%d image", k, clicks[k].row,
+            return util_err("simpleclick: click %d at (row %d, col %d) is outside the %dx%d image", k, clicks[k].row,
                             clicks[k].col, H, W);
     size_t HW = (size_t)H * W, SS = (size_t)S * S;
     nn_arena_reset(&s->arena);
@@ -213,7 +213,7 @@ int simpleclick_predict_traced(iseg *m, const iseg_click *clicks, int n, float *
     cb.avg = nn_arena_alloc(&s->arena, SS, sizeof(float));
     float *prev = nn_arena_alloc(&s->arena, HW, sizeof(float)), *cur = nn_arena_alloc(&s->arena, HW, sizeof(float));
     if (!cb.image_nd || !cb.crop || !cb.points || !cb.rowcol || !cb.logits || !cb.avg || !prev || !cur)
-        return samc_err_context("simpleclick: predict");
+        return util_err_context("simpleclick: predict");
 
     /* set_input_image's state: prev_prediction zeros, no ROI, no prev_probs (ZoomIn's
      * prev_probs is always the last prediction, so prev serves as both) */
@@ -247,10 +247,10 @@ static const iseg_ops ops = {"simpleclick", set_image, predict, model_free};
 
 iseg *simpleclick_open(const samw *w) {
     if (strcmp(samw_family(w), "simpleclick")) {
-        samc_err("simpleclick: the file holds a %s model", samw_family(w));
+        util_err("simpleclick: the file holds a %s model", samw_family(w));
         return NULL;
     }
-    simpleclick_model *s = xcalloc_array(1, sizeof *s);
+    simpleclick_model *s = util_xcalloc_array(1, sizeof *s);
     if (!s) return NULL;
     s->base.ops = &ops;
     if (simpleclick_net_load(&s->net, w)) {

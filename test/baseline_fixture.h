@@ -20,7 +20,7 @@
 static samw *fixture_convert_once(samw **model, const char *ckpt, const char *tag, char *path, size_t cap) {
     if (*model) return *model;
     snprintf(path, cap, "/tmp/samc_test_%s_%ld.samw", tag, (long)getpid());
-    CHECK_MSG(samc_convert_any(ckpt, path, 0, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_convert_any(ckpt, path, 0, NULL) == 0, "%s", samc_errmsg());
     CHECK_MSG((*model = samw_open(path)) != NULL, "%s", samc_errmsg());
     return *model;
 }
@@ -28,18 +28,18 @@ static samw *fixture_convert_once(samw **model, const char *ckpt, const char *ta
 /* path as float32 of n values; data NULL (and a failed check) otherwise */
 static npy_array fixture_read_f32(const char *path, size_t n) {
     npy_array a = {0};
-    CHECK_MSG(npy_read_f32(path, &a) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read_f32(path, &a) == 0, "%s", samc_errmsg());
     CHECK_MSG(!a.data || a.count == n, "%s: %zu values, expected %zu", path, a.count, n);
-    if (a.data && a.count != n) npy_free(&a);
+    if (a.data && a.count != n) io_npy_free(&a);
     return a;
 }
 
 /* path as uint8 of n values (caller frees), or NULL after a failed check */
 static uint8_t *fixture_read_u8(const char *path, size_t n) {
     npy_array a = {0};
-    CHECK_MSG(npy_read(path, &a) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read(path, &a) == 0, "%s", samc_errmsg());
     CHECK(a.data && a.dtype == NPY_U8 && a.count == n);
-    if (a.data && (a.dtype != NPY_U8 || a.count != n)) npy_free(&a);
+    if (a.data && (a.dtype != NPY_U8 || a.count != n)) io_npy_free(&a);
     return a.data;
 }
 

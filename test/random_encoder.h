@@ -45,7 +45,7 @@ static float *random_encoder(image_encoder *e, int img, int patch, int E, int de
     e->patch_b = take(&c, E, 0.1f, 0);
     for (int i = 0; i < depth; i++) {
         image_encoder_block *b = &e->blocks[i];
-        size_t rel = 2 * (size_t)(image_encoder_is_global(e, i) ? G : (size_t)ws) - 1;
+        size_t rel = 2 * (size_t)(sam_image_encoder_is_global(e, i) ? G : (size_t)ws) - 1;
         b->norm1_w = take(&c, E, 0.1f, 1), b->norm1_b = take(&c, E, 0.1f, 0);
         b->rel_pos_h = take(&c, rel * hd, 0.1f, 0), b->rel_pos_w = take(&c, rel * hd, 0.1f, 0);
         b->qkv_w = take(&c, 3 * (size_t)E * E, lin, 0), b->qkv_b = take(&c, 3 * (size_t)E, 0.1f, 0);

@@ -73,7 +73,7 @@ static void ref_run_free(ref_run *r) {
 }
 
 /* The prompt of test/fixtures/sam-tiny/cases/NAME: its arrays are read into a (freed by
- * the caller with npy_free). Returns 0 or -1. */
+ * the caller with io_npy_free). Returns 0 or -1. */
 typedef struct {
     npy_array coords, labels, box, mask;
     int labels_i[16];
@@ -86,7 +86,7 @@ static int ref_read_opt(const char *dir, const char *file, npy_array *a) {
     FILE *f = fopen(path, "rb");
     if (!f) return 0; /* an input the case does not have */
     fclose(f);
-    return npy_read(path, a) ? -1 : 1;
+    return io_npy_read(path, a) ? -1 : 1;
 }
 
 static int ref_case_read(const char *name, ref_case *rc) {
@@ -115,10 +115,10 @@ static int ref_case_read(const char *name, ref_case *rc) {
 }
 
 static void ref_case_free(ref_case *rc) {
-    npy_free(&rc->coords);
-    npy_free(&rc->labels);
-    npy_free(&rc->box);
-    npy_free(&rc->mask);
+    io_npy_free(&rc->coords);
+    io_npy_free(&rc->labels);
+    io_npy_free(&rc->box);
+    io_npy_free(&rc->mask);
 }
 
 /* set_image(sam-tiny's image.png) and every case's predict on model m, in reference mode
@@ -126,11 +126,11 @@ static void ref_case_free(ref_case *rc) {
 static int ref_run_model(const sam_model *m, int reference, int threads, ref_run *out) {
     memset(out, 0, sizeof *out);
     samc_set_reference_mode(reference);
-    blas_set_threads(threads);
+    nn_blas_set_threads(threads);
     uint8_t *rgb = NULL;
     int h, w, rc = -1;
     sam_predictor *p = sam_predictor_new(m);
-    if (!p || image_read_rgb8("test/fixtures/sam-tiny/image.png", &rgb, &h, &w) ||
+    if (!p || io_image_read_rgb8("test/fixtures/sam-tiny/image.png", &rgb, &h, &w) ||
         sam_predictor_set_image(p, rgb, h, w))
         goto done;
     int C = sam_model_embed_channels(m), G = sam_model_embed_grid(m);
@@ -162,7 +162,7 @@ done:
 /* values hashed as little-endian bytes, whatever the host order */
 static void ref_hash_u32(sha256_ctx *c, uint32_t u) {
     uint8_t b[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
-    sha256_update(c, b, 4);
+    util_sha256_update(c, b, 4);
 }
 
 static void ref_hash_f32(sha256_ctx *c, const float *x, size_t n) {
@@ -176,13 +176,13 @@ static void ref_hash_f32(sha256_ctx *c, const float *x, size_t n) {
 /* the REF_N_HASHES hashes of a run, in the order of k_reference_hashes */
 static void ref_run_hashes(const ref_run *r, char hex[REF_N_HASHES][65]) {
     sha256_ctx c[REF_N_HASHES];
-    for (int k = 0; k < REF_N_HASHES; k++) sha256_init(&c[k]);
+    for (int k = 0; k < REF_N_HASHES; k++) util_sha256_init(&c[k]);
     ref_hash_f32(&c[0], r->embedding, r->embedding_n);
     for (int i = 0; i < REF_CASES; i++) {
         const sam_prediction *p = &r->pred[i];
         ref_hash_f32(&c[1], p->low_res_logits, (size_t)p->k * p->low_res * p->low_res);
         ref_hash_f32(&c[2], p->iou, (size_t)p->k);
-        sha256_update(&c[3], p->masks, (size_t)p->k * p->h * p->w);
+        util_sha256_update(&c[3], p->masks, (size_t)p->k * p->h * p->w);
     }
     for (int i = 0; i < r->amg.n; i++) {
         const sam_amg_mask *m = &r->amg.masks[i];
@@ -194,8 +194,8 @@ static void ref_run_hashes(const ref_run *r, char hex[REF_N_HASHES][65]) {
     }
     for (int k = 0; k < REF_N_HASHES; k++) {
         uint8_t d[32];
-        sha256_final(&c[k], d);
-        sha256_hex(d, hex[k]);
+        util_sha256_final(&c[k], d);
+        util_sha256_hex(d, hex[k]);
     }
 }
 

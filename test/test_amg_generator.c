@@ -101,7 +101,7 @@ TEST(iou_filter_and_score_order) {
         const sam_amg_mask *a = &r.masks[i];
         CHECK(a->point[0] == px[pt] && a->point[1] == py[pt] && a->multimask_index == k);
         CHECK(box_is(a, (int)px[pt] - half, (int)py[pt] - half, (int)px[pt] + half, (int)py[pt] + half));
-        CHECK(amg_rle_area(&a->rle) == (uint64_t)(2 * half + 1) * (2 * half + 1));
+        CHECK(sam_amg_rle_area(&a->rle) == (uint64_t)(2 * half + 1) * (2 * half + 1));
         CHECK(a->predicted_iou == (k ? 0.95f : 0.9f) + 0.001f * (float)pt);
         CHECK(a->stability_score == 1.0f); /* no logit in (-1, 1] */
         CHECK(a->crop_box[0] == 0 && a->crop_box[1] == 0 && a->crop_box[2] == 40 && a->crop_box[3] == 40);
@@ -133,7 +133,7 @@ TEST(stability_filter_and_float_boxes) {
             const sam_amg_mask *a = &r.masks[i];
             int k = a->multimask_index;
             CHECK(a->stability_score == (k == 0 ? 25.0f / 49.0f : k == 1 ? 25.0f / 81.0f : 1.0f));
-            CHECK(amg_rle_area(&a->rle) == (uint64_t)(k == 0 ? 49 : k == 1 ? 81 : 25));
+            CHECK(sam_amg_rle_area(&a->rle) == (uint64_t)(k == 0 ? 49 : k == 1 ? 81 : 25));
             if (i) CHECK(a->predicted_iou <= r.masks[i - 1].predicted_iou);
         }
     }
@@ -167,7 +167,7 @@ TEST(box_nms_removes_duplicates) {
     if (r.n == 5) {
         CHECK(r.masks[4].multimask_index == 2 && box_is(&r.masks[4], 0, 0, 39, 39));
         CHECK(r.masks[4].point[0] == 30 && r.masks[4].point[1] == 30); /* point 3: IoU 0.503 */
-        CHECK(amg_rle_area(&r.masks[4].rle) == 1600);
+        CHECK(sam_amg_rle_area(&r.masks[4].rle) == 1600);
         for (int i = 0; i < 4; i++) CHECK(r.masks[i].multimask_index == 0);
     }
     sam_amg_result_free(&r);
@@ -198,8 +198,8 @@ TEST(crops_edge_filter_and_crop_nms) {
         CHECK(box_is(&r.masks[5], 97, 97, 103, 103) && r.masks[5].multimask_index == 0);
         /* the RLE is over the whole image: the crop's square lands at its global place */
         uint8_t *mask = malloc(200 * 200);
-        CHECK(amg_rle_decode(&r.masks[1].rle, mask) == 0);
-        CHECK(mask[133 * 200 + 67] == 1 && mask[129 * 200 + 67] == 0 && amg_rle_area(&r.masks[1].rle) == 49);
+        CHECK(sam_amg_rle_decode(&r.masks[1].rle, mask) == 0);
+        CHECK(mask[133 * 200 + 67] == 1 && mask[129 * 200 + 67] == 0 && sam_amg_rle_area(&r.masks[1].rle) == 49);
         free(mask);
     }
     sam_amg_result_free(&r);
@@ -216,16 +216,16 @@ TEST(small_regions_postprocess) {
     sam_amg_params p = params(1, 0.0, 0.0);
     sam_amg_result r;
     CHECK(sam_amg_generate(&m, img, 40, 40, &p, &r) == 0);
-    CHECK(r.n == 2 && box_is(&r.masks[1], 17, 17, 35, 35) && amg_rle_area(&r.masks[0].rle) == 168);
+    CHECK(r.n == 2 && box_is(&r.masks[1], 17, 17, 35, 35) && sam_amg_rle_area(&r.masks[0].rle) == 168);
     sam_amg_result_free(&r);
     /* area 2: both change (hole filled, island removed), both kept in order, new boxes */
     p.min_mask_region_area = 2;
     CHECK(sam_amg_generate(&m, img, 40, 40, &p, &r) == 0);
     CHECK(r.n == 2);
     if (r.n == 2) {
-        CHECK(r.masks[0].multimask_index == 0 && amg_rle_area(&r.masks[0].rle) == 169);
+        CHECK(r.masks[0].multimask_index == 0 && sam_amg_rle_area(&r.masks[0].rle) == 169);
         CHECK(r.masks[1].multimask_index == 2 && box_is(&r.masks[1], 17, 17, 23, 23));
-        CHECK(amg_rle_area(&r.masks[1].rle) == 49);
+        CHECK(sam_amg_rle_area(&r.masks[1].rle) == 49);
     }
     sam_amg_result_free(&r);
     /* without the island, mask 2 is unchanged and NMS puts it before the changed mask 0 */

@@ -38,9 +38,9 @@ TEST(trace_then_diff_identical_and_changed) {
     CHECK(audit_diff_dirs(dir_a, dir_b, 1e-3, devnull) == 0); /* 1e-4 / 0.5 = 2e-4 relative */
     fclose(devnull);
     npy_array a;
-    CHECK(npy_read("build/test_audit_a/000_image_encoder.patch_embed.npy", &a) == 0);
+    CHECK(io_npy_read("build/test_audit_a/000_image_encoder.patch_embed.npy", &a) == 0);
     CHECK(a.ndim == 3 && a.shape[2] == 3 && ((float *)a.data)[5] == 6.0f);
-    npy_free(&a);
+    io_npy_free(&a);
 }
 
 /* an unfinished trace leaves nothing behind: no manifest, no tensor files, no folder */

@@ -62,9 +62,9 @@ static int config_is(const char *text, const char *key, const char *want) {
 TEST(fixture_checkpoints_read) {
     for (size_t f = 0; f < sizeof k_fixtures / sizeof k_fixtures[0]; f++) {
         ckpt c;
-        CHECK_MSG(ckpt_open(&c, k_fixtures[f].path) == 0, "%s", samc_errmsg());
+        CHECK_MSG(weights_ckpt_open(&c, k_fixtures[f].path) == 0, "%s", samc_errmsg());
         if (!c.tensors) continue;
-        const char *family = samc_checkpoint_family(&c);
+        const char *family = weights_checkpoint_family(&c);
         CHECK_MSG(family && !strcmp(family, k_fixtures[f].family), "%s: %s", k_fixtures[f].path,
                   family ? family : samc_errmsg());
         CHECK(c.n_tensors == k_fixtures[f].keys);
@@ -80,13 +80,13 @@ TEST(fixture_checkpoints_read) {
         CHECK(values == k_fixtures[f].elements);
         CHECK(n64 == counters);
         CHECK(c.config && !strncmp(c.config, "class=isegm.model.", 18));
-        ckpt_close(&c);
+        weights_ckpt_close(&c);
     }
 }
 
 TEST(fixture_configs) {
     ckpt c;
-    CHECK(ckpt_open(&c, RITM) == 0);
+    CHECK(weights_ckpt_open(&c, RITM) == 0);
     CHECK(config_is(c.config, "class", "isegm.model.is_hrnet_model.HRNetModel"));
     CHECK(config_is(c.config, "width", "8"));
     CHECK(config_is(c.config, "ocr_width", "16"));
@@ -100,19 +100,19 @@ TEST(fixture_configs) {
                     "(0.48499999999999999,0.45600000000000002,0.40600000000000003),"
                     "(0.22900000000000001,0.224,0.22500000000000001)"));
     CHECK(c.unknown == NULL);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 
-    CHECK(ckpt_open(&c, FOCAL) == 0);
+    CHECK(weights_ckpt_open(&c, FOCAL) == 0);
     CHECK(config_is(c.config, "class", "isegm.model.is_segformer_model.SegFormerModel"));
     CHECK(config_is(c.config, "model_version", "b0"));
     CHECK(config_is(c.config, "pipeline_version", "s2"));
     CHECK(config_is(c.config, "feature_stride", "4"));
     CHECK(c.unknown == NULL);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 
     /* CFR-ICL: head_params.loss_decode is a pickled CrossEntropyLoss (NEWOBJ + BUILD with
      * OrderedDicts, a set and a bare function reference): inert, listed, never imported */
-    CHECK(ckpt_open(&c, SIMPLE) == 0);
+    CHECK(weights_ckpt_open(&c, SIMPLE) == 0);
     CHECK(config_is(c.config, "class", "isegm.model.is_plainvit_model.PlainVitModel"));
     CHECK(config_is(c.config, "backbone_params.img_size", "448,448"));
     CHECK(config_is(c.config, "backbone_params.patch_size", "14,14"));
@@ -130,7 +130,7 @@ TEST(fixture_configs) {
     CHECK(c.unknown && strstr(c.unknown, "isegm.model.modeling.transformer_helper.cross_entropy_loss.CrossEntropyLoss") &&
           strstr(c.unknown, "__builtin__.set") &&
           strstr(c.unknown, "isegm.model.modeling.transformer_helper.cross_entropy_loss.cross_entropy"));
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 /* ---- version-2 .samw: written from a fixture, read back (no model involved) ---- */
@@ -138,7 +138,8 @@ TEST(fixture_configs) {
 static int fill_from(void *vctx, int i, void *out) {
     const ckpt *c = vctx;
     const ck_tensor *t = &c->tensors[i];
-    return c->storages[t->storage].dtype == CK_I64 ? ckpt_read_i64(c, t, out) : ckpt_read_f32(c, t, out);
+    return c->storages[t->storage].dtype == CK_I64 ? weights_ckpt_read_i64(c, t, out) : weights_ckpt_read_f32(c, t,
+            out);
 }
 
 /* fixture -> v2 file at path through samw_write_v2 (check NULL) */
@@ -157,13 +158,13 @@ static int write_v2(const ckpt *c, const char *family, const char *path) {
 
 TEST(samw_v2_round_trip) {
     ckpt c;
-    CHECK(ckpt_open(&c, RITM) == 0);
+    CHECK(weights_ckpt_open(&c, RITM) == 0);
     const char *path = tmp_path("ritm_v2.samw");
     CHECK_MSG(write_v2(&c, "ritm", path) == 0, "%s", samc_errmsg());
     samw *w = samw_open(path);
     CHECK_MSG(w != NULL, "%s", samc_errmsg());
     if (!w) {
-        ckpt_close(&c);
+        weights_ckpt_close(&c);
         return;
     }
     CHECK(!strcmp(samw_family(w), "ritm"));
@@ -175,7 +176,7 @@ TEST(samw_v2_round_trip) {
     int v = 0;
     CHECK(samw_config_int(w, "width", 1, 1024, &v) == 0 && v == 8);
     CHECK(samw_config_int(w, "ocr_width", 1, 1024, &v) == 0 && v == 16);
-    samc_err_clear();
+    util_err_clear();
     CHECK(failed_with(samw_config_int(w, "width", 16, 64, &v), "config 'width' = 8 is outside [16, 64]"));
     CHECK(failed_with(samw_config_int(w, "small", 0, 1, &v), "config 'small' is 'false', not an integer"));
     CHECK(failed_with(samw_config_int(w, "depth", 0, 1, &v), "has no 'depth'"));
@@ -191,7 +192,7 @@ TEST(samw_v2_round_trip) {
         size_t n = 1;
         for (int d = 0; d < nd; d++) n *= (size_t)shape[d];
         float *want = malloc(n * sizeof *want);
-        ckpt_read_f32(&c, t, want);
+        weights_ckpt_read_f32(&c, t, want);
         const float *got = samw_get(w, t->name, nd, shape);
         bad |= !got || ((uintptr_t)got & 63) || memcmp(got, want, n * sizeof *want);
         free(want);
@@ -209,7 +210,7 @@ TEST(samw_v2_round_trip) {
     CHECK(rd_le_n(bytes + 4, 4) == 2 && rd_le_n(bytes + 16, 8) == 160 + rd_le_n(bytes + 56, 8));
     CHECK(!memcmp(bytes + 64, "ritm\0", 5));
     CHECK(!memcmp(bytes + 160, "class=isegm.model.is_hrnet_model.HRNetModel\n", 44));
-    sha256(bytes, (size_t)end, d1);
+    util_sha256(bytes, (size_t)end, d1);
     samw_digest(w, d2);
     CHECK(!memcmp(d1, d2, 32));
     CHECK(samw_verify(w) == 0);
@@ -218,7 +219,7 @@ TEST(samw_v2_round_trip) {
     const char *bad_path = tmp_path("bad_v2.samw");
     bytes[170] ^= 1;
     write_bytes(bad_path, bytes, len);
-    samc_err_clear();
+    util_err_clear();
     w = samw_open(bad_path);
     CHECK(failed_with(w == NULL, "header checksum mismatch"));
     samw_close(w);
@@ -240,12 +241,12 @@ TEST(samw_v2_round_trip) {
     unlink(bad_path);
     unlink(path);
     free(bytes);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 TEST(samw_unused_tensors) {
     ckpt c;
-    CHECK(ckpt_open(&c, SIMPLE) == 0);
+    CHECK(weights_ckpt_open(&c, SIMPLE) == 0);
     const char *path = tmp_path("simple_v2.samw");
     CHECK(write_v2(&c, "simpleclick", path) == 0);
     samw *w = samw_open(path);
@@ -253,7 +254,7 @@ TEST(samw_unused_tensors) {
     if (w) {
         CHECK(samw_config_int(w, "backbone_params.num_heads", 1, 64, &(int){0}) == 0);
         CHECK(samw_get4(w, "backbone.cls_token", 1, 1, 128, -1) != NULL);
-        samc_err_clear();
+        util_err_clear();
         CHECK(failed_with(samw_check_unused(w, NULL),
                           "tensor 'patch_embed_coords.proj.weight' is not part of the simpleclick model"));
         const char *ignored[] = {"patch_embed_coords.", "backbone.", "neck.", "head.", NULL};
@@ -261,13 +262,13 @@ TEST(samw_unused_tensors) {
         samw_close(w);
     }
     unlink(path);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 /* The version-2 reader refuses what the writer never makes. */
 TEST(samw_v2_corrupt) {
     ckpt c;
-    CHECK(ckpt_open(&c, FOCAL) == 0);
+    CHECK(weights_ckpt_open(&c, FOCAL) == 0);
     const char *path = tmp_path("focal_v2.samw"), *bad_path = tmp_path("focal_bad.samw");
     CHECK(write_v2(&c, "focalclick", path) == 0);
     size_t len = 0;
@@ -290,7 +291,7 @@ TEST(samw_v2_corrupt) {
         crc = crc32(crc, q + 52, (uInt)(end - 52));
         wr_le_n(q + 48, crc, 4);
         write_bytes(bad_path, q, len);
-        samc_err_clear();
+        util_err_clear();
         samw *w = samw_open(bad_path);
         CHECK(failed_with(w == NULL, edits[k].want));
         samw_close(w);
@@ -299,7 +300,7 @@ TEST(samw_v2_corrupt) {
     unlink(path);
     free(q);
     free(p);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 /* ---- pth_writer.h: what it writes is read back as written ---- */
@@ -321,7 +322,7 @@ TEST(pth_writer_reads_back) {
     const char *path = tmp_path("small.pth");
     CHECK(pw_write(path, k_small, 4, &o) == 0);
     ckpt c;
-    CHECK_MSG(ckpt_open(&c, path) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_ckpt_open(&c, path) == 0, "%s", samc_errmsg());
     if (!c.tensors) return;
     CHECK(c.n_tensors == 4);
     CHECK_MSG(c.config && !strcmp(c.config, "class=isegm.model.is_hrnet_model.HRNetModel\n"
@@ -331,26 +332,26 @@ TEST(pth_writer_reads_back) {
                                             "loss=<object m.sub.Loss>\nname=b3\n"),
               "%s", c.config ? c.config : "(none)");
     CHECK(c.unknown && !strcmp(c.unknown, "m.sub.Loss"));
-    CHECK(!strcmp(samc_checkpoint_family(&c), "ritm"));
+    CHECK(!strcmp(weights_checkpoint_family(&c), "ritm"));
     float w[48], var[8], g[8];
     int64_t count = -1;
-    CHECK(ckpt_read_f32(&c, &c.tensors[0], w) == 0 && ckpt_read_f32(&c, &c.tensors[1], var) == 0 &&
-          ckpt_read_f32(&c, &c.tensors[2], g) == 0 && ckpt_read_i64(&c, &c.tensors[3], &count) == 0);
+    CHECK(weights_ckpt_read_f32(&c, &c.tensors[0], w) == 0 && weights_ckpt_read_f32(&c, &c.tensors[1], var) == 0 &&
+          weights_ckpt_read_f32(&c, &c.tensors[2], g) == 0 && weights_ckpt_read_i64(&c, &c.tensors[3], &count) == 0);
     int ok = count == 0;
     for (int i = 0; i < 48; i++) ok &= w[i] >= -1.0f && w[i] <= 1.0f; /* sqrt(3 / fan_in 3) */
     for (int i = 0; i < 8; i++) ok &= var[i] >= 0.5f && var[i] <= 1.5f && g[i] >= 0.9f && g[i] <= 1.1f;
     CHECK(ok && w[0] != w[1]);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
     unlink(path);
 }
 
 /* ---- hostile and inconsistent checkpoints: a clear error, no output ---- */
 
-/* samc_convert_any on the file at in must fail naming want and leave no output. */
+/* weights_convert_any on the file at in must fail naming want and leave no output. */
 static int convert_refused(const char *in, const char *want) {
     const char *out = tmp_path("out.samw");
-    samc_err_clear();
-    int ok = failed_with(samc_convert_any(in, out, 0, NULL), want);
+    util_err_clear();
+    int ok = failed_with(weights_convert_any(in, out, 0, NULL), want);
     if (access(out, F_OK) == 0) ok = 0, printf("    convert left %s behind\n", out);
     unlink(out);
     return ok;
@@ -400,10 +401,10 @@ TEST(wrong_or_inconsistent_class) {
     static const char no_cfg[] = "N";
     o.config_pickle = (const uint8_t *)no_cfg, o.config_pickle_len = 1;
     CHECK(write_refused(k_small, 4, &o, "the tensors of a ritm model but no official config"));
-    /* samc_convert is for SAM only */
+    /* weights_convert is for SAM only */
     const char *out = tmp_path("out.samw");
-    samc_err_clear();
-    CHECK(failed_with(samc_convert(RITM, out, 0, NULL), "a ritm checkpoint, not SAM"));
+    util_err_clear();
+    CHECK(failed_with(weights_convert(RITM, out, 0, NULL), "a ritm checkpoint, not SAM"));
     CHECK(access(out, F_OK) != 0);
 }
 
@@ -418,9 +419,9 @@ TEST(hostile_configs) {
     const char *in = tmp_path("cyclic.pth");
     CHECK(pw_write(in, k_small, 4, &o) == 0);
     ckpt c;
-    CHECK_MSG(ckpt_open(&c, in) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_ckpt_open(&c, in) == 0, "%s", samc_errmsg());
     CHECK(c.config && strstr(c.config, "\na=(((((") && strstr(c.config, "...)"));
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
     /* 4^40 leaves: L0 = [0], L(k+1) = [Lk, Lk, Lk, Lk], each list memoised and fetched four
      * times; the value is the tuple (L0, ..., L40), which also takes up what the stack holds */
     bbuf b = {0};
@@ -470,14 +471,14 @@ TEST(truncated_baseline_checkpoint) {
     free(p);
 }
 
-/* ---- through the models: samc_convert_any builds each model before writing ---- */
+/* ---- through the models: weights_convert_any builds each model before writing ---- */
 
 TEST(convert_fixtures) {
     for (size_t f = 0; f < sizeof k_fixtures / sizeof k_fixtures[0]; f++) {
         const char *out = tmp_path("fixture.samw");
         samc_convert_info info;
-        samc_err_clear();
-        int rc = samc_convert_any(k_fixtures[f].path, out, 0, &info);
+        util_err_clear();
+        int rc = weights_convert_any(k_fixtures[f].path, out, 0, &info);
         CHECK_MSG(rc == 0, "%s: %s", k_fixtures[f].path, samc_errmsg());
         if (rc) continue;
         CHECK(!strcmp(info.family, k_fixtures[f].family));
@@ -489,8 +490,8 @@ TEST(convert_fixtures) {
         unlink(out);
     }
     /* a destination that cannot be renamed over: made and checked in a scratch file, then copied */
-    samc_err_clear();
-    CHECK_MSG(samc_convert_any(RITM, "/dev/null", 0, NULL) == 0, "%s", samc_errmsg());
+    util_err_clear();
+    CHECK_MSG(weights_convert_any(RITM, "/dev/null", 0, NULL) == 0, "%s", samc_errmsg());
 }
 
 /* A config text value as a Python literal: "a,b" a tuple, true/false/none, numbers, inert
@@ -555,7 +556,7 @@ static void literal_of_config(const char *text, bbuf *lit, const char **cls) {
  * reshaped or added: the model refuses it, naming the key. */
 static void key_list_edits(const char *path, const char *missing, const char *reshaped, const char *extra) {
     ckpt c;
-    CHECK(ckpt_open(&c, path) == 0);
+    CHECK(weights_ckpt_open(&c, path) == 0);
     if (!c.tensors) return;
     pw_tensor *t = calloc((size_t)c.n_tensors + 1, sizeof *t);
     for (int i = 0; i < c.n_tensors; i++) {
@@ -573,9 +574,9 @@ static void key_list_edits(const char *path, const char *missing, const char *re
     snprintf(out, sizeof out, "%s", tmp_path("edit.samw"));
     CHECK(pw_write(in, t, c.n_tensors, &o) == 0);
     ckpt again;
-    CHECK(ckpt_open(&again, in) == 0 && again.config && !strcmp(again.config, c.config));
-    if (again.tensors) ckpt_close(&again);
-    CHECK_MSG(samc_convert_any(in, out, 0, NULL) == 0, "the unedited key list of %s: %s", path, samc_errmsg());
+    CHECK(weights_ckpt_open(&again, in) == 0 && again.config && !strcmp(again.config, c.config));
+    if (again.tensors) weights_ckpt_close(&again);
+    CHECK_MSG(weights_convert_any(in, out, 0, NULL) == 0, "the unedited key list of %s: %s", path, samc_errmsg());
     unlink(out);
     for (int i = 0; i < c.n_tensors; i++) {
         if (!strcmp(t[i].name, missing)) {
@@ -596,7 +597,7 @@ static void key_list_edits(const char *path, const char *missing, const char *re
     unlink(in);
     free(lit.p);
     free(t);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 
 TEST(convert_refuses_key_list_edits) {

@@ -59,7 +59,7 @@ TEST(click_sequence_and_scores) {
     eval_item it = {.id = "img", .h = S, .w = S, .rgb = rgb, .label = label, .slice = -1};
     scripted m = {.base = {&k_scripted}};
     result_set rows = {0};
-    CHECK(run_item_baseline(&m.base, "mine", &dc, &it, 3, CLICK_LABEL_FULL_MAP, NULL, &rows) == 0);
+    CHECK(eval_run_item_baseline(&m.base, "mine", &dc, &it, 3, CLICK_LABEL_FULL_MAP, NULL, &rows) == 0);
     CHECK(m.set_images == 1 && m.calls == 3);
     /* click 1: the center of G, (6, 6), positive. Click 2: the error region after R is
      * rows 2..10 x cols 6..10; its distance map peaks (3) along col 8 at rows 4..8, the first
@@ -84,7 +84,7 @@ TEST(click_sequence_and_scores) {
         CHECK_NEAR(r->iou, iou[k], 1e-12);
         CHECK_NEAR(r->dice, dice[k], 1e-12);
     }
-    result_set_free(&rows);
+    eval_result_set_free(&rows);
 }
 
 /* A class absent from the image gets no rows and no prediction (the authors' NaN). */
@@ -98,9 +98,9 @@ TEST(absent_class_no_rows) {
     eval_item it = {.id = "empty", .h = S, .w = S, .rgb = rgb, .label = label, .slice = -1};
     scripted m = {.base = {&k_scripted}};
     result_set rows = {0};
-    CHECK(run_item_baseline(&m.base, "mine", &dc, &it, 9, CLICK_LABEL_FULL_MAP, NULL, &rows) == 0);
+    CHECK(eval_run_item_baseline(&m.base, "mine", &dc, &it, 9, CLICK_LABEL_FULL_MAP, NULL, &rows) == 0);
     CHECK(rows.n == 0 && m.calls == 0);
-    result_set_free(&rows);
+    eval_result_set_free(&rows);
 }
 
 int main(void) {

@@ -1,4 +1,4 @@
-/* nn/interp.c bilinear_resize2_forward (Sam.postprocess_masks' two F.interpolate calls
+/* nn/interp.c nn_bilinear_resize2_forward (Sam.postprocess_masks' two F.interpolate calls
  * around the crop, fused) against a plain per-pixel transcription of aten's bilinear
  * formula (sam-reference.md 4.6, torch 1.13 CPU: float scale, double source index, float
  * weights, float blend x then y) through a stored intermediate, bit for bit. */
@@ -73,7 +73,7 @@ static int chain_case(int C, int IH, int IW, int MH, int MW, int KH, int KW, int
         for (int t = 1; t <= 3; t++) {
             omp_set_num_threads(t);
             memset(got, 0xff, n_out * sizeof(float));
-            int same = bilinear_resize2_forward(got, in, C, IH, IW, ld, cs, MH, MW, KH, KW, OH, OW) == 0 &&
+            int same = nn_bilinear_resize2_forward(got, in, C, IH, IW, ld, cs, MH, MW, KH, KW, OH, OW) == 0 &&
                        memcmp(got, ref, n_out * sizeof(float)) == 0;
             CHECK_MSG(same, "fused, %d threads, %dx%d -> %dx%d[:%d, :%d] -> %dx%d", t, IH, IW, MH, MW, KH, KW, OH,
                       OW);
@@ -122,12 +122,12 @@ TEST(one_pixel_sizes) {
 
 TEST(bad_sizes_rejected) {
     float in[4] = {0}, out[4];
-    samc_err_clear();
-    CHECK(bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 5, 4, 2, 2) == -1); /* crop taller than 4 */
+    util_err_clear();
+    CHECK(nn_bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 5, 4, 2, 2) == -1); /* crop taller than 4 */
     CHECK(strstr(samc_errmsg(), "bad sizes") != NULL);
-    CHECK(bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 4, 5, 2, 2) == -1); /* crop wider */
-    CHECK(bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 4, 4, 0, 2) == -1); /* empty output */
-    CHECK(bilinear_resize2_forward(out, in, 0, 2, 2, 2, 4, 4, 4, 4, 4, 2, 2) == -1); /* no planes */
+    CHECK(nn_bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 4, 5, 2, 2) == -1); /* crop wider */
+    CHECK(nn_bilinear_resize2_forward(out, in, 1, 2, 2, 2, 4, 4, 4, 4, 4, 0, 2) == -1); /* empty output */
+    CHECK(nn_bilinear_resize2_forward(out, in, 0, 2, 2, 2, 4, 4, 4, 4, 4, 2, 2) == -1); /* no planes */
 }
 
 int main(void) {

@@ -127,8 +127,8 @@ static void bare(dbuf *b, int explicit_vr, int big) {
 }
 
 static int parse(const dbuf *b, nifti_image *img, dicom_info *info) {
-    samc_err_clear();
-    return dicom_parse(b->p, b->n, img, info);
+    util_err_clear();
+    return io_dicom_parse(b->p, b->n, img, info);
 }
 
 /* ---- syntaxes and samples ---- */
@@ -141,7 +141,7 @@ TEST(implicit_without_meta) {
     text(&b, 0x0008, 0x0060, "CS", "CT");
     image_attrs(&b, 2, 3, 1, 16, 16, 0);
     pixels16(&b, k_px, 6);
-    CHECK(dicom_is_dicom(b.p, b.n));
+    CHECK(io_dicom_is_dicom(b.p, b.n));
     nifti_image img;
     dicom_info in;
     CHECK(parse(&b, &img, &in) == 0);
@@ -149,16 +149,16 @@ TEST(implicit_without_meta) {
     CHECK(img.ndim == 3 && img.dim[1] == 3 && img.dim[2] == 2 && img.dim[3] == 1);
     CHECK(img.datatype == NIFTI_UINT16 && !img.scaled);
     /* DICOM's pixel order (column fastest) is the volume's order */
-    for (size_t i = 0; i < 6; i++) CHECK(nifti_value(&img, i) == k_px[i]);
+    for (size_t i = 0; i < 6; i++) CHECK(io_nifti_value(&img, i) == k_px[i]);
     float *f;
     int nd;
     int64_t shape[8];
-    CHECK(nifti_to_f32(&img, &f, &nd, shape) == 0);
+    CHECK(io_nifti_to_f32(&img, &f, &nd, shape) == 0);
     CHECK(nd == 3 && shape[0] == 3 && shape[1] == 2 && shape[2] == 1);
     CHECK(f[1 * 2 + 1] == 500); /* D[1, 1, 0] = pixel (row 1, column 1) */
     CHECK(f[2 * 2 + 0] == 3);   /* D[2, 0, 0] = pixel (row 0, column 2) */
     free(f);
-    nifti_free(&img);
+    io_nifti_free(&img);
 }
 
 /* The same samples in each syntax, with a rescale. */
@@ -182,11 +182,11 @@ TEST(every_syntax) {
         CHECK_MSG(parse(&b, &img, &in) == 0, "syntax %zu: %s", t, samc_errmsg());
         if (img.data) {
             CHECK(img.datatype == NIFTI_INT16 && img.scaled && in.has_rescale);
-            CHECK(nifti_value(&img, 3) == 400 * 0.5 - 1024);
-            CHECK(nifti_value(&img, 5) == -1 * 0.5 - 1024); /* 65535 as signed */
+            CHECK(io_nifti_value(&img, 3) == 400 * 0.5 - 1024);
+            CHECK(io_nifti_value(&img, 5) == -1 * 0.5 - 1024); /* 65535 as signed */
             CHECK(k[t].meta || !strcmp(in.transfer_syntax, k[t].big ? "1.2.840.10008.1.2.2" : "1.2.840.10008.1.2.1"));
         }
-        nifti_free(&img);
+        io_nifti_free(&img);
     }
 }
 
@@ -202,8 +202,8 @@ TEST(bits_stored) {
         nifti_image img;
         CHECK(parse(&b, &img, NULL) == 0);
         double want[2][4] = {{0x7FF, 0x800, 0xFFF, 0x234}, {2047, -2048, -1, 0x234}};
-        for (int i = 0; i < 4; i++) CHECK(nifti_value(&img, (size_t)i) == want[sign][i]);
-        nifti_free(&img);
+        for (int i = 0; i < 4; i++) CHECK(io_nifti_value(&img, (size_t)i) == want[sign][i]);
+        io_nifti_free(&img);
     }
 }
 
@@ -218,8 +218,8 @@ TEST(one_bit) {
     CHECK(parse(&b, &img, NULL) == 0);
     const int want[9] = {1, 0, 1, 0, 1, 1, 0, 1, 1};
     CHECK(img.datatype == NIFTI_UINT8);
-    for (int i = 0; i < 9 && img.data; i++) CHECK(nifti_value(&img, (size_t)i) == want[i]);
-    nifti_free(&img);
+    for (int i = 0; i < 9 && img.data; i++) CHECK(io_nifti_value(&img, (size_t)i) == want[i]);
+    io_nifti_free(&img);
 }
 
 static void colour_attrs(dbuf *b, const char *pi, int planar, int rows, int cols) {
@@ -245,7 +245,7 @@ TEST(colour_layouts) {
     CHECK(parse(&b, &img, NULL) == 0);
     const unsigned char want[6] = {10, 20, 30, 11, 21, 31};
     CHECK(img.datatype == NIFTI_RGB24 && img.data && !memcmp(img.data, want, 6));
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* YBR_FULL: Y Cb Cr 128 128 128 is grey 128; 0 128 255 is R = 127 * 1.402 -> 178, G < 0 -> 0 */
     bare(&b, 1, 0);
     text(&b, 0x0008, 0x0060, "CS", "OT");
@@ -255,7 +255,7 @@ TEST(colour_layouts) {
     CHECK(parse(&b, &img, NULL) == 0);
     const unsigned char rgb[6] = {128, 128, 128, 178, 0, 0};
     CHECK(img.data && !memcmp(img.data, rgb, 6));
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* YBR_FULL_422: Y1 Y2 Cb Cr for two pixels */
     bare(&b, 1, 0);
     text(&b, 0x0008, 0x0060, "CS", "OT");
@@ -265,7 +265,7 @@ TEST(colour_layouts) {
     CHECK(parse(&b, &img, NULL) == 0);
     const unsigned char rgb422[6] = {255, 37, 128, 178, 0, 0}; /* 128 + 127 * 1.402 > 255; 128 - 127 * 0.714 */
     CHECK(img.data && !memcmp(img.data, rgb422, 6));
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* refused: odd columns for 422, PALETTE COLOR, 16-bit colour */
     bare(&b, 1, 0);
     colour_attrs(&b, "YBR_FULL_422", 0, 1, 3);
@@ -323,12 +323,12 @@ TEST(sequences) {
         pixels16(&b, k_px, 6);
         nifti_image img;
         CHECK_MSG(parse(&b, &img, NULL) == 0, "%s", samc_errmsg());
-        CHECK(img.dim[1] == 3 && img.dim[2] == 2 && img.data && nifti_value(&img, 4) == 500);
-        nifti_free(&img);
+        CHECK(img.dim[1] == 3 && img.dim[2] == 2 && img.data && io_nifti_value(&img, 4) == 500);
+        io_nifti_free(&img);
         /* and every prefix of it is refused or read, never a crash (ASan) */
         for (size_t n = 0; n < b.n; n++) {
             nifti_image cut;
-            if (dicom_parse(b.p, n, &cut, NULL) == 0) nifti_free(&cut);
+            if (io_dicom_parse(b.p, n, &cut, NULL) == 0) io_nifti_free(&cut);
             else CHECK(samc_errmsg()[0] != 0);
         }
     }
@@ -361,22 +361,22 @@ TEST(affine_and_qform) {
     CHECK(in.slice_spacing == 4 && !strcmp(in.spacing_source, "Slice Thickness"));
     /* the label volume's qform, read back without the sform, gives the same affine */
     scratch_open("dicom");
-    CHECK(nifti_write_labels(tmp_path("lab.nii"), &img, NIFTI_UINT8, (uint8_t[6]){0}) == 0);
+    CHECK(io_nifti_write_labels(tmp_path("lab.nii"), &img, NIFTI_UINT8, (uint8_t[6]){0}) == 0);
     size_t n;
     uint8_t *file = read_bytes(tmp_path("lab.nii"), &n);
     CHECK(file && n > 348);
     if (file) {
         file[254] = file[255] = 0; /* sform_code 0 */
         nifti_image q;
-        CHECK(nifti_parse(file, n, &q) == 0 && !strcmp(q.affine_source, "qform"));
+        CHECK(io_nifti_parse(file, n, &q) == 0 && !strcmp(q.affine_source, "qform"));
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 4; j++) CHECK_NEAR(q.affine[i][j], want[i][j], 1e-5);
-        nifti_free(&q);
+        io_nifti_free(&q);
     }
     free(file);
     remove(tmp_path("lab.nii"));
     scratch_close();
-    nifti_free(&img);
+    io_nifti_free(&img);
 }
 
 /* Frames of an enhanced image: positions per frame (here going down z), the orientation and
@@ -425,8 +425,8 @@ TEST(enhanced_frames) {
     CHECK_NEAR(img.affine[2][2], -3, 1e-12); /* frames in stored order: z falls by 3 */
     CHECK_NEAR(img.affine[2][3], 10, 1e-12);
     CHECK_NEAR(img.affine[0][0], -0.5, 1e-12);
-    CHECK(img.axcodes[2] == 'I' && nifti_value(&img, 4) == 5);
-    nifti_free(&img);
+    CHECK(img.axcodes[2] == 'I' && io_nifti_value(&img, 4) == 5);
+    io_nifti_free(&img);
     const char *uneven[3] = {"0\\0\\10", "0\\0\\7", "0\\0\\1"};
     enhanced(&b, uneven, 3);
     CHECK(failed_with(parse(&b, &img, NULL), "uneven slice spacing: -3 mm from frame 0 to frame 1"));
@@ -458,31 +458,31 @@ TEST(series_folder) {
     write_bytes(tmp_path("notes.txt"), "not dicom", 9);
     nifti_image img;
     dicom_info in;
-    samc_err_clear();
-    CHECK_MSG(dicom_read(scratch_dir_, &img, &in) == 0, "%s", samc_errmsg());
+    util_err_clear();
+    CHECK_MSG(io_dicom_read(scratch_dir_, &img, &in) == 0, "%s", samc_errmsg());
     CHECK(img.dim[3] == 3 && in.n_files == 3 && in.n_skipped == 1 && in.slices == 3);
-    for (int k = 0; k < 3 && img.data; k++) CHECK(nifti_value(&img, (size_t)2 * k) == 20 * k); /* sorted by z */
+    for (int k = 0; k < 3 && img.data; k++) CHECK(io_nifti_value(&img, (size_t)2 * k) == 20 * k); /* sorted by z */
     CHECK_NEAR(img.affine[2][2], 2, 1e-12);
     CHECK_NEAR(img.affine[0][3], 5, 1e-12);
     CHECK_NEAR(img.affine[1][3], -2, 1e-12);
     CHECK(!strcmp(img.axcodes, "LPS"));
-    nifti_free(&img);
+    io_nifti_free(&img);
 
     series_file("c", "1.2.3", 5, 40); /* 0, 2, 5 */
-    samc_err_clear();
-    CHECK(failed_with(dicom_read(scratch_dir_, &img, NULL), "uneven slice spacing: 2 mm from"));
+    util_err_clear();
+    CHECK(failed_with(io_dicom_read(scratch_dir_, &img, NULL), "uneven slice spacing: 2 mm from"));
     series_file("c", "1.2.3", 2, 40);
-    samc_err_clear();
-    CHECK(failed_with(dicom_read(scratch_dir_, &img, NULL), "are at the same position"));
+    util_err_clear();
+    CHECK(failed_with(io_dicom_read(scratch_dir_, &img, NULL), "are at the same position"));
     series_file("c", "1.2.4", 4, 40);
-    samc_err_clear();
-    CHECK(failed_with(dicom_read(scratch_dir_, &img, NULL), "the folder mixes series 1.2.3 ("));
+    util_err_clear();
+    CHECK(failed_with(io_dicom_read(scratch_dir_, &img, NULL), "the folder mixes series 1.2.3 ("));
     CHECK(strstr(samc_errmsg(), "and 1.2.4 (") != NULL);
     remove(tmp_path("a.dcm"));
     remove(tmp_path("b"));
     remove(tmp_path("c"));
-    samc_err_clear();
-    CHECK(failed_with(dicom_read(scratch_dir_, &img, NULL), "no DICOM image in the folder (1 files skipped"));
+    util_err_clear();
+    CHECK(failed_with(io_dicom_read(scratch_dir_, &img, NULL), "no DICOM image in the folder (1 files skipped"));
     remove(tmp_path("notes.txt"));
     scratch_close();
 }
@@ -584,11 +584,11 @@ TEST(refusals) {
 TEST(sniffing) {
     unsigned char head[140] = {0};
     memcpy(head + 128, "DICM", 4);
-    CHECK(dicom_is_dicom(head, 132) && !dicom_is_dicom(head, 131));
+    CHECK(io_dicom_is_dicom(head, 132) && !io_dicom_is_dicom(head, 131));
     const unsigned char expl[8] = {0x08, 0, 0x05, 0, 'C', 'S', 10, 0}, impl[8] = {0x08, 0, 0x05, 0, 10, 0, 0, 0},
                         be[8] = {0, 0x08, 0, 0x05, 'C', 'S', 0, 10}, nifti[8] = {0x5c, 1, 0, 0, 0, 0, 0, 0};
-    CHECK(dicom_is_dicom(expl, 8) && dicom_is_dicom(impl, 8) && dicom_is_dicom(be, 8));
-    CHECK(!dicom_is_dicom(nifti, 8) && !dicom_is_dicom(expl, 7));
+    CHECK(io_dicom_is_dicom(expl, 8) && io_dicom_is_dicom(impl, 8) && io_dicom_is_dicom(be, 8));
+    CHECK(!io_dicom_is_dicom(nifti, 8) && !io_dicom_is_dicom(expl, 7));
 }
 
 /* ---- pydicom's files (values from pydicom 2.3.1: ds.pixel_array[row, column]) ---- */
@@ -600,56 +600,56 @@ static size_t at(const nifti_image *img, int frame, int row, int col) {
 TEST(pydicom_files) {
     nifti_image img;
     dicom_info in;
-    CHECK(dicom_read(FX "CT_small.dcm", &img, &in) == 0);
+    CHECK(io_dicom_read(FX "CT_small.dcm", &img, &in) == 0);
     /* pixel_array[0, 0] = 175, [127, 127] = 909, [64, 32] = 1378, [10, 100] = 1227 */
-    CHECK(nifti_value(&img, at(&img, 0, 0, 0)) == 175 - 1024);
-    CHECK(nifti_value(&img, at(&img, 0, 127, 127)) == 909 - 1024);
-    CHECK(nifti_value(&img, at(&img, 0, 64, 32)) == 1378 - 1024);
-    CHECK(nifti_value(&img, at(&img, 0, 10, 100)) == 1227 - 1024);
+    CHECK(io_nifti_value(&img, at(&img, 0, 0, 0)) == 175 - 1024);
+    CHECK(io_nifti_value(&img, at(&img, 0, 127, 127)) == 909 - 1024);
+    CHECK(io_nifti_value(&img, at(&img, 0, 64, 32)) == 1378 - 1024);
+    CHECK(io_nifti_value(&img, at(&img, 0, 10, 100)) == 1227 - 1024);
     CHECK(!strcmp(in.modality, "CT") && in.rows == 128 && !strcmp(img.axcodes, "LPS"));
     /* ImagePositionPatient -158.135803, -179.035797, -75.699997 (LPS) */
     CHECK_NEAR(img.affine[0][3], 158.135803, 1e-9);
     CHECK_NEAR(img.affine[1][3], 179.035797, 1e-9);
     CHECK_NEAR(img.affine[2][3], -75.699997, 1e-9);
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* MR_small in four syntaxes: [0, 0] = 905, [63, 63] = 862, [20, 40] = 296 */
     const char *mr[4] = {"MR_small.dcm", "MR_small_implicit.dcm", "MR_small_bigendian.dcm", "MR_small_expb.dcm"};
     for (int f = 0; f < 4; f++) {
         char path[128];
         snprintf(path, sizeof path, FX "%s", mr[f]);
-        CHECK_MSG(dicom_read(path, &img, &in) == 0, "%s: %s", mr[f], samc_errmsg());
+        CHECK_MSG(io_dicom_read(path, &img, &in) == 0, "%s: %s", mr[f], samc_errmsg());
         if (!img.data) continue;
-        CHECK(nifti_value(&img, at(&img, 0, 0, 0)) == 905 && nifti_value(&img, at(&img, 0, 63, 63)) == 862);
-        CHECK(nifti_value(&img, at(&img, 0, 20, 40)) == 296);
+        CHECK(io_nifti_value(&img, at(&img, 0, 0, 0)) == 905 && io_nifti_value(&img, at(&img, 0, 63, 63)) == 862);
+        CHECK(io_nifti_value(&img, at(&img, 0, 20, 40)) == 296);
         CHECK(in.has_window && in.window_center == 600 && in.window_width == 1600);
-        nifti_free(&img);
+        io_nifti_free(&img);
     }
     /* deflated: [0, 0] = 213, [256, 256] = 65, [100, 400] = 70 */
-    CHECK(dicom_read(FX "image_dfl.dcm", &img, &in) == 0);
-    CHECK(nifti_value(&img, at(&img, 0, 0, 0)) == 213 && nifti_value(&img, at(&img, 0, 256, 256)) == 65);
-    CHECK(nifti_value(&img, at(&img, 0, 100, 400)) == 70);
-    nifti_free(&img);
+    CHECK(io_dicom_read(FX "image_dfl.dcm", &img, &in) == 0);
+    CHECK(io_nifti_value(&img, at(&img, 0, 0, 0)) == 213 && io_nifti_value(&img, at(&img, 0, 256, 256)) == 65);
+    CHECK(io_nifti_value(&img, at(&img, 0, 100, 400)) == 70);
+    io_nifti_free(&img);
     /* RT dose, 15 frames: [0, 0, 0] = 1249000, [14, 9, 9] = 799000, [7, 3, 5] = 1073000; 5 mm
      * apart (Grid Frame Offset Vector 0, 5, 10, ...) */
-    CHECK(dicom_read(FX "rtdose.dcm", &img, &in) == 0);
+    CHECK(io_dicom_read(FX "rtdose.dcm", &img, &in) == 0);
     CHECK(img.dim[3] == 15 && img.datatype == NIFTI_UINT32);
-    CHECK(nifti_value(&img, at(&img, 0, 0, 0)) == 1249000 && nifti_value(&img, at(&img, 14, 9, 9)) == 799000);
-    CHECK(nifti_value(&img, at(&img, 7, 3, 5)) == 1073000);
+    CHECK(io_nifti_value(&img, at(&img, 0, 0, 0)) == 1249000 && io_nifti_value(&img, at(&img, 14, 9, 9)) == 799000);
+    CHECK(io_nifti_value(&img, at(&img, 7, 3, 5)) == 1073000);
     CHECK_NEAR(img.affine[2][2], 5, 1e-12);
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* colour: YBR_FULL_422 as RGB [0, 0] = 254 0 0, [50, 50] = 125 130 255; big endian RGB
      * [30, 40] = 255 255 0 */
-    CHECK(dicom_read(FX "SC_ybr_full_422_uncompressed.dcm", &img, &in) == 0);
+    CHECK(io_dicom_read(FX "SC_ybr_full_422_uncompressed.dcm", &img, &in) == 0);
     const uint8_t *rgb = img.data;
     CHECK(rgb && !memcmp(rgb + 3 * at(&img, 0, 0, 0), "\xfe\x00\x00", 3));
     CHECK(rgb && !memcmp(rgb + 3 * at(&img, 0, 50, 50), "\x7d\x82\xff", 3));
-    nifti_free(&img);
-    CHECK(dicom_read(FX "ExplVR_BigEnd.dcm", &img, &in) == 0);
+    io_nifti_free(&img);
+    CHECK(io_dicom_read(FX "ExplVR_BigEnd.dcm", &img, &in) == 0);
     rgb = img.data;
     CHECK(rgb && img.dim[1] == 80 && img.dim[2] == 60 && !memcmp(rgb + 3 * at(&img, 0, 30, 40), "\xff\xff\x00", 3));
-    nifti_free(&img);
-    samc_err_clear();
-    CHECK(failed_with(dicom_read(FX "MR_truncated.dcm", &img, NULL), "MR_truncated.dcm: truncated"));
+    io_nifti_free(&img);
+    util_err_clear();
+    CHECK(failed_with(io_dicom_read(FX "MR_truncated.dcm", &img, NULL), "MR_truncated.dcm: truncated"));
 }
 
 int main(void) {

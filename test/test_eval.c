@@ -54,8 +54,8 @@ static int touch(const char *dir, const char *name) {
 static int hex_of(const void *data, size_t len, const char *want) {
     uint8_t d[32];
     char hex[65];
-    sha256(data, len, d);
-    sha256_hex(d, hex);
+    util_sha256(data, len, d);
+    util_sha256_hex(d, hex);
     if (strcmp(hex, want)) printf("    got %s\n", hex);
     return strcmp(hex, want) == 0;
 }
@@ -71,18 +71,18 @@ TEST(sha256_vectors) {
     CHECK(hex_of(a, 1000000, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
     /* the same million bytes fed in odd-sized pieces must give the same digest */
     sha256_ctx c;
-    sha256_init(&c);
+    util_sha256_init(&c);
     size_t done = 0, step = 1;
     while (done < 1000000) {
         size_t n = step < 1000000 - done ? step : 1000000 - done;
-        sha256_update(&c, a + done, n);
+        util_sha256_update(&c, a + done, n);
         done += n;
         step = step * 7 % 131 + 1;
     }
     uint8_t d[32];
     char hex[65];
-    sha256_final(&c, d);
-    sha256_hex(d, hex);
+    util_sha256_final(&c, d);
+    util_sha256_hex(d, hex);
     CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0);
     free(a);
 }
@@ -94,15 +94,15 @@ TEST(cache_keying) {
     uint8_t img[2 * 3 * 3];
     for (int i = 0; i < 18; i++) img[i] = (uint8_t)(i * 7);
     char a[65], b[65];
-    embedding_cache_key(m1, img, 2, 3, a);
-    embedding_cache_key(m1, img, 2, 3, b);
+    eval_embedding_cache_key(m1, img, 2, 3, a);
+    eval_embedding_cache_key(m1, img, 2, 3, b);
     CHECK(strcmp(a, b) == 0);
-    embedding_cache_key(m2, img, 2, 3, b);
+    eval_embedding_cache_key(m2, img, 2, 3, b);
     CHECK(strcmp(a, b) != 0);
-    embedding_cache_key(m1, img, 3, 2, b); /* same bytes, transposed shape */
+    eval_embedding_cache_key(m1, img, 3, 2, b); /* same bytes, transposed shape */
     CHECK(strcmp(a, b) != 0);
     img[17] ^= 1;
-    embedding_cache_key(m1, img, 2, 3, b);
+    eval_embedding_cache_key(m1, img, 2, 3, b);
     CHECK(strcmp(a, b) != 0);
 }
 
@@ -125,76 +125,76 @@ TEST(cache_store_and_validate) {
     uint8_t img[3] = {1, 2, 3};
     embedding_origin o = {.model = {9}, .image = {7}}, other = o;
     other.image[5] = 1;
-    embedding_cache_key(m, img, 1, 1, hex);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0); /* miss */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
+    eval_embedding_cache_key(m, img, 1, 1, hex);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0); /* miss */
+    CHECK(eval_embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
     memset(got, 0, sizeof got);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 1);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 1);
     CHECK(memcmp(got, e, sizeof e) == 0);
     /* another model's shape: unusable, dropped, reported as a miss */
-    CHECK(embedding_cache_get(dir, hex, 3, 2, &o, got) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 3, 2, &o, got) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     /* a truncated entry is a miss too */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
+    CHECK(eval_embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
     char path[200];
     snprintf(path, sizeof path, "%s/%s.npy", dir, hex);
     CHECK(truncate(path, 100) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     /* one data bit flipped (header intact): the checksum catches it; a miss, the entry dropped */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
+    CHECK(eval_embedding_cache_put(dir, hex, 2, 3, e, &o) == 0);
     CHECK(flip_byte(path, 128 + 4 * 7 + 2) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     CHECK(access(path, F_OK) != 0);
     /* an entry of another origin (same key: a collision or a hand-copied file) is not used */
-    CHECK(embedding_cache_put(dir, hex, 2, 3, e, &other) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(eval_embedding_cache_put(dir, hex, 2, 3, e, &other) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     /* a plain .npy (an older samc's entry, no checksum) is recomputed */
     int64_t shape[4] = {1, 2, 3, 3};
-    CHECK(npy_write(path, NPY_F32, 4, shape, e) == 0);
-    CHECK(embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
+    CHECK(io_npy_write(path, NPY_F32, 4, shape, e) == 0);
+    CHECK(eval_embedding_cache_get(dir, hex, 2, 3, &o, got) == 0);
     rmdir(dir);
 }
 
 static void three_rows(result_set *s, const char *image) {
-    result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "index0", 0.25, 0.4);
-    result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "oracle", 1.0 / 3.0, 0.5);
-    result_set_add(s, "Odd, \"name\"", image, "1,2", "iterative", "9", "index0", NAN, NAN);
+    eval_result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "index0", 0.25, 0.4);
+    eval_result_set_add(s, "MRI-Brain: Core", image, "1", "modes", "1", "oracle", 1.0 / 3.0, 0.5);
+    eval_result_set_add(s, "Odd, \"name\"", image, "1,2", "iterative", "9", "index0", NAN, NAN);
 }
 
 TEST(results_roundtrip_and_checksum) {
     result_set s = {0}, back = {0};
     three_rows(&s, "img, 1");
     size_t len;
-    char *text = results_format(&s, &len);
+    char *text = eval_results_format(&s, &len);
     CHECK(text != NULL);
     char *copy = malloc(len + 1);
     memcpy(copy, text, len + 1);
-    CHECK(results_parse(copy, len, "t", &back) == 0);
+    CHECK(eval_results_parse(copy, len, "t", &back) == 0);
     CHECK(back.n == 3);
     if (back.n == 3) {
         CHECK(strcmp(back.rows[2].task, "Odd, \"name\"") == 0 && strcmp(back.rows[2].image, "img, 1") == 0);
         CHECK(strcmp(back.rows[2].cls, "1,2") == 0 && isnan(back.rows[2].iou));
         CHECK(back.rows[1].iou == 1.0 / 3.0); /* the exact double comes back */
     }
-    result_set_free(&back);
+    eval_result_set_free(&back);
     /* torn: the last bytes (checksum line) missing -> refused */
     for (size_t cut = 1; cut < 80; cut += 13) {
         memcpy(copy, text, len + 1);
         result_set t = {0};
-        CHECK(results_parse(copy, len - cut, "t", &t) == -1);
-        result_set_free(&t);
+        CHECK(eval_results_parse(copy, len - cut, "t", &t) == -1);
+        eval_result_set_free(&t);
     }
     /* one flipped digit -> checksum mismatch */
     memcpy(copy, text, len + 1);
     char *d = strstr(copy, "0.25");
     d[3] = '6';
     result_set t = {0};
-    CHECK(results_parse(copy, len, "t", &t) == -1);
+    CHECK(eval_results_parse(copy, len, "t", &t) == -1);
     CHECK(strstr(samc_errmsg(), "checksum") != NULL);
-    result_set_free(&t);
+    eval_result_set_free(&t);
     free(copy);
     free(text);
-    result_set_free(&s);
+    eval_result_set_free(&s);
 }
 
 /* A row with all of its detail (SAM's: no method given), and one of each kind of empty field
@@ -202,8 +202,8 @@ TEST(results_roundtrip_and_checksum) {
 static void detail_rows(result_set *s) {
     result_detail a = {"63;188;1|180.5;163;0", "", 0.797941685f, 5954, "vols/ct, 1", "axial", 12, NULL};
     result_detail b = {NULL, "23;143;103;235|1;2;3;4", NAN, 7, NULL, NULL, -1, "ritm"};
-    result_set_add_detail(s, "T", "ct, 1_axial012", "1", "iterative", "2", "oracle", 0.5, 2.0 / 3.0, &a);
-    result_set_add_detail(s, "T", "p", "1,2", "modes", "4", "index0", 0.25, 0.4, &b);
+    eval_result_set_add_detail(s, "T", "ct, 1_axial012", "1", "iterative", "2", "oracle", 0.5, 2.0 / 3.0, &a);
+    eval_result_set_add_detail(s, "T", "p", "1,2", "modes", "4", "index0", 0.25, 0.4, &b);
 }
 
 /* The detail survives the results file; per_image.csv keeps its eight columns, the method last, and
@@ -213,12 +213,12 @@ TEST(results_detail_roundtrip_and_csvs) {
     detail_rows(&s);
     CHECK(s.n == 2);
     size_t len;
-    char *text = results_format(&s, &len);
+    char *text = eval_results_format(&s, &len);
     CHECK(text && strncmp(text, RESULTS_FILE_HEADER "\n", strlen(RESULTS_FILE_HEADER) + 1) == 0);
     CHECK(strcmp(RESULTS_FILE_HEADER,
                  "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice,"
                  "method") == 0);
-    CHECK(text && results_parse(text, len, "t", &back) == 0 && back.n == 2);
+    CHECK(text && eval_results_parse(text, len, "t", &back) == 0 && back.n == 2);
     if (back.n == 2) {
         const result_row *a = &back.rows[0], *b = &back.rows[1];
         CHECK(a->has_detail && strcmp(a->points, "63;188;1|180.5;163;0") == 0 && a->box == NULL);
@@ -228,13 +228,13 @@ TEST(results_detail_roundtrip_and_csvs) {
         CHECK(isnan(b->pred_iou) && b->area == 7 && b->volume == NULL && b->plane == NULL && b->slice == -1);
     }
     free(text);
-    text = results_per_image_csv(&back, &len);
+    text = eval_results_per_image_csv(&back, &len);
     const char *want_pi = "task,image,class,experiment,setting,selection,iou,dice,method\n"
                           "T,\"ct, 1_axial012\",1,iterative,2,oracle,0.5,0.66666666666666663,sam\n"
                           "T,p,\"1,2\",modes,4,index0,0.25,0.40000000000000002,ritm\n";
     CHECK_MSG(text && len == strlen(want_pi) && memcmp(text, want_pi, len) == 0, "%s", text ? text : "");
     free(text);
-    text = results_prompts_csv(&back, &len);
+    text = eval_results_prompts_csv(&back, &len);
     const char *want_pr = "task,image,class,experiment,setting,selection,points,box,pred_iou,area,volume,plane,slice,"
                           "method\n"
                           "T,\"ct, 1_axial012\",1,iterative,2,oracle,63;188;1|180.5;163;0,,0.797941685,5954,"
@@ -242,16 +242,16 @@ TEST(results_detail_roundtrip_and_csvs) {
                           "T,p,\"1,2\",modes,4,index0,,23;143;103;235|1;2;3;4,,7,,,,ritm\n";
     CHECK_MSG(text && len == strlen(want_pr) && memcmp(text, want_pr, len) == 0, "%s", text ? text : "");
     free(text);
-    result_set_free(&back);
-    result_set_free(&s);
+    eval_result_set_free(&back);
+    eval_result_set_free(&s);
 }
 
 /* Text with its checksum line, as a results file holds it; malloc'd. */
 static char *with_checksum(const char *body, size_t *len) {
     uint8_t d[32];
     char hex[65];
-    sha256(body, strlen(body), d);
-    sha256_hex(d, hex);
+    util_sha256(body, strlen(body), d);
+    util_sha256_hex(d, hex);
     *len = strlen(body) + 8 + 64 + 1;
     char *t = malloc(*len + 1);
     snprintf(t, *len + 1, "%s#sha256=%s\n", body, hex);
@@ -264,13 +264,13 @@ TEST(results_older_format_and_bad_detail) {
     size_t len;
     char *t = with_checksum("task,image,class,experiment,setting,selection,iou,dice\nT,a,1,modes,1,index0,0.5,0.25\n", &len);
     result_set s = {0};
-    CHECK(results_parse(t, len, "old", &s) == 0 && s.n == 1 && !s.rows[0].has_detail);
+    CHECK(eval_results_parse(t, len, "old", &s) == 0 && s.n == 1 && !s.rows[0].has_detail);
     free(t);
-    char *csv = results_prompts_csv(&s, &len);
+    char *csv = eval_results_prompts_csv(&s, &len);
     const char *want = PROMPTS_HEADER "\nT,a,1,modes,1,index0,,,,,,,,sam\n";
     CHECK_MSG(csv && len == strlen(want) && memcmp(csv, want, len) == 0, "%s", csv ? csv : "");
     free(csv);
-    result_set_free(&s);
+    eval_result_set_free(&s);
     const char *bad[] = {"T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,x,,,,sam\n",    /* area not a number */
                          "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,nan,3,,,,sam\n",  /* NaN is an empty field */
                          "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,-3,,,,sam\n",  /* negative area */
@@ -283,9 +283,10 @@ TEST(results_older_format_and_bad_detail) {
         char body[512];
         snprintf(body, sizeof body, "%s\n%s", RESULTS_FILE_HEADER, bad[i]);
         t = with_checksum(body, &len);
-        samc_err_clear();
-        CHECK_MSG(results_parse(t, len, "bad", &s) == -1 && strstr(samc_errmsg(), "bad:2: malformed row"), "row %d", i);
-        result_set_free(&s);
+        util_err_clear();
+        CHECK_MSG(eval_results_parse(t, len, "bad", &s) == -1 && strstr(samc_errmsg(), "bad:2: malformed row"),
+                  "row %d", i);
+        eval_result_set_free(&s);
         free(t);
     }
     /* the same row well-formed is read */
@@ -293,18 +294,18 @@ TEST(results_older_format_and_bad_detail) {
     snprintf(body, sizeof body, "%s\nT,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17,ritm\n",
              RESULTS_FILE_HEADER);
     t = with_checksum(body, &len);
-    CHECK(results_parse(t, len, "good", &s) == 0 && s.n == 1 && s.rows[0].slice == 17 && s.rows[0].area == 3 &&
+    CHECK(eval_results_parse(t, len, "good", &s) == 0 && s.n == 1 && s.rows[0].slice == 17 && s.rows[0].area == 3 &&
           !strcmp(s.rows[0].method, "ritm"));
-    result_set_free(&s);
+    eval_result_set_free(&s);
     free(t);
     /* a results file of a samc before the method column: its rows are SAM's */
     snprintf(body, sizeof body,
              "task,image,class,experiment,setting,selection,iou,dice,points,box,pred_iou,area,volume,plane,slice\n"
              "T,a,1,modes,1,index0,0.5,0.25,1;2;1,,0.9,3,v,axial,17\n");
     t = with_checksum(body, &len);
-    CHECK(results_parse(t, len, "v2", &s) == 0 && s.n == 1 && s.rows[0].has_detail && s.rows[0].slice == 17 &&
+    CHECK(eval_results_parse(t, len, "v2", &s) == 0 && s.n == 1 && s.rows[0].has_detail && s.rows[0].slice == 17 &&
           !strcmp(s.rows[0].method, "sam"));
-    result_set_free(&s);
+    eval_result_set_free(&s);
     free(t);
 }
 
@@ -317,10 +318,10 @@ TEST(progress_lines) {
     FILE *f = open_memstream(&text, &len);
     CHECK(f != NULL);
     if (!f) return;
-    progress_log_print(f, "samc eval", 1, 3, "image", NULL, 1862.5);
-    progress_log_print(f, "samc everything", 512, 1024, "point", NULL, 0.0071);
-    progress_log_print(f, "samc eval", 0, 5, "volume", ", 37 slices", 0);
-    progress_log_print(f, "samc eval", 2, 2, "image", NULL, 59.96);
+    util_progress_log_print(f, "samc eval", 1, 3, "image", NULL, 1862.5);
+    util_progress_log_print(f, "samc everything", 512, 1024, "point", NULL, 0.0071);
+    util_progress_log_print(f, "samc eval", 0, 5, "volume", ", 37 slices", 0);
+    util_progress_log_print(f, "samc eval", 2, 2, "image", NULL, 59.96);
     fclose(f);
     const char *want = "samc eval: 1/3 images (33%), 1862.5 s/image, ETA 1h02m05s\n"
                        "samc everything: 512/1024 points (50%), 7.1 ms/point, ETA 0m04s\n"
@@ -329,49 +330,49 @@ TEST(progress_lines) {
     CHECK_MSG(text && strcmp(text, want) == 0, "%s", text ? text : "");
     free(text);
     progress_log p;
-    progress_log_init(&p, 3600);
-    CHECK(progress_log_due(&p) == 0);
-    progress_log_init(&p, 0);
-    CHECK(progress_log_due(&p) == 0);
-    progress_log_init(&p, 0.5);
-    CHECK(progress_log_due(&p) == 0);
+    util_progress_log_init(&p, 3600);
+    CHECK(util_progress_log_due(&p) == 0);
+    util_progress_log_init(&p, 0);
+    CHECK(util_progress_log_due(&p) == 0);
+    util_progress_log_init(&p, 0.5);
+    CHECK(util_progress_log_due(&p) == 0);
     struct timespec ts = {0, 600000000};
     nanosleep(&ts, NULL);
-    CHECK(progress_log_due(&p) == 1 && progress_log_due(&p) == 0); /* the next is 0.5 s later */
+    CHECK(util_progress_log_due(&p) == 1 && util_progress_log_due(&p) == 0); /* the next is 0.5 s later */
 }
 
 /* Resume logic: an item counts as done only with an intact file; a damaged one is removed. */
 TEST(results_store_resume) {
     const char *out = "build/test_eval_run";
-    char *p = results_item_path(out, "a/b c");
+    char *p = eval_results_item_path(out, "a/b c");
     CHECK(p && strncmp(p, "build/test_eval_run/results/a_b_c-", 34) == 0);
-    char *q = results_item_path(out, "a_b_c");
+    char *q = eval_results_item_path(out, "a_b_c");
     CHECK(q && strcmp(q, "build/test_eval_run/results/a_b_c.csv") == 0);
-    CHECK(results_item_done(out, "x1") == 0);
+    CHECK(eval_results_item_done(out, "x1") == 0);
     result_set s = {0};
     three_rows(&s, "x1");
-    CHECK(results_item_write(out, "x1", &s) == 0);
-    CHECK(results_item_done(out, "x1") == 1);
-    result_set_free(&s);
+    CHECK(eval_results_item_write(out, "x1", &s) == 0);
+    CHECK(eval_results_item_done(out, "x1") == 1);
+    eval_result_set_free(&s);
     three_rows(&s, "x2");
-    CHECK(results_item_write(out, "x2", &s) == 0);
-    result_set_free(&s);
+    CHECK(eval_results_item_write(out, "x2", &s) == 0);
+    eval_result_set_free(&s);
     /* a leftover temp file of a killed writer is neither read nor counted */
-    CHECK(write_file_atomic("build/test_eval_run/results/x3.csv.tmp.99999", "junk", 4) == 0);
+    CHECK(util_write_file_atomic("build/test_eval_run/results/x3.csv.tmp.99999", "junk", 4) == 0);
     result_set all = {0};
-    CHECK(results_read_all(out, &all) == 0);
+    CHECK(eval_results_read_all(out, &all) == 0);
     CHECK(all.n == 6);
-    result_set_free(&all);
-    results_clean_temps(out);
+    eval_result_set_free(&all);
+    eval_results_clean_temps(out);
     CHECK(access("build/test_eval_run/results/x3.csv.tmp.99999", F_OK) != 0);
     /* torn x2 (last line cut): read_all refuses it, done() says no and deletes it */
     CHECK(truncate("build/test_eval_run/results/x2.csv", 60) == 0);
-    CHECK(results_read_all(out, &all) == -1);
-    result_set_free(&all);
-    CHECK(results_item_done(out, "x2") == 0);
+    CHECK(eval_results_read_all(out, &all) == -1);
+    eval_result_set_free(&all);
+    CHECK(eval_results_item_done(out, "x2") == 0);
     CHECK(access("build/test_eval_run/results/x2.csv", F_OK) != 0);
-    CHECK(results_read_all(out, &all) == 0 && all.n == 3);
-    result_set_free(&all);
+    CHECK(eval_results_read_all(out, &all) == 0 && all.n == 3);
+    eval_result_set_free(&all);
     unlink("build/test_eval_run/results/x1.csv");
     rmdir("build/test_eval_run/results");
     rmdir(out);
@@ -382,7 +383,7 @@ TEST(results_store_resume) {
 static shard_record parse_record(const char *text, int *rc) {
     char *buf = strdup(text);
     shard_record r;
-    *rc = shard_record_parse(buf, strlen(buf), "t", &r);
+    *rc = eval_shard_record_parse(buf, strlen(buf), "t", &r);
     free(buf);
     return r;
 }
@@ -394,55 +395,55 @@ TEST(shard_record_roundtrip_join_missing) {
     int rc;
     shard_record r = parse_record(s0, &rc);
     CHECK(rc == 0 && r.n_shards == 3 && r.held[0] && !r.held[1] && !r.held[2] && r.n == 4);
-    shard_source *v = rc == 0 ? shard_record_find(&r, "v") : NULL;
+    shard_source *v = rc == 0 ? eval_shard_record_find(&r, "v") : NULL;
     CHECK(v && v->volume && v->slices && strcmp(v->slices, "v_1 v_2 v_3") == 0); /* a later line supersedes */
-    shard_source *w = rc == 0 ? shard_record_find(&r, "w") : NULL;
+    shard_source *w = rc == 0 ? eval_shard_record_find(&r, "w") : NULL;
     CHECK(w && w->volume && !w->slices);
     CHECK(rc == 0 && strcmp(r.v[0].name, "a") == 0 && r.v[0].shard == 2 && !r.v[0].volume); /* sorted */
     /* formatted and parsed again: the same */
     size_t len;
-    char *text = rc == 0 ? shard_record_format(&r, &len) : NULL;
+    char *text = rc == 0 ? eval_shard_record_format(&r, &len) : NULL;
     CHECK(text != NULL);
     int rc2;
     shard_record back = parse_record(text ? text : "", &rc2);
     size_t len2;
-    char *text2 = rc2 == 0 ? shard_record_format(&back, &len2) : NULL;
+    char *text2 = rc2 == 0 ? eval_shard_record_format(&back, &len2) : NULL;
     CHECK(text2 && len2 == len && memcmp(text, text2, len) == 0);
     free(text), free(text2);
-    shard_record_free(&back);
+    eval_shard_record_free(&back);
 
     /* what is missing: shards 1 and 2; image a (shard 2) and slice v_2 have no results; w unfinished */
     char *names[] = {"b", "v_1", "v_3"};
     char *msg = NULL;
-    CHECK(shard_record_missing(&r, names, 3, &msg) == 0);
+    CHECK(eval_shard_record_missing(&r, names, 3, &msg) == 0);
     const char *want = "shards 1/3, 2/3 missing; 2 images without results: a, v_2; 1 volume not finished: w";
     CHECK_MSG(msg && strcmp(msg, want) == 0, "%s", msg ? msg : "(null)");
     free(msg);
 
     /* joined with shards 1 and 2 (w finished there): complete once every result is there */
     shard_record j = {0};
-    CHECK(shard_record_join(&j, &r, "s0") == 0);
+    CHECK(eval_shard_record_join(&j, &r, "s0") == 0);
     shard_record r12 = parse_record("shards = 3\nshard = 1\nshard = 2\nimage = 0 b\nimage = 2 a\nvolume = 0 v\n"
                                     "volume = 1 w\nslices = w: w_9\n", &rc);
-    CHECK(rc == 0 && shard_record_join(&j, &r12, "s12") == 0);
+    CHECK(rc == 0 && eval_shard_record_join(&j, &r12, "s12") == 0);
     char *all[] = {"a", "b", "v_1", "v_2", "v_3", "w_9"};
-    CHECK(shard_record_missing(&j, all, 6, &msg) == 0 && msg == NULL);
+    CHECK(eval_shard_record_missing(&j, all, 6, &msg) == 0 && msg == NULL);
     free(msg);
-    CHECK(shard_record_missing(&j, all, 5, &msg) == 0 && msg && strcmp(msg, "1 image without results: w_9") == 0);
+    CHECK(eval_shard_record_missing(&j, all, 5, &msg) == 0 && msg && strcmp(msg, "1 image without results: w_9") == 0);
     free(msg);
     /* another shard count, other images, a volume finished with other slices: refused */
     shard_record bad = parse_record("shards = 2\nshard = 1\nimage = 0 b\n", &rc);
-    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "2 shards, not 3") != NULL);
-    shard_record_free(&bad);
+    CHECK(rc == 0 && eval_shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "2 shards, not 3") != NULL);
+    eval_shard_record_free(&bad);
     bad = parse_record("shards = 3\nimage = 0 b\nimage = 2 a\nvolume = 0 v\nvolume = 1 w2\n", &rc);
-    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1);
-    shard_record_free(&bad);
+    CHECK(rc == 0 && eval_shard_record_join(&j, &bad, "x") == -1);
+    eval_shard_record_free(&bad);
     bad = parse_record("shards = 3\nimage = 0 b\nimage = 2 a\nvolume = 0 v\nvolume = 1 w\nslices = w: w_8\n", &rc);
-    CHECK(rc == 0 && shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "other slices") != NULL);
-    shard_record_free(&bad);
-    shard_record_free(&j);
-    shard_record_free(&r12);
-    shard_record_free(&r);
+    CHECK(rc == 0 && eval_shard_record_join(&j, &bad, "x") == -1 && strstr(samc_errmsg(), "other slices") != NULL);
+    eval_shard_record_free(&bad);
+    eval_shard_record_free(&j);
+    eval_shard_record_free(&r12);
+    eval_shard_record_free(&r);
 
     /* malformed records are refused, naming the line */
     const char *bads[] = {"image = 0 a\n", "shards = 0\n", "shards = 2\nshard = 2\n", "shards = 2\nimage = 0 a b\n",
@@ -451,7 +452,7 @@ TEST(shard_record_roundtrip_join_missing) {
     for (size_t i = 0; i < sizeof bads / sizeof *bads; i++) {
         bad = parse_record(bads[i], &rc);
         CHECK_MSG(rc == -1, "accepted: %s", bads[i]);
-        if (rc == 0) shard_record_free(&bad);
+        if (rc == 0) eval_shard_record_free(&bad);
     }
 }
 
@@ -462,16 +463,16 @@ TEST(shard_assignment) {
     for (int i = 0; i < 400; i++) {
         char id[32];
         snprintf(id, sizeof id, "phantom_%03d", i);
-        int s = shard_of(id, 4);
+        int s = eval_shard_of(id, 4);
         CHECK(s >= 0 && s < 4);
-        CHECK(shard_of(id, 4) == s);
-        CHECK(shard_of(id, 1) == 0);
+        CHECK(eval_shard_of(id, 4) == s);
+        CHECK(eval_shard_of(id, 1) == 0);
         count[s]++;
     }
     for (int s = 0; s < 4; s++) CHECK(count[s] > 60 && count[s] < 140);
     /* by hand: SHA-256("abc") starts ba7816bf8f01cfea, which is 13436180830806888426;
      * mod 7 = 3 */
-    CHECK(shard_of("abc", 7) == (int)(0xba7816bf8f01cfeaull % 7));
+    CHECK(eval_shard_of("abc", 7) == (int)(0xba7816bf8f01cfeaull % 7));
 }
 
 TEST(dataset_config_parsing) {
@@ -479,15 +480,15 @@ TEST(dataset_config_parsing) {
     const char *good = "# BraTS\nname = MRI-Brain\nlayout = nifti\nvolumes = */*_flair.nii.gz\n"
                        "labels = _flair.nii.gz -> _seg.nii.gz\nremap = 4 -> 3\n\n"
                        "class.1 = MRI-Brain: Core   # necrotic\nclass.1,2,3 = MRI-Brain: Whole\n";
-    CHECK(dataset_config_parse(good, "g", "/data", NULL, &c) == 0);
+    CHECK(eval_dataset_config_parse(good, "g", "/data", NULL, &c) == 0);
     CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && strcmp(c.plane, "axial") == 0);
     CHECK(strcmp(c.root, "/data/.") == 0);
     CHECK(strcmp(c.label_from, "_flair.nii.gz") == 0 && strcmp(c.label_to, "_seg.nii.gz") == 0);
-    CHECK(dataset_remap(&c, 4) == 3 && dataset_remap(&c, 2) == 2);
+    CHECK(eval_dataset_remap(&c, 4) == 3 && eval_dataset_remap(&c, 2) == 2);
     CHECK(c.classes[1].n_values == 3 && strcmp(c.classes[1].cls, "1,2,3") == 0);
-    CHECK(dataset_in_class(&c, 1, 3) && !dataset_in_class(&c, 0, 3) && dataset_in_class(&c, 0, 1));
+    CHECK(eval_dataset_in_class(&c, 1, 3) && !eval_dataset_in_class(&c, 0, 3) && eval_dataset_in_class(&c, 0, 1));
     CHECK(strcmp(c.intensity, "paper") == 0);
-    dataset_config_free(&c);
+    eval_dataset_config_free(&c);
     /* each bad rule names the line */
     const char *bad[] = {
         "name = a\nlayout = png\ntask = x\nbogus = 1\n",          /* unknown key */
@@ -508,7 +509,7 @@ TEST(dataset_config_parsing) {
         "name = a\nname = b\ntask = x\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rc = dataset_config_parse(bad[i], "bad.conf", ".", NULL, &c);
+        int rc = eval_dataset_config_parse(bad[i], "bad.conf", ".", NULL, &c);
         CHECK_MSG(rc == -1, "case %zu accepted", i);
         CHECK_MSG(strstr(samc_errmsg(), "bad.conf") != NULL, "case %zu: %s", i, samc_errmsg());
     }
@@ -517,29 +518,29 @@ TEST(dataset_config_parsing) {
 /* Every shipped config parses, and together they name the paper's 28 tasks. */
 TEST(shipped_configs) {
     path_list l;
-    CHECK(dir_list_files("eval/datasets", 0, &l) == 0);
+    CHECK(eval_dir_list_files("eval/datasets", 0, &l) == 0);
     int n_sets = 0, n_tasks = 0;
     for (size_t i = 0; i < l.n; i++) {
         dataset_config c;
-        int rc = dataset_config_load(l.paths[i], NULL, &c);
+        int rc = eval_dataset_config_load(l.paths[i], NULL, &c);
         CHECK_MSG(rc == 0, "%s", samc_errmsg());
         if (rc) continue;
         n_sets++;
         n_tasks += c.n_classes;
-        dataset_config_free(&c);
+        eval_dataset_config_free(&c);
     }
     CHECK(n_sets == 19);
     CHECK(n_tasks == 28);
-    path_list_free(&l);
+    eval_path_list_free(&l);
 }
 
 /* uint8(img / img.max() * 255), truncated, by hand */
 TEST(paper_normalisation) {
     uint8_t px[6] = {0, 50, 100, 200, 199, 1};
-    normalize_paper_u8(px, 6);
+    eval_normalize_paper_u8(px, 6);
     CHECK(px[0] == 0 && px[1] == 63 && px[2] == 127 && px[3] == 255 && px[4] == 253 && px[5] == 1);
     uint8_t z[3] = {0, 0, 0};
-    normalize_paper_u8(z, 3);
+    eval_normalize_paper_u8(z, 3);
     CHECK(z[0] == 0 && z[1] == 0 && z[2] == 0);
 }
 
@@ -563,26 +564,28 @@ static int count_item(void *ctx, const eval_item *it) {
 
 TEST(sources_png_layout) {
     dataset_config c;
-    CHECK(dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images", "test/fixtures/sam-demo/data/binary/masks",
+    CHECK(eval_dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images",
+          "test/fixtures/sam-demo/data/binary/masks",
                                   "Phantom", &c) == 0);
     source_list l;
-    CHECK(dataset_sources(&c, &l) == 0);
+    CHECK(eval_dataset_sources(&c, &l) == 0);
     CHECK(l.n == 12);
     if (l.n == 12) {
         CHECK(strcmp(l.v[0].id, "phantom_000") == 0 && strcmp(l.v[11].id, "phantom_011") == 0);
         item_count ic = {0};
-        CHECK(source_items(&c, &l.v[0], count_item, &ic) == 0);
+        CHECK(eval_source_items(&c, &l.v[0], count_item, &ic) == 0);
         /* 0/255 masks become 0/1 labels (the authors' division by 255) */
         CHECK(ic.n == 1 && ic.bad == 0 && ic.classes[1] > 0 && ic.classes[2] == 0);
     }
-    source_list_free(&l);
-    dataset_config_free(&c);
+    eval_source_list_free(&l);
+    eval_dataset_config_free(&c);
     /* a mask missing for an image is an error naming it */
-    CHECK(dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images", "test/fixtures/sam-demo/data/volume",
+    CHECK(eval_dataset_config_png_dirs("test/fixtures/sam-demo/data/binary/images",
+          "test/fixtures/sam-demo/data/volume",
                                   "x", &c) == 0);
-    CHECK(dataset_sources(&c, &l) == -1);
+    CHECK(eval_dataset_sources(&c, &l) == -1);
     CHECK(strstr(samc_errmsg(), "no mask") != NULL);
-    dataset_config_free(&c);
+    eval_dataset_config_free(&c);
 }
 
 /* A palette PNG label map: the labels are the palette indices, whatever colours the palette
@@ -596,7 +599,7 @@ TEST(palette_mask_labels_are_indices) {
     uint8_t rgb[3 * 3 * 2] = {0};
     png_image im = {.width = 3, .height = 2, .channels = 3, .bit_depth = 8, .pixels = rgb};
     snprintf(path, sizeof path, "%s/x.png", idir);
-    CHECK(png_write(path, &im) == 0);
+    CHECK(io_png_write(path, &im) == 0);
     /* 4-bit palette: index 0 white, 1 red, 2 green; rows 0 1 2 / 2 2 0 */
     const uint16_t idx[6] = {0, 1, 2, 2, 2, 0};
     const uint8_t pal[9] = {255, 255, 255, 200, 10, 10, 10, 200, 10};
@@ -607,15 +610,15 @@ TEST(palette_mask_labels_are_indices) {
     CHECK(write_bytes(path, file, len) == 0);
     free(file);
     dataset_config c;
-    CHECK(dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
+    CHECK(eval_dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
     source_list l;
-    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
+    CHECK(eval_dataset_sources(&c, &l) == 0 && l.n == 1);
     item_count ic = {0};
-    int rc = l.n == 1 ? source_items(&c, &l.v[0], count_item, &ic) : -1;
+    int rc = l.n == 1 ? eval_source_items(&c, &l.v[0], count_item, &ic) : -1;
     CHECK_MSG(rc == 0, "%s", samc_errmsg());
     CHECK(ic.n == 1 && ic.bad == 0 && ic.classes[0] == 2 && ic.classes[1] == 1 && ic.classes[2] == 3);
-    source_list_free(&l);
-    dataset_config_free(&c);
+    eval_source_list_free(&l);
+    eval_dataset_config_free(&c);
     rm_tree(dir);
 }
 
@@ -624,28 +627,28 @@ TEST(palette_mask_labels_are_indices) {
 static int check_binary_target(void *ctx, const eval_item *it) {
     const dataset_config *c = ctx;
     uint8_t m[4];
-    item_class_mask(c, it, 0, m);
+    eval_item_class_mask(c, it, 0, m);
     return m[0] == 0 && m[1] == 1 && m[2] == 1 && m[3] == 1 ? 0 : 7;
 }
 
 TEST(mask_division_targets) {
     const char *dir = "build/test_eval_masks2";
-    CHECK(make_dirs("build/test_eval_masks2/images") == 0 && make_dirs("build/test_eval_masks2/masks") == 0);
+    CHECK(util_make_dirs("build/test_eval_masks2/images") == 0 && util_make_dirs("build/test_eval_masks2/masks") == 0);
     uint8_t rgb[12] = {0}, m[4] = {0, 128, 255, 255};
     png_image im = {.width = 2, .height = 2, .channels = 3, .bit_depth = 8, .pixels = rgb};
     png_image mk = {.width = 2, .height = 2, .channels = 1, .bit_depth = 8, .pixels = m};
-    CHECK(png_write("build/test_eval_masks2/images/x.png", &im) == 0);
-    CHECK(png_write("build/test_eval_masks2/masks/x.png", &mk) == 0);
+    CHECK(io_png_write("build/test_eval_masks2/images/x.png", &im) == 0);
+    CHECK(io_png_write("build/test_eval_masks2/masks/x.png", &mk) == 0);
     dataset_config c;
-    CHECK(dataset_config_png_dirs("build/test_eval_masks2/images", "build/test_eval_masks2/masks", "t", &c) == 0);
+    CHECK(eval_dataset_config_png_dirs("build/test_eval_masks2/images", "build/test_eval_masks2/masks", "t", &c) == 0);
     source_list l;
-    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
-    if (l.n == 1) CHECK(source_items(&c, &l.v[0], check_binary_target, &c) == 0);
+    CHECK(eval_dataset_sources(&c, &l) == 0 && l.n == 1);
+    if (l.n == 1) CHECK(eval_source_items(&c, &l.v[0], check_binary_target, &c) == 0);
     /* as a class (label == 1), 128 is not the target */
     c.binary = 0;
-    if (l.n == 1) CHECK(source_items(&c, &l.v[0], check_binary_target, &c) == 7);
-    source_list_free(&l);
-    dataset_config_free(&c);
+    if (l.n == 1) CHECK(eval_source_items(&c, &l.v[0], check_binary_target, &c) == 7);
+    eval_source_list_free(&l);
+    eval_dataset_config_free(&c);
     unlink("build/test_eval_masks2/images/x.png");
     unlink("build/test_eval_masks2/masks/x.png");
     rmdir("build/test_eval_masks2/images"), rmdir("build/test_eval_masks2/masks"), rmdir(dir);
@@ -653,33 +656,33 @@ TEST(mask_division_targets) {
 
 TEST(sources_multiclass_and_volume) {
     dataset_config c;
-    CHECK(dataset_config_load("eval/demo/phantom_multiclass.conf", NULL, &c) == 0);
+    CHECK(eval_dataset_config_load("eval/demo/phantom_multiclass.conf", NULL, &c) == 0);
     source_list l;
-    CHECK(dataset_sources(&c, &l) == 0 && l.n == 12);
+    CHECK(eval_dataset_sources(&c, &l) == 0 && l.n == 12);
     item_count ic = {0};
-    for (size_t i = 0; i < l.n; i++) CHECK(source_items(&c, &l.v[i], count_item, &ic) == 0);
+    for (size_t i = 0; i < l.n; i++) CHECK(eval_source_items(&c, &l.v[i], count_item, &ic) == 0);
     CHECK(ic.n == 12 && ic.bad == 0 && ic.classes[1] > 0 && ic.classes[2] > 0);
-    source_list_free(&l);
-    dataset_config_free(&c);
+    eval_source_list_free(&l);
+    eval_dataset_config_free(&c);
 
-    CHECK(dataset_config_load("eval/demo/ct_phantom.conf", NULL, &c) == 0);
-    CHECK(dataset_sources(&c, &l) == 0 && l.n == 1);
+    CHECK(eval_dataset_config_load("eval/demo/ct_phantom.conf", NULL, &c) == 0);
+    CHECK(eval_dataset_sources(&c, &l) == 0 && l.n == 1);
     if (l.n == 1) {
         CHECK(strcmp(l.v[0].id, "ct_phantom") == 0);
         CHECK(strstr(l.v[0].label, "ct_phantom_labels.nii.gz") != NULL);
         memset(&ic, 0, sizeof ic);
-        CHECK(source_items(&c, &l.v[0], count_item, &ic) == 0);
+        CHECK(eval_source_items(&c, &l.v[0], count_item, &ic) == 0);
         /* 24 axial slices; only those with organ or lesion are kept, each has a target */
         CHECK(ic.n > 0 && ic.n <= 24 && ic.bad == 0 && ic.classes[1] > 0);
         CHECK(strncmp(ic.last, "ct_phantom_axial0", 17) == 0);
         /* with slices = all, all 24 */
         c.all_slices = 1;
         item_count all = {0};
-        CHECK(source_items(&c, &l.v[0], count_item, &all) == 0 && all.n == 24);
+        CHECK(eval_source_items(&c, &l.v[0], count_item, &all) == 0 && all.n == 24);
         CHECK(all.n >= ic.n);
     }
-    source_list_free(&l);
-    dataset_config_free(&c);
+    eval_source_list_free(&l);
+    eval_dataset_config_free(&c);
 }
 
 /* The extension in any case for images and masks; a mask present in two cases is refused
@@ -694,20 +697,21 @@ TEST(sources_png_extension_case) {
     for (int i = 0; i < 4; i++) CHECK(touch(idir, images[i]) == 0);
     for (int i = 0; i < 3; i++) CHECK(touch(mdir, masks[i]) == 0);
     dataset_config c;
-    CHECK(dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
+    CHECK(eval_dataset_config_png_dirs(idir, mdir, "t", &c) == 0);
     source_list l;
-    int rc = dataset_sources(&c, &l);
+    int rc = eval_dataset_sources(&c, &l);
     CHECK_MSG(rc == 0 && l.n == 3, "%s", samc_errmsg());
     for (size_t i = 0; rc == 0 && i < l.n && i < 3; i++) {
         const char *want_id[] = {"A", "b", "c"};
         CHECK(strcmp(l.v[i].id, want_id[i]) == 0);
-        CHECK(strcmp(path_base(l.v[i].image), images[i]) == 0 && strcmp(path_base(l.v[i].label), masks[i]) == 0);
+        CHECK(strcmp(eval_path_base(l.v[i].image), images[i]) == 0 && strcmp(eval_path_base(l.v[i].label),
+              masks[i]) == 0);
     }
-    if (rc == 0) source_list_free(&l);
+    if (rc == 0) eval_source_list_free(&l);
     /* c.png and c.pNg in masks: which one is meant is not guessed */
     CHECK(touch(mdir, "c.png") == 0);
-    samc_err_clear();
-    CHECK(dataset_sources(&c, &l) == -1);
+    util_err_clear();
+    CHECK(eval_dataset_sources(&c, &l) == -1);
     CHECK_MSG(strstr(samc_errmsg(), "two masks") && strstr(samc_errmsg(), "masks/c.pNg") &&
                   strstr(samc_errmsg(), "masks/c.png"), "%s", samc_errmsg());
     /* a.PNG beside A.PNG is another image (names are case-sensitive); b.png beside b.Png is not */
@@ -715,30 +719,30 @@ TEST(sources_png_extension_case) {
     char cpath[200];
     snprintf(cpath, sizeof cpath, "%s/c.png", mdir);
     CHECK(unlink(cpath) == 0);
-    samc_err_clear();
-    CHECK(dataset_sources(&c, &l) == -1);
+    util_err_clear();
+    CHECK(eval_dataset_sources(&c, &l) == -1);
     CHECK_MSG(strstr(samc_errmsg(), "two images named b") && strstr(samc_errmsg(), "images/b.Png") &&
                   strstr(samc_errmsg(), "images/b.png"), "%s", samc_errmsg());
-    dataset_config_free(&c);
+    eval_dataset_config_free(&c);
     /* masks beside their images with a suffix: X.PNG has X_mask.Png, which is no image */
     rm_tree(dir);
     CHECK(temp_dir(dir, sizeof dir, "suffix") != NULL);
     CHECK(touch(dir, "X.PNG") == 0 && touch(dir, "X_mask.Png") == 0);
-    CHECK(dataset_config_png_dirs(dir, dir, "t", &c) == 0);
+    CHECK(eval_dataset_config_png_dirs(dir, dir, "t", &c) == 0);
     free(c.mask_suffix);
     c.mask_suffix = strdup("_mask");
-    rc = dataset_sources(&c, &l);
+    rc = eval_dataset_sources(&c, &l);
     CHECK_MSG(rc == 0 && l.n == 1, "%s", samc_errmsg());
     if (rc == 0) {
-        CHECK(strcmp(l.v[0].id, "X") == 0 && strcmp(path_base(l.v[0].label), "X_mask.Png") == 0);
-        source_list_free(&l);
+        CHECK(strcmp(l.v[0].id, "X") == 0 && strcmp(eval_path_base(l.v[0].label), "X_mask.Png") == 0);
+        eval_source_list_free(&l);
     }
     /* no mask: the message says what was expected */
     CHECK(touch(dir, "Y.png") == 0);
-    samc_err_clear();
-    CHECK(dataset_sources(&c, &l) == -1 && strstr(samc_errmsg(), "Y.png: no mask") &&
+    util_err_clear();
+    CHECK(eval_dataset_sources(&c, &l) == -1 && strstr(samc_errmsg(), "Y.png: no mask") &&
           strstr(samc_errmsg(), "Y_mask.png"));
-    dataset_config_free(&c);
+    eval_dataset_config_free(&c);
     rm_tree(dir);
 }
 
@@ -747,25 +751,26 @@ TEST(csv_records_with_line_breaks) {
     char text[] = "a,\"x\ny\",1\nb,\"q\"\"\n\",2\nlast";
     char *p = text, *end = text + strlen(text), *rec, *f[4];
     int complete;
-    rec = csv_next_record(&p, end, &complete);
-    CHECK(rec && complete && csv_split(rec, f, 4) == 3 && strcmp(f[1], "x\ny") == 0 && strcmp(f[2], "1") == 0);
-    rec = csv_next_record(&p, end, &complete);
-    CHECK(rec && complete && csv_split(rec, f, 4) == 3 && strcmp(f[1], "q\"\n") == 0);
-    rec = csv_next_record(&p, end, &complete);
+    rec = eval_csv_next_record(&p, end, &complete);
+    CHECK(rec && complete && eval_csv_split(rec, f, 4) == 3 && strcmp(f[1], "x\ny") == 0 && strcmp(f[2], "1") == 0);
+    rec = eval_csv_next_record(&p, end, &complete);
+    CHECK(rec && complete && eval_csv_split(rec, f, 4) == 3 && strcmp(f[1], "q\"\n") == 0);
+    rec = eval_csv_next_record(&p, end, &complete);
     CHECK(rec && !complete && strcmp(rec, "last") == 0);
-    CHECK(csv_next_record(&p, end, &complete) == NULL);
+    CHECK(eval_csv_next_record(&p, end, &complete) == NULL);
 
     const char *names[] = {"p\n1", "a,\"b\"\r\nc", "tab\there\x01", "\n"};
     result_set s = {0}, back = {0};
-    for (int i = 0; i < 4; i++) result_set_add(&s, "T", names[i], "1", "size", "area_fraction", "gt", 0.5 + i, NAN);
+    for (int i = 0; i < 4; i++) eval_result_set_add(&s, "T", names[i], "1", "size", "area_fraction", "gt", 0.5 + i,
+         NAN);
     size_t len;
-    char *out = results_format(&s, &len);
-    CHECK(out && results_parse(out, len, "t", &back) == 0 && back.n == 4);
+    char *out = eval_results_format(&s, &len);
+    CHECK(out && eval_results_parse(out, len, "t", &back) == 0 && back.n == 4);
     for (size_t i = 0; i < back.n && i < 4; i++)
         CHECK_MSG(strcmp(back.rows[i].image, names[i]) == 0 && back.rows[i].iou == 0.5 + (double)i, "row %zu", i);
     free(out);
-    result_set_free(&s);
-    result_set_free(&back);
+    eval_result_set_free(&s);
+    eval_result_set_free(&back);
 }
 
 static nifti_image grid(double sx, double sy, double sz) {
@@ -780,92 +785,94 @@ static nifti_image grid(double sx, double sy, double sz) {
  * (0.8 mm: 0.0008; the offsets: of the largest, 2.5 mm: 0.0025). */
 TEST(volume_grid_check) {
     nifti_image img = grid(0.8, 0.8, 2.5), lab = grid(0.8, 0.8, 2.5);
-    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == 0);
+    CHECK(eval_volume_grids_match(&img, "img.nii", &lab, "lab.nii") == 0);
     lab.affine[0][0] = -0.8; /* x flipped */
-    samc_err_clear();
-    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
+    util_err_clear();
+    CHECK(eval_volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
     CHECK_MSG(strstr(samc_errmsg(), "img.nii") && strstr(samc_errmsg(), "lab.nii") && strstr(samc_errmsg(), "[0][0]") &&
                   strstr(samc_errmsg(), "-0.8"), "%s", samc_errmsg());
     lab = grid(0.8, 0.8, 2.5);
     lab.affine[1][1] = 0.8 + 0.0007; /* within 0.0008 */
     lab.affine[2][3] = 30 + 0.0024;  /* within 0.0025 */
-    CHECK(volume_grids_match(&img, "i", &lab, "l") == 0);
+    CHECK(eval_volume_grids_match(&img, "i", &lab, "l") == 0);
     lab.affine[1][1] = 0.8 + 0.0009;
-    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[1][1]"));
+    CHECK(eval_volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[1][1]"));
     lab = grid(0.8, 0.8, 2.5);
     lab.affine[2][3] = 30 + 0.0026;
-    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[2][3]"));
+    CHECK(eval_volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[2][3]"));
     lab = grid(0.8, 0.8, 2.5);
     lab.affine[0][1] = 0.001; /* a shear of 0.001 > 0.0008 */
-    CHECK(volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[0][1]"));
+    CHECK(eval_volume_grids_match(&img, "i", &lab, "l") == -1 && strstr(samc_errmsg(), "[0][1]"));
     lab = grid(0.8, 0.8, 2.5);
     lab.dim[1] = 144, lab.dim[2] = 160; /* transposed */
-    CHECK(volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
+    CHECK(eval_volume_grids_match(&img, "img.nii", &lab, "lab.nii") == -1);
     CHECK_MSG(strstr(samc_errmsg(), "160 x 144 x 24") && strstr(samc_errmsg(), "144 x 160 x 24"), "%s", samc_errmsg());
     /* a 4D image (e.g. MSD prostate) and its 3D labels: the first volume's grid is compared */
     lab = grid(0.8, 0.8, 2.5);
     img.dim[0] = 4, img.dim[4] = 2;
-    CHECK(volume_grids_match(&img, "i", &lab, "l") == 0);
+    CHECK(eval_volume_grids_match(&img, "i", &lab, "l") == 0);
 }
 
 /* OUT/shards.conf's class lines: written and read back exactly (outer spaces, quotes,
  * commas), joined across shards, and the classes without rows named. */
 TEST(shard_record_classes) {
     shard_record r;
-    CHECK(shard_record_init(&r, 2) == 0);
-    CHECK(shard_record_add(&r, "a", 0, 0, NULL) == 0);
-    CHECK(shard_record_add_class(&r, "MRI-Brain: Core", "1") == 0);
-    CHECK(shard_record_add_class(&r, " odd, \"x\" ", "1,2") == 0);
-    CHECK(shard_record_add_class(&r, "bad\nname", "3") == -1);
+    CHECK(eval_shard_record_init(&r, 2) == 0);
+    CHECK(eval_shard_record_add(&r, "a", 0, 0, NULL) == 0);
+    CHECK(eval_shard_record_add_class(&r, "MRI-Brain: Core", "1") == 0);
+    CHECK(eval_shard_record_add_class(&r, " odd, \"x\" ", "1,2") == 0);
+    CHECK(eval_shard_record_add_class(&r, "bad\nname", "3") == -1);
     size_t len;
-    char *text = shard_record_format(&r, &len);
+    char *text = eval_shard_record_format(&r, &len);
     CHECK(text && strstr(text, "class = \"1\",\"MRI-Brain: Core\"\n") &&
           strstr(text, "class = \"1,2\",\" odd, \"\"x\"\" \"\n"));
     shard_record back;
-    CHECK(text && shard_record_parse(text, len, "t", &back) == 0);
+    CHECK(text && eval_shard_record_parse(text, len, "t", &back) == 0);
     CHECK(back.n_classes == 2 && strcmp(back.classes[1].task, " odd, \"x\" ") == 0 &&
           strcmp(back.classes[1].cls, "1,2") == 0 && strcmp(back.classes[0].task, "MRI-Brain: Core") == 0);
     free(text);
     /* join: an empty record copies them; one without class lines (older samc) agrees with any;
      * other classes are refused */
     shard_record j = {0};
-    CHECK(shard_record_join(&j, &back, "s0") == 0 && j.n_classes == 2);
+    CHECK(eval_shard_record_join(&j, &back, "s0") == 0 && j.n_classes == 2);
     shard_record old;
     char old_text[] = "shards = 2\nimage = 0 a\n";
-    CHECK(shard_record_parse(old_text, strlen(old_text), "old", &old) == 0 && old.n_classes == 0);
-    CHECK(shard_record_join(&j, &old, "old") == 0 && j.n_classes == 2);
+    CHECK(eval_shard_record_parse(old_text, strlen(old_text), "old", &old) == 0 && old.n_classes == 0);
+    CHECK(eval_shard_record_join(&j, &old, "old") == 0 && j.n_classes == 2);
     shard_record j2 = {0};
-    CHECK(shard_record_join(&j2, &old, "old") == 0 && shard_record_join(&j2, &back, "s0") == 0 && j2.n_classes == 2);
+    CHECK(eval_shard_record_join(&j2, &old, "old") == 0 && eval_shard_record_join(&j2, &back,
+          "s0") == 0 && j2.n_classes == 2);
     char other_text[] = "shards = 2\nimage = 0 a\nclass = \"7\",\"MRI-Brain: Core\"\n";
     shard_record other;
-    CHECK(shard_record_parse(other_text, strlen(other_text), "x", &other) == 0);
-    samc_err_clear();
-    CHECK(shard_record_join(&j, &other, "x") == -1 && strstr(samc_errmsg(), "classes"));
+    CHECK(eval_shard_record_parse(other_text, strlen(other_text), "x", &other) == 0);
+    util_err_clear();
+    CHECK(eval_shard_record_join(&j, &other, "x") == -1 && strstr(samc_errmsg(), "classes"));
     /* rows for class 1 only: the other class is named, with its task */
     result_set rows = {0};
-    result_set_add(&rows, "MRI-Brain: Core", "a", "1", "size", "components", "gt", 1, NAN);
+    eval_result_set_add(&rows, "MRI-Brain: Core", "a", "1", "size", "components", "gt", 1, NAN);
     char *msg = NULL;
     size_t n = 9;
-    CHECK(shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 1);
+    CHECK(eval_shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 1);
     CHECK_MSG(msg && strcmp(msg, "class 1,2 of task ' odd, \"x\" '") == 0, "%s", msg ? msg : "(null)");
     free(msg);
-    result_set_add(&rows, " odd, \"x\" ", "a", "1,2", "size", "components", "gt", 1, NAN);
-    CHECK(shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
-    CHECK(shard_record_absent_classes(&old, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
+    eval_result_set_add(&rows, " odd, \"x\" ", "a", "1,2", "size", "components", "gt", 1, NAN);
+    CHECK(eval_shard_record_absent_classes(&back, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
+    CHECK(eval_shard_record_absent_classes(&old, &rows, &msg, &n) == 0 && n == 0 && msg == NULL);
     /* malformed class lines are refused */
     char bad1[] = "shards = 1\nclass = 7\n", bad2[] = "shards = 1\nclass = \"7\",\"a\",\"b\"\n";
     shard_record x;
-    CHECK(shard_record_parse(bad1, strlen(bad1), "b", &x) == -1);
-    CHECK(shard_record_parse(bad2, strlen(bad2), "b", &x) == -1);
+    CHECK(eval_shard_record_parse(bad1, strlen(bad1), "b", &x) == -1);
+    CHECK(eval_shard_record_parse(bad2, strlen(bad2), "b", &x) == -1);
     /* task names with control characters are refused where they are given */
     dataset_config c;
-    samc_err_clear();
-    CHECK(dataset_config_parse("name = a\nclass.1 = x\ty\n", "c.conf", ".", NULL, &c) == -1 &&
+    util_err_clear();
+    CHECK(eval_dataset_config_parse("name = a\nclass.1 = x\ty\n", "c.conf", ".", NULL, &c) == -1 &&
           strstr(samc_errmsg(), "c.conf:2") && strstr(samc_errmsg(), "control"));
-    CHECK(dataset_config_png_dirs("i", "m", "a\nb", &c) == -1 && strstr(samc_errmsg(), "--task"));
-    result_set_free(&rows);
-    shard_record_free(&other), shard_record_free(&old), shard_record_free(&j), shard_record_free(&j2);
-    shard_record_free(&back), shard_record_free(&r);
+    CHECK(eval_dataset_config_png_dirs("i", "m", "a\nb", &c) == -1 && strstr(samc_errmsg(), "--task"));
+    eval_result_set_free(&rows);
+    eval_shard_record_free(&other), eval_shard_record_free(&old), eval_shard_record_free(&j),
+                           eval_shard_record_free(&j2);
+    eval_shard_record_free(&back), eval_shard_record_free(&r);
 }
 
 /* OUT/skipped.txt: an entry per file, replaced and removed by name, messages on one line. */
@@ -874,30 +881,31 @@ TEST(skip_list_entries) {
     CHECK(temp_dir(dir, sizeof dir, "skip") != NULL);
     snprintf(path, sizeof path, "%s/" SKIPPED_FILE, dir);
     skip_list l = {0};
-    CHECK(skip_list_set(&l, 0, "a", "a.png: not a PNG file") == 0);
-    CHECK(skip_list_set(&l, 1, "v", "v.nii: line\nbreak\t\\ \x01") == 0);
-    CHECK(skip_list_set(&l, 0, "a", "a.png: truncated") == 0); /* replaces */
-    CHECK(skip_list_write(dir, &l) == 0);
+    CHECK(eval_skip_list_set(&l, 0, "a", "a.png: not a PNG file") == 0);
+    CHECK(eval_skip_list_set(&l, 1, "v", "v.nii: line\nbreak\t\\ \x01") == 0);
+    CHECK(eval_skip_list_set(&l, 0, "a", "a.png: truncated") == 0); /* replaces */
+    CHECK(eval_skip_list_write(dir, &l) == 0);
     size_t n = 0;
     char *text = (char *)read_bytes(path, &n);
     const char *want = "image a: a.png: truncated\nvolume v: v.nii: line\\nbreak\\t\\\\ \\x01\n";
     CHECK_MSG(text && n == strlen(want) && memcmp(text, want, n) == 0, "%.*s", (int)n, text ? text : "");
     free(text);
     size_t ni, nv;
-    CHECK(skipped_count(dir, &ni, &nv) == 0 && ni == 1 && nv == 1);
+    CHECK(eval_skipped_count(dir, &ni, &nv) == 0 && ni == 1 && nv == 1);
     skip_list back;
-    CHECK(skip_list_read(dir, &back) == 0 && back.n == 2 && strcmp(back.lines[0], "image a: a.png: truncated") == 0);
-    CHECK(skip_list_remove(&back, "a") == 1 && skip_list_remove(&back, "a") == 0 && back.n == 1);
-    CHECK(skip_list_remove(&back, "v") == 1 && back.n == 0);
-    CHECK(skip_list_write(dir, &back) == 0 && access(path, F_OK) != 0); /* no entry: no file */
-    CHECK(skipped_count(dir, &ni, &nv) == 0 && ni == 0 && nv == 0);
-    skip_list_free(&back);
+    CHECK(eval_skip_list_read(dir, &back) == 0 && back.n == 2 && strcmp(back.lines[0],
+          "image a: a.png: truncated") == 0);
+    CHECK(eval_skip_list_remove(&back, "a") == 1 && eval_skip_list_remove(&back, "a") == 0 && back.n == 1);
+    CHECK(eval_skip_list_remove(&back, "v") == 1 && back.n == 0);
+    CHECK(eval_skip_list_write(dir, &back) == 0 && access(path, F_OK) != 0); /* no entry: no file */
+    CHECK(eval_skipped_count(dir, &ni, &nv) == 0 && ni == 0 && nv == 0);
+    eval_skip_list_free(&back);
     /* a line that is not an entry is dropped */
     char junk[] = "hello\nimage b: ok\nimage c no colon\n\n";
-    CHECK(skip_list_parse(junk, strlen(junk), "j", &back) == 0 && back.n == 1 &&
+    CHECK(eval_skip_list_parse(junk, strlen(junk), "j", &back) == 0 && back.n == 1 &&
           strcmp(back.lines[0], "image b: ok") == 0);
-    skip_list_free(&back);
-    skip_list_free(&l);
+    eval_skip_list_free(&back);
+    eval_skip_list_free(&l);
     rm_tree(dir);
 }
 

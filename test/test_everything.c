@@ -60,7 +60,7 @@ static void next_numbers(const char **pos, double *out, int n) {
 static int read_fixture(const char *path, fixture_anns *a, sam_amg_params *p) {
     unsigned char *buf;
     size_t len;
-    if (read_whole_file(path, 1 << 24, &buf, &len)) return -1;
+    if (util_read_whole_file(path, 1 << 24, &buf, &len)) return -1;
     const char *t = (const char *)buf, *pos = t;
     sam_amg_params_default(p);
     p->points_per_side = (int)next_number(t, "points_per_side", &pos);
@@ -90,13 +90,13 @@ static int read_fixture(const char *path, fixture_anns *a, sam_amg_params *p) {
     return 0;
 }
 
-/* The fixture masks as n x h x w bytes (sam-tiny's file is in Fortran order; npy_read
+/* The fixture masks as n x h x w bytes (sam-tiny's file is in Fortran order; io_npy_read
  * returns C order). */
 static uint8_t *read_fixture_masks(const char *path, int *n, int *h, int *w) {
     npy_array a;
-    if (npy_read(path, &a)) return NULL;
+    if (io_npy_read(path, &a)) return NULL;
     if (a.ndim != 3 || a.dtype != NPY_BOOL) {
-        npy_free(&a);
+        io_npy_free(&a);
         return NULL;
     }
     *n = (int)a.shape[0], *h = (int)a.shape[1], *w = (int)a.shape[2];
@@ -108,7 +108,7 @@ static uint8_t *read_fixture_masks(const char *path, int *n, int *h, int *w) {
 static void check_everything(const char *dir, const char *samw_path) {
     char path[512];
     snprintf(path, sizeof path, "test/fixtures/%s/model.pth", dir);
-    CHECK(samc_convert(path, samw_path, 4, NULL) == 0);
+    CHECK(weights_convert(path, samw_path, 4, NULL) == 0);
     fixture_anns *ref = calloc(1, sizeof *ref);
     sam_amg_params p;
     snprintf(path, sizeof path, "test/fixtures/%s/everything/annotations.json", dir);
@@ -121,7 +121,7 @@ static void check_everything(const char *dir, const char *samw_path) {
     uint8_t *rgb = NULL;
     int h = 0, w = 0;
     snprintf(path, sizeof path, "test/fixtures/%s/image.png", dir);
-    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+    CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0);
     CHECK(h == rh && w == rw);
     sam_model *m = sam_model_load(samw_path);
     sam_predictor *pred = m ? sam_predictor_new(m) : NULL;
@@ -146,7 +146,7 @@ static void check_everything(const char *dir, const char *samw_path) {
         CHECK(a->point[0] == ref->point[i][0] && a->point[1] == ref->point[i][1]);
         for (int k = 0; k < 4; k++)
             CHECK(a->crop_box[k] - (k >= 2 ? a->crop_box[k - 2] : 0) == (int)ref->crop[i][k]);
-        CHECK(amg_rle_decode(&a->rle, mask) == 0);
+        CHECK(sam_amg_rle_decode(&a->rle, mask) == 0);
         const uint8_t *want = ref_masks + (size_t)i * px;
         int flips = 0;
         for (size_t q = 0; q < px; q++) flips += mask[q] != want[q];
@@ -163,7 +163,7 @@ static void check_everything(const char *dir, const char *samw_path) {
                               logits[q], maxabs);
         }
         total_flips += flips;
-        CHECK(fabs((double)amg_rle_area(&a->rle) - ref->area[i]) <= flips);
+        CHECK(fabs((double)sam_amg_rle_area(&a->rle) - ref->area[i]) <= flips);
         if (!flips) {
             const double xywh[4] = {a->box[0], a->box[1], a->box[2] - a->box[0], a->box[3] - a->box[1]};
             for (int k = 0; k < 4; k++) CHECK(xywh[k] == ref->bbox[i][k]);
@@ -181,7 +181,7 @@ static void check_everything(const char *dir, const char *samw_path) {
     CHECK(r2.n == r.n);
     for (int i = 0; i < r.n && i < r2.n; i++)
         CHECK(r2.masks[i].predicted_iou == r.masks[i].predicted_iou &&
-              amg_rle_area(&r2.masks[i].rle) == amg_rle_area(&r.masks[i].rle));
+              sam_amg_rle_area(&r2.masks[i].rle) == sam_amg_rle_area(&r.masks[i].rle));
     sam_amg_result_free(&r2);
     if (am2.ctx) sam_amg_model_free(&am2);
     size_t emb_n = (size_t)sam_model_embed_channels(m) * sam_model_embed_grid(m) * sam_model_embed_grid(m);
@@ -214,12 +214,12 @@ done:
 static void check_decoder(const char *dir, const char *samw_path) {
     char path[512];
     snprintf(path, sizeof path, "test/fixtures/%s/model.pth", dir);
-    CHECK(samc_convert(path, samw_path, !strcmp(dir, "sam-small") ? 0 : 4, NULL) == 0);
+    CHECK(weights_convert(path, samw_path, !strcmp(dir, "sam-small") ? 0 : 4, NULL) == 0);
     sam_model *m = sam_model_load(samw_path);
     sam_predictor *pred = m ? sam_predictor_new(m) : NULL;
     npy_array emb = {0};
     snprintf(path, sizeof path, "test/fixtures/%s/embedding.npy", dir);
-    CHECK(npy_read(path, &emb) == 0);
+    CHECK(io_npy_read(path, &emb) == 0);
     if (!pred || !emb.data) goto done;
     /* an image of 300 x 200: any size works with a given embedding */
     CHECK(sam_predictor_set_embedding(pred, emb.data, 200, 300) == 0);
@@ -230,7 +230,7 @@ static void check_decoder(const char *dir, const char *samw_path) {
     float ref_iou[12], got_iou[12];
     CHECK(sam_predict_points_batch(pred, &pts[0][0], 4, 1, ref, ref_iou) == 0);
     fast_decoder d;
-    CHECK(fast_decoder_init(&d, m, emb.data) == 0);
+    CHECK(sam_fast_decoder_init(&d, m, emb.data) == 0);
     float xy01[8];
     for (int i = 0; i < 4; i++) {
         int input_h, input_w, oh, ow;
@@ -238,7 +238,7 @@ static void check_decoder(const char *dir, const char *samw_path) {
         xy01[2 * i] = (float)((pts[i][0] * ((double)input_w / ow) + 0.5) / m->img_size);
         xy01[2 * i + 1] = (float)((pts[i][1] * ((double)input_h / oh) + 0.5) / m->img_size);
     }
-    CHECK(fast_decoder_run(&d, xy01, 4, NAN, got_iou, got) == 0);
+    CHECK(sam_fast_decoder_run(&d, xy01, 4, NAN, got_iou, got) == 0);
     float maxabs = 0, maxdiff = 0, ioudiff = 0;
     for (size_t i = 0; i < 12 * LL; i++) {
         maxabs = fmaxf(maxabs, fabsf(ref[i]));
@@ -254,15 +254,15 @@ static void check_decoder(const char *dir, const char *samw_path) {
     float top = 0;
     for (int i = 0; i < 12; i++) top = fmaxf(top, got_iou[i]);
     for (size_t i = 0; i < 12 * LL; i++) got[i] = 12345.0f;
-    CHECK(fast_decoder_run(&d, xy01, 4, top, got_iou, got) == 0);
+    CHECK(sam_fast_decoder_run(&d, xy01, 4, top, got_iou, got) == 0);
     int untouched = 1;
     for (size_t i = 0; i < 12 * LL; i++) untouched &= got[i] == 12345.0f;
     CHECK(untouched);
-    fast_decoder_free(&d);
+    sam_fast_decoder_free(&d);
     free(ref);
     free(got);
 done:
-    npy_free(&emb);
+    io_npy_free(&emb);
     sam_predictor_free(pred);
     sam_model_free(m);
     remove(samw_path);
@@ -281,10 +281,10 @@ static int decode_everything(void *ctx, const double *xy, int n, float keep_iou_
 
 TEST(iou_prefilter_changes_nothing) {
     const char *samw_path = "build/test_everything_prefilter.samw";
-    CHECK(samc_convert("test/fixtures/sam-demo/model.pth", samw_path, 4, NULL) == 0);
+    CHECK(weights_convert("test/fixtures/sam-demo/model.pth", samw_path, 4, NULL) == 0);
     uint8_t *rgb = NULL;
     int h = 0, w = 0;
-    CHECK(image_read_rgb8("test/fixtures/sam-demo/image.png", &rgb, &h, &w) == 0);
+    CHECK(io_image_read_rgb8("test/fixtures/sam-demo/image.png", &rgb, &h, &w) == 0);
     sam_model *m = sam_model_load(samw_path);
     sam_predictor *pred = m ? sam_predictor_new(m) : NULL;
     amg_model am = {0};
@@ -322,7 +322,7 @@ TEST(everything_sam_demo) { check_everything("sam-demo", "build/test_everything_
 int main(void) {
     /* one thread: the suite also runs under ASan, where threads cost far more than they give;
      * results at other thread counts are compared by test/cli/test_everything.sh */
-    blas_set_threads(1);
+    nn_blas_set_threads(1);
     RUN(decoder_sam_tiny);
     RUN(decoder_sam_small);
     RUN(iou_prefilter_changes_nothing);

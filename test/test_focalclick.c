@@ -65,7 +65,7 @@ TEST(dwconv_hand) {
     for (int c = 0; c < C; c++) bias[c] = (float)(c % 3) - 1.0f;
     for (int t = 0; t < 3; t++) {
         int h = sizes[t][0], w = sizes[t][1];
-        conv2d_depthwise3x3_tokens_forward(out, in, wt, bias, h, w, C);
+        nn_conv2d_depthwise3x3_tokens_forward(out, in, wt, bias, h, w, C);
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 for (int c = 0; c < C; c++) {
@@ -132,10 +132,10 @@ TEST(inputs_match_official) {
         double d = max_abs_diff(pts, pr.data, (size_t)6 * P);
         printf("    %s points_nd: max abs diff %.3g (tolerance 1e-6)\n", cases[c], d);
         CHECK(d <= 1e-6);
-        npy_free(&pr);
+        io_npy_free(&pr);
     }
     free(x), free(nd), free(img);
-    npy_free(&ref);
+    io_npy_free(&ref);
 }
 
 /* A trace sink keeping the module outputs the fixture has taps of. */
@@ -198,13 +198,13 @@ static void check_network(int c) {
         double td = max_abs_diff(taps[t].data, tr.data, taps[t].n), tr_range = range(tr.data, taps[t].n);
         printf("    tap %s: max abs diff %.3g (range %.3g)\n", taps[t].name, td, tr_range);
         CHECK(td <= 1e-4 * tr_range);
-        npy_free(&tr);
+        io_npy_free(&tr);
     }
 done:
     for (size_t t = 0; t < N_TAPS; t++) free(taps[t].data), taps[t].data = NULL;
     nn_arena_free(&a);
     free(out);
-    npy_free(&ref), npy_free(&nd);
+    io_npy_free(&ref), io_npy_free(&nd);
 }
 
 TEST(network_1click_matches_official) { check_network(0); }
@@ -220,7 +220,7 @@ static void check_predictor(int c, double *seconds) {
     npy_array ref = read_case(cases[c], "prob", HW), mask = {0};
     char path[256];
     snprintf(path, sizeof path, DIR "%s_mask.npy", cases[c]);
-    CHECK_MSG(npy_read(path, &mask) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read(path, &mask) == 0, "%s", samc_errmsg());
     float *p1 = malloc(HW * sizeof(float)), *p2 = malloc(HW * sizeof(float));
     iseg *m = NULL;
     if (!w || !img || !ref.data || !mask.data || mask.count != HW || mask.dtype != NPY_U8 || !p1 || !p2) goto done;
@@ -228,14 +228,14 @@ static void check_predictor(int c, double *seconds) {
     if (!m) goto done;
     CHECK(!strcmp(iseg_family(m), "focalclick"));
     CHECK_MSG(iseg_set_image(m, img, H, W) == 0, "%s", samc_errmsg());
-    int threads = blas_get_threads();
-    blas_set_threads(1);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
     CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p1) == 0, "%s", samc_errmsg());
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     double t0 = util_wall_seconds();
     CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p2) == 0, "%s", samc_errmsg());
     if (seconds) *seconds = util_wall_seconds() - t0;
-    blas_set_threads(threads);
+    nn_blas_set_threads(threads);
     CHECK(memcmp(p1, p2, HW * sizeof(float)) == 0);
     double d = max_abs_diff(p1, ref.data, HW);
     const float *r = ref.data;
@@ -256,7 +256,7 @@ static void check_predictor(int c, double *seconds) {
 done:
     iseg_free(m);
     free(p1), free(p2), free(img);
-    npy_free(&ref), npy_free(&mask);
+    io_npy_free(&ref), io_npy_free(&mask);
 }
 
 TEST(predictor_matches_official) {
@@ -293,7 +293,7 @@ TEST(predictor_errors) {
 static int write_and_convert(const bk_list *k, const char *pipeline, const char *version, const char *pth,
                              const char *samw_path) {
     CHECK(bk_focalclick_write(k, pipeline, version, pth) == 0);
-    return samc_convert_any(pth, samw_path, 0, NULL);
+    return weights_convert_any(pth, samw_path, 0, NULL);
 }
 
 /* A config the port does not run is refused by name: a model_version ClickSEG's SegFormer

@@ -38,21 +38,21 @@ static void check_parity(const char *name, int dec_heads, const float *img) {
     npy_array ref = {0};
     float *out1 = NULL, *out2 = NULL;
     image_encoder enc;
-    CHECK_MSG(samc_convert(pth, samw_path, dec_heads, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_convert(pth, samw_path, dec_heads, NULL) == 0, "%s", samc_errmsg());
     CHECK_MSG((w = samw_open(samw_path)) != NULL, "%s", samc_errmsg());
-    CHECK_MSG(npy_read_f32(ref_path, &ref) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read_f32(ref_path, &ref) == 0, "%s", samc_errmsg());
     if (!w || !ref.data) goto done;
-    CHECK_MSG(image_encoder_load(&enc, w) == 0, "%s", samc_errmsg());
+    CHECK_MSG(sam_image_encoder_load(&enc, w) == 0, "%s", samc_errmsg());
     size_t n = (size_t)enc.out_chans * enc.grid * enc.grid;
     CHECK(ref.count == n && ref.ndim == 4 && ref.shape[1] == enc.out_chans && ref.shape[2] == enc.grid);
     if (ref.count != n) goto done;
     out1 = malloc(n * sizeof(float)), out2 = malloc(n * sizeof(float));
-    int threads = blas_get_threads();
-    blas_set_threads(1);
-    CHECK_MSG(image_encoder_forward(&enc, img, out1) == 0, "%s", samc_errmsg());
-    blas_set_threads(2);
-    CHECK_MSG(image_encoder_forward(&enc, img, out2) == 0, "%s", samc_errmsg());
-    blas_set_threads(threads);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
+    CHECK_MSG(sam_image_encoder_forward(&enc, img, out1) == 0, "%s", samc_errmsg());
+    nn_blas_set_threads(2);
+    CHECK_MSG(sam_image_encoder_forward(&enc, img, out2) == 0, "%s", samc_errmsg());
+    nn_blas_set_threads(threads);
     const float *r = ref.data;
     double max_diff = 0, max_ref = 0;
     for (size_t i = 0; i < n; i++) {
@@ -66,7 +66,7 @@ static void check_parity(const char *name, int dec_heads, const float *img) {
     CHECK(memcmp(out1, out2, n * sizeof(float)) == 0);
 done:
     free(out1), free(out2);
-    npy_free(&ref);
+    io_npy_free(&ref);
     samw_close(w);
     remove(samw_path);
 }
@@ -75,9 +75,9 @@ static void check_parity_preprocessed(const char *name, int dec_heads) {
     char path[256];
     snprintf(path, sizeof path, "test/fixtures/%s/preprocessed.npy", name);
     npy_array img = {0};
-    CHECK_MSG(npy_read_f32(path, &img) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read_f32(path, &img) == 0, "%s", samc_errmsg());
     if (img.data) check_parity(name, dec_heads, img.data);
-    npy_free(&img);
+    io_npy_free(&img);
 }
 
 TEST(sam_tiny_matches_official_embedding) {
@@ -101,7 +101,7 @@ TEST(sam_small_matches_official_embedding) {
     /* the real 64x64 grid: 70x70 window padding, global attention in query blocks; its input
      * is the fixture's resized image, normalised and padded by sam_preprocess */
     npy_array rs = {0};
-    CHECK_MSG(npy_read("test/fixtures/sam-small/resized.npy", &rs) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read("test/fixtures/sam-small/resized.npy", &rs) == 0, "%s", samc_errmsg());
     CHECK(rs.dtype == NPY_U8 && rs.ndim == 3 && rs.shape[2] == 3 && rs.shape[0] <= 1024 && rs.shape[1] <= 1024);
     float *img = malloc(3 * 1024 * 1024 * sizeof(float));
     if (img && rs.dtype == NPY_U8 && rs.ndim == 3 && rs.shape[2] == 3 && rs.shape[0] <= 1024 && rs.shape[1] <= 1024) {
@@ -109,7 +109,7 @@ TEST(sam_small_matches_official_embedding) {
         check_parity("sam-small", 0, img);
     }
     free(img);
-    npy_free(&rs);
+    io_npy_free(&rs);
 }
 
 /* Runs enc on a random image at 1 and at 2 threads: both succeed, are finite, same bits. */
@@ -120,12 +120,12 @@ static void check_runs_deterministic(const image_encoder *e) {
     CHECK(img && out1 && out2);
     if (!img || !out1 || !out2) goto done;
     for (size_t i = 0; i < 3 * S * S; i++) img[i] = 2.0f * frand();
-    int threads = blas_get_threads();
-    blas_set_threads(1);
-    CHECK_MSG(image_encoder_forward(e, img, out1) == 0, "%s", samc_errmsg());
-    blas_set_threads(2);
-    CHECK_MSG(image_encoder_forward(e, img, out2) == 0, "%s", samc_errmsg());
-    blas_set_threads(threads);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
+    CHECK_MSG(sam_image_encoder_forward(e, img, out1) == 0, "%s", samc_errmsg());
+    nn_blas_set_threads(2);
+    CHECK_MSG(sam_image_encoder_forward(e, img, out2) == 0, "%s", samc_errmsg());
+    nn_blas_set_threads(threads);
     int finite = 1;
     double mx = 0;
     for (size_t i = 0; i < n_out; i++) {
@@ -171,33 +171,33 @@ TEST(vit_b_random_encoder_runs) {
 TEST(check_rejects_bad_configs) {
     image_encoder ok = {.img_size = 64, .patch_size = 8, .grid = 8, .embed_dim = 48, .depth = 3, .num_heads = 3,
                         .head_dim = 16, .mlp_dim = 192, .window_size = 3, .global_attn = 2, .out_chans = 16};
-    CHECK(image_encoder_check(&ok) == 0);
+    CHECK(sam_image_encoder_check(&ok) == 0);
     image_encoder e = ok;
     e.img_size = 60; /* not a multiple of the patch */
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "img_size"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "img_size"));
     e = ok, e.grid = 7;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
     e = ok, e.head_dim = 15; /* heads x head_dim != embed_dim */
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "embed_dim"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "embed_dim"));
     e = ok, e.depth = 0;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
     e = ok, e.depth = 65;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "depth"));
     e = ok, e.mlp_dim = 0;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "mlp_dim"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "mlp_dim"));
     e = ok, e.out_chans = -1;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "out_chans"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "out_chans"));
     e = ok, e.window_size = 9; /* larger than the token grid */
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "window_size"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "window_size"));
     e = ok, e.patch_size = 0;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "patch_size"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "patch_size"));
     e = ok, e.img_size = 8192, e.grid = 1024; /* 1M tokens: beyond the int bounds of the ops */
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "grid"));
     e = ok, e.num_heads = 2048, e.embed_dim = 2048, e.head_dim = 1;
-    CHECK(image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "heads"));
+    CHECK(sam_image_encoder_check(&e) == -1 && strstr(samc_errmsg(), "heads"));
     /* forward refuses too, before touching any pointer */
     e = ok, e.depth = 0;
-    CHECK(image_encoder_forward(&e, NULL, NULL) == -1);
+    CHECK(sam_image_encoder_forward(&e, NULL, NULL) == -1);
 }
 
 int main(void) {

@@ -1,6 +1,6 @@
 /* io/jpeg: the cjpeg-made fixtures in test/fixtures/jpeg decode to exactly what djpeg wrote
  * for them (the .pnm beside each, see its README.md); header facts; grey replicated to RGB by
- * image_read_rgb8; and refusals: every truncation, garbage, CMYK, 12-bit, absurd sizes and
+ * io_image_read_rgb8; and refusals: every truncation, garbage, CMYK, 12-bit, absurd sizes and
  * endless progressive scans (the last three made here with libjpeg's encoder). */
 #include <stdint.h>
 #include <stdio.h>
@@ -54,20 +54,20 @@ TEST(same_as_djpeg) {
         uint8_t *want = read_pnm(pnm, &w, &h, &ch);
         CHECK_MSG(want != NULL, "%s", pnm);
         jpg_header hd;
-        CHECK(jpg_read_header(jpg, &hd) == 0);
+        CHECK(io_jpg_read_header(jpg, &hd) == 0);
         CHECK(hd.width == 37 && hd.height == 23 && hd.channels == ch && hd.precision == 8);
         CHECK_MSG(!strcmp(hd.color_space, k_fixtures[f].space), "%s: %s", jpg, hd.color_space);
         CHECK(hd.progressive == k_fixtures[f].progressive && hd.arithmetic == k_fixtures[f].arithmetic);
         jpg_image img;
-        CHECK_MSG(jpg_read(jpg, &img) == 0, "%s: %s", jpg, samc_errmsg());
+        CHECK_MSG(io_jpg_read(jpg, &img) == 0, "%s: %s", jpg, samc_errmsg());
         CHECK(img.width == w && img.height == h && img.channels == ch);
         CHECK_MSG(want && img.pixels && !memcmp(img.pixels, want, (size_t)w * h * ch), "%s differs from djpeg", jpg);
-        jpg_free(&img);
+        io_jpg_free(&img);
         /* and from memory */
         size_t n;
         uint8_t *buf = read_bytes(jpg, &n);
-        CHECK(buf && jpg_decode(buf, n, &img) == 0 && want && !memcmp(img.pixels, want, (size_t)w * h * ch));
-        jpg_free(&img);
+        CHECK(buf && io_jpg_decode(buf, n, &img) == 0 && want && !memcmp(img.pixels, want, (size_t)w * h * ch));
+        io_jpg_free(&img);
         free(buf);
         free(want);
     }
@@ -77,14 +77,14 @@ TEST(as_rgb_for_sam) {
     int w, h, ch;
     uint8_t *grey = read_pnm(FX "grey.pnm", &w, &h, &ch), *rgb = NULL;
     int ih, iw;
-    CHECK(image_read_size(FX "grey.jpg", &ih, &iw) == 0 && ih == 23 && iw == 37);
-    CHECK(image_read_rgb8(FX "grey.jpg", &rgb, &ih, &iw) == 0 && ih == 23 && iw == 37);
+    CHECK(io_image_read_size(FX "grey.jpg", &ih, &iw) == 0 && ih == 23 && iw == 37);
+    CHECK(io_image_read_rgb8(FX "grey.jpg", &rgb, &ih, &iw) == 0 && ih == 23 && iw == 37);
     for (int i = 0; grey && rgb && i < w * h; i++)
         CHECK(rgb[3 * i] == grey[i] && rgb[3 * i + 1] == grey[i] && rgb[3 * i + 2] == grey[i]);
     free(grey);
     free(rgb);
     uint8_t *want = read_pnm(FX "rgb_420.pnm", &w, &h, &ch);
-    CHECK(image_read_rgb8(FX "rgb_420.jpg", &rgb, &ih, &iw) == 0 && want && !memcmp(rgb, want, (size_t)w * h * 3));
+    CHECK(io_image_read_rgb8(FX "rgb_420.jpg", &rgb, &ih, &iw) == 0 && want && !memcmp(rgb, want, (size_t)w * h * 3));
     free(want);
     free(rgb);
 }
@@ -97,30 +97,30 @@ TEST(truncated_and_garbage) {
         jpg_image img;
         /* every proper prefix lacks data or the EOI marker: libjpeg warns, samc refuses */
         for (size_t cut = 0; buf && cut < n; cut++) {
-            samc_err_clear();
-            int rc = jpg_decode(buf, cut, &img);
+            util_err_clear();
+            int rc = io_jpg_decode(buf, cut, &img);
             CHECK_MSG(rc == -1 && !strncmp(samc_errmsg(), "JPEG: ", 6), "%s cut at %zu: rc %d", files[f], cut, rc);
-            if (rc == 0) jpg_free(&img);
+            if (rc == 0) io_jpg_free(&img);
         }
         /* damaged bytes: an error or an image, never a crash (ASan) */
         for (size_t i = 2; buf && i < n; i += 7) {
             uint8_t keep = buf[i];
             buf[i] ^= 0x5a;
-            if (jpg_decode(buf, n, &img) == 0) jpg_free(&img);
+            if (io_jpg_decode(buf, n, &img) == 0) io_jpg_free(&img);
             buf[i] = keep;
         }
         free(buf);
     }
     const unsigned char garbage[16] = {0xff, 0xd8, 0xff, 0x13, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     jpg_image img;
-    CHECK(failed_with(jpg_decode(garbage, sizeof garbage, &img), "JPEG: "));
-    CHECK(failed_with(jpg_decode(garbage, 0, &img), "JPEG: "));
+    CHECK(failed_with(io_jpg_decode(garbage, sizeof garbage, &img), "JPEG: "));
+    CHECK(failed_with(io_jpg_decode(garbage, 0, &img), "JPEG: "));
     scratch_open("jpeg");
     write_bytes(tmp_path("cut.jpg"), garbage, 3);
     uint8_t *rgb;
     int h, w;
-    samc_err_clear();
-    CHECK(failed_with(image_read_rgb8(tmp_path("cut.jpg"), &rgb, &h, &w), "cut.jpg: JPEG: "));
+    util_err_clear();
+    CHECK(failed_with(io_image_read_rgb8(tmp_path("cut.jpg"), &rgb, &h, &w), "cut.jpg: JPEG: "));
     remove(tmp_path("cut.jpg"));
     scratch_close();
 }
@@ -163,7 +163,7 @@ TEST(refused_kinds) {
     unsigned long len;
     jpg_image img;
     encode(16, 8, 4, JCS_CMYK, NULL, 0, &buf, &len);
-    CHECK(failed_with(jpg_decode(buf, len, &img), "CMYK JPEG (4 components) is not supported"));
+    CHECK(failed_with(io_jpg_decode(buf, len, &img), "CMYK JPEG (4 components) is not supported"));
     free(buf);
     /* the frame header's precision and size, patched: 12-bit, then 65500 x 65500 */
     encode(16, 8, 3, JCS_RGB, NULL, 0, &buf, &len);
@@ -175,11 +175,11 @@ TEST(refused_kinds) {
         }
     CHECK(sof > 0);
     buf[sof + 4] = 12;
-    CHECK(failed_with(jpg_decode(buf, len, &img), "precision 12"));
+    CHECK(failed_with(io_jpg_decode(buf, len, &img), "precision 12"));
     buf[sof + 4] = 8;
     buf[sof + 5] = buf[sof + 7] = 0xff, buf[sof + 6] = buf[sof + 8] = 0xdc;
     jpg_header h;
-    CHECK(failed_with(jpg_parse_header(buf, len, &h), "65500 x 65500 pixels x 3 channels: more than 2 GiB decoded"));
+    CHECK(failed_with(io_jpg_parse_header(buf, len, &h), "65500 x 65500 pixels x 3 channels: more than 2 GiB decoded"));
     free(buf);
 }
 
@@ -204,7 +204,7 @@ TEST(endless_scans) {
     unsigned long len;
     encode(8, 8, 3, JCS_RGB, scans, n, &buf, &len);
     jpg_image img;
-    CHECK(failed_with(jpg_decode(buf, len, &img), "more than 1000 progressive scans"));
+    CHECK(failed_with(io_jpg_decode(buf, len, &img), "more than 1000 progressive scans"));
     free(buf);
 }
 

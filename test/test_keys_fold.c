@@ -58,7 +58,7 @@ static void check_layers(int L, unsigned seed) {
     }
     /* the fold */
     keys_fold f;
-    CHECK(keys_fold_init(&f, layers, L, C, U, O, src, HW) == 0);
+    CHECK(sam_keys_fold_init(&f, layers, L, C, U, O, src, HW) == 0);
     int K = KEYS_FOLD_K(L, NR);
     float *probs = malloc(sizeof(float) * K * HW), *v = malloc(sizeof(float) * K * O);
     float *g = malloc(sizeof(float) * L * HW), *rstd = malloc(sizeof(float) * L * HW);
@@ -67,7 +67,7 @@ static void check_layers(int L, unsigned seed) {
     for (int l = 0; l < L; l++) {
         for (int r = 0; r < NR; r++)
             for (int p = 0; p < HW; p++) probs[((size_t)l * NR + r) * HW + p] = S[l][p * NR + r];
-        keys_fold_values(&f, l, F[l], NR, v + (size_t)l * NR * O, scratch);
+        sam_keys_fold_values(&f, l, F[l], NR, v + (size_t)l * NR * O, scratch);
     }
     /* the chain in double, keeping each LayerNorm's scale for the fold */
     for (int i = 0; i < HW * C; i++) keys[i] = src[i];
@@ -82,8 +82,8 @@ static void check_layers(int L, unsigned seed) {
             rstd[l * HW + p] = (float)layernorm(x, gamma[l], beta[l]);
         }
     keys_fold_prompt kp = {.f = &f, .R = NR, .probs = probs, .v = v, .g = g, .rstd = rstd};
-    keys_fold_scale(&kp);
-    keys_fold_conv(&kp, 0, HW, out);
+    sam_keys_fold_scale(&kp);
+    sam_keys_fold_conv(&kp, 0, HW, out);
     double worst = 0, scale = 0;
     for (int p = 0; p < HW; p++)
         for (int o = 0; o < O; o++) {
@@ -97,14 +97,14 @@ static void check_layers(int L, unsigned seed) {
      * AVX2 kernels sum a row in another order when it falls in a partial register block), the
      * same bits in reference mode (one summation order per value) */
     float part[5 * O];
-    keys_fold_conv(&kp, 11, 5, part);
+    sam_keys_fold_conv(&kp, 11, 5, part);
     for (int i = 0; i < 5 * O; i++) CHECK(fabs(part[i] - out[11 * O + i]) <= 1e-6 * scale);
     nn_set_reference_mode(1);
-    keys_fold_conv(&kp, 0, HW, out);
-    keys_fold_conv(&kp, 11, 5, part);
+    sam_keys_fold_conv(&kp, 0, HW, out);
+    sam_keys_fold_conv(&kp, 11, 5, part);
     nn_set_reference_mode(0);
     CHECK(memcmp(part, out + 11 * O, sizeof part) == 0);
-    keys_fold_free(&f);
+    sam_keys_fold_free(&f);
     free(probs), free(v), free(g), free(rstd), free(scratch), free(out), free(keys);
 }
 
@@ -116,8 +116,8 @@ TEST(keys_fold_rejects_bad_depth) {
     keys_fold f;
     float x[C * O] = {0};
     keys_fold_layer l = {x, x, x};
-    CHECK(keys_fold_init(&f, &l, 0, C, x, O, x, 1) == -1);
-    CHECK(keys_fold_init(&f, &l, KEYS_FOLD_MAX_LAYERS + 1, C, x, O, x, 1) == -1);
+    CHECK(sam_keys_fold_init(&f, &l, 0, C, x, O, x, 1) == -1);
+    CHECK(sam_keys_fold_init(&f, &l, KEYS_FOLD_MAX_LAYERS + 1, C, x, O, x, 1) == -1);
 }
 
 int main(void) {

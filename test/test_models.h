@@ -1,4 +1,4 @@
-/* The fixture models for tests: test/fixtures/NAME/model.pth converted (samc_convert) once
+/* The fixture models for tests: test/fixtures/NAME/model.pth converted (weights_convert) once
  * per test program into build/, then loaded through the public API. */
 #ifndef SAMC_TEST_MODELS_H
 #define SAMC_TEST_MODELS_H
@@ -16,7 +16,7 @@ static sam_model *test_model_load(const char *name) {
     snprintf(src, sizeof src, "test/fixtures/%s/model.pth", name);
     snprintf(dst, sizeof dst, "build/test_model_%s.samw", name);
     int heads = strcmp(name, "sam-small") ? 4 : 0;
-    if (samc_convert(src, dst, heads, NULL)) return NULL;
+    if (weights_convert(src, dst, heads, NULL)) return NULL;
     sam_model *m = sam_model_load(dst);
     remove(dst); /* the mapping stays valid after the name is gone */
     return m;

@@ -200,7 +200,7 @@ static int values_match(const nifti_image *img, const hdr_spec *s, size_t nvox) 
         double slope = s->version == 1 ? (double)(float)s->slope : s->slope;
         double inter = s->version == 1 ? (double)(float)s->inter : s->inter;
         double want = slope != 0 && isfinite(slope) ? v * slope + inter : v;
-        if (nifti_value(img, i) != want) return 0;
+        if (io_nifti_value(img, i) != want) return 0;
     }
     return 1;
 }
@@ -224,8 +224,8 @@ TEST(every_version_order_and_datatype) {
                 size_t len;
                 unsigned char *f = build_file(&s, 24, &len);
                 nifti_image img;
-                int rc = nifti_parse(f, len, &img);
-                CHECK_MSG(rc == 0, "v%d %s %s: %s", version, big ? "BE" : "LE", nifti_datatype_name(s.datatype),
+                int rc = io_nifti_parse(f, len, &img);
+                CHECK_MSG(rc == 0, "v%d %s %s: %s", version, big ? "BE" : "LE", io_nifti_datatype_name(s.datatype),
                           samc_errmsg());
                 if (rc == 0) {
                     CHECK(img.version == version && img.datatype == s.datatype && img.ndim == 3);
@@ -233,8 +233,8 @@ TEST(every_version_order_and_datatype) {
                     CHECK(img.swapped == big); /* the test host is little-endian (x86-64, arm64) */
                     CHECK(!img.scaled);
                     CHECK_MSG(values_match(&img, &s, 24), "v%d %s %s", version, big ? "BE" : "LE",
-                              nifti_datatype_name(s.datatype));
-                    nifti_free(&img);
+                              io_nifti_datatype_name(s.datatype));
+                    io_nifti_free(&img);
                 }
                 free(f);
             }
@@ -248,9 +248,9 @@ TEST(gzip_single_file_every_datatype) {
             unsigned char *f = build_file(&s, 24, &len);
             unsigned char *z = gzip(f, len, &zlen);
             nifti_image img;
-            CHECK(nifti_parse(z, zlen, &img) == 0);
+            CHECK(io_nifti_parse(z, zlen, &img) == 0);
             CHECK(img.gzipped == 1 && values_match(&img, &s, 24));
-            nifti_free(&img);
+            io_nifti_free(&img);
             free(f);
             free(z);
         }
@@ -266,13 +266,13 @@ TEST(gzip_multi_member_and_trailing_data) {
     memcpy(cat, a, z1);
     memcpy(cat + z1, b, z2);
     nifti_image img;
-    CHECK(nifti_parse(cat, z1 + z2, &img) == 0);
+    CHECK(io_nifti_parse(cat, z1 + z2, &img) == 0);
     CHECK(values_match(&img, &s, 24));
-    nifti_free(&img);
+    io_nifti_free(&img);
     /* zero padding after the last member is not gzip and is ignored */
     memset(cat + z1 + z2, 0, 5);
-    CHECK(nifti_parse(cat, z1 + z2 + 5, &img) == 0);
-    nifti_free(&img);
+    CHECK(io_nifti_parse(cat, z1 + z2 + 5, &img) == 0);
+    io_nifti_free(&img);
     free(f), free(a), free(b), free(cat);
 }
 
@@ -283,27 +283,27 @@ TEST(scaling) {
         size_t len;
         unsigned char *f = build_file(&s, 24, &len);
         nifti_image img;
-        CHECK(nifti_parse(f, len, &img) == 0);
+        CHECK(io_nifti_parse(f, len, &img) == 0);
         CHECK(img.scaled && values_match(&img, &s, 24));
         double v;
         sample_bits(NIFTI_INT16, 5, &v);
-        CHECK(nifti_value(&img, 5) == v * 2.5 - 10); /* hand check of one voxel */
-        nifti_free(&img);
+        CHECK(io_nifti_value(&img, 5) == v * 2.5 - 10); /* hand check of one voxel */
+        io_nifti_free(&img);
         free(f);
         /* slope 0 and slope NaN mean "not scaled" (nibabel's rule) */
         double unscaled[2] = {0, NAN};
         for (int k = 0; k < 2; k++) {
             s.slope = unscaled[k], s.inter = 7;
             f = build_file(&s, 24, &len);
-            CHECK(nifti_parse(f, len, &img) == 0);
+            CHECK(io_nifti_parse(f, len, &img) == 0);
             CHECK(!img.scaled && values_match(&img, &s, 24));
-            nifti_free(&img);
+            io_nifti_free(&img);
             free(f);
         }
         /* a valid slope with an infinite intercept is refused */
         s.slope = 1, s.inter = INFINITY;
         f = build_file(&s, 24, &len);
-        CHECK(nifti_parse(f, len, &img) == -1 && strstr(samc_errmsg(), "scl_inter"));
+        CHECK(io_nifti_parse(f, len, &img) == -1 && strstr(samc_errmsg(), "scl_inter"));
         free(f);
     }
 }
@@ -315,12 +315,12 @@ TEST(seven_dimensions) {
     size_t len;
     unsigned char *f = build_file(&s, 24, &len);
     nifti_image img;
-    CHECK(nifti_parse(f, len, &img) == 0);
+    CHECK(io_nifti_parse(f, len, &img) == 0);
     CHECK(img.ndim == 7 && img.nvox == 24 && values_match(&img, &s, 24));
     float *out;
     int nd;
     int64_t shape[8];
-    CHECK(nifti_to_f32(&img, &out, &nd, shape) == 0);
+    CHECK(io_nifti_to_f32(&img, &out, &nd, shape) == 0);
     CHECK(nd == 7 && shape[0] == 2 && shape[2] == 3 && shape[6] == 2);
     /* C order: out[(((((i0*1+i1)*3+i2)*1+i3)*2+i4)*1+i5)*2+i6] = file voxel
      * i0 + 2*(i1 + 1*(i2 + 3*(i3 + 1*(i4 + 2*(i5 + 1*i6))))) */
@@ -331,11 +331,11 @@ TEST(seven_dimensions) {
                 for (int i6 = 0; i6 < 2; i6++) {
                     size_t c = (size_t)((i0 * 3 + i2) * 2 + i4) * 2 + i6;
                     size_t fi = (size_t)i0 + 2 * (i2 + 3 * (i4 + 2 * i6));
-                    ok &= out[c] == (float)nifti_value(&img, fi);
+                    ok &= out[c] == (float)io_nifti_value(&img, fi);
                 }
     CHECK(ok);
     free(out);
-    nifti_free(&img);
+    io_nifti_free(&img);
     free(f);
 }
 
@@ -344,25 +344,25 @@ TEST(dump_layout_3d_and_rgb) {
     size_t len;
     unsigned char *f = build_file(&s, 24, &len);
     nifti_image img;
-    CHECK(nifti_parse(f, len, &img) == 0);
+    CHECK(io_nifti_parse(f, len, &img) == 0);
     float *out;
     int nd;
     int64_t shape[8];
-    CHECK(nifti_to_f32(&img, &out, &nd, shape) == 0);
+    CHECK(io_nifti_to_f32(&img, &out, &nd, shape) == 0);
     CHECK(nd == 4 && shape[0] == 4 && shape[1] == 3 && shape[2] == 2 && shape[3] == 3);
     /* voxel (i, j, k) = file index i + 4 j + 12 k; its red byte is (index + 1) & 0xff */
     CHECK(out[((1 * 3 + 2) * 2 + 1) * 3 + 0] == (float)((1 + 4 * 2 + 12 * 1 + 1) & 0xff));
     CHECK(out[((3 * 3 + 0) * 2 + 1) * 3 + 2] == 3.0f);
     float slice[16];
     int h, w;
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, 0, slice, &h, &w) == -1); /* RGB has no single value */
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 0, slice, &h, &w) == -1); /* RGB has no single value */
     free(out);
-    nifti_free(&img);
+    io_nifti_free(&img);
     free(f);
 }
 
 TEST(pairs_in_memory_and_on_disk) {
-    make_dirs(TMP);
+    util_make_dirs(TMP);
     for (int version = 1; version <= 2; version++) {
         hdr_spec s = default_spec(version, version == 1, NIFTI_INT32, 32);
         s.pair = 1;
@@ -376,19 +376,19 @@ TEST(pairs_in_memory_and_on_disk) {
             put_u(data + 4 * i, 4, sample_bits(NIFTI_INT32, i, &v), s.big);
         }
         nifti_image img;
-        CHECK(nifti_parse_pair(hdr, hlen, data, ilen, &img) == 0);
+        CHECK(io_nifti_parse_pair(hdr, hlen, data, ilen, &img) == 0);
         CHECK(img.pair && values_match(&img, &s, nvox));
-        nifti_free(&img);
+        io_nifti_free(&img);
 
         /* on disk: X.hdr + X.img, read by either name; then X.hdr.gz + X.img.gz */
         char hp[128], ip[128];
         snprintf(hp, sizeof hp, TMP "/pair%d.hdr", version);
         snprintf(ip, sizeof ip, TMP "/pair%d.img", version);
         CHECK(write_bytes(hp, hdr, hlen) == 0 && write_bytes(ip, data, ilen) == 0);
-        CHECK(nifti_read(hp, &img) == 0 && values_match(&img, &s, nvox));
-        nifti_free(&img);
-        CHECK(nifti_read(ip, &img) == 0 && values_match(&img, &s, nvox));
-        nifti_free(&img);
+        CHECK(io_nifti_read(hp, &img) == 0 && values_match(&img, &s, nvox));
+        io_nifti_free(&img);
+        CHECK(io_nifti_read(ip, &img) == 0 && values_match(&img, &s, nvox));
+        io_nifti_free(&img);
         remove(hp);
         remove(ip);
         size_t zh, zi;
@@ -396,13 +396,13 @@ TEST(pairs_in_memory_and_on_disk) {
         strcat(hp, ".gz");
         strcat(ip, ".gz");
         CHECK(write_bytes(hp, gh, zh) == 0 && write_bytes(ip, gi, zi) == 0);
-        CHECK(nifti_read(hp, &img) == 0 && values_match(&img, &s, nvox) && img.gzipped);
-        nifti_free(&img);
-        CHECK(nifti_read(ip, &img) == 0 && values_match(&img, &s, nvox));
-        nifti_free(&img);
+        CHECK(io_nifti_read(hp, &img) == 0 && values_match(&img, &s, nvox) && img.gzipped);
+        io_nifti_free(&img);
+        CHECK(io_nifti_read(ip, &img) == 0 && values_match(&img, &s, nvox));
+        io_nifti_free(&img);
         remove(hp);
         /* the partner is missing */
-        CHECK(nifti_read(ip, &img) == -1 && strstr(samc_errmsg(), "does not exist"));
+        CHECK(io_nifti_read(ip, &img) == -1 && strstr(samc_errmsg(), "does not exist"));
         remove(ip);
         free(gh), free(gi), free(data);
 
@@ -412,29 +412,29 @@ TEST(pairs_in_memory_and_on_disk) {
         size_t len;
         unsigned char *whole = build_file(&s, nvox, &len); /* header bytes then data at 16 */
         memset(whole, 0, 16);
-        CHECK(nifti_parse_pair(hdr, hlen, whole, 16 + ilen, &img) == 0 && values_match(&img, &s, nvox));
-        nifti_free(&img);
+        CHECK(io_nifti_parse_pair(hdr, hlen, whole, 16 + ilen, &img) == 0 && values_match(&img, &s, nvox));
+        io_nifti_free(&img);
         free(whole);
     }
 }
 
 TEST(single_file_on_disk) {
-    make_dirs(TMP);
+    util_make_dirs(TMP);
     hdr_spec s = default_spec(1, 0, NIFTI_UINT16, 16);
     size_t len, zlen;
     unsigned char *f = build_file(&s, 24, &len);
     unsigned char *z = gzip(f, len, &zlen);
     CHECK(write_bytes(TMP "/a.nii", f, len) == 0 && write_bytes(TMP "/a.nii.gz", z, zlen) == 0);
     nifti_image img;
-    CHECK(nifti_read(TMP "/a.nii", &img) == 0 && values_match(&img, &s, 24) && !img.gzipped);
-    nifti_free(&img);
-    CHECK(nifti_read(TMP "/a.nii.gz", &img) == 0 && values_match(&img, &s, 24) && img.gzipped);
-    nifti_free(&img);
+    CHECK(io_nifti_read(TMP "/a.nii", &img) == 0 && values_match(&img, &s, 24) && !img.gzipped);
+    io_nifti_free(&img);
+    CHECK(io_nifti_read(TMP "/a.nii.gz", &img) == 0 && values_match(&img, &s, 24) && img.gzipped);
+    io_nifti_free(&img);
     /* the content decides, not the name: gzip data named .nii still reads */
     CHECK(write_bytes(TMP "/b.nii", z, zlen) == 0);
-    CHECK(nifti_read(TMP "/b.nii", &img) == 0 && values_match(&img, &s, 24));
-    nifti_free(&img);
-    CHECK(nifti_read(TMP "/missing.nii", &img) == -1);
+    CHECK(io_nifti_read(TMP "/b.nii", &img) == 0 && values_match(&img, &s, 24));
+    io_nifti_free(&img);
+    CHECK(io_nifti_read(TMP "/missing.nii", &img) == -1);
     remove(TMP "/a.nii"), remove(TMP "/a.nii.gz"), remove(TMP "/b.nii");
     free(f), free(z);
 }
@@ -444,7 +444,7 @@ TEST(single_file_on_disk) {
 static int parse_spec(hdr_spec *s, nifti_image *img) {
     size_t len;
     unsigned char *f = build_file(s, (size_t)(s->dim[1] * s->dim[2] * s->dim[3]), &len);
-    int rc = nifti_parse(f, len, img);
+    int rc = io_nifti_parse(f, len, img);
     free(f);
     return rc;
 }
@@ -459,7 +459,7 @@ TEST(orientation_from_sform_qform_pixdim) {
     CHECK(parse_spec(&s, &img) == 0);
     CHECK(!strcmp(img.axcodes, "PSR") && !strcmp(img.affine_source, "sform"));
     CHECK(img.affine[0][2] == 2.5 && img.affine[1][3] == 20);
-    nifti_free(&img);
+    io_nifti_free(&img);
 
     /* qform: 90 degrees about z, quaternion (cos 45, 0, 0, sin 45): R = [[0,-1,0],[1,0,0],[0,0,1]] */
     s = default_spec(2, 1, NIFTI_UINT8, 8);
@@ -473,12 +473,12 @@ TEST(orientation_from_sform_qform_pixdim) {
     CHECK_NEAR(img.affine[0][1], -3, 1e-12); /* axis 1 along -x, 3 mm */
     CHECK_NEAR(img.affine[2][2], 4, 1e-12);
     CHECK(img.affine[0][3] == -5);
-    nifti_free(&img);
+    io_nifti_free(&img);
     s.pixdim[0] = -1; /* qfac -1 flips the third axis */
     CHECK(parse_spec(&s, &img) == 0);
     CHECK(!strcmp(img.axcodes, "ALI"));
     CHECK_NEAR(img.affine[2][2], -4, 1e-12);
-    nifti_free(&img);
+    io_nifti_free(&img);
 
     /* neither: nibabel's default affine, x flipped, centred: diag(-dx, dy, dz) */
     s = default_spec(1, 0, NIFTI_UINT8, 8);
@@ -487,7 +487,7 @@ TEST(orientation_from_sform_qform_pixdim) {
     CHECK(!strcmp(img.axcodes, "LAS") && !strcmp(img.affine_source, "pixdim"));
     CHECK(img.affine[0][0] == -0.5 && img.affine[0][3] == 0.75); /* (4-1)/2 * 0.5 */
     CHECK(img.affine[1][3] == -1 && img.affine[2][3] == -0.5);
-    nifti_free(&img);
+    io_nifti_free(&img);
 
     /* oblique by 30 degrees about z: still RAS (cos 30 > sin 30) */
     s = default_spec(1, 0, NIFTI_UINT8, 8);
@@ -496,22 +496,22 @@ TEST(orientation_from_sform_qform_pixdim) {
     double ob[3][4] = {{c, -sn, 0, 0}, {sn, c, 0, 0}, {0, 0, 1, 0}};
     memcpy(s.srow, ob, sizeof ob);
     CHECK(parse_spec(&s, &img) == 0 && !strcmp(img.axcodes, "RAS"));
-    nifti_free(&img);
+    io_nifti_free(&img);
 
     /* a NaN in the sform: the data still reads, slicing refuses */
     s.srow[0][0] = NAN;
     CHECK(parse_spec(&s, &img) == 0 && !strcmp(img.axcodes, "???"));
     float out[64];
     int h, w;
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, 0, out, &h, &w) == -1 && strstr(samc_errmsg(), "not finite"));
-    nifti_free(&img);
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 0, out, &h, &w) == -1 && strstr(samc_errmsg(), "not finite"));
+    io_nifti_free(&img);
 }
 
 /* Volume 4 x 3 x 2 with value i + 10 j + 100 k at voxel (i, j, k). */
 static void ijk_volume(hdr_spec *s, nifti_image *img) {
     size_t len;
     unsigned char *f = build_file(s, 24, &len);
-    CHECK(nifti_parse(f, len, img) == 0);
+    CHECK(io_nifti_parse(f, len, img) == 0);
     float *v = img->data;
     for (int k = 0; k < 2; k++)
         for (int j = 0; j < 3; j++)
@@ -532,24 +532,24 @@ TEST(slices_ras_volume) {
     int64_t n;
     int ok = 1;
     /* axial k: rows anterior->posterior (j from 2 down), columns right->left (i from 3 down) */
-    CHECK(nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w) == 0 && n == 2 && h == 3 && w == 4);
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, 1, out, &h, &w) == 0 && h == 3 && w == 4);
+    CHECK(io_nifti_slice_shape(&img, NIFTI_AXIAL, &n, &h, &w) == 0 && n == 2 && h == 3 && w == 4);
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 1, out, &h, &w) == 0 && h == 3 && w == 4);
     for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++) ok &= out[r * 4 + c] == (float)((3 - c) + 10 * (2 - r) + 100);
     CHECK(ok);
     /* coronal j: rows superior->inferior (k from 1 down), columns right->left */
-    CHECK(nifti_slice(&img, NIFTI_CORONAL, 2, out, &h, &w) == 0 && h == 2 && w == 4);
+    CHECK(io_nifti_slice(&img, NIFTI_CORONAL, 2, out, &h, &w) == 0 && h == 2 && w == 4);
     for (int r = 0; r < 2; r++)
         for (int c = 0; c < 4; c++) ok &= out[r * 4 + c] == (float)((3 - c) + 20 + 100 * (1 - r));
     CHECK(ok);
     /* sagittal i: rows superior->inferior, columns anterior->posterior (j from 2 down) */
-    CHECK(nifti_slice(&img, NIFTI_SAGITTAL, 0, out, &h, &w) == 0 && h == 2 && w == 3);
+    CHECK(io_nifti_slice(&img, NIFTI_SAGITTAL, 0, out, &h, &w) == 0 && h == 2 && w == 3);
     for (int r = 0; r < 2; r++)
         for (int c = 0; c < 3; c++) ok &= out[r * 3 + c] == (float)(10 * (2 - c) + 100 * (1 - r));
     CHECK(ok);
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, 2, out, &h, &w) == -1 && strstr(samc_errmsg(), "out of range"));
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, -1, out, &h, &w) == -1);
-    nifti_free(&img);
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 2, out, &h, &w) == -1 && strstr(samc_errmsg(), "out of range"));
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, -1, out, &h, &w) == -1);
+    io_nifti_free(&img);
 }
 
 TEST(slices_permuted_volume) {
@@ -564,17 +564,17 @@ TEST(slices_permuted_volume) {
     int h, w, ok = 1;
     /* axial: normal is axis 1 (S); rows toward P = axis 0 as stored; columns toward L =
      * axis 2 reversed */
-    CHECK(nifti_slice(&img, NIFTI_AXIAL, 2, out, &h, &w) == 0 && h == 4 && w == 2);
+    CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 2, out, &h, &w) == 0 && h == 4 && w == 2);
     for (int r = 0; r < 4; r++)
         for (int c = 0; c < 2; c++) ok &= out[r * 2 + c] == (float)(r + 20 + 100 * (1 - c));
     CHECK(ok);
     /* coronal: normal axis 0; rows toward I = axis 1 reversed; columns toward L = axis 2 reversed */
-    CHECK(nifti_slice(&img, NIFTI_CORONAL, 3, out, &h, &w) == 0 && h == 3 && w == 2);
+    CHECK(io_nifti_slice(&img, NIFTI_CORONAL, 3, out, &h, &w) == 0 && h == 3 && w == 2);
     for (int r = 0; r < 3; r++)
         for (int c = 0; c < 2; c++) ok &= out[r * 2 + c] == (float)(3 + 10 * (2 - r) + 100 * (1 - c));
     CHECK(ok);
     /* sagittal: normal axis 2; rows toward I = axis 1 reversed; columns toward P = axis 0 */
-    CHECK(nifti_slice(&img, NIFTI_SAGITTAL, 0, out, &h, &w) == 0 && h == 3 && w == 4);
+    CHECK(io_nifti_slice(&img, NIFTI_SAGITTAL, 0, out, &h, &w) == 0 && h == 3 && w == 4);
     for (int r = 0; r < 3; r++)
         for (int c = 0; c < 4; c++) ok &= out[r * 4 + c] == (float)(c + 10 * (2 - r));
     CHECK(ok);
@@ -585,41 +585,41 @@ TEST(slices_permuted_volume) {
     for (int i = 0; i < 24; i++) labels[i] = (uint8_t)(i * 7 % 5), labels16[i] = (uint16_t)(i * 2711);
     for (int p = 0; p < 3; p++) {
         int64_t n;
-        CHECK(nifti_slice_shape(&img, (nifti_plane)p, &n, &h, &w) == 0);
+        CHECK(io_nifti_slice_shape(&img, (nifti_plane)p, &n, &h, &w) == 0);
         memset(rebuilt, 0xff, sizeof rebuilt);
         memset(rebuilt16, 0xff, sizeof rebuilt16);
         float *v = img.data;
         for (int i = 0; i < 24; i++) v[i] = labels[i] + 256.0f * labels16[i]; /* exact in float32 */
         for (int64_t k = 0; k < n; k++) {
-            CHECK(nifti_slice(&img, (nifti_plane)p, k, out, &h, &w) == 0);
+            CHECK(io_nifti_slice(&img, (nifti_plane)p, k, out, &h, &w) == 0);
             for (int q = 0; q < h * w; q++) {
                 int64_t x = (int64_t)out[q];
                 sl[q] = (uint8_t)(x % 256), sl16[q] = (uint16_t)(x / 256);
             }
-            CHECK(nifti_slice_put_u8(&img, (nifti_plane)p, k, sl, rebuilt) == 0);
-            CHECK(nifti_slice_put_u16(&img, (nifti_plane)p, k, sl16, rebuilt16) == 0);
+            CHECK(io_nifti_slice_put_u8(&img, (nifti_plane)p, k, sl, rebuilt) == 0);
+            CHECK(io_nifti_slice_put_u16(&img, (nifti_plane)p, k, sl16, rebuilt16) == 0);
         }
         CHECK(memcmp(rebuilt, labels, 24) == 0);
         CHECK(memcmp(rebuilt16, labels16, sizeof labels16) == 0);
     }
     nifti_plane pl;
-    CHECK(nifti_plane_parse("coronal", &pl) == 0 && pl == NIFTI_CORONAL);
-    CHECK(nifti_plane_parse("transverse", &pl) == -1);
-    nifti_free(&img);
+    CHECK(io_nifti_plane_parse("coronal", &pl) == 0 && pl == NIFTI_CORONAL);
+    CHECK(io_nifti_plane_parse("transverse", &pl) == -1);
+    io_nifti_free(&img);
 }
 
 /* ---- corrupt input: each rule gives an error naming the problem ---- */
 
 static void expect_error(const unsigned char *f, size_t len, const char *needle) {
     nifti_image img;
-    int rc = nifti_parse(f, len, &img);
-    if (rc == 0) nifti_free(&img);
+    int rc = io_nifti_parse(f, len, &img);
+    if (rc == 0) io_nifti_free(&img);
     CHECK(failed_with(rc, needle));
     /* the same through gzip */
     size_t zlen;
     unsigned char *z = gzip(f, len, &zlen);
-    rc = nifti_parse(z, zlen, &img);
-    if (rc == 0) nifti_free(&img);
+    rc = io_nifti_parse(z, zlen, &img);
+    if (rc == 0) io_nifti_free(&img);
     CHECK(failed_with(rc, needle));
     free(z);
 }
@@ -653,17 +653,17 @@ TEST(rejects_bad_gzip) {
     unsigned char *z = gzip(f, len, &zlen);
     nifti_image img;
     /* cut inside the deflate data, and just before the CRC/length trailer */
-    CHECK(nifti_parse(z, zlen / 2, &img) == -1 && strstr(samc_errmsg(), "gzip"));
-    CHECK(nifti_parse(z, zlen - 4, &img) == -1 && strstr(samc_errmsg(), "truncated"));
+    CHECK(io_nifti_parse(z, zlen / 2, &img) == -1 && strstr(samc_errmsg(), "gzip"));
+    CHECK(io_nifti_parse(z, zlen - 4, &img) == -1 && strstr(samc_errmsg(), "truncated"));
     /* a damaged CRC */
     z[zlen - 6] ^= 0x55;
-    CHECK(nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "gzip stream is corrupt"));
+    CHECK(io_nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "gzip stream is corrupt"));
     z[zlen - 6] ^= 0x55;
     /* a damaged deflate block header right after the 10-byte gzip header */
     z[10] = 0xff;
-    CHECK(nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "gzip"));
+    CHECK(io_nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "gzip"));
     /* nothing but the magic */
-    CHECK(nifti_parse(z, 2, &img) == -1);
+    CHECK(io_nifti_parse(z, 2, &img) == -1);
     free(f), free(z);
 }
 
@@ -737,7 +737,7 @@ TEST(rejects_bad_offsets_types_and_magic) {
     expect_error(f, len, ".hdr/.img pair");
     build_header(&s, f);
     nifti_image img;
-    CHECK(nifti_parse_pair(f, len, f, len, &img) == -1 && strstr(samc_errmsg(), "same file"));
+    CHECK(io_nifti_parse_pair(f, len, f, len, &img) == -1 && strstr(samc_errmsg(), "same file"));
     free(f);
     /* NIfTI-2: mangled end-of-line check bytes, and a negative vox_offset */
     s = default_spec(2, 0, NIFTI_UINT8, 8);
@@ -761,14 +761,14 @@ TEST(gzip_liar_is_refused_without_a_huge_allocation) {
     size_t zlen;
     unsigned char *z = gzip(f, sizeof f, &zlen);
     nifti_image img;
-    CHECK(nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "truncated"));
+    CHECK(io_nifti_parse(z, zlen, &img) == -1 && strstr(samc_errmsg(), "truncated"));
     free(z);
 }
 
 /* ---- the label writer ---- */
 
 TEST(writer_round_trip_keeps_geometry) {
-    make_dirs(TMP);
+    util_make_dirs(TMP);
     /* a NIfTI-2 big-endian source with a qform and an sform */
     hdr_spec s = default_spec(2, 1, NIFTI_FLOAT32, 32);
     s.qform_code = 1, s.sform_code = 4;
@@ -791,9 +791,9 @@ TEST(writer_round_trip_keeps_geometry) {
     for (int p = 0; p < 2; p++)
         for (int t = 0; t < 3; t++) {
             int dt = types[t];
-            CHECK(nifti_write_labels(paths[p], &src, dt, labs[t]) == 0);
+            CHECK(io_nifti_write_labels(paths[p], &src, dt, labs[t]) == 0);
             nifti_image back;
-            CHECK(nifti_read(paths[p], &back) == 0);
+            CHECK(io_nifti_read(paths[p], &back) == 0);
             CHECK(back.version == 1 && back.datatype == dt && back.gzipped == p);
             CHECK(back.ndim == 3 && back.dim[1] == 4 && back.dim[2] == 3 && back.dim[3] == 2);
             CHECK(back.qform_code == 1 && back.sform_code == 4 && back.xyzt_units == (2 | 8));
@@ -805,19 +805,19 @@ TEST(writer_round_trip_keeps_geometry) {
             CHECK(!strcmp(back.axcodes, src.axcodes));
             int ok = 1;
             for (int i = 0; i < 24; i++)
-                ok &= nifti_value(&back, (size_t)i) == (t == 2 ? labu16[i] : t ? lab16[i] : lab8[i]);
+                ok &= io_nifti_value(&back, (size_t)i) == (t == 2 ? labu16[i] : t ? lab16[i] : lab8[i]);
             CHECK(ok);
-            nifti_free(&back);
+            io_nifti_free(&back);
             remove(paths[p]);
         }
     /* refused: another extension, another datatype, a folder that does not exist */
-    CHECK(nifti_write_labels(TMP "/labels.img", &src, NIFTI_UINT8, lab8) == -1);
-    CHECK(nifti_write_labels(TMP "/labels.nii", &src, NIFTI_FLOAT32, lab8) == -1);
-    CHECK(nifti_write_labels(TMP "/no/such/dir/l.nii", &src, NIFTI_UINT8, lab8) == -1);
+    CHECK(io_nifti_write_labels(TMP "/labels.img", &src, NIFTI_UINT8, lab8) == -1);
+    CHECK(io_nifti_write_labels(TMP "/labels.nii", &src, NIFTI_FLOAT32, lab8) == -1);
+    CHECK(io_nifti_write_labels(TMP "/no/such/dir/l.nii", &src, NIFTI_UINT8, lab8) == -1);
     FILE *fp = fopen(TMP "/labels.nii", "rb");
     CHECK(fp == NULL); /* nothing half-written */
     if (fp) fclose(fp);
-    nifti_free(&src);
+    io_nifti_free(&src);
 }
 
 /* ---- the nibabel-written fixtures ----
@@ -854,7 +854,7 @@ TEST(fixture_matches_nibabel) {
     };
     for (int f = 0; f < 2; f++) {
         nifti_image img;
-        CHECK(nifti_read(k[f].path, &img) == 0);
+        CHECK(io_nifti_read(k[f].path, &img) == 0);
         if (!img.data) continue;
         CHECK(img.version == 1 && img.gzipped && img.datatype == k[f].datatype && !img.swapped);
         CHECK(img.ndim == 3 && img.dim[1] == 160 && img.dim[2] == 144 && img.dim[3] == 24);
@@ -868,7 +868,7 @@ TEST(fixture_matches_nibabel) {
         float *d;
         int nd;
         int64_t shape[8];
-        CHECK(nifti_to_f32(&img, &d, &nd, shape) == 0);
+        CHECK(io_nifti_to_f32(&img, &d, &nd, shape) == 0);
         CHECK(nd == 3 && shape[0] == 160 && shape[1] == 144 && shape[2] == 24);
         double sum = 0, wi = 0, wj = 0, wk = 0;
         for (int i = 0; i < 160; i++)
@@ -885,33 +885,33 @@ TEST(fixture_matches_nibabel) {
         float s[160 * 144];
         int h, w;
         double ws[3];
-        CHECK(nifti_slice(&img, NIFTI_AXIAL, 12, s, &h, &w) == 0 && h == 144 && w == 160);
+        CHECK(io_nifti_slice(&img, NIFTI_AXIAL, 12, s, &h, &w) == 0 && h == 144 && w == 160);
         weighted_sums(s, h, w, ws);
         CHECK(ws[0] == k[f].axial12[0] && ws[1] == k[f].axial12[1] && ws[2] == k[f].axial12[2]);
-        CHECK(nifti_slice(&img, NIFTI_CORONAL, 70, s, &h, &w) == 0 && h == 24 && w == 160);
+        CHECK(io_nifti_slice(&img, NIFTI_CORONAL, 70, s, &h, &w) == 0 && h == 24 && w == 160);
         weighted_sums(s, h, w, ws);
         CHECK(ws[0] == k[f].coronal70[0] && ws[1] == k[f].coronal70[1] && ws[2] == k[f].coronal70[2]);
-        CHECK(nifti_slice(&img, NIFTI_SAGITTAL, 60, s, &h, &w) == 0 && h == 24 && w == 144);
+        CHECK(io_nifti_slice(&img, NIFTI_SAGITTAL, 60, s, &h, &w) == 0 && h == 24 && w == 144);
         weighted_sums(s, h, w, ws);
         CHECK(ws[0] == k[f].sagittal60[0] && ws[1] == k[f].sagittal60[1] && ws[2] == k[f].sagittal60[2]);
-        nifti_free(&img);
+        io_nifti_free(&img);
     }
 }
 
 TEST(fixture_labels_written_over_their_image) {
     nifti_image ct, lab, back;
-    CHECK(nifti_read(CT, &ct) == 0 && nifti_read(CT_LABELS, &lab) == 0);
+    CHECK(io_nifti_read(CT, &ct) == 0 && io_nifti_read(CT_LABELS, &lab) == 0);
     if (ct.data && lab.data) {
-        make_dirs(TMP);
-        CHECK(nifti_write_labels(TMP "/ct_labels.nii.gz", &ct, NIFTI_UINT8, lab.data) == 0);
-        CHECK(nifti_read(TMP "/ct_labels.nii.gz", &back) == 0);
+        util_make_dirs(TMP);
+        CHECK(io_nifti_write_labels(TMP "/ct_labels.nii.gz", &ct, NIFTI_UINT8, lab.data) == 0);
+        CHECK(io_nifti_read(TMP "/ct_labels.nii.gz", &back) == 0);
         CHECK(memcmp(back.affine, ct.affine, sizeof ct.affine) == 0 && !strcmp(back.axcodes, "RAS"));
         CHECK(back.nvox == lab.nvox && memcmp(back.data, lab.data, lab.nvox) == 0);
-        nifti_free(&back);
+        io_nifti_free(&back);
         remove(TMP "/ct_labels.nii.gz");
     }
-    nifti_free(&ct);
-    nifti_free(&lab);
+    io_nifti_free(&ct);
+    io_nifti_free(&lab);
 }
 
 int main(void) {

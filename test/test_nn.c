@@ -22,7 +22,7 @@ static void fill(float *x, size_t n, uint32_t seed) {
 TEST(layernorm_hand_values) {
     /* mean 2.5, biased variance 1.25: y = (x - 2.5) / sqrt(1.25 + 1e-6) * w + b */
     float x[4] = {1, 2, 3, 4}, w[4] = {1, 1, 2, 1}, b[4] = {0, 0, 0, 0.5f}, y[4];
-    layernorm_forward(y, x, w, b, 1, 4, 1e-6f);
+    nn_layernorm_forward(y, x, w, b, 1, 4, 1e-6f);
     double r = 1.0 / sqrt(1.25 + 1e-6);
     CHECK_NEAR(y[0], -1.5 * r, 1e-6);
     CHECK_NEAR(y[1], -0.5 * r, 1e-6);
@@ -34,7 +34,7 @@ TEST(layernorm_hand_values) {
 TEST(gelu_known_erf_values) {
     /* 0.5 x (1 + erf(x / sqrt 2)) with erf(1/sqrt2) = 0.682689492137086, erf(sqrt2) = 0.954499736103642 */
     float x[5] = {0.0f, 1.0f, -1.0f, 2.0f, -2.0f};
-    gelu_inplace(x, 5);
+    nn_gelu_inplace(x, 5);
     CHECK_NEAR(x[0], 0.0, 0);
     CHECK_NEAR(x[1], 0.841344746068543, 1e-6);
     CHECK_NEAR(x[2], -0.158655253931457, 1e-6);
@@ -49,27 +49,27 @@ TEST(gelu_fast_relative_error) {
         float xf = (float)x;
         double want = 0.5 * xf * erfc(-(double)xf / sqrt(2.0));
         if (want == 0) continue;
-        double rel = fabs(gelu_fast_value(xf) - want) / fabs(want);
+        double rel = fabs(nn_gelu_fast_value(xf) - want) / fabs(want);
         if (fabs(x) <= 3 && rel > worst3) worst3 = rel;
         if (fabs(want) >= 1.2e-38 && rel > worst) worst = rel;
     }
     CHECK(worst3 <= 1.5e-6);
     CHECK(worst <= 2e-5);
-    CHECK(gelu_fast_value(0.0f) == 0.0f);
-    CHECK(gelu_fast_value(-20.0f) == 0.0f);
-    CHECK(gelu_fast_value(30.0f) == 30.0f);
-    /* gelu_inplace in fast mode computes exactly these values, vector loop or not */
+    CHECK(nn_gelu_fast_value(0.0f) == 0.0f);
+    CHECK(nn_gelu_fast_value(-20.0f) == 0.0f);
+    CHECK(nn_gelu_fast_value(30.0f) == 30.0f);
+    /* nn_gelu_inplace in fast mode computes exactly these values, vector loop or not */
     float x[37], y[37];
     for (int i = 0; i < 37; i++) x[i] = y[i] = -6.0f + 0.33f * i;
-    gelu_inplace(x, 37);
+    nn_gelu_inplace(x, 37);
     int same = 1;
-    for (int i = 0; i < 37; i++) same &= x[i] == gelu_fast_value(y[i]);
+    for (int i = 0; i < 37; i++) same &= x[i] == nn_gelu_fast_value(y[i]);
     CHECK(same);
 }
 
 TEST(residual_adds) {
     float x[3] = {1, 2, 3}, y[3] = {0.5f, -2, 10};
-    residual_forward(x, y, 3);
+    nn_residual_forward(x, y, 3);
     CHECK(x[0] == 1.5f && x[1] == 0.0f && x[2] == 13.0f);
 }
 
@@ -82,9 +82,9 @@ static void check_fused_linears(void) {
     float inp[FL_N * FL_IC], w[FL_OC * FL_IC], b[FL_OC], x0[FL_N * FL_OC];
     float g[FL_N * FL_OC], r[FL_N * FL_OC], y[FL_N * FL_OC], u[FL_N * FL_OC];
     fill(inp, FL_N * FL_IC, 1), fill(w, FL_OC * FL_IC, 2), fill(b, FL_OC, 3), fill(x0, FL_N * FL_OC, 4);
-    linear_gelu_forward(g, inp, w, b, FL_N, FL_IC, FL_OC);
+    nn_linear_gelu_forward(g, inp, w, b, FL_N, FL_IC, FL_OC);
     memcpy(r, x0, sizeof r);
-    linear_residual_forward(r, y, inp, w, b, FL_N, FL_IC, FL_OC);
+    nn_linear_residual_forward(r, y, inp, w, b, FL_N, FL_IC, FL_OC);
     int close = 1;
     for (int n = 0; n < FL_N; n++)
         for (int o = 0; o < FL_OC; o++) {
@@ -96,12 +96,12 @@ static void check_fused_linears(void) {
         }
     CHECK(close);
     if (!nn_reference_mode()) return;
-    linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
-    gelu_inplace(u, FL_N * FL_OC);
+    nn_linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
+    nn_gelu_inplace(u, FL_N * FL_OC);
     CHECK(!memcmp(u, g, sizeof u));
-    linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
+    nn_linear_forward(u, inp, w, b, FL_N, FL_IC, FL_OC);
     memcpy(y, x0, sizeof y);
-    residual_forward(y, u, FL_N * FL_OC);
+    nn_residual_forward(y, u, FL_N * FL_OC);
     CHECK(!memcmp(y, r, sizeof y));
 }
 
@@ -119,7 +119,7 @@ TEST(conv2d_patchify_hand_values) {
     for (int i = 0; i < 32; i++) inp[i] = (float)i;     /* channel 0: 0..15, channel 1: 16..31 */
     for (int i = 0; i < 8; i++) w[i] = (float)(i + 1);  /* out 0: ch0 taps 1,2,3,4; ch1 taps 5,6,7,8 */
     for (int i = 8; i < 16; i++) w[i] = (i % 2) ? 1.0f : 0.0f; /* out 1: picks the right column of each patch row */
-    conv2d_patchify_forward(out, inp, w, b, 2, 4, 4, 2, 2, cols);
+    nn_conv2d_patchify_forward(out, inp, w, b, 2, 4, 4, 2, 2, cols);
     /* token 0 (rows 0-1, cols 0-1): ch0 {0,1,4,5}, ch1 {16,17,20,21} */
     CHECK_NEAR(out[0], 0 * 1 + 1 * 2 + 4 * 3 + 5 * 4 + 16 * 5 + 17 * 6 + 20 * 7 + 21 * 8 + 0.5, 1e-4);
     CHECK_NEAR(out[1], 1 + 5 + 17 + 21 - 1.0, 1e-4);
@@ -134,25 +134,25 @@ TEST(conv2d_3x3_pad1_hand_values) {
     /* all-ones 3x3 input and kernel: each output counts the taps inside the image */
     float inp[9], w[9], cols[81], out[9];
     for (int i = 0; i < 9; i++) inp[i] = w[i] = 1.0f;
-    conv2d_forward(out, inp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
+    nn_conv2d_forward(out, inp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
     const float want[9] = {4, 6, 4, 6, 9, 6, 4, 6, 4};
     for (int i = 0; i < 9; i++) CHECK_NEAR(out[i], want[i], 0);
     /* a kernel with a single tap at (ky, kx) = (0, 2) shifts the image: out[y][x] = inp[y-1][x+1] */
     float ramp[9];
     for (int i = 0; i < 9; i++) ramp[i] = (float)(i + 1), w[i] = i == 2 ? 1.0f : 0.0f;
-    conv2d_forward(out, ramp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
+    nn_conv2d_forward(out, ramp, w, NULL, 1, 3, 3, 1, 3, 1, 1, cols);
     const float shifted[9] = {0, 0, 0, 2, 3, 0, 5, 6, 0};
     for (int i = 0; i < 9; i++) CHECK_NEAR(out[i], shifted[i], 0);
 }
 
-/* conv2d_forward against the direct definition, with channels, stride, padding and bias */
+/* nn_conv2d_forward against the direct definition, with channels, stride, padding and bias */
 TEST(conv2d_matches_direct_loop) {
     enum { IC = 3, H = 7, W = 6, OC = 4, K = 3, S = 2, PAD = 1, OH = 4, OW = 3 };
     float inp[IC * H * W], w[OC * IC * K * K], b[OC], cols[IC * K * K * OH * OW], out[OC * OH * OW];
     fill(inp, IC * H * W, 1);
     fill(w, OC * IC * K * K, 2);
     fill(b, OC, 3);
-    conv2d_forward(out, inp, w, b, IC, H, W, OC, K, S, PAD, cols);
+    nn_conv2d_forward(out, inp, w, b, IC, H, W, OC, K, S, PAD, cols);
     double maxerr = 0;
     for (int o = 0; o < OC; o++)
         for (int oy = 0; oy < OH; oy++)
@@ -171,14 +171,14 @@ TEST(conv2d_matches_direct_loop) {
     CHECK(maxerr < 1e-5);
     /* a 1x1 conv reads the input directly */
     float out1[OC * H * W];
-    conv2d_forward(out1, inp, w, NULL, IC, H, W, OC, 1, 1, 0, NULL);
+    nn_conv2d_forward(out1, inp, w, NULL, IC, H, W, OC, 1, 1, 0, NULL);
     CHECK_NEAR(out1[1 * H * W + 5], w[3] * inp[5] + w[4] * inp[H * W + 5] + w[5] * inp[2 * H * W + 5], 1e-6);
 }
 
 TEST(conv2d_1x1_tokens_hand_values) {
     /* tokens [2][3] -> channel-first [2][2] */
     float inp[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, 0, -1, 0.5f, 0.5f, 0.5f}, out[4];
-    conv2d_1x1_tokens_forward(out, inp, w, 2, 3, 2);
+    nn_conv2d_1x1_tokens_forward(out, inp, w, 2, 3, 2);
     CHECK_NEAR(out[0], 1 - 3, 0);   /* channel 0, token 0 */
     CHECK_NEAR(out[1], 4 - 6, 0);   /* channel 0, token 1 */
     CHECK_NEAR(out[2], 3.0, 1e-6);  /* channel 1, token 0 */
@@ -190,10 +190,10 @@ TEST(window_partition_pads_bottom_right) {
     float x[9], win[16], back[9];
     for (int i = 0; i < 9; i++) x[i] = (float)(i + 1);
     for (int i = 0; i < 16; i++) win[i] = -1.0f;
-    window_partition(win, x, 3, 3, 1, 2, NULL);
+    nn_window_partition(win, x, 3, 3, 1, 2, NULL);
     const float want[16] = {1, 2, 4, 5, /**/ 3, 0, 6, 0, /**/ 7, 8, 0, 0, /**/ 9, 0, 0, 0};
     for (int i = 0; i < 16; i++) CHECK_NEAR(win[i], want[i], 0);
-    window_unpartition(back, win, 3, 3, 1, 2);
+    nn_window_unpartition(back, win, 3, 3, 1, 2);
     CHECK(memcmp(back, x, sizeof x) == 0);
 }
 
@@ -201,18 +201,18 @@ TEST(window_partition_channels_and_rectangles) {
     /* 2x5 grid, 2 channels, window 3 -> 1x2 windows of 9 tokens; token (1, 4) is window 1, row 1, col 1 */
     float x[20], win[36], back[20];
     for (int i = 0; i < 20; i++) x[i] = (float)(i + 1);
-    window_partition(win, x, 2, 5, 2, 3, NULL);
+    nn_window_partition(win, x, 2, 5, 2, 3, NULL);
     CHECK(win[(9 + 4) * 2] == x[(1 * 5 + 4) * 2] && win[(9 + 4) * 2 + 1] == x[(1 * 5 + 4) * 2 + 1]);
     CHECK(win[(9 + 2) * 2] == 0.0f && win[(6) * 2 + 1] == 0.0f); /* padded column 5, padded row 2 */
     CHECK(win[(0 + 2) * 2 + 1] == x[2 * 2 + 1]);
-    window_unpartition(back, win, 2, 5, 2, 3);
+    nn_window_unpartition(back, win, 2, 5, 2, 3);
     CHECK(memcmp(back, x, sizeof x) == 0);
 }
 
 TEST(window_partition_pads_with_a_given_row) {
     /* 1x3 grid, 2 channels, window 2 -> 1x2 windows of 4 tokens, padded tokens = pad */
     float x[6] = {1, 2, 3, 4, 5, 6}, pad[2] = {7, -8}, win[16];
-    window_partition(win, x, 1, 3, 2, 2, pad);
+    nn_window_partition(win, x, 1, 3, 2, 2, pad);
     const float want[16] = {1, 2, 3, 4, 7, -8, 7, -8, /**/ 5, 6, 7, -8, 7, -8, 7, -8};
     CHECK(memcmp(win, want, sizeof want) == 0);
 }
@@ -221,7 +221,7 @@ TEST(get_rel_pos_equal_sizes) {
     /* q = k = 3, table of 5 rows: R[i][j] = table[i - j + 2] */
     float table[10] = {10, 110, 11, 111, 12, 112, 13, 113, 14, 114}, out[18];
     int idx[9];
-    get_rel_pos(out, 3, 3, table, 5, 2, NULL, idx);
+    nn_get_rel_pos(out, 3, 3, table, 5, 2, NULL, idx);
     CHECK(out[(0 * 3 + 0) * 2] == 12 && out[(0 * 3 + 0) * 2 + 1] == 112);
     CHECK(out[(0 * 3 + 2) * 2] == 10);
     CHECK(out[(2 * 3 + 0) * 2] == 14 && out[(2 * 3 + 0) * 2 + 1] == 114);
@@ -234,7 +234,7 @@ TEST(get_rel_pos_interpolates_short_table) {
      * -> 0, 0.8, 2, 3.2, 4 */
     float table[3] = {0, 2, 4}, resized[5], out[9];
     int idx[9];
-    get_rel_pos(out, 3, 3, table, 3, 1, resized, idx);
+    nn_get_rel_pos(out, 3, 3, table, 3, 1, resized, idx);
     const float want[5] = {0, 0.8f, 2, 3.2f, 4};
     for (int i = 0; i < 5; i++) CHECK_NEAR(resized[i], want[i], 1e-6);
     CHECK_NEAR(out[0 * 3 + 1], 0.8, 1e-6); /* R[0][1] = resized[1] */
@@ -242,7 +242,7 @@ TEST(get_rel_pos_interpolates_short_table) {
     CHECK_NEAR(out[1 * 3 + 0], 3.2, 1e-6);
     /* a longer table is shrunk: 4 rows [0,1,2,3] -> 3 rows, scale 4/3: src 0.1667, 1.5, 2.8333 */
     float t4[4] = {0, 1, 2, 3}, r3[3];
-    rel_pos_resize(r3, 3, t4, 4, 1);
+    nn_rel_pos_resize(r3, 3, t4, 4, 1);
     CHECK_NEAR(r3[0], 1.0 / 6.0, 1e-6);
     CHECK_NEAR(r3[1], 1.5, 1e-6);
     CHECK_NEAR(r3[2], 2.0 + 5.0 / 6.0, 1e-6);
@@ -251,21 +251,21 @@ TEST(get_rel_pos_interpolates_short_table) {
 TEST(get_rel_pos_unequal_sizes) {
     int idx[12];
     /* q=2, k=4: q_coords 2i, k_coords j, offset 3 -> 2i - j + 3 */
-    rel_pos_index(idx, 2, 4);
+    nn_rel_pos_index(idx, 2, 4);
     CHECK(idx[0 * 4 + 0] == 3 && idx[0 * 4 + 3] == 0 && idx[1 * 4 + 0] == 5 && idx[1 * 4 + 3] == 2);
     /* q=4, k=2: q_coords i, k_coords 2j, offset (2-1)*2 -> i - 2j + 2 */
-    rel_pos_index(idx, 4, 2);
+    nn_rel_pos_index(idx, 4, 2);
     CHECK(idx[3 * 2 + 0] == 5 && idx[0 * 2 + 1] == 0 && idx[2 * 2 + 1] == 2);
     /* q=3, k=2: k_coords 1.5j, offset 1.5 -> trunc(i - 1.5j + 1.5) */
-    rel_pos_index(idx, 3, 2);
+    nn_rel_pos_index(idx, 3, 2);
     CHECK(idx[0 * 2 + 0] == 1 && idx[2 * 2 + 0] == 3 && idx[1 * 2 + 1] == 1 && idx[0 * 2 + 1] == 0);
-    /* through get_rel_pos: 7-row table for q=2, k=4 */
+    /* through nn_get_rel_pos: 7-row table for q=2, k=4 */
     float table[7] = {0, 1, 2, 3, 4, 5, 6}, out[8];
-    get_rel_pos(out, 2, 4, table, 7, 1, NULL, idx);
+    nn_get_rel_pos(out, 2, 4, table, 7, 1, NULL, idx);
     CHECK(out[1 * 4 + 0] == 5 && out[0 * 4 + 3] == 0);
 }
 
-/* Attention.forward written out directly: logits per (query, key) with Rh/Rw from get_rel_pos,
+/* Attention.forward written out directly: logits per (query, key) with Rh/Rw from nn_get_rel_pos,
  * softmax and the weighted sum in double. */
 static void naive_attention(float *out, const float *qkv, const float *rel_h, int Lh, const float *rel_w, int Lw,
                             int B, int h, int w, int heads, int hd) {
@@ -275,8 +275,8 @@ static void naive_attention(float *out, const float *qkv, const float *rel_h, in
     int *idx = malloc(sizeof(int) * (h > w ? h * h : w * w));
     double *p = malloc(sizeof(double) * N);
     float scale = (float)(1.0 / sqrt(hd));
-    get_rel_pos(Rh, h, h, rel_h, Lh, hd, rs, idx);
-    get_rel_pos(Rw, w, w, rel_w, Lw, hd, rs, idx);
+    nn_get_rel_pos(Rh, h, h, rel_h, Lh, hd, rs, idx);
+    nn_get_rel_pos(Rw, w, w, rel_w, Lw, hd, rs, idx);
     for (int b = 0; b < B; b++)
         for (int hh = 0; hh < heads; hh++)
             for (int n = 0; n < N; n++) {
@@ -304,23 +304,23 @@ static void naive_attention(float *out, const float *qkv, const float *rel_h, in
     free(Rh), free(Rw), free(rs), free(idx), free(p);
 }
 
-/* rel_pos_attention_forward vs the naive loop, and the same bits at 1 and 2 threads */
+/* nn_rel_pos_attention_forward vs the naive loop, and the same bits at 1 and 2 threads */
 static void check_attention(int B, int h, int w, int heads, int hd, int Lh, int Lw, uint32_t seed) {
     int C = heads * hd, N = h * w;
     size_t nqkv = (size_t)B * N * 3 * C, nout = (size_t)B * N * C, s1 = 0, s2 = 0;
     float *qkv = malloc(sizeof(float) * nqkv), *rh = malloc(sizeof(float) * Lh * hd);
     float *rw = malloc(sizeof(float) * Lw * hd), *want = malloc(sizeof(float) * nout);
     float *got1 = malloc(sizeof(float) * nout), *got2 = malloc(sizeof(float) * nout);
-    CHECK(rel_pos_attention_scratch_size(&s1, h, w, hd, 1) == 0);
-    CHECK(rel_pos_attention_scratch_size(&s2, h, w, hd, 2) == 0);
+    CHECK(nn_rel_pos_attention_scratch_size(&s1, h, w, hd, 1) == 0);
+    CHECK(nn_rel_pos_attention_scratch_size(&s2, h, w, hd, 2) == 0);
     float *scratch = malloc(sizeof(float) * s2);
     fill(qkv, nqkv, seed);
     for (size_t i = 0; i < nqkv; i++) qkv[i] *= 2.0f; /* logits of a few units: a peaked softmax */
     fill(rh, (size_t)Lh * hd, seed + 1);
     fill(rw, (size_t)Lw * hd, seed + 2);
     naive_attention(want, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd);
-    rel_pos_attention_forward(got1, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 1, scratch);
-    rel_pos_attention_forward(got2, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 2, scratch);
+    nn_rel_pos_attention_forward(got1, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 1, scratch);
+    nn_rel_pos_attention_forward(got2, qkv, rh, Lh, rw, Lw, B, h, w, heads, hd, 2, scratch);
     double maxerr = 0;
     for (size_t i = 0; i < nout; i++) {
         double e = fabs((double)got1[i] - want[i]);
@@ -341,7 +341,7 @@ TEST(attention_query_blocks_match_naive) {
 }
 
 TEST(attention_resized_tables_match_naive) {
-    /* tables of the wrong length go through get_rel_pos's interpolation */
+    /* tables of the wrong length go through nn_get_rel_pos's interpolation */
     check_attention(2, 4, 4, 1, 3, 5, 9, 30);
 }
 
@@ -356,14 +356,14 @@ TEST(attention_expf_within_2_ulp) {
     double max_rel = 0;
     for (int i = 0; i <= 1000000; i++) {
         float x = (float)(-87.0 * i / 1000000.0);
-        double want = exp((double)x), rel = fabs(attention_expf(x) - want) / want;
+        double want = exp((double)x), rel = fabs(nn_attention_expf(x) - want) / want;
         if (rel > max_rel) max_rel = rel;
     }
     CHECK_MSG(max_rel < 2.4e-7, "max relative error %g", max_rel); /* 2 ulp = 2^-22 relative */
-    CHECK(attention_expf(0.0f) == 1.0f);
-    CHECK_NEAR(attention_expf(-1.0f), 0.36787944117144233, 1e-7);
-    CHECK(attention_expf(-87.5f) == 0.0f && attention_expf(-1e30f) == 0.0f && attention_expf(-INFINITY) == 0.0f);
-    CHECK(attention_expf(NAN) == 0.0f);
+    CHECK(nn_attention_expf(0.0f) == 1.0f);
+    CHECK_NEAR(nn_attention_expf(-1.0f), 0.36787944117144233, 1e-7);
+    CHECK(nn_attention_expf(-87.5f) == 0.0f && nn_attention_expf(-1e30f) == 0.0f && nn_attention_expf(-INFINITY) == 0.0f);
+    CHECK(nn_attention_expf(NAN) == 0.0f);
 }
 
 
@@ -372,19 +372,19 @@ TEST(attention_expf_within_2_ulp) {
  * lanes, alpha and beta, and the same bits at 1 and 2 threads (each value is one thread's). */
 TEST(few_rows_product_matches_double_and_any_threads) {
     enum { N = 301, K = 200, LD = 203 };
-    float *A = xmalloc_array(8 * LD, sizeof(float)), *B = xmalloc_array(N * LD, sizeof(float));
-    float *C1 = xmalloc_array(8 * N, sizeof(float)), *C2 = xmalloc_array(8 * N, sizeof(float));
+    float *A = util_xmalloc_array(8 * LD, sizeof(float)), *B = util_xmalloc_array(N * LD, sizeof(float));
+    float *C1 = util_xmalloc_array(8 * N, sizeof(float)), *C2 = util_xmalloc_array(8 * N, sizeof(float));
     fill(A, 8 * LD, 5);
     fill(B, N * LD, 6);
     for (int M = 1; M <= 8; M++) {
         fill(C1, 8 * N, 7);
         fill(C2, 8 * N, 7);
-        blas_set_threads(1);
+        nn_blas_set_threads(1);
         nn_sgemm(0, 1, M, N, K, 0.5f, A, LD, B, LD, 1.0f, C1, N);
-        blas_set_threads(2);
+        nn_blas_set_threads(2);
         nn_sgemm(0, 1, M, N, K, 0.5f, A, LD, B, LD, 1.0f, C2, N);
         CHECK_MSG(memcmp(C1, C2, (size_t)M * N * sizeof(float)) == 0, "M %d: bits differ between 1 and 2 threads", M);
-        float *C0 = xmalloc_array(8 * N, sizeof(float)); /* C before: beta 1 adds onto it */
+        float *C0 = util_xmalloc_array(8 * N, sizeof(float)); /* C before: beta 1 adds onto it */
         fill(C0, 8 * N, 7);
         double worst = 0;
         for (int i = 0; i < M; i++)
@@ -402,7 +402,7 @@ TEST(few_rows_product_matches_double_and_any_threads) {
         for (int i = 0; i < M * N; i++) finite &= isfinite(C1[i]);
         CHECK(finite);
     }
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     free(A), free(B), free(C1), free(C2);
 }
 
@@ -413,18 +413,18 @@ TEST(few_rows_product_matches_double_and_any_threads) {
  * sampled values match a double dot product (the tiles' offsets right). */
 TEST(tiled_product_same_bits_at_any_threads) {
     enum { M = 2200, N = 2100, K = 67 };
-    float *A = xmalloc_array((size_t)M * K, sizeof(float)), *B = xmalloc_array((size_t)N * K, sizeof(float));
-    float *C0 = xmalloc_array((size_t)M * N, sizeof(float)), *C[3];
+    float *A = util_xmalloc_array((size_t)M * K, sizeof(float)), *B = util_xmalloc_array((size_t)N * K, sizeof(float));
+    float *C0 = util_xmalloc_array((size_t)M * N, sizeof(float)), *C[3];
     fill(A, (size_t)M * K, 11);
     fill(B, (size_t)N * K, 12);
     fill(C0, (size_t)M * N, 13);
-    for (int t = 0; t < 3; t++) C[t] = xmalloc_array((size_t)M * N, sizeof(float));
+    for (int t = 0; t < 3; t++) C[t] = util_xmalloc_array((size_t)M * N, sizeof(float));
     for (int form = 0; form < 4; form++) {
         int ta = form & 1, tb = form >> 1;
         int lda = ta ? M : K, ldb = tb ? K : N; /* A stored [M][K] or [K][M], B [K][N] or [N][K] */
         for (int t = 0; t < 3; t++) {
             memcpy(C[t], C0, sizeof(float) * M * N);
-            blas_set_threads(t + 1);
+            nn_blas_set_threads(t + 1);
             nn_sgemm(ta, tb, M, N, K, 0.5f, A, lda, B, ldb, 1.0f, C[t], N);
         }
         CHECK_MSG(memcmp(C[0], C[1], sizeof(float) * M * N) == 0, "trans %d %d: 1 and 2 threads differ", ta, tb);
@@ -440,21 +440,21 @@ TEST(tiled_product_same_bits_at_any_threads) {
         }
         CHECK_MSG(worst < 1e-5, "trans %d %d: worst error %g", ta, tb, worst);
     }
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     free(A), free(B), free(C0);
     for (int t = 0; t < 3; t++) free(C[t]);
 }
 
-/* softmax_cols_inplace against softmax computed in double down each column of each group,
+/* nn_softmax_cols_inplace against softmax computed in double down each column of each group,
  * in both modes, for a column count that is not a multiple of the vector blocks; each
  * column then sums to 1. */
 static void check_softmax_cols(int reference) {
     enum { G = 3, R = 5, CL = 300 };
-    float *x = xmalloc_array(G * R * CL, sizeof(float)), *x0 = xmalloc_array(G * R * CL, sizeof(float));
+    float *x = util_xmalloc_array(G * R * CL, sizeof(float)), *x0 = util_xmalloc_array(G * R * CL, sizeof(float));
     fill(x0, G * R * CL, 9);
     for (int i = 0; i < G * R * CL; i++) x[i] = x0[i] = 20.0f * x0[i]; /* logits up to +-20 */
     nn_set_reference_mode(reference);
-    softmax_cols_inplace(x, G, R, CL);
+    nn_softmax_cols_inplace(x, G, R, CL);
     nn_set_reference_mode(0);
     double worst = 0, worst_sum = 0;
     for (int g = 0; g < G; g++)
@@ -479,11 +479,11 @@ static void check_softmax_cols(int reference) {
 TEST(softmax_cols_fast_mode) { check_softmax_cols(0); }
 TEST(softmax_cols_reference_mode) { check_softmax_cols(1); }
 
-/* transpose_forward into rows ld floats apart leaves the padding alone */
+/* nn_transpose_forward into rows ld floats apart leaves the padding alone */
 TEST(transpose_into_padded_rows) {
     float in[2 * 3] = {1, 2, 3, 4, 5, 6}, out[3 * 4];
     for (int i = 0; i < 12; i++) out[i] = -1.0f;
-    transpose_forward(out, 4, in, 2, 3);
+    nn_transpose_forward(out, 4, in, 2, 3);
     float want[12] = {1, 4, -1, -1, 2, 5, -1, -1, 3, 6, -1, -1};
     CHECK(memcmp(out, want, sizeof out) == 0);
 }

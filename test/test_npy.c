@@ -9,20 +9,20 @@ TEST(npy_roundtrip_f32) {
     float v[6] = {1.5f, -2.0f, 3.25f, 0.0f, 1e-20f, -7.0f};
     int64_t shape[2] = {2, 3};
     const char *path = "build/test_npy_tmp.npy";
-    CHECK(npy_write(path, NPY_F32, 2, shape, v) == 0);
+    CHECK(io_npy_write(path, NPY_F32, 2, shape, v) == 0);
     npy_array a;
-    CHECK(npy_read(path, &a) == 0);
+    CHECK(io_npy_read(path, &a) == 0);
     CHECK(a.dtype == NPY_F32 && a.ndim == 2 && a.shape[0] == 2 && a.shape[1] == 3 && a.count == 6);
     CHECK(a.data && memcmp(a.data, v, sizeof v) == 0);
-    npy_free(&a);
+    io_npy_free(&a);
     remove(path);
 }
 
 TEST(npy_reads_fixture_embedding) {
     npy_array a;
-    CHECK(npy_read("test/fixtures/sam-tiny/embedding.npy", &a) == 0);
+    CHECK(io_npy_read("test/fixtures/sam-tiny/embedding.npy", &a) == 0);
     CHECK(a.dtype == NPY_F32 && a.ndim == 4 && a.shape[0] == 1 && a.shape[1] == 32 && a.shape[2] == 16);
-    npy_free(&a);
+    io_npy_free(&a);
 }
 
 TEST(npy_rejects_truncated) {
@@ -31,8 +31,8 @@ TEST(npy_rejects_truncated) {
     unsigned char buf[256] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(sizeof hdr - 1), 0};
     memcpy(buf + 10, hdr, sizeof hdr - 1);
     npy_array a;
-    CHECK(npy_parse(buf, 10 + sizeof hdr - 1 + 4, &a) == -1);
-    CHECK(npy_parse(buf, 5, &a) == -1);
+    CHECK(io_npy_parse(buf, 10 + sizeof hdr - 1 + 4, &a) == -1);
+    CHECK(io_npy_parse(buf, 5, &a) == -1);
 }
 
 /* Found by fuzz/fuzz_npy.c: a header that ends right after the opening quote of 'descr' (or
@@ -48,7 +48,7 @@ TEST(npy_rejects_header_ending_inside_descr) {
         unsigned char buf[128] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)n, 0};
         memcpy(buf + 10, cuts[c], n);
         npy_array a;
-        CHECK(npy_parse(buf, 10 + n, &a) == -1);
+        CHECK(io_npy_parse(buf, 10 + n, &a) == -1);
     }
 }
 
@@ -60,18 +60,18 @@ TEST(npy_reads_fortran_order_as_c_order) {
     int32_t fdata[6] = {0, 3, 1, 4, 2, 5};
     memcpy(buf + 10 + sizeof hdr - 1, fdata, sizeof fdata);
     npy_array a;
-    CHECK(npy_parse(buf, 10 + sizeof hdr - 1 + sizeof fdata, &a) == 0);
+    CHECK(io_npy_parse(buf, 10 + sizeof hdr - 1 + sizeof fdata, &a) == 0);
     const int32_t *v = a.data;
     for (int i = 0; i < 6; i++) CHECK(v[i] == i);
-    npy_free(&a);
+    io_npy_free(&a);
 }
 
 /* The official everything fixture of sam-tiny is a Fortran-order bool array. */
 TEST(npy_reads_fortran_fixture) {
     npy_array a;
-    CHECK(npy_read("test/fixtures/sam-tiny/everything/masks.npy", &a) == 0);
+    CHECK(io_npy_read("test/fixtures/sam-tiny/everything/masks.npy", &a) == 0);
     CHECK(a.dtype == NPY_BOOL && a.ndim == 3 && a.shape[1] == 200 && a.shape[2] == 300);
-    npy_free(&a);
+    io_npy_free(&a);
 }
 
 int main(void) {

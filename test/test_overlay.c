@@ -26,10 +26,10 @@ static int mismatches(const canvas *c, const uint8_t *rgb, const char *const *wa
         for (int x = 0; x < c->w; x++) {
             const uint8_t *got = c->rgb + ((size_t)y * c->w + x) * 3, *exp = rgb + ((size_t)y * c->w + x) * 3;
             char k = want[y][x];
-            if (k == 'g') exp = overlay_green;
-            if (k == 'r') exp = overlay_red;
-            if (k == 'y') exp = overlay_yellow;
-            if (k == 'b') exp = overlay_blue;
+            if (k == 'g') exp = eval_overlay_green;
+            if (k == 'r') exp = eval_overlay_red;
+            if (k == 'y') exp = eval_overlay_yellow;
+            if (k == 'b') exp = eval_overlay_blue;
             if (memcmp(got, exp, 3)) {
                 if (bad < 8)
                     printf("    pixel (x %d, y %d): got %d,%d,%d, expected '%c'\n", x, y, got[0], got[1], got[2], k);
@@ -70,22 +70,22 @@ TEST(overlay_outlines_and_dots) {
     int labels[2] = {1, 0};
     overlay_prompt p = {.xy = xy, .labels = labels, .n_points = 2};
     canvas c;
-    CHECK(canvas_new(&c, W1, H1) == 0);
-    CHECK(overlay_draw(&c, rgb, H1, W1, gt, pred, &p) == 0);
+    CHECK(eval_canvas_new(&c, W1, H1) == 0);
+    CHECK(eval_overlay_draw(&c, rgb, H1, W1, gt, pred, &p) == 0);
     CHECK(mismatches(&c, rgb, k_want) == 0);
     /* written and read back: the same pixels, RGB at the image's size */
     const char *path = "build/test_overlay_tmp.png";
-    CHECK(overlay_write_png(path, rgb, H1, W1, gt, pred, &p) == 0);
+    CHECK(eval_overlay_write_png(path, rgb, H1, W1, gt, pred, &p) == 0);
     png_image img;
-    CHECK(png_read(path, &img) == 0);
+    CHECK(io_png_read(path, &img) == 0);
     CHECK(img.width == W1 && img.height == H1 && img.channels == 3 && img.bit_depth == 8);
     CHECK(memcmp(img.pixels, c.rgb, sizeof rgb) == 0);
-    png_free(&img);
+    io_png_free(&img);
     remove(path);
     /* no masks, no prompt: the image itself */
-    CHECK(overlay_draw(&c, rgb, H1, W1, NULL, NULL, NULL) == 0);
+    CHECK(eval_overlay_draw(&c, rgb, H1, W1, NULL, NULL, NULL) == 0);
     CHECK(memcmp(c.rgb, rgb, sizeof rgb) == 0);
-    canvas_free(&c);
+    eval_canvas_free(&c);
 }
 
 enum { H2 = 8, W2 = 10 };
@@ -100,33 +100,33 @@ TEST(overlay_boxes_from_results_text) {
     uint8_t rgb[H2 * W2 * 3];
     make_image(rgb, H2, W2);
     overlay_prompt p;
-    CHECK(overlay_prompt_parse("", "1.4;0.6;7.2;6.4|8;-3;12;2", &p) == 0);
+    CHECK(eval_overlay_prompt_parse("", "1.4;0.6;7.2;6.4|8;-3;12;2", &p) == 0);
     CHECK(p.n_points == 0 && p.n_boxes == 2);
     canvas c;
-    CHECK(canvas_new(&c, W2, H2) == 0);
-    CHECK(overlay_draw(&c, rgb, H2, W2, NULL, NULL, &p) == 0);
+    CHECK(eval_canvas_new(&c, W2, H2) == 0);
+    CHECK(eval_overlay_draw(&c, rgb, H2, W2, NULL, NULL, &p) == 0);
     CHECK(mismatches(&c, rgb, k_want_boxes) == 0);
-    overlay_prompt_free(&p);
+    eval_overlay_prompt_free(&p);
     /* a canvas of another size is refused */
-    CHECK(overlay_draw(&c, rgb, H2 - 1, W2, NULL, NULL, NULL) == -1);
-    canvas_free(&c);
+    CHECK(eval_overlay_draw(&c, rgb, H2 - 1, W2, NULL, NULL, NULL) == -1);
+    eval_canvas_free(&c);
 }
 
 TEST(overlay_prompt_text) {
     overlay_prompt p;
-    CHECK(overlay_prompt_parse("10;20;1|30.5;4e1;0", NULL, &p) == 0);
+    CHECK(eval_overlay_prompt_parse("10;20;1|30.5;4e1;0", NULL, &p) == 0);
     CHECK(p.n_points == 2 && p.n_boxes == 0);
     CHECK(p.xy[0] == 10 && p.xy[1] == 20 && p.labels[0] == 1);
     CHECK(p.xy[2] == 30.5 && p.xy[3] == 40 && p.labels[1] == 0);
-    overlay_prompt_free(&p);
-    CHECK(overlay_prompt_parse(NULL, NULL, &p) == 0 && p.n_points == 0 && p.n_boxes == 0);
-    overlay_prompt_free(&p);
+    eval_overlay_prompt_free(&p);
+    CHECK(eval_overlay_prompt_parse(NULL, NULL, &p) == 0 && p.n_points == 0 && p.n_boxes == 0);
+    eval_overlay_prompt_free(&p);
     const char *bad_points[] = {"1;2", "1;2;3", "1;2;1|", "1;2;1;4", "a;2;1", "1;nan;1", "1;2;1|3;4"};
     for (size_t i = 0; i < sizeof bad_points / sizeof *bad_points; i++)
-        CHECK_MSG(overlay_prompt_parse(bad_points[i], NULL, &p) == -1, "points '%s' accepted", bad_points[i]);
+        CHECK_MSG(eval_overlay_prompt_parse(bad_points[i], NULL, &p) == -1, "points '%s' accepted", bad_points[i]);
     const char *bad_boxes[] = {"1;2;3", "1;2;3;4;5", "1;2;3;4|", "1;2;3;4|1;2"};
     for (size_t i = 0; i < sizeof bad_boxes / sizeof *bad_boxes; i++)
-        CHECK_MSG(overlay_prompt_parse(NULL, bad_boxes[i], &p) == -1, "box '%s' accepted", bad_boxes[i]);
+        CHECK_MSG(eval_overlay_prompt_parse(NULL, bad_boxes[i], &p) == -1, "box '%s' accepted", bad_boxes[i]);
 }
 
 int main(void) {

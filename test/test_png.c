@@ -64,7 +64,7 @@ static int decodes_as_expected(const corpus_png *p) {
     size_t len;
     unsigned char *file = corpus_build(p, &len);
     png_image img;
-    int ok = png_decode(file, len, &img) == 0;
+    int ok = io_png_decode(file, len, &img) == 0;
     if (!ok) printf("    decode failed: %s\n", samc_errmsg());
     int ch = 0, depth = 0;
     uint32_t *want = expected_pixels(p, &ch, &depth);
@@ -82,7 +82,7 @@ static int decodes_as_expected(const corpus_png *p) {
     if (!ok)
         printf("    (colour type %d, depth %d, interlace %d, filter %d, %dx%d)\n", p->color_type, p->bit_depth,
                p->interlace, p->filter, p->width, p->height);
-    png_free(&img);
+    io_png_free(&img);
     free(want);
     free(file);
     return ok;
@@ -177,11 +177,11 @@ TEST(corpus_split_idat_and_ancillary_chunks) {
     free(smp);
 }
 
-/* Builds p's file and decodes it; png_decode's result. */
+/* Builds p's file and decodes it; io_png_decode's result. */
 static int decode_corpus(const corpus_png *p, png_image *img) {
     size_t len;
     unsigned char *file = corpus_build(p, &len);
-    int rc = png_decode(file, len, img);
+    int rc = io_png_decode(file, len, img);
     free(file);
     return rc;
 }
@@ -195,7 +195,7 @@ TEST(decode_known_pixels_by_hand) {
     const uint8_t *px = img.pixels;
     CHECK(img.channels == 1 && img.bit_depth == 8);
     CHECK(px && px[0] == 0 && px[1] == 85 && px[2] == 170 && px[3] == 255);
-    png_free(&img);
+    io_png_free(&img);
 }
 
 TEST(palette_index_past_plte_is_black) {
@@ -207,7 +207,7 @@ TEST(palette_index_past_plte_is_black) {
     CHECK(decode_corpus(&p, &img) == 0);
     const uint8_t *px = img.pixels;
     CHECK(img.channels == 3 && px && px[0] == 40 && px[1] == 50 && px[2] == 60 && px[3] == 0 && px[5] == 0);
-    png_free(&img);
+    io_png_free(&img);
 }
 
 /* PNG_PALETTE_INDICES: a palette image of any depth and interlace, with or without tRNS,
@@ -231,7 +231,7 @@ TEST(palette_indices_option) {
                 size_t len;
                 unsigned char *file = corpus_build(&p, &len);
                 png_image a, b;
-                int ok = png_decode_ex(file, len, PNG_PALETTE_INDICES, &a) == 0 && png_decode(file, len, &b) == 0;
+                int ok = io_png_decode_ex(file, len, PNG_PALETTE_INDICES, &a) == 0 && io_png_decode(file, len, &b) == 0;
                 size_t n = (size_t)p.width * p.height;
                 if (ok && p.color_type == 3) {
                     ok = a.channels == 1 && a.bit_depth == 8;
@@ -243,12 +243,12 @@ TEST(palette_indices_option) {
                 if (!ok) printf("    colour type %d, depth %d, interlace %d, tRNS %d\n", p.color_type, p.bit_depth, il, trns);
                 bad += !ok;
                 total++;
-                png_free(&a), png_free(&b);
+                io_png_free(&a), io_png_free(&b);
                 free(file), free(smp), free(pal);
             }
     CHECK_MSG(bad == 0, "%d of %d images decoded wrongly with PNG_PALETTE_INDICES", bad, total);
     CHECK(total == 15 * 2 * 2);
-    /* png_read_ex: the same from a file; an index past the PLTE is still its index */
+    /* io_png_read_ex: the same from a file; an index past the PLTE is still its index */
     const uint16_t s[4] = {0, 1, 3, 2};
     const uint8_t pal[6] = {200, 10, 10, 10, 200, 10};
     corpus_png p = {2, 2, 2, 3, 0, 0, s, pal, 2, NULL, 0, 0, 0};
@@ -257,10 +257,10 @@ TEST(palette_indices_option) {
     const char *path = "/tmp/samc_test_png_palette_indices.png";
     CHECK(write_bytes(path, file, len) == 0);
     png_image img;
-    CHECK(png_read_ex(path, PNG_PALETTE_INDICES, &img) == 0);
+    CHECK(io_png_read_ex(path, PNG_PALETTE_INDICES, &img) == 0);
     const uint8_t *px = img.pixels;
     CHECK(px && img.channels == 1 && px[0] == 0 && px[1] == 1 && px[2] == 3 && px[3] == 2);
-    png_free(&img);
+    io_png_free(&img);
     remove(path);
     free(file);
 }
@@ -272,7 +272,7 @@ TEST(misfit_trns_is_ignored) {
     corpus_png p = {2, 1, 8, 0, 0, 0, s, NULL, 0, trns, 6, 0, 0};
     png_image img;
     CHECK(decode_corpus(&p, &img) == 0 && img.channels == 1);
-    png_free(&img);
+    io_png_free(&img);
 }
 
 TEST(trns_key_compares_low_bits) {
@@ -285,12 +285,12 @@ TEST(trns_key_compares_low_bits) {
     CHECK(decode_corpus(&p, &img) == 0 && img.channels == 2);
     const uint8_t *px = img.pixels;
     CHECK(px && px[0] == 44 && px[1] == 0 && px[2] == 45 && px[3] == 255);
-    png_free(&img);
+    io_png_free(&img);
     corpus_png q = {2, 1, 8, 2, 0, 0, rgb, NULL, 0, key_rgb, 6, 0, 0};
     CHECK(decode_corpus(&q, &img) == 0 && img.channels == 4);
     px = img.pixels;
     CHECK(px && px[3] == 0 && px[7] == 255);
-    png_free(&img);
+    io_png_free(&img);
 }
 
 TEST(read_header_facts) {
@@ -300,8 +300,8 @@ TEST(read_header_facts) {
     size_t len;
     unsigned char *file = corpus_build(&p, &len);
     png_header h;
-    CHECK(png_is_png(file, len) && !png_is_png(file, 7));
-    CHECK(png_read_header(file, len, &h) == 0);
+    CHECK(io_png_is_png(file, len) && !io_png_is_png(file, 7));
+    CHECK(io_png_read_header(file, len, &h) == 0);
     CHECK(h.width == 5 && h.height == 3 && h.bit_depth == 4 && h.color_type == 3 && h.interlace == 1);
     CHECK(h.palette_size == 3 && h.has_trns && h.channels == 4 && h.out_depth == 8);
     free(file);
@@ -323,11 +323,11 @@ TEST(encoder_roundtrip_every_format) {
                 else ((uint16_t *)px)[i] = (uint16_t)(v * 251 + rng() % 3);
             }
             png_image in = {w, h, ch, depth, px}, out;
-            CHECK(png_write(path, &in) == 0);
-            CHECK(png_read(path, &out) == 0);
+            CHECK(io_png_write(path, &in) == 0);
+            CHECK(io_png_read(path, &out) == 0);
             CHECK(out.width == w && out.height == h && out.channels == ch && out.bit_depth == depth);
             CHECK(out.pixels && memcmp(out.pixels, px, n * (depth / 8)) == 0);
-            png_free(&out);
+            io_png_free(&out);
             free(px);
         }
     remove(path);
@@ -339,40 +339,40 @@ TEST(encoder_mask1_roundtrip) {
     uint8_t m[19 * 6];
     for (int i = 0; i < w * h; i++) m[i] = (uint8_t)(rng() % 2);
     m[0] = 7; /* any non-zero byte is foreground */
-    CHECK(png_write_mask1(path, m, w, h) == 0);
+    CHECK(io_png_write_mask1(path, m, w, h) == 0);
     unsigned char *file;
     size_t len;
-    CHECK(read_whole_file(path, 1 << 20, &file, &len) == 0);
+    CHECK(util_read_whole_file(path, 1 << 20, &file, &len) == 0);
     png_header hd;
-    CHECK(png_read_header(file, len, &hd) == 0 && hd.bit_depth == 1 && hd.color_type == 0);
+    CHECK(io_png_read_header(file, len, &hd) == 0 && hd.bit_depth == 1 && hd.color_type == 0);
     free(file);
     png_image out;
-    CHECK(png_read(path, &out) == 0 && out.channels == 1 && out.bit_depth == 8);
+    CHECK(io_png_read(path, &out) == 0 && out.channels == 1 && out.bit_depth == 8);
     int same = 1;
     for (int i = 0; i < w * h; i++) same &= ((const uint8_t *)out.pixels)[i] == (m[i] ? 255 : 0);
     CHECK(same);
-    png_free(&out);
+    io_png_free(&out);
     remove(path);
 }
 
 TEST(encoder_refuses_bad_images) {
     uint8_t px[4] = {0};
     png_image bad_ch = {2, 2, 5, 8, px}, bad_depth = {2, 2, 1, 4, px}, bad_size = {0, 2, 1, 8, px};
-    CHECK(png_write("build/never.png", &bad_ch) == -1);
-    CHECK(png_write("build/never.png", &bad_depth) == -1);
-    CHECK(png_write("build/never.png", &bad_size) == -1);
-    CHECK(png_write_mask1("build/never.png", px, -1, 2) == -1);
+    CHECK(io_png_write("build/never.png", &bad_ch) == -1);
+    CHECK(io_png_write("build/never.png", &bad_depth) == -1);
+    CHECK(io_png_write("build/never.png", &bad_size) == -1);
+    CHECK(io_png_write_mask1("build/never.png", px, -1, 2) == -1);
     FILE *fp = fopen("build/never.png", "rb");
     CHECK(fp == NULL);
     if (fp) fclose(fp);
 }
 
-/* ---- image_read_rgb8 ---- */
+/* ---- io_image_read_rgb8 ---- */
 
 static void write_corpus_file(const char *path, const corpus_png *p) {
     size_t len;
     unsigned char *file = corpus_build(p, &len);
-    write_file_atomic(path, file, len);
+    util_write_file_atomic(path, file, len);
     free(file);
 }
 
@@ -384,7 +384,7 @@ TEST(image_rgb8_from_rgba16_grey4_palette) {
     write_corpus_file(path, &p);
     uint8_t *rgb = NULL;
     int h = 0, w = 0;
-    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0 && h == 1 && w == 2);
+    CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0 && h == 1 && w == 2);
     /* 128*255/65535 = 0.498 -> 0; 129 -> 0.502 -> 1; 32896 -> 128.0; 32895 -> 127.996 -> 128; 257 -> 1 */
     CHECK(rgb && rgb[0] == 0 && rgb[1] == 0 && rgb[2] == 1 && rgb[3] == 128 && rgb[4] == 128 && rgb[5] == 1);
     free(rgb);
@@ -392,7 +392,7 @@ TEST(image_rgb8_from_rgba16_grey4_palette) {
     const uint16_t g4[3] = {0, 5, 15};
     corpus_png q = {3, 1, 4, 0, 0, 0, g4, NULL, 0, NULL, 0, 0, 0};
     write_corpus_file(path, &q);
-    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0 && w == 3);
+    CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0 && w == 3);
     CHECK(rgb && rgb[3] == 85 && rgb[4] == 85 && rgb[5] == 85 && rgb[8] == 255);
     free(rgb);
     /* palette */
@@ -400,11 +400,11 @@ TEST(image_rgb8_from_rgba16_grey4_palette) {
     const uint8_t pal[6] = {9, 8, 7, 6, 5, 4};
     corpus_png r = {2, 1, 1, 3, 0, 0, idx, pal, 2, NULL, 0, 0, 0};
     write_corpus_file(path, &r);
-    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+    CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0);
     CHECK(rgb && rgb[0] == 6 && rgb[2] == 4 && rgb[3] == 9 && rgb[5] == 7);
     free(rgb);
     remove(path);
-    CHECK(image_read_rgb8("build/no_such_image.png", &rgb, &h, &w) == -1 && rgb == NULL);
+    CHECK(io_image_read_rgb8("build/no_such_image.png", &rgb, &h, &w) == -1 && rgb == NULL);
 }
 
 /* ---- bad input: each rule ---- */
@@ -420,9 +420,9 @@ static unsigned char *valid_file(size_t *len) {
 /* Decoding must fail with a message containing `want`. */
 static int fails_with(const unsigned char *buf, size_t len, const char *want) {
     png_image img;
-    samc_err_clear();
-    int rc = png_decode(buf, len, &img);
-    if (rc == 0) png_free(&img);
+    util_err_clear();
+    int rc = io_png_decode(buf, len, &img);
+    if (rc == 0) io_png_free(&img);
     return failed_with(rc, want) && img.pixels == NULL; /* a failed decode leaves no pixels */
 }
 
@@ -503,8 +503,8 @@ TEST(rejects_ihdr_lies) {
     ihdr[11] = 0;
     corpus_fix_crc(file, 8);
     png_image img;
-    CHECK(png_decode(file, len, &img) == 0); /* restored: valid again */
-    png_free(&img);
+    CHECK(io_png_decode(file, len, &img) == 0); /* restored: valid again */
+    io_png_free(&img);
     free(file);
 }
 
@@ -641,8 +641,8 @@ TEST(rejects_bad_filter_and_palette) {
     cbuf_chunk(&b, "IDAT", z, zlen);
     cbuf_chunk(&b, "IEND", NULL, 0);
     png_image img;
-    CHECK(png_decode(b.data, b.len, &img) == 0 && img.channels == 3 && ((uint8_t *)img.pixels)[2] == 3);
-    png_free(&img);
+    CHECK(io_png_decode(b.data, b.len, &img) == 0 && img.channels == 3 && ((uint8_t *)img.pixels)[2] == 3);
+    io_png_free(&img);
     free(z);
     free(b.data);
 }
@@ -650,8 +650,8 @@ TEST(rejects_bad_filter_and_palette) {
 TEST(read_reports_path) {
     png_image img;
     const char *path = "build/test_png_notpng.png";
-    write_file_atomic(path, "hello, not a png", 16);
-    CHECK(png_read(path, &img) == -1);
+    util_write_file_atomic(path, "hello, not a png", 16);
+    CHECK(io_png_read(path, &img) == -1);
     CHECK(strstr(samc_errmsg(), path) && strstr(samc_errmsg(), "signature"));
     remove(path);
 }
@@ -707,9 +707,9 @@ static void write_fuzz_seeds(const char *dir) {
     for (size_t i = 0; i < sizeof mask; i++) mask[i] = (uint8_t)(i % 3 == 0);
     png_image img = {6, 5, 4, 8, px};
     snprintf(path, sizeof path, "%s/encoder_rgba8.png", dir);
-    png_write(path, &img);
+    io_png_write(path, &img);
     snprintf(path, sizeof path, "%s/encoder_mask1.png", dir);
-    png_write_mask1(path, mask, 11, 4);
+    io_png_write_mask1(path, mask, 11, 4);
 }
 
 int main(void) {

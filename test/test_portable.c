@@ -18,28 +18,28 @@ static double rel_err(double got, double want) {
  * accurate to < 1 ulp) to ~1e-15 relative over the ranges SAM uses. */
 TEST(portable_exp_matches_libm) {
     double worst = 0;
-    for (double x = -100.0; x <= 88.0; x += 0.01373) worst = fmax(worst, rel_err(portable_exp(x), exp(x)));
+    for (double x = -100.0; x <= 88.0; x += 0.01373) worst = fmax(worst, rel_err(nn_portable_exp(x), exp(x)));
     CHECK_MSG(worst < 4e-15, "worst relative error %g", worst);
-    CHECK(portable_exp(0.0) == 1.0);
-    CHECK(isinf(portable_exp(800.0)) && portable_exp(-800.0) == 0.0);
+    CHECK(nn_portable_exp(0.0) == 1.0);
+    CHECK(isinf(nn_portable_exp(800.0)) && nn_portable_exp(-800.0) == 0.0);
 }
 
 TEST(portable_erf_matches_libm) {
     double worst = 0;
     for (double x = -7.0; x <= 7.0; x += 0.000913) {
         /* relative error is the wrong measure near the zero of erf: use absolute there */
-        double e = fabs(x) < 1e-3 ? fabs(portable_erf(x) - erf(x)) : rel_err(portable_erf(x), erf(x));
+        double e = fabs(x) < 1e-3 ? fabs(nn_portable_erf(x) - erf(x)) : rel_err(nn_portable_erf(x), erf(x));
         worst = fmax(worst, e);
     }
     CHECK_MSG(worst < 4e-15, "worst error %g", worst);
-    CHECK(portable_erf(0.0) == 0.0 && portable_erf(10.0) == 1.0 && portable_erf(-10.0) == -1.0);
+    CHECK(nn_portable_erf(0.0) == 0.0 && nn_portable_erf(10.0) == 1.0 && nn_portable_erf(-10.0) == -1.0);
 }
 
 TEST(portable_sin_cos_match_libm) {
     double worst = 0;
     for (double x = -300.0; x <= 300.0; x += 0.00731) {
-        worst = fmax(worst, fabs(portable_sin(x) - sin(x)));
-        worst = fmax(worst, fabs(portable_cos(x) - cos(x)));
+        worst = fmax(worst, fabs(nn_portable_sin(x) - sin(x)));
+        worst = fmax(worst, fabs(nn_portable_cos(x) - cos(x)));
     }
     CHECK_MSG(worst < 1e-14, "worst absolute error %g", worst);
 }
@@ -49,10 +49,10 @@ TEST(portable_sin_cos_match_libm) {
 TEST(portable_float_functions_round_like_libm) {
     int differ = 0, n = 0;
     for (float x = -20.0f; x <= 20.0f; x += 0.0013f, n++) {
-        differ += portable_expf(x) != (float)exp((double)x);
-        differ += portable_erff(x) != (float)erf((double)x);
-        differ += portable_sinf(x) != (float)sin((double)x);
-        differ += portable_cosf(x) != (float)cos((double)x);
+        differ += nn_portable_expf(x) != (float)exp((double)x);
+        differ += nn_portable_erff(x) != (float)erf((double)x);
+        differ += nn_portable_sinf(x) != (float)sin((double)x);
+        differ += nn_portable_cosf(x) != (float)cos((double)x);
     }
     CHECK_MSG(differ <= n / 1000, "%d of %d differ from the rounded double", differ, 4 * n);
 }
@@ -76,9 +76,9 @@ TEST(reference_gemm_is_exact_enough_and_thread_independent) {
     for (int j = 0; j < N; j++)
         for (int k = 0; k < K; k++) Bt[k * N + j] = B[j * K + k];
     nn_set_reference_mode(1);
-    blas_set_threads(1);
+    nn_blas_set_threads(1);
     nn_sgemm(0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C1, N);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     nn_sgemm(0, 1, M, N, K, 1.0f, A, K, B, K, 0.0f, C2, N);
     nn_sgemm(1, 0, M, N, K, 1.0f, At, M, Bt, N, 0.0f, C3, N);
     nn_sgemm(0, 0, M, N, K, 1.0f, A, K, Bt, N, 0.0f, C4, N);

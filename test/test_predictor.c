@@ -54,9 +54,9 @@ static int read_case(const char *dir, fixture_case *fc) {
     memset(fc, 0, sizeof *fc);
     snprintf(path, sizeof path, "%s/point_coords.npy", dir);
     if ((fc->has_coords = file_exists(path))) {
-        if (npy_read(path, &fc->coords) || fc->coords.dtype != NPY_F64) return -1;
+        if (io_npy_read(path, &fc->coords) || fc->coords.dtype != NPY_F64) return -1;
         snprintf(path, sizeof path, "%s/point_labels.npy", dir);
-        if (npy_read(path, &fc->labels) || fc->labels.dtype != NPY_I32 || fc->labels.count > 16) return -1;
+        if (io_npy_read(path, &fc->labels) || fc->labels.dtype != NPY_I32 || fc->labels.count > 16) return -1;
         for (size_t i = 0; i < fc->labels.count; i++) fc->labels_i[i] = ((int32_t *)fc->labels.data)[i];
         fc->prompt.n_points = (int)fc->labels.count;
         fc->prompt.points = fc->coords.data;
@@ -64,12 +64,12 @@ static int read_case(const char *dir, fixture_case *fc) {
     }
     snprintf(path, sizeof path, "%s/box.npy", dir);
     if ((fc->has_box = file_exists(path))) {
-        if (npy_read(path, &fc->box) || fc->box.dtype != NPY_F64 || fc->box.count != 4) return -1;
+        if (io_npy_read(path, &fc->box) || fc->box.dtype != NPY_F64 || fc->box.count != 4) return -1;
         fc->prompt.box = fc->box.data;
     }
     snprintf(path, sizeof path, "%s/mask_input.npy", dir);
     if ((fc->has_mask = file_exists(path))) {
-        if (npy_read(path, &fc->mask) || fc->mask.dtype != NPY_F32) return -1;
+        if (io_npy_read(path, &fc->mask) || fc->mask.dtype != NPY_F32) return -1;
         fc->prompt.mask_input = fc->mask.data;
     }
     snprintf(path, sizeof path, "%s/multimask", dir);
@@ -85,11 +85,11 @@ static int read_case(const char *dir, fixture_case *fc) {
 
 static void free_case(fixture_case *fc) {
     if (fc->has_coords) {
-        npy_free(&fc->coords);
-        npy_free(&fc->labels);
+        io_npy_free(&fc->coords);
+        io_npy_free(&fc->labels);
     }
-    if (fc->has_box) npy_free(&fc->box);
-    if (fc->has_mask) npy_free(&fc->mask);
+    if (fc->has_box) io_npy_free(&fc->box);
+    if (fc->has_mask) io_npy_free(&fc->mask);
 }
 
 /* Runs one case on predictor p (image or embedding already set) and compares it with the
@@ -101,13 +101,13 @@ static void check_case(const sam_model *m, sam_predictor *p, const char *model, 
     npy_array ref_low, ref_iou, ref_masks, ref_logits;
     CHECK(read_case(dir, &fc) == 0);
     snprintf(path, sizeof path, "%s/low_res_logits.npy", dir);
-    CHECK(npy_read(path, &ref_low) == 0);
+    CHECK(io_npy_read(path, &ref_low) == 0);
     snprintf(path, sizeof path, "%s/iou_predictions.npy", dir);
-    CHECK(npy_read(path, &ref_iou) == 0);
+    CHECK(io_npy_read(path, &ref_iou) == 0);
     snprintf(path, sizeof path, "%s/masks.npy", dir);
-    CHECK(npy_read(path, &ref_masks) == 0 && ref_masks.ndim == 3 && ref_masks.dtype == NPY_BOOL);
+    CHECK(io_npy_read(path, &ref_masks) == 0 && ref_masks.ndim == 3 && ref_masks.dtype == NPY_BOOL);
     snprintf(path, sizeof path, "%s/logits.npy", dir);
-    int has_logits = file_exists(path) && npy_read(path, &ref_logits) == 0;
+    int has_logits = file_exists(path) && io_npy_read(path, &ref_logits) == 0;
     if (check_failures_in_test) return;
 
     int K = (int)ref_masks.shape[0], H = (int)ref_masks.shape[1], W = (int)ref_masks.shape[2];
@@ -139,10 +139,10 @@ static void check_case(const sam_model *m, sam_predictor *p, const char *model, 
         sam_prediction_free(&out);
     }
     free_case(&fc);
-    npy_free(&ref_low);
-    npy_free(&ref_iou);
-    npy_free(&ref_masks);
-    if (has_logits) npy_free(&ref_logits);
+    io_npy_free(&ref_low);
+    io_npy_free(&ref_iou);
+    io_npy_free(&ref_masks);
+    if (has_logits) io_npy_free(&ref_logits);
 }
 
 /* All cases of a model: from the fixture embedding, or (from_image) end to end from
@@ -153,14 +153,14 @@ static void check_model(const char *name, int from_image, int n_cases) {
     sam_model *m = test_model_load(name);
     CHECK_MSG(m != NULL, "%s: %s", name, samc_errmsg());
     snprintf(path, sizeof path, "test/fixtures/%s/embedding.npy", name);
-    CHECK(npy_read(path, &emb) == 0);
+    CHECK(io_npy_read(path, &emb) == 0);
     if (check_failures_in_test) return;
     CHECK(emb.count == (size_t)sam_model_embed_channels(m) * sam_model_embed_grid(m) * sam_model_embed_grid(m));
     sam_predictor *p = sam_predictor_new(m);
     uint8_t *rgb = NULL;
     int h = 0, w = 0;
     snprintf(path, sizeof path, "test/fixtures/%s/image.png", name);
-    CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+    CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0);
     if (from_image) {
         CHECK(p && sam_predictor_set_image(p, rgb, h, w) == 0);
         if (!check_failures_in_test) { /* within the encoder's own tolerance */
@@ -174,7 +174,7 @@ static void check_model(const char *name, int from_image, int n_cases) {
         for (int c = 0; c < n_cases; c++) check_case(m, p, name, k_cases[c]);
     free(rgb);
     sam_predictor_free(p);
-    npy_free(&emb);
+    io_npy_free(&emb);
     sam_model_free(m);
 }
 
@@ -224,9 +224,9 @@ TEST(predictor_same_bits_any_threads_and_runs) {
     int labels[2] = {1, 0};
     sam_prompt pr = {.n_points = 2, .points = pts, .labels = labels, .box = box, .multimask = 1};
     sam_prediction r1, r2, r3;
-    blas_set_threads(1);
+    nn_blas_set_threads(1);
     CHECK(tiny_predict(&r1, &pr) == 0);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     CHECK(tiny_predict(&r2, &pr) == 0);
     CHECK(tiny_predict(&r3, &pr) == 0);
     if (!check_failures_in_test) {
@@ -248,9 +248,9 @@ TEST(mask_input_same_bits_any_threads) {
     int label = 1;
     sam_prompt pr = {.n_points = 1, .points = pts, .labels = &label, .mask_input = mask, .multimask = 0};
     sam_prediction r1, r2;
-    blas_set_threads(1);
+    nn_blas_set_threads(1);
     CHECK(tiny_predict(&r1, &pr) == 0);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     CHECK(tiny_predict(&r2, &pr) == 0);
     if (!check_failures_in_test) CHECK(same_prediction(&r1, &r2));
     sam_prediction_free(&r1);
@@ -324,9 +324,9 @@ TEST(points_batch_same_bits_any_threads) {
     size_t n = 3 * 3 * (size_t)L * L;
     float *a = malloc(n * sizeof(float)), *b = malloc(n * sizeof(float)), *c = malloc(n * sizeof(float));
     float ia[9], ib[9], ic[9];
-    blas_set_threads(1);
+    nn_blas_set_threads(1);
     CHECK(sam_predict_points_batch(p, pts, 3, 1, a, ia) == 0);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     CHECK(sam_predict_points_batch(p, pts, 3, 1, b, ib) == 0);
     for (int i = 0; i < 3; i++)
         CHECK(sam_predict_points_batch(p, pts + 2 * i, 1, 1, c + (size_t)i * 3 * L * L, ic + 3 * i) == 0);
@@ -420,7 +420,7 @@ int main(void) {
     RUN(predictor_matches_fixture_cases);
     RUN(predictor_from_image_matches_fixture_cases);
     g_tiny = test_model_load("sam-tiny");
-    if (!g_tiny || npy_read("test/fixtures/sam-tiny/embedding.npy", &g_emb)) {
+    if (!g_tiny || io_npy_read("test/fixtures/sam-tiny/embedding.npy", &g_emb)) {
         printf("cannot load sam-tiny: %s\n", samc_errmsg());
         return 1;
     }
@@ -432,7 +432,7 @@ int main(void) {
     RUN(predictor_rejects_bad_input);
     RUN(predictor_takes_extreme_image_sizes);
     RUN(reference_mode_matches_fixture_cases);
-    npy_free(&g_emb);
+    io_npy_free(&g_emb);
     sam_model_free(g_tiny);
     return check_summary();
 }

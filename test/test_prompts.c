@@ -11,7 +11,7 @@
 #include "prompts/distance_transform.h"
 #include "prompts/modes.h"
 #include "prompts/placement.h"
-#include "prompts/rng.h"
+#include "util/rng.h"
 
 /* Builds a mask from rows of '#' (1) and '.' (0). */
 static void parse_mask(const char *const *rows, int h, int w, uint8_t *m) {
@@ -25,30 +25,30 @@ TEST(rng_matches_published_splitmix64) {
     /* the outputs of Vigna's reference splitmix64.c for seed 1234567 and seed 0 (checked
      * once against a separate Python transcription of the published algorithm) */
     samc_rng r;
-    rng_seed(&r, 1234567);
-    CHECK(rng_next(&r) == 6457827717110365317ull);
-    CHECK(rng_next(&r) == 3203168211198807973ull);
-    CHECK(rng_next(&r) == 9817491932198370423ull);
-    CHECK(rng_next(&r) == 4593380528125082431ull);
-    CHECK(rng_next(&r) == 16408922859458223821ull);
-    rng_seed(&r, 0);
-    CHECK(rng_next(&r) == 0xe220a8397b1dcdafull);
+    util_rng_seed(&r, 1234567);
+    CHECK(util_rng_next(&r) == 6457827717110365317ull);
+    CHECK(util_rng_next(&r) == 3203168211198807973ull);
+    CHECK(util_rng_next(&r) == 9817491932198370423ull);
+    CHECK(util_rng_next(&r) == 4593380528125082431ull);
+    CHECK(util_rng_next(&r) == 16408922859458223821ull);
+    util_rng_seed(&r, 0);
+    CHECK(util_rng_next(&r) == 0xe220a8397b1dcdafull);
 }
 
 TEST(rng_below_and_uniform_ranges) {
     samc_rng r;
-    rng_seed(&r, 7);
+    util_rng_seed(&r, 7);
     int counts[3] = {0, 0, 0}, bad = 0;
     for (int i = 0; i < 30000; i++) {
-        uint64_t k = rng_below(&r, 3);
+        uint64_t k = util_rng_below(&r, 3);
         if (k < 3) counts[k]++;
         else bad++;
-        double u = rng_uniform(&r);
+        double u = util_rng_uniform(&r);
         if (!(u >= 0 && u < 1)) bad++;
     }
     CHECK(bad == 0);
     for (int k = 0; k < 3; k++) CHECK(counts[k] > 9500 && counts[k] < 10500); /* ~9 sigma */
-    CHECK(rng_below(&r, 1) == 0 && rng_below(&r, 0) == 0);
+    CHECK(util_rng_below(&r, 1) == 0 && util_rng_below(&r, 0) == 0);
 }
 
 /* ---- components and boxes ---- */
@@ -69,7 +69,7 @@ TEST(components_order_area_then_later_first_pixel) {
     int32_t lab[48];
     mask_component *c = NULL;
     int n = 0;
-    CHECK(components_find(m, 6, 8, lab, &c, &n) == 0);
+    CHECK(prompts_components_find(m, 6, 8, lab, &c, &n) == 0);
     CHECK(n == 4);
     if (n == 4) {
         /* B (5 pixels: (6,0) (5,1) (4,2) (6,2) (6,3)) */
@@ -93,8 +93,8 @@ TEST(components_empty_and_full) {
     uint8_t z[6] = {0}, one[6] = {1, 1, 1, 1, 1, 1};
     mask_component *c = (mask_component *)1;
     int n = -1;
-    CHECK(components_find(z, 2, 3, NULL, &c, &n) == 0 && n == 0 && c == NULL);
-    CHECK(components_find(one, 2, 3, NULL, &c, &n) == 0 && n == 1);
+    CHECK(prompts_components_find(z, 2, 3, NULL, &c, &n) == 0 && n == 0 && c == NULL);
+    CHECK(prompts_components_find(one, 2, 3, NULL, &c, &n) == 0 && n == 1);
     CHECK(c && c[0].area == 6 && c[0].x1 == 2 && c[0].y1 == 1);
     free(c);
 }
@@ -104,11 +104,11 @@ TEST(mask_box_and_area) {
     uint8_t m[12];
     parse_mask(rows, 3, 4, m);
     int b[4];
-    CHECK(mask_box(m, 3, 4, b) == 0);
+    CHECK(prompts_mask_box(m, 3, 4, b) == 0);
     CHECK(b[0] == 1 && b[1] == 1 && b[2] == 3 && b[3] == 2);
-    CHECK(mask_area(m, 12) == 2);
+    CHECK(prompts_mask_area(m, 12) == 2);
     uint8_t z[12] = {0};
-    CHECK(mask_box(z, 3, 4, b) == -1);
+    CHECK(prompts_mask_box(z, 3, 4, b) == -1);
 }
 
 TEST(bad_sizes_rejected) {
@@ -116,11 +116,11 @@ TEST(bad_sizes_rejected) {
     float d[1];
     mask_component *c;
     int n;
-    CHECK(mask_check_size(0, 5) == -1 && mask_check_size(5, -1) == -1);
-    CHECK(mask_check_size(70000, 70000) == -1); /* > INT32_MAX pixels: refused before use */
-    CHECK(components_find(m, 0, 1, NULL, &c, &n) == -1);
-    CHECK(chamfer5_distance(m, 1, 0, d) == -1);
-    CHECK(region_distance(m, 70000, 70000, d) == -1);
+    CHECK(prompts_mask_check_size(0, 5) == -1 && prompts_mask_check_size(5, -1) == -1);
+    CHECK(prompts_mask_check_size(70000, 70000) == -1); /* > INT32_MAX pixels: refused before use */
+    CHECK(prompts_components_find(m, 0, 1, NULL, &c, &n) == -1);
+    CHECK(prompts_chamfer5_distance(m, 1, 0, d) == -1);
+    CHECK(prompts_region_distance(m, 70000, 70000, d) == -1);
 }
 
 /* ---- chamfer distance ---- */
@@ -153,10 +153,10 @@ static float brute_force_padded(const uint8_t *m, int h, int w, int y, int x) {
 TEST(chamfer_hand_cases) {
     uint8_t one[1] = {1};
     float d[49];
-    CHECK(region_distance(one, 1, 1, d) == 0 && d[0] == 1.0f);
+    CHECK(prompts_region_distance(one, 1, 1, d) == 0 && d[0] == 1.0f);
     /* 3x3 ones padded: edges 1, centre 2 (2 axial steps beat a knight move, 2.1969) */
     uint8_t sq[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-    CHECK(region_distance(sq, 3, 3, d) == 0);
+    CHECK(prompts_region_distance(sq, 3, 3, d) == 0);
     for (int i = 0; i < 9; i++) CHECK(d[i] == (i == 4 ? 2.0f : 1.0f));
     /* the fixed-point weights read back: 91750 / 65536 and 143976 / 65536 */
     CHECK((double)(91750.0f / 65536.0f) == 1.399993896484375);
@@ -178,7 +178,7 @@ TEST(chamfer_knight_and_diagonal_cases_match_opencv) {
     uint8_t m[49];
     for (int i = 0; i < 49; i++) m[i] = i != 1 * 7 + 2;
     float d[49];
-    CHECK(region_distance(m, 7, 7, d) == 0);
+    CHECK(prompts_region_distance(m, 7, 7, d) == 0);
     for (int i = 0; i < 49; i++) CHECK_MSG(d[i] == want[i], "pixel %d: %.9g vs %.9g", i, d[i], want[i]);
     /* hand: (3,3) is a knight move from the hole; (3,4) = diagonal twice (2 x 91750) */
     CHECK(d[3 * 7 + 3] == 143976.0f / 65536.0f);
@@ -212,23 +212,23 @@ TEST(chamfer_irregular_mask_padded_and_unpadded_match_opencv) {
                          0, 0, 1, B, C, B, 1, 0, 0,
                          0, 0, 0, 1, 2, 1, 0, 0, 0};
     float d[54];
-    CHECK(region_distance(m, 6, 9, d) == 0);
+    CHECK(prompts_region_distance(m, 6, 9, d) == 0);
     for (int i = 0; i < 54; i++) CHECK_MSG(d[i] == p[i], "padded pixel %d: %.9g vs %.9g", i, d[i], p[i]);
-    CHECK(chamfer5_distance(m, 6, 9, d) == 0);
+    CHECK(prompts_chamfer5_distance(m, 6, 9, d) == 0);
     for (int i = 0; i < 54; i++) CHECK_MSG(d[i] == u[i], "unpadded pixel %d: %.9g vs %.9g", i, d[i], u[i]);
 }
 
 TEST(chamfer_equals_brute_force_on_random_masks) {
     samc_rng r;
-    rng_seed(&r, 99);
+    util_rng_seed(&r, 99);
     enum { H = 13, W = 17 };
     uint8_t m[H * W];
     float d[H * W];
     int mismatches = 0;
     for (int trial = 0; trial < 40; trial++) {
         /* blobs: dense masks (p = 0.85) so that distances reach several pixels */
-        for (int i = 0; i < H * W; i++) m[i] = rng_uniform(&r) < 0.85;
-        CHECK(region_distance(m, H, W, d) == 0);
+        for (int i = 0; i < H * W; i++) m[i] = util_rng_uniform(&r) < 0.85;
+        CHECK(prompts_region_distance(m, H, W, d) == 0);
         for (int y = 0; y < H; y++)
             for (int x = 0; x < W; x++) mismatches += d[y * W + x] != brute_force_padded(m, H, W, y, x);
     }
@@ -240,11 +240,11 @@ TEST(chamfer_unpadded_without_background_is_far) {
     uint8_t m[15];
     for (int i = 0; i < 15; i++) m[i] = 1;
     float d[15];
-    CHECK(chamfer5_distance(m, 3, 5, d) == 0);
+    CHECK(prompts_chamfer5_distance(m, 3, 5, d) == 0);
     for (int i = 0; i < 15; i++) CHECK(d[i] == 8192.0f);
     /* a zero at the end of a row: 3, 2, 1, 0 */
     uint8_t row[4] = {1, 1, 1, 0};
-    CHECK(chamfer5_distance(row, 1, 4, d) == 0);
+    CHECK(prompts_chamfer5_distance(row, 1, 4, d) == 0);
     CHECK(d[0] == 3 && d[1] == 2 && d[2] == 1 && d[3] == 0);
 }
 
@@ -261,13 +261,13 @@ TEST(chamfer_float_rounding_beyond_512) {
     if (!m || !d) { free(m), free(d); return; }
     for (int y = 0; y < N; y++)
         for (int x = 0; x < N; x++) m[y * N + x] = abs(x - R) + abs(y - R) <= R;
-    CHECK(region_distance(m, N, N, d) == 0);
+    CHECK(prompts_region_distance(m, N, N, d) == 0);
     CHECK((double)d[R * N + R] == 34917224.0 / 65536.0);
     CHECK((double)d[R * N + R] == 532.7945556640625);
     CHECK((double)d[R * N + R + 1] == 531.9976806640625);
     CHECK((double)d[767 * N + 749] == 520.1946411132812);
     int x = -1, y = -1;
-    CHECK(region_center(m, N, N, NULL, &x, &y) == 0 && x == R && y == R);
+    CHECK(prompts_region_center(m, N, N, NULL, &x, &y) == 0 && x == R && y == R);
     free(m), free(d);
 }
 
@@ -279,13 +279,13 @@ TEST(center_ties_first_in_row_major_or_seeded_draw) {
     for (int y = 1; y <= 2; y++)
         for (int x = 1; x <= 4; x++) m[y * 6 + x] = 1;
     int x = -1, y = -1;
-    CHECK(region_center(m, 4, 6, NULL, &x, &y) == 0 && x == 1 && y == 1);
+    CHECK(prompts_region_center(m, 4, 6, NULL, &x, &y) == 0 && x == 1 && y == 1);
     /* seeded: every tied pixel is reachable, nothing else is, and a seed replays */
     int seen[24] = {0}, outside = 0;
     samc_rng r;
-    rng_seed(&r, 5);
+    util_rng_seed(&r, 5);
     for (int i = 0; i < 400; i++) {
-        CHECK(region_center(m, 4, 6, &r, &x, &y) == 0);
+        CHECK(prompts_region_center(m, 4, 6, &r, &x, &y) == 0);
         seen[y * 6 + x]++;
         outside += !m[y * 6 + x];
     }
@@ -293,21 +293,21 @@ TEST(center_ties_first_in_row_major_or_seeded_draw) {
     for (int i = 0; i < 24; i++)
         if (m[i]) CHECK(seen[i] > 20);
     samc_rng a, b;
-    rng_seed(&a, 11), rng_seed(&b, 11);
+    util_rng_seed(&a, 11), util_rng_seed(&b, 11);
     int xa, ya, xb, yb;
-    CHECK(region_center(m, 4, 6, &a, &xa, &ya) == 0 && region_center(m, 4, 6, &b, &xb, &yb) == 0);
+    CHECK(prompts_region_center(m, 4, 6, &a, &xa, &ya) == 0 && prompts_region_center(m, 4, 6, &b, &xb, &yb) == 0);
     CHECK(xa == xb && ya == yb);
     /* count of ties reported */
     float d[24];
     int64_t nmax = 0;
-    CHECK(region_distance(m, 4, 6, d) == 0);
-    CHECK(argmax_ties(d, 24, NULL, &nmax) == 7 && nmax == 8);
+    CHECK(prompts_region_distance(m, 4, 6, d) == 0);
+    CHECK(prompts_argmax_ties(d, 24, NULL, &nmax) == 7 && nmax == 8);
 }
 
 TEST(center_of_empty_region_is_first_pixel) {
     uint8_t z[12] = {0};
     int x = -1, y = -1;
-    CHECK(region_center(z, 3, 4, NULL, &x, &y) == 0 && x == 0 && y == 0);
+    CHECK(prompts_region_center(z, 3, 4, NULL, &x, &y) == 0 && x == 0 && y == 0);
 }
 
 /* ---- modes ---- */
@@ -331,43 +331,44 @@ TEST(modes_1_to_5_prompts) {
     mode_prompt mp;
     /* hand: in the 3x4 block padded, row 2 (middle row) has distances 1, 2, 2, 1, so the
      * first maximum is row 2, col 2 */
-    CHECK(mode_prompt_make(1, m, 7, 8, NULL, &mp) == 0);
-    CHECK(mp.n_points == 1 && mp.n_boxes == 0 && mode_prompt_calls(&mp) == 1);
+    CHECK(prompts_mode_prompt_make(1, m, 7, 8, NULL, &mp) == 0);
+    CHECK(mp.n_points == 1 && mp.n_boxes == 0 && prompts_mode_prompt_calls(&mp) == 1);
     CHECK(mp.points[0] == 2 && mp.points[1] == 2 && mp.labels[0] == 1);
 
     /* mode 2: centres of the block, the 2x2 square (all 1: first = row 5 col 6), the 1x3
      * bar (all 1: first = row 6 col 0) */
-    CHECK(mode_prompt_make(2, m, 7, 8, NULL, &mp) == 0);
-    CHECK(mp.n_points == 3 && mode_prompt_calls(&mp) == 1);
+    CHECK(prompts_mode_prompt_make(2, m, 7, 8, NULL, &mp) == 0);
+    CHECK(mp.n_points == 3 && prompts_mode_prompt_calls(&mp) == 1);
     CHECK(mp.points[0] == 2 && mp.points[1] == 2);
     CHECK(mp.points[2] == 6 && mp.points[3] == 5);
     CHECK(mp.points[4] == 0 && mp.points[5] == 6);
     CHECK(mp.labels[0] == 1 && mp.labels[1] == 1 && mp.labels[2] == 1);
 
-    CHECK(mode_prompt_make(3, m, 7, 8, NULL, &mp) == 0);
-    CHECK(mp.n_points == 0 && mp.n_boxes == 1 && mode_prompt_calls(&mp) == 1);
+    CHECK(prompts_mode_prompt_make(3, m, 7, 8, NULL, &mp) == 0);
+    CHECK(mp.n_points == 0 && mp.n_boxes == 1 && prompts_mode_prompt_calls(&mp) == 1);
     CHECK(mp.boxes[0] == 1 && mp.boxes[1] == 1 && mp.boxes[2] == 4 && mp.boxes[3] == 3);
 
-    CHECK(mode_prompt_make(4, m, 7, 8, NULL, &mp) == 0);
-    CHECK(mp.n_boxes == 3 && mode_prompt_calls(&mp) == 3);
+    CHECK(prompts_mode_prompt_make(4, m, 7, 8, NULL, &mp) == 0);
+    CHECK(mp.n_boxes == 3 && prompts_mode_prompt_calls(&mp) == 3);
     CHECK(mp.boxes[0] == 1 && mp.boxes[1] == 1 && mp.boxes[2] == 4 && mp.boxes[3] == 3);
     CHECK(mp.boxes[4] == 6 && mp.boxes[5] == 5 && mp.boxes[6] == 7 && mp.boxes[7] == 6);
     CHECK(mp.boxes[8] == 0 && mp.boxes[9] == 6 && mp.boxes[10] == 2 && mp.boxes[11] == 6);
 
-    CHECK(mode_prompt_make(5, m, 7, 8, NULL, &mp) == 0);
-    CHECK(mp.n_boxes == 1 && mode_prompt_calls(&mp) == 1);
+    CHECK(prompts_mode_prompt_make(5, m, 7, 8, NULL, &mp) == 0);
+    CHECK(mp.n_boxes == 1 && prompts_mode_prompt_calls(&mp) == 1);
     CHECK(mp.boxes[0] == 0 && mp.boxes[1] == 0 && mp.boxes[2] == 7 && mp.boxes[3] == 6);
 }
 
 TEST(modes_with_one_component_and_bad_input) {
     uint8_t m[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0}, z[9] = {0};
     mode_prompt mp;
-    CHECK(mode_prompt_make(2, m, 3, 3, NULL, &mp) == 0 && mp.n_points == 1);
+    CHECK(prompts_mode_prompt_make(2, m, 3, 3, NULL, &mp) == 0 && mp.n_points == 1);
     CHECK(mp.points[0] == 1 && mp.points[1] == 1);
-    CHECK(mode_prompt_make(4, m, 3, 3, NULL, &mp) == 0 && mp.n_boxes == 1 && mode_prompt_calls(&mp) == 1);
-    for (int mode = 1; mode <= 5; mode++) CHECK(mode_prompt_make(mode, z, 3, 3, NULL, &mp) == -1);
-    CHECK(mode_prompt_make(0, m, 3, 3, NULL, &mp) == -1);
-    CHECK(mode_prompt_make(6, m, 3, 3, NULL, &mp) == -1);
+    CHECK(prompts_mode_prompt_make(4, m, 3, 3, NULL,
+          &mp) == 0 && mp.n_boxes == 1 && prompts_mode_prompt_calls(&mp) == 1);
+    for (int mode = 1; mode <= 5; mode++) CHECK(prompts_mode_prompt_make(mode, z, 3, 3, NULL, &mp) == -1);
+    CHECK(prompts_mode_prompt_make(0, m, 3, 3, NULL, &mp) == -1);
+    CHECK(prompts_mode_prompt_make(6, m, 3, 3, NULL, &mp) == -1);
 }
 
 TEST(mode_prompt_call_builds_sam_prompts) {
@@ -375,12 +376,12 @@ TEST(mode_prompt_call_builds_sam_prompts) {
     parse_mask(mode_rows, 7, 8, m);
     mode_prompt mp;
     sam_prompt pr;
-    CHECK(mode_prompt_make(2, m, 7, 8, NULL, &mp) == 0);
-    mode_prompt_call(&mp, 0, &pr);
+    CHECK(prompts_mode_prompt_make(2, m, 7, 8, NULL, &mp) == 0);
+    prompts_mode_prompt_call(&mp, 0, &pr);
     CHECK(pr.n_points == 3 && pr.points == mp.points && pr.labels == mp.labels && pr.box == NULL);
     CHECK(pr.multimask == 1 && pr.mask_input == NULL);
-    CHECK(mode_prompt_make(4, m, 7, 8, NULL, &mp) == 0);
-    mode_prompt_call(&mp, 2, &pr);
+    CHECK(prompts_mode_prompt_make(4, m, 7, 8, NULL, &mp) == 0);
+    prompts_mode_prompt_call(&mp, 2, &pr);
     CHECK(pr.n_points == 0 && pr.box == mp.boxes + 8 && pr.multimask == 1 && pr.mask_input == NULL);
     CHECK(pr.box[0] == 0 && pr.box[3] == 6);
 }
@@ -390,8 +391,8 @@ TEST(masks_or_per_multimask_index) {
     uint8_t call0[12] = {1, 0, 0, 0, /**/ 0, 0, 0, 0, /**/ 1, 1, 0, 0};
     uint8_t call1[12] = {0, 0, 0, 1, /**/ 0, 0, 0, 0, /**/ 0, 1, 1, 0};
     uint8_t acc[12] = {0};
-    masks_or(acc, call0, 12);
-    masks_or(acc, call1, 12);
+    prompts_masks_or(acc, call0, 12);
+    prompts_masks_or(acc, call1, 12);
     const uint8_t want[12] = {1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 0};
     CHECK(memcmp(acc, want, 12) == 0);
 }
@@ -410,7 +411,7 @@ TEST(click_sequence_of_a_scripted_prediction) {
         for (int x = 1; x <= 3; x++) map[y * W + x] = 2;
     click c;
     /* click 1: centre of the 3x5 block: middle row distances 1 2 2 2 1 -> (x 2, y 2) */
-    CHECK(click_first(gt, H, W, NULL, &c) == 0);
+    CHECK(prompts_click_first(gt, H, W, NULL, &c) == 0);
     CHECK(c.x == 2 && c.y == 2 && c.label == 1 && c.region_area == 15);
 
     /* prediction 1: only the left 3 columns of the block -> misses at cols 4..5, a 3x2
@@ -418,40 +419,40 @@ TEST(click_sequence_of_a_scripted_prediction) {
     memset(pred, 0, sizeof pred);
     for (int y = 1; y <= 3; y++)
         for (int x = 1; x <= 3; x++) pred[y * W + x] = 1;
-    CHECK(click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
+    CHECK(prompts_click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
     CHECK(c.x == 4 && c.y == 1 && c.label == 1 && c.region_area == 6);
 
     /* prediction 2: the block exactly plus a false alarm 2x3 on class 2 (rows 5..6,
      * cols 1..3): the paper's rule says positive (label map 2 there), the class rule
      * negative. The 2x3 region: all distances 1 -> first = (x 1, y 5) */
     for (int i = 0; i < H * W; i++) pred[i] = gt[i] || map[i] == 2;
-    CHECK(click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
+    CHECK(prompts_click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
     CHECK(c.x == 1 && c.y == 5 && c.label == 1 && c.region_area == 6);
-    CHECK(click_next(gt, map, pred, H, W, CLICK_LABEL_CLASS_MASK, NULL, &c) == 0);
+    CHECK(prompts_click_next(gt, map, pred, H, W, CLICK_LABEL_CLASS_MASK, NULL, &c) == 0);
     CHECK(c.x == 1 && c.y == 5 && c.label == 0);
-    CHECK(click_next(gt, NULL, pred, H, W, CLICK_LABEL_CLASS_MASK, NULL, &c) == 0 && c.label == 0);
+    CHECK(prompts_click_next(gt, NULL, pred, H, W, CLICK_LABEL_CLASS_MASK, NULL, &c) == 0 && c.label == 0);
 
     /* prediction 3: a false alarm on background (row 5 col 6): negative under both rules */
     for (int i = 0; i < H * W; i++) pred[i] = gt[i];
     pred[5 * W + 6] = 1;
-    CHECK(click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
+    CHECK(prompts_click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
     CHECK(c.x == 6 && c.y == 5 && c.label == 0 && c.region_area == 1);
 
     /* prediction 4: perfect -> empty error region: pixel (0, 0), labelled by the map
      * (background: negative), region_area 0 */
     for (int i = 0; i < H * W; i++) pred[i] = gt[i];
-    CHECK(click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
+    CHECK(prompts_click_next(gt, map, pred, H, W, CLICK_LABEL_FULL_MAP, NULL, &c) == 0);
     CHECK(c.x == 0 && c.y == 0 && c.label == 0 && c.region_area == 0);
 }
 
 TEST(click_label_rule_on_a_miss_and_bad_input) {
     uint8_t gt[4] = {1, 1, 0, 0}, map[4] = {1, 1, 0, 0}, pred[4] = {0, 0, 0, 0};
     click c;
-    CHECK(click_next(gt, map, pred, 2, 2, CLICK_LABEL_FULL_MAP, NULL, &c) == 0 && c.label == 1 && c.y == 0);
-    CHECK(click_next(gt, NULL, pred, 2, 2, CLICK_LABEL_FULL_MAP, NULL, &c) == -1);
-    CHECK(click_next(gt, map, pred, 2, 2, (click_label_rule)7, NULL, &c) == -1);
+    CHECK(prompts_click_next(gt, map, pred, 2, 2, CLICK_LABEL_FULL_MAP, NULL, &c) == 0 && c.label == 1 && c.y == 0);
+    CHECK(prompts_click_next(gt, NULL, pred, 2, 2, CLICK_LABEL_FULL_MAP, NULL, &c) == -1);
+    CHECK(prompts_click_next(gt, map, pred, 2, 2, (click_label_rule)7, NULL, &c) == -1);
     uint8_t z[4] = {0};
-    CHECK(click_first(z, 2, 2, NULL, &c) == -1);
+    CHECK(prompts_click_first(z, 2, 2, NULL, &c) == -1);
 }
 
 /* ---- placement ---- */
@@ -462,50 +463,50 @@ TEST(placement_point_candidates_and_displacement) {
     for (int y = 1; y <= 5; y++)
         for (int x = 1; x <= 5; x++) m[y * 7 + x] = 1;
     samc_rng r;
-    rng_seed(&r, 3);
+    util_rng_seed(&r, 3);
     placed_point p;
-    CHECK(placement_point(m, 7, 7, 0.0, &r, &p) == 0);
+    CHECK(prompts_placement_point(m, 7, 7, 0.0, &r, &p) == 0);
     CHECK(p.n_candidates == 25 && p.threshold == 1 && m[(int)p.y * 7 + (int)p.x]);
     /* q = 0.9: sorted values 16 x 1, 8 x 2, 1 x 3; position 21.6 -> 2 -> 9 candidates */
-    CHECK(placement_point(m, 7, 7, 0.9, &r, &p) == 0);
+    CHECK(prompts_placement_point(m, 7, 7, 0.9, &r, &p) == 0);
     CHECK(p.threshold == 2 && p.n_candidates == 9);
     CHECK(p.x >= 2 && p.x <= 4 && p.y >= 2 && p.y <= 4);
     CHECK_NEAR(p.displacement, sqrt(p.dx * p.dx + p.dy * p.dy), 0);
     CHECK(p.dx == p.x - 3 && p.dy == p.y - 3);
     /* q = 1: only the centre */
-    CHECK(placement_point(m, 7, 7, 1.0, &r, &p) == 0);
+    CHECK(prompts_placement_point(m, 7, 7, 1.0, &r, &p) == 0);
     CHECK(p.n_candidates == 1 && p.x == 3 && p.y == 3 && p.displacement == 0);
     /* q = 0 over many draws reaches the whole block, and a seed replays */
     int seen[49] = {0};
     for (int i = 0; i < 1000; i++) {
-        CHECK(placement_point(m, 7, 7, 0.0, &r, &p) == 0);
+        CHECK(prompts_placement_point(m, 7, 7, 0.0, &r, &p) == 0);
         seen[(int)p.y * 7 + (int)p.x]++;
     }
     for (int i = 0; i < 49; i++) CHECK(m[i] ? seen[i] > 10 : seen[i] == 0);
     samc_rng a, b;
     placed_point pa, pb;
-    rng_seed(&a, 42), rng_seed(&b, 42);
-    CHECK(placement_point(m, 7, 7, 0.3, &a, &pa) == 0 && placement_point(m, 7, 7, 0.3, &b, &pb) == 0);
+    util_rng_seed(&a, 42), util_rng_seed(&b, 42);
+    CHECK(prompts_placement_point(m, 7, 7, 0.3, &a, &pa) == 0 && prompts_placement_point(m, 7, 7, 0.3, &b, &pb) == 0);
     CHECK(pa.x == pb.x && pa.y == pb.y);
     /* bad input */
     uint8_t z[49] = {0};
-    CHECK(placement_point(z, 7, 7, 0.5, &r, &p) == -1);
-    CHECK(placement_point(m, 7, 7, 1.5, &r, &p) == -1);
-    CHECK(placement_point(m, 7, 7, -0.1, &r, &p) == -1);
-    CHECK(placement_point(m, 7, 7, 0.5, NULL, &p) == -1);
+    CHECK(prompts_placement_point(z, 7, 7, 0.5, &r, &p) == -1);
+    CHECK(prompts_placement_point(m, 7, 7, 1.5, &r, &p) == -1);
+    CHECK(prompts_placement_point(m, 7, 7, -0.1, &r, &p) == -1);
+    CHECK(prompts_placement_point(m, 7, 7, 0.5, NULL, &p) == -1);
 }
 
 TEST(placement_box_jitter_bounds_and_clipping) {
     samc_rng r;
-    rng_seed(&r, 8);
+    util_rng_seed(&r, 8);
     const double box[4] = {10, 20, 19, 29}; /* 10 x 10 pixels */
     double out[4], off[4];
-    CHECK(placement_box(box, 100, 100, 0.0, &r, out, off) == 0);
+    CHECK(prompts_placement_box(box, 100, 100, 0.0, &r, out, off) == 0);
     for (int i = 0; i < 4; i++) CHECK(out[i] == box[i] && off[i] == 0);
     /* jitter 0.2: each coordinate moves by an integer in [-2, 2]; all 5 values occur */
     int hist[5] = {0}, bad = 0;
     for (int t = 0; t < 500; t++) {
-        CHECK(placement_box(box, 100, 100, 0.2, &r, out, off) == 0);
+        CHECK(prompts_placement_box(box, 100, 100, 0.2, &r, out, off) == 0);
         for (int i = 0; i < 4; i++) {
             if (off[i] != floor(off[i]) || off[i] < -2 || off[i] > 2) bad++;
             else hist[(int)off[i] + 2]++;
@@ -517,27 +518,27 @@ TEST(placement_box_jitter_bounds_and_clipping) {
     /* clipping: a box at the image corner cannot leave the image */
     const double corner[4] = {0, 0, 9, 9};
     for (int t = 0; t < 200; t++) {
-        CHECK(placement_box(corner, 10, 10, 0.2, &r, out, off) == 0);
+        CHECK(prompts_placement_box(corner, 10, 10, 0.2, &r, out, off) == 0);
         CHECK(out[0] >= 0 && out[1] >= 0 && out[2] <= 9 && out[3] <= 9);
         CHECK(off[0] >= 0 && off[2] <= 0);
     }
     /* bad input */
     const double inverted[4] = {5, 5, 4, 6};
-    CHECK(placement_box(inverted, 10, 10, 0.1, &r, out, off) == -1);
-    CHECK(placement_box(box, 10, 10, 0.1, &r, out, off) == -1); /* outside the image */
-    CHECK(placement_box(box, 100, 100, 1.5, &r, out, off) == -1);
-    CHECK(placement_box(box, 100, 100, 0.1, NULL, out, off) == -1);
+    CHECK(prompts_placement_box(inverted, 10, 10, 0.1, &r, out, off) == -1);
+    CHECK(prompts_placement_box(box, 10, 10, 0.1, &r, out, off) == -1); /* outside the image */
+    CHECK(prompts_placement_box(box, 100, 100, 1.5, &r, out, off) == -1);
+    CHECK(prompts_placement_box(box, 100, 100, 0.1, NULL, out, off) == -1);
 }
 
 TEST(object_size_counts) {
     uint8_t m[56];
     parse_mask(mode_rows, 7, 8, m);
     object_size s;
-    CHECK(object_size_of(m, 7, 8, &s) == 0);
+    CHECK(prompts_object_size_of(m, 7, 8, &s) == 0);
     CHECK(s.area == 20 && s.n_components == 4 && s.largest_area == 12);
     CHECK_NEAR(s.area_fraction, 20.0 / 56.0, 1e-15);
     uint8_t z[4] = {0};
-    CHECK(object_size_of(z, 2, 2, &s) == 0 && s.area == 0 && s.n_components == 0 && s.area_fraction == 0);
+    CHECK(prompts_object_size_of(z, 2, 2, &s) == 0 && s.area == 0 && s.n_components == 0 && s.area_fraction == 0);
 }
 
 int main(void) {

@@ -33,11 +33,11 @@ TEST(repr_matches_python) {
     };
     char buf[32];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        py_float_repr(cases[i].v, buf, sizeof buf);
+        io_py_float_repr(cases[i].v, buf, sizeof buf);
         CHECK_MSG(strcmp(buf, cases[i].s) == 0, "%.17g -> '%s', expected '%s'", cases[i].v, buf, cases[i].s);
     }
-    CHECK(strcmp(py_float_repr(NAN, buf, sizeof buf), "NaN") == 0);
-    CHECK(strcmp(py_float_repr(-INFINITY, buf, sizeof buf), "-Infinity") == 0);
+    CHECK(strcmp(io_py_float_repr(NAN, buf, sizeof buf), "NaN") == 0);
+    CHECK(strcmp(io_py_float_repr(-INFINITY, buf, sizeof buf), "-Infinity") == 0);
 }
 
 int main(void) {

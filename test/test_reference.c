@@ -83,7 +83,7 @@ static double max_diff(const float *a, const float *b, size_t n) {
 static int read_ref(const char *dir, const char *file, npy_array *a) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    return npy_read_f32(path, a);
+    return io_npy_read_f32(path, a);
 }
 
 /* The reference mode is still SAM: the official outputs' tolerances of
@@ -92,12 +92,12 @@ TEST(reference_mode_meets_fixture_tolerances) {
     ref_run r;
     npy_array emb;
     CHECK(ref_run_model(g_tiny, 1, 2, &r) == 0);
-    CHECK(npy_read_f32("test/fixtures/sam-tiny/embedding.npy", &emb) == 0);
+    CHECK(io_npy_read_f32("test/fixtures/sam-tiny/embedding.npy", &emb) == 0);
     if (check_failures_in_test) return;
     CHECK(emb.count == r.embedding_n);
     double em = max_abs(emb.data, emb.count), ed = max_diff(r.embedding, emb.data, emb.count);
     CHECK_MSG(ed <= 1e-4 * em, "embedding max diff %g (max abs %g)", ed, em);
-    npy_free(&emb);
+    io_npy_free(&emb);
     for (int c = 0; c < REF_CASES && !check_failures_in_test; c++) {
         char dir[256];
         snprintf(dir, sizeof dir, "test/fixtures/sam-tiny/cases/%s", k_ref_cases[c]);
@@ -120,11 +120,11 @@ TEST(reference_mode_meets_fixture_tolerances) {
         if (has_logits) {
             double gm = max_abs(logits.data, logits.count), gd = max_diff(p->logits, logits.data, logits.count);
             CHECK_MSG(gd <= 1e-3 * gm, "%s logits max diff %g (max abs %g)", k_ref_cases[c], gd, gm);
-            npy_free(&logits);
+            io_npy_free(&logits);
         }
-        npy_free(&low);
-        npy_free(&iou);
-        npy_free(&masks);
+        io_npy_free(&low);
+        io_npy_free(&iou);
+        io_npy_free(&masks);
     }
     ref_run_free(&r);
 }
@@ -151,11 +151,11 @@ TEST(float_hash_is_of_little_endian_bytes) {
     uint32_t u[2] = {0x04030201u, 0x08070605u};
     memcpy(x, u, sizeof x);
     uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8}, want[32], got[32];
-    sha256(bytes, 8, want);
+    util_sha256(bytes, 8, want);
     sha256_ctx c;
-    sha256_init(&c);
+    util_sha256_init(&c);
     ref_hash_f32(&c, x, 2);
-    sha256_final(&c, got);
+    util_sha256_final(&c, got);
     CHECK(memcmp(want, got, 32) == 0);
 }
 
@@ -165,16 +165,16 @@ static int amg_reference_run(const sam_model *m, const float *emb, float *iou, f
     const float xy[4] = {0.3f, 0.6f, 0.9f, 0.1f};
     fast_decoder d;
     samc_set_reference_mode(1);
-    int rc = fast_decoder_init(&d, m, emb);
-    if (!rc) rc = fast_decoder_run(&d, xy, 2, NAN, iou, low);
-    if (!rc) fast_decoder_free(&d);
+    int rc = sam_fast_decoder_init(&d, m, emb);
+    if (!rc) rc = sam_fast_decoder_run(&d, xy, 2, NAN, iou, low);
+    if (!rc) sam_fast_decoder_free(&d);
     samc_set_reference_mode(0);
     return rc;
 }
 
 TEST(everything_decoder_reference_mode_whatever_the_load_mode) {
     npy_array emb;
-    CHECK(npy_read_f32("test/fixtures/sam-tiny/embedding.npy", &emb) == 0);
+    CHECK(io_npy_read_f32("test/fixtures/sam-tiny/embedding.npy", &emb) == 0);
     if (check_failures_in_test) return;
     size_t LL = (size_t)16 * sam_model_embed_grid(g_tiny) * sam_model_embed_grid(g_tiny);
     float iou1[6], iou2[6], *low1 = malloc(6 * LL * sizeof(float)), *low2 = malloc(6 * LL * sizeof(float));
@@ -190,18 +190,18 @@ TEST(everything_decoder_reference_mode_whatever_the_load_mode) {
     sam_model_free(m);
     free(low1);
     free(low2);
-    npy_free(&emb);
+    io_npy_free(&emb);
 }
 
 /* an embedding cache never hands a fast-mode embedding to a reference-mode run */
 TEST(embedding_cache_keys_differ_by_mode) {
     uint8_t model[32] = {1}, img[6] = {1, 2, 3, 4, 5, 6};
     char fast[65], fast2[65], ref[65];
-    embedding_cache_key(model, img, 1, 2, fast);
+    eval_embedding_cache_key(model, img, 1, 2, fast);
     samc_set_reference_mode(1);
-    embedding_cache_key(model, img, 1, 2, ref);
+    eval_embedding_cache_key(model, img, 1, 2, ref);
     samc_set_reference_mode(0);
-    embedding_cache_key(model, img, 1, 2, fast2);
+    eval_embedding_cache_key(model, img, 1, 2, fast2);
     CHECK(strcmp(fast, ref) != 0);
     CHECK(strcmp(fast, fast2) == 0);
 }

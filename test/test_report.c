@@ -21,7 +21,7 @@ static char *slurp(const char *rel) {
     snprintf(path, sizeof path, OUT "/%s", rel);
     unsigned char *b;
     size_t n;
-    return read_whole_file(path, 1 << 24, &b, &n) ? NULL : (char *)b;
+    return util_read_whole_file(path, 1 << 24, &b, &n) ? NULL : (char *)b;
 }
 
 static char *line_of(char *text, int k) { /* k-th line (0-based), NUL-terminated copy */
@@ -52,31 +52,32 @@ static void make_run(int with_baseline) {
         for (int m = 1; m <= 5; m++) {
             char st[16];
             snprintf(st, sizeof st, "%d", m);
-            result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "index0", i ? 0.7 : 0.5, 0.6);
-            result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "oracle", 0.9, 0.9);
-            result_set_add(&s, "MRI-Spine: SC", imgs[i], "1,2", "modes", st, "index0", 0.25, 0.4);
+            eval_result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "index0", i ? 0.7 : 0.5, 0.6);
+            eval_result_set_add(&s, "CT-Spleen", imgs[i], "1", "modes", st, "oracle", 0.9, 0.9);
+            eval_result_set_add(&s, "MRI-Spine: SC", imgs[i], "1,2", "modes", st, "index0", 0.25, 0.4);
         }
         for (int k = 1; k <= 9; k++) {
             char st[16];
             snprintf(st, sizeof st, "%d", k);
-            result_set_add(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "index0", 0.1 * k, NAN);
+            eval_result_set_add(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "index0", 0.1 * k, NAN);
         }
-        result_set_add(&s, "CT-Spleen", imgs[i], "1", "size", "area_fraction", "gt", i ? 0.2 : 0.1, NAN);
+        eval_result_set_add(&s, "CT-Spleen", imgs[i], "1", "size", "area_fraction", "gt", i ? 0.2 : 0.1, NAN);
         for (int k = 1; with_baseline && k <= 9; k++) {
             char st[16];
             snprintf(st, sizeof st, "%d", k);
             result_detail d = {"1;2;1", NULL, NAN, 10, NULL, NULL, -1, "ritm"};
-            result_set_add_detail(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "single", 0.2 + 0.05 * k, 0.3, &d);
+            eval_result_set_add_detail(&s, "CT-Spleen", imgs[i], "1", "iterative", st, "single", 0.2 + 0.05 * k, 0.3,
+                                       &d);
         }
-        results_item_write(OUT, imgs[i], &s);
-        result_set_free(&s);
+        eval_results_item_write(OUT, imgs[i], &s);
+        eval_result_set_free(&s);
     }
 }
 
 TEST(report_tables) {
     make_run(0);
     report_options o = {.n_boot = 200, .seed = 1, .figures = 1};
-    int rc = report_write(OUT, &o);
+    int rc = eval_report_write(OUT, &o);
     CHECK_MSG(rc == 0, "%s", samc_errmsg());
     char *t = slurp("per_image.csv");
     CHECK(t != NULL);
@@ -153,10 +154,10 @@ TEST(report_tables) {
     CHECK_MSG(t && strstr(t, "CT-Spleen,modes,1,index0,2,1.000000,\n") != NULL, "%s", t ? t : "(none)");
     free(t);
     png_image img;
-    CHECK(png_read(OUT "/figures/modes.png", &img) == 0 && img.width == 1100 && img.height == 560);
-    png_free(&img);
-    CHECK(png_read(OUT "/figures/iterative.png", &img) == 0 && img.channels == 3);
-    png_free(&img);
+    CHECK(io_png_read(OUT "/figures/modes.png", &img) == 0 && img.width == 1100 && img.height == 560);
+    io_png_free(&img);
+    CHECK(io_png_read(OUT "/figures/iterative.png", &img) == 0 && img.channels == 3);
+    io_png_free(&img);
     cleanup();
 }
 
@@ -164,18 +165,18 @@ TEST(report_refuses_doubles_and_damage) {
     make_run(0);
     /* the same measurement under a second file name: counted twice -> refused */
     result_set s = {0};
-    result_set_add(&s, "CT-Spleen", "a_img", "1", "modes", "1", "index0", 0.5, 0.6);
-    results_item_write(OUT, "a_img_copy", &s);
-    result_set_free(&s);
+    eval_result_set_add(&s, "CT-Spleen", "a_img", "1", "modes", "1", "index0", 0.5, 0.6);
+    eval_results_item_write(OUT, "a_img_copy", &s);
+    eval_result_set_free(&s);
     report_options o = {.n_boot = 100, .seed = 1, .figures = 0};
-    CHECK(report_write(OUT, &o) == -1);
+    CHECK(eval_report_write(OUT, &o) == -1);
     CHECK(strstr(samc_errmsg(), "measured twice") != NULL);
     unlink(OUT "/results/a_img_copy.csv");
     CHECK(truncate(OUT "/results/a_img.csv", 50) == 0);
-    CHECK(report_write(OUT, &o) == -1);
+    CHECK(eval_report_write(OUT, &o) == -1);
     CHECK(strstr(samc_errmsg(), "a_img.csv") != NULL);
     cleanup();
-    CHECK(report_write(OUT, &o) == -1); /* no results folder */
+    CHECK(eval_report_write(OUT, &o) == -1); /* no results folder */
 }
 
 /* A baseline's rows: its own tables, the comparison with SAM (by hand: SAM 0.1 k against
@@ -183,7 +184,7 @@ TEST(report_refuses_doubles_and_damage) {
 TEST(report_baseline_comparison) {
     make_run(1);
     report_options o = {.n_boot = 200, .seed = 1, .figures = 1};
-    CHECK_MSG(report_write(OUT, &o) == 0, "%s", samc_errmsg());
+    CHECK_MSG(eval_report_write(OUT, &o) == 0, "%s", samc_errmsg());
     char *t = slurp("tables/fig34_sam.csv");
     if (t) {
         char *r3 = line_of(t, 3);
@@ -203,8 +204,8 @@ TEST(report_baseline_comparison) {
     t = slurp("tables/fig34_ritm_vs_paper.csv");
     if (t) {
         char *r1 = line_of(t, 1), want[128];
-        /* the published RITM curve (k_paper_clicks[2]) after one click on CT-Spleen */
-        double p = paper_click_iou("CT-Spleen", 2, 1);
+        /* the published RITM curve (eval_k_paper_clicks[2]) after one click on CT-Spleen */
+        double p = eval_paper_click_iou("CT-Spleen", 2, 1);
         snprintf(want, sizeof want, ",0.250000,%.6f,%.6f", p, 0.25 - p);
         CHECK_MSG(r1 && strstr(r1, want) != NULL, "%s vs %s", r1 ? r1 : "", want);
         free(r1);
@@ -239,27 +240,27 @@ TEST(report_baseline_comparison) {
     CHECK(t != NULL);
     free(t);
     png_image img;
-    CHECK(png_read(OUT "/figures/comparison.png", &img) == 0 && img.width == 1150 && img.height == 560);
-    png_free(&img);
-    CHECK(png_read(OUT "/figures/comparison_one_click.png", &img) == 0);
-    png_free(&img);
+    CHECK(io_png_read(OUT "/figures/comparison.png", &img) == 0 && img.width == 1150 && img.height == 560);
+    io_png_free(&img);
+    CHECK(io_png_read(OUT "/figures/comparison_one_click.png", &img) == 0);
+    io_png_free(&img);
     cleanup();
 }
 
 TEST(paper_lookup_and_aliases) {
     /* values copied from the released CSV files */
-    CHECK_NEAR(paper_mode_iou("MRI-Spine: SC", 1, 0), 0.7073228746669389, 1e-15);
-    CHECK_NEAR(paper_mode_iou("CT-Hepatovessel", 1, 0), 0.24518548187187356, 1e-15);
-    CHECK_NEAR(paper_mode_iou("CT-Organ: Lung", 5, 1), 0.9014606792388544, 1e-15);
-    CHECK_NEAR(paper_click_iou("CT-Hepaticvessel", 0, 1), 0.242615495, 1e-12);
-    CHECK_NEAR(paper_click_iou("PET-Wholebody", 4, 4), 0.134701685, 1e-12);
-    CHECK(isnan(paper_mode_iou("Nonexistent", 1, 0)));
+    CHECK_NEAR(eval_paper_mode_iou("MRI-Spine: SC", 1, 0), 0.7073228746669389, 1e-15);
+    CHECK_NEAR(eval_paper_mode_iou("CT-Hepatovessel", 1, 0), 0.24518548187187356, 1e-15);
+    CHECK_NEAR(eval_paper_mode_iou("CT-Organ: Lung", 5, 1), 0.9014606792388544, 1e-15);
+    CHECK_NEAR(eval_paper_click_iou("CT-Hepaticvessel", 0, 1), 0.242615495, 1e-12);
+    CHECK_NEAR(eval_paper_click_iou("PET-Wholebody", 4, 4), 0.134701685, 1e-12);
+    CHECK(isnan(eval_paper_mode_iou("Nonexistent", 1, 0)));
     /* the cross-task means of Fig2 (docs/protocol.md): 0.4610 for mode 1 */
     double s = 0;
-    for (int i = 0; i < PAPER_MODES_ROWS; i++) s += k_paper_modes[i].iou[0];
+    for (int i = 0; i < PAPER_MODES_ROWS; i++) s += eval_k_paper_modes[i].iou[0];
     CHECK_NEAR(s / PAPER_MODES_ROWS, 0.4610, 5e-5);
     s = 0;
-    for (int i = 0; i < PAPER_TASKS; i++) s += k_paper_clicks[0].iou[8][i];
+    for (int i = 0; i < PAPER_TASKS; i++) s += eval_k_paper_clicks[0].iou[8][i];
     CHECK_NEAR(s / PAPER_TASKS, 0.611249208, 1e-8); /* fig4's SAM at 9 clicks */
 }
 

@@ -120,7 +120,7 @@ static int write_and_convert(const bk_list *l, int width, int ocr_width, const c
                              const char *pth, const char *out) {
     int rc = bk_ritm_write(l, width, ocr_width, small, use_disks, pth);
     CHECK(rc == 0);
-    return rc ? -1 : samc_convert_any(pth, out, 0, NULL);
+    return rc ? -1 : weights_convert_any(pth, out, 0, NULL);
 }
 
 /* What the port does not compute is refused by name: DistMaps without disks, and a config
@@ -178,15 +178,15 @@ static void check_random_model(const bk_list *l, int width, int ocr_width, const
         memcpy(crop + (size_t)y * SW * 3, img + ((size_t)(y + 60) * W + 100) * 3, SW * 3);
     CHECK_MSG(iseg_set_image(m, crop, SH, SW) == 0, "%s", samc_errmsg());
     iseg_click c[2] = {{1, 20, 30}, {0, 40, 5}};
-    int threads = blas_get_threads();
-    blas_set_threads(1);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
     traced_finite = 1, traced_max = 0;
     nn_trace_set_sink(check_finite, NULL);
     CHECK_MSG(iseg_predict(m, c, 2, p1) == 0, "%s", samc_errmsg());
     nn_trace_set_sink(NULL, NULL);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     CHECK_MSG(iseg_predict(m, c, 2, p2) == 0, "%s", samc_errmsg());
-    blas_set_threads(threads);
+    nn_blas_set_threads(threads);
     int finite = 1;
     float lo = 1, hi = 0;
     for (int i = 0; i < SH * SW; i++) {
@@ -235,7 +235,7 @@ TEST(points_match_official) {
         double scratch[6];
         ritm_points_nd(pts, clicks3, n, P, W, scratch);
         CHECK_MSG(memcmp(pts, ref.data, (size_t)12 * P * sizeof(float)) == 0, "%s", cases[c]);
-        npy_free(&ref);
+        io_npy_free(&ref);
     }
 }
 
@@ -302,13 +302,13 @@ static void check_network(int c) {
         double td = max_abs_diff(taps[t].data, tr.data, taps[t].n), tr_range = range(tr.data, taps[t].n);
         printf("    tap %s: max abs diff %.3g (range %.3g)\n", taps[t].name, td, tr_range);
         CHECK(td <= 1e-4 * tr_range);
-        npy_free(&tr);
+        io_npy_free(&tr);
     }
 done:
     for (size_t t = 0; t < N_TAPS; t++) free(taps[t].data), taps[t].data = NULL;
     nn_arena_free(&a);
     free(x), free(x4), free(out), free(img);
-    npy_free(&ref);
+    io_npy_free(&ref);
 }
 
 TEST(network_1click_matches_official) { check_network(0); }
@@ -325,7 +325,7 @@ static float *check_predictor(int c, double *seconds) {
     npy_array ref = read_case(cases[c], "prob", HW), mask = {0};
     char path[256];
     snprintf(path, sizeof path, DIR "%s_mask.npy", cases[c]);
-    CHECK_MSG(npy_read(path, &mask) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read(path, &mask) == 0, "%s", samc_errmsg());
     float *p1 = malloc(HW * sizeof(float)), *p2 = malloc(HW * sizeof(float));
     iseg *m = NULL;
     if (!w || !img || !ref.data || !mask.data || mask.count != HW || mask.dtype != NPY_U8 || !p1 || !p2) goto fail;
@@ -333,14 +333,14 @@ static float *check_predictor(int c, double *seconds) {
     if (!m) goto fail;
     CHECK(!strcmp(iseg_family(m), "ritm"));
     CHECK_MSG(iseg_set_image(m, img, H, W) == 0, "%s", samc_errmsg());
-    int threads = blas_get_threads();
-    blas_set_threads(1);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
     CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p1) == 0, "%s", samc_errmsg());
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     double t0 = util_wall_seconds();
     CHECK_MSG(iseg_predict(m, clicks3, case_clicks[c], p2) == 0, "%s", samc_errmsg());
     if (seconds) *seconds = util_wall_seconds() - t0;
-    blas_set_threads(threads);
+    nn_blas_set_threads(threads);
     CHECK(memcmp(p1, p2, HW * sizeof(float)) == 0);
     double d = max_abs_diff(p1, ref.data, HW);
     const float *r = ref.data;
@@ -360,12 +360,12 @@ static float *check_predictor(int c, double *seconds) {
     CHECK(differ == 0);
     iseg_free(m);
     free(p2), free(img);
-    npy_free(&ref), npy_free(&mask);
+    io_npy_free(&ref), io_npy_free(&mask);
     return p1;
 fail:
     iseg_free(m);
     free(p1), free(p2), free(img);
-    npy_free(&ref), npy_free(&mask);
+    io_npy_free(&ref), io_npy_free(&mask);
     return NULL;
 }
 

@@ -99,10 +99,10 @@ static uint8_t *read_image(const fixture_case *c) {
     snprintf(path, sizeof path, DIR "%s", c->image);
     if (strstr(c->image, ".png")) {
         png_image p = {0};
-        CHECK_MSG(png_read(path, &p) == 0, "%s", samc_errmsg());
+        CHECK_MSG(io_png_read(path, &p) == 0, "%s", samc_errmsg());
         CHECK(p.pixels && p.width == c->W && p.height == c->H && p.channels == 3 && p.bit_depth == 8);
         if (!p.pixels || p.width != c->W || p.height != c->H || p.channels != 3 || p.bit_depth != 8) {
-            png_free(&p);
+            io_png_free(&p);
             return NULL;
         }
         return p.pixels;
@@ -116,13 +116,13 @@ TEST(conv_transpose2x2_hand) {
     float in[4] = {1, 2, /* channel 1: */ 3, -1};
     float wt[8] = {1, 2, 3, 4, /* channel 1: */ 0.5f, 0, -1, 2};
     float bias = 0.25f, out[8], cols[8];
-    conv_transpose2x2_forward(out, in, wt, &bias, 2, 1, 2, 1, cols);
+    nn_conv_transpose2x2_forward(out, in, wt, &bias, 2, 1, 2, 1, cols);
     /* pixel (0,0): 1*{1,2,3,4} + 3*{0.5,0,-1,2} = {2.5, 2, 0, 10}; pixel (0,1): 2*{1,2,3,4} -
      * 1*{0.5,0,-1,2} = {1.5, 4, 7, 6}; out rows: [a=0: x0 b0, x0 b1, x1 b0, x1 b1], [a=1: ...] */
     const float expect[8] = {2.75f, 2.25f, 1.75f, 4.25f, 0.25f, 10.25f, 7.25f, 6.25f};
     for (int i = 0; i < 8; i++) CHECK_NEAR(out[i], expect[i], 1e-6);
     /* no bias */
-    conv_transpose2x2_forward(out, in, wt, NULL, 2, 1, 2, 1, cols);
+    nn_conv_transpose2x2_forward(out, in, wt, NULL, 2, 1, 2, 1, cols);
     for (int i = 0; i < 8; i++) CHECK_NEAR(out[i], expect[i] - 0.25f, 1e-6);
 }
 
@@ -131,13 +131,13 @@ TEST(conv_transpose2x2_hand) {
 TEST(groupnorm_hand) {
     float in[4] = {1, 2, 3, 4}, w[2] = {2, -1}, b[2] = {0.5f, 1}, out[4];
     double stats[6];
-    groupnorm_forward(out, in, w, b, 2, 2, 1, 1e-5f, stats);
+    nn_groupnorm_forward(out, in, w, b, 2, 2, 1, 1e-5f, stats);
     double r = 1 / sqrt(1.25 + 1e-5);
     CHECK_NEAR(out[0], -1.5 * r * 2 + 0.5, 1e-6);
     CHECK_NEAR(out[1], -0.5 * r * 2 + 0.5, 1e-6);
     CHECK_NEAR(out[2], 0.5 * r * -1 + 1, 1e-6);
     CHECK_NEAR(out[3], 1.5 * r * -1 + 1, 1e-6);
-    groupnorm_forward(in, in, w, b, 2, 2, 2, 1e-5f, stats); /* in place */
+    nn_groupnorm_forward(in, in, w, b, 2, 2, 2, 1e-5f, stats); /* in place */
     r = 1 / sqrt(0.25 + 1e-5);
     CHECK_NEAR(in[0], -0.5 * r * 2 + 0.5, 1e-6);
     CHECK_NEAR(in[1], 0.5 * r * 2 + 0.5, 1e-6);
@@ -215,7 +215,7 @@ static float *check_case(const fixture_case *c, double *seconds) {
     npy_array mask = {0};
     char path[256];
     snprintf(path, sizeof path, DIR "%s_mask.npy", c->name);
-    CHECK_MSG(npy_read(path, &mask) == 0, "%s", samc_errmsg());
+    CHECK_MSG(io_npy_read(path, &mask) == 0, "%s", samc_errmsg());
     float *prob = malloc(HW * sizeof(float));
     iseg *m = NULL;
     record rec = {0};
@@ -253,7 +253,7 @@ static float *check_case(const fixture_case *c, double *seconds) {
             CHECK(d <= 1e-4);
         }
         printf("\n");
-        npy_free(&pts), npy_free(&seg), npy_free(&full);
+        io_npy_free(&pts), io_npy_free(&seg), io_npy_free(&full);
     }
     npy_array ref = read_f32(c->prob_full[c->calls - 1], HW); /* the last call's result is the final prob */
     if (ref.data) {
@@ -274,26 +274,27 @@ static float *check_case(const fixture_case *c, double *seconds) {
                c->name, d, on, differ, near);
         CHECK(d <= 1e-4);
         CHECK(differ == 0);
-        npy_free(&ref);
+        io_npy_free(&ref);
     }
     iseg_free(m);
     record_free(&rec);
     free(img);
-    npy_free(&mask);
+    io_npy_free(&mask);
     return prob;
 fail:
     nn_trace_set_sink(NULL, NULL);
     iseg_free(m);
     record_free(&rec);
     free(prob), free(img);
-    npy_free(&mask);
+    io_npy_free(&mask);
     return NULL;
 }
 
 TEST(predictor_1click_matches_official) {
     double s = 0;
     free(check_case(&cases[0], &s));
-    printf("    1click: one prediction (200x300, 5 network calls, %d threads) %.1f ms\n", blas_get_threads(), 1e3 * s);
+    printf("    1click: one prediction (200x300, 5 network calls, %d threads) %.1f ms\n", nn_blas_get_threads(),
+           1e3 * s);
 }
 
 TEST(predictor_3click_matches_official) { free(check_case(&cases[1], NULL)); }
@@ -305,12 +306,12 @@ TEST(predictor_480x640_matches_official) { free(check_case(&cases[2], NULL)); }
  * and the same bits at 1 and 2 threads */
 TEST(predictor_reference_mode) {
     nn_set_reference_mode(1);
-    int threads = blas_get_threads();
-    blas_set_threads(1);
+    int threads = nn_blas_get_threads();
+    nn_blas_set_threads(1);
     float *p1 = check_case(&cases[1], NULL);
-    blas_set_threads(2);
+    nn_blas_set_threads(2);
     float *p2 = check_case(&cases[1], NULL);
-    blas_set_threads(threads);
+    nn_blas_set_threads(threads);
     nn_set_reference_mode(0);
     CHECK(p1 && p2 && !memcmp(p1, p2, (size_t)200 * 300 * sizeof(float)));
     free(p1), free(p2);
@@ -346,7 +347,7 @@ static int write_model(const bk_vit *v, const char *out, uint64_t *values) {
     *values = bk_values(&l);
     snprintf(pth, sizeof pth, "%s.pth", out);
     samc_convert_info info;
-    if (bk_simpleclick_write(&l, v, pth, NULL, NULL) || samc_convert_any(pth, out, 0, &info))
+    if (bk_simpleclick_write(&l, v, pth, NULL, NULL) || weights_convert_any(pth, out, 0, &info))
         n = -1;
     else
         CHECK(!strcmp(info.family, "simpleclick") && info.n_tensors == n && info.n_values == *values);
@@ -433,7 +434,7 @@ static void check_real_size(const variant *x) {
         CHECK(ok && hi > lo);
         printf("    %s: %d keys, %.1f M values; write + convert + open %.1f s, one network call (%d threads) %.1f s, "
                "prob %.3g..%.3g\n",
-               x->name, n, values / 1e6, t1 - t0, blas_get_threads(), util_wall_seconds() - t1, lo, hi);
+               x->name, n, values / 1e6, t1 - t0, nn_blas_get_threads(), util_wall_seconds() - t1, lo, hi);
     }
     iseg_free(m);
     samw_close(w);

@@ -11,31 +11,31 @@
 
 TEST(preprocess_shape_rounds_half_up) {
     int h, w;
-    resize_longest_side_shape(200, 300, 256, &h, &w); /* 200 * 256/300 = 170.67 */
+    sam_resize_longest_side_shape(200, 300, 256, &h, &w); /* 200 * 256/300 = 170.67 */
     CHECK(h == 171 && w == 256);
-    resize_longest_side_shape(480, 640, 1024, &h, &w);
+    sam_resize_longest_side_shape(480, 640, 1024, &h, &w);
     CHECK(h == 768 && w == 1024);
-    resize_longest_side_shape(1500, 2250, 1024, &h, &w); /* 682.67 */
+    sam_resize_longest_side_shape(1500, 2250, 1024, &h, &w); /* 682.67 */
     CHECK(h == 683 && w == 1024);
-    resize_longest_side_shape(2250, 1500, 1024, &h, &w);
+    sam_resize_longest_side_shape(2250, 1500, 1024, &h, &w);
     CHECK(h == 1024 && w == 683);
-    resize_longest_side_shape(256, 256, 256, &h, &w);
+    sam_resize_longest_side_shape(256, 256, 256, &h, &w);
     CHECK(h == 256 && w == 256);
-    resize_longest_side_shape(3, 2048, 1024, &h, &w); /* 1.5 rounds up to 2 */
+    sam_resize_longest_side_shape(3, 2048, 1024, &h, &w); /* 1.5 rounds up to 2 */
     CHECK(h == 2 && w == 1024);
-    resize_longest_side_shape(1, 5000, 1024, &h, &w); /* 0.2: an image the model cannot take */
+    sam_resize_longest_side_shape(1, 5000, 1024, &h, &w); /* 0.2: an image the model cannot take */
     CHECK(h == 0 && w == 1024);
 }
 
 TEST(apply_coords_scales_each_axis) {
     /* 200 x 300 -> 171 x 256: x * 256/300, y * 171/200 */
     double xy[4] = {150, 100, 299.5, 0}, box[4] = {10, 20, 30, 40};
-    resize_apply_coords(xy, 2, 200, 300, 256);
+    sam_resize_apply_coords(xy, 2, 200, 300, 256);
     CHECK_NEAR(xy[0], 128.0, 1e-12);
     CHECK_NEAR(xy[1], 85.5, 1e-12);
     CHECK_NEAR(xy[2], 299.5 * 256.0 / 300.0, 1e-12);
     CHECK(xy[3] == 0.0);
-    resize_apply_boxes(box, 1, 200, 300, 256);
+    sam_resize_apply_boxes(box, 1, 200, 300, 256);
     CHECK_NEAR(box[0], 10 * 256.0 / 300, 1e-12);
     CHECK_NEAR(box[1], 20 * 171.0 / 200, 1e-12);
     CHECK_NEAR(box[2], 30 * 256.0 / 300, 1e-12);
@@ -50,10 +50,10 @@ TEST(pillow_resize_hand_example) {
     uint8_t in[4 * 3], out[2 * 3];
     for (int x = 0; x < 4; x++)
         for (int c = 0; c < 3; c++) in[x * 3 + c] = x < 2 ? 0 : 255;
-    CHECK(pillow_resize_bilinear_rgb8(in, 1, 4, out, 1, 2) == 0);
+    CHECK(sam_pillow_resize_bilinear_rgb8(in, 1, 4, out, 1, 2) == 0);
     for (int c = 0; c < 3; c++) CHECK(out[c] == 36 && out[3 + c] == 219);
     /* the same along y (vertical pass only) */
-    CHECK(pillow_resize_bilinear_rgb8(in, 4, 1, out, 2, 1) == 0);
+    CHECK(sam_pillow_resize_bilinear_rgb8(in, 4, 1, out, 2, 1) == 0);
     for (int c = 0; c < 3; c++) CHECK(out[c] == 36 && out[3 + c] == 219);
 }
 
@@ -70,7 +70,7 @@ TEST(pillow_resize_constant_and_identity) {
             in[3 * i + 1] = 137;
             in[3 * i + 2] = 255;
         }
-        CHECK(pillow_resize_bilinear_rgb8(in, ih, iw, out, oh, ow) == 0);
+        CHECK(sam_pillow_resize_bilinear_rgb8(in, ih, iw, out, oh, ow) == 0);
         size_t bad = 0;
         for (size_t i = 0; i < (size_t)oh * ow; i++) bad += out[3 * i] != 0 || out[3 * i + 1] != 137 || out[3 * i + 2] != 255;
         CHECK_MSG(bad == 0, "%dx%d -> %dx%d: %zu pixels changed", ih, iw, oh, ow, bad);
@@ -78,14 +78,14 @@ TEST(pillow_resize_constant_and_identity) {
         free(out);
     }
     uint8_t a[2 * 3 * 3] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18}, b[sizeof a];
-    CHECK(pillow_resize_bilinear_rgb8(a, 2, 3, b, 2, 3) == 0 && memcmp(a, b, sizeof a) == 0);
+    CHECK(sam_pillow_resize_bilinear_rgb8(a, 2, 3, b, 2, 3) == 0 && memcmp(a, b, sizeof a) == 0);
 }
 
 TEST(preprocess_matches_fixture) {
     /* sam-tiny: resized.npy (uint8 171x256x3) -> preprocessed.npy (float32 1x3x256x256) */
     npy_array rs, pp;
-    CHECK(npy_read("test/fixtures/sam-tiny/resized.npy", &rs) == 0 && rs.dtype == NPY_U8 && rs.ndim == 3);
-    CHECK(npy_read("test/fixtures/sam-tiny/preprocessed.npy", &pp) == 0 && pp.dtype == NPY_F32);
+    CHECK(io_npy_read("test/fixtures/sam-tiny/resized.npy", &rs) == 0 && rs.dtype == NPY_U8 && rs.ndim == 3);
+    CHECK(io_npy_read("test/fixtures/sam-tiny/preprocessed.npy", &pp) == 0 && pp.dtype == NPY_F32);
     if (check_failures_in_test) return;
     int S = (int)pp.shape[3];
     CHECK(pp.count == (size_t)3 * S * S);
@@ -95,8 +95,8 @@ TEST(preprocess_matches_fixture) {
     for (size_t i = 0; i < pp.count; i++) md = fmax(md, fabs(x[i] - ((float *)pp.data)[i]));
     CHECK_MSG(md <= 1e-6, "max diff %g", md);
     free(x);
-    npy_free(&rs);
-    npy_free(&pp);
+    io_npy_free(&rs);
+    io_npy_free(&pp);
 }
 
 TEST(resize_matches_fixtures_bit_for_bit) {
@@ -112,20 +112,20 @@ TEST(resize_matches_fixtures_bit_for_bit) {
         int h, w, nh, nw;
         npy_array ref;
         snprintf(path, sizeof path, "test/fixtures/%s/image.png", fx[i].model);
-        CHECK(image_read_rgb8(path, &rgb, &h, &w) == 0);
+        CHECK(io_image_read_rgb8(path, &rgb, &h, &w) == 0);
         snprintf(path, sizeof path, "test/fixtures/%s/resized.npy", fx[i].model);
-        CHECK(npy_read(path, &ref) == 0 && ref.dtype == NPY_U8 && ref.ndim == 3);
+        CHECK(io_npy_read(path, &ref) == 0 && ref.dtype == NPY_U8 && ref.ndim == 3);
         if (check_failures_in_test) return;
-        resize_longest_side_shape(h, w, fx[i].target, &nh, &nw);
+        sam_resize_longest_side_shape(h, w, fx[i].target, &nh, &nw);
         CHECK(nh == ref.shape[0] && nw == ref.shape[1]);
         uint8_t *out = malloc((size_t)nh * nw * 3);
-        CHECK(pillow_resize_bilinear_rgb8(rgb, h, w, out, nh, nw) == 0);
+        CHECK(sam_pillow_resize_bilinear_rgb8(rgb, h, w, out, nh, nw) == 0);
         size_t diff = 0;
         for (size_t k = 0; k < ref.count && k < (size_t)nh * nw * 3; k++) diff += out[k] != ((uint8_t *)ref.data)[k];
         CHECK_MSG(diff == 0, "%s: %zu bytes differ", fx[i].model, diff);
         free(out);
         free(rgb);
-        npy_free(&ref);
+        io_npy_free(&ref);
     }
 }
 

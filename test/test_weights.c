@@ -51,7 +51,7 @@ static void check_tensor(const samw *w, const expected_tensor *x) {
 TEST(convert_sam_tiny) {
     const char *out = tmp_samw("tiny");
     sam_config cfg;
-    CHECK_MSG(samc_convert("test/fixtures/sam-tiny/model.pth", out, 4, &cfg) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_convert("test/fixtures/sam-tiny/model.pth", out, 4, &cfg) == 0, "%s", samc_errmsg());
     samw *w = samw_open(out);
     CHECK_MSG(w != NULL, "%s", samc_errmsg());
     if (!w) return;
@@ -100,7 +100,7 @@ TEST(convert_sam_tiny) {
  * (256, MLP 2048, mask_in 16, IoU hidden 256) whose 8 heads are the official default. */
 TEST(convert_sam_small) {
     const char *out = tmp_samw("small");
-    CHECK_MSG(samc_convert("test/fixtures/sam-small/model.pth", out, 0, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_convert("test/fixtures/sam-small/model.pth", out, 0, NULL) == 0, "%s", samc_errmsg());
     samw *w = samw_open(out);
     CHECK_MSG(w != NULL, "%s", samc_errmsg());
     if (!w) return;
@@ -141,7 +141,7 @@ TEST(convert_sam_small) {
  * mask_in 8, IoU hidden 64 (config.json, by hand). */
 TEST(convert_sam_demo) {
     const char *out = tmp_samw("demo");
-    CHECK_MSG(samc_convert("test/fixtures/sam-demo/model.pth", out, 4, NULL) == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_convert("test/fixtures/sam-demo/model.pth", out, 4, NULL) == 0, "%s", samc_errmsg());
     samw *w = samw_open(out);
     CHECK_MSG(w != NULL, "%s", samc_errmsg());
     if (!w) return;
@@ -158,17 +158,17 @@ TEST(convert_sam_demo) {
 /* prompt dim 32 is not the official 256: the head count must be given. */
 TEST(decoder_heads_required) {
     const char *out = tmp_samw("noheads");
-    CHECK(samc_convert("test/fixtures/sam-tiny/model.pth", out, 0, NULL) == -1);
+    CHECK(weights_convert("test/fixtures/sam-tiny/model.pth", out, 0, NULL) == -1);
     CHECK(strstr(samc_errmsg(), "--decoder-heads") != NULL);
     CHECK(access(out, F_OK) != 0);
     /* 3 heads cannot split the 16-wide cross attention */
-    CHECK(samc_convert("test/fixtures/sam-tiny/model.pth", out, 3, NULL) == -1);
+    CHECK(weights_convert("test/fixtures/sam-tiny/model.pth", out, 3, NULL) == -1);
     CHECK(access(out, F_OK) != 0);
 }
 
 TEST(samw_get_errors_name_the_tensor) {
     const char *out = tmp_samw("get");
-    CHECK(samc_convert("test/fixtures/sam-tiny/model.pth", out, 4, NULL) == 0);
+    CHECK(weights_convert("test/fixtures/sam-tiny/model.pth", out, 4, NULL) == 0);
     samw *w = samw_open(out);
     CHECK(w != NULL);
     if (!w) return;
@@ -201,10 +201,10 @@ TEST(official_key_tables) {
                           .window_size = 14, .global_attn = m[v].global, .out_chans = 256, .prompt_dim = 256,
                           .mask_in_chans = 16, .dec_depth = 2, .dec_heads = 8, .dec_mlp_dim = 2048,
                           .num_mask_tokens = 4, .iou_hidden = 256, .iou_head_depth = 3};
-        CHECK(sam_config_check(&cfg) == 0);
+        CHECK(weights_sam_config_check(&cfg) == 0);
         sam_key *keys = NULL;
         int n = 0;
-        CHECK(sam_config_keys(&cfg, &keys, &n) == 0);
+        CHECK(weights_sam_config_keys(&cfg, &keys, &n) == 0);
         if (!keys) continue;
         uint64_t params = 0;
         for (int i = 0; i < n; i++) {

@@ -20,7 +20,7 @@
 /* Converts in (sam-tiny, 4 decoder heads) and returns the .samw bytes. */
 static uint8_t *convert_bytes(const char *in, size_t *n) {
     const char *out = tmp_path("out.samw");
-    if (samc_convert(in, out, 4, NULL)) {
+    if (weights_convert(in, out, 4, NULL)) {
         printf("    convert %s: %s\n", in, samc_errmsg());
         return NULL;
     }
@@ -65,12 +65,12 @@ static void rezip_and_compare(int deflate, int zip64) {
     size_t len = 0, zlen = 0;
     uint8_t *orig = read_bytes(TINY "model.pth", &len);
     zip_archive z;
-    CHECK(orig && zip_open_mem(&z, orig, len) == 0);
+    CHECK(orig && weights_zip_open_mem(&z, orig, len) == 0);
     zb_entry *e = calloc(z.n, sizeof *e);
     uint8_t **owned = calloc(z.n, sizeof *owned);
     for (size_t i = 0; i < z.n; i++) {
         const uint8_t *d = NULL;
-        CHECK(zip_entry_data(&z, &z.entries[i], &d, &owned[i]) == 0);
+        CHECK(weights_zip_entry_data(&z, &z.entries[i], &d, &owned[i]) == 0);
         e[i] = (zb_entry){z.entries[i].name, d, (size_t)z.entries[i].size, deflate};
     }
     uint8_t *built = zb_build(e, (int)z.n, zip64, &zlen);
@@ -79,7 +79,7 @@ static void rezip_and_compare(int deflate, int zip64) {
     for (size_t i = 0; i < z.n; i++) free(owned[i]);
     free(owned);
     free(e);
-    zip_close(&z);
+    weights_zip_close(&z);
     free(orig);
 }
 TEST(deflated_zip_matches) { rezip_and_compare(1, 0); }
@@ -110,21 +110,21 @@ TEST(half_bfloat16_double_and_strides) {
     size_t zlen = 0;
     uint8_t *z = zb_build(e, 5, 0, &zlen);
     ckpt c;
-    int rc = ckpt_open_mem(&c, z, zlen, "handmade.pth");
+    int rc = weights_ckpt_open_mem(&c, z, zlen, "handmade.pth");
     CHECK_MSG(rc == 0, "%s", samc_errmsg());
     if (rc == 0) {
         float out[6];
-        CHECK(ckpt_read_f32(&c, ckpt_find(&c, "h"), out) == 0);
+        CHECK(weights_ckpt_read_f32(&c, weights_ckpt_find(&c, "h"), out) == 0);
         CHECK(out[0] == 1.0f && out[1] == -2.0f && out[2] == 0.333251953125f);
         CHECK(out[3] == 0x1p-24f && out[4] == 65504.0f && out[5] == 0.0f && signbit(out[5]));
-        CHECK(ckpt_read_f32(&c, ckpt_find(&c, "b"), out) == 0);
+        CHECK(weights_ckpt_read_f32(&c, weights_ckpt_find(&c, "b"), out) == 0);
         CHECK(out[0] == 1.0f && out[1] == 3.140625f && out[2] == -123.5f);
-        CHECK(ckpt_read_f32(&c, ckpt_find(&c, "d"), out) == 0);
+        CHECK(weights_ckpt_read_f32(&c, weights_ckpt_find(&c, "d"), out) == 0);
         CHECK(out[0] == 0.1f && out[1] == -1e10f);
         /* v[i][j] = storage[1 + i + 2j]: rows (0,2,4) and (1,3,5) */
-        CHECK(ckpt_read_f32(&c, ckpt_find(&c, "v"), out) == 0);
+        CHECK(weights_ckpt_read_f32(&c, weights_ckpt_find(&c, "v"), out) == 0);
         CHECK(out[0] == 0 && out[1] == 2 && out[2] == 4 && out[3] == 1 && out[4] == 3 && out[5] == 5);
-        ckpt_close(&c);
+        weights_ckpt_close(&c);
     }
     free(z);
     free(pkl.p);
@@ -207,7 +207,7 @@ static uint8_t *build_safetensors(const st_tensor *t, int n, size_t *len) {
  * 3 fused [4,D] point_embed, 4 official names */
 static void safetensors_variant(int variant) {
     ckpt c;
-    CHECK(ckpt_open(&c, TINY "model.pth") == 0);
+    CHECK(weights_ckpt_open(&c, TINY "model.pth") == 0);
     st_tensor *t = calloc((size_t)c.n_tensors + 2, sizeof *t);
     int n = 0;
     float *fused = NULL;
@@ -218,7 +218,7 @@ static void safetensors_variant(int variant) {
         o->n = 1;
         for (int d = 0; d < s->ndim; d++) o->n *= (size_t)(o->shape[d] = s->shape[d]);
         o->data = malloc(o->n * 4);
-        CHECK(ckpt_read_f32(&c, s, o->data) == 0);
+        CHECK(weights_ckpt_read_f32(&c, s, o->data) == 0);
         if (variant == 4) snprintf(o->name, sizeof o->name, "%s", s->name);
         else official_to_hf(s->name, o->name, sizeof o->name);
         int pe = !strcmp(o->name, "prompt_encoder.shared_embedding.positional_embedding");
@@ -255,7 +255,7 @@ static void safetensors_variant(int variant) {
     free(st);
     for (int i = 0; i < n; i++) free(t[i].data);
     free(t);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
 }
 TEST(safetensors_both_pe_copies) { safetensors_variant(0); }
 TEST(safetensors_prompt_encoder_pe_only) { safetensors_variant(1); }
@@ -287,13 +287,13 @@ TEST(wrapped_training_checkpoint) {
     size_t zlen = 0;
     uint8_t *z = zb_build(e, 2, 0, &zlen);
     ckpt c;
-    int rc = ckpt_open_mem(&c, z, zlen, "wrapped.pth");
+    int rc = weights_ckpt_open_mem(&c, z, zlen, "wrapped.pth");
     CHECK_MSG(rc == 0, "%s", samc_errmsg());
     if (rc == 0) {
         CHECK(c.n_tensors == 1 && !strcmp(c.tensors[0].name, "x"));
         float out[4];
-        CHECK(ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1 && out[3] == 4);
-        ckpt_close(&c);
+        CHECK(weights_ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1 && out[3] == 4);
+        weights_ckpt_close(&c);
     }
     free(z);
     free(p.p);

@@ -20,21 +20,21 @@
 
 #define TINY "test/fixtures/sam-tiny/"
 
-/* ckpt_open_mem must fail with a message containing want (NULL: any non-empty message). */
+/* weights_ckpt_open_mem must fail with a message containing want (NULL: any non-empty message). */
 static int open_fails(const uint8_t *p, size_t n, const char *want) {
-    samc_err_clear();
+    util_err_clear();
     ckpt c;
-    int rc = ckpt_open_mem(&c, p, n, "bad.pth");
-    if (rc == 0) ckpt_close(&c);
+    int rc = weights_ckpt_open_mem(&c, p, n, "bad.pth");
+    if (rc == 0) weights_ckpt_close(&c);
     return failed_with(rc, want);
 }
 
-/* samc_convert on these bytes must fail naming want, and leave no output. */
+/* weights_convert on these bytes must fail naming want, and leave no output. */
 static int convert_fails(const uint8_t *p, size_t n, const char *want) {
     const char *in = tmp_path("in.pth"), *out = tmp_path("out.samw");
     if (write_bytes(in, p, n)) return 0;
-    samc_err_clear();
-    int ok = failed_with(samc_convert(in, out, 4, NULL), want);
+    util_err_clear();
+    int ok = failed_with(weights_convert(in, out, 4, NULL), want);
     if (access(out, F_OK) == 0) ok = 0, printf("    convert left %s behind\n", out);
     unlink(in);
     unlink(out);
@@ -73,9 +73,9 @@ TEST(truncated_safetensors) { truncate_everywhere(TINY "model.safetensors", 0, 2
 static int pickle_fails(const char *bytes, size_t n, const char *want) {
     pk_heap h = {0};
     pk_value *v = NULL;
-    samc_err_clear();
-    int rc = pickle_load(&h, (const uint8_t *)bytes, n, NULL, &v);
-    pk_heap_free(&h);
+    util_err_clear();
+    int rc = weights_pickle_load(&h, (const uint8_t *)bytes, n, NULL, &v);
+    weights_pk_heap_free(&h);
     return failed_with(rc, want);
 }
 #define PICKLE_FAILS(lit, want) pickle_fails(lit, sizeof lit - 1, want)
@@ -85,10 +85,10 @@ static int pickle_fails(const char *bytes, size_t n, const char *want) {
 static int pickle_gives_object(const char *bytes, size_t n, const char *name) {
     pk_heap h = {0};
     pk_value *v = NULL;
-    int ok = pickle_load(&h, (const uint8_t *)bytes, n, NULL, &v) == 0 && v && v->type == PK_OBJECT &&
+    int ok = weights_pickle_load(&h, (const uint8_t *)bytes, n, NULL, &v) == 0 && v && v->type == PK_OBJECT &&
              !strcmp(v->u.str.s, name) && h.n_unknown >= 1 && !strcmp(h.unknown[0], name);
     if (!ok) printf("    %s: %s\n", name, samc_errmsg());
-    pk_heap_free(&h);
+    weights_pk_heap_free(&h);
     return ok;
 }
 #define PICKLE_OBJECT(lit, name) pickle_gives_object(lit, sizeof lit - 1, name)
@@ -132,9 +132,9 @@ TEST(pickle_bounds) {
     {
         pk_heap h = {0};
         pk_value *v = NULL;
-        CHECK(pickle_load(&h, (const uint8_t *)"\x80\x02).", 4, NULL, &v) == 0 && v && v->type == PK_TUPLE);
-        CHECK(pickle_load(&h, (const uint8_t *)"(t.", 3, NULL, &v) == 0 && v && v->u.seq.n == 0);
-        pk_heap_free(&h);
+        CHECK(weights_pickle_load(&h, (const uint8_t *)"\x80\x02).", 4, NULL, &v) == 0 && v && v->type == PK_TUPLE);
+        CHECK(weights_pickle_load(&h, (const uint8_t *)"(t.", 3, NULL, &v) == 0 && v && v->u.seq.n == 0);
+        weights_pk_heap_free(&h);
     }
     /* 70000 nested MARKs: refused, not a huge allocation */
     size_t n = 70000 + 3;
@@ -212,11 +212,11 @@ TEST(integer_storage_refused_at_conversion) {
     pb_tensor t = {"x", "LongStorage", "0", 2, 0, 1, {2}, {1}};
     uint8_t *z = one_tensor_pth(&t, 16, 0, &zlen);
     ckpt c;
-    CHECK(ckpt_open_mem(&c, z, zlen, "x.pth") == 0);
+    CHECK(weights_ckpt_open_mem(&c, z, zlen, "x.pth") == 0);
     float out[2];
-    CHECK(ckpt_read_f32(&c, &c.tensors[0], out) == -1);
+    CHECK(weights_ckpt_read_f32(&c, &c.tensors[0], out) == -1);
     CHECK(strstr(samc_errmsg(), "int64") != NULL);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
     free(z);
 }
 
@@ -296,11 +296,11 @@ TEST(absurd_config_refused) {
     size_t zlen = 0;
     uint8_t *z = zb_build(e, 4, 0, &zlen);
     ckpt c;
-    CHECK(ckpt_open_mem(&c, z, zlen, "absurd.pth") == 0);
+    CHECK(weights_ckpt_open_mem(&c, z, zlen, "absurd.pth") == 0);
     sam_config cfg;
-    CHECK(sam_config_infer(&c, 0, &cfg) == -1);
+    CHECK(weights_sam_config_infer(&c, 0, &cfg) == -1);
     CHECK(strstr(samc_errmsg(), "too large an image") != NULL);
-    ckpt_close(&c);
+    weights_ckpt_close(&c);
     free(z);
     free(blob);
     free(pkl.p);
@@ -373,8 +373,8 @@ TEST(corrupt_and_lying_deflate) {
     pb_tensor t = {"x", "FloatStorage", "0", 256, 0, 1, {256}, {1}};
     uint8_t *z = one_tensor_pth(&t, 1024, 1, &zlen);
     ckpt c;
-    CHECK(ckpt_open_mem(&c, z, zlen, "ok.pth") == 0);
-    ckpt_close(&c);
+    CHECK(weights_ckpt_open_mem(&c, z, zlen, "ok.pth") == 0);
+    weights_ckpt_close(&c);
     /* find data.pkl's compressed bytes via its local header (the first entry) and garble them */
     size_t data = 30 + (size_t)rd_le_n(z + 26, 2) + (size_t)rd_le_n(z + 28, 2);
     size_t clen = (size_t)rd_le_n(z + 18, 4);
@@ -474,11 +474,11 @@ TEST(legacy_key_list_lies) {
     uint8_t buf[1024];
     size_t n = small_legacy(buf, "\x80\x02](X\x03\x00\x00\x00" "123e.", 14);
     ckpt c;
-    CHECK_MSG(ckpt_open_mem(&c, buf, n, "ok.pth") == 0, "%s", samc_errmsg());
+    CHECK_MSG(weights_ckpt_open_mem(&c, buf, n, "ok.pth") == 0, "%s", samc_errmsg());
     if (c.n_tensors == 1) {
         float out[4];
-        CHECK(ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1.0f && out[1] == 0); /* bytes 00 00 80 3f */
-        ckpt_close(&c);
+        CHECK(weights_ckpt_read_f32(&c, &c.tensors[0], out) == 0 && out[0] == 1.0f && out[1] == 0); /* bytes 00 00 80 3f */
+        weights_ckpt_close(&c);
     }
     n = small_legacy(buf, "\x80\x02](X\x03\x00\x00\x00" "123X\x03\x00\x00\x00" "124e.", 22);
     CHECK(open_fails(buf, n, "2 storage records listed for 1 storages"));
@@ -493,7 +493,7 @@ TEST(legacy_key_list_lies) {
 static int samw_open_fails(const uint8_t *p, size_t n, const char *want) {
     const char *path = tmp_path("bad.samw");
     if (write_bytes(path, p, n)) return 0;
-    samc_err_clear();
+    util_err_clear();
     samw *w = samw_open(path);
     int ok = failed_with(!w, want);
     samw_close(w);
@@ -503,7 +503,7 @@ static int samw_open_fails(const uint8_t *p, size_t n, const char *want) {
 
 TEST(corrupt_samw) {
     const char *good = tmp_path("good.samw");
-    CHECK(samc_convert(TINY "model.pth", good, 4, NULL) == 0);
+    CHECK(weights_convert(TINY "model.pth", good, 4, NULL) == 0);
     size_t len = 0;
     uint8_t *p = read_bytes(good, &len), *q = malloc(len);
     CHECK(p != NULL && len > 4096);

@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint64_t n) {
+uint32_t util_crc32_update(uint32_t crc, const uint8_t *p, uint64_t n) {
     uLong c = crc;
     while (n) {
         uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;

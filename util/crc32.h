@@ -6,6 +6,6 @@
 
 /* The CRC-32 of the bytes before p (crc; 0 to start) extended by p[0..n). zlib's crc32 takes
  * 32-bit lengths: this feeds it in chunks. */
-uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint64_t n);
+uint32_t util_crc32_update(uint32_t crc, const uint8_t *p, uint64_t n);
 
 #endif

@@ -6,7 +6,7 @@
 
 static _Thread_local char g_msg[1024];
 
-int samc_err(const char *fmt, ...) {
+int util_err(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(g_msg, sizeof g_msg, fmt, ap);
@@ -14,7 +14,7 @@ int samc_err(const char *fmt, ...) {
     return -1;
 }
 
-int samc_err_context(const char *fmt, ...) {
+int util_err_context(const char *fmt, ...) {
     char prev[sizeof g_msg];
     memcpy(prev, g_msg, sizeof prev);
     va_list ap;
@@ -38,4 +38,4 @@ int samc_err_context(const char *fmt, ...) {
 
 const char *samc_errmsg(void) { return g_msg; }
 
-void samc_err_clear(void) { g_msg[0] = 0; }
+void util_err_clear(void) { g_msg[0] = 0; }

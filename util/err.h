@@ -12,15 +12,15 @@
 #define SAMC_PRINTF(a, b)
 #endif
 
-/* Replace the current message. Always returns -1 so that `return samc_err(...)` reads naturally. */
-int samc_err(const char *fmt, ...) SAMC_PRINTF(1, 2);
+/* Replace the current message. Always returns -1 so that `return util_err(...)` reads naturally. */
+int util_err(const char *fmt, ...) SAMC_PRINTF(1, 2);
 
 /* Prefix the current message with more context: "context: previous message". Returns -1. */
-int samc_err_context(const char *fmt, ...) SAMC_PRINTF(1, 2);
+int util_err_context(const char *fmt, ...) SAMC_PRINTF(1, 2);
 
 /* The last message recorded on this thread ("" if none). */
 const char *samc_errmsg(void);
 
-void samc_err_clear(void);
+void util_err_clear(void);
 
 #endif

@@ -15,19 +15,19 @@ static int read_start(const char *path, size_t limit, int whole, unsigned char *
     *data = NULL;
     *len = 0;
     FILE *fp = fopen(path, "rb");
-    if (!fp) return samc_err("%s: %s", path, strerror(errno));
+    if (!fp) return util_err("%s: %s", path, strerror(errno));
     struct stat st;
     unsigned char *buf = NULL;
     size_t n = 0;
     int rc = 0;
     if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
-        rc = samc_err("%s: not a regular file", path);
+        rc = util_err("%s: not a regular file", path);
     else if (whole && (unsigned long long)st.st_size > limit)
-        rc = samc_err("%s: file too large (%lld bytes, limit %zu)", path, (long long)st.st_size, limit);
+        rc = util_err("%s: file too large (%lld bytes, limit %zu)", path, (long long)st.st_size, limit);
     else
         n = (unsigned long long)st.st_size < limit ? (size_t)st.st_size : limit;
-    if (rc == 0 && !(buf = xmalloc_array(n + 1, 1))) rc = -1;
-    if (rc == 0 && n && fread(buf, 1, n, fp) != n) rc = samc_err("%s: read error", path);
+    if (rc == 0 && !(buf = util_xmalloc_array(n + 1, 1))) rc = -1;
+    if (rc == 0 && n && fread(buf, 1, n, fp) != n) rc = util_err("%s: read error", path);
     fclose(fp);
     if (rc) {
         free(buf);
@@ -39,11 +39,11 @@ static int read_start(const char *path, size_t limit, int whole, unsigned char *
     return 0;
 }
 
-int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len) {
+int util_read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len) {
     return read_start(path, max_bytes, 1, data, len);
 }
 
-int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len) {
+int util_read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len) {
     return read_start(path, cap, 0, data, len);
 }
 
@@ -55,11 +55,11 @@ static int output_target(const char *path, char **final, int *in_place) {
     *in_place = 0;
     if (stat(path, &st) != 0) {
         int e = errno;
-        if (e == ENOENT && lstat(path, &lst) == 0) return samc_err("%s: a symbolic link to nothing", path);
-        if (e != ENOENT) return samc_err("%s: %s", path, strerror(e));
+        if (e == ENOENT && lstat(path, &lst) == 0) return util_err("%s: a symbolic link to nothing", path);
+        if (e != ENOENT) return util_err("%s: %s", path, strerror(e));
         *final = strdup(path); /* a new file */
     } else if (S_ISDIR(st.st_mode)) {
-        return samc_err("%s: is a directory", path);
+        return util_err("%s: is a directory", path);
     } else if (!S_ISREG(st.st_mode)) {
         *in_place = 1; /* a device, FIFO or socket: never replaced */
         *final = strdup(path);
@@ -68,15 +68,15 @@ static int output_target(const char *path, char **final, int *in_place) {
     } else {
         *final = strdup(path);
     }
-    return *final ? 0 : samc_err("%s: %s", path, strerror(errno ? errno : ENOMEM));
+    return *final ? 0 : util_err("%s: %s", path, strerror(errno ? errno : ENOMEM));
 }
 
-int atomic_file_open(atomic_file *af, const char *path) {
+int util_atomic_file_open(atomic_file *af, const char *path) {
     memset(af, 0, sizeof *af);
     if (!strcmp(path, "-")) {
         af->fp = stdout;
         af->path = strdup("standard output");
-        if (!af->path) return samc_err("out of memory");
+        if (!af->path) return util_err("out of memory");
         return 0;
     }
     int in_place;
@@ -85,32 +85,32 @@ int atomic_file_open(atomic_file *af, const char *path) {
         af->fp = fopen(af->path, "wb");
         if (!af->fp) {
             int e = errno;
-            atomic_file_abort(af);
-            return samc_err("%s: cannot open: %s", path, strerror(e));
+            util_atomic_file_abort(af);
+            return util_err("%s: cannot open: %s", path, strerror(e));
         }
         return 0;
     }
     size_t n = strlen(af->path) + 32;
     af->tmp_path = malloc(n);
     if (!af->tmp_path) {
-        atomic_file_abort(af);
-        return samc_err("out of memory");
+        util_atomic_file_abort(af);
+        return util_err("out of memory");
     }
     snprintf(af->tmp_path, n, "%s.tmp.%ld", af->path, (long)getpid());
     af->fp = fopen(af->tmp_path, "wb");
     if (!af->fp) {
         int e = errno;
-        atomic_file_abort(af);
-        return samc_err("%s: cannot create: %s", path, strerror(e));
+        util_atomic_file_abort(af);
+        return util_err("%s: cannot create: %s", path, strerror(e));
     }
     return 0;
 }
 
-int atomic_file_write(atomic_file *af, const void *data, size_t len) {
+int util_atomic_file_write(atomic_file *af, const void *data, size_t len) {
     if (af->failed || !af->fp) return -1;
     if (len && fwrite(data, 1, len, af->fp) != len) {
         af->failed = 1;
-        return samc_err("%s: write failed: %s", af->path, strerror(errno));
+        return util_err("%s: write failed: %s", af->path, strerror(errno));
     }
     return 0;
 }
@@ -122,7 +122,7 @@ static int close_output(atomic_file *af) {
     return rc;
 }
 
-int atomic_file_commit(atomic_file *af) {
+int util_atomic_file_commit(atomic_file *af) {
     if (!af->fp) return -1;
     /* written in place: a device or pipe has nothing to sync, but a full one fails the flush */
     int ok = !af->failed && fflush(af->fp) == 0 && (!af->tmp_path || fsync(fileno(af->fp)) == 0);
@@ -136,7 +136,7 @@ int atomic_file_commit(atomic_file *af) {
         ok = 0;
     }
     if (!ok) {
-        if (!af->failed) samc_err("%s: cannot write: %s", af->path, strerror(e));
+        if (!af->failed) util_err("%s: cannot write: %s", af->path, strerror(e));
         if (af->tmp_path) unlink(af->tmp_path);
     }
     free(af->path);
@@ -145,7 +145,7 @@ int atomic_file_commit(atomic_file *af) {
     return ok ? 0 : -1;
 }
 
-void atomic_file_abort(atomic_file *af) {
+void util_atomic_file_abort(atomic_file *af) {
     if (af->fp) {
         close_output(af);
         if (af->tmp_path) unlink(af->tmp_path);
@@ -155,17 +155,17 @@ void atomic_file_abort(atomic_file *af) {
     af->path = af->tmp_path = NULL;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len) {
+int util_write_file_atomic(const char *path, const void *data, size_t len) {
     atomic_file af;
-    if (atomic_file_open(&af, path)) return -1;
-    atomic_file_write(&af, data, len);
-    return atomic_file_commit(&af);
+    if (util_atomic_file_open(&af, path)) return -1;
+    util_atomic_file_write(&af, data, len);
+    return util_atomic_file_commit(&af);
 }
 
-int make_dirs(const char *path) {
+int util_make_dirs(const char *path) {
     size_t n = strlen(path);
     char *p = malloc(n + 1);
-    if (!p) return samc_err("out of memory");
+    if (!p) return util_err("out of memory");
     memcpy(p, path, n + 1);
     for (size_t i = 1; i <= n; i++) {
         if (p[i] == '/' || p[i] == 0) {
@@ -173,7 +173,7 @@ int make_dirs(const char *path) {
             p[i] = 0;
             if (mkdir(p, 0777) != 0 && errno != EEXIST) {
                 int e = errno;
-                samc_err("%s: cannot create directory: %s", p, strerror(e));
+                util_err("%s: cannot create directory: %s", p, strerror(e));
                 free(p);
                 return -1;
             }

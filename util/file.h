@@ -1,7 +1,7 @@
 /* Whole-file reads and crash-safe writes.
  *
  * Outputs are never half-written: an atomic_file writes to "PATH.tmp.PID" and only
- * atomic_file_commit() renames it over PATH (after fsync), so a crash or an error leaves
+ * util_atomic_file_commit() renames it over PATH (after fsync), so a crash or an error leaves
  * either the old file or none. A rename only ever replaces a regular file: a symbolic link
  * to a regular file is replaced at its target (the link stays); a path that is, or links
  * to, anything else that can be written (a character device such as /dev/null or /dev/full,
@@ -15,10 +15,10 @@
 
 /* Reads the whole file into a malloc'd buffer (plus one zero byte past the end, not counted).
  * Refuses files larger than max_bytes. Returns 0 or -1 with an error message. */
-int read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len);
+int util_read_whole_file(const char *path, size_t max_bytes, unsigned char **data, size_t *len);
 /* The first min(file size, cap) bytes of a regular file, likewise (for telling a format from
  * its first bytes without reading the rest). Returns 0 or -1 with an error message. */
-int read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len);
+int util_read_file_head(const char *path, size_t cap, unsigned char **data, size_t *len);
 
 typedef struct {
     FILE *fp;
@@ -28,19 +28,19 @@ typedef struct {
 } atomic_file;
 
 /* Opens a temporary file beside path (or path itself, see above). Returns 0 or -1. */
-int atomic_file_open(atomic_file *af, const char *path);
+int util_atomic_file_open(atomic_file *af, const char *path);
 /* fwrite that remembers failure; returns 0 or -1. */
-int atomic_file_write(atomic_file *af, const void *data, size_t len);
+int util_atomic_file_write(atomic_file *af, const void *data, size_t len);
 /* Flushes, fsyncs and renames onto the final path. On any earlier failure it discards the
  * temp file instead and returns -1. Always releases af. */
-int atomic_file_commit(atomic_file *af);
+int util_atomic_file_commit(atomic_file *af);
 /* Discards the temp file; safe on an unopened or already-finished af. */
-void atomic_file_abort(atomic_file *af);
+void util_atomic_file_abort(atomic_file *af);
 
 /* Writes len bytes to path atomically. */
-int write_file_atomic(const char *path, const void *data, size_t len);
+int util_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* mkdir -p; returns 0 or -1. */
-int make_dirs(const char *path);
+int util_make_dirs(const char *path);
 
 #endif

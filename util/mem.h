@@ -10,16 +10,16 @@
 #include <stdint.h>
 
 /* *out = a * b; returns 0, or -1 (with an error message) on overflow. */
-int size_mul(size_t a, size_t b, size_t *out);
+int util_size_mul(size_t a, size_t b, size_t *out);
 /* *out = a + b; returns 0, or -1 on overflow. */
-int size_add(size_t a, size_t b, size_t *out);
+int util_size_add(size_t a, size_t b, size_t *out);
 /* *out = product of n dims; each dim must be >= 0. Returns 0 or -1 on overflow / negative. */
-int size_prod(const int64_t *dims, int n, size_t *out);
+int util_size_prod(const int64_t *dims, int n, size_t *out);
 
 /* malloc(n * size) / calloc with the product checked; NULL (and an error message) on failure. */
-void *xmalloc_array(size_t n, size_t size);
-void *xcalloc_array(size_t n, size_t size);
+void *util_xmalloc_array(size_t n, size_t size);
+void *util_xcalloc_array(size_t n, size_t size);
 /* Memory aligned to 64 bytes (cache line, AVX-512 vector) for n*size bytes; free with free(). */
-void *xaligned_array(size_t n, size_t size);
+void *util_xaligned_array(size_t n, size_t size);
 
 #endif

@@ -32,16 +32,16 @@ static int stale_temporary(const char *name, const char *base) {
 /* removes a folder of plain files (the only kind samc writes) */
 static int remove_flat_dir(const char *path) {
     DIR *d = opendir(path);
-    if (!d) return samc_err("%s: %s", path, strerror(errno));
+    if (!d) return util_err("%s: %s", path, strerror(errno));
     struct dirent *e;
     char file[4096];
     int rc = 0;
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
             (snprintf(file, sizeof file, "%s/%s", path, e->d_name) >= (int)sizeof file || unlink(file) != 0))
-            rc = samc_err("%s: cannot remove %s", path, e->d_name);
+            rc = util_err("%s: cannot remove %s", path, e->d_name);
     closedir(d);
-    if (rc == 0 && rmdir(path) != 0) rc = samc_err("%s: cannot remove: %s", path, strerror(errno));
+    if (rc == 0 && rmdir(path) != 0) rc = util_err("%s: cannot remove: %s", path, strerror(errno));
     return rc;
 }
 
@@ -49,7 +49,7 @@ static int remove_flat_dir(const char *path) {
  * -1 naming one that is not */
 static int check_contents(const char *dir, output_dir_owns owns) {
     DIR *d = opendir(dir);
-    if (!d) return samc_err("%s: %s", dir, strerror(errno));
+    if (!d) return util_err("%s: %s", dir, strerror(errno));
     struct dirent *e;
     struct stat st;
     char file[4096];
@@ -61,7 +61,7 @@ static int check_contents(const char *dir, output_dir_owns owns) {
         if (plain && stale_temporary(e->d_name, NULL))
             unlink(file);
         else if (!plain || !owns(e->d_name))
-            rc = samc_err("%s: holds '%s', not an output of this command; give a new or empty folder (samc "
+            rc = util_err("%s: holds '%s', not an output of this command; give a new or empty folder (samc "
                           "replaces the whole folder's contents)", dir, e->d_name);
     }
     closedir(d);
@@ -80,18 +80,18 @@ static void remove_stale_siblings(const char *parent, const char *base) {
     closedir(d);
 }
 
-int output_dir_open(output_dir *od, const char *dir, output_dir_owns owns) {
+int util_output_dir_open(output_dir *od, const char *dir, output_dir_owns owns) {
     memset(od, 0, sizeof *od);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') n--;
-    if (n == 0 || n > 3900) return samc_err("output folder name empty or too long");
-    if (!(od->dir = malloc(n + 1))) return samc_err("out of memory");
+    if (n == 0 || n > 3900) return util_err("output folder name empty or too long");
+    if (!(od->dir = malloc(n + 1))) return util_err("out of memory");
     memcpy(od->dir, dir, n);
     od->dir[n] = 0;
     const char *slash = strrchr(od->dir, '/'), *base = slash ? slash + 1 : od->dir;
     if (!strcmp(base, ".") || !strcmp(base, "..") || !strcmp(od->dir, "/")) {
-        output_dir_abort(od);
-        return samc_err("%s: give the output folder a name of its own (its contents are replaced)", dir);
+        util_output_dir_abort(od);
+        return util_err("%s: give the output folder a name of its own (its contents are replaced)", dir);
     }
     char parent[4096];
     snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - od->dir) + (slash == od->dir) : 1,
@@ -99,34 +99,34 @@ int output_dir_open(output_dir *od, const char *dir, output_dir_owns owns) {
     struct stat st;
     int rc = 0;
     if (stat(od->dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) rc = samc_err("%s: exists and is not a folder", od->dir);
+        if (!S_ISDIR(st.st_mode)) rc = util_err("%s: exists and is not a folder", od->dir);
         else rc = check_contents(od->dir, owns);
     } else if (errno != ENOENT) {
-        rc = samc_err("%s: %s", od->dir, strerror(errno));
+        rc = util_err("%s: %s", od->dir, strerror(errno));
     }
-    if (rc == 0) rc = make_dirs(parent);
+    if (rc == 0) rc = util_make_dirs(parent);
     char *tmp = rc == 0 ? malloc(n + 32) : NULL;
-    if (rc == 0 && !tmp) rc = samc_err("out of memory");
+    if (rc == 0 && !tmp) rc = util_err("out of memory");
     if (rc == 0) {
         remove_stale_siblings(parent, base);
         snprintf(tmp, n + 32, "%s.tmp.%ld", od->dir, (long)getpid());
-        if (mkdir(tmp, 0777) != 0) rc = samc_err("%s: cannot create: %s", tmp, strerror(errno));
+        if (mkdir(tmp, 0777) != 0) rc = util_err("%s: cannot create: %s", tmp, strerror(errno));
     }
     if (rc) {
         free(tmp); /* not created: nothing to remove */
-        output_dir_abort(od);
+        util_output_dir_abort(od);
     } else {
         od->tmp = tmp; /* set once the folder exists */
     }
     return rc;
 }
 
-int output_dir_file(const output_dir *od, const char *name, char *buf, unsigned long n) {
-    if (snprintf(buf, n, "%s/%s", od->tmp, name) >= (int)n) return samc_err("%s: output path too long", od->dir);
+int util_output_dir_file(const output_dir *od, const char *name, char *buf, unsigned long n) {
+    if (snprintf(buf, n, "%s/%s", od->tmp, name) >= (int)n) return util_err("%s: output path too long", od->dir);
     return 0;
 }
 
-int output_dir_commit(output_dir *od) {
+int util_output_dir_commit(output_dir *od) {
     int rc = 0;
     if (rename(od->tmp, od->dir) == 0) { /* DIR was new (or an empty folder) */
         free(od->tmp);
@@ -136,9 +136,9 @@ int output_dir_commit(output_dir *od) {
         if (renameat2(AT_FDCWD, od->tmp, AT_FDCWD, od->dir, RENAME_EXCHANGE) != 0) {
             char old[4096];
             snprintf(old, sizeof old, "%s.old.%ld", od->dir, (long)getpid());
-            if (rename(od->dir, old) != 0) rc = samc_err("%s: cannot replace: %s", od->dir, strerror(errno));
+            if (rename(od->dir, old) != 0) rc = util_err("%s: cannot replace: %s", od->dir, strerror(errno));
             else if (rename(od->tmp, od->dir) != 0) {
-                rc = samc_err("%s: cannot replace: %s", od->dir, strerror(errno));
+                rc = util_err("%s: cannot replace: %s", od->dir, strerror(errno));
                 rename(old, od->dir);
             } else {
                 remove_flat_dir(old);
@@ -147,13 +147,13 @@ int output_dir_commit(output_dir *od) {
             }
         }
     } else {
-        rc = samc_err("%s: cannot create: %s", od->dir, strerror(errno));
+        rc = util_err("%s: cannot create: %s", od->dir, strerror(errno));
     }
-    output_dir_abort(od); /* removes tmp: the old set after a swap, the new one on failure */
+    util_output_dir_abort(od); /* removes tmp: the old set after a swap, the new one on failure */
     return rc;
 }
 
-void output_dir_abort(output_dir *od) {
+void util_output_dir_abort(output_dir *od) {
     if (od->tmp) remove_flat_dir(od->tmp);
     free(od->tmp);
     free(od->dir);

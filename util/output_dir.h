@@ -1,6 +1,6 @@
 /* A command's set of output files in one folder, in place all together or not at all.
  *
- * The files are written into a new sibling folder "DIR.tmp.PID"; output_dir_commit then puts
+ * The files are written into a new sibling folder "DIR.tmp.PID"; util_output_dir_commit then puts
  * it in DIR's place in one step (renameat2 RENAME_EXCHANGE where the file system has it, two
  * renames otherwise) and removes the set it replaced, so no file of an older set (an older
  * run's mask_2.png) survives beside the new one. DIR must be new, empty, or hold only files
@@ -19,12 +19,12 @@ typedef struct {
 typedef int (*output_dir_owns)(const char *name);
 
 /* Checks DIR (as above), creates its parent folders and the temporary folder. 0 or -1. */
-int output_dir_open(output_dir *od, const char *dir, output_dir_owns owns);
+int util_output_dir_open(output_dir *od, const char *dir, output_dir_owns owns);
 /* tmp/name into buf (size n); 0, or -1 if it does not fit */
-int output_dir_file(const output_dir *od, const char *name, char *buf, unsigned long n);
+int util_output_dir_file(const output_dir *od, const char *name, char *buf, unsigned long n);
 /* Puts the written set in DIR's place. Always releases od; on failure DIR is as it was. */
-int output_dir_commit(output_dir *od);
+int util_output_dir_commit(output_dir *od);
 /* Removes the temporary folder; safe on an unopened or finished od. */
-void output_dir_abort(output_dir *od);
+void util_output_dir_abort(output_dir *od);
 
 #endif

@@ -4,12 +4,12 @@
 
 #include "util/timer.h"
 
-void progress_log_init(progress_log *p, double every) {
+void util_progress_log_init(progress_log *p, double every) {
     p->every = every;
     p->next = util_wall_seconds() + every;
 }
 
-int progress_log_due(progress_log *p) {
+int util_progress_log_due(progress_log *p) {
     if (!(p->every > 0)) return 0;
     double t = util_wall_seconds();
     if (t < p->next) return 0;
@@ -17,7 +17,7 @@ int progress_log_due(progress_log *p) {
     return 1;
 }
 
-void progress_log_print(FILE *f, const char *cmd, size_t done, size_t total, const char *unit, const char *extra,
+void util_progress_log_print(FILE *f, const char *cmd, size_t done, size_t total, const char *unit, const char *extra,
                         double sec_per_unit) {
     int pct = total ? (int)((double)done * 100.0 / (double)total) : 100;
     fprintf(f, "%s: %zu/%zu %ss (%d%%)%s", cmd, done, total, unit, pct, extra ? extra : "");

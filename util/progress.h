@@ -17,13 +17,13 @@ typedef struct {
 } progress_log;
 
 /* Starts the clock: the first line is due `every` seconds from now. */
-void progress_log_init(progress_log *p, double every);
+void util_progress_log_init(progress_log *p, double every);
 /* 1 when a line is due (and the next one is scheduled `every` seconds later), else 0. */
-int progress_log_due(progress_log *p);
+int util_progress_log_due(progress_log *p);
 /* Prints one line to f. unit is singular ("image"; "s" is added after TOTAL); extra, when
  * not NULL, follows the percentage (", 37 slices"); sec_per_unit <= 0 or not finite: rate
  * and ETA unknown, not printed. The ETA is (total - done) * sec_per_unit. */
-void progress_log_print(FILE *f, const char *cmd, size_t done, size_t total, const char *unit, const char *extra,
+void util_progress_log_print(FILE *f, const char *cmd, size_t done, size_t total, const char *unit, const char *extra,
                         double sec_per_unit);
 
 #endif

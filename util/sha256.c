@@ -47,7 +47,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *p) {
     h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
-void sha256_init(sha256_ctx *c) {
+void util_sha256_init(sha256_ctx *c) {
     /* Section 5.3.3: fractional parts of the square roots of the first 8 primes. */
     static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -56,7 +56,7 @@ void sha256_init(sha256_ctx *c) {
     c->n_block = 0;
 }
 
-void sha256_update(sha256_ctx *c, const void *data, size_t len) {
+void util_sha256_update(sha256_ctx *c, const void *data, size_t len) {
     const uint8_t *p = data;
     c->n_bytes += len;
     if (c->n_block) {
@@ -74,13 +74,13 @@ void sha256_update(sha256_ctx *c, const void *data, size_t len) {
     c->n_block = len;
 }
 
-void sha256_final(sha256_ctx *c, uint8_t digest[32]) {
+void util_sha256_final(sha256_ctx *c, uint8_t digest[32]) {
     /* Section 5.1.1: a 1 bit, zeros up to 56 mod 64 bytes, then the bit length big-endian. */
     uint64_t bits = c->n_bytes * 8;
     uint8_t pad[72] = {0x80};
     size_t n_pad = (c->n_block < 56 ? 56 : 120) - c->n_block;
     for (int i = 0; i < 8; i++) pad[n_pad + i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha256_update(c, pad, n_pad + 8);
+    util_sha256_update(c, pad, n_pad + 8);
     for (int i = 0; i < 8; i++) {
         digest[4 * i] = (uint8_t)(c->state[i] >> 24);
         digest[4 * i + 1] = (uint8_t)(c->state[i] >> 16);
@@ -89,14 +89,14 @@ void sha256_final(sha256_ctx *c, uint8_t digest[32]) {
     }
 }
 
-void sha256(const void *data, size_t len, uint8_t digest[32]) {
+void util_sha256(const void *data, size_t len, uint8_t digest[32]) {
     sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, data, len);
-    sha256_final(&c, digest);
+    util_sha256_init(&c);
+    util_sha256_update(&c, data, len);
+    util_sha256_final(&c, digest);
 }
 
-void sha256_hex(const uint8_t digest[32], char hex[65]) {
+void util_sha256_hex(const uint8_t digest[32], char hex[65]) {
     static const char k_hex[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
         hex[2 * i] = k_hex[digest[i] >> 4];
@@ -105,17 +105,17 @@ void sha256_hex(const uint8_t digest[32], char hex[65]) {
     hex[64] = 0;
 }
 
-int sha256_file(const char *path, uint8_t digest[32]) {
+int util_sha256_file(const char *path, uint8_t digest[32]) {
     FILE *fp = fopen(path, "rb");
-    if (!fp) return samc_err("%s: %s", path, strerror(errno));
+    if (!fp) return util_err("%s: %s", path, strerror(errno));
     sha256_ctx c;
-    sha256_init(&c);
+    util_sha256_init(&c);
     uint8_t buf[1 << 16];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) sha256_update(&c, buf, n);
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) util_sha256_update(&c, buf, n);
     int bad = ferror(fp);
     fclose(fp);
-    if (bad) return samc_err("%s: read error", path);
-    sha256_final(&c, digest);
+    if (bad) return util_err("%s: read error", path);
+    util_sha256_final(&c, digest);
     return 0;
 }

@@ -12,15 +12,15 @@ typedef struct {
     size_t n_block;         /* bytes used in block */
 } sha256_ctx;
 
-void sha256_init(sha256_ctx *c);
-void sha256_update(sha256_ctx *c, const void *data, size_t len);
-void sha256_final(sha256_ctx *c, uint8_t digest[32]);
+void util_sha256_init(sha256_ctx *c);
+void util_sha256_update(sha256_ctx *c, const void *data, size_t len);
+void util_sha256_final(sha256_ctx *c, uint8_t digest[32]);
 
 /* One-shot digest of a buffer. */
-void sha256(const void *data, size_t len, uint8_t digest[32]);
+void util_sha256(const void *data, size_t len, uint8_t digest[32]);
 /* Lower-case hex of a digest into hex[65] (NUL-terminated). */
-void sha256_hex(const uint8_t digest[32], char hex[65]);
+void util_sha256_hex(const uint8_t digest[32], char hex[65]);
 /* Digest of a whole file, read in chunks (any size). Returns 0 or -1 with a message. */
-int sha256_file(const char *path, uint8_t digest[32]);
+int util_sha256_file(const char *path, uint8_t digest[32]);
 
 #endif

@@ -11,7 +11,7 @@
 #include "util/err.h"
 #include "util/mem.h"
 
-size_t ck_itemsize(ck_dtype t) {
+size_t weights_ck_itemsize(ck_dtype t) {
     switch (t) {
     case CK_F64: case CK_I64: return 8;
     case CK_F32: case CK_I32: return 4;
@@ -21,17 +21,17 @@ size_t ck_itemsize(ck_dtype t) {
     return 1;
 }
 
-const char *ck_dtype_name(ck_dtype t) {
+const char *weights_ck_dtype_name(ck_dtype t) {
     static const char *names[] = {"float32", "float16", "bfloat16", "float64", "int64",
                                   "int32",   "int16",   "int8",     "uint8",   "bool"};
     return names[t];
 }
 
-int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key) {
+int weights_ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key) {
     if (c->n_storages == c->cap_storages) {
         int cap = c->cap_storages ? c->cap_storages * 2 : 64;
         ck_storage *s = realloc(c->storages, (size_t)cap * sizeof *s);
-        if (!s) return samc_err("out of memory");
+        if (!s) return util_err("out of memory");
         c->storages = s;
         c->cap_storages = cap;
     }
@@ -40,27 +40,27 @@ int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key) {
     s->dtype = dtype;
     s->numel = numel;
     s->key = strdup(key ? key : "");
-    if (!s->key) return samc_err("out of memory");
+    if (!s->key) return util_err("out of memory");
     return c->n_storages++;
 }
 
-int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
+int weights_ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
                     const int64_t *stride) {
-    if (ndim < 0 || ndim > CK_MAX_DIMS) return samc_err("%s: tensor '%s' has %d dims", c->label, name, ndim);
+    if (ndim < 0 || ndim > CK_MAX_DIMS) return util_err("%s: tensor '%s' has %d dims", c->label, name, ndim);
     if (c->n_tensors >= CK_MAX_TENSORS)
-        return samc_err("%s: more than %d tensors (not a checkpoint samc knows)", c->label, CK_MAX_TENSORS);
-    if (ckpt_find(c, name)) return samc_err("%s: tensor '%s' appears twice", c->label, name);
+        return util_err("%s: more than %d tensors (not a checkpoint samc knows)", c->label, CK_MAX_TENSORS);
+    if (weights_ckpt_find(c, name)) return util_err("%s: tensor '%s' appears twice", c->label, name);
     if (c->n_tensors == c->cap_tensors) {
         int cap = c->cap_tensors ? c->cap_tensors * 2 : 256;
         ck_tensor *t = realloc(c->tensors, (size_t)cap * sizeof *t);
-        if (!t) return samc_err("out of memory");
+        if (!t) return util_err("out of memory");
         c->tensors = t;
         c->cap_tensors = cap;
     }
     ck_tensor *t = &c->tensors[c->n_tensors];
     memset(t, 0, sizeof *t);
     t->name = strdup(name);
-    if (!t->name) return samc_err("out of memory");
+    if (!t->name) return util_err("out of memory");
     t->storage = storage;
     t->offset = offset;
     t->ndim = ndim;
@@ -71,48 +71,49 @@ int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int 
     return c->n_tensors++;
 }
 
-const ck_tensor *ckpt_find(const ckpt *c, const char *name) {
+const ck_tensor *weights_ckpt_find(const ckpt *c, const char *name) {
     for (int i = 0; i < c->n_tensors; i++)
         if (!strcmp(c->tensors[i].name, name)) return &c->tensors[i];
     return NULL;
 }
 
 /* Each tensor's last element must lie inside its storage, each storage inside its bytes. */
-int ckpt_validate(const ckpt *c) {
+int weights_ckpt_validate(const ckpt *c) {
     for (int i = 0; i < c->n_storages; i++) {
         const ck_storage *s = &c->storages[i];
         size_t bytes = 0;
-        if (size_mul(s->numel, ck_itemsize(s->dtype), &bytes))
-            return samc_err_context("%s: storage '%s'", c->label, s->key);
+        if (util_size_mul(s->numel, weights_ck_itemsize(s->dtype), &bytes))
+            return util_err_context("%s: storage '%s'", c->label, s->key);
         uint64_t have = s->zent ? s->zent->size : bytes;
         if (have != bytes)
-            return samc_err("%s: storage '%s' declares %llu %s elements (%zu bytes) but its record holds %llu bytes",
-                            c->label, s->key, (unsigned long long)s->numel, ck_dtype_name(s->dtype), bytes,
+            return util_err("%s: storage '%s' declares %llu %s elements (%zu bytes) but its record holds %llu bytes",
+                            c->label, s->key, (unsigned long long)s->numel, weights_ck_dtype_name(s->dtype), bytes,
                             (unsigned long long)have);
     }
     for (int i = 0; i < c->n_tensors; i++) {
         const ck_tensor *t = &c->tensors[i];
-        if (t->storage < 0 || t->storage >= c->n_storages) return samc_err("%s: tensor '%s' has no storage", c->label, t->name);
+        if (t->storage < 0 || t->storage >= c->n_storages) return util_err("%s: tensor '%s' has no storage", c->label,
+            t->name);
         size_t numel = 0;
-        if (size_prod(t->shape, t->ndim, &numel)) return samc_err_context("%s: tensor '%s'", c->label, t->name);
+        if (util_size_prod(t->shape, t->ndim, &numel)) return util_err_context("%s: tensor '%s'", c->label, t->name);
         if (numel == 0) continue;
         /* last element = offset + sum (shape-1)*stride, every step overflow-checked */
         uint64_t last = (uint64_t)t->offset;
         for (int k = 0; k < t->ndim; k++) {
             size_t step = 0;
-            if (t->stride[k] < 0 || size_mul((size_t)(t->shape[k] - 1), (size_t)t->stride[k], &step) ||
+            if (t->stride[k] < 0 || util_size_mul((size_t)(t->shape[k] - 1), (size_t)t->stride[k], &step) ||
                 step > UINT64_MAX - last)
-                return samc_err("%s: tensor '%s' has an impossible stride", c->label, t->name);
+                return util_err("%s: tensor '%s' has an impossible stride", c->label, t->name);
             last += step;
         }
         const ck_storage *s = &c->storages[t->storage];
         if (last >= s->numel)
-            return samc_err("%s: tensor '%s' runs past its storage '%s' (needs element %llu, storage holds %llu)",
+            return util_err("%s: tensor '%s' runs past its storage '%s' (needs element %llu, storage holds %llu)",
                             c->label, t->name, s->key, (unsigned long long)last, (unsigned long long)s->numel);
         /* torch.save writes whole storages, so a state-dict tensor never has more elements than
          * its storage; refusing broadcast (stride 0) views keeps output sizes bounded by the input */
         if (numel > s->numel)
-            return samc_err("%s: tensor '%s' has %zu elements but its storage '%s' only %llu", c->label, t->name, numel,
+            return util_err("%s: tensor '%s' has %zu elements but its storage '%s' only %llu", c->label, t->name, numel,
                             s->key, (unsigned long long)s->numel);
     }
     return 0;
@@ -138,7 +139,7 @@ static float half_to_float(uint16_t h) {
 
 /* Element idx of a storage as float32 (little-endian unless swap). */
 static float load_elem(const uint8_t *base, ck_dtype dt, uint64_t idx, int swap) {
-    size_t n = ck_itemsize(dt);
+    size_t n = weights_ck_itemsize(dt);
     uint8_t b[8];
     memcpy(b, base + idx * n, n);
     if (swap)
@@ -161,7 +162,7 @@ static float load_elem(const uint8_t *base, ck_dtype dt, uint64_t idx, int swap)
  * so a storage shared by several tensors stays correct. */
 static void release_pages(const ckpt *c, const ck_storage *s, const uint8_t *base) {
     if (!c->map || base < c->buf || base >= c->buf + c->len) return;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = (size_t)s->numel * ck_itemsize(s->dtype);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), bytes = (size_t)s->numel * weights_ck_itemsize(s->dtype);
     uintptr_t lo = (uintptr_t)base & ~(uintptr_t)(page - 1), hi = (uintptr_t)base + bytes;
     if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
@@ -178,10 +179,10 @@ static int read_tensor(const ckpt *c, const ck_tensor *t, void *out, int out_i64
     const ck_storage *s = &c->storages[t->storage];
     const uint8_t *base = s->bytes;
     uint8_t *owned = NULL;
-    if (s->zent && zip_entry_data(&c->zip, s->zent, &base, &owned))
-        return samc_err_context("%s: tensor '%s'", c->label, t->name);
+    if (s->zent && weights_zip_entry_data(&c->zip, s->zent, &base, &owned))
+        return util_err_context("%s: tensor '%s'", c->label, t->name);
     size_t numel = 0;
-    if (size_prod(t->shape, t->ndim, &numel)) {
+    if (util_size_prod(t->shape, t->ndim, &numel)) {
         free(owned);
         return -1;
     }
@@ -193,7 +194,7 @@ static int read_tensor(const ckpt *c, const ck_tensor *t, void *out, int out_i64
         expect *= t->shape[k];
     }
     if (contiguous && (s->dtype == CK_F32 || s->dtype == CK_I64) && !c->big_endian) {
-        size_t isz = ck_itemsize(s->dtype);
+        size_t isz = weights_ck_itemsize(s->dtype);
         memcpy(out, base + (size_t)t->offset * isz, numel * isz);
         release_pages(c, s, base);
         free(owned);
@@ -217,57 +218,58 @@ static int read_tensor(const ckpt *c, const ck_tensor *t, void *out, int out_i64
     return 0;
 }
 
-int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
+int weights_ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out) {
     ck_dtype dt = c->storages[t->storage].dtype;
     if (dt != CK_F32 && dt != CK_F16 && dt != CK_BF16 && dt != CK_F64)
-        return samc_err("%s: tensor '%s' has dtype %s; weights must be floating point", c->label, t->name,
-                        ck_dtype_name(dt));
+        return util_err("%s: tensor '%s' has dtype %s; weights must be floating point", c->label, t->name,
+                        weights_ck_dtype_name(dt));
     return read_tensor(c, t, out, 0);
 }
 
-int ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out) {
+int weights_ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out) {
     ck_dtype dt = c->storages[t->storage].dtype;
-    if (dt != CK_I64) return samc_err("%s: tensor '%s' has dtype %s, expected int64", c->label, t->name, ck_dtype_name(dt));
+    if (dt != CK_I64) return util_err("%s: tensor '%s' has dtype %s, expected int64", c->label, t->name,
+        weights_ck_dtype_name(dt));
     return read_tensor(c, t, out, 1);
 }
 
 static int detect_and_read(ckpt *c) {
     const uint8_t *b = c->buf;
-    if (c->len >= 4 && !memcmp(b, "PK\x03\x04", 4)) return torch_pth_read(c);
-    if (c->len >= 4 && b[0] == 0x80 && b[1] == 0x02 && b[2] == 0x8a && b[3] == 0x0a) return torch_legacy_read(c);
-    if (c->len >= 9 && b[8] == '{') return safetensors_read(c); /* u64 header length, then JSON */
-    return samc_err("%s: not a PyTorch .pth (zip or legacy) or safetensors file", c->label);
+    if (c->len >= 4 && !memcmp(b, "PK\x03\x04", 4)) return weights_torch_pth_read(c);
+    if (c->len >= 4 && b[0] == 0x80 && b[1] == 0x02 && b[2] == 0x8a && b[3] == 0x0a) return weights_torch_legacy_read(c);
+    if (c->len >= 9 && b[8] == '{') return weights_safetensors_read(c); /* u64 header length, then JSON */
+    return util_err("%s: not a PyTorch .pth (zip or legacy) or safetensors file", c->label);
 }
 
-int ckpt_open_mem(ckpt *c, const uint8_t *buf, size_t len, const char *label) {
+int weights_ckpt_open_mem(ckpt *c, const uint8_t *buf, size_t len, const char *label) {
     memset(c, 0, sizeof *c);
     c->label = label;
     c->buf = buf;
     c->len = len;
-    if (detect_and_read(c) || ckpt_validate(c)) {
-        ckpt_close(c);
+    if (detect_and_read(c) || weights_ckpt_validate(c)) {
+        weights_ckpt_close(c);
         return -1;
     }
     return 0;
 }
 
-int ckpt_open(ckpt *c, const char *path) {
+int weights_ckpt_open(ckpt *c, const char *path) {
     memset(c, 0, sizeof *c);
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return samc_err("%s: %s", path, strerror(errno));
+    if (fd < 0) return util_err("%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return samc_err("%s: not a regular file", path);
+        return util_err("%s: not a regular file", path);
     }
     if (st.st_size == 0) {
         close(fd);
-        return samc_err("%s: empty file", path);
+        return util_err("%s: empty file", path);
     }
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
-    if (map == MAP_FAILED) return samc_err("%s: cannot map: %s", path, strerror(errno));
-    if (ckpt_open_mem(c, map, (size_t)st.st_size, path)) {
+    if (map == MAP_FAILED) return util_err("%s: cannot map: %s", path, strerror(errno));
+    if (weights_ckpt_open_mem(c, map, (size_t)st.st_size, path)) {
         munmap(map, (size_t)st.st_size);
         return -1;
     }
@@ -275,14 +277,14 @@ int ckpt_open(ckpt *c, const char *path) {
     return 0;
 }
 
-void ckpt_close(ckpt *c) {
+void weights_ckpt_close(ckpt *c) {
     for (int i = 0; i < c->n_storages; i++) free(c->storages[i].key);
     for (int i = 0; i < c->n_tensors; i++) free(c->tensors[i].name);
     free(c->storages);
     free(c->tensors);
     free(c->config);
     free(c->unknown);
-    if (c->has_zip) zip_close(&c->zip);
+    if (c->has_zip) weights_zip_close(&c->zip);
     if (c->map) munmap(c->map, c->len);
     memset(c, 0, sizeof *c);
 }

@@ -15,8 +15,8 @@
 
 typedef enum { CK_F32, CK_F16, CK_BF16, CK_F64, CK_I64, CK_I32, CK_I16, CK_I8, CK_U8, CK_BOOL } ck_dtype;
 
-size_t ck_itemsize(ck_dtype t);
-const char *ck_dtype_name(ck_dtype t);
+size_t weights_ck_itemsize(ck_dtype t);
+const char *weights_ck_dtype_name(ck_dtype t);
 
 typedef struct {
     ck_dtype dtype;
@@ -39,7 +39,7 @@ typedef struct {
     const char *label;     /* the path, for messages */
     const uint8_t *buf;    /* the whole file */
     size_t len;
-    void *map;             /* mmap owned by ckpt_open, else NULL */
+    void *map;             /* mmap owned by weights_ckpt_open, else NULL */
     int big_endian;        /* zip "byteorder" record said "big" */
     zip_archive zip;
     int has_zip;
@@ -56,27 +56,27 @@ typedef struct {
 } ckpt;
 
 /* Maps the file and reads it (format detected from its first bytes). */
-int ckpt_open(ckpt *c, const char *path);
+int weights_ckpt_open(ckpt *c, const char *path);
 /* Reads a checkpoint already in memory (the caller keeps buf alive); label names it in errors. */
-int ckpt_open_mem(ckpt *c, const uint8_t *buf, size_t len, const char *label);
-void ckpt_close(ckpt *c);
+int weights_ckpt_open_mem(ckpt *c, const uint8_t *buf, size_t len, const char *label);
+void weights_ckpt_close(ckpt *c);
 
-const ck_tensor *ckpt_find(const ckpt *c, const char *name);
+const ck_tensor *weights_ckpt_find(const ckpt *c, const char *name);
 
 /* Copies tensor t into out (row-major, product of its shape floats), converting to float32. */
-int ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out);
+int weights_ckpt_read_f32(const ckpt *c, const ck_tensor *t, float *out);
 /* Likewise for an int64 tensor (a BatchNorm's num_batches_tracked), kept as int64. */
-int ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out);
+int weights_ckpt_read_i64(const ckpt *c, const ck_tensor *t, int64_t *out);
 
 /* For the format readers: append a storage / tensor (name is copied). Index or -1. */
-int ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key);
-int ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
+int weights_ckpt_add_storage(ckpt *c, ck_dtype dtype, uint64_t numel, const char *key);
+int weights_ckpt_add_tensor(ckpt *c, const char *name, int storage, int64_t offset, int ndim, const int64_t *shape,
                     const int64_t *stride);
 /* Checks every tensor's extent against its storage and each storage against its bytes. */
-int ckpt_validate(const ckpt *c);
+int weights_ckpt_validate(const ckpt *c);
 
-int torch_pth_read(ckpt *c);      /* weights/torch_pth.c: zip */
-int torch_legacy_read(ckpt *c);   /* weights/torch_legacy.c */
-int safetensors_read(ckpt *c);    /* weights/safetensors.c */
+int weights_torch_pth_read(ckpt *c);      /* weights/torch_pth.c: zip */
+int weights_torch_legacy_read(ckpt *c);   /* weights/torch_legacy.c */
+int weights_safetensors_read(ckpt *c);    /* weights/safetensors.c */
 
 #endif

@@ -10,11 +10,11 @@
 /* Reads a PyTorch .pth (zip or legacy) or safetensors SAM checkpoint, infers its config
  * from tensor shapes, checks that every tensor exists with the expected shape and writes
  * out_path atomically. dec_heads: the mask decoder's head count, or 0 for the official
- * default (see sam_config_infer). cfg (may be NULL) receives the config. A baseline
- * checkpoint is refused (samc_convert_any converts those). 0 or -1. */
-int samc_convert(const char *in_path, const char *out_path, int dec_heads, sam_config *cfg);
+ * default (see weights_sam_config_infer). cfg (may be NULL) receives the config. A baseline
+ * checkpoint is refused (weights_convert_any converts those). 0 or -1. */
+int weights_convert(const char *in_path, const char *out_path, int dec_heads, sam_config *cfg);
 
-/* What samc_convert_any wrote. */
+/* What weights_convert_any wrote. */
 typedef struct {
     const char *family;  /* "sam", "ritm", "focalclick" or "simpleclick" (static) */
     sam_config sam;      /* family "sam": the inferred configuration */
@@ -25,19 +25,19 @@ typedef struct {
                           * imported), ", "-separated, "" if none */
 } samc_convert_info;
 
-/* samc_convert for any checkpoint samc knows: SAM, or one of the study's baselines (the
+/* weights_convert for any checkpoint samc knows: SAM, or one of the study's baselines (the
  * official {'state_dict', 'config'} checkpoint of RITM, FocalClick or SimpleClick =
  * CFR-ICL), which becomes a version-2 .samw. A baseline is checked by building its model
  * from the written file (iseg_open) before it replaces out_path: a missing, mis-shaped or
  * unexpected tensor, or a config the model cannot use, leaves nothing written. info may be
  * NULL. 0 or -1. */
-int samc_convert_any(const char *in_path, const char *out_path, int dec_heads, samc_convert_info *info);
+int weights_convert_any(const char *in_path, const char *out_path, int dec_heads, samc_convert_info *info);
 
 /* The family of an opened checkpoint: "sam" when it has no baseline config, else the
  * baseline its config class names ("...is_hrnet_model.HRNetModel" -> "ritm",
  * "...is_segformer_model.SegFormerModel" -> "focalclick", "...is_plainvit_model.PlainVitModel"
  * -> "simpleclick"), which its tensor names must agree with. NULL with a message naming the
  * class otherwise. Never decided from the file name. */
-const char *samc_checkpoint_family(const ckpt *c);
+const char *weights_checkpoint_family(const ckpt *c);
 
 #endif

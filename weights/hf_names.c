@@ -71,8 +71,8 @@ static int map_mlp(char *s, size_t n, int (*hidden_layers)(void *, const char *)
     return 0;
 }
 
-int hf_to_official(const char *hf, char *out, size_t n, int (*hidden_layers)(void *, const char *), void *ctx) {
-    if (strlen(hf) >= 128 || n < 160) return samc_err("tensor name '%.128s' too long", hf);
+int weights_hf_to_official(const char *hf, char *out, size_t n, int (*hidden_layers)(void *, const char *), void *ctx) {
+    if (strlen(hf) >= 128 || n < 160) return util_err("tensor name '%.128s' too long", hf);
     snprintf(out, n, "%s", hf);
     for (size_t i = 0; i < sizeof k_prefixes / sizeof k_prefixes[0]; i++) {
         size_t len = strlen(k_prefixes[i][0]);
@@ -87,6 +87,6 @@ int hf_to_official(const char *hf, char *out, size_t n, int (*hidden_layers)(voi
     const char *norms[4][2] = {{".layer_norm1.", ".norm1."}, {".layer_norm2.", ".norm2."},
                                {".layer_norm3.", ".norm3."}, {".layer_norm4.", ".norm4."}};
     for (int i = 0; i < 4; i++) replace(out, n, norms[i][0], norms[i][1]);
-    if (map_mlp(out, n, hidden_layers, ctx)) return samc_err("unknown MLP tensor name '%s'", hf);
+    if (map_mlp(out, n, hidden_layers, ctx)) return util_err("unknown MLP tensor name '%s'", hf);
     return 0;
 }

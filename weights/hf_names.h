@@ -10,6 +10,7 @@
  * "<prefix>layers.N.weight" the file has, or -1 if it has no "<prefix>proj_in.weight"
  * (then the MLP already uses official names).
  * Returns 0, or -1 if the name is not one of SAM's (message set). */
-int hf_to_official(const char *hf, char *out, size_t n, int (*hidden_layers)(void *ctx, const char *prefix), void *ctx);
+int weights_hf_to_official(const char *hf, char *out, size_t n, int (*hidden_layers)(void *ctx, const char *prefix),
+                           void *ctx);
 
 #endif

@@ -25,13 +25,13 @@ typedef struct {
 } pk_vm;
 
 static int vm_err(const pk_vm *vm, const char *what) {
-    return samc_err("pickle: %s (opcode 0x%02x at byte %zu)", what, vm->buf[vm->op_pos], vm->op_pos);
+    return util_err("pickle: %s (opcode 0x%02x at byte %zu)", what, vm->buf[vm->op_pos], vm->op_pos);
 }
 
 static pk_value *pk_new(pk_vm *vm, pk_type t) {
     pk_value *v = calloc(1, sizeof *v);
     if (!v) {
-        samc_err("out of memory in pickle");
+        util_err("out of memory in pickle");
         return NULL;
     }
     v->type = t;
@@ -41,7 +41,7 @@ static pk_value *pk_new(pk_vm *vm, pk_type t) {
     return v;
 }
 
-void pk_heap_free(pk_heap *h) {
+void weights_pk_heap_free(pk_heap *h) {
     for (pk_value *v = h->all, *next; v; v = next) {
         next = v->next;
         if (v->type == PK_STR || v->type == PK_BIGINT || v->type == PK_OBJECT) free(v->u.str.s);
@@ -82,7 +82,7 @@ static int push(pk_vm *vm, pk_value *v) {
         if (vm->scap >= PK_MAX_STACK) return vm_err(vm, "stack too deep");
         size_t cap = vm->scap ? vm->scap * 2 : 64;
         pk_value **s = realloc(vm->stack, cap * sizeof *s);
-        if (!s) return samc_err("out of memory in pickle");
+        if (!s) return util_err("out of memory in pickle");
         vm->stack = s;
         vm->scap = cap;
     }
@@ -108,7 +108,7 @@ static int mark(pk_vm *vm) {
         if (vm->mcap >= PK_MAX_MARKS) return vm_err(vm, "too many nested marks");
         size_t cap = vm->mcap ? vm->mcap * 2 : 16;
         size_t *m = realloc(vm->marks, cap * sizeof *m);
-        if (!m) return samc_err("out of memory in pickle");
+        if (!m) return util_err("out of memory in pickle");
         vm->marks = m;
         vm->mcap = cap;
     }
@@ -133,7 +133,7 @@ static int memo_put(pk_vm *vm, uint64_t idx) {
         size_t cap = vm->mmcap ? vm->mmcap : 64;
         while (cap <= idx) cap *= 2;
         pk_value **m = realloc(vm->memo, cap * sizeof *m);
-        if (!m) return samc_err("out of memory in pickle");
+        if (!m) return util_err("out of memory in pickle");
         memset(m + vm->mmcap, 0, (cap - vm->mmcap) * sizeof *m);
         vm->memo = m;
         vm->mmcap = cap;
@@ -157,7 +157,7 @@ static pk_value *new_int(pk_vm *vm, int64_t i) {
 static pk_value *new_bytes(pk_vm *vm, pk_type t, const uint8_t *p, size_t n) {
     pk_value *v = pk_new(vm, t);
     if (!v) return NULL;
-    v->u.str.s = xmalloc_array(n + 1, 1);
+    v->u.str.s = util_xmalloc_array(n + 1, 1);
     if (!v->u.str.s) return NULL;
     memcpy(v->u.str.s, p, n);
     v->u.str.s[n] = 0;
@@ -167,7 +167,7 @@ static pk_value *new_bytes(pk_vm *vm, pk_type t, const uint8_t *p, size_t n) {
 static pk_value *new_seq(pk_vm *vm, pk_type t, pk_value **items, size_t n) {
     pk_value *v = pk_new(vm, t);
     if (!v) return NULL;
-    v->u.seq.items = xmalloc_array(n ? n : 1, sizeof *items);
+    v->u.seq.items = util_xmalloc_array(n ? n : 1, sizeof *items);
     if (!v->u.seq.items) return NULL;
     if (n) memcpy(v->u.seq.items, items, n * sizeof *items);
     v->u.seq.n = v->u.seq.cap = n;
@@ -177,7 +177,7 @@ static int seq_append(pk_value *l, pk_value *x) {
     if (l->u.seq.n == l->u.seq.cap) {
         size_t cap = l->u.seq.cap ? l->u.seq.cap * 2 : 8;
         pk_value **it = realloc(l->u.seq.items, cap * sizeof *it);
-        if (!it) return samc_err("out of memory in pickle");
+        if (!it) return util_err("out of memory in pickle");
         l->u.seq.items = it;
         l->u.seq.cap = cap;
     }
@@ -185,15 +185,15 @@ static int seq_append(pk_value *l, pk_value *x) {
     return 0;
 }
 /* Appends without looking for an existing key (that would be quadratic on hostile input); a
- * state dict never repeats a key, and ckpt_add_tensor refuses repeats. */
+ * state dict never repeats a key, and weights_ckpt_add_tensor refuses repeats. */
 static int dict_set(pk_value *d, pk_value *k, pk_value *v) {
     if (d->u.dict.n == d->u.dict.cap) {
         size_t cap = d->u.dict.cap ? d->u.dict.cap * 2 : 8;
         pk_value **ks = realloc(d->u.dict.keys, cap * sizeof *ks);
-        if (!ks) return samc_err("out of memory in pickle");
+        if (!ks) return util_err("out of memory in pickle");
         d->u.dict.keys = ks;
         pk_value **vs = realloc(d->u.dict.vals, cap * sizeof *vs);
-        if (!vs) return samc_err("out of memory in pickle");
+        if (!vs) return util_err("out of memory in pickle");
         d->u.dict.vals = vs;
         d->u.dict.cap = cap;
     }
@@ -202,7 +202,7 @@ static int dict_set(pk_value *d, pk_value *k, pk_value *v) {
     return 0;
 }
 
-pk_value *pk_dict_get(const pk_value *d, const char *key) {
+pk_value *weights_pk_dict_get(const pk_value *d, const char *key) {
     if (!d || d->type != PK_DICT) return NULL;
     for (size_t i = 0; i < d->u.dict.n; i++)
         if (d->u.dict.keys[i]->type == PK_STR && !strcmp(d->u.dict.keys[i]->u.str.s, key)) return d->u.dict.vals[i];
@@ -227,7 +227,7 @@ static int note_unknown(pk_heap *h, const char *path) {
         h->n_unknown_more++;
         return 0;
     }
-    if (!(h->unknown[h->n_unknown] = strdup(path))) return samc_err("out of memory in pickle");
+    if (!(h->unknown[h->n_unknown] = strdup(path))) return util_err("out of memory in pickle");
     h->n_unknown++;
     return 0;
 }
@@ -296,13 +296,13 @@ static int op_stack_global(pk_vm *vm) {
 
 /* An int tuple (size or stride) into dims; ndim checked. */
 static int int_tuple(pk_vm *vm, const pk_value *t, int64_t *dims, int *ndim, const char *what) {
-    if (t->type != PK_TUPLE) return samc_err("pickle: tensor %s is not a tuple (byte %zu)", what, vm->op_pos);
+    if (t->type != PK_TUPLE) return util_err("pickle: tensor %s is not a tuple (byte %zu)", what, vm->op_pos);
     if (t->u.seq.n > CK_MAX_DIMS)
-        return samc_err("pickle: tensor has %zu dims (max %d) (byte %zu)", t->u.seq.n, CK_MAX_DIMS, vm->op_pos);
+        return util_err("pickle: tensor has %zu dims (max %d) (byte %zu)", t->u.seq.n, CK_MAX_DIMS, vm->op_pos);
     for (size_t i = 0; i < t->u.seq.n; i++) {
         const pk_value *x = t->u.seq.items[i];
         if (x->type != PK_INT || x->u.i < 0)
-            return samc_err("pickle: tensor %s entry %zu is not a non-negative int (byte %zu)", what, i, vm->op_pos);
+            return util_err("pickle: tensor %s entry %zu is not a non-negative int (byte %zu)", what, i, vm->op_pos);
         dims[i] = x->u.i;
     }
     *ndim = (int)t->u.seq.n;
@@ -530,7 +530,7 @@ static int step(pk_vm *vm) {
     }
 }
 
-int pickle_load(pk_heap *h, const uint8_t *buf, size_t len, size_t *used, pk_value **out) {
+int weights_pickle_load(pk_heap *h, const uint8_t *buf, size_t len, size_t *used, pk_value **out) {
     pk_vm vm;
     memset(&vm, 0, sizeof vm);
     vm.h = h;
@@ -540,7 +540,7 @@ int pickle_load(pk_heap *h, const uint8_t *buf, size_t len, size_t *used, pk_val
     int rc = 0;
     while (rc == 0) {
         if (vm.pos >= len) {
-            rc = samc_err("pickle: truncated (no STOP within %zu bytes)", len);
+            rc = util_err("pickle: truncated (no STOP within %zu bytes)", len);
             break;
         }
         rc = step(&vm);

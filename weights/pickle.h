@@ -53,10 +53,10 @@ typedef struct {
 
 /* Runs one pickle from buf[0..len) up to its STOP. *used = bytes consumed. The result is
  * owned by h. 0, or -1 with an error message (naming the opcode and its offset). */
-int pickle_load(pk_heap *h, const uint8_t *buf, size_t len, size_t *used, pk_value **out);
-void pk_heap_free(pk_heap *h);
+int weights_pickle_load(pk_heap *h, const uint8_t *buf, size_t len, size_t *used, pk_value **out);
+void weights_pk_heap_free(pk_heap *h);
 
 /* The value stored under a string key of a dict, or NULL. */
-pk_value *pk_dict_get(const pk_value *d, const char *key);
+pk_value *weights_pk_dict_get(const pk_value *d, const char *key);
 
 #endif

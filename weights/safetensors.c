@@ -23,7 +23,7 @@ typedef struct {
     const char *label;
 } js;
 
-static int js_err(const js *j, const char *what) { return samc_err("%s: safetensors header: %s", j->label, what); }
+static int js_err(const js *j, const char *what) { return util_err("%s: safetensors header: %s", j->label, what); }
 static void ws(js *j) {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
 }
@@ -172,7 +172,7 @@ static int parse_entry(js *j, st_entry *e) {
         }
     } while (accept(j, ','));
     if (expect(j, '}')) return -1;
-    if (have != 7) return samc_err("%s: safetensors tensor '%s' lacks dtype, shape or data_offsets", j->label, e->name);
+    if (have != 7) return util_err("%s: safetensors tensor '%s' lacks dtype, shape or data_offsets", j->label, e->name);
     return 0;
 }
 
@@ -212,10 +212,10 @@ static int hidden_layers(void *ctx, const char *prefix) {
 /* Entry e's bytes [begin, end) must lie in the data and be exactly its dtype and shape's size. */
 static int check_range(const ckpt *c, const st_entry *e, uint64_t data_len, size_t *numel) {
     size_t bytes = 0;
-    if (size_prod(e->shape, e->ndim, numel) || size_mul(*numel, ck_itemsize(e->dtype), &bytes))
-        return samc_err_context("%s: tensor '%s'", c->label, e->name);
+    if (util_size_prod(e->shape, e->ndim, numel) || util_size_mul(*numel, weights_ck_itemsize(e->dtype), &bytes))
+        return util_err_context("%s: tensor '%s'", c->label, e->name);
     if (e->begin > e->end || e->end > data_len || e->end - e->begin != bytes)
-        return samc_err("%s: tensor '%s': data_offsets [%llu, %llu] do not hold its %zu bytes inside the %llu-byte data",
+        return util_err("%s: tensor '%s': data_offsets [%llu, %llu] do not hold its %zu bytes inside the %llu-byte data",
                         c->label, e->name, (unsigned long long)e->begin, (unsigned long long)e->end, bytes,
                         (unsigned long long)data_len);
     return 0;
@@ -225,7 +225,7 @@ static int check_range(const ckpt *c, const st_entry *e, uint64_t data_len, size
 static int add_storage(ckpt *c, const st_entry *e, const uint8_t *data, uint64_t data_len) {
     size_t numel = 0;
     if (check_range(c, e, data_len, &numel)) return -1;
-    int si = ckpt_add_storage(c, e->dtype, numel, e->name);
+    int si = weights_ckpt_add_storage(c, e->dtype, numel, e->name);
     if (si >= 0) c->storages[si].bytes = data + e->begin;
     return si;
 }
@@ -239,20 +239,20 @@ static int add_tensor(ckpt *c, const st_entry *e, const char *name, const uint8_
         stride[d] = s;
         s *= e->shape[d];
     }
-    return ckpt_add_tensor(c, name, si, 0, e->ndim, e->shape, stride) < 0 ? -1 : 0;
+    return weights_ckpt_add_tensor(c, name, si, 0, e->ndim, e->shape, stride) < 0 ? -1 : 0;
 }
 
 /* The fused [4,D] prompt_encoder.point_embed.weight becomes point_embeddings.{0..3}.weight [1,D]. */
 static int add_fused_point_embed(ckpt *c, const st_entry *e, const uint8_t *data, uint64_t data_len) {
     if (e->ndim != 2 || e->shape[0] != 4)
-        return samc_err("%s: tensor 'prompt_encoder.point_embed.weight' should be [4, D]", c->label);
+        return util_err("%s: tensor 'prompt_encoder.point_embed.weight' should be [4, D]", c->label);
     int si = add_storage(c, e, data, data_len);
     if (si < 0) return -1;
     int64_t shape[2] = {1, e->shape[1]}, stride[2] = {e->shape[1], 1};
     for (int r = 0; r < 4; r++) {
         char name[64];
         snprintf(name, sizeof name, "prompt_encoder.point_embeddings.%d.weight", r);
-        if (ckpt_add_tensor(c, name, si, r * e->shape[1], 2, shape, stride) < 0) return -1;
+        if (weights_ckpt_add_tensor(c, name, si, r * e->shape[1], 2, shape, stride) < 0) return -1;
     }
     return 0;
 }
@@ -263,10 +263,10 @@ static int same_as_existing(ckpt *c, const ck_tensor *have, const st_entry *e, c
     size_t numel = 0;
     if (check_range(c, e, data_len, &numel)) return -1;
     size_t bytes = (size_t)(e->end - e->begin);
-    int same = have->ndim == e->ndim && s->dtype == e->dtype && s->numel * ck_itemsize(s->dtype) == bytes;
+    int same = have->ndim == e->ndim && s->dtype == e->dtype && s->numel * weights_ck_itemsize(s->dtype) == bytes;
     for (int d = 0; same && d < e->ndim; d++) same = have->shape[d] == e->shape[d];
     if (!same || memcmp(s->bytes, data + e->begin, bytes))
-        return samc_err("%s: the two copies of the positional embedding ('%s' and '%s') differ", c->label, s->key,
+        return util_err("%s: the two copies of the positional embedding ('%s' and '%s') differ", c->label, s->key,
                         e->name);
     return 0;
 }
@@ -284,7 +284,7 @@ static int parse_header(js *j, st_list *l) {
         if (l->n >= CK_MAX_TENSORS) return js_err(j, "too many tensors");
         if (!(l->n & (l->n - 1)) || l->n == 0) { /* grow at powers of two */
             st_entry *e = realloc(l->e, (size_t)(l->n ? 2 * l->n : 1) * sizeof *e);
-            if (!e) return samc_err("out of memory");
+            if (!e) return util_err("out of memory");
             l->e = e;
         }
         st_entry *e = &l->e[l->n++];
@@ -297,11 +297,11 @@ static int parse_header(js *j, st_list *l) {
     return j->p == j->end ? 0 : js_err(j, "trailing bytes after the JSON object");
 }
 
-int safetensors_read(ckpt *c) {
+int weights_safetensors_read(ckpt *c) {
     uint64_t n = 0;
     for (int b = 7; b >= 0; b--) n = n << 8 | c->buf[b];
     if (n > ST_MAX_HEADER || n > c->len - 8)
-        return samc_err("%s: safetensors header length %llu does not fit the %zu-byte file", c->label,
+        return util_err("%s: safetensors header length %llu does not fit the %zu-byte file", c->label,
                         (unsigned long long)n, c->len);
     js j = {(const char *)c->buf + 8, (const char *)c->buf + 8 + n, c->label};
     const uint8_t *data = c->buf + 8 + n;
@@ -315,11 +315,11 @@ int safetensors_read(ckpt *c) {
             rc = add_fused_point_embed(c, e, data, data_len);
             continue;
         }
-        if (hf_to_official(e->name, name, sizeof name, hidden_layers, &l)) {
-            rc = samc_err_context("%s", c->label);
+        if (weights_hf_to_official(e->name, name, sizeof name, hidden_layers, &l)) {
+            rc = util_err_context("%s", c->label);
             break;
         }
-        const ck_tensor *have = !strcmp(name, PE_NAME) ? ckpt_find(c, name) : NULL;
+        const ck_tensor *have = !strcmp(name, PE_NAME) ? weights_ckpt_find(c, name) : NULL;
         rc = have ? same_as_existing(c, have, e, data, data_len) : add_tensor(c, e, name, data, data_len);
     }
     free(l.e);

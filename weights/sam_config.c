@@ -17,23 +17,23 @@ static const ck_tensor *find_fmt(const ckpt *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(name, sizeof name, fmt, ap);
     va_end(ap);
-    return ckpt_find(c, name);
+    return weights_ckpt_find(c, name);
 }
 
 /* The tensor `name` with the given rank, or an error naming it. */
 static const ck_tensor *need(const ckpt *c, const char *name, int ndim) {
-    const ck_tensor *t = ckpt_find(c, name);
+    const ck_tensor *t = weights_ckpt_find(c, name);
     if (!t) {
-        samc_err("%s: tensor '%s' is missing (not a SAM checkpoint?)", c->label, name);
+        util_err("%s: tensor '%s' is missing (not a SAM checkpoint?)", c->label, name);
         return NULL;
     }
     if (t->ndim != ndim) {
-        samc_err("%s: tensor '%s' has %d dims, expected %d", c->label, name, t->ndim, ndim);
+        util_err("%s: tensor '%s' has %d dims, expected %d", c->label, name, t->ndim, ndim);
         return NULL;
     }
     for (int i = 0; i < ndim; i++)
         if (t->shape[i] <= 0 || t->shape[i] > (1 << 20)) {
-            samc_err("%s: tensor '%s' has an implausible dimension %lld", c->label, name, (long long)t->shape[i]);
+            util_err("%s: tensor '%s' has an implausible dimension %lld", c->label, name, (long long)t->shape[i]);
             return NULL;
         }
     return t;
@@ -57,12 +57,13 @@ static int infer_encoder(const ckpt *c, sam_config *cfg) {
     cfg->embed_dim = (int)pos->shape[3];
     cfg->patch_size = (int)patch->shape[2];
     if ((int64_t)grid * cfg->patch_size > (1 << 16))
-        return samc_err("%s: a %d-token grid of %d-pixel patches is too large an image", c->label, grid, cfg->patch_size);
+        return util_err("%s: a %d-token grid of %d-pixel patches is too large an image", c->label, grid,
+                        cfg->patch_size);
     cfg->img_size = grid * cfg->patch_size;
     cfg->out_chans = (int)neck->shape[0];
     cfg->depth = count_indexed(c, "image_encoder.blocks.%d.norm1.weight");
     if (cfg->depth < 1 || cfg->depth > 64)
-        return samc_err("%s: found %d encoder blocks (image_encoder.blocks.N.norm1.weight); expected 1..64", c->label,
+        return util_err("%s: found %d encoder blocks (image_encoder.blocks.N.norm1.weight); expected 1..64", c->label,
                         cfg->depth);
     char name[SAM_KEY_NAME];
     cfg->window_size = 0;
@@ -79,12 +80,12 @@ static int infer_encoder(const ckpt *c, sam_config *cfg) {
             continue;
         }
         if (rows % 2 == 0 || (cfg->window_size && rows != 2 * cfg->window_size - 1))
-            return samc_err("%s: tensor '%s' has %d rows: neither 2*grid-1 = %d nor 2*window-1 of the other blocks",
+            return util_err("%s: tensor '%s' has %d rows: neither 2*grid-1 = %d nor 2*window-1 of the other blocks",
                             c->label, name, rows, 2 * grid - 1);
         cfg->window_size = (rows + 1) / 2;
     }
     if (cfg->head_dim <= 0 || cfg->embed_dim % cfg->head_dim)
-        return samc_err("%s: embed dim %d is not a multiple of the rel-pos head dim %d", c->label, cfg->embed_dim,
+        return util_err("%s: embed dim %d is not a multiple of the rel-pos head dim %d", c->label, cfg->embed_dim,
                         cfg->head_dim);
     cfg->num_heads = cfg->embed_dim / cfg->head_dim;
     const ck_tensor *lin1 = need(c, "image_encoder.blocks.0.mlp.lin1.weight", 2);
@@ -108,30 +109,30 @@ static int infer_decoder(const ckpt *c, int dec_heads, sam_config *cfg) {
     cfg->dec_depth = count_indexed(c, "mask_decoder.transformer.layers.%d.norm1.weight");
     cfg->iou_head_depth = count_indexed(c, "mask_decoder.iou_prediction_head.layers.%d.weight");
     if (cfg->dec_depth < 1 || cfg->dec_depth > 64)
-        return samc_err("%s: found %d two-way transformer layers; expected 1..64", c->label, cfg->dec_depth);
+        return util_err("%s: found %d two-way transformer layers; expected 1..64", c->label, cfg->dec_depth);
     if (cfg->iou_head_depth < 1 || cfg->iou_head_depth > 64)
-        return samc_err("%s: found %d IoU head layers; expected 1..64", c->label, cfg->iou_head_depth);
+        return util_err("%s: found %d IoU head layers; expected 1..64", c->label, cfg->iou_head_depth);
     /* the head count changes no shape; official SAM/MedSAM checkpoints all use 8 with a 256 dim */
     if (dec_heads == 0) {
         if (cfg->prompt_dim != 256)
-            return samc_err("%s: the mask decoder's head count is not in the checkpoint and prompt dim %d is not the "
+            return util_err("%s: the mask decoder's head count is not in the checkpoint and prompt dim %d is not the "
                             "official 256: give it with --decoder-heads N", c->label, cfg->prompt_dim);
         dec_heads = 8;
     }
     cfg->dec_heads = dec_heads;
     if (cfg->prompt_dim % 2 || (cfg->prompt_dim / 2) % dec_heads)
-        return samc_err("%s: %d decoder heads do not divide the attention dims %d and %d", c->label, dec_heads,
+        return util_err("%s: %d decoder heads do not divide the attention dims %d and %d", c->label, dec_heads,
                         cfg->prompt_dim, cfg->prompt_dim / 2);
     return 0;
 }
 
-int sam_config_infer(const ckpt *c, int dec_heads, sam_config *cfg) {
+int weights_sam_config_infer(const ckpt *c, int dec_heads, sam_config *cfg) {
     memset(cfg, 0, sizeof *cfg);
     if (infer_encoder(c, cfg) || infer_decoder(c, dec_heads, cfg)) return -1;
     if (cfg->out_chans != cfg->prompt_dim)
-        return samc_err("%s: the encoder's neck gives %d channels but the decoder expects %d", c->label,
+        return util_err("%s: the encoder's neck gives %d channels but the decoder expects %d", c->label,
                         cfg->out_chans, cfg->prompt_dim);
-    if (sam_config_check(cfg)) return samc_err_context("%s", c->label);
+    if (weights_sam_config_check(cfg)) return util_err_context("%s", c->label);
     return 0;
 }
 
@@ -272,11 +273,11 @@ static void keys_mask_decoder(key_list *l, const sam_config *cfg) {
     keys_mlp(l, D, cfg->iou_hidden, cfg->num_mask_tokens, cfg->iou_head_depth, "mask_decoder.iou_prediction_head");
 }
 
-int sam_config_keys(const sam_config *cfg, sam_key **keys, int *n) {
+int weights_sam_config_keys(const sam_config *cfg, sam_key **keys, int *n) {
     key_list l = {0};
     l.cap = 3 + 14 * cfg->depth + 6 + 17 + 36 * cfg->dec_depth + 8 + 2 + 2 + 6 + 6 * cfg->num_mask_tokens +
             2 * cfg->iou_head_depth;
-    l.k = xcalloc_array((size_t)l.cap, sizeof *l.k);
+    l.k = util_xcalloc_array((size_t)l.cap, sizeof *l.k);
     if (!l.k) return -1;
     keys_encoder(&l, cfg);
     keys_prompt_encoder(&l, cfg);
@@ -286,7 +287,7 @@ int sam_config_keys(const sam_config *cfg, sam_key **keys, int *n) {
     return 0;
 }
 
-int sam_config_check(const sam_config *cfg) {
+int weights_sam_config_check(const sam_config *cfg) {
     const struct {
         const char *name;
         int v, lo, hi;
@@ -303,14 +304,15 @@ int sam_config_check(const sam_config *cfg) {
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if (f[i].v < f[i].lo || f[i].v > f[i].hi)
-            return samc_err("model config: %s = %d is outside [%d, %d]", f[i].name, f[i].v, f[i].lo, f[i].hi);
-    if (cfg->img_size % cfg->patch_size) return samc_err("model config: img_size %d is not a multiple of patch_size %d", cfg->img_size, cfg->patch_size);
-    if (cfg->embed_dim != cfg->num_heads * cfg->head_dim) return samc_err("model config: embed_dim != num_heads * head_dim");
-    if (cfg->depth < 64 && cfg->global_attn >> cfg->depth) return samc_err("model config: global attention in a block past depth");
+            return util_err("model config: %s = %d is outside [%d, %d]", f[i].name, f[i].v, f[i].lo, f[i].hi);
+    if (cfg->img_size % cfg->patch_size) return util_err("model config: img_size %d is not a multiple of patch_size %d", cfg->img_size, cfg->patch_size);
+    if (cfg->embed_dim != cfg->num_heads * cfg->head_dim) return util_err("model config: embed_dim != num_heads * head_dim");
+    if (cfg->depth < 64 && cfg->global_attn >> cfg->depth) return util_err("model config: global attention in a block past depth");
     uint64_t all = cfg->depth == 64 ? ~(uint64_t)0 : ((uint64_t)1 << cfg->depth) - 1;
-    if (cfg->window_size == 0 && cfg->global_attn != all) return samc_err("model config: window_size 0 but some blocks are windowed");
-    if (cfg->out_chans != cfg->prompt_dim) return samc_err("model config: out_chans != prompt_dim");
-    if (cfg->prompt_dim % 8 || cfg->mask_in_chans % 4) return samc_err("model config: prompt_dim must be a multiple of 8, mask_in_chans of 4");
-    if ((cfg->prompt_dim / 2) % cfg->dec_heads) return samc_err("model config: dec_heads %d does not divide %d", cfg->dec_heads, cfg->prompt_dim / 2);
+    if (cfg->window_size == 0 && cfg->global_attn != all) return util_err("model config: window_size 0 but some blocks are windowed");
+    if (cfg->out_chans != cfg->prompt_dim) return util_err("model config: out_chans != prompt_dim");
+    if (cfg->prompt_dim % 8 || cfg->mask_in_chans % 4) return util_err("model config: prompt_dim must be a multiple of 8, mask_in_chans of 4");
+    if ((cfg->prompt_dim / 2) % cfg->dec_heads) return util_err("model config: dec_heads %d does not divide %d",
+        cfg->dec_heads, cfg->prompt_dim / 2);
     return 0;
 }

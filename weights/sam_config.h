@@ -16,13 +16,13 @@ typedef struct {
 
 /* Infers cfg from the shapes of c's tensors (never from file names). dec_heads is not in
  * any shape: pass it, or 0 for the official default (8, only when prompt_dim == 256). */
-int sam_config_infer(const ckpt *c, int dec_heads, sam_config *cfg);
+int weights_sam_config_infer(const ckpt *c, int dec_heads, sam_config *cfg);
 
 /* Checks that cfg describes a buildable SAM (positive sizes within limits, consistent
  * dims). 0, or -1 with a message naming the field. */
-int sam_config_check(const sam_config *cfg);
+int weights_sam_config_check(const sam_config *cfg);
 
 /* Every tensor of a SAM with this config: *keys (malloc'd, *n entries) in state-dict order. */
-int sam_config_keys(const sam_config *cfg, sam_key **keys, int *n);
+int weights_sam_config_keys(const sam_config *cfg, sam_key **keys, int *n);
 
 #endif

@@ -17,8 +17,8 @@ static uint64_t align_up(uint64_t x) { return (x + SAMW_ALIGN - 1) & ~(uint64_t)
 /* Bytes of tensor t's data, or -1 if its size overflows. */
 static int data_bytes(const samw_tensor *t, size_t *bytes) {
     size_t numel = 0;
-    if (size_prod(t->shape, t->ndim, &numel)) return -1;
-    return size_mul(numel, t->is_int64 ? 8 : 4, bytes);
+    if (util_size_prod(t->shape, t->ndim, &numel)) return -1;
+    return util_size_mul(numel, t->is_int64 ? 8 : 4, bytes);
 }
 
 /* Table entry: u16 name_len, u8 dtype, u8 ndim, name, u64 shape[ndim], u64 offset, u64 nbytes. */
@@ -30,7 +30,7 @@ static uint8_t *build_meta(const char *config, size_t cb, const samw_tensor *t, 
                            uint64_t *data_offset, uint64_t *data_region) {
     size_t mb = cb;
     for (int i = 0; i < n; i++) mb += entry_bytes(&t[i]);
-    uint8_t *m = xcalloc_array(mb ? mb : 1, 1);
+    uint8_t *m = util_xcalloc_array(mb ? mb : 1, 1);
     if (!m) return NULL;
     memcpy(m, config, cb);
     uint64_t start = align_up(SAMW_HEADER_BYTES + mb), off = start;
@@ -38,7 +38,7 @@ static uint8_t *build_meta(const char *config, size_t cb, const samw_tensor *t, 
     for (int i = 0; i < n; i++) {
         size_t len = strlen(t[i].name), bytes = 0;
         if (len == 0 || len > 255 || t[i].ndim < 0 || t[i].ndim > SAMW_MAX_DIMS || data_bytes(&t[i], &bytes)) {
-            samc_err("tensor '%s': bad name, rank or size for a .samw", t[i].name);
+            util_err("tensor '%s': bad name, rank or size for a .samw", t[i].name);
             free(m);
             return NULL;
         }
@@ -68,16 +68,16 @@ static int write_data(atomic_file *af, const samw_tensor *t, int n, samw_fill_an
     for (int i = 0; i < n; i++) {
         size_t bytes = 0;
         if (data_bytes(&t[i], &bytes)) return -1;
-        void *buf = xaligned_array(bytes ? bytes : 1, 1);
+        void *buf = util_xaligned_array(bytes ? bytes : 1, 1);
         if (!buf) return -1;
         if (fill(ctx, i, buf)) {
             free(buf);
             return -1;
         }
         size_t pad = (size_t)(align_up(bytes) - bytes);
-        c = crc32_update(c, buf, bytes);
-        c = crc32_update(c, k_zeros, pad);
-        int rc = atomic_file_write(af, buf, bytes) || atomic_file_write(af, k_zeros, pad);
+        c = util_crc32_update(c, buf, bytes);
+        c = util_crc32_update(c, k_zeros, pad);
+        int rc = util_atomic_file_write(af, buf, bytes) || util_atomic_file_write(af, k_zeros, pad);
         free(buf);
         if (rc) return -1;
     }
@@ -97,8 +97,8 @@ static int write_file(atomic_file *af, uint8_t header[SAMW_HEADER_BYTES], const 
     static const uint8_t blank[SAMW_HEADER_BYTES];
     size_t gap = (size_t)(data_offset - SAMW_HEADER_BYTES - mb);
     uint32_t data_crc = 0;
-    int rc = atomic_file_write(af, blank, sizeof blank) || atomic_file_write(af, meta, mb) ||
-             atomic_file_write(af, k_zeros, gap) || write_data(af, t, n, fill, ctx, &data_crc);
+    int rc = util_atomic_file_write(af, blank, sizeof blank) || util_atomic_file_write(af, meta, mb) ||
+             util_atomic_file_write(af, k_zeros, gap) || write_data(af, t, n, fill, ctx, &data_crc);
     if (!rc) {
         memcpy(header + SAMW_OFF_MAGIC, SAMW_MAGIC, 4);
         samw_put32(header + SAMW_OFF_HEADER_BYTES, SAMW_HEADER_BYTES);
@@ -109,9 +109,10 @@ static int write_file(atomic_file *af, uint8_t header[SAMW_HEADER_BYTES], const 
         samw_put64(header + SAMW_OFF_DATA_BYTES, region);
         samw_put32(header + SAMW_OFF_DATA_CRC, data_crc);
         samw_put32(header + SAMW_OFF_META_CRC, samw_meta_crc(header, meta, mb));
-        if (fflush(af->fp) || fseeko(af->fp, 0, SEEK_SET)) rc = samc_err("%s: cannot rewind to write the header", af->path);
-        else if (atomic_file_write(af, header, SAMW_HEADER_BYTES)) rc = -1;
-        else if (fflush(af->fp)) rc = samc_err("%s: cannot write: %s", af->path, strerror(errno));
+        if (fflush(af->fp) || fseeko(af->fp, 0, SEEK_SET)) rc = util_err("%s: cannot rewind to write the header",
+            af->path);
+        else if (util_atomic_file_write(af, header, SAMW_HEADER_BYTES)) rc = -1;
+        else if (fflush(af->fp)) rc = util_err("%s: cannot write: %s", af->path, strerror(errno));
     }
     free(meta);
     return rc;
@@ -128,8 +129,8 @@ static int fill_f32_any(void *vctx, int i, void *out) {
 }
 
 int samw_write(const char *path, const sam_config *cfg, const sam_key *keys, int n, samw_fill_fn fill, void *ctx) {
-    if (sam_config_check(cfg)) return -1;
-    samw_tensor *t = xcalloc_array(n ? (size_t)n : 1, sizeof *t);
+    if (weights_sam_config_check(cfg)) return -1;
+    samw_tensor *t = util_xcalloc_array(n ? (size_t)n : 1, sizeof *t);
     if (!t) return -1;
     for (int i = 0; i < n; i++) {
         t[i].name = keys[i].name;
@@ -144,12 +145,12 @@ int samw_write(const char *path, const sam_config *cfg, const sam_key *keys, int
     for (int i = 0; i < SAMW_N_CONFIG_INTS; i++) samw_put32(header + SAMW_OFF_CONFIG + 4 * i, (uint32_t)v[i]);
     fill_f32 f = {fill, ctx};
     atomic_file af;
-    int rc = atomic_file_open(&af, path);
+    int rc = util_atomic_file_open(&af, path);
     if (!rc && write_file(&af, header, "", 0, t, n, fill_f32_any, &f)) {
-        atomic_file_abort(&af);
+        util_atomic_file_abort(&af);
         rc = -1;
     } else if (!rc) {
-        rc = atomic_file_commit(&af);
+        rc = util_atomic_file_commit(&af);
     }
     free(t);
     return rc;
@@ -158,12 +159,12 @@ int samw_write(const char *path, const sam_config *cfg, const sam_key *keys, int
 /* Copies the file at from onto af. */
 static int copy_into(atomic_file *af, const char *from) {
     FILE *fp = fopen(from, "rb");
-    if (!fp) return samc_err("%s: %s", from, strerror(errno));
+    if (!fp) return util_err("%s: %s", from, strerror(errno));
     char buf[1 << 16];
     size_t got;
     int rc = 0;
-    while (!rc && (got = fread(buf, 1, sizeof buf, fp)) > 0) rc = atomic_file_write(af, buf, got);
-    if (!rc && ferror(fp)) rc = samc_err("%s: read error", from);
+    while (!rc && (got = fread(buf, 1, sizeof buf, fp)) > 0) rc = util_atomic_file_write(af, buf, got);
+    if (!rc && ferror(fp)) rc = util_err("%s: read error", from);
     fclose(fp);
     return rc;
 }
@@ -176,7 +177,7 @@ static int write_v2_through_scratch(atomic_file *af, const char *family, const c
     char scratch[4096];
     snprintf(scratch, sizeof scratch, "%s/samc-convert-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(scratch);
-    if (fd < 0) return samc_err("%s: cannot create a scratch file: %s", scratch, strerror(errno));
+    if (fd < 0) return util_err("%s: cannot create a scratch file: %s", scratch, strerror(errno));
     close(fd);
     int rc = samw_write_v2(scratch, family, config, t, n, fill, check, ctx) || copy_into(af, scratch) ? -1 : 0;
     unlink(scratch);
@@ -186,20 +187,20 @@ static int write_v2_through_scratch(atomic_file *af, const char *family, const c
 int samw_write_v2(const char *path, const char *family, const char *config, const samw_tensor *t, int n,
                   samw_fill_any_fn fill, samw_check_fn check, void *ctx) {
     size_t cb = strlen(config), fl = strlen(family);
-    if (fl == 0 || fl >= SAMW_FAMILY_BYTES) return samc_err("bad model family '%s'", family);
-    if (cb > SAMW_MAX_CONFIG_BYTES) return samc_err("%zu bytes of config text (at most %u)", cb, SAMW_MAX_CONFIG_BYTES);
+    if (fl == 0 || fl >= SAMW_FAMILY_BYTES) return util_err("bad model family '%s'", family);
+    if (cb > SAMW_MAX_CONFIG_BYTES) return util_err("%zu bytes of config text (at most %u)", cb, SAMW_MAX_CONFIG_BYTES);
     uint8_t header[SAMW_HEADER_BYTES] = {0};
     samw_put32(header + SAMW_OFF_VERSION, SAMW_VERSION_BASELINE);
     samw_put64(header + SAMW_OFF_CONFIG_BYTES, cb);
     memcpy(header + SAMW_OFF_FAMILY, family, fl);
     atomic_file af;
-    if (atomic_file_open(&af, path)) return -1;
+    if (util_atomic_file_open(&af, path)) return -1;
     int rc = 0;
     if (check && !af.tmp_path) rc = write_v2_through_scratch(&af, family, config, t, n, fill, check, ctx);
     else rc = write_file(&af, header, config, cb, t, n, fill, ctx) || (check && check(ctx, af.tmp_path)) ? -1 : 0;
     if (rc) {
-        atomic_file_abort(&af);
+        util_atomic_file_abort(&af);
         return -1;
     }
-    return atomic_file_commit(&af);
+    return util_atomic_file_commit(&af);
 }

@@ -145,9 +145,9 @@ static void flatten(tbuf *b, tbuf *k, const pk_value *v, int depth) {
     }
 }
 
-int torch_config_flatten(const pk_value *config, char **text) {
+int weights_torch_config_flatten(const pk_value *config, char **text) {
     *text = NULL;
-    const pk_value *cls = pk_dict_get(config, "class"), *params = pk_dict_get(config, "params");
+    const pk_value *cls = weights_pk_dict_get(config, "class"), *params = weights_pk_dict_get(config, "params");
     if (!cls || cls->type != PK_STR || !params || params->type != PK_DICT) return 0;
     tbuf b = {0}, k = {0};
     put_str(&b, "class=");
@@ -155,7 +155,7 @@ int torch_config_flatten(const pk_value *config, char **text) {
     put_str(&b, "\n");
     for (size_t i = 0; i < params->u.dict.n && !b.full; i++) {
         const pk_value *name = params->u.dict.keys[i], *entry = params->u.dict.vals[i];
-        const pk_value *type = pk_dict_get(entry, "type"), *value = pk_dict_get(entry, "value");
+        const pk_value *type = weights_pk_dict_get(entry, "type"), *value = weights_pk_dict_get(entry, "value");
         k.n = 0;
         put_value(&k, name, 1, 1);
         if (!value) value = entry; /* not the official {'type', 'value', 'specified'}: the value itself */
@@ -170,8 +170,8 @@ int torch_config_flatten(const pk_value *config, char **text) {
         }
     }
     int rc = 0;
-    if (b.oom || k.oom) rc = samc_err("out of memory");
-    else if (b.full || k.full) rc = samc_err("more than %u bytes of config text (a hostile file?)", CONFIG_MAX_BYTES);
+    if (b.oom || k.oom) rc = util_err("out of memory");
+    else if (b.full || k.full) rc = util_err("more than %u bytes of config text (a hostile file?)", CONFIG_MAX_BYTES);
     free(k.p);
     if (rc) free(b.p);
     else *text = b.p;

@@ -20,50 +20,53 @@ static int find_storage(const ckpt *c, const pk_value *sv) {
 static const pk_value *unwrap(const pk_value *dict) {
     for (size_t i = 0; i < dict->u.dict.n; i++)
         if (dict->u.dict.vals[i]->type != PK_TENSOR) {
-            const pk_value *inner = pk_dict_get(dict, "state_dict");
-            if (!inner || inner->type != PK_DICT) inner = pk_dict_get(dict, "model");
+            const pk_value *inner = weights_pk_dict_get(dict, "state_dict");
+            if (!inner || inner->type != PK_DICT) inner = weights_pk_dict_get(dict, "model");
             return inner && inner->type == PK_DICT ? inner : dict;
         }
     return dict;
 }
 
-int torch_state_dict(ckpt *c, const pk_value *root, int (*add_storage)(void *ctx, ckpt *c, const pk_value *storage),
+int weights_torch_state_dict(ckpt *c, const pk_value *root, int (*add_storage)(void *ctx, ckpt *c,
+                             const pk_value *storage),
                      void *ctx) {
     if (root && root->type == PK_OBJECT)
-        return samc_err("%s: the pickle holds an object of the unknown class '%s', not a state dict (refused; "
+        return util_err("%s: the pickle holds an object of the unknown class '%s', not a state dict (refused; "
                         "nothing was imported or called)", c->label, root->u.str.s);
-    if (!root || root->type != PK_DICT) return samc_err("%s: the pickle does not hold a state dict", c->label);
+    if (!root || root->type != PK_DICT) return util_err("%s: the pickle does not hold a state dict", c->label);
     const pk_value *dict = unwrap(root);
     if (dict != root) {
-        const pk_value *config = pk_dict_get(root, "config");
-        if (config && torch_config_flatten(config, &c->config)) return samc_err_context("%s: config", c->label);
+        const pk_value *config = weights_pk_dict_get(root, "config");
+        if (config && weights_torch_config_flatten(config, &c->config)) return util_err_context("%s: config", c->label);
     }
     for (size_t i = 0; i < dict->u.dict.n; i++) {
         const pk_value *k = dict->u.dict.keys[i], *v = dict->u.dict.vals[i];
-        if (k->type != PK_STR) return samc_err("%s: state dict key %zu is not a string", c->label, i);
+        if (k->type != PK_STR) return util_err("%s: state dict key %zu is not a string", c->label, i);
         if (v->type == PK_OBJECT)
-            return samc_err("%s: state dict entry '%s' is an object of the unknown class '%s', not a tensor "
+            return util_err("%s: state dict entry '%s' is an object of the unknown class '%s', not a tensor "
                             "(refused; nothing was imported or called)", c->label, k->u.str.s, v->u.str.s);
-        if (v->type != PK_TENSOR) return samc_err("%s: state dict entry '%s' is not a tensor", c->label, k->u.str.s);
+        if (v->type != PK_TENSOR) return util_err("%s: state dict entry '%s' is not a tensor", c->label, k->u.str.s);
         const pk_value *sv = v->u.tensor.storage;
-        if (sv->u.storage.view) return samc_err("%s: tensor '%s' uses a storage view (not supported)", c->label, k->u.str.s);
+        if (sv->u.storage.view) return util_err("%s: tensor '%s' uses a storage view (not supported)", c->label,
+            k->u.str.s);
         int si = find_storage(c, sv);
         if (si >= 0 && (c->storages[si].dtype != sv->u.storage.dtype || c->storages[si].numel != (uint64_t)sv->u.storage.numel))
-            return samc_err("%s: tensor '%s': storage '%s' declared twice with different types or sizes", c->label,
+            return util_err("%s: tensor '%s': storage '%s' declared twice with different types or sizes", c->label,
                             k->u.str.s, sv->u.storage.key);
-        if (si < 0 && (si = add_storage(ctx, c, sv)) < 0) return samc_err_context("%s: tensor '%s'", c->label, k->u.str.s);
-        if (ckpt_add_tensor(c, k->u.str.s, si, v->u.tensor.offset, v->u.tensor.ndim, v->u.tensor.shape,
+        if (si < 0 && (si = add_storage(ctx, c, sv)) < 0) return util_err_context("%s: tensor '%s'", c->label,
+            k->u.str.s);
+        if (weights_ckpt_add_tensor(c, k->u.str.s, si, v->u.tensor.offset, v->u.tensor.ndim, v->u.tensor.shape,
                             v->u.tensor.stride) < 0)
             return -1;
     }
     return 0;
 }
 
-int torch_note_unknown(ckpt *c, const pk_heap *h) {
+int weights_torch_note_unknown(ckpt *c, const pk_heap *h) {
     if (!h->n_unknown) return 0;
     size_t n = 32;
     for (int i = 0; i < h->n_unknown; i++) n += strlen(h->unknown[i]) + 2;
-    char *s = xmalloc_array(n, 1);
+    char *s = util_xmalloc_array(n, 1);
     if (!s) return -1;
     size_t k = 0;
     for (int i = 0; i < h->n_unknown; i++) k += (size_t)snprintf(s + k, n - k, "%s%s", i ? ", " : "", h->unknown[i]);

@@ -24,24 +24,24 @@ static int in_bounds(uint64_t off, uint64_t n, size_t len) { return off <= len &
 /* The end-of-central-directory record: the last one whose comment reaches exactly to the end
  * of the file (searching back at most 64 KiB of comment). */
 static int find_eocd(const uint8_t *buf, size_t len, size_t *pos) {
-    if (len < 22) return samc_err("not a zip archive (only %zu bytes)", len);
+    if (len < 22) return util_err("not a zip archive (only %zu bytes)", len);
     size_t lo = len - 22 > 65535 ? len - 22 - 65535 : 0;
     for (size_t p = len - 22 + 1; p-- > lo;)
         if (rd32(buf + p) == SIG_EOCD && p + 22 + rd16(buf + p + 20) == len) {
             *pos = p;
             return 0;
         }
-    return samc_err("zip end-of-central-directory record not found (truncated or not a zip)");
+    return util_err("zip end-of-central-directory record not found (truncated or not a zip)");
 }
 
 /* Reads the ZIP64 end record if the classic one has saturated fields. */
 static int read_zip64_eocd(const uint8_t *buf, size_t len, size_t eocd, uint64_t *count, uint64_t *cd_off,
                            uint64_t *cd_size) {
     if (eocd < 20 || rd32(buf + eocd - 20) != SIG_EOCD64_LOC)
-        return samc_err("zip: ZIP64 fields saturated but no ZIP64 locator");
+        return util_err("zip: ZIP64 fields saturated but no ZIP64 locator");
     uint64_t rec = rd64(buf + eocd - 20 + 8);
     if (!in_bounds(rec, 56, len) || rd32(buf + rec) != SIG_EOCD64)
-        return samc_err("zip: bad ZIP64 end-of-central-directory offset %llu", (unsigned long long)rec);
+        return util_err("zip: bad ZIP64 end-of-central-directory offset %llu", (unsigned long long)rec);
     *count = rd64(buf + rec + 32);
     *cd_size = rd64(buf + rec + 40);
     *cd_off = rd64(buf + rec + 48);
@@ -65,10 +65,10 @@ static int apply_zip64_extra(const uint8_t *ex, size_t ex_len, zip_entry *e, uin
         }
         p += 4 + (size_t)n;
     }
-    return samc_err("zip entry '%s': missing or short ZIP64 extra field", name);
+    return util_err("zip entry '%s': missing or short ZIP64 extra field", name);
 }
 
-int zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len) {
+int weights_zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len) {
     memset(z, 0, sizeof *z);
     z->buf = buf;
     z->len = len;
@@ -78,26 +78,26 @@ int zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len) {
     if (count == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu)
         if (read_zip64_eocd(buf, len, eocd, &count, &cd_off, &cd_size)) return -1;
     if (!in_bounds(cd_off, cd_size, len))
-        return samc_err("zip central directory (offset %llu, %llu bytes) lies outside the %zu-byte file",
+        return util_err("zip central directory (offset %llu, %llu bytes) lies outside the %zu-byte file",
                         (unsigned long long)cd_off, (unsigned long long)cd_size, len);
-    if (count > cd_size / 46) return samc_err("zip claims %llu entries in a %llu-byte directory",
+    if (count > cd_size / 46) return util_err("zip claims %llu entries in a %llu-byte directory",
                                               (unsigned long long)count, (unsigned long long)cd_size);
-    z->entries = xcalloc_array(count ? count : 1, sizeof *z->entries);
+    z->entries = util_xcalloc_array(count ? count : 1, sizeof *z->entries);
     if (!z->entries) return -1;
     const uint8_t *p = buf + cd_off, *end = p + cd_size;
     for (uint64_t i = 0; i < count; i++) {
         if (end - p < 46 || rd32(p) != SIG_CENTRAL) {
-            zip_close(z);
-            return samc_err("zip central directory entry %llu is corrupt", (unsigned long long)i);
+            weights_zip_close(z);
+            return util_err("zip central directory entry %llu is corrupt", (unsigned long long)i);
         }
         size_t nlen = rd16(p + 28), xlen = rd16(p + 30), clen = rd16(p + 32);
         if ((size_t)(end - p) < 46 + nlen + xlen + clen) {
-            zip_close(z);
-            return samc_err("zip central directory entry %llu runs past the directory", (unsigned long long)i);
+            weights_zip_close(z);
+            return util_err("zip central directory entry %llu runs past the directory", (unsigned long long)i);
         }
         zip_entry *e = &z->entries[z->n];
-        e->name = xmalloc_array(nlen + 1, 1);
-        if (!e->name) { zip_close(z); return -1; }
+        e->name = util_xmalloc_array(nlen + 1, 1);
+        if (!e->name) { weights_zip_close(z); return -1; }
         memcpy(e->name, p + 46, nlen);
         e->name[nlen] = 0;
         z->n++;
@@ -106,29 +106,29 @@ int zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len) {
         e->comp_size = rd32(p + 20);
         e->size = rd32(p + 24);
         uint64_t local = rd32(p + 42);
-        if (apply_zip64_extra(p + 46 + nlen, xlen, e, &local, e->name)) { zip_close(z); return -1; }
+        if (apply_zip64_extra(p + 46 + nlen, xlen, e, &local, e->name)) { weights_zip_close(z); return -1; }
         if (e->method != 0 && e->method != 8) {
-            samc_err("zip entry '%s': unsupported compression method %d", e->name, e->method);
-            zip_close(z);
+            util_err("zip entry '%s': unsupported compression method %d", e->name, e->method);
+            weights_zip_close(z);
             return -1;
         }
         if (e->method == 0 && e->comp_size != e->size) {
-            samc_err("zip entry '%s': stored entry with compressed size %llu != size %llu", e->name,
+            util_err("zip entry '%s': stored entry with compressed size %llu != size %llu", e->name,
                      (unsigned long long)e->comp_size, (unsigned long long)e->size);
-            zip_close(z);
+            weights_zip_close(z);
             return -1;
         }
         /* the data follows the local header, whose name/extra lengths may differ from the central ones */
         if (!in_bounds(local, 30, len) || rd32(buf + local) != SIG_LOCAL) {
-            samc_err("zip entry '%s': bad local header offset %llu", e->name, (unsigned long long)local);
-            zip_close(z);
+            util_err("zip entry '%s': bad local header offset %llu", e->name, (unsigned long long)local);
+            weights_zip_close(z);
             return -1;
         }
         e->data_offset = local + 30 + rd16(buf + local + 26) + rd16(buf + local + 28);
         if (!in_bounds(e->data_offset, e->comp_size, len)) {
-            samc_err("zip entry '%s': data (%llu bytes at offset %llu) runs past the end of the %zu-byte file", e->name,
+            util_err("zip entry '%s': data (%llu bytes at offset %llu) runs past the end of the %zu-byte file", e->name,
                      (unsigned long long)e->comp_size, (unsigned long long)e->data_offset, len);
-            zip_close(z);
+            weights_zip_close(z);
             return -1;
         }
         p += 46 + nlen + xlen + clen;
@@ -136,14 +136,14 @@ int zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len) {
     return 0;
 }
 
-void zip_close(zip_archive *z) {
+void weights_zip_close(zip_archive *z) {
     for (size_t i = 0; i < z->n; i++) free(z->entries[i].name);
     free(z->entries);
     z->entries = NULL;
     z->n = 0;
 }
 
-const zip_entry *zip_find(const zip_archive *z, const char *name) {
+const zip_entry *weights_zip_find(const zip_archive *z, const char *name) {
     for (size_t i = 0; i < z->n; i++)
         if (!strcmp(z->entries[i].name, name)) return &z->entries[i];
     return NULL;
@@ -152,16 +152,16 @@ const zip_entry *zip_find(const zip_archive *z, const char *name) {
 static int inflate_entry(const zip_archive *z, const zip_entry *e, uint8_t **out) {
     /* deflate cannot expand data by more than about 1032:1; a larger claim is a lie */
     if (e->size / 1032 > e->comp_size + 1)
-        return samc_err("zip entry '%s': declared size %llu is impossible for %llu compressed bytes", e->name,
+        return util_err("zip entry '%s': declared size %llu is impossible for %llu compressed bytes", e->name,
                         (unsigned long long)e->size, (unsigned long long)e->comp_size);
-    if (e->size > SIZE_MAX - 1) return samc_err("zip entry '%s' too large", e->name);
-    uint8_t *dst = xmalloc_array((size_t)e->size + 1, 1);
-    if (!dst) return samc_err_context("zip entry '%s'", e->name);
+    if (e->size > SIZE_MAX - 1) return util_err("zip entry '%s' too large", e->name);
+    uint8_t *dst = util_xmalloc_array((size_t)e->size + 1, 1);
+    if (!dst) return util_err_context("zip entry '%s'", e->name);
     z_stream s;
     memset(&s, 0, sizeof s);
     if (inflateInit2(&s, -MAX_WBITS) != Z_OK) {
         free(dst);
-        return samc_err("zip entry '%s': zlib init failed", e->name);
+        return util_err("zip entry '%s': zlib init failed", e->name);
     }
     const uint8_t *src = z->buf + e->data_offset;
     uint64_t in_left = e->comp_size, out_done = 0;
@@ -183,14 +183,14 @@ static int inflate_entry(const zip_archive *z, const zip_entry *e, uint8_t **out
     inflateEnd(&s);
     if (rc != Z_STREAM_END || out_done != e->size) {
         free(dst);
-        return samc_err("zip entry '%s': corrupt deflate data (%s)", e->name,
+        return util_err("zip entry '%s': corrupt deflate data (%s)", e->name,
                         rc == Z_STREAM_END ? "wrong uncompressed size" : rc == Z_DATA_ERROR ? "invalid stream" : "truncated");
     }
     *out = dst;
     return 0;
 }
 
-int zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **data, uint8_t **owned) {
+int weights_zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **data, uint8_t **owned) {
     *data = NULL;
     *owned = NULL;
     if (e->method == 8) {
@@ -199,11 +199,11 @@ int zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **dat
     } else {
         *data = z->buf + e->data_offset;
     }
-    if (crc32_update(0, *data, e->size) != e->crc) {
+    if (util_crc32_update(0, *data, e->size) != e->crc) {
         free(*owned);
         *owned = NULL;
         *data = NULL;
-        return samc_err("zip entry '%s': CRC-32 mismatch (file corrupt)", e->name);
+        return util_err("zip entry '%s': CRC-32 mismatch (file corrupt)", e->name);
     }
     return 0;
 }

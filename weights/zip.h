@@ -25,14 +25,14 @@ typedef struct {
 
 /* Parses the central directory; every entry's data range is checked to lie in the buffer.
  * Returns 0, or -1 with an error message. */
-int zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len);
-void zip_close(zip_archive *z);
+int weights_zip_open_mem(zip_archive *z, const uint8_t *buf, size_t len);
+void weights_zip_close(zip_archive *z);
 
 /* The entry called name, or NULL. */
-const zip_entry *zip_find(const zip_archive *z, const char *name);
+const zip_entry *weights_zip_find(const zip_archive *z, const char *name);
 
 /* The entry's uncompressed bytes, CRC-checked. Stored entries point into the buffer
  * (*owned = NULL); deflated ones are inflated into *owned (free it). */
-int zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **data, uint8_t **owned);
+int weights_zip_entry_data(const zip_archive *z, const zip_entry *e, const uint8_t **data, uint8_t **owned);
 
 #endif
