@@ -8,6 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "eval/measure.h"
+#include "eval/results.h"
 #include "eval/runner.h"
 #include "nn/blas.h"
 #include "util/err.h"
@@ -111,7 +113,6 @@ static int parse_baseline(const char *cmd, const char *opt, const char *v, void 
 /* Each baseline's name (its family unless given), checked to be a baseline and not to clash with
  * SAM's method or selection names or another baseline's. 0, or 1 after printing the error. */
 static int name_baselines(const char *cmd, runner_options *o) {
-    static const char *const taken[] = {"sam", "index0", "oracle", "best_predicted", "single", "gt"};
     for (int i = 0; i < o->n_baselines; i++) {
         eval_baseline_spec *b = &o->baselines[i];
         samw *w = samw_open(b->path);
@@ -122,9 +123,8 @@ static int name_baselines(const char *cmd, runner_options *o) {
         samw_close(w);
         if (!is_baseline)
             return cli_usage_error(cmd, "--baseline %s: a SAM model, not a baseline (give it as -m)", b->path);
-        for (size_t t = 0; t < sizeof taken / sizeof taken[0]; t++)
-            if (!strcmp(b->name, taken[t]))
-                return cli_usage_error(cmd, "--baseline: the name '%s' is reserved", b->name);
+        if (!strcmp(b->name, RESULTS_METHOD_SAM) || eval_selection_from_name(b->name) != SELECTION_UNKNOWN)
+            return cli_usage_error(cmd, "--baseline: the name '%s' is reserved", b->name);
         for (int j = 0; j < i; j++)
             if (!strcmp(b->name, o->baselines[j].name))
                 return cli_usage_error(cmd, "--baseline: two baselines named '%s' (give NAME=PATH)", b->name);

@@ -44,15 +44,16 @@ static int run_class(iseg *m, const char *method, const eval_item *it, const cha
         put_clicks(&points, ck, k + 1);
         if (points.failed) rc = util_err("out of memory");
         if (rc == 0 && mask_dir) {
-            int len = snprintf(path, sizeof path, "%s/%s_iterative_%d%s.png", mask_dir, method, k + 1, suffix);
+            int len = snprintf(path, sizeof path, "%s/%s_%s_%d%s.png", mask_dir, method,
+                               eval_experiment_name(EXPERIMENT_ITERATIVE), k + 1, suffix);
             rc = len < 0 || (size_t)len >= sizeof path ? util_err("%s: mask path too long", mask_dir)
                                                        : io_png_write_mask1(path, mask, it->w, it->h);
         }
         result_detail d = {points.s, NULL, NAN, area, it->volume, it->plane, it->slice, method};
         if (rc == 0)
-            rc = eval_result_set_add_detail(rows, task, it->id, cls, "iterative", setting, "single",
-                                            metrics_mask_iou(mask, gt, n),
-                                       metrics_mask_dice(mask, gt, n), &d);
+            rc = eval_result_set_add_detail(rows, task, it->id, cls, eval_experiment_name(EXPERIMENT_ITERATIVE),
+                                            setting, eval_selection_name(SELECTION_SINGLE),
+                                            metrics_mask_iou(mask, gt, n), metrics_mask_dice(mask, gt, n), &d);
         if (rc == 0 && k + 1 < K) rc = prompts_click_next(gt, labels, mask, it->h, it->w, rule, NULL, &c);
     }
     eval_sb_free(&points);

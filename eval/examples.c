@@ -71,16 +71,20 @@ typedef struct {
     strbuf table;
 } examples;
 
-/* The last click (largest k) of the iterative rows of a task and selection or method, 0 if none. */
-static int last_click(const report *r, const char *task, const char *sel) {
+/* 1 if two measurements are of the same baseline, or both SAM's with the same selection. */
+static int same_choice(const report_key *a, const report_key *b) {
+    if (a->method || b->method) return a->method && b->method && !strcmp(a->method, b->method);
+    return a->sel == b->sel;
+}
+
+/* The last click (largest k) of a task's iterative rows made like `like` (SAM's selection or
+ * a baseline's), 0 if none. */
+static int last_click(const report *r, const char *task, report_key like) {
     int k = 0;
     for (size_t i = 0; i < r->n_groups; i++) {
-        const report_group *g = &r->groups[i];
-        char *end;
-        long v = strtol(g->setting, &end, 10);
-        if (!strcmp(g->task, task) && !strcmp(g->experiment, "iterative") && !strcmp(g->selection, sel) && !*end &&
-            v > k && v < 1000000)
-            k = (int)v;
+        const report_key *g = &r->groups[i].key;
+        if (!strcmp(r->groups[i].task, task) && g->exp == EXPERIMENT_ITERATIVE && same_choice(g, &like) && g->step > k)
+            k = g->step;
     }
     return k;
 }
@@ -203,9 +207,8 @@ static size_t ranked(const report_group *g, size_t *idx) {
 
 /* The best, median and worst rows of one measurement of a task: listed, and drawn when the
  * report writes figures. 0 or -1. */
-static int measurement(examples *e, const char *task, const char *exp, const char *setting, const char *sel,
-                       const char *name) {
-    const report_group *g = eval_report_find_group(e->r, task, exp, setting, sel);
+static int measurement(examples *e, const char *task, report_key k, const char *name) {
+    const report_group *g = eval_report_find_group(e->r, task, k);
     if (!g) return 0;
     size_t *idx = util_xmalloc_array(g->n, sizeof *idx);
     if (!idx) return -1;
@@ -249,18 +252,17 @@ int eval_report_write_examples(const report *r) {
     int n_m = eval_report_baseline_methods(r, methods, 16);
     for (int t = 0; t < r->n_tasks && rc == 0; t++) {
         const char *task = r->tasks[t];
-        char setting[16], name[96];
-        rc = measurement(&e, task, "modes", "1", "index0", "mode1");
-        if (rc == 0) rc = measurement(&e, task, "modes", "3", "index0", "mode3");
-        int k = last_click(r, task, "index0");
-        snprintf(setting, sizeof setting, "%d", k);
+        char name[96];
+        rc = measurement(&e, task, eval_report_sam(EXPERIMENT_MODES, 1, SELECTION_INDEX0), "mode1");
+        if (rc == 0) rc = measurement(&e, task, eval_report_sam(EXPERIMENT_MODES, 3, SELECTION_INDEX0), "mode3");
+        int k = last_click(r, task, eval_report_sam(EXPERIMENT_ITERATIVE, 0, SELECTION_INDEX0));
         snprintf(name, sizeof name, "iterative%d", k);
-        if (rc == 0 && k) rc = measurement(&e, task, "iterative", setting, "index0", name);
+        if (rc == 0 && k)
+            rc = measurement(&e, task, eval_report_sam(EXPERIMENT_ITERATIVE, k, SELECTION_INDEX0), name);
         for (int m = 0; m < n_m && rc == 0; m++) {
-            if (!(k = last_click(r, task, methods[m]))) continue;
-            snprintf(setting, sizeof setting, "%d", k);
+            if (!(k = last_click(r, task, eval_report_baseline(methods[m], 0)))) continue;
             snprintf(name, sizeof name, "%.64s_iterative%d", methods[m], k);
-            rc = measurement(&e, task, "iterative", setting, methods[m], name);
+            rc = measurement(&e, task, eval_report_baseline(methods[m], k), name);
         }
     }
     if (rc == 0 && e.n) rc = eval_report_save(r, "tables/examples.csv", &e.table);

@@ -18,17 +18,16 @@
 #include "util/mem.h"
 #include "util/sha256.h"
 
-static const char *const k_exp_names[] = {"modes", "iterative", "placement", "size", "everything"};
-#define N_EXP 5
-
 int eval_experiments_parse(const char *list, unsigned *bits) {
     *bits = 0;
     const char *p = list;
     while (*p) {
         size_t n = strcspn(p, ",");
         int found = 0;
-        for (int i = 0; i < N_EXP; i++)
-            if (strlen(k_exp_names[i]) == n && !strncmp(p, k_exp_names[i], n)) *bits |= 1u << i, found = 1;
+        for (int i = 0; i < N_EXPERIMENTS; i++) {
+            const char *name = eval_experiment_name((eval_experiment)i);
+            if (strlen(name) == n && !strncmp(p, name, n)) *bits |= 1u << i, found = 1;
+        }
         if (!found) return util_err("unknown experiment '%.*s' (modes, iterative, placement, size, everything)",
             (int)n, p);
         p += n;
@@ -39,16 +38,19 @@ int eval_experiments_parse(const char *list, unsigned *bits) {
 
 void eval_experiments_format(unsigned bits, char *buf, size_t cap) {
     buf[0] = 0;
-    for (int i = 0; i < N_EXP; i++)
+    for (int i = 0; i < N_EXPERIMENTS; i++)
         if (bits & (1u << i)) {
             size_t l = strlen(buf);
-            snprintf(buf + l, cap - l, "%s%s", l ? "," : "", k_exp_names[i]);
+            snprintf(buf + l, cap - l, "%s%s", l ? "," : "", eval_experiment_name((eval_experiment)i));
         }
 }
 
-/* The three selection rules, in the order of the results' selection column. */
-static const mask_choice k_choices[3] = {MASK_CHOICE_FIRST, MASK_CHOICE_ORACLE, MASK_CHOICE_PREDICTED_IOU};
-static const char *const k_choice_names[3] = {"index0", "oracle", "best_predicted"};
+/* How SAM's selections choose among its outputs (eval/measure.h: the first N_SAM_SELECTIONS). */
+static const mask_choice k_choices[N_SAM_SELECTIONS] = {
+    [SELECTION_INDEX0] = MASK_CHOICE_FIRST,
+    [SELECTION_ORACLE] = MASK_CHOICE_ORACLE,
+    [SELECTION_BEST_PREDICTED] = MASK_CHOICE_PREDICTED_IOU,
+};
 
 /* What one class of one image needs. */
 typedef struct {
@@ -103,32 +105,36 @@ static void prompt_add(ctx *c, const sam_prompt *pr) {
 
 /* --save-masks: the mask a measurement scored, as MASK_DIR/<exp>_<setting>_<selection><suffix>.png
  * (1-bit, written atomically). */
-static int save_mask(const ctx *c, const char *exp, const char *setting, const char *sel, const uint8_t *mask) {
+static int save_mask(const ctx *c, eval_experiment exp, const char *setting, eval_selection sel,
+                     const uint8_t *mask) {
     char path[PATH_MAX];
-    int k = snprintf(path, sizeof path, "%s/%s_%s_%s%s.png", c->mask_dir, exp, setting, sel, c->mask_suffix);
+    int k = snprintf(path, sizeof path, "%s/%s_%s_%s%s.png", c->mask_dir, eval_experiment_name(exp), setting,
+                     eval_selection_name(sel), c->mask_suffix);
     if (k < 0 || (size_t)k >= sizeof path) return util_err("%s: mask path too long", c->mask_dir);
     return io_png_write_mask1(path, mask, c->it->w, c->it->h);
 }
 
 /* A row: mask scored against the class mask, made from the current prompt, with SAM's
  * predicted IoU for it (NaN: none). */
-static int add_row(ctx *c, const char *exp, const char *setting, int sel, const uint8_t *mask, double pred_iou) {
+static int add_row(ctx *c, eval_experiment exp, const char *setting, eval_selection sel, const uint8_t *mask,
+                   double pred_iou) {
     if (c->points.failed || c->box.failed) return util_err("out of memory");
-    if (c->mask_dir && save_mask(c, exp, setting, k_choice_names[sel], mask)) return -1;
+    if (c->mask_dir && save_mask(c, exp, setting, sel, mask)) return -1;
     double iou = metrics_mask_iou(mask, c->gt, c->n), dice = metrics_mask_dice(mask, c->gt, c->n);
     result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
-    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, setting, k_choice_names[sel], iou, dice,
-                                 &d);
+    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, eval_experiment_name(exp), setting,
+                                      eval_selection_name(sel), iou, dice, &d);
 }
 
 /* Scores the three outputs (masks 3 x n) under every selection rule. pred_iou: the outputs'
  * predicted IoUs summed over n_calls calls (mode 4), which best_predicted ranks; a row
  * records their mean. */
-static int add_rows3(ctx *c, const char *exp, const char *setting, const uint8_t *masks, int k, const float *pred_iou,
-                     int n_calls) {
-    for (int s = 0; s < 3; s++) {
+static int add_rows3(ctx *c, eval_experiment exp, const char *setting, const uint8_t *masks, int k,
+                     const float *pred_iou, int n_calls) {
+    for (int s = 0; s < N_SAM_SELECTIONS; s++) {
         int idx = metrics_choose_mask(k_choices[s], masks, k, c->n, c->gt, pred_iou);
-        if (idx < 0 || add_row(c, exp, setting, s, masks + (size_t)idx * c->n, (double)pred_iou[idx] / n_calls))
+        if (idx < 0 ||
+            add_row(c, exp, setting, (eval_selection)s, masks + (size_t)idx * c->n, (double)pred_iou[idx] / n_calls))
             return -1;
     }
     return 0;
@@ -167,7 +173,7 @@ static int run_modes(ctx *c) {
         }
         char setting[16];
         snprintf(setting, sizeof setting, "%d", m);
-        if (rc == 0) rc = add_rows3(c, "modes", setting, acc, k, sum_iou, calls);
+        if (rc == 0) rc = add_rows3(c, EXPERIMENT_MODES, setting, acc, k, sum_iou, calls);
     }
     free(acc);
     return rc;
@@ -175,7 +181,7 @@ static int run_modes(ctx *c) {
 
 /* One click sequence scored with one selection rule; feedback: mask_input from the chosen
  * output of the previous call. */
-static int run_clicks(ctx *c, int sel, int feedback) {
+static int run_clicks(ctx *c, eval_selection sel, int feedback) {
     int K = c->o->clicks, rc = 0;
     double *xy = util_xmalloc_array((size_t)K, 2 * sizeof(double));
     int *lab = util_xmalloc_array((size_t)K, sizeof(int));
@@ -197,7 +203,7 @@ static int run_clicks(ctx *c, int sel, int feedback) {
         char setting[16];
         snprintf(setting, sizeof setting, "%s%d", feedback ? "fb" : "", k + 1);
         const uint8_t *chosen = idx >= 0 ? out.masks + (size_t)idx * c->n : NULL;
-        rc = chosen ? add_row(c, "iterative", setting, sel, chosen, out.iou[idx]) : -1;
+        rc = chosen ? add_row(c, EXPERIMENT_ITERATIVE, setting, sel, chosen, out.iou[idx]) : -1;
         if (rc == 0 && k + 1 < K)
             rc = prompts_click_next(c->gt, c->labels, chosen, c->it->h, c->it->w, c->o->click_rule, NULL, &ck);
         if (rc == 0 && feedback) {
@@ -213,9 +219,9 @@ static int run_clicks(ctx *c, int sel, int feedback) {
 }
 
 static int run_iterative(ctx *c) {
-    for (int s = 0; s < 3; s++) {
-        if (run_clicks(c, s, 0)) return -1;
-        if (c->o->feedback_logits && run_clicks(c, s, 1)) return -1;
+    for (int s = 0; s < N_SAM_SELECTIONS; s++) {
+        if (run_clicks(c, (eval_selection)s, 0)) return -1;
+        if (c->o->feedback_logits && run_clicks(c, (eval_selection)s, 1)) return -1;
     }
     return 0;
 }
@@ -260,7 +266,7 @@ static int run_placement(ctx *c) {
         prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
-        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou, 1);
+        rc = add_rows3(c, EXPERIMENT_PLACEMENT, setting, out.masks, out.k, out.iou, 1);
         sam_prediction_free(&out);
     }
     double box[4] = {comps[0].x0, comps[0].y0, comps[0].x1, comps[0].y1};
@@ -276,7 +282,7 @@ static int run_placement(ctx *c) {
         prompt_add(c, &pr);
         sam_prediction out;
         if ((rc = predict(c, &pr, &out))) break;
-        rc = add_rows3(c, "placement", setting, out.masks, out.k, out.iou, 1);
+        rc = add_rows3(c, EXPERIMENT_PLACEMENT, setting, out.masks, out.k, out.iou, 1);
         sam_prediction_free(&out);
     }
     free(lab), free(largest), free(comps);
@@ -288,11 +294,12 @@ static int run_size(ctx *c) {
     object_size sz;
     if (prompts_object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
     result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
-    if (eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "area_fraction", "gt", sz.area_fraction,
-                              NAN, &d))
+    const char *exp = eval_experiment_name(EXPERIMENT_SIZE), *gt = eval_selection_name(SELECTION_GT);
+    if (eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, "area_fraction", gt, sz.area_fraction,
+                                   NAN, &d))
         return -1;
-    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, "size", "components", "gt", sz.n_components,
-                                 NAN, &d);
+    return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, "components", gt, sz.n_components,
+                                      NAN, &d);
 }
 
 /* Best single generated mask (with its predicted IoU) and the union of those mostly inside
@@ -311,8 +318,8 @@ static int run_everything(ctx *c, const sam_amg_result *ev) {
         if (area && 2 * inside > area) prompts_masks_or(uni, m, c->n);
     }
     /* no generated mask: the empty masks best and uni score IoU 0 */
-    if (rc == 0) rc = add_row(c, "everything", "best_mask", 1, best, best_pred);
-    if (rc == 0) rc = add_row(c, "everything", "union", 1, uni, NAN);
+    if (rc == 0) rc = add_row(c, EXPERIMENT_EVERYTHING, "best_mask", SELECTION_ORACLE, best, best_pred);
+    if (rc == 0) rc = add_row(c, EXPERIMENT_EVERYTHING, "union", SELECTION_ORACLE, uni, NAN);
     free(m), free(uni), free(best);
     return rc;
 }

@@ -28,18 +28,20 @@
 #include <stdint.h>
 
 #include "eval/dataset.h"
+#include "eval/measure.h"
 #include "eval/results.h"
 #include "eval/source.h"
 #include "prompts/clicks.h"
 #include "sam/automatic_mask_generator.h"
 #include "samc.h"
 
+/* The experiments to run: bit e for eval_experiment e. */
 enum {
-    EXP_MODES = 1,
-    EXP_ITERATIVE = 2,
-    EXP_PLACEMENT = 4,
-    EXP_SIZE = 8,
-    EXP_EVERYTHING = 16,
+    EXP_MODES = 1u << EXPERIMENT_MODES,
+    EXP_ITERATIVE = 1u << EXPERIMENT_ITERATIVE,
+    EXP_PLACEMENT = 1u << EXPERIMENT_PLACEMENT,
+    EXP_SIZE = 1u << EXPERIMENT_SIZE,
+    EXP_EVERYTHING = 1u << EXPERIMENT_EVERYTHING,
 };
 
 typedef struct {

@@ -27,6 +27,8 @@
  * masks when every image has its results, else as having no rows yet; a run without any row
  * is refused with that reason ("no results: class 7 of task 'X' never occurs in the masks")
  * rather than "no results yet".
+ * A row whose experiment or selection is none of eval/measure.h's names (a results file this
+ * samc did not write) is refused, naming its file, before anything is written.
  * Deterministic: the bootstrap draws from a seeded stream. */
 #ifndef SAMC_EVAL_REPORT_H
 #define SAMC_EVAL_REPORT_H

@@ -20,48 +20,25 @@
 int eval_report_baseline_methods(const report *r, const char **methods, int cap) {
     int n = 0;
     for (size_t i = 0; i < r->n_groups; i++) {
-        const char *m = r->groups[i].method;
-        int seen = !strcmp(m, RESULTS_METHOD_SAM);
+        const char *m = r->groups[i].key.method;
+        int seen = !m; /* SAM's */
         for (int k = 0; k < n && !seen; k++) seen = !strcmp(methods[k], m);
         if (!seen && n < cap) methods[n++] = m;
     }
     return n;
 }
 
-static void setting_of(int k, char *s, size_t cap) { snprintf(s, cap, "%d", k); }
-
 /* fig34_<method>.csv (the authors' layout: clicks as rows, tasks as columns) and
  * fig34_<method>_vs_paper.csv (ours, the published value, the difference, per task). */
 static int write_fig34_method(const report *r, const char *m) {
-    strbuf ours = {0}, cmp = {0};
-    int curve = eval_report_paper_curve(m);
-    eval_sb_puts(&ours, "Num of points"), eval_sb_puts(&cmp, "Num of points");
-    for (int t = 0; t < r->n_tasks; t++) {
-        const char *task = r->tasks[t];
-        eval_sb_puts(&ours, ","), eval_csv_field(&ours, task);
-        eval_sb_printf(&cmp, ",%s,%s (paper),%s (difference)", task, task, task);
-    }
-    eval_sb_puts(&ours, "\n"), eval_sb_puts(&cmp, "\n");
-    for (int k = 1; k <= PAPER_CLICKS; k++) {
-        char setting[16];
-        setting_of(k, setting, sizeof setting);
-        eval_sb_printf(&ours, "%d", k), eval_sb_printf(&cmp, "%d", k);
-        for (int t = 0; t < r->n_tasks; t++) {
-            double v = eval_report_task_mean(r, r->tasks[t], "iterative", setting, m);
-            double p = curve >= 0 ? eval_paper_click_iou(r->tasks[t], curve, k) : NAN;
-            eval_sb_puts(&ours, ","), eval_report_put_num(&ours, v);
-            eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp, v), eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp,
-                         p);
-            eval_sb_puts(&cmp, ","), eval_report_put_num(&cmp, v - p);
-        }
-        eval_sb_puts(&ours, "\n"), eval_sb_puts(&cmp, "\n");
-    }
     char rel[160];
     snprintf(rel, sizeof rel, "tables/fig34_%s.csv", m);
-    int rc = eval_report_save(r, rel, &ours);
+    report_key key = eval_report_baseline(m, 0);
+    int rc = eval_report_write_fig34(r, key, rel);
+    static const char *const no_suffix[1] = {""};
     snprintf(rel, sizeof rel, "tables/fig34_%s_vs_paper.csv", m);
-    rc |= eval_report_save(r, rel, &cmp);
-    return rc ? -1 : 0;
+    if (rc == 0) rc = eval_report_write_fig34_vs_paper(r, &key, no_suffix, 1, rel);
+    return rc;
 }
 
 /* fig3_comparison.csv: per task (and the cross-task mean) SAM's modes 1-5 (output 0) and each
@@ -80,23 +57,19 @@ static int write_fig3(const report *r, const char *const *methods, int n_m) {
         eval_csv_field(&b, task ? task : "mean over tasks");
         for (int pass = 0; pass < 2; pass++) {
             for (int mode = 1; mode <= 5; mode++) {
-                char s[16];
-                setting_of(mode, s, sizeof s);
+                report_key k = eval_report_sam(EXPERIMENT_MODES, mode, SELECTION_INDEX0);
                 double v = pass ? (task ? eval_paper_mode_iou(task, mode, 0) : eval_report_cross_task_paper_modes(r,
                                    mode, 0))
-                           : (task ? eval_report_task_mean(r, task, "modes", s, "index0")
-                                   : eval_report_cross_task(r, "modes", s, "index0"));
+                           : (task ? eval_report_task_mean(r, task, k) : eval_report_cross_task(r, k));
                 eval_report_put_cell(&b, v);
             }
             for (int i = 0; i < n_m; i++) {
                 int curve = eval_report_paper_curve(methods[i]);
+                report_key k = eval_report_baseline(methods[i], 1);
                 double v;
                 if (pass && curve < 0) v = NAN;
-                else if (!task)
-                    v = pass ? eval_report_cross_task_paper_clicks(r, curve, 1) : eval_report_cross_task(r,
-                                                                   "iterative", "1", methods[i]);
-                else v = pass ? eval_paper_click_iou(task, curve, 1) : eval_report_task_mean(r, task, "iterative",
-                                                     "1", methods[i]);
+                else if (!task) v = pass ? eval_report_cross_task_paper_clicks(r, curve, 1) : eval_report_cross_task(r, k);
+                else v = pass ? eval_paper_click_iou(task, curve, 1) : eval_report_task_mean(r, task, k);
                 eval_report_put_cell(&b, v);
             }
         }
@@ -107,12 +80,10 @@ static int write_fig3(const report *r, const char *const *methods, int n_m) {
 
 /* One line of compare_baselines.csv: SAM (selection sel) against method m after k clicks in a
  * task, paired by image and class. */
-static int compare_line(const report *r, strbuf *b, const char *task, const char *sel, const char *m, int k,
+static int compare_line(const report *r, strbuf *b, const char *task, eval_selection sel, const char *m, int k,
                         double *x, double *y, double *d) {
-    char setting[16];
-    setting_of(k, setting, sizeof setting);
-    const report_group *gs = eval_report_find_group(r, task, "iterative", setting, sel);
-    const report_group *gm = eval_report_find_group(r, task, "iterative", setting, m);
+    const report_group *gs = eval_report_find_group(r, task, eval_report_sam(EXPERIMENT_ITERATIVE, k, sel));
+    const report_group *gm = eval_report_find_group(r, task, eval_report_baseline(m, k));
     if (!gs || !gm) return 0;
     size_t n = eval_report_pair_up(gs, gm, x, y), nd = 0;
     for (size_t i = 0; i < n; i++)
@@ -123,7 +94,7 @@ static int compare_line(const report *r, strbuf *b, const char *task, const char
         r->opt->seed, &ci))
         return -1;
     eval_csv_field(b, task);
-    eval_sb_printf(b, ",%d,%s,", k, sel), eval_csv_field(b, m);
+    eval_sb_printf(b, ",%d,%s,", k, eval_selection_name(sel)), eval_csv_field(b, m);
     eval_sb_printf(b, ",%zu,", nd);
     double vals[5] = {metrics_nanmean(x, n), metrics_nanmean(y, n), ci.mean, ci.lo, ci.hi};
     for (int i = 0; i < 5; i++) eval_report_put_num(b, vals[i]), eval_sb_puts(b, ",");
@@ -143,7 +114,7 @@ static int write_compare(const report *r, const char *const *methods, int n_m) {
                                    *d = util_xmalloc_array(cap, sizeof *d);
     int rc = x && y && d ? 0 : -1;
     static const int ks[2] = {1, 9};
-    static const char *const sels[2] = {"index0", "oracle"};
+    static const eval_selection sels[2] = {SELECTION_INDEX0, SELECTION_ORACLE};
     for (int t = 0; t < r->n_tasks && rc == 0; t++)
         for (int i = 0; i < n_m && rc == 0; i++)
             for (int k = 0; k < 2 && rc == 0; k++)
@@ -167,12 +138,14 @@ static int figure_comparison(const report *r, const char *const *methods, int n_
                    .y_label = "IoU", .n_x = 9, .x_tick = ticks, .y_min = 0, .y_max = 1};
     int n_lines = 2 + n_m; /* SAM, SAM oracle, the baselines */
     if (2 * n_lines > PLOT_MAX_SERIES) n_lines = PLOT_MAX_SERIES / 2;
-    for (int l = 0; l < n_lines; l++) {
-        const char *sel = l == 0 ? "index0" : l == 1 ? "oracle" : methods[l - 2];
-        int curve = l < 2 ? l : eval_report_paper_curve(sel);
-        const char *label = l == 0 ? "SAM" : l == 1 ? "SAM oracle" : sel;
+    for (int l = 0; l < n_lines; l++) { /* SAM's output 0 and oracle: curves 0 and 1 */
+        const char *method = l < 2 ? NULL : methods[l - 2];
+        int curve = method ? eval_report_paper_curve(method) : l;
+        const char *label = l == 0 ? "SAM" : l == 1 ? "SAM oracle" : method;
         for (int k = 0; k < 9; k++) {
-            v[2 * l][k] = eval_report_cross_task(r, "iterative", ticks[k], sel);
+            report_key key = method ? eval_report_baseline(method, k + 1)
+                                    : eval_report_sam(EXPERIMENT_ITERATIVE, k + 1, (eval_selection)l);
+            v[2 * l][k] = eval_report_cross_task(r, key);
             v[2 * l + 1][k] = curve >= 0 ? eval_report_cross_task_paper_clicks(r, curve, k + 1) : NAN;
         }
         snprintf(names[2 * l], sizeof names[0], "%s (ours)", label);
@@ -181,7 +154,7 @@ static int figure_comparison(const report *r, const char *const *methods, int n_
             p.series[p.n_series++] = (plot_series){.name = names[2 * l + s], .v = v[2 * l + s], .dashed = s,
                                                    .color = 1 + l % PLOT_PALETTE};
     }
-    return eval_report_save_figure(r, "comparison.png", &p, 0, 1150, 560);
+    return eval_report_save_figure(r, "comparison.png", FIGURE_LINES, &p, 1150, 560);
 }
 
 /* comparison_one_click.png: the Fig. 3 bars, per task SAM's five modes and each baseline
@@ -196,20 +169,13 @@ static int figure_one_click(const report *r, const char *const *methods, int n_m
     plot_spec p = {.title = "SAM's modes and the baselines given one click", .x_label = "task", .y_label = "IoU",
                    .n_x = nt, .x_tick = (const char *const *)r->tasks, .y_min = 0, .y_max = 1, .n_series = ns};
     for (int s = 0; s < ns; s++) {
-        char setting[16];
-        setting_of(s < 5 ? s + 1 : 1, setting, sizeof setting);
-        const char *exp = s < 5 ? "modes" : "iterative", *sel = s < 5 ? "index0" : methods[s - 5];
-        for (int t = 0; t < nt; t++) v[(size_t)s * nt + t] = eval_report_task_mean(r, r->tasks[t], exp, setting, sel);
-        snprintf(names[s], sizeof names[0], "%s", s < 5 ? modes[s] : sel);
+        report_key k = s < 5 ? eval_report_sam(EXPERIMENT_MODES, s + 1, SELECTION_INDEX0)
+                             : eval_report_baseline(methods[s - 5], 1);
+        for (int t = 0; t < nt; t++) v[(size_t)s * nt + t] = eval_report_task_mean(r, r->tasks[t], k);
+        snprintf(names[s], sizeof names[0], "%s", s < 5 ? modes[s] : methods[s - 5]);
         p.series[s] = (plot_series){.name = names[s], .v = v + (size_t)s * nt};
     }
-    canvas c;
-    int rc = eval_canvas_new(&c, 1200, 140 + nt * (10 * ns + 12));
-    if (rc == 0) rc = eval_plot_hbars(&c, &p);
-    char *path = rc == 0 ? eval_path_join(r->out, "figures/comparison_one_click.png") : NULL;
-    if (rc == 0) rc = path ? eval_canvas_save_png(&c, path) : -1;
-    free(path);
-    eval_canvas_free(&c);
+    int rc = eval_report_save_figure(r, "comparison_one_click.png", FIGURE_HBARS, &p, 1200, 140 + nt * (10 * ns + 12));
     free(v);
     return rc;
 }
@@ -223,6 +189,7 @@ int eval_report_write_comparison(const report *r) {
     if (rc == 0) rc = write_fig3(r, methods, n_m);
     if (rc == 0) rc = write_compare(r, methods, n_m);
     if (rc == 0 && r->opt->figures) rc = figure_comparison(r, methods, n_m);
-    if (rc == 0 && r->opt->figures && eval_report_has_experiment(r, "modes")) rc = figure_one_click(r, methods, n_m);
+    if (rc == 0 && r->opt->figures && eval_report_has_experiment(r, EXPERIMENT_MODES))
+        rc = figure_one_click(r, methods, n_m);
     return rc;
 }

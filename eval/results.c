@@ -59,6 +59,11 @@ int eval_result_set_add_detail(result_set *s, const char *task, const char *imag
                      (r->method = xstrdup(d && d->method ? d->method : RESULTS_METHOD_SAM))
                  ? 0
                  : -1;
+    if (rc == 0) {
+        r->exp = eval_experiment_from_name(experiment);
+        r->sel = eval_selection_from_name(selection);
+        r->step = eval_measure_step(r->exp, setting);
+    }
     if (rc == 0 && d) {
         r->has_detail = 1;
         r->pred_iou = d->pred_iou;

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "eval/dirlist.h"
+#include "eval/measure.h"
 
 /* The method column, last in every file so that the columns before it keep their places:
  * "sam", or a baseline's name (its family, or the NAME of `--baseline NAME=PATH`). */
@@ -50,8 +51,13 @@ typedef struct {
     char *cls;        /* label value of the target ("1") */
     char *experiment; /* modes | iterative | placement | size | everything */
     char *setting;    /* "3" (mode), "9" (clicks), "point_q0.3", "box_j10", ... */
-    char *selection;  /* index0 | oracle | best_predicted | single (a baseline's one output) */
+    char *selection;  /* index0 | oracle | best_predicted | gt | single (a baseline's one output) */
     char *method;     /* RESULTS_METHOD_SAM or a baseline's name; never NULL */
+    /* the three columns above as eval/measure.h types them, parsed when the row is made; a name
+     * it does not know is kept (UNKNOWN) for `samc merge`, and refused by `samc report` */
+    eval_experiment exp;
+    eval_selection sel;
+    int step;         /* the mode or the clicks (eval_measure_step); 0: another setting */
     double iou, dice; /* NaN where not applicable */
     int has_detail;   /* 0: from a results file of a samc before issue 17, the fields below unknown */
     char *points, *box, *volume, *plane; /* as in result_detail; NULL: none */

@@ -179,6 +179,26 @@ TEST(report_refuses_doubles_and_damage) {
     CHECK(eval_report_write(OUT, &o) == -1); /* no results folder */
 }
 
+/* A row whose experiment or selection this samc does not know (a results file it did not
+ * write) is refused, naming its file; nothing is written. */
+TEST(report_refuses_unknown_names) {
+    report_options o = {.n_boot = 100, .seed = 1, .figures = 0};
+    const char *names[2][2] = {{"future", "index0"}, {"modes", "mystery"}};
+    for (int i = 0; i < 2; i++) {
+        make_run(0);
+        result_set s = {0};
+        eval_result_set_add(&s, "CT-Spleen", "c_img", "1", names[i][0], "1", names[i][1], 0.5, 0.6);
+        eval_results_item_write(OUT, "c_img", &s);
+        eval_result_set_free(&s);
+        CHECK(eval_report_write(OUT, &o) == -1);
+        CHECK_MSG(strstr(samc_errmsg(), "results/c_img.csv") && strstr(samc_errmsg(), i ? "unknown selection 'mystery'"
+                                                                                        : "unknown experiment 'future'"),
+                  "%s", samc_errmsg());
+        CHECK(access(OUT "/per_image.csv", F_OK) != 0);
+    }
+    cleanup();
+}
+
 /* A baseline's rows: its own tables, the comparison with SAM (by hand: SAM 0.1 k against
  * 0.2 + 0.05 k on both images), and SAM's tables as without it. */
 TEST(report_baseline_comparison) {
@@ -267,6 +287,7 @@ TEST(paper_lookup_and_aliases) {
 int main(void) {
     RUN(report_tables);
     RUN(report_refuses_doubles_and_damage);
+    RUN(report_refuses_unknown_names);
     RUN(report_baseline_comparison);
     RUN(paper_lookup_and_aliases);
     return check_summary();
