@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "eval/dirlist.h"
+#include "eval/source.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/sha256.h"
@@ -61,17 +62,17 @@ static int split_arrow(char *v, char **from, char **to) {
     return **from && **to ? 0 : -1;
 }
 
-/* The intensity rules eval/volume.c understands. */
-static int valid_intensity(const char *s) {
-    static const char *k_names[] = {"paper", "minmax", "abdomen", "liver", "lung", "bone", "brain", "mediastinum"};
-    for (size_t i = 0; i < sizeof k_names / sizeof k_names[0]; i++)
-        if (!strcmp(s, k_names[i])) return 1;
-    double l, w;
-    char tail;
-    return sscanf(s, "window:%lf,%lf %c", &l, &w, &tail) == 2 && w >= 1;
+/* Keys read into a typed value, whose default cannot tell whether they were given: one bit
+ * each in the parser's 'given'. */
+enum { GIVEN_PLANE = 1, GIVEN_INTENSITY = 2 };
+
+static int given_once(unsigned *given, unsigned key_bit, const char *what, int line, const char *key) {
+    if (*given & key_bit) return util_err("%s:%d: '%s' given twice", what, line, key);
+    *given |= key_bit;
+    return 0;
 }
 
-static int parse_line(dataset_config *c, char *key, char *v, const char *what, int line) {
+static int parse_line(dataset_config *c, unsigned *given, char *key, char *v, const char *what, int line) {
     if (!strcmp(key, "name")) return set_str(&c->name, v, what, line, key);
     if (!strcmp(key, "root")) return set_str(&c->root, v, what, line, key);
     if (!strcmp(key, "images")) return set_str(&c->images, v, what, line, key);
@@ -101,10 +102,11 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
         if (set_str(&c->label_from, from, what, line, key)) return -1;
         return set_str(&c->label_to, to, what, line, key);
     }
+    /* plane and intensity: the parsers of samc predict --plane / --intensity, so both take
+     * the same words */
     if (!strcmp(key, "plane")) {
-        if (strcmp(v, "axial") && strcmp(v, "coronal") && strcmp(v, "sagittal"))
-            return util_err("%s:%d: plane must be axial, coronal or sagittal", what, line);
-        return set_str(&c->plane, v, what, line, key);
+        if (io_nifti_plane_parse(v, &c->plane)) return util_err_context("%s:%d", what, line);
+        return given_once(given, GIVEN_PLANE, what, line, key);
     }
     if (!strcmp(key, "slices")) {
         if (!strcmp(v, "target")) c->all_slices = 0;
@@ -113,10 +115,8 @@ static int parse_line(dataset_config *c, char *key, char *v, const char *what, i
         return 0;
     }
     if (!strcmp(key, "intensity")) {
-        if (!valid_intensity(v))
-            return util_err("%s:%d: intensity must be paper, minmax, 'window:LEVEL,WIDTH' or a CT preset "
-                            "(abdomen, liver, lung, bone, brain, mediastinum), not '%s'", what, line, v);
-        return set_str(&c->intensity, v, what, line, key);
+        if (io_intensity_parse(v, &c->intensity)) return util_err_context("%s:%d", what, line);
+        return given_once(given, GIVEN_INTENSITY, what, line, key);
     }
     if (!strcmp(key, "binary")) {
         if (parse_bool(v, &c->binary)) return util_err("%s:%d: binary must be yes or no", what, line);
@@ -176,22 +176,20 @@ static int resolve_root(dataset_config *c, const char *config_dir, const char *r
     return 0;
 }
 
-static int finish(dataset_config *c, const char *what) {
+static int finish(dataset_config *c, unsigned given, const char *what) {
     if (!c->name) return util_err("%s: 'name' missing", what);
     if (c->n_classes == 0) return util_err("%s: no task ('task = NAME' or 'class.N = NAME' lines)", what);
     if (c->binary && (c->n_classes != 1 || c->classes[0].n_values != 1 || c->classes[0].values[0] != 1))
         return util_err("%s: a binary data set has exactly one 'task' (or 'class.1')", what);
-    if (!c->intensity && !(c->intensity = strdup("paper"))) return util_err("out of memory");
     if (c->layout == DS_LAYOUT_PNG) {
         if (!c->mask_suffix && !(c->mask_suffix = strdup(""))) return util_err("out of memory");
-        if (c->volumes || c->list || c->label_from || c->plane)
+        if (c->volumes || c->list || c->label_from || (given & GIVEN_PLANE))
             return util_err("%s: volumes/list/labels/plane belong to layout = nifti", what);
         if (!c->images && !(c->images = strdup("images"))) return util_err("out of memory");
         if (!c->masks && !(c->masks = strdup("masks"))) return util_err("out of memory");
-        if (strcmp(c->intensity, "paper"))
+        if (c->intensity.mode != INTENSITY_PAPER)
             return util_err("%s: PNG images are always normalised as the paper did (intensity = paper)", what);
     } else {
-        if (!c->plane && !(c->plane = strdup("axial"))) return util_err("out of memory");
         if (c->images || c->masks || c->mask_suffix) return util_err("%s: images/masks belong to layout = png", what);
         if (!c->volumes == !c->list) return util_err("%s: give either 'volumes' (a glob) or 'list'", what);
         if (c->volumes && !c->label_from) return util_err("%s: 'volumes' needs 'labels = FROM -> TO'", what);
@@ -202,8 +200,11 @@ static int finish(dataset_config *c, const char *what) {
 int eval_dataset_config_parse(const char *text, const char *what, const char *config_dir, const char *root_override,
                          dataset_config *c) {
     memset(c, 0, sizeof *c);
+    c->plane = NIFTI_AXIAL;
+    c->intensity.mode = INTENSITY_PAPER;
     char *copy = strdup(text);
     if (!copy) return util_err("out of memory");
+    unsigned given = 0;
     int rc = 0, lineno = 0;
     for (char *p = copy; p && rc == 0;) {
         char *nl = strchr(p, '\n');
@@ -220,13 +221,13 @@ int eval_dataset_config_parse(const char *text, const char *what, const char *co
                 *eq = 0;
                 char *key = trim(line), *v = trim(eq + 1);
                 if (!*v) rc = util_err("%s:%d: '%s' has no value", what, lineno, key);
-                else rc = parse_line(c, key, v, what, lineno);
+                else rc = parse_line(c, &given, key, v, what, lineno);
             }
         }
         p = nl ? nl + 1 : NULL;
     }
     free(copy);
-    if (rc == 0) rc = finish(c, what);
+    if (rc == 0) rc = finish(c, given, what);
     if (rc == 0) rc = resolve_root(c, config_dir, root_override);
     if (rc) eval_dataset_config_free(c);
     return rc;
@@ -270,8 +271,8 @@ int eval_dataset_config_png_dirs(const char *images, const char *masks, const ch
     c->root = strdup("");
     c->images = strdup(images);
     c->masks = strdup(masks);
-    c->intensity = strdup("paper");
-    if (!c->name || !c->classes[0].task || !c->classes[0].cls || !c->mask_suffix || !c->root || !c->images || !c->masks || !c->intensity) {
+    c->intensity.mode = INTENSITY_PAPER;
+    if (!c->name || !c->classes[0].task || !c->classes[0].cls || !c->mask_suffix || !c->root || !c->images || !c->masks) {
         eval_dataset_config_free(c);
         return util_err("out of memory");
     }
@@ -280,22 +281,45 @@ int eval_dataset_config_png_dirs(const char *images, const char *masks, const ch
 
 void eval_dataset_config_free(dataset_config *c) {
     free(c->name), free(c->root), free(c->images), free(c->masks), free(c->volumes);
-    free(c->label_from), free(c->label_to), free(c->list), free(c->intensity), free(c->mask_suffix), free(c->plane);
+    free(c->label_from), free(c->label_to), free(c->list), free(c->mask_suffix);
     for (int i = 0; i < c->n_classes; i++) free(c->classes[i].task), free(c->classes[i].cls);
     memset(c, 0, sizeof *c);
 }
 
-int eval_dataset_remap(const dataset_config *c, int v) {
+static int remap(const dataset_config *c, int v) {
     for (int i = 0; i < c->n_remaps; i++)
         if (c->remap_from[i] == v) return c->remap_to[i];
     return v;
 }
 
-int eval_dataset_in_class(const dataset_config *c, int k, int v) {
+void eval_dataset_remap_labels(const dataset_config *c, uint16_t *label, size_t n) {
+    for (size_t i = 0; i < n; i++) label[i] = (uint16_t)remap(c, label[i]);
+}
+
+/* 1 if a (remapped) label value belongs to class k's target. */
+static int in_class(const dataset_config *c, int k, int v) {
     if (c->binary) return v > 0;
     for (int i = 0; i < c->classes[k].n_values; i++)
         if (c->classes[k].values[i] == v) return 1;
     return 0;
+}
+
+int eval_item_has_class(const dataset_config *c, const eval_item *it, int k) {
+    size_t n = (size_t)it->h * it->w;
+    for (size_t i = 0; i < n; i++)
+        if (in_class(c, k, it->label[i])) return 1;
+    return 0;
+}
+
+void eval_item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask) {
+    size_t n = (size_t)it->h * it->w;
+    for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)in_class(c, k, it->label[i]);
+}
+
+int eval_item_slice_kept(const dataset_config *c, const eval_item *it) {
+    int keep = c->all_slices;
+    for (int k = 0; k < c->n_classes && !keep; k++) keep = eval_item_has_class(c, it, k);
+    return keep;
 }
 
 int eval_shard_of(const char *id, int n) {

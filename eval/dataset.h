@@ -1,13 +1,20 @@
-/* Data set descriptions for `samc eval` (eval/DATASETS.md documents the file format).
+/* Data set descriptions for `samc eval` (eval/DATASETS.md documents the file format), and
+ * every rule they set.
  *
  * A data set is one small key = value file naming where the images and labels are, how
  * 3D volumes are cut into 2D slices and mapped to 8-bit, which label values are targets
  * (one task per class, named as in the paper's tables) and how labels are remapped. The
- * no-config form (--images DIR --masks DIR) builds the same structure for a binary task. */
+ * no-config form (--images DIR --masks DIR) builds the same structure for a binary task.
+ * Each value is checked and typed when the file is read, so a bad one names its line before
+ * any work. eval/source.h walks the files; this file decides what their labels mean. */
 #ifndef SAMC_EVAL_DATASET_H
 #define SAMC_EVAL_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "io/intensity.h"
+#include "io/nifti.h"
 
 #define DS_MAX_CLASSES 32
 #define DS_MAX_REMAPS 32
@@ -35,9 +42,9 @@ typedef struct {
     char *volumes;
     char *label_from, *label_to;
     char *list;
-    char *plane;       /* axial (default), coronal or sagittal */
+    nifti_plane plane; /* axial (default), coronal or sagittal */
     int all_slices;    /* 0: keep only slices where a target class is present (default) */
-    char *intensity;   /* "paper", "minmax", "window:L,W" or a CT preset name */
+    intensity_map intensity; /* a slice to 8-bit: paper (default), minmax or a window */
     int binary;        /* 1: one task, target = label > 0 */
     ds_class classes[DS_MAX_CLASSES];
     int n_classes;
@@ -57,10 +64,18 @@ int eval_dataset_config_parse(const char *text, const char *what, const char *co
 int eval_dataset_config_png_dirs(const char *images, const char *masks, const char *task, dataset_config *c);
 void eval_dataset_config_free(dataset_config *c);
 
-/* The label value after the data set's remaps. */
-int eval_dataset_remap(const dataset_config *c, int v);
-/* 1 if a (remapped) label value belongs to class k's target. */
-int eval_dataset_in_class(const dataset_config *c, int k, int v);
+/* The data set's remaps applied to a label map of n values, in place. */
+void eval_dataset_remap_labels(const dataset_config *c, uint16_t *label, size_t n);
+
+/* The rules on an item's label map (eval/source.h: eval_item.label, h x w values after the
+ * remaps). */
+struct eval_item;
+/* 1 if class k of the data set has a pixel in the label map. */
+int eval_item_has_class(const dataset_config *c, const struct eval_item *it, int k);
+/* mask[i] = 1 where the label is in class k's target, else 0. */
+void eval_item_class_mask(const dataset_config *c, const struct eval_item *it, int k, uint8_t *mask);
+/* 1 if a volume's slice is kept: every slice (slices = all) or one with a target class. */
+int eval_item_slice_kept(const dataset_config *c, const struct eval_item *it);
 
 /* Which of n shards (0-based) an item or source file goes to: the first 8 bytes of the
  * SHA-256 of its id, mod n. Stable across machines, runs and additions to the data set. */

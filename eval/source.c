@@ -242,24 +242,12 @@ void eval_normalize_paper_u8(uint8_t *px, size_t n) {
     for (size_t i = 0; i < n; i++) px[i] = (uint8_t)((double)px[i] / (double)max * 255.0);
 }
 
-int eval_item_has_class(const dataset_config *c, const eval_item *it, int k) {
-    size_t n = (size_t)it->h * it->w;
-    for (size_t i = 0; i < n; i++)
-        if (eval_dataset_in_class(c, k, it->label[i])) return 1;
-    return 0;
-}
-
-void eval_item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask) {
-    size_t n = (size_t)it->h * it->w;
-    for (size_t i = 0; i < n; i++) mask[i] = (uint8_t)eval_dataset_in_class(c, k, it->label[i]);
-}
-
 #define MASK_FRACTION 65535
 
-/* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255; then remapped.
- * A palette PNG's labels are its indices (as PIL reads a mode "P" label map): the colours
- * the palette shows them in are for viewers, and expanded they would be a colour mask. */
-static int read_mask(const dataset_config *c, const char *path, int h, int w, uint16_t **out) {
+/* The authors' mask rule: 8-bit grey; divided by 255 if its maximum is 255 (the remaps come
+ * after). A palette PNG's labels are its indices (as PIL reads a mode "P" label map): the
+ * colours the palette shows them in are for viewers, and expanded they would be a colour mask. */
+static int read_mask(const char *path, int h, int w, uint16_t **out) {
     png_image m;
     if (io_png_read_ex(path, PNG_PALETTE_INDICES, &m)) return -1;
     int rc = 0;
@@ -289,7 +277,7 @@ static int read_mask(const dataset_config *c, const char *path, int h, int w, ui
          * any other non-zero value a fraction that is non-zero (binary tasks, the click rule)
          * but equal to no class value; MASK_FRACTION stands for those. */
         if (max == 255) v = v == 255 ? 1 : v ? MASK_FRACTION : 0;
-        lab[i] = (uint16_t)eval_dataset_remap(c, v);
+        lab[i] = (uint16_t)v;
     }
     io_png_free(&m);
     if (rc) {
@@ -304,8 +292,9 @@ static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn
     eval_item it = {.slice = -1};
     if (io_image_read_rgb8(s->image, &it.rgb, &it.h, &it.w)) return -1;
     eval_normalize_paper_u8(it.rgb, (size_t)it.h * it.w * 3);
-    int rc = read_mask(c, s->label, it.h, it.w, &it.label);
+    int rc = read_mask(s->label, it.h, it.w, &it.label);
     if (rc == 0) {
+        eval_dataset_remap_labels(c, it.label, (size_t)it.h * it.w);
         it.id = s->id;
         rc = fn(ctx, &it);
     }
@@ -314,13 +303,13 @@ static int png_items(const dataset_config *c, const eval_source *s, eval_item_fn
     return rc;
 }
 
-/* A label slice (floats from io_nifti_slice) as remapped label values. */
-static int label_slice(const dataset_config *c, const char *path, const float *v, size_t n, uint16_t *out) {
+/* A label slice (floats from io_nifti_slice) as label values (the remaps come after). */
+static int label_slice(const char *path, const float *v, size_t n, uint16_t *out) {
     for (size_t i = 0; i < n; i++) {
         float x = v[i];
         if (!(x >= 0 && x <= 65535) || x != (float)(int)x)
             return util_err("%s: label value %g is not an integer in 0..65535", path, (double)x);
-        out[i] = (uint16_t)eval_dataset_remap(c, (int)x);
+        out[i] = (uint16_t)x;
     }
     return 0;
 }
@@ -357,26 +346,23 @@ int eval_volume_grids_match(const nifti_image *img, const char *img_path, const 
     return 0;
 }
 
-/* Volume pairs: every slice along the plane (or those with a target), mapped to 8-bit grey by
- * the data set's intensity rule and replicated to RGB. */
+/* Volume pairs: the slices along the data set's plane that it keeps, mapped to 8-bit grey by
+ * its intensity rule and replicated to RGB. */
 static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {
     nifti_image img = {0}, lab = {0};
-    nifti_plane plane;
-    intensity_map im;
     int64_t ns = 0, nl = 0;
     int h = 0, w = 0, lh = 0, lw = 0;
     float *fimg = NULL, *flab = NULL;
     uint8_t *grey = NULL;
     eval_item it = {0};
     char *id = NULL;
-    int rc = io_nifti_plane_parse(c->plane, &plane);
-    if (rc == 0) rc = io_intensity_parse(c->intensity, &im);
-    if (rc == 0 && (rc = io_nifti_read(s->image, &img)) != 0) util_err_context("%s", s->image);
+    int rc = io_nifti_read(s->image, &img);
+    if (rc) util_err_context("%s", s->image);
     if (rc == 0 && (rc = io_nifti_read(s->label, &lab)) != 0) util_err_context("%s", s->label);
     if (rc == 0) rc = eval_volume_grids_match(&img, s->image, &lab, s->label);
     /* same grid, so the same slices; still checked, as the buffers below are sized by the image */
-    if (rc == 0) rc = io_nifti_slice_shape(&img, plane, &ns, &h, &w);
-    if (rc == 0) rc = io_nifti_slice_shape(&lab, plane, &nl, &lh, &lw);
+    if (rc == 0) rc = io_nifti_slice_shape(&img, c->plane, &ns, &h, &w);
+    if (rc == 0) rc = io_nifti_slice_shape(&lab, c->plane, &nl, &lh, &lw);
     if (rc == 0 && (ns != nl || h != lh || w != lw))
         rc = util_err("%s: %lld slices of %dx%d, but its labels %s have %lld of %dx%d", s->image, (long long)ns, w, h,
                       s->label, (long long)nl, lw, lh);
@@ -391,18 +377,17 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
         if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
     }
     it.h = h, it.w = w, it.id = id;
-    it.volume = s->id, it.plane = io_nifti_plane_name(plane), it.geometry = &img;
+    it.volume = s->id, it.plane = io_nifti_plane_name(c->plane), it.geometry = &img;
     for (int64_t k = 0; k < ns && rc == 0; k++) {
         int sh, sw;
-        if ((rc = io_nifti_slice(&lab, plane, k, flab, &sh, &sw))) break;
-        if ((rc = label_slice(c, s->label, flab, n, it.label))) break;
-        int keep = c->all_slices;
-        for (int j = 0; j < c->n_classes && !keep; j++) keep = eval_item_has_class(c, &it, j);
-        if (!keep) continue;
-        if ((rc = io_nifti_slice(&img, plane, k, fimg, &sh, &sw))) break;
-        if ((rc = io_intensity_to_u8(fimg, n, &im, grey))) break;
+        if ((rc = io_nifti_slice(&lab, c->plane, k, flab, &sh, &sw))) break;
+        if ((rc = label_slice(s->label, flab, n, it.label))) break;
+        eval_dataset_remap_labels(c, it.label, n);
+        if (!eval_item_slice_kept(c, &it)) continue;
+        if ((rc = io_nifti_slice(&img, c->plane, k, fimg, &sh, &sw))) break;
+        if ((rc = io_intensity_to_u8(fimg, n, &c->intensity, grey))) break;
         for (size_t i = 0; i < n; i++) it.rgb[3 * i] = it.rgb[3 * i + 1] = it.rgb[3 * i + 2] = grey[i];
-        snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, io_nifti_plane_name(plane), (long long)k);
+        snprintf(id, strlen(s->id) + 40, "%s_%s%03lld", s->id, io_nifti_plane_name(c->plane), (long long)k);
         it.slice = k;
         rc = fn(ctx, &it);
     }

@@ -1,5 +1,7 @@
 /* The 2D images of a data set: which files it has (sources) and the items (image + label map
- * pairs) each yields: one per PNG pair, one per kept slice of a volume pair. */
+ * pairs) each yields: one per PNG pair, one per kept slice of a volume pair. It finds, reads
+ * and cuts the files; what their labels mean (remaps, classes, which slices to keep), the
+ * plane and how a slice maps to 8-bit are the data set's rules (eval/dataset.h). */
 #ifndef SAMC_EVAL_SOURCE_H
 #define SAMC_EVAL_SOURCE_H
 
@@ -25,7 +27,7 @@ typedef struct {
 int eval_dataset_sources(const dataset_config *c, source_list *out);
 void eval_source_list_free(source_list *l);
 
-typedef struct {
+typedef struct eval_item {
     char *id;        /* item id: the source id, plus "_<plane><slice>" for a volume slice */
     int h, w;
     uint8_t *rgb;    /* h x w x 3, as SAM gets it */
@@ -55,10 +57,5 @@ int eval_volume_grids_match(const nifti_image *img, const char *img_path, const 
 /* The paper's image rule: uint8(img / img.max() * 255), one maximum over all channels, in
  * double, truncated; an all-zero image stays zero. In place on n bytes. */
 void eval_normalize_paper_u8(uint8_t *px, size_t n);
-
-/* 1 if class k of the data set has a pixel in the label map. */
-int eval_item_has_class(const dataset_config *c, const eval_item *it, int k);
-/* mask[i] = 1 where the label is in class k's target, else 0. */
-void eval_item_class_mask(const dataset_config *c, const eval_item *it, int k, uint8_t *mask);
 
 #endif

@@ -481,14 +481,54 @@ TEST(dataset_config_parsing) {
                        "labels = _flair.nii.gz -> _seg.nii.gz\nremap = 4 -> 3\n\n"
                        "class.1 = MRI-Brain: Core   # necrotic\nclass.1,2,3 = MRI-Brain: Whole\n";
     CHECK(eval_dataset_config_parse(good, "g", "/data", NULL, &c) == 0);
-    CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && strcmp(c.plane, "axial") == 0);
+    CHECK(c.layout == DS_LAYOUT_NIFTI && c.n_classes == 2 && c.plane == NIFTI_AXIAL);
     CHECK(strcmp(c.root, "/data/.") == 0);
     CHECK(strcmp(c.label_from, "_flair.nii.gz") == 0 && strcmp(c.label_to, "_seg.nii.gz") == 0);
-    CHECK(eval_dataset_remap(&c, 4) == 3 && eval_dataset_remap(&c, 2) == 2);
+    uint16_t label[4] = {4, 2, 1, 0};
+    eval_dataset_remap_labels(&c, label, 4);
+    CHECK(label[0] == 3 && label[1] == 2 && label[2] == 1 && label[3] == 0);
     CHECK(c.classes[1].n_values == 3 && strcmp(c.classes[1].cls, "1,2,3") == 0);
-    CHECK(eval_dataset_in_class(&c, 1, 3) && !eval_dataset_in_class(&c, 0, 3) && eval_dataset_in_class(&c, 0, 1));
-    CHECK(strcmp(c.intensity, "paper") == 0);
+    /* class 0 is label 1, class 1 labels 1, 2 and 3 */
+    eval_item it = {.h = 1, .w = 4, .label = label};
+    uint8_t m0[4], m1[4];
+    eval_item_class_mask(&c, &it, 0, m0);
+    eval_item_class_mask(&c, &it, 1, m1);
+    CHECK(m0[0] == 0 && m0[1] == 0 && m0[2] == 1 && m0[3] == 0);
+    CHECK(m1[0] == 1 && m1[1] == 1 && m1[2] == 1 && m1[3] == 0);
+    CHECK(eval_item_has_class(&c, &it, 0) && eval_item_has_class(&c, &it, 1));
+    label[2] = 0; /* no label 1 left: class 0 absent, the slice still kept for class 1 */
+    CHECK(!eval_item_has_class(&c, &it, 0) && eval_item_slice_kept(&c, &it));
+    memset(label, 0, sizeof label);
+    CHECK(!eval_item_slice_kept(&c, &it));
+    c.all_slices = 1;
+    CHECK(eval_item_slice_kept(&c, &it));
+    CHECK(c.intensity.mode == INTENSITY_PAPER);
     eval_dataset_config_free(&c);
+    /* plane and intensity are typed when read, with samc predict's words */
+    const char *typed = "name = a\nlayout = nifti\nlist = l.txt\ntask = x\nplane = sagittal\nintensity = window:-600,1500\n";
+    CHECK(eval_dataset_config_parse(typed, "t", ".", NULL, &c) == 0);
+    CHECK(c.plane == NIFTI_SAGITTAL && c.intensity.mode == INTENSITY_WINDOW && c.intensity.level == -600 &&
+          c.intensity.width == 1500);
+    eval_dataset_config_free(&c);
+    CHECK(eval_dataset_config_parse("name = a\nlayout = nifti\nlist = l\ntask = x\nintensity = lung\n", "t", ".", NULL,
+                                    &c) == 0);
+    CHECK(c.plane == NIFTI_AXIAL && c.intensity.mode == INTENSITY_WINDOW && c.intensity.level == -600);
+    eval_dataset_config_free(&c);
+    /* a bad plane or intensity names its line when the file is read, not when a volume is cut */
+    const char *bad_typed[][2] = {
+        {"name = a\nlayout = nifti\nlist = l\ntask = x\nplane = oblique\n", "bad.conf:5: unknown plane"},
+        {"name = a\nlayout = nifti\nlist = l\nintensity = window:nan,80\ntask = x\n", "bad.conf:4: bad window"},
+        {"name = a\nlayout = nifti\nlist = l\nintensity = window:40,inf\ntask = x\n", "bad.conf:4: bad window"},
+        {"name = a\nintensity = soft\n", "bad.conf:2: unknown intensity"},
+        {"name = a\nplane = axial\nplane = axial\n", "bad.conf:3: 'plane' given twice"},
+        {"name = a\nintensity = paper\nintensity = lung\n", "bad.conf:3: 'intensity' given twice"},
+        {"name = a\ntask = x\nlayout = png\nplane = axial\n", "bad.conf: volumes/list/labels/plane belong"},
+    };
+    for (size_t i = 0; i < sizeof bad_typed / sizeof bad_typed[0]; i++) {
+        util_err_clear();
+        CHECK_MSG(eval_dataset_config_parse(bad_typed[i][0], "bad.conf", ".", NULL, &c) == -1, "typed case %zu", i);
+        CHECK_MSG(strstr(samc_errmsg(), bad_typed[i][1]) != NULL, "typed case %zu: %s", i, samc_errmsg());
+    }
     /* each bad rule names the line */
     const char *bad[] = {
         "name = a\nlayout = png\ntask = x\nbogus = 1\n",          /* unknown key */
