@@ -6,6 +6,7 @@
 #                    make fuzz FUZZ_SECONDS=3600 (needs clang; output in build-fuzz/ or FUZZ_OUT)
 #   make install     PREFIX=/usr/local
 #   make SAN=1       sanitizer build into build-san/
+#   make GEMM=dnnl   fast mode's products through oneDNN (libdnnl-dev) into build-dnnl/ (README: Performance)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
@@ -19,12 +20,20 @@ ifeq ($(SAN),1)
 OPT     = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 ALL_CFLAGS = $(CFLAGS_BASE) $(OPT) $(CFLAGS)
-LDLIBS  = -lopenblas -ljpeg -lz -lm
+# GEMM=dnnl: fast mode's products through oneDNN (nn/gemm_library.h); its own build folder
+GEMM    ?= openblas
+ifeq ($(GEMM),dnnl)
+BUILD   := $(BUILD)-dnnl
+GEMM_LIBS = -ldnnl
+else ifneq ($(GEMM),openblas)
+$(error GEMM must be openblas or dnnl)
+endif
+LDLIBS  = $(GEMM_LIBS) -lopenblas -ljpeg -lz -lm
 SANFLAGS = -fsanitize=address,undefined
 LDFLAGS_ALL = -fopenmp -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS)) $(LDFLAGS)
 
 LIB_DIRS = util nn io weights sam iseg ritm focalclick simpleclick prompts metrics eval audit
-LIB_SRC  = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_SRC  = $(filter-out $(filter-out nn/gemm_$(GEMM).c,$(wildcard nn/gemm_*.c)),$(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC  = $(wildcard cli/*.c)
 CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "nn/blas.h"
+#include "nn/gemm_library.h"
 
 #define SAMC_VERSION "0.1.0"
 
@@ -47,6 +48,7 @@ int cmd_version(int argc, char **argv) {
     const char *env = getenv("OPENBLAS_CORETYPE");
     printf("openblas coretype: %s\n", env ? env : "(auto)");
     printf("threads: %d\n", nn_blas_get_threads());
+    printf("gemm: %s\n", nn_gemm_library_name());
     const char *spin = getenv("GOMP_SPINCOUNT");
     printf("idle spin: GOMP_SPINCOUNT=%s\n", spin ? spin : "(default)");
     return 0;

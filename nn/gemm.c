@@ -1,11 +1,12 @@
 #include "nn/gemm.h"
 
-#include <cblas.h>
 #include <math.h>
+#include <stddef.h>
 #include <omp.h>
 
 #include "nn/blas.h"
 #include "nn/clones.h"
+#include "nn/gemm_library.h"
 #include "nn/lanes.h"
 #include "nn/mode.h"
 
@@ -69,16 +70,15 @@ static void sgemm_portable(int trans_a, int trans_b, int M, int N, int K, float 
     }
 }
 
-/* Fast mode, one tile on the calling thread: the few-row loop or one OpenBLAS call (which
- * runs on this thread: OpenBLAS is held at one). */
+/* Fast mode, one tile on the calling thread: the few-row loop or one call of the GEMM
+ * library (nn/gemm_library.h; OpenBLAS is held at one thread). */
 static void sgemm_tile(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                        const float *B, int ldb, float beta, float *C, int ldc) {
     if (!trans_a && trans_b && M <= FEW_ROWS && K >= 8 * NN_LANES) {
         sgemm_few_rows(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, M, N, K,
-                alpha, A, lda, B, ldb, beta, C, ldc);
+    nn_gemm_library_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int N, int K, float alpha,

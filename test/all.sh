@@ -29,6 +29,15 @@ else
     echo "sanitizer build failed"; total_f=$((total_f + 1))
 fi
 
+# the same parity and thread-count tests with the products in oneDNN (make GEMM=dnnl,
+# nn/gemm_library.h); the CLI scripts add nothing there that the normal build does not test
+section "oneDNN build (GEMM=dnnl), C tests"
+if make -s -j"$jobs" GEMM=dnnl build-dnnl/samc $(ls test/test_*.c 2>/dev/null | sed 's|^test/\(.*\)\.c$|build-dnnl/test/\1|'); then
+    TEST_C_ONLY=1 bash test/run.sh build-dnnl "dnnl:" | tee "$log"; add "$log"
+else
+    echo "oneDNN build failed"; total_f=$((total_f + 1))
+fi
+
 section "reference mode across compilers"
 bash test/reference_builds.sh | tee "$log"; add "$log"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test program (build dir given as $1) and every CLI test script in test/cli/,
-# from the repository root, and prints one closing line "N passed, N failed".
+# Runs every test program (build dir given as $1) and every CLI test script in test/cli/
+# (not with TEST_C_ONLY=1), from the repository root, and prints one closing line
+# "N passed, N failed".
 # A program that crashes or prints no summary counts as one failed test.
 set -u
 bindir=${1:-build}
@@ -31,7 +32,7 @@ jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 2)}
 slow="test_kernels.sh test_eval_baselines.sh test_simpleclick test_eval_inspect.sh test_eval.sh"
 names=() cmds=()
 for n in $slow; do
-    case $n in *.sh) [ -f "test/cli/$n" ] && names+=("$n") ;; *) [ -x "$bindir/test/$n" ] && names+=("$n") ;; esac
+    case $n in *.sh) [ -f "test/cli/$n" ] && [ "${TEST_C_ONLY:-0}" != 1 ] && names+=("$n") ;; *) [ -x "$bindir/test/$n" ] && names+=("$n") ;; esac
 done
 for t in "$bindir"/test/test_*; do
     [ -x "$t" ] || continue
@@ -39,7 +40,7 @@ for t in "$bindir"/test/test_*; do
     names+=("$(basename "$t")")
 done
 for s in test/cli/test_*.sh; do
-    [ -f "$s" ] || continue
+    [ -f "$s" ] && [ "${TEST_C_ONLY:-0}" != 1 ] || continue
     case " $slow " in *" $(basename "$s") "*) continue ;; esac
     names+=("$(basename "$s")")
 done

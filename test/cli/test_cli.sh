@@ -4,6 +4,7 @@
 t_run "version prints" "$SAMC" --version
 if "$SAMC" --version | grep -Eq '^openblas core: [A-Za-z0-9]+$'; then t_ok "version names the openblas core"; else t_fail "version names the openblas core"; fi
 # A user's own OPENBLAS_CORETYPE is respected, never overridden by the re-exec.
+if "$SAMC" --version | grep -Eq '^gemm: (OpenBLAS|oneDNN) '; then t_ok "version names the GEMM library"; else t_fail "version names the GEMM library"; fi
 if OPENBLAS_CORETYPE=Haswell "$SAMC" --version | grep -q '^openblas core: Haswell$'; then t_ok "user coretype respected"; else t_fail "user coretype respected" "$(OPENBLAS_CORETYPE=Haswell "$SAMC" --version)"; fi
 # The idle-spin setting is put in place by the re-exec, and a user's own is kept.
 if "$SAMC" --version | grep -q '^idle spin: GOMP_SPINCOUNT=10000$'; then t_ok "idle spin set"; else t_fail "idle spin set" "$("$SAMC" --version)"; fi
