@@ -38,6 +38,8 @@ throttle() { while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done; }
 objs=""
 lib_dirs=$(sed -n 's/^LIB_DIRS *= *//p' Makefile)
 for src in $(ls $(for d in $lib_dirs; do echo "$d/*.c"; done) 2>/dev/null); do
+    # one GEMM library per build, as the Makefile's LIB_SRC: the default, OpenBLAS
+    case "$src" in nn/gemm_*.c) [ "$src" = nn/gemm_openblas.c ] || continue ;; esac
     obj="$out/obj/${src%.c}.o"
     mkdir -p "$(dirname "$obj")"
     objs="$objs $obj"

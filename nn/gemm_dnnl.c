@@ -16,7 +16,10 @@ void nn_gemm_library_sgemm(int trans_a, int trans_b, int M, int N, int K, float 
     dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C,
                                   ldc);
     if (outside) omp_set_num_threads(threads);
-    if (st != dnnl_success) { /* only for arguments nn_sgemm's callers never pass */
+    /* fails for arguments nn_sgemm's callers never pass, or when oneDNN cannot allocate its
+     * packing scratch: nn_sgemm has no error path (OpenBLAS's own buffers fail the same way),
+     * so the process stops with the reason rather than computing on */
+    if (st != dnnl_success) {
         fprintf(stderr, "samc: internal error: dnnl_sgemm %dx%dx%d failed (status %d)\n", M, N, K, (int)st);
         abort();
     }
