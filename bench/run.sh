@@ -25,6 +25,10 @@
 #                        times the issues measured on this machine; the models are written once
 #                        to ${SAMC_BENCH_TMP:-/tmp}/samc_bench_{ritm,focalclick,simpleclick}.samw
 #                        (ViT-H: 2.6 GB, skipped with SAMC_BENCH_QUICK=1)
+#   onnxruntime/compare.sh  the encoder beside ONNX Runtime's (issue 19), with this build's GEMM
+#                        library and the other one (make GEMM=dnnl: oneDNN), interleaved: in
+#                        process (first and warm passes), whole process, the click; ONNX
+#                        Runtime when node finds onnxruntime-node (SAMC_ORT_NODE_PATH), see there
 # and the official PyTorch SamPredictor on the same PNG, in the same run, at
 # torch.set_num_threads(threads): ViT-H build, set_image, the whole python process up to the
 # embedding, and a click (predict, one positive point, multimask). The table then gives issue
@@ -258,6 +262,9 @@ EOF
         off_note="failed (see $out/official.txt)"
     fi
 fi
+
+# the encoder against ONNX Runtime, and with both GEMM libraries (issue 19)
+bash bench/onnxruntime/compare.sh "$bindir" "$out" "$threads" "$vitb" "$img"
 
 # ---- the table ----
 row() { printf '%-48s %14s   %-30s %s\n' "$1" "$2" "$3" "$4"; }
@@ -499,6 +506,9 @@ for n in $map_threads; do
     add_json "map_vit_h_populate_${n}threads_s" "$(value map_populate_s "$f")"
     add_json "map_vit_h_fault_${n}threads_s" "$(value map_fault_s "$f")"
 done
+echo
+cat "$out/compare_table.txt"
+while read -r k v; do [ -n "$v" ] && add_json "$k" "$v"; done <"$out/compare_keys.txt"
 rss=$(value decoder_peak_rss_mb "$d")
 add_json decoder_peak_rss_mb "$rss"
 add_json threads "$threads"
