@@ -49,7 +49,7 @@ static int run_class(iseg *m, const char *method, const eval_item *it, const cha
             rc = len < 0 || (size_t)len >= sizeof path ? util_err("%s: mask path too long", mask_dir)
                                                        : io_png_write_mask1(path, mask, it->w, it->h);
         }
-        result_detail d = {points.s, NULL, NAN, area, it->volume, it->plane, it->slice, method};
+        result_detail d = {points.s, NULL, NAN, area, it->volume, eval_item_plane_name(it), it->slice, method};
         if (rc == 0)
             rc = eval_result_set_add_detail(rows, task, it->id, cls, eval_experiment_name(EXPERIMENT_ITERATIVE),
                                             setting, eval_selection_name(SELECTION_SINGLE),

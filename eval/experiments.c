@@ -121,7 +121,7 @@ static int add_row(ctx *c, eval_experiment exp, const char *setting, eval_select
     if (c->points.failed || c->box.failed) return util_err("out of memory");
     if (c->mask_dir && save_mask(c, exp, setting, sel, mask)) return -1;
     double iou = metrics_mask_iou(mask, c->gt, c->n), dice = metrics_mask_dice(mask, c->gt, c->n);
-    result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
+    result_detail d = {c->points.s, c->box.s, pred_iou, c->area, c->it->volume, eval_item_plane_name(c->it), c->it->slice, NULL};
     return eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, eval_experiment_name(exp), setting,
                                       eval_selection_name(sel), iou, dice, &d);
 }
@@ -293,7 +293,7 @@ static int run_placement(ctx *c) {
 static int run_size(ctx *c) {
     object_size sz;
     if (prompts_object_size_of(c->gt, c->it->h, c->it->w, &sz)) return -1;
-    result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, c->it->plane, c->it->slice, NULL};
+    result_detail d = {NULL, NULL, NAN, c->area, c->it->volume, eval_item_plane_name(c->it), c->it->slice, NULL};
     const char *exp = eval_experiment_name(EXPERIMENT_SIZE), *gt = eval_selection_name(SELECTION_GT);
     if (eval_result_set_add_detail(c->rows, c->task, c->it->id, c->cls, exp, "area_fraction", gt, sz.area_fraction,
                                    NAN, &d))

@@ -377,7 +377,7 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
         if (!fimg || !flab || !grey || !it.rgb || !it.label || !id) rc = -1;
     }
     it.h = h, it.w = w, it.id = id;
-    it.volume = s->id, it.plane = io_nifti_plane_name(c->plane), it.geometry = &img;
+    it.volume = s->id, it.plane = c->plane, it.geometry = &img;
     for (int64_t k = 0; k < ns && rc == 0; k++) {
         int sh, sw;
         if ((rc = io_nifti_slice(&lab, c->plane, k, flab, &sh, &sw))) break;
@@ -395,6 +395,10 @@ static int nifti_items(const dataset_config *c, const eval_source *s, eval_item_
     io_nifti_free(&img);
     io_nifti_free(&lab);
     return rc;
+}
+
+const char *eval_item_plane_name(const eval_item *it) {
+    return it->volume ? io_nifti_plane_name(it->plane) : NULL;
 }
 
 int eval_source_items(const dataset_config *c, const eval_source *s, eval_item_fn fn, void *ctx) {

@@ -33,12 +33,17 @@ typedef struct eval_item {
     uint8_t *rgb;    /* h x w x 3, as SAM gets it */
     uint16_t *label; /* h x w, label values after the data set's remaps */
     /* a slice of a volume: the volume's source id, the plane and the slice index (as samc
-     * predict --slice K --plane P takes them); NULL, NULL and -1 for a 2D image */
-    const char *volume, *plane;
+     * predict --slice K --plane P takes them); volume NULL and slice -1 for a 2D image (plane
+     * then unused) */
+    const char *volume;
+    nifti_plane plane;
     int64_t slice;
     const nifti_image *geometry; /* a volume's slice: the image volume (its header gives the
                                     scan's geometry); valid during the call. NULL for 2D */
 } eval_item;
+
+/* The plane's name of a volume's slice as the results files write it; NULL for a 2D image. */
+const char *eval_item_plane_name(const eval_item *it);
 
 /* Calls fn(ctx, item) for each item of a source, in order (the item is freed after the
  * call). Stops at the first non-zero return and passes it on; -1 on a load error. */

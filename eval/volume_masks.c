@@ -47,7 +47,7 @@ int eval_volume_masks_add(volume_masks *vm, const char *out, const eval_item *it
         vm->slice = s, vm->dir = d, vm->cap = cap;
     }
     if (vm->n == 0) {
-        if (io_nifti_plane_parse(it->plane, &vm->plane)) return -1;
+        vm->plane = it->plane;
         vm->geom = *it->geometry; /* the header: dims, qform, sform; not the voxels */
         vm->geom.data = NULL;
     }
