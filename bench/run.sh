@@ -53,11 +53,7 @@ tmpdir=${SAMC_BENCH_TMP:-/tmp}
 log=$out/run.log
 : >"$log"
 
-# value KEY FILE: the number after "KEY " on its line of FILE (empty if absent)
-value() { awk -v k="$1" '$1 == k { print $2; exit }' "$2"; }
-# calc EXPR: awk arithmetic, printed with up to 4 significant digits
-calc() { awk "BEGIN { v = $1; printf \"%.4g\", v }"; }
-ok() { awk "BEGIN { exit !($1) }" && echo yes || echo NO; }
+. "$(dirname "$0")/lib.sh"
 
 step() { # name, command...: runs it, keeps its output in $out/name.txt and the log
     local name=$1

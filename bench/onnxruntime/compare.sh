@@ -26,9 +26,7 @@ here=$(dirname "$0")
 table=$out/compare_table.txt keys=$out/compare_keys.txt
 : >"$table"
 : >"$keys"
-val() { awk -v k="$1" '$1 == k { print $2; exit }' "$2" 2>/dev/null; }
-calc() { awk "BEGIN { v = $1; printf \"%.4g\", v }"; }
-ok() { awk "BEGIN { exit !($1) }" && echo yes || echo NO; }
+. "$here/../lib.sh"
 key() { echo "$1 $2" >>"$keys"; }
 say() { echo "$@" >>"$table"; }
 run() { # name, command...: output in OUT/cmp_NAME.txt; 1 when it failed
@@ -157,7 +155,7 @@ for s in $shapes; do
     done
     fs=$(ls "$out"/cmp_ort_${s}_*.txt 2>/dev/null)
     if [ -n "$fs" ]; then
-        printf '  %-40s %-34s %8ss %8ss %6s MB\n' "ONNX Runtime $(val ort_version "$(echo $fs | cut -d' ' -f1)") ViT-$S" \
+        printf '  %-40s %-34s %8ss %8ss %6s MB\n' "ONNX Runtime $(value ort_version "$(echo $fs | cut -d' ' -f1)") ViT-$S" \
             "its own (MLAS)" "$(min_of ort_first_run_s $fs)" "$(min_of ort_warm_min_s $fs)" "$(max_of peak_rss_mb $fs)" >>"$table"
         key "compare_ort_vit_${s}_first_s" "$(min_of ort_first_run_s $fs)"
         key "compare_ort_vit_${s}_warm_s" "$(min_of ort_warm_min_s $fs)"
@@ -209,8 +207,12 @@ for b in $builds; do
     w=$(min_of wall_s "$out"/cmp_encode_b_$(tag "$b")_*.txt)
     [ -n "$w" ] || continue
     rss=$(max_of peak_rss_mb "$out"/cmp_encode_b_$(tag "$b")_*.txt)
-    [ -n "$op" ] && printf '%-48s %14s   %-30s %s\n' "ViT-B whole process: samc encode ($b)" "$w s" \
-        "< ONNX Runtime's $op s" "$(ok "$w < $op")" >>"$table"
+    if [ -n "$op" ]; then
+        printf '%-48s %14s   %-30s %s\n' "ViT-B whole process: samc encode ($b)" "$w s" \
+            "< ONNX Runtime's $op s" "$(ok "$w < $op")" >>"$table"
+    else
+        printf '%-48s %14s   %-30s\n' "ViT-B whole process: samc encode ($b)" "$w s" "(no ONNX Runtime run)" >>"$table"
+    fi
     case "$(gemm_of "$b/samc")" in
     OpenBLAS*) printf '%-48s %14s   %-30s\n' "  its peak RSS" "$rss MB" "(the default build)" >>"$table" ;;
     *) [ -n "$default_rss" ] && printf '%-48s %14s   %-30s %s\n' "  its peak RSS" "$rss MB" "<= the default build's $default_rss MB" \
@@ -220,7 +222,7 @@ done
 for b in $builds; do
     f=$out/dec.txt
     [ "$b" = "$bindir" ] || f=$out/cmp_dec_$(tag "$b").txt
-    c=$(val decoder_single_ms "$f")
+    c=$(value decoder_single_ms "$f")
     [ -n "$c" ] || continue
     printf '%-48s %14s   %-30s %s\n' "one click ($b)" "$c ms" "<= 14.6 ms" "$(ok "$c <= 14.6")" >>"$table"
     key "compare_click_$(gemm_of "$b/samc" | sed 's/ .*//' | tr '[:upper:]' '[:lower:]')_ms" "$c"
