@@ -3,7 +3,8 @@
 #   make demo        the main job on the embedded default model (sam-demo)
 #   make bench       benchmarks (bench/)
 #   make fuzz        each libFuzzer harness (fuzz/fuzz_*.c) for FUZZ_SECONDS (default 60) seconds, e.g.
-#                    make fuzz FUZZ_SECONDS=3600 (needs clang; output in build-fuzz/ or FUZZ_OUT)
+#                    make fuzz FUZZ_SECONDS=3600 (needs clang; output in build-fuzz/ or FUZZ_OUT;
+#                    FUZZ_ONLY="png pth" runs only those harnesses)
 #   make install     PREFIX=/usr/local
 #   make SAN=1       sanitizer build into build-san/
 #   make GEMM=dnnl   fast mode's products through oneDNN (libdnnl-dev) into build-dnnl/ (README: Performance)
