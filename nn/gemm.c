@@ -110,14 +110,21 @@ void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int
 /* len cut into ceil(len / most) equal parts, rounded up to a multiple of 64 (whole blocks
  * of every OpenBLAS kernel's register tile) */
 static int part_size(int len, int most) {
+    if (len < 1) return 1;
     int parts = (len + most - 1) / most, size = (len + parts - 1) / parts;
     size = (size + 63) / 64 * 64;
     return size < len ? size : len;
 }
 
+void nn_sgemm_tile_size(int M, int N, int *tile_m, int *tile_n) {
+    *tile_m = part_size(M, NN_TILE_M);
+    *tile_n = part_size(N, NN_TILE_N);
+}
+
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-    nn_sgemm_tiled(part_size(M, NN_TILE_M), part_size(N, NN_TILE_N), trans_a, trans_b, M, N, K, alpha, A, lda, B,
-                   ldb, beta, C, ldc);
+    int tile_m, tile_n;
+    nn_sgemm_tile_size(M, N, &tile_m, &tile_n);
+    nn_sgemm_tiled(tile_m, tile_n, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

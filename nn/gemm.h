@@ -23,6 +23,10 @@
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
 
+/* The tile nn_sgemm cuts an M x N product into (the last ones smaller), for callers that
+ * compute its tiles one by one and must get nn_sgemm's bits. */
+void nn_sgemm_tile_size(int M, int N, int *tile_m, int *tile_n);
+
 /* nn_sgemm with tiles of exactly tile_m rows x tile_n columns of C (the last ones smaller;
  * 0: all rows, all columns), for callers that size the tiles to their caches. */
 void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int N, int K, float alpha,

@@ -1,5 +1,9 @@
+#include <omp.h>
+#include <string.h>
+
 #include "nn/gemm.h"
 #include "nn/nn.h"
+#include "util/mem.h"
 
 void nn_linear_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int IC, int OC) {
     float beta = 0.0f;
@@ -11,6 +15,43 @@ void nn_linear_forward(float *out, const float *inp, const float *weight, const 
         beta = 1.0f;
     }
     nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, beta, out, OC);
+}
+
+/* nn_linear_forward's tiles, at most one per thread at a time */
+static int window_tiles(int N, int OC, int threads, int *tile_m, int *tile_n) {
+    nn_sgemm_tile_size(N, OC, tile_m, tile_n);
+    int tiles = ((N + *tile_m - 1) / *tile_m) * ((OC + *tile_n - 1) / *tile_n);
+    return threads < tiles ? threads : tiles;
+}
+
+int nn_linear_windows_scratch_size(size_t *out, int H, int W, int OC, int threads) {
+    int tile_m, tile_n, buffers = window_tiles(H * W, OC, threads < 1 ? 1 : threads, &tile_m, &tile_n);
+    size_t tile = 0;
+    return util_size_mul((size_t)tile_m, (size_t)tile_n, &tile) || util_size_mul(tile, (size_t)buffers, out) ? -1 : 0;
+}
+
+void nn_linear_windows_forward(float *windows, const float *inp, const float *weight, const float *bias, int H, int W,
+                               int IC, int OC, int ws, int threads, float *scratch) {
+    int N = H * W, nw = (W + ws - 1) / ws, tile_m, tile_n;
+    int buffers = window_tiles(N, OC, threads < 1 ? 1 : threads, &tile_m, &tile_n);
+    int tiles_n = (OC + tile_n - 1) / tile_n, tiles = ((N + tile_m - 1) / tile_m) * tiles_n;
+    /* tile t runs on thread t % buffers (static schedule), into that thread's buffer */
+    #pragma omp parallel for schedule(static) num_threads(buffers)
+    for (int t = 0; t < tiles; t++) {
+        int i0 = t / tiles_n * tile_m, j0 = t % tiles_n * tile_n;
+        int m = N - i0 < tile_m ? N - i0 : tile_m, n = OC - j0 < tile_n ? OC - j0 : tile_n;
+        float *tile = scratch + (size_t)omp_get_thread_num() * tile_m * tile_n; /* [m][n] */
+        /* as nn_linear_forward: start from the bias, the product accumulates onto it */
+        if (bias)
+            for (int r = 0; r < m; r++) memcpy(tile + (size_t)r * n, bias + j0, (size_t)n * sizeof(float));
+        nn_sgemm_tiled(m, n, 0, 1, m, n, IC, 1.0f, inp + (size_t)i0 * IC, IC, weight + (size_t)j0 * IC, IC,
+                       bias ? 1.0f : 0.0f, tile, n);
+        for (int r = 0; r < m; r++) { /* token i0 + r to its place in its window */
+            int y = (i0 + r) / W, x = (i0 + r) % W;
+            size_t row = (size_t)(y / ws * nw + x / ws) * ws * ws + (size_t)(y % ws) * ws + x % ws;
+            memcpy(windows + row * OC + j0, tile + (size_t)r * n, (size_t)n * sizeof(float));
+        }
+    }
 }
 
 /* Rows per step of the epilogues below: a few rows of the product, read once, stay in L1/L2

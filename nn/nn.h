@@ -24,6 +24,17 @@ void nn_linear_gelu_forward(float *out, const float *inp, const float *weight, c
 void nn_linear_residual_forward(float *x, float *y, const float *inp, const float *weight, const float *bias, int N,
                              int IC, int OC);
 
+/* nn_linear_forward on the tokens inp[H*W][IC] of an H x W grid, each output row written
+ * where nn_window_partition puts it: windows[nh*nw][ws*ws][OC] (nh = ceil(H/ws),
+ * nw = ceil(W/ws)); the padding rows are left as they are (nn_window_pad). The same bits as
+ * nn_linear_forward then nn_window_partition, without their [H*W][OC] intermediate: the
+ * same tiles, each computed into a buffer of scratch and copied to its windows while in
+ * cache. scratch holds nn_linear_windows_scratch_size floats (at most `threads` tiles);
+ * the products run on up to `threads` threads. */
+int nn_linear_windows_scratch_size(size_t *out, int H, int W, int OC, int threads);
+void nn_linear_windows_forward(float *windows, const float *inp, const float *weight, const float *bias, int H, int W,
+                               int IC, int OC, int ws, int threads, float *scratch);
+
 /* nn.LayerNorm over the last dim: inp[N][C] -> out[N][C]; biased variance. In place allowed. */
 void nn_layernorm_forward(float *out, const float *inp, const float *weight, const float *bias, int N, int C,
                        float eps);
@@ -157,6 +168,8 @@ void nn_rel_pos_index(int *idx, int q_size, int k_size);
 void nn_window_partition(float *windows, const float *x, int H, int W, int C, int ws, const float *pad);
 /* nn_window_unpartition: windows[nh*nw][ws*ws][C] -> x[H][W][C], dropping the padding. */
 void nn_window_unpartition(float *x, const float *windows, int H, int W, int C, int ws);
+/* The padding rows of nn_window_partition's output alone (zeros, or copies of pad[C]). */
+void nn_window_pad(float *windows, int H, int W, int C, int ws, const float *pad);
 
 /* Attention of image_encoder.py (multi-head, decomposed relative position, before the
  * output projection) on B independent grids of h x w tokens:

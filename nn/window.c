@@ -22,6 +22,24 @@ void nn_window_partition(float *windows, const float *x, int H, int W, int C, in
     }
 }
 
+void nn_window_pad(float *windows, int H, int W, int C, int ws, const float *pad) {
+    int nh = (H + ws - 1) / ws, nw = (W + ws - 1) / ws;
+    if (H % ws == 0 && W % ws == 0) return;
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < nh * nw; n++) {
+        int y0 = n / nw * ws, x0 = n % nw * ws;
+        for (int r = 0; r < ws; r++)
+            for (int c = 0; c < ws; c++) {
+                if (y0 + r < H && x0 + c < W) continue;
+                float *dst = windows + ((size_t)n * ws * ws + (size_t)r * ws + c) * C;
+                if (pad)
+                    memcpy(dst, pad, (size_t)C * sizeof(float));
+                else
+                    memset(dst, 0, (size_t)C * sizeof(float));
+            }
+    }
+}
+
 void nn_window_unpartition(float *x, const float *windows, int H, int W, int C, int ws) {
     int nw = (W + ws - 1) / ws;
     #pragma omp parallel for schedule(static)

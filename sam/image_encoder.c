@@ -42,19 +42,24 @@ int sam_image_encoder_check(const image_encoder *e) {
 }
 
 /* Activation buffers of one forward pass, sized from the configuration. Buffers that are
- * never live at the same time share memory: qkv (and qkv_tokens) are consumed by attention
- * before the MLP writes hid; the im2col columns are used only before the first block and
- * after the last. */
+ * never live at the same time share one allocation, laid out per phase:
+ *   patch embedding   [cols                    ]
+ *   attention         [qkv          ][qkv_tiles], then [qkv][att] (windowed blocks)
+ *   proj, MLP         [hid              ][y     ]
+ *   neck              [cols                 ][neck]
+ * (the qkv product is done with qkv_tiles before attention writes att, attention has
+ * consumed qkv before proj writes y; cols is used only before the first block and after
+ * the last). A global block's attention writes into xn, which qkv has consumed. */
 typedef struct {
     int threads;
     float *x;    /* [T][E]   the residual stream, T = G*G tokens */
-    float *xn;   /* [T][E]   LayerNorm output; later the unpartitioned attention output */
-    float *att;  /* [Tq][E]  attention output before proj, Tq = max(T, Tw), Tw = windows * ws*ws */
+    float *xn;   /* [T][E]   LayerNorm output; later the attention output (unpartitioned) */
+    float *att;  /* [Tw][E]  windowed blocks: attention output in windows, Tw = windows * ws*ws */
     float *qkv;  /* [Tq][3E] (windowed blocks: in windows, padded with qkv_pad) */
-    float *qkv_tokens; /* [T][3E] windowed blocks: qkv of the tokens, before the windowing */
+    float *qkv_tiles;  /* windowed blocks: the qkv product's tiles in flight (nn_linear_windows_forward) */
     float *qkv_pad;    /* [3E] windowed blocks: qkv of a padded token (zero after norm1) */
-    float *hid;  /* [T][mlp] MLP hidden layer; shares qkv's (and qkv_tokens') memory */
-    float *cols; /* im2col of the patch embedding and of the neck's 3x3 conv; shares qkv's memory */
+    float *hid;  /* [T][mlp] MLP hidden layer */
+    float *cols; /* im2col of the patch embedding and of the neck's 3x3 conv */
     float *y;    /* [T][E]   proj / lin2 output, added to x */
     float *neck; /* [out][T] */
     float *attn_scratch;
@@ -71,8 +76,7 @@ static void lap(scratch *s, image_encoder_phase ph) {
 }
 
 static void scratch_free(scratch *s) {
-    free(s->x), free(s->xn), free(s->att), free(s->qkv), free(s->qkv_pad), free(s->y), free(s->neck),
-        free(s->attn_scratch);
+    free(s->x), free(s->xn), free(s->qkv), free(s->qkv_pad), free(s->attn_scratch);
     *s = (scratch){0};
 }
 
@@ -95,27 +99,31 @@ static int scratch_alloc(scratch *s, const image_encoder *e) {
             any_window = 1;
     }
     size_t nwin = any_window ? (G + ws - 1) / ws : 0, Tw = nwin * nwin * ws * ws, Tq = max_size(T, Tw);
-    size_t qkv = 0, qkv_tokens = 0, hid = 0, cols_patch = 0, cols_neck = 0, attn_win = 0, attn_glob = 0;
-    if (util_size_mul(Tq, 3 * E, &qkv) || util_size_mul(any_window ? T : 0, 3 * E, &qkv_tokens) ||
+    size_t qkv = 0, qkv_tiles = 0, att = 0, hid = 0, y = 0, cols_patch = 0, cols_neck = 0, neck = 0;
+    size_t attn_win = 0, attn_glob = 0;
+    if (util_size_mul(Tq, 3 * E, &qkv) || util_size_mul(Tw, E, &att) || util_size_mul(T, E, &y) ||
+        util_size_mul(OC, T, &neck) ||
+        (any_window && nn_linear_windows_scratch_size(&qkv_tiles, (int)G, (int)G, (int)(3 * E), s->threads)) ||
         util_size_mul(T, (size_t)e->mlp_dim, &hid) || util_size_mul(T, 3 * P * P, &cols_patch) ||
-        util_size_mul(T, 9 * OC, &cols_neck) || qkv + qkv_tokens < qkv)
-        return -1;
+        util_size_mul(T, 9 * OC, &cols_neck) || qkv + max_size(qkv_tiles, att) < qkv || hid + y < hid ||
+        cols_neck + neck < cols_neck)
+        return util_err("image encoder: activation sizes overflow");
     if (any_window && nn_rel_pos_attention_scratch_size(&attn_win, (int)ws, (int)ws, e->head_dim,
         s->threads)) return -1;
     if (any_global && nn_rel_pos_attention_scratch_size(&attn_glob, (int)G, (int)G, e->head_dim, s->threads)) return -1;
+    size_t shared = max_size(max_size(qkv + max_size(qkv_tiles, att), hid + y), max_size(cols_patch, cols_neck + neck));
     s->x = alloc2(T, E);
     s->xn = alloc2(T, E);
-    s->att = alloc2(Tq, E);
-    s->qkv = s->hid = s->cols = alloc2(max_size(max_size(qkv + qkv_tokens, hid), max_size(cols_patch, cols_neck)), 1);
-    s->qkv_tokens = s->qkv ? s->qkv + qkv : NULL;
+    s->qkv = s->hid = s->cols = alloc2(shared, 1);
     s->qkv_pad = alloc2(3 * E, 1);
-    s->y = alloc2(T, E);
-    s->neck = alloc2(OC, T);
     s->attn_scratch = alloc2(max_size(attn_win, attn_glob), 1);
-    if (!s->x || !s->xn || !s->att || !s->qkv || !s->qkv_pad || !s->y || !s->neck || !s->attn_scratch) {
+    if (!s->x || !s->xn || !s->qkv || !s->qkv_pad || !s->attn_scratch) {
         scratch_free(s);
         return util_err_context("image encoder activations");
     }
+    s->qkv_tiles = s->att = s->qkv + qkv;
+    s->y = s->hid + hid;
+    s->neck = s->cols + cols_neck;
     return 0;
 }
 
@@ -149,24 +157,23 @@ static void block_forward(const image_encoder *e, int i, scratch *s) {
          * sixth fewer rows at G = 64, ws = 14, and the padding is qkv_pad. */
         int n = (G + ws - 1) / ws;
         B = n * n, h = w = ws;
-        nn_linear_forward(s->qkv_tokens, s->xn, b->qkv_w, b->qkv_b, T, E, 3 * E);
+        nn_linear_windows_forward(s->qkv, s->xn, b->qkv_w, b->qkv_b, G, G, E, 3 * E, ws, s->threads,
+                                  s->qkv_tiles); /* qkv [B*h*w][3E], the tokens' rows */
         lap(s, ENC_PRODUCTS);
         for (int c = 0; c < 3 * E; c++) s->qkv_pad[c] = (b->qkv_b ? b->qkv_b[c] : 0.0f) + 0.0f;
-        nn_window_partition(s->qkv, s->qkv_tokens, G, G, 3 * E, ws, s->qkv_pad); /* qkv [B*h*w][3E] */
+        nn_window_pad(s->qkv, G, G, 3 * E, ws, s->qkv_pad); /* and the padding rows */
         lap(s, ENC_ELEMENTWISE);
     }
-    nn_rel_pos_attention_forward(s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1, B, h, w,
-                              e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* att [B*h*w][E] */
+    nn_rel_pos_attention_forward(global ? s->xn : s->att, s->qkv, b->rel_pos_h, 2 * h - 1, b->rel_pos_w, 2 * w - 1,
+                                 B, h, w, e->num_heads, e->head_dim, s->threads, s->attn_scratch); /* [B*h*w][E] */
     lap(s, ENC_ATTENTION);
-    const float *heads = s->att;
     if (!global) {
         /* proj acts on each token alone, so dropping the padded tokens before it instead of
          * after (nn_window_unpartition follows proj in the official code) changes nothing */
-        nn_window_unpartition(s->xn, s->att, G, G, E, ws);
-        heads = s->xn;
+        nn_window_unpartition(s->xn, s->att, G, G, E, ws); /* xn [T][E] */
         lap(s, ENC_ELEMENTWISE);
     }
-    nn_linear_residual_forward(s->x, s->y, heads, b->proj_w, b->proj_b, T, E, E); /* x += proj(heads) */
+    nn_linear_residual_forward(s->x, s->y, s->xn, b->proj_w, b->proj_b, T, E, E); /* x += proj(xn) */
     lap(s, ENC_PRODUCTS);
 
     /* MLP branch: x += lin2(GELU(lin1(norm2(x)))) */

@@ -217,6 +217,61 @@ TEST(window_partition_pads_with_a_given_row) {
     CHECK(memcmp(win, want, sizeof want) == 0);
 }
 
+TEST(window_pad_writes_only_the_padding) {
+    /* 1x3 grid, 2 channels, window 2: window rows 0, 1 and 4 hold tokens (0,0), (0,1),
+     * (0,2); nn_window_pad writes the other five as nn_window_partition does and leaves
+     * those three alone */
+    float x[6] = {1, 2, 3, 4, 5, 6}, pad[2] = {7, -8}, want[16], win[16];
+    nn_window_partition(want, x, 1, 3, 2, 2, pad);
+    for (int i = 0; i < 16; i++) win[i] = 100.0f + (float)i;
+    nn_window_pad(win, 1, 3, 2, 2, pad);
+    for (int r = 0; r < 8; r++) {
+        int token = r == 0 || r == 1 || r == 4;
+        for (int c = 0; c < 2; c++) CHECK(win[r * 2 + c] == (token ? 100.0f + (float)(r * 2 + c) : want[r * 2 + c]));
+    }
+    nn_window_pad(win, 1, 3, 2, 2, NULL); /* zeros, as F.pad */
+    CHECK(win[4 * 2] == 100.0f + 8 && win[3 * 2] == 0.0f && win[7 * 2 + 1] == 0.0f);
+}
+
+/* nn_linear_windows_forward against nn_linear_forward then nn_window_partition, bit for bit
+ * (its promise), on a grid the windows do not divide and an output wider than one column
+ * tile, at 1 to 3 threads and in both modes; the padding rows stay untouched. */
+static void check_linear_windows(int reference) {
+    enum { H = 37, W = 45, IC = 40, OC = 2100, WS = 14 };
+    int nh = (H + WS - 1) / WS, nw = (W + WS - 1) / WS;
+    size_t rows = (size_t)nh * nw * WS * WS;
+    float *inp = util_xmalloc_array((size_t)H * W * IC, sizeof(float));
+    float *w = util_xmalloc_array((size_t)OC * IC, sizeof(float)), *bias = util_xmalloc_array(OC, sizeof(float));
+    float *out = util_xmalloc_array((size_t)H * W * OC, sizeof(float));
+    float *want = util_xmalloc_array(rows * OC, sizeof(float)), *got = util_xmalloc_array(rows * OC, sizeof(float));
+    fill(inp, (size_t)H * W * IC, 21), fill(w, (size_t)OC * IC, 22), fill(bias, OC, 23);
+    nn_set_reference_mode(reference);
+    nn_linear_forward(out, inp, w, bias, H * W, IC, OC);
+    float pad_marker = -12345.0f;
+    float *pad = util_xmalloc_array(OC, sizeof(float));
+    for (int c = 0; c < OC; c++) pad[c] = pad_marker;
+    nn_window_partition(want, out, H, W, OC, WS, pad);
+    for (int threads = 1; threads <= 3; threads++) {
+        size_t need = 0;
+        CHECK(nn_linear_windows_scratch_size(&need, H, W, OC, threads) == 0);
+        float *scratch = util_xmalloc_array(need, sizeof(float));
+        for (size_t i = 0; i < rows * OC; i++) got[i] = pad_marker;
+        nn_blas_set_threads(threads);
+        nn_linear_windows_forward(got, inp, w, bias, H, W, IC, OC, WS, threads, scratch);
+        CHECK_MSG(memcmp(got, want, rows * OC * sizeof(float)) == 0, "reference %d, %d threads: not the same bits",
+                  reference, threads);
+        free(scratch);
+    }
+    nn_blas_set_threads(2);
+    nn_set_reference_mode(0);
+    free(inp), free(w), free(bias), free(out), free(want), free(got), free(pad);
+}
+
+TEST(linear_windows_same_bits_as_linear_then_partition) {
+    check_linear_windows(0);
+    check_linear_windows(1);
+}
+
 TEST(get_rel_pos_equal_sizes) {
     /* q = k = 3, table of 5 rows: R[i][j] = table[i - j + 2] */
     float table[10] = {10, 110, 11, 111, 12, 112, 13, 113, 14, 114}, out[18];
@@ -502,6 +557,8 @@ int main(void) {
     RUN(window_partition_pads_bottom_right);
     RUN(window_partition_channels_and_rectangles);
     RUN(window_partition_pads_with_a_given_row);
+    RUN(window_pad_writes_only_the_padding);
+    RUN(linear_windows_same_bits_as_linear_then_partition);
     RUN(get_rel_pos_equal_sizes);
     RUN(get_rel_pos_interpolates_short_table);
     RUN(get_rel_pos_unequal_sizes);
