@@ -180,7 +180,8 @@ fi
 
 # the goals: the best samc build at most ONNX Runtime's warm time in process, the whole samc
 # encode process faster than ONNX Runtime's fresh one, and the click and RSS no worse than
-# samc's before issue 19: the default build (OpenBLAS) in this run, and the issue's 14.6 ms click
+# samc's before issue 19, as the issue measured them on this machine kind: 14.6 ms, 0.60 GB for
+# ViT-B in process and 0.55 GB for the whole ViT-B encode
 say
 printf '%-48s %14s   %-30s %s\n' target measured goal met >>"$table"
 for s in $ort_shapes; do
@@ -196,13 +197,14 @@ for s in $ort_shapes; do
     printf '%-48s %14s   %-30s %s\n' "ViT-$S in process, warm: samc ($best_b)" "$best s" "<= ONNX Runtime's $o s" \
         "$(ok "$best <= $o")" >>"$table"
     printf '%-48s %14s\n' "  ONNX Runtime / samc" "$(calc "$o / $best")x" >>"$table"
+    if [ "$s" = b ]; then
+        rss=$(max_of peak_rss_mb "$out"/cmp_enc_b_$(tag "$best_b")_*.txt)
+        printf '%-48s %14s   %-30s %s\n' "  its peak RSS" "$rss MB" "<= 600 MB (before issue 19)" \
+            "$(ok "$rss <= 600")" >>"$table"
+    fi
     key "compare_vit_${s}_ort_over_samc" "$(calc "$o / $best")"
 done
 op=$(min_of ort_process_s "$out"/cmp_ort_b_*.txt)
-default_rss=""
-for b in $builds; do
-    case "$(gemm_of "$b/samc")" in OpenBLAS*) default_rss=$(max_of peak_rss_mb "$out"/cmp_encode_b_$(tag "$b")_*.txt) ;; esac
-done
 for b in $builds; do
     w=$(min_of wall_s "$out"/cmp_encode_b_$(tag "$b")_*.txt)
     [ -n "$w" ] || continue
@@ -213,11 +215,8 @@ for b in $builds; do
     else
         printf '%-48s %14s   %-30s\n' "ViT-B whole process: samc encode ($b)" "$w s" "(no ONNX Runtime run)" >>"$table"
     fi
-    case "$(gemm_of "$b/samc")" in
-    OpenBLAS*) printf '%-48s %14s   %-30s\n' "  its peak RSS" "$rss MB" "(the default build)" >>"$table" ;;
-    *) [ -n "$default_rss" ] && printf '%-48s %14s   %-30s %s\n' "  its peak RSS" "$rss MB" "<= the default build's $default_rss MB" \
-        "$(ok "$rss <= $default_rss")" >>"$table" ;;
-    esac
+    printf '%-48s %14s   %-30s %s\n' "  its peak RSS" "$rss MB" "<= 550 MB (before issue 19)" \
+        "$(ok "$rss <= 550")" >>"$table"
 done
 for b in $builds; do
     f=$out/dec.txt
