@@ -107,18 +107,28 @@ void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int
     }
 }
 
-/* len cut into ceil(len / most) equal parts, rounded up to a multiple of 64 (whole blocks
- * of every OpenBLAS kernel's register tile) */
-static int part_size(int len, int most) {
-    if (len < 1) return 1;
-    int parts = (len + most - 1) / most, size = (len + parts - 1) / parts;
-    size = (size + 63) / 64 * 64;
+/* len cut into `parts` equal parts, rounded up to a multiple of `grain` */
+static int part_size(int len, int parts, int grain) {
+    int size = (len + parts - 1) / parts;
+    size = (size + grain - 1) / grain * grain;
     return size < len ? size : len;
 }
 
+static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
+
 void nn_sgemm_tile_size(int M, int N, int *tile_m, int *tile_n) {
-    *tile_m = part_size(M, NN_TILE_M);
-    *tile_n = part_size(N, NN_TILE_N);
+    if (M < 1) M = 1;
+    if (N < 1) N = 1;
+    /* columns: whole blocks of 64 (every GEMM kernel's register tile divides it) */
+    int cols = (N + NN_TILE_N - 1) / NN_TILE_N;
+    *tile_n = part_size(N, cols, 64);
+    /* rows: rounded up to a count that makes cols * rows a multiple of NN_TILE_SHARE when
+     * the parts stay at least NN_TILE_M_MIN rows; blocks of 16 rows, so that the parts
+     * stay nearly equal (4900 rows in 16 parts: 15 of 320 and one of 100) */
+    int rows = (M + NN_TILE_M - 1) / NN_TILE_M, step = NN_TILE_SHARE / gcd(NN_TILE_SHARE, cols);
+    int even = (rows + step - 1) / step * step;
+    if (M / even >= NN_TILE_M_MIN) rows = even;
+    *tile_m = part_size(M, rows, 16);
 }
 
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,

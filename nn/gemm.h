@@ -13,13 +13,19 @@
 
 /* Row-major C[M][N] = alpha * op(A)[M][K] @ op(B)[K][N] + beta * C, where op(X) is X or
  * its transpose (trans_a / trans_b nonzero), exactly like cblas_sgemm(CblasRowMajor, ...).
- * With beta == 0, C is only written. Tiles of at most NN_TILE_M x NN_TILE_N, the rows (and
- * columns) cut into equal parts: big enough that OpenBLAS's packing of the operands, done
- * once per tile, costs ~1-2 % (bench_sgemm prints both), and a ViT encoder's products still
- * give 4-12 tiles to share. Called from inside an OpenMP region, the tiles run on the
- * calling thread. */
-#define NN_TILE_M 1024
+ * With beta == 0, C is only written. The tiles (nn_sgemm_tile_size) depend on the shape
+ * alone: columns cut into equal parts of at most NN_TILE_N, rows into equal parts of at most
+ * NN_TILE_M, and, where the rows allow parts of at least NN_TILE_M_MIN, into more parts so
+ * that the tile count is a multiple of NN_TILE_SHARE: then 2, 4, 8 and 16 threads get equal
+ * shares of a ViT encoder's products (16-48 tiles; with 4-8 tiles of 1024 rows, 16 threads
+ * idled three quarters of the time in the 1/3 of the products that have 4), while OpenBLAS's
+ * packing of the operands, once per tile, costs ~2-4 % of the tile's time (bench_sgemm prints
+ * nn_sgemm beside OpenBLAS's own split). Called from inside an OpenMP region, the tiles run on
+ * the calling thread. */
+#define NN_TILE_M 320
+#define NN_TILE_M_MIN 192
 #define NN_TILE_N 2048
+#define NN_TILE_SHARE 16
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc);
 

@@ -461,9 +461,29 @@ TEST(few_rows_product_matches_double_and_any_threads) {
     free(A), free(B), free(C1), free(C2);
 }
 
-/* nn_sgemm cuts a product bigger than one tile (NN_TILE_M x NN_TILE_N) into tiles shared
- * among the threads: for each transpose form, a shape of several uneven tiles (M 2200 -> 768,
- * 768, 664 rows; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
+/* The tiles of the ViT encoders' products (4096 tokens, or 4900 in 14 x 14 windows; the
+ * qkv, proj, lin1 and lin2 widths of ViT-B, -L and -H) share evenly among 2, 4, 8 and 16
+ * threads: a multiple of 16 tiles, whose row counts differ by less than 16 but for the last,
+ * which is not bigger; and a small product is not cut into thin tiles. */
+TEST(tile_counts_share_evenly_among_16_threads) {
+    static const int Ms[] = {4096, 4900}, Ns[] = {768, 2304, 3072, 1024, 4096, 1280, 3840, 5120};
+    for (size_t a = 0; a < sizeof Ms / sizeof Ms[0]; a++)
+        for (size_t b = 0; b < sizeof Ns / sizeof Ns[0]; b++) {
+            int M = Ms[a], N = Ns[b], tm, tn;
+            nn_sgemm_tile_size(M, N, &tm, &tn);
+            int rows = (M + tm - 1) / tm, cols = (N + tn - 1) / tn;
+            CHECK_MSG((rows * cols) % 16 == 0, "%d x %d: %d x %d tiles", M, N, rows, cols);
+            CHECK_MSG(tm - M / rows < 16 && tm >= NN_TILE_M_MIN, "%d x %d: tiles of %d rows", M, N, tm);
+            CHECK_MSG(tn <= NN_TILE_N && N - (cols - 1) * tn <= tn, "%d x %d: tiles of %d columns", M, N, tn);
+        }
+    int tm, tn;
+    nn_sgemm_tile_size(1000, 256, &tm, &tn); /* 16 parts would be 62 rows: 4 of 256 */
+    CHECK_MSG(tm == 256 && tn == 256, "1000 x 256: tiles of %d x %d", tm, tn);
+}
+
+/* nn_sgemm cuts a product bigger than one tile into tiles shared among the threads: for each
+ * transpose form, a shape of several uneven tiles (M 2200 -> seven of 288 rows and one of
+ * 184; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
  * whatever kernel OpenBLAS loaded (test/cli/test_kernels.sh runs this under several), and
  * sampled values match a double dot product (the tiles' offsets right). */
 TEST(tiled_product_same_bits_at_any_threads) {
@@ -568,6 +588,7 @@ int main(void) {
     RUN(attention_reference_mode_matches_naive);
     RUN(attention_expf_within_2_ulp);
     RUN(few_rows_product_matches_double_and_any_threads);
+    RUN(tile_counts_share_evenly_among_16_threads);
     RUN(tiled_product_same_bits_at_any_threads);
     RUN(softmax_cols_fast_mode);
     RUN(softmax_cols_reference_mode);
