@@ -17,10 +17,10 @@
  * alone: columns cut into equal parts of at most NN_TILE_N, rows into equal parts of at most
  * NN_TILE_M, and, where the rows allow parts of at least NN_TILE_M_MIN, into more parts so
  * that the tile count is a multiple of NN_TILE_SHARE: then 2, 4, 8 and 16 threads get equal
- * shares of a ViT encoder's products (16-48 tiles; with 4-8 tiles of 1024 rows, 16 threads
- * idled three quarters of the time in the 1/3 of the products that have 4), while OpenBLAS's
- * packing of the operands, once per tile, costs ~2-4 % of the tile's time (bench_sgemm prints
- * nn_sgemm beside OpenBLAS's own split). Called from inside an OpenMP region, the tiles run on
+ * shares of a ViT encoder's products (16-48 tiles; with tiles of up to 1024 rows ViT-B's proj
+ * and lin2, 5/12 of its products' work, were 4-5 tiles, and 16 threads idled three quarters of
+ * the time in them), while OpenBLAS's packing of the operands, once per tile, costs 1-5 % of a
+ * thread's time over 1024-row tiles (bench_sgemm prints nn_sgemm beside OpenBLAS's own split). Called from inside an OpenMP region, the tiles run on
  * the calling thread. */
 #define NN_TILE_M 320
 #define NN_TILE_M_MIN 192
