@@ -46,19 +46,12 @@ int nn_rel_pos_attention_scratch_size(size_t *out, int h, int w, int hd, int thr
 
 float nn_attention_expf(float x) { return nn_fast_expf(x); }
 
-/* add_decomposed_rel_pos and softmax on one query's logits row[h][w], in place:
- * row[kk][l] = (row[kk][l] + rel_h[kk]) + rel_w[l], then softmax as nn_softmax_rows_inplace
- * (max, exp, sum in double, times 1/sum), one row at a time so that it stays in L1. The
- * maximum is the same whatever order the vectorised loop takes. Reference mode keeps the
- * portable nn_expf and a sequential sum; fast mode vectorises exp and the sum (a fixed
- * order for a given build, whatever the thread count). */
-NN_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h, const float *rel_w, int h, int w) {
-    int N = h * w;
-    for (int kk = 0; kk < h; kk++) {
-        float *r = row + (size_t)kk * w, bh = rel_h[kk];
-        #pragma omp simd
-        for (int l = 0; l < w; l++) r[l] = r[l] + bh + rel_w[l];
-    }
+/* softmax on one query's logits row[N], in place, as nn_softmax_rows_inplace (max, exp, sum
+ * in double, times 1/sum), one row at a time so that it stays in L1. The maximum is the same
+ * whatever order the vectorised loop takes. Reference mode keeps the portable nn_expf and a
+ * sequential sum; fast mode vectorises exp and the sum (a fixed order for a given build,
+ * whatever the thread count). */
+NN_CLONES static void softmax_row(float *row, int N) {
     /* the maximum in MAX_LANES independent running maxima, elementwise so that it vectorises
      * (clang does not take a compare-and-select as a reduction without -ffast-math) */
     float lane[MAX_LANES];
@@ -89,6 +82,49 @@ NN_CLONES static void rel_pos_softmax_row(float *row, const float *rel_h, const 
     for (int c = 0; c < N; c++) row[c] *= inv;
 }
 
+/* add_decomposed_rel_pos's terms of one query, at grid row i and column j: nn_get_rel_pos for
+ * q_size == k_size gives Rh[i][kk] = rel_pos_h[i - kk + h - 1], so
+ * rel_h[kk] = q . rel_pos_h[i - kk + h - 1], a gather from ph_n[r] = q . rel_pos_h[r]
+ * (and the same along w). */
+static void gather_rel_pos(float *rel_h, float *rel_w, const float *ph_n, const float *pw_n, int i, int j, int h,
+                           int w) {
+    for (int kk = 0; kk < h; kk++) rel_h[kk] = ph_n[i - kk + h - 1];
+    for (int l = 0; l < w; l++) rel_w[l] = pw_n[j - l + w - 1];
+}
+
+/* attn[nq][N] = (q * scale) @ k^T + rel_h + rel_w, the official way round: the product, then
+ * ((attn + rel_h) + rel_w) as add_decomposed_rel_pos adds its views (reference mode). */
+static void logits_bias_after(float *attn, const float *qs, const float *k, int ld, const float *ph, const float *pw,
+                              float *rel_h, float *rel_w, int i0, int nq, int h, int w, int hd) {
+    int N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
+    nn_sgemm(0, 1, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
+    for (int n = 0; n < nq; n++) {
+        gather_rel_pos(rel_h, rel_w, ph + (size_t)n * Rh, pw + (size_t)n * Rw, i0 + n / w, n % w, h, w);
+        float *r = attn + (size_t)n * N;
+        for (int kk = 0; kk < h; kk++)
+            for (int l = 0; l < w; l++) r[kk * w + l] = r[kk * w + l] + rel_h[kk] + rel_w[l];
+    }
+}
+
+/* The same logits with the terms first: attn starts as rel_h + rel_w and the product adds onto
+ * it (beta = 1), so that the GEMM library skips its pass that zeroes C (with K = hd, about
+ * 13 % of this product) and no pass adds the terms afterwards (fast mode; the sums round in
+ * another order, within the parity tolerances). */
+static void logits_bias_first(float *attn, const float *qs, const float *k, int ld, const float *ph, const float *pw,
+                              float *rel_h, float *rel_w, int i0, int nq, int h, int w, int hd) {
+    int N = h * w, Rh = 2 * h - 1, Rw = 2 * w - 1;
+    for (int n = 0; n < nq; n++) {
+        gather_rel_pos(rel_h, rel_w, ph + (size_t)n * Rh, pw + (size_t)n * Rw, i0 + n / w, n % w, h, w);
+        float *r = attn + (size_t)n * N;
+        for (int kk = 0; kk < h; kk++) {
+            float bh = rel_h[kk];
+            #pragma omp simd
+            for (int l = 0; l < w; l++) r[kk * w + l] = bh + rel_w[l];
+        }
+    }
+    nn_sgemm(0, 1, nq, N, hd, 1.0f, qs, hd, k, ld, 1.0f, attn, N);
+}
+
 /* One task: queries of grid rows [i0, i0+nr) of one grid, one head. */
 static void rel_pos_attention_task(float *out, const float *qkv, const float *th, const float *tw, int h, int w,
                                    int C, int hd, int head, int i0, int nr, float scale, float *s) {
@@ -105,20 +141,14 @@ static void rel_pos_attention_task(float *out, const float *qkv, const float *th
 
     for (int n = 0; n < nq; n++)
         for (int d = 0; d < hd; d++) qs[(size_t)n * hd + d] = q[(size_t)n * ld + d] * scale;
-    /* attn = (q * scale) @ k^T */
-    nn_sgemm(0, 1, nq, N, hd, 1.0f, qs, hd, k, ld, 0.0f, attn, N);
-
-    /* add_decomposed_rel_pos with the unscaled q. nn_get_rel_pos for q_size == k_size gives
-     * Rh[i][kk] = rel_pos_h[i - kk + h - 1], so rel_h[(i,j)][kk] = q(i,j) . rel_pos_h[i - kk + h - 1]:
-     * one sgemm against the whole table, then a gather. */
+    /* add_decomposed_rel_pos with the unscaled q: one sgemm against each whole table */
     nn_sgemm(0, 1, nq, Rh, hd, 1.0f, q, ld, th, hd, 0.0f, ph, Rh);
     nn_sgemm(0, 1, nq, Rw, hd, 1.0f, q, ld, tw, hd, 0.0f, pw, Rw);
-    for (int n = 0; n < nq; n++) {
-        int i = i0 + n / w, j = n % w;
-        for (int kk = 0; kk < h; kk++) rel_h[kk] = ph[(size_t)n * Rh + i - kk + h - 1];
-        for (int l = 0; l < w; l++) rel_w[l] = pw[(size_t)n * Rw + j - l + w - 1];
-        rel_pos_softmax_row(attn + (size_t)n * N, rel_h, rel_w, h, w);
-    }
+    if (nn_reference_mode())
+        logits_bias_after(attn, qs, k, ld, ph, pw, rel_h, rel_w, i0, nq, h, w, hd);
+    else
+        logits_bias_first(attn, qs, k, ld, ph, pw, rel_h, rel_w, i0, nq, h, w, hd);
+    for (int n = 0; n < nq; n++) softmax_row(attn + (size_t)n * N, N);
 
     /* out[nq][hd] (columns of this head) = attn @ v */
     nn_sgemm(0, 0, nq, hd, N, 1.0f, attn, N, v, ld, 0.0f, out + (size_t)i0 * w * C + (size_t)head * hd, C);

@@ -14,15 +14,18 @@
 /* Row-major C[M][N] = alpha * op(A)[M][K] @ op(B)[K][N] + beta * C, where op(X) is X or
  * its transpose (trans_a / trans_b nonzero), exactly like cblas_sgemm(CblasRowMajor, ...).
  * With beta == 0, C is only written. The tiles (nn_sgemm_tile_size) depend on the shape
- * alone: columns cut into equal parts of at most NN_TILE_N, rows into equal parts of at most
+ * alone: columns cut into equal parts of at most NN_TILE_N (an even count of parts of at
+ * most 1.5 NN_TILE_N when there are several, nn_sgemm_tile_size), rows into equal parts of at most
  * NN_TILE_M, and, where the rows allow parts of at least NN_TILE_M_MIN, into more parts so
  * that the tile count is a multiple of NN_TILE_SHARE: then 2, 4, 8 and 16 threads get equal
- * shares of a ViT encoder's products (16-48 tiles; with tiles of up to 1024 rows ViT-B's proj
- * and lin2, 5/12 of its products' work, were 4-5 tiles, and 16 threads idled three quarters of
- * the time in them), while OpenBLAS's packing of the operands, once per tile, costs 1-5 % of a
- * thread's time over 1024-row tiles (bench_sgemm prints nn_sgemm beside OpenBLAS's own split). Called from inside an OpenMP region, the tiles run on
- * the calling thread. */
-#define NN_TILE_M 320
+ * shares of a ViT encoder's products (16 tiles each; with tiles of up to 1024 rows and no
+ * such rounding ViT-B's proj and lin2, 5/12 of its products' work, were 4-5 tiles, and 16
+ * threads idled three quarters of the time in them). Each tile is one library call that packs
+ * its operands anew, the weights once per row part: so the parts stay as large as a multiple
+ * of 16 tiles allows (qkv and lin1, two column parts, in 8 row parts of 512-624 rows: 2-6 %
+ * faster at 2 threads than in 16 of 256-320; bench_sgemm prints nn_sgemm beside OpenBLAS's
+ * own split). Called from inside an OpenMP region, the tiles run on the calling thread. */
+#define NN_TILE_M 640
 #define NN_TILE_M_MIN 192
 #define NN_TILE_N 2048
 #define NN_TILE_SHARE 16

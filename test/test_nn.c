@@ -475,16 +475,21 @@ TEST(tile_counts_share_evenly_among_16_threads) {
             int rows = (M + tm - 1) / tm, cols = (N + tn - 1) / tn;
             CHECK_MSG((rows * cols) % 16 == 0, "%d x %d: %d x %d tiles", M, N, rows, cols);
             CHECK_MSG(tm - M / rows < 16 && tm >= NN_TILE_M_MIN, "%d x %d: tiles of %d rows", M, N, tm);
-            CHECK_MSG(tn <= NN_TILE_N && tn % 64 == 0, "%d x %d: tiles of %d columns", M, N, tn);
+            CHECK_MSG(tn <= NN_TILE_N * 3 / 2 && tn % 64 == 0, "%d x %d: tiles of %d columns", M, N, tn);
+            CHECK_MSG(cols == 1 || cols % 2 == 0, "%d x %d: %d column parts", M, N, cols);
         }
     int tm, tn;
-    nn_sgemm_tile_size(1000, 256, &tm, &tn); /* 16 parts would be 62 rows: 4 of 256 */
-    CHECK_MSG(tm == 256 && tn == 256, "1000 x 256: tiles of %d x %d", tm, tn);
+    nn_sgemm_tile_size(1000, 256, &tm, &tn); /* 16 parts would be 62 rows: 2, of 512 and 488 */
+    CHECK_MSG(tm == 512 && tn == 256, "1000 x 256: tiles of %d x %d", tm, tn);
+    nn_sgemm_tile_size(4096, 3072, &tm, &tn); /* two column parts: 8 row parts make 16 tiles */
+    CHECK_MSG(tm == 512 && tn == 1536, "4096 x 3072: tiles of %d x %d", tm, tn);
+    nn_sgemm_tile_size(4096, 5120, &tm, &tn); /* two column parts, not three (16 row parts) */
+    CHECK_MSG(tm == 512 && tn == 2560, "4096 x 5120: tiles of %d x %d", tm, tn);
 }
 
 /* nn_sgemm cuts a product bigger than one tile into tiles shared among the threads: for each
- * transpose form, a shape of several uneven tiles (M 2200 -> seven of 288 rows and one of
- * 184; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
+ * transpose form, a shape of several uneven tiles (M 2200 -> three of 560 rows and one of
+ * 520; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
  * whatever kernel OpenBLAS loaded (test/cli/test_kernels.sh runs this under several), and
  * sampled values match a double dot product (the tiles' offsets right). */
 TEST(tiled_product_same_bits_at_any_threads) {
