@@ -101,8 +101,11 @@ static void logits_bias_after(float *attn, const float *qs, const float *k, int 
     for (int n = 0; n < nq; n++) {
         gather_rel_pos(rel_h, rel_w, ph + (size_t)n * Rh, pw + (size_t)n * Rw, i0 + n / w, n % w, h, w);
         float *r = attn + (size_t)n * N;
-        for (int kk = 0; kk < h; kk++)
-            for (int l = 0; l < w; l++) r[kk * w + l] = r[kk * w + l] + rel_h[kk] + rel_w[l];
+        for (int kk = 0; kk < h; kk++) {
+            float bh = rel_h[kk];
+            #pragma omp simd
+            for (int l = 0; l < w; l++) r[kk * w + l] = r[kk * w + l] + bh + rel_w[l];
+        }
     }
 }
 

@@ -15,9 +15,9 @@
  * its transpose (trans_a / trans_b nonzero), exactly like cblas_sgemm(CblasRowMajor, ...).
  * With beta == 0, C is only written. The tiles (nn_sgemm_tile_size) depend on the shape
  * alone: columns cut into equal parts of at most NN_TILE_N (an even count of parts of at
- * most 1.5 NN_TILE_N when there are several, nn_sgemm_tile_size), rows into equal parts of at most
- * NN_TILE_M, and, where the rows allow parts of at least NN_TILE_M_MIN, into more parts so
- * that the tile count is a multiple of NN_TILE_SHARE: then 2, 4, 8 and 16 threads get equal
+ * most 1.5 NN_TILE_N when there are several), rows into equal parts of at most NN_TILE_M,
+ * and, where the rows allow parts of at least NN_TILE_M_MIN, into more parts so that the
+ * tile count is a multiple of NN_TILE_SHARE: then 2, 4, 8 and 16 threads get equal
  * shares of a ViT encoder's products (16 tiles each; with tiles of up to 1024 rows and no
  * such rounding ViT-B's proj and lin2, 5/12 of its products' work, were 4-5 tiles, and 16
  * threads idled three quarters of the time in them). Each tile is one library call that packs
