@@ -81,6 +81,46 @@ static void sgemm_tile(int trans_a, int trans_b, int M, int N, int K, float alph
     nn_gemm_library_sgemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+int nn_sgemm_cut_part(const nn_sgemm_cut *cut, int p, int *row0) {
+    /* part p: blocks [p * blocks / parts, (p + 1) * blocks / parts) */
+    long long blocks = (cut->M + cut->block - 1) / cut->block;
+    long long b0 = p * blocks / cut->row_parts, b1 = (p + 1) * blocks / cut->row_parts;
+    long long r0 = b0 * cut->block, r1 = b1 * cut->block;
+    *row0 = (int)r0;
+    return (int)((r1 < cut->M ? r1 : cut->M) - r0);
+}
+
+int nn_sgemm_cut_max_rows(const nn_sgemm_cut *cut) {
+    long long blocks = (cut->M + cut->block - 1) / cut->block;
+    long long most = (blocks + cut->row_parts - 1) / cut->row_parts * cut->block;
+    return most < cut->M ? (int)most : cut->M;
+}
+
+int nn_sgemm_cut_tiles(const nn_sgemm_cut *cut) {
+    return cut->row_parts * ((cut->N + cut->tile_n - 1) / cut->tile_n);
+}
+
+/* Fast mode: the cut's tiles shared among the threads (on the calling thread inside a
+ * parallel region) */
+static void sgemm_cut(const nn_sgemm_cut *cut, int trans_a, int trans_b, int K, float alpha, const float *A,
+                      int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    nn_blas_hold_serial();
+    int nn = (cut->N + cut->tile_n - 1) / cut->tile_n, tiles = nn_sgemm_cut_tiles(cut);
+    if (tiles == 1) { /* no parallel region at all: most calls inside other ops' regions */
+        sgemm_tile(trans_a, trans_b, cut->M, cut->N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    #pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (int t = 0; t < tiles; t++) {
+        int i0, m = nn_sgemm_cut_part(cut, t / nn, &i0), j0 = t % nn * cut->tile_n;
+        int n = cut->N - j0 < cut->tile_n ? cut->N - j0 : cut->tile_n;
+        /* rows [i0, i0+m) of op(A), columns [j0, j0+n) of op(B) */
+        const float *a = trans_a ? A + i0 : A + (size_t)i0 * lda;
+        const float *b = trans_b ? B + (size_t)j0 * ldb : B + j0;
+        sgemm_tile(trans_a, trans_b, m, n, K, alpha, a, lda, b, ldb, beta, C + (size_t)i0 * ldc + j0, ldc);
+    }
+}
+
 void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int N, int K, float alpha,
                     const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
@@ -88,23 +128,11 @@ void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int
         sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    nn_blas_hold_serial();
     if (tile_m < 1 || tile_m > M) tile_m = M;
     if (tile_n < 1 || tile_n > N) tile_n = N;
-    long nm = (M + tile_m - 1) / tile_m, nn = (N + tile_n - 1) / tile_n, tiles = nm * nn;
-    if (tiles == 1) { /* no parallel region at all: most calls inside other ops' regions */
-        sgemm_tile(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    #pragma omp parallel for schedule(static) if (!omp_in_parallel())
-    for (long t = 0; t < tiles; t++) {
-        int i0 = (int)(t / nn) * tile_m, j0 = (int)(t % nn) * tile_n;
-        int m = M - i0 < tile_m ? M - i0 : tile_m, n = N - j0 < tile_n ? N - j0 : tile_n;
-        /* rows [i0, i0+m) of op(A), columns [j0, j0+n) of op(B) */
-        const float *a = trans_a ? A + i0 : A + (size_t)i0 * lda;
-        const float *b = trans_b ? B + (size_t)j0 * ldb : B + j0;
-        sgemm_tile(trans_a, trans_b, m, n, K, alpha, a, lda, b, ldb, beta, C + (size_t)i0 * ldc + j0, ldc);
-    }
+    /* parts of one block each: tiles of tile_m rows, the last smaller */
+    nn_sgemm_cut cut = {.M = M, .N = N, .row_parts = (M + tile_m - 1) / tile_m, .block = tile_m, .tile_n = tile_n};
+    sgemm_cut(&cut, trans_a, trans_b, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* len cut into `parts` equal parts, rounded up to a multiple of `grain` */
@@ -116,30 +144,56 @@ static int part_size(int len, int parts, int grain) {
 
 static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
 
-void nn_sgemm_tile_size(int M, int N, int *tile_m, int *tile_n) {
+/* the least multiple of step that is >= n */
+static int round_up(int n, int step) { return (n + step - 1) / step * step; }
+
+/* rows fixed by the shape: parts for NN_TILE_SHARE threads where they keep NN_TILE_M_MIN rows */
+static int row_parts_by_shape(int M, int col_parts) {
+    int rows = (M + NN_TILE_M - 1) / NN_TILE_M;
+    int even = round_up(rows, NN_TILE_SHARE / gcd(NN_TILE_SHARE, col_parts));
+    return M / even >= NN_TILE_M_MIN ? even : rows;
+}
+
+/* rows for `threads` threads (cuts that change no bit) */
+static int row_parts_for_threads(int M, int col_parts, int threads) {
+    int rows = (M + NN_TILE_M - 1) / NN_TILE_M, most = M / NN_TILE_M_MIN;
+    int even = round_up(rows, threads / gcd(threads, col_parts));
+    if (even <= most) return even;
+    return most > rows ? most : rows;
+}
+
+void nn_sgemm_cut_make(nn_sgemm_cut *cut, int M, int N, int K, int threads) {
     if (M < 1) M = 1;
     if (N < 1) N = 1;
-    /* columns: whole blocks of 64 (every GEMM kernel's register tile divides it), in an even
-     * count when more than one: an odd count would need 16 row parts to make a multiple of 16
-     * tiles, one part fewer (at most 1.5 NN_TILE_N wide) needs 8, and each row part packs the
-     * weights once more (ViT-H's lin1, 5120 columns: 8 x 2 tiles are 8 % faster at 2 threads
-     * than 16 x 3) */
+    if (threads < 1) threads = 1;
     int cols = (N + NN_TILE_N - 1) / NN_TILE_N;
     if (cols > 1 && cols % 2) cols--;
-    *tile_n = part_size(N, cols, 64);
-    /* rows: rounded up to a count that makes cols * rows a multiple of NN_TILE_SHARE when
-     * the parts stay at least NN_TILE_M_MIN rows; blocks of 16 rows, so that the parts
-     * stay nearly equal (4900 rows in 16 parts: 15 of 320 and one of 100) */
-    int rows = (M + NN_TILE_M - 1) / NN_TILE_M, step = NN_TILE_SHARE / gcd(NN_TILE_SHARE, cols);
-    int even = (rows + step - 1) / step * step;
-    if (M / even >= NN_TILE_M_MIN) rows = even;
-    *tile_m = part_size(M, rows, 16);
+    cut->M = M;
+    cut->N = N;
+    cut->tile_n = part_size(N, cols, 64);
+    cols = (N + cut->tile_n - 1) / cut->tile_n;
+    /* every part keeps NN_TILE_M_MIN / 2 rows (or is the whole product): every call then
+     * has at least NN_GEMM_FREE_MNK multiply-adds, or there is one part at any thread count */
+    int block = nn_gemm_library_row_block();
+    if (block > 0 && K > 0 && (double)N * K * (NN_TILE_M_MIN / 2) >= (double)NN_GEMM_FREE_MNK) {
+        cut->block = block;
+        cut->row_parts = row_parts_for_threads(M, cols, threads);
+    } else {
+        cut->block = 16;
+        cut->row_parts = row_parts_by_shape(M, cols);
+    }
+    int blocks = (M + cut->block - 1) / cut->block;
+    if (cut->row_parts > blocks) cut->row_parts = blocks;
 }
 
 void nn_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-    int tile_m, tile_n;
-    nn_sgemm_tile_size(M, N, &tile_m, &tile_n);
-    nn_sgemm_tiled(tile_m, tile_n, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (nn_reference_mode()) {
+        sgemm_portable(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    nn_sgemm_cut cut;
+    nn_sgemm_cut_make(&cut, M, N, K, omp_in_parallel() ? 1 : omp_get_max_threads());
+    sgemm_cut(&cut, trans_a, trans_b, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

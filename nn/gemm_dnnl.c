@@ -25,6 +25,10 @@ void nn_gemm_library_sgemm(int trans_a, int trans_b, int M, int N, int K, float 
     }
 }
 
+/* oneDNN picks its blocking from the whole shape: a product cut into row parts differs in
+ * its bits (AVX2: most shapes; AVX-512: some), so nn_sgemm cuts by the shape alone */
+int nn_gemm_library_row_block(void) { return 0; }
+
 /* the widest instruction set oneDNN will use here (DNNL_MAX_CPU_ISA can lower it) */
 static const char *isa_name(dnnl_cpu_isa_t isa) {
     switch (isa) {

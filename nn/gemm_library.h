@@ -12,6 +12,19 @@
 void nn_gemm_library_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                            const float *B, int ldb, float beta, float *C, int ldc);
 
+/* The rows at which a product may be cut into separate calls without changing a bit of C
+ * (nn_sgemm then cuts its rows for the thread count, nn/gemm.h): each C value is summed in
+ * an order that depends on where its row falls in the kernel's block of rows, so cuts at
+ * whole blocks change nothing, on calls of at least NN_GEMM_FREE_MNK multiply-adds (smaller
+ * calls may take other kernels: OpenBLAS's small-matrix and direct paths). 0 where that is
+ * not known to hold: the rows are then cut by the shape alone. test_nn checks it. */
+int nn_gemm_library_row_block(void);
+
+/* OpenBLAS 0.3.21 sends products of fewer multiply-adds elsewhere: sgemm_direct below
+ * 28 * 512 * 512 (7.3e6; AVX-512 CPUs, A @ B, alpha 1, beta 0), the SkylakeX small-matrix
+ * kernels at most 1e6 */
+#define NN_GEMM_FREE_MNK ((size_t)1 << 23)
+
 /* "OpenBLAS 0.3.21 (Haswell)", "oneDNN 2.6.3 (avx512_core)": for `samc info`, --timings and
  * make bench. A static string. */
 const char *nn_gemm_library_name(void);

@@ -17,30 +17,37 @@ void nn_linear_forward(float *out, const float *inp, const float *weight, const 
     nn_sgemm(0, 1, N, OC, IC, 1.0f, inp, IC, weight, IC, beta, out, OC);
 }
 
-/* nn_linear_forward's tiles, at most one per thread at a time */
-static int window_tiles(int N, int OC, int threads, int *tile_m, int *tile_n) {
-    nn_sgemm_tile_size(N, OC, tile_m, tile_n);
-    int tiles = ((N + *tile_m - 1) / *tile_m) * ((OC + *tile_n - 1) / *tile_n);
+/* nn_linear_forward's tiles at `threads` threads, at most one per thread at a time: returns
+ * the buffers, one per thread that has a tile */
+static int window_tiles(nn_sgemm_cut *cut, int N, int IC, int OC, int threads) {
+    nn_sgemm_cut_make(cut, N, OC, IC, threads);
+    int tiles = nn_sgemm_cut_tiles(cut);
     return threads < tiles ? threads : tiles;
 }
 
-int nn_linear_windows_scratch_size(size_t *out, int H, int W, int OC, int threads) {
-    int tile_m, tile_n, buffers = window_tiles(H * W, OC, threads < 1 ? 1 : threads, &tile_m, &tile_n);
+int nn_linear_windows_scratch_size(size_t *out, int H, int W, int IC, int OC, int threads) {
+    nn_sgemm_cut cut;
+    int buffers = window_tiles(&cut, H * W, IC, OC, threads < 1 ? 1 : threads);
     size_t tile = 0;
-    return util_size_mul((size_t)tile_m, (size_t)tile_n, &tile) || util_size_mul(tile, (size_t)buffers, out) ? -1 : 0;
+    return util_size_mul((size_t)nn_sgemm_cut_max_rows(&cut), (size_t)cut.tile_n, &tile) ||
+                   util_size_mul(tile, (size_t)buffers, out)
+               ? -1
+               : 0;
 }
 
 void nn_linear_windows_forward(float *windows, const float *inp, const float *weight, const float *bias, int H, int W,
                                int IC, int OC, int ws, int threads, float *scratch) {
-    int N = H * W, nw = (W + ws - 1) / ws, tile_m, tile_n;
-    int buffers = window_tiles(N, OC, threads < 1 ? 1 : threads, &tile_m, &tile_n);
-    int tiles_n = (OC + tile_n - 1) / tile_n, tiles = ((N + tile_m - 1) / tile_m) * tiles_n;
+    int N = H * W, nw = (W + ws - 1) / ws;
+    nn_sgemm_cut cut;
+    int buffers = window_tiles(&cut, N, IC, OC, threads < 1 ? 1 : threads);
+    int tiles_n = (OC + cut.tile_n - 1) / cut.tile_n, tiles = nn_sgemm_cut_tiles(&cut);
+    size_t buffer = (size_t)nn_sgemm_cut_max_rows(&cut) * cut.tile_n;
     /* tile t runs on thread t % buffers (static schedule), into that thread's buffer */
     #pragma omp parallel for schedule(static) num_threads(buffers)
     for (int t = 0; t < tiles; t++) {
-        int i0 = t / tiles_n * tile_m, j0 = t % tiles_n * tile_n;
-        int m = N - i0 < tile_m ? N - i0 : tile_m, n = OC - j0 < tile_n ? OC - j0 : tile_n;
-        float *tile = scratch + (size_t)omp_get_thread_num() * tile_m * tile_n; /* [m][n] */
+        int i0, m = nn_sgemm_cut_part(&cut, t / tiles_n, &i0), j0 = t % tiles_n * cut.tile_n;
+        int n = OC - j0 < cut.tile_n ? OC - j0 : cut.tile_n;
+        float *tile = scratch + (size_t)omp_get_thread_num() * buffer; /* [m][n] */
         /* as nn_linear_forward: start from the bias, the product accumulates onto it */
         if (bias)
             for (int r = 0; r < m; r++) memcpy(tile + (size_t)r * n, bias + j0, (size_t)n * sizeof(float));

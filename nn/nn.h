@@ -31,7 +31,7 @@ void nn_linear_residual_forward(float *x, float *y, const float *inp, const floa
  * same tiles, each computed into a buffer of scratch and copied to its windows while in
  * cache. scratch holds nn_linear_windows_scratch_size floats (at most `threads` tiles);
  * the products run on up to `threads` threads. */
-int nn_linear_windows_scratch_size(size_t *out, int H, int W, int OC, int threads);
+int nn_linear_windows_scratch_size(size_t *out, int H, int W, int IC, int OC, int threads);
 void nn_linear_windows_forward(float *windows, const float *inp, const float *weight, const float *bias, int H, int W,
                                int IC, int OC, int ws, int threads, float *scratch);
 

@@ -103,7 +103,7 @@ static int scratch_alloc(scratch *s, const image_encoder *e) {
     size_t attn_win = 0, attn_glob = 0;
     if (util_size_mul(Tq, 3 * E, &qkv) || util_size_mul(Tw, E, &att) || util_size_mul(T, E, &y) ||
         util_size_mul(OC, T, &neck) ||
-        (any_window && nn_linear_windows_scratch_size(&qkv_tiles, (int)G, (int)G, (int)(3 * E), s->threads)) ||
+        (any_window && nn_linear_windows_scratch_size(&qkv_tiles, (int)G, (int)G, (int)E, (int)(3 * E), s->threads)) ||
         util_size_mul(T, (size_t)e->mlp_dim, &hid) || util_size_mul(T, 3 * P * P, &cols_patch) ||
         util_size_mul(T, 9 * OC, &cols_neck) || qkv + max_size(qkv_tiles, att) < qkv || hid + y < hid ||
         cols_neck + neck < cols_neck)

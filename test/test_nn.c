@@ -6,6 +6,7 @@
 #include "check.h"
 #include "nn/blas.h"
 #include "nn/gemm.h"
+#include "nn/gemm_library.h"
 #include "nn/mode.h"
 #include "nn/nn.h"
 #include "util/mem.h"
@@ -233,11 +234,12 @@ TEST(window_pad_writes_only_the_padding) {
     CHECK(win[4 * 2] == 100.0f + 8 && win[3 * 2] == 0.0f && win[7 * 2 + 1] == 0.0f);
 }
 
-/* nn_linear_windows_forward against nn_linear_forward then nn_window_partition, bit for bit
- * (its promise), on a grid the windows do not divide and an output wider than one column
- * tile, at 1 to 3 threads and in both modes; the padding rows stay untouched. */
-static void check_linear_windows(int reference) {
-    enum { H = 37, W = 45, IC = 40, OC = 2100, WS = 14 };
+/* nn_linear_windows_forward against nn_linear_forward (at 2 threads) then nn_window_partition,
+ * bit for bit (its promise), on a grid the windows do not divide and an output wider than one
+ * column tile, at 1 to 3 threads and in both modes; the padding rows stay untouched. IC 40:
+ * rows cut by the shape; IC 48: for the thread count where the library allows (nn/gemm.h). */
+static void check_linear_windows(int reference, int IC) {
+    enum { H = 37, W = 45, OC = 2100, WS = 14 };
     int nh = (H + WS - 1) / WS, nw = (W + WS - 1) / WS;
     size_t rows = (size_t)nh * nw * WS * WS;
     float *inp = util_xmalloc_array((size_t)H * W * IC, sizeof(float));
@@ -246,6 +248,7 @@ static void check_linear_windows(int reference) {
     float *want = util_xmalloc_array(rows * OC, sizeof(float)), *got = util_xmalloc_array(rows * OC, sizeof(float));
     fill(inp, (size_t)H * W * IC, 21), fill(w, (size_t)OC * IC, 22), fill(bias, OC, 23);
     nn_set_reference_mode(reference);
+    nn_blas_set_threads(2);
     nn_linear_forward(out, inp, w, bias, H * W, IC, OC);
     float pad_marker = -12345.0f;
     float *pad = util_xmalloc_array(OC, sizeof(float));
@@ -253,13 +256,13 @@ static void check_linear_windows(int reference) {
     nn_window_partition(want, out, H, W, OC, WS, pad);
     for (int threads = 1; threads <= 3; threads++) {
         size_t need = 0;
-        CHECK(nn_linear_windows_scratch_size(&need, H, W, OC, threads) == 0);
+        CHECK(nn_linear_windows_scratch_size(&need, H, W, IC, OC, threads) == 0);
         float *scratch = util_xmalloc_array(need, sizeof(float));
         for (size_t i = 0; i < rows * OC; i++) got[i] = pad_marker;
         nn_blas_set_threads(threads);
         nn_linear_windows_forward(got, inp, w, bias, H, W, IC, OC, WS, threads, scratch);
-        CHECK_MSG(memcmp(got, want, rows * OC * sizeof(float)) == 0, "reference %d, %d threads: not the same bits",
-                  reference, threads);
+        CHECK_MSG(memcmp(got, want, rows * OC * sizeof(float)) == 0, "reference %d, IC %d, %d threads: not the same bits",
+                  reference, IC, threads);
         free(scratch);
     }
     nn_blas_set_threads(2);
@@ -268,8 +271,9 @@ static void check_linear_windows(int reference) {
 }
 
 TEST(linear_windows_same_bits_as_linear_then_partition) {
-    check_linear_windows(0);
-    check_linear_windows(1);
+    check_linear_windows(0, 40);
+    check_linear_windows(1, 40);
+    check_linear_windows(0, 48);
 }
 
 TEST(get_rel_pos_equal_sizes) {
@@ -461,35 +465,156 @@ TEST(few_rows_product_matches_double_and_any_threads) {
     free(A), free(B), free(C1), free(C2);
 }
 
-/* The tiles of the ViT encoders' products (4096 tokens, or 4900 in 14 x 14 windows; the
- * qkv, proj, lin1 and lin2 widths of ViT-B, -L and -H) share evenly among 2, 4, 8 and 16
- * threads: a multiple of 16 tiles, whose row counts differ by less than 16 but for the last,
- * which is not bigger, and whose columns are whole blocks of 64; and a small product is not
- * cut into thin tiles. */
-TEST(tile_counts_share_evenly_among_16_threads) {
+/* A cut's row parts: they cover rows 0..M-1 in order, start at whole blocks, and differ in
+ * size by at most one block (the last may lack part of a block). */
+static void check_cut_parts(const nn_sgemm_cut *c, const char *what) {
+    int next = 0, most = 0, least = c->M;
+    for (int p = 0; p < c->row_parts; p++) {
+        int r0, m = nn_sgemm_cut_part(c, p, &r0);
+        CHECK_MSG(r0 == next && r0 % c->block == 0 && m > 0, "%s: part %d at row %d (%d rows)", what, p, r0, m);
+        next = r0 + m;
+        if (m > most) most = m;
+        if (p < c->row_parts - 1 && m < least) least = m;
+    }
+    CHECK_MSG(next == c->M, "%s: parts end at row %d of %d", what, next, c->M);
+    int bound = nn_sgemm_cut_max_rows(c); /* a bound: the part of the most blocks may be the short last one */
+    CHECK_MSG(most <= bound && bound - most < c->block, "%s: most rows %d, max_rows %d", what, most, bound);
+    CHECK_MSG(c->row_parts == 1 || most - least <= c->block, "%s: parts of %d to %d rows", what, least, most);
+}
+
+/* The ViT encoders' products (4096 tokens, or 4900 in 14 x 14 windows; the qkv, proj, lin1
+ * and lin2 widths of ViT-B, -L and -H) with rows cut by the shape (K 1: too few
+ * multiply-adds for cuts to be free; every K under a library without a row block) share
+ * evenly among 2, 4, 8 and 16 threads at any thread count: a multiple of 16 tiles of at
+ * least NN_TILE_M_MIN rows; columns whole blocks of 64, an even count of them when several;
+ * a small product is not cut into thin tiles. */
+TEST(cut_by_shape_shares_evenly_among_16_threads) {
+    static const int Ms[] = {4096, 4900}, Ns[] = {768, 2304, 3072, 1024, 4096, 1280, 3840, 5120};
+    int K = nn_gemm_library_row_block() ? 1 : 768;
+    for (size_t a = 0; a < sizeof Ms / sizeof Ms[0]; a++)
+        for (size_t b = 0; b < sizeof Ns / sizeof Ns[0]; b++)
+            for (int threads = 1; threads <= 17; threads += 8) {
+                int M = Ms[a], N = Ns[b];
+                char what[64];
+                snprintf(what, sizeof what, "%d x %d x %d, %d threads", M, N, K, threads);
+                nn_sgemm_cut c;
+                nn_sgemm_cut_make(&c, M, N, K, threads);
+                int cols = (N + c.tile_n - 1) / c.tile_n;
+                CHECK_MSG(c.block == 16 && nn_sgemm_cut_tiles(&c) % 16 == 0, "%s: %d x %d tiles of %d-row blocks", what,
+                          c.row_parts, cols, c.block);
+                CHECK_MSG(M / c.row_parts >= NN_TILE_M_MIN, "%s: %d row parts", what, c.row_parts);
+                CHECK_MSG(c.tile_n <= NN_TILE_N * 3 / 2 && c.tile_n % 64 == 0, "%s: tiles of %d columns", what, c.tile_n);
+                CHECK_MSG(cols == 1 || cols % 2 == 0, "%s: %d column parts", what, cols);
+                check_cut_parts(&c, what);
+            }
+    nn_sgemm_cut c;
+    nn_sgemm_cut_make(&c, 2000, 256, 1, 16); /* 16 parts would be 125 rows: 2, of 62 and 63 blocks */
+    int r0, first = nn_sgemm_cut_part(&c, 0, &r0);
+    CHECK_MSG(c.row_parts == 2 && c.tile_n == 256 && first == 992, "2000 x 256: %d parts, the first %d x %d",
+              c.row_parts, first, c.tile_n);
+    nn_sgemm_cut_make(&c, 4096, 3072, 1, 2); /* two column parts: 8 row parts make 16 tiles */
+    CHECK_MSG(c.row_parts == 8 && c.tile_n == 1536, "4096 x 3072: %d row parts, %d columns", c.row_parts, c.tile_n);
+    nn_sgemm_cut_make(&c, 4096, 5120, 1, 2); /* two column parts, not three (16 row parts) */
+    CHECK_MSG(c.row_parts == 8 && c.tile_n == 2560, "4096 x 5120: %d row parts, %d columns", c.row_parts, c.tile_n);
+}
+
+/* Where the library's row blocks make cuts free (nn_gemm_library_row_block), the ViT products
+ * are cut for the thread count: a multiple of it in tiles at 2, 4, 8 and 16 threads (so 2
+ * threads get 4 calls of ViT-H's proj, 1280 x 1280, not 16), as many as keep NN_TILE_M_MIN
+ * rows beyond that, and never a part under NN_TILE_M_MIN / 2 rows, which keeps every call at
+ * NN_GEMM_FREE_MNK multiply-adds. Counts by hand from the rule in nn/gemm.h. */
+TEST(cut_for_threads_where_cuts_are_free) {
+    int block = nn_gemm_library_row_block();
+    if (!block) { /* rows by the shape alone, whatever the thread count */
+        nn_sgemm_cut a, b;
+        nn_sgemm_cut_make(&a, 4096, 768, 768, 2);
+        nn_sgemm_cut_make(&b, 4096, 768, 768, 32);
+        CHECK(a.block == 16 && a.row_parts == 16 && b.block == 16 && b.row_parts == 16);
+        return;
+    }
     static const int Ms[] = {4096, 4900}, Ns[] = {768, 2304, 3072, 1024, 4096, 1280, 3840, 5120};
     for (size_t a = 0; a < sizeof Ms / sizeof Ms[0]; a++)
-        for (size_t b = 0; b < sizeof Ns / sizeof Ns[0]; b++) {
-            int M = Ms[a], N = Ns[b], tm, tn;
-            nn_sgemm_tile_size(M, N, &tm, &tn);
-            int rows = (M + tm - 1) / tm, cols = (N + tn - 1) / tn;
-            CHECK_MSG((rows * cols) % 16 == 0, "%d x %d: %d x %d tiles", M, N, rows, cols);
-            CHECK_MSG(tm - M / rows < 16 && tm >= NN_TILE_M_MIN, "%d x %d: tiles of %d rows", M, N, tm);
-            CHECK_MSG(tn <= NN_TILE_N * 3 / 2 && tn % 64 == 0, "%d x %d: tiles of %d columns", M, N, tn);
-            CHECK_MSG(cols == 1 || cols % 2 == 0, "%d x %d: %d column parts", M, N, cols);
+        for (size_t b = 0; b < sizeof Ns / sizeof Ns[0]; b++)
+            for (int threads = 1; threads <= 64; threads++) {
+                int M = Ms[a], N = Ns[b];
+                char what[64];
+                snprintf(what, sizeof what, "%d x %d x 768, %d threads", M, N, threads);
+                nn_sgemm_cut c;
+                nn_sgemm_cut_make(&c, M, N, 768, threads);
+                int tiles = nn_sgemm_cut_tiles(&c), least = c.M;
+                CHECK_MSG(c.block == block, "%s: blocks of %d rows", what, c.block);
+                if (threads == 2 || threads == 4 || threads == 8 || threads == 16)
+                    CHECK_MSG(tiles % threads == 0, "%s: %d tiles", what, tiles);
+                if (threads > 16) CHECK_MSG(tiles >= 16, "%s: %d tiles", what, tiles);
+                for (int p = 0; p < c.row_parts; p++) {
+                    int r0, m = nn_sgemm_cut_part(&c, p, &r0);
+                    if (m < least) least = m;
+                }
+                CHECK_MSG(least >= NN_TILE_M_MIN / 2 && (double)least * N * 768 >= (double)NN_GEMM_FREE_MNK,
+                          "%s: a part of %d rows", what, least);
+                check_cut_parts(&c, what);
+            }
+    nn_sgemm_cut c;
+    nn_sgemm_cut_make(&c, 4096, 1280, 1280, 2); /* parts of at most 1024 rows: 4 */
+    CHECK_MSG(c.row_parts == 4, "ViT-H proj, 2 threads: %d parts", c.row_parts);
+    nn_sgemm_cut_make(&c, 4900, 1280, 1280, 2); /* 5 parts of 980 rows, one more for 2 threads */
+    CHECK_MSG(c.row_parts == 6, "ViT-H proj on windows, 2 threads: %d parts", c.row_parts);
+    nn_sgemm_cut_make(&c, 4096, 5120, 1280, 3); /* two column parts: 6 row parts make 12 tiles */
+    CHECK_MSG(c.row_parts == 6 && c.tile_n == 2560, "ViT-H lin1, 3 threads: %d x %d", c.row_parts, c.tile_n);
+    nn_sgemm_cut_make(&c, 4096, 768, 768, 16); /* 16 parts of 256 rows */
+    CHECK_MSG(c.row_parts == 16, "ViT-B proj, 16 threads: %d parts", c.row_parts);
+    nn_sgemm_cut_make(&c, 4096, 768, 768, 32); /* 32 parts would be 128 rows: 21 of 192 or more */
+    CHECK_MSG(c.row_parts == 21, "ViT-B proj, 32 threads: %d parts", c.row_parts);
+    nn_sgemm_cut_make(&c, 4096, 768, 1, 32); /* too few multiply-adds per call: by the shape */
+    CHECK_MSG(c.row_parts == 16 && c.block == 16, "K 1, 32 threads: %d parts of %d-row blocks", c.row_parts, c.block);
+}
+
+/* The promise under nn_gemm_library_row_block: a product cut into row parts at whole blocks
+ * has the bits of one library call, for every transpose form, alpha and beta (OpenBLAS takes
+ * other paths for alpha 1, beta 0), rows that leave a partial block at the end, and N * K at
+ * the least that nn_sgemm cuts freely. test/cli/test_kernels.sh runs this under every
+ * OpenBLAS kernel the CPU can run. */
+TEST(row_cuts_at_whole_blocks_change_no_bit) {
+    int block = nn_gemm_library_row_block();
+    enum { M = 1004, N = 352, K = 250 }; /* N * K * 96 >= NN_GEMM_FREE_MNK */
+    if (!block) { /* no such promise: this product's rows are cut by the shape */
+        nn_sgemm_cut a, b;
+        nn_sgemm_cut_make(&a, M, N, K, 1);
+        nn_sgemm_cut_make(&b, M, N, K, 7);
+        CHECK(a.block == 16 && a.row_parts == b.row_parts && a.block == b.block);
+        return;
+    }
+    float *A = util_xmalloc_array((size_t)M * K, sizeof(float)), *B = util_xmalloc_array((size_t)N * K, sizeof(float));
+    float *C0 = util_xmalloc_array((size_t)M * N, sizeof(float)), *C1 = util_xmalloc_array((size_t)M * N, sizeof(float));
+    float *C2 = util_xmalloc_array((size_t)M * N, sizeof(float));
+    fill(A, (size_t)M * K, 31);
+    fill(B, (size_t)N * K, 32);
+    fill(C0, (size_t)M * N, 33);
+    CHECK((double)N * K * (NN_TILE_M_MIN / 2) >= (double)NN_GEMM_FREE_MNK);
+    for (int form = 0; form < 8; form++) {
+        int ta = form & 1, tb = (form >> 1) & 1, acc = form >> 2;
+        int lda = ta ? M : K, ldb = tb ? K : N;
+        float alpha = acc ? 0.5f : 1.0f, beta = acc ? 1.0f : 0.0f;
+        memcpy(C1, C0, sizeof(float) * M * N);
+        nn_sgemm_tiled(M, N, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C1, N); /* one call */
+        int tried = 0;
+        for (int rows = block; rows < M; rows += block) {
+            int last = M - (M - 1) / rows * rows; /* nn_sgemm's parts are never this small */
+            if (rows < NN_TILE_M_MIN / 2 || last < NN_TILE_M_MIN / 2) continue;
+            memcpy(C2, C0, sizeof(float) * M * N);
+            nn_sgemm_tiled(rows, N, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C2, N);
+            CHECK_MSG(memcmp(C1, C2, sizeof(float) * M * N) == 0, "trans %d %d, beta %g: parts of %d rows differ", ta,
+                      tb, beta, rows);
+            tried++;
         }
-    int tm, tn;
-    nn_sgemm_tile_size(1000, 256, &tm, &tn); /* 16 parts would be 62 rows: 2, of 512 and 488 */
-    CHECK_MSG(tm == 512 && tn == 256, "1000 x 256: tiles of %d x %d", tm, tn);
-    nn_sgemm_tile_size(4096, 3072, &tm, &tn); /* two column parts: 8 row parts make 16 tiles */
-    CHECK_MSG(tm == 512 && tn == 1536, "4096 x 3072: tiles of %d x %d", tm, tn);
-    nn_sgemm_tile_size(4096, 5120, &tm, &tn); /* two column parts, not three (16 row parts) */
-    CHECK_MSG(tm == 512 && tn == 2560, "4096 x 5120: tiles of %d x %d", tm, tn);
+        CHECK_MSG(tried >= 10, "only %d cuts tried", tried);
+    }
+    free(A), free(B), free(C0), free(C1), free(C2);
 }
 
 /* nn_sgemm cuts a product bigger than one tile into tiles shared among the threads: for each
- * transpose form, a shape of several uneven tiles (M 2200 -> three of 560 rows and one of
- * 520; N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
+ * transpose form, a shape of several uneven tiles (M 2200 -> row parts for the thread count,
+ * N 2100 -> 1088, 1012 columns) gives the same bits at 1, 2 and 3 threads
  * whatever kernel OpenBLAS loaded (test/cli/test_kernels.sh runs this under several), and
  * sampled values match a double dot product (the tiles' offsets right). */
 TEST(tiled_product_same_bits_at_any_threads) {
@@ -594,7 +719,9 @@ int main(void) {
     RUN(attention_reference_mode_matches_naive);
     RUN(attention_expf_within_2_ulp);
     RUN(few_rows_product_matches_double_and_any_threads);
-    RUN(tile_counts_share_evenly_among_16_threads);
+    RUN(cut_by_shape_shares_evenly_among_16_threads);
+    RUN(cut_for_threads_where_cuts_are_free);
+    RUN(row_cuts_at_whole_blocks_change_no_bit);
     RUN(tiled_product_same_bits_at_any_threads);
     RUN(softmax_cols_fast_mode);
     RUN(softmax_cols_reference_mode);
