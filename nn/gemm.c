@@ -96,16 +96,16 @@ int nn_sgemm_cut_max_rows(const nn_sgemm_cut *cut) {
     return most < cut->M ? (int)most : cut->M;
 }
 
-int nn_sgemm_cut_tiles(const nn_sgemm_cut *cut) {
-    return cut->row_parts * ((cut->N + cut->tile_n - 1) / cut->tile_n);
-}
+static int cut_cols(const nn_sgemm_cut *cut) { return (cut->N + cut->tile_n - 1) / cut->tile_n; }
+
+int nn_sgemm_cut_tiles(const nn_sgemm_cut *cut) { return cut->row_parts * cut_cols(cut); }
 
 /* Fast mode: the cut's tiles shared among the threads (on the calling thread inside a
  * parallel region) */
 static void sgemm_cut(const nn_sgemm_cut *cut, int trans_a, int trans_b, int K, float alpha, const float *A,
                       int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     nn_blas_hold_serial();
-    int nn = (cut->N + cut->tile_n - 1) / cut->tile_n, tiles = nn_sgemm_cut_tiles(cut);
+    int nn = cut_cols(cut), tiles = nn_sgemm_cut_tiles(cut);
     if (tiles == 1) { /* no parallel region at all: most calls inside other ops' regions */
         sgemm_tile(trans_a, trans_b, cut->M, cut->N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -135,17 +135,16 @@ void nn_sgemm_tiled(int tile_m, int tile_n, int trans_a, int trans_b, int M, int
     sgemm_cut(&cut, trans_a, trans_b, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* the least multiple of step that is >= n */
+static int round_up(int n, int step) { return (n + step - 1) / step * step; }
+
 /* len cut into `parts` equal parts, rounded up to a multiple of `grain` */
 static int part_size(int len, int parts, int grain) {
-    int size = (len + parts - 1) / parts;
-    size = (size + grain - 1) / grain * grain;
+    int size = round_up((len + parts - 1) / parts, grain);
     return size < len ? size : len;
 }
 
 static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
-
-/* the least multiple of step that is >= n */
-static int round_up(int n, int step) { return (n + step - 1) / step * step; }
 
 /* rows fixed by the shape: parts for NN_TILE_SHARE threads where they keep NN_TILE_M_MIN rows */
 static int row_parts_by_shape(int M, int col_parts) {
@@ -171,7 +170,7 @@ void nn_sgemm_cut_make(nn_sgemm_cut *cut, int M, int N, int K, int threads) {
     cut->M = M;
     cut->N = N;
     cut->tile_n = part_size(N, cols, 64);
-    cols = (N + cut->tile_n - 1) / cut->tile_n;
+    cols = cut_cols(cut);
     /* every part keeps NN_TILE_M_MIN / 2 rows (or is the whole product): every call then
      * has at least NN_GEMM_FREE_MNK multiply-adds, or there is one part at any thread count */
     int block = nn_gemm_library_row_block();
