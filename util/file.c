@@ -55,7 +55,10 @@ static int output_target(const char *path, char **final, int *in_place) {
     *in_place = 0;
     if (stat(path, &st) != 0) {
         int e = errno;
-        if (e == ENOENT && lstat(path, &lst) == 0) return util_err("%s: a symbolic link to nothing", path);
+        /* a file another process renamed into place since the stat (two eval workers caching
+         * the same embedding) is replaced like a new one; only a link is refused */
+        if (e == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+            return util_err("%s: a symbolic link to nothing", path);
         if (e != ENOENT) return util_err("%s: %s", path, strerror(e));
         *final = strdup(path); /* a new file */
     } else if (S_ISDIR(st.st_mode)) {
